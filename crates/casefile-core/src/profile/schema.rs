@@ -1,0 +1,740 @@
+//! The vendor profile schema (version 1): the TOML a profile file holds, as Rust types.
+//!
+//! Every table rejects unknown keys, so a misspelt key is an error that names it. Values with a
+//! grammar of their own (time zones, clock times, durations, escalation triggers) are parsed
+//! while deserializing, so their errors carry the line of the bad value. The schema is
+//! documented for profile authors in `docs/profile-schema.md`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{NaiveDate, Weekday};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::request::Environment;
+
+/// The profile schema version this build reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One vendor's support policy: who to contact, when they answer, what they need.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Must equal [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Short lowercase identifier (`jumpcloud`), used on the command line.
+    pub id: String,
+    /// The vendor's name as people write it.
+    pub name: String,
+    /// The profile's own version (bumped when its values change).
+    pub version: String,
+    /// One paragraph shown when choosing a vendor.
+    pub description: String,
+    /// The policy document the values were read from, if any.
+    #[serde(default)]
+    pub seed: Option<String>,
+    /// Web addresses of the vendor's support resources.
+    #[serde(default)]
+    pub links: Links,
+    /// Addresses and numbers to reach support.
+    #[serde(default)]
+    pub contact: Contact,
+    /// Named support calendars (`business`, `always`...), referenced by tiers.
+    pub calendars: BTreeMap<String, CalendarSpec>,
+    /// Support tiers; a vendor that names none has one, `standard`.
+    pub tiers: Vec<Tier>,
+    /// The priority scale, most severe first, with the vendor's own ids.
+    pub priorities: Vec<Priority>,
+    /// The priority proposed when no questionnaire rule matches.
+    pub default_priority: String,
+    /// Questionnaire rules; the first that matches proposes its priority.
+    #[serde(default)]
+    pub priority_rules: Vec<PriorityRule>,
+    /// Response targets per tier and priority.
+    #[serde(default)]
+    pub targets: Vec<Target>,
+    /// Escalation paths and when each becomes allowed.
+    #[serde(default)]
+    pub escalation: Vec<Escalation>,
+    /// Caps, routing, eligibility and scope rules.
+    #[serde(default)]
+    pub rules: Rules,
+    /// Issue types, each with its checklist and required evidence.
+    #[serde(default)]
+    pub issue_types: Vec<IssueType>,
+    /// Kinds of evidence the vendor asks for, with where to find them per OS.
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
+    /// Changes to the core request fields: required, hidden, relabelled.
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldRule>,
+    /// Fields this vendor adds to the request.
+    #[serde(default)]
+    pub extra_fields: Vec<ExtraField>,
+}
+
+/// Web addresses of support resources.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Links {
+    /// Where requests are filed on the web.
+    pub portal: Option<String>,
+    /// The service status page.
+    pub status: Option<String>,
+    /// The knowledge base's home page.
+    pub knowledge_base: Option<String>,
+    /// A search URL with `{query}` where the search words go.
+    pub knowledge_base_search: Option<String>,
+}
+
+/// Addresses and numbers to reach support.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    /// The support e-mail address.
+    pub email: Option<String>,
+    /// The address partners write to instead.
+    pub partner_email: Option<String>,
+    /// Phone lines, each possibly limited to some tiers.
+    #[serde(default)]
+    pub phones: Vec<Phone>,
+}
+
+/// A support phone line.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phone {
+    /// The number as the vendor writes it, with any extension or menu option.
+    pub number: String,
+    /// What the line is for.
+    pub label: String,
+    /// Tiers that may call; empty means every tier.
+    #[serde(default)]
+    pub tiers: Vec<String>,
+}
+
+/// When support works: a weekly schedule in one time zone, minus holidays.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSpec {
+    /// An IANA time zone name (`America/New_York`); DST follows it.
+    pub time_zone: TimeZone,
+    /// Days with coverage.
+    pub days: Vec<Day>,
+    /// Opening time, `HH:MM` local.
+    pub open: ClockTime,
+    /// Closing time, `HH:MM` local; `24:00` is midnight at the end of the day.
+    pub close: ClockTime,
+    /// Single days without coverage, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub holidays: BTreeSet<NaiveDate>,
+    /// Named, rule-based holiday sets (`us-federal`).
+    #[serde(default)]
+    pub holiday_sets: Vec<HolidaySet>,
+    /// How the schedule is described to people (`Mon-Fri 4 am - 4 pm US Eastern`).
+    pub label: String,
+}
+
+/// A rule-based set of holidays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HolidaySet {
+    /// United States federal holidays, on their observed dates.
+    UsFederal,
+}
+
+/// A day of the week, written `mon` to `sun`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Day {
+    /// Monday.
+    Mon,
+    /// Tuesday.
+    Tue,
+    /// Wednesday.
+    Wed,
+    /// Thursday.
+    Thu,
+    /// Friday.
+    Fri,
+    /// Saturday.
+    Sat,
+    /// Sunday.
+    Sun,
+}
+
+impl Day {
+    /// The chrono weekday.
+    pub fn weekday(self) -> Weekday {
+        match self {
+            Day::Mon => Weekday::Mon,
+            Day::Tue => Weekday::Tue,
+            Day::Wed => Weekday::Wed,
+            Day::Thu => Weekday::Thu,
+            Day::Fri => Weekday::Fri,
+            Day::Sat => Weekday::Sat,
+            Day::Sun => Weekday::Sun,
+        }
+    }
+}
+
+/// A support tier.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    /// The vendor's tier name in lowercase (`premium`).
+    pub id: String,
+    /// The tier name as the vendor writes it.
+    pub label: String,
+    /// The calendar that covers this tier's requests.
+    pub calendar: String,
+    /// Calendars that replace `calendar` for some priorities (Priority 1 around the clock).
+    #[serde(default)]
+    pub calendar_by_priority: BTreeMap<String, String>,
+    /// How the tier may reach support.
+    pub channels: Vec<ChannelKind>,
+    /// False when the tier gets no support requests at all (knowledge base only).
+    #[serde(default = "yes")]
+    pub supported: bool,
+    /// Said to the user when `supported` is false.
+    #[serde(default)]
+    pub unsupported_message: Option<String>,
+    /// How many named contacts the customer may register.
+    #[serde(default)]
+    pub named_contacts: Option<NamedContacts>,
+    /// Anything else the user should know about the tier.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// How many named contacts a tier allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum NamedContacts {
+    /// At most this many.
+    Count(u32),
+    /// No limit, written `"unlimited"`.
+    Unlimited(Unlimited),
+}
+
+/// The word `unlimited`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unlimited {
+    /// No limit.
+    Unlimited,
+}
+
+/// A way to reach support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    /// E-mail.
+    Email,
+    /// The web portal or a help-desk API.
+    Web,
+    /// Telephone.
+    Phone,
+    /// Live chat.
+    Chat,
+}
+
+impl fmt::Display for ChannelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ChannelKind::Email => "e-mail",
+            ChannelKind::Web => "web",
+            ChannelKind::Phone => "phone",
+            ChannelKind::Chat => "chat",
+        })
+    }
+}
+
+/// One level of the vendor's priority scale.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Priority {
+    /// The vendor's own number or name for the level (`1`).
+    pub id: String,
+    /// The level's name (`Priority Errors`, `Severity 1`).
+    pub label: String,
+    /// The vendor's definition, shown beside the level.
+    pub definition: String,
+}
+
+/// Answers that make a questionnaire rule match; every given condition must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conditions {
+    /// Production is down.
+    pub production_down: Option<bool>,
+    /// Data is lost or corrupted.
+    pub data_loss: Option<bool>,
+    /// A workaround exists.
+    pub workaround: Option<bool>,
+    /// At least this many users are affected.
+    pub users_at_least: Option<UsersAffected>,
+    /// The request is a question, a cosmetic issue or an enhancement request.
+    pub question_only: Option<bool>,
+    /// The environment the problem is in.
+    pub environment: Option<Environment>,
+}
+
+/// How many users a problem touches, in increasing order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UsersAffected {
+    /// Nobody yet (a question or a risk).
+    None,
+    /// One user or one endpoint.
+    One,
+    /// Several users, not most.
+    Some,
+    /// Most or all users.
+    Most,
+}
+
+/// A questionnaire rule: when the answers match, propose this priority.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityRule {
+    /// The proposed priority id.
+    pub priority: String,
+    /// What must hold.
+    pub when: Conditions,
+}
+
+/// A response target for some tiers and priorities.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// Tiers it applies to; empty means every supported tier.
+    #[serde(default)]
+    pub tiers: Vec<String>,
+    /// Priorities it applies to.
+    pub priorities: Vec<String>,
+    /// A short identifier (`acknowledgment`), also used by escalation triggers.
+    pub name: String,
+    /// How the target is named to people (`Acknowledgment`).
+    pub label: String,
+    /// How long the vendor has.
+    pub within: Within,
+}
+
+/// How long a vendor has to meet a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Within {
+    /// Wall-clock minutes from submission, whatever the calendar.
+    Minutes(u32),
+    /// Minutes counted only while the tier's calendar is open.
+    BusinessMinutes(u32),
+    /// Business days: the same time of day, this many business days after the clock starts.
+    BusinessDays(u32),
+    /// By the close of the first business day after the day of submission.
+    NextBusinessDay,
+    /// With the vendor's next software release: no instant can be computed.
+    NextSoftwareRelease,
+}
+
+impl FromStr for Within {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let normalized = text.trim().to_ascii_lowercase();
+        let words: Vec<&str> = normalized.split_whitespace().collect();
+        match words.as_slice() {
+            ["next", "business", "day"] => return Ok(Within::NextBusinessDay),
+            ["next", "software", "release"] => return Ok(Within::NextSoftwareRelease),
+            _ => {}
+        }
+        let hint = "write a count and a unit such as \"30 minutes\", \"4 hours\", \"4 business hours\", \"30 business minutes\", \"2 business days\", or \"next business day\" or \"next software release\"";
+        let (count, unit) = match words.as_slice() {
+            [count, unit] => (count, vec![*unit]),
+            [count, qualifier, unit] => (count, vec![*qualifier, *unit]),
+            _ => return Err(format!("cannot read response target {text:?}: {hint}")),
+        };
+        let count: u32 = count
+            .parse()
+            .map_err(|_| format!("cannot read response target {text:?}: {count:?} is not a whole number; {hint}"))?;
+        if count == 0 {
+            return Err(format!("response target {text:?} is zero; {hint}"));
+        }
+        let unit: Vec<&str> = unit.iter().map(|word| word.trim_end_matches('s')).collect();
+        let too_big = || format!("response target {text:?} is longer than a year");
+        match unit.as_slice() {
+            ["minute"] => Ok(Within::Minutes(count)),
+            ["hour"] => count.checked_mul(60).filter(|m| *m <= 527_040).map(Within::Minutes).ok_or_else(too_big),
+            ["business", "minute"] => Ok(Within::BusinessMinutes(count)),
+            ["business", "hour"] => count
+                .checked_mul(60)
+                .filter(|m| *m <= 527_040)
+                .map(Within::BusinessMinutes)
+                .ok_or_else(too_big),
+            ["business", "day"] if count <= 366 => Ok(Within::BusinessDays(count)),
+            ["business", "day"] => Err(too_big()),
+            _ => Err(format!("cannot read response target {text:?}: unknown unit; {hint}")),
+        }
+    }
+}
+
+impl fmt::Display for Within {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn plural(count: u32, unit: &str) -> String {
+            if count == 1 { format!("1 {unit}") } else { format!("{count} {unit}s") }
+        }
+        let text = match *self {
+            Within::Minutes(m) if m % 60 == 0 => plural(m / 60, "hour"),
+            Within::Minutes(m) => plural(m, "minute"),
+            Within::BusinessMinutes(m) if m % 60 == 0 => plural(m / 60, "business hour"),
+            Within::BusinessMinutes(m) => plural(m, "business minute"),
+            Within::BusinessDays(d) => plural(d, "business day"),
+            Within::NextBusinessDay => "next business day".to_owned(),
+            Within::NextSoftwareRelease => "next software release".to_owned(),
+        };
+        f.write_str(&text)
+    }
+}
+
+/// Deserializes a value through its [`FromStr`], so the error carries the value's line.
+macro_rules! deserialize_from_str {
+    ($type:ty) => {
+        impl<'de> Deserialize<'de> for $type {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+/// Serializes a value as its [`fmt::Display`] text, which its [`FromStr`] reads back.
+macro_rules! serialize_as_text {
+    ($type:ty) => {
+        impl Serialize for $type {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+    };
+}
+
+deserialize_from_str!(Within);
+deserialize_from_str!(TimeZone);
+deserialize_from_str!(ClockTime);
+deserialize_from_str!(EscalationAfter);
+serialize_as_text!(Within);
+serialize_as_text!(TimeZone);
+serialize_as_text!(ClockTime);
+serialize_as_text!(EscalationAfter);
+
+impl fmt::Display for TimeZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.name())
+    }
+}
+
+impl fmt::Display for EscalationAfter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EscalationAfter::AnyTime => f.write_str("any time"),
+            EscalationAfter::MissedTarget(name) => write!(f, "missed {name}"),
+            EscalationAfter::Elapsed(within) => write!(f, "{within}"),
+        }
+    }
+}
+
+/// An IANA time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl FromStr for TimeZone {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.parse::<chrono_tz::Tz>().map(TimeZone).map_err(|_| {
+            format!("unknown time zone {text:?}: use an IANA name such as \"America/New_York\" or \"Europe/Berlin\"")
+        })
+    }
+}
+
+/// A local clock time in minutes after midnight, `00:00` to `24:00`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClockTime(pub u32);
+
+impl FromStr for ClockTime {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("cannot read clock time {text:?}: write it as HH:MM from 00:00 to 24:00, e.g. \"09:00\" or \"17:30\"");
+        let (hours, minutes) = text.split_once(':').ok_or_else(bad)?;
+        if hours.len() != 2 || minutes.len() != 2 {
+            return Err(bad());
+        }
+        let hours: u32 = hours.parse().map_err(|_| bad())?;
+        let minutes: u32 = minutes.parse().map_err(|_| bad())?;
+        if minutes > 59 || hours > 24 || (hours == 24 && minutes != 0) {
+            return Err(bad());
+        }
+        Ok(ClockTime(hours * 60 + minutes))
+    }
+}
+
+impl fmt::Display for ClockTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+    }
+}
+
+/// An escalation path.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    /// Tiers it applies to; empty means every tier.
+    #[serde(default)]
+    pub tiers: Vec<String>,
+    /// Priorities it applies to; empty means every priority.
+    #[serde(default)]
+    pub priorities: Vec<String>,
+    /// When escalating becomes allowed.
+    pub after: EscalationAfter,
+    /// Who receives escalations (addresses, names).
+    pub contacts: Vec<String>,
+    /// How to escalate, in the vendor's terms.
+    pub how: String,
+}
+
+/// When escalation becomes allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EscalationAfter {
+    /// At any time after submission: `any time`.
+    AnyTime,
+    /// When the named target passes without an answer: `missed acknowledgment`.
+    MissedTarget(String),
+    /// After a duration, counted like a target: `4 business hours`.
+    Elapsed(Within),
+}
+
+impl FromStr for EscalationAfter {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let trimmed = text.trim();
+        if trimmed.eq_ignore_ascii_case("any time") {
+            return Ok(EscalationAfter::AnyTime);
+        }
+        if let Some(target) = trimmed.strip_prefix("missed ") {
+            return Ok(EscalationAfter::MissedTarget(target.trim().to_owned()));
+        }
+        trimmed.parse().map(EscalationAfter::Elapsed).map_err(|error| {
+            format!("{error}; or write \"any time\" or \"missed TARGET-NAME\"")
+        })
+    }
+}
+
+/// Caps, routing, eligibility and scope rules.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    /// Priority caps for some kinds of issue.
+    #[serde(default)]
+    pub caps: Vec<Cap>,
+    /// Requests that must be started by phone.
+    #[serde(default)]
+    pub phone_first: Vec<PhoneFirst>,
+    /// Who may file requests at all, by the value of a field.
+    #[serde(default)]
+    pub eligibility: Vec<Eligibility>,
+    /// What support covers and what is consulting.
+    #[serde(default)]
+    pub scope: Option<Scope>,
+}
+
+/// A priority cap: requests about some subjects may be at most this severe.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cap {
+    /// The most severe priority allowed.
+    pub max_priority: String,
+    /// Issue types the cap applies to.
+    #[serde(default)]
+    pub issue_types: Vec<String>,
+    /// Words that make the cap apply when they appear in the subject or description.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Said to the user when the cap applies.
+    pub message: String,
+}
+
+/// A rule that a request must be started by phone.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneFirst {
+    /// Tiers it applies to.
+    pub tiers: Vec<String>,
+    /// Priorities it applies to.
+    pub priorities: Vec<String>,
+    /// The number to call.
+    pub phone: String,
+    /// Said to the user.
+    pub message: String,
+}
+
+/// Who may file requests, by the value of one field.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Eligibility {
+    /// The id of a choice field (usually an extra field).
+    pub field: String,
+    /// The choice ids that may file requests.
+    pub allowed: Vec<String>,
+    /// Said to the user when their choice is not allowed.
+    pub message: String,
+}
+
+/// What support covers and what the vendor treats as consulting.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scope {
+    /// Kinds of request support covers.
+    pub support: Vec<String>,
+    /// Kinds of request that are consulting.
+    pub consulting: Vec<String>,
+    /// Phrases that make a request read like consulting.
+    pub consulting_keywords: Vec<String>,
+    /// Said to the user when a request reads like consulting.
+    pub message: String,
+}
+
+/// An issue type, with what the vendor asks for it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueType {
+    /// Short identifier.
+    pub id: String,
+    /// The vendor's name for it.
+    pub label: String,
+    /// When to choose it.
+    pub description: String,
+    /// Steps to go through before filing, each ticked in the request.
+    #[serde(default)]
+    pub checklist: Vec<ChecklistItem>,
+    /// Evidence ids the vendor requires for this type.
+    #[serde(default)]
+    pub required_evidence: Vec<String>,
+    /// Evidence ids the vendor asks for when possible.
+    #[serde(default)]
+    pub optional_evidence: Vec<String>,
+}
+
+/// One checklist step.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistItem {
+    /// Short identifier, recorded in the request when ticked.
+    pub id: String,
+    /// The step, in the vendor's words.
+    pub text: String,
+}
+
+/// A kind of evidence and where to find it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    /// Short identifier.
+    pub id: String,
+    /// The vendor's name for it.
+    pub label: String,
+    /// What it is and how to get it.
+    pub description: String,
+    /// Where it is on each OS.
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+/// Where a kind of evidence lives on one OS.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The OS.
+    pub os: Os,
+    /// Paths or globs.
+    pub paths: Vec<String>,
+}
+
+/// An operating system family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Os {
+    /// Microsoft Windows.
+    Windows,
+    /// Apple macOS.
+    Macos,
+    /// Linux.
+    Linux,
+}
+
+/// Changes to one core request field.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldRule {
+    /// The field must be filled.
+    #[serde(default)]
+    pub required: Option<bool>,
+    /// The field is not asked for.
+    #[serde(default)]
+    pub hidden: Option<bool>,
+    /// The vendor's name for the field.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Help shown beside the field.
+    #[serde(default)]
+    pub help: Option<String>,
+}
+
+/// A field the vendor adds.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraField {
+    /// Short identifier, the key in the request's `extra` table.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// What kind of value it takes.
+    pub kind: ExtraFieldKind,
+    /// The field must be filled.
+    #[serde(default)]
+    pub required: bool,
+    /// Help shown beside the field.
+    #[serde(default)]
+    pub help: Option<String>,
+    /// The choices, for `choice` fields.
+    #[serde(default)]
+    pub choices: Vec<Choice>,
+}
+
+/// The kind of value an extra field takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExtraFieldKind {
+    /// One line of text.
+    Text,
+    /// Several lines of text.
+    Multiline,
+    /// One of `choices`.
+    Choice,
+}
+
+/// One choice of a choice field.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    /// Stored value.
+    pub id: String,
+    /// Shown value.
+    pub label: String,
+}

@@ -1,0 +1,244 @@
+//! The JSON contract shared by the CLI's `--json` output and the desktop's IPC commands.
+//!
+//! **API Boundary:** these types are a wire format (camelCase, stable field names). Everything
+//! else in the core converts into them; the CLI and the desktop shell serialize only these.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::profile::{Catalog, LoadedProfile, ProfileError};
+use crate::sla::{Sla, describe_escalation, describe_target};
+use crate::validate::{Problem, Severity};
+
+/// A profile as listed for choosing a vendor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileSummary {
+    /// Profile id.
+    pub id: String,
+    /// Vendor name.
+    pub name: String,
+    /// Profile version.
+    pub version: String,
+    /// `built-in` or the file it was read from.
+    pub origin: String,
+    /// One paragraph about the vendor's support.
+    pub description: String,
+    /// Tiers in profile order.
+    pub tiers: Vec<TierSummary>,
+    /// Priorities, most severe first.
+    pub priorities: Vec<PrioritySummary>,
+    /// The support portal.
+    pub portal_url: Option<String>,
+}
+
+/// A tier as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TierSummary {
+    /// Tier id.
+    pub id: String,
+    /// Tier name.
+    pub label: String,
+}
+
+/// A priority as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrioritySummary {
+    /// Priority id.
+    pub id: String,
+    /// Priority name.
+    pub label: String,
+}
+
+/// A problem loading a profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileProblem {
+    /// The file.
+    pub file: String,
+    /// 1-based line.
+    pub line: Option<usize>,
+    /// The key path at fault.
+    pub key: Option<String>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl From<&ProfileError> for ProfileProblem {
+    fn from(error: &ProfileError) -> Self {
+        ProfileProblem { file: error.file.clone(), line: error.line, key: error.key.clone(), message: error.message.clone() }
+    }
+}
+
+/// Summarizes one loaded profile.
+pub fn profile_summary(loaded: &LoadedProfile) -> ProfileSummary {
+    let profile = &loaded.profile;
+    ProfileSummary {
+        id: profile.id.clone(),
+        name: profile.name.clone(),
+        version: profile.version.clone(),
+        origin: loaded.origin.to_string(),
+        description: profile.description.clone(),
+        tiers: profile.tiers.iter().map(|tier| TierSummary { id: tier.id.clone(), label: tier.label.clone() }).collect(),
+        priorities: profile
+            .priorities
+            .iter()
+            .map(|priority| PrioritySummary { id: priority.id.clone(), label: priority.label.clone() })
+            .collect(),
+        portal_url: profile.links.portal.clone(),
+    }
+}
+
+/// Summarizes every profile of a catalog, in listing order.
+pub fn profile_summaries(catalog: &Catalog) -> Vec<ProfileSummary> {
+    catalog.profiles.iter().map(profile_summary).collect()
+}
+
+/// The problems met loading a catalog.
+pub fn profile_problems(catalog: &Catalog) -> Vec<ProfileProblem> {
+    catalog.problems.iter().map(ProfileProblem::from).collect()
+}
+
+/// Response targets as reported to people and programs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlaReport {
+    /// Profile id.
+    pub profile: String,
+    /// Tier id.
+    pub tier: String,
+    /// Priority id.
+    pub priority: String,
+    /// Submission instant, RFC 3339 UTC.
+    pub submitted: DateTime<Utc>,
+    /// The calendar that covers the request.
+    pub coverage: String,
+    /// The vendor's time zone.
+    pub vendor_time_zone: String,
+    /// The time zone `text` fields use.
+    pub display_time_zone: String,
+    /// When the business clock starts, RFC 3339 UTC.
+    pub clock_starts: DateTime<Utc>,
+    /// Each target.
+    pub targets: Vec<TargetReport>,
+    /// Each escalation path.
+    pub escalations: Vec<EscalationReport>,
+    /// Rules to know before relying on the targets.
+    pub notices: Vec<String>,
+}
+
+/// One target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetReport {
+    /// Identifier (`acknowledgment`).
+    pub name: String,
+    /// Name for people.
+    pub label: String,
+    /// The target as the profile states it (`4 business hours`).
+    pub within: String,
+    /// When it is due, RFC 3339 UTC; `null` when the target has no instant.
+    pub due: Option<DateTime<Utc>>,
+    /// One line for people, in the display time zone.
+    pub text: String,
+}
+
+/// One escalation path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EscalationReport {
+    /// When escalating becomes allowed, RFC 3339 UTC, or `null`.
+    pub allowed_from: Option<DateTime<Utc>>,
+    /// The condition (`if the acknowledgment has not come by then`).
+    pub condition: String,
+    /// Who receives it.
+    pub contacts: Vec<String>,
+    /// How to escalate.
+    pub how: String,
+    /// One line for people, in the display time zone.
+    pub text: String,
+}
+
+/// Builds the report of computed targets, with texts in `display` (the user's time zone).
+pub fn sla_report(profile_id: &str, sla: &Sla, display: Tz) -> SlaReport {
+    SlaReport {
+        profile: profile_id.to_owned(),
+        tier: sla.tier.clone(),
+        priority: sla.priority.clone(),
+        submitted: sla.submitted,
+        coverage: sla.coverage.clone(),
+        vendor_time_zone: sla.vendor_time_zone.name().to_owned(),
+        display_time_zone: display.name().to_owned(),
+        clock_starts: sla.clock_starts,
+        targets: sla
+            .targets
+            .iter()
+            .map(|target| TargetReport {
+                name: target.name.clone(),
+                label: target.label.clone(),
+                within: target.within.to_string(),
+                due: target.due,
+                text: describe_target(target, display),
+            })
+            .collect(),
+        escalations: sla
+            .escalations
+            .iter()
+            .map(|escalation| EscalationReport {
+                allowed_from: escalation.allowed_from,
+                condition: escalation.condition.clone(),
+                contacts: escalation.contacts.clone(),
+                how: escalation.how.clone(),
+                text: describe_escalation(escalation, display),
+            })
+            .collect(),
+        notices: sla.notices.clone(),
+    }
+}
+
+/// The outcome of validating a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationReport {
+    /// True when there is no error (warnings allowed).
+    pub ok: bool,
+    /// Number of errors.
+    pub errors: usize,
+    /// Number of warnings.
+    pub warnings: usize,
+    /// Every problem, errors first.
+    pub problems: Vec<ProblemReport>,
+}
+
+/// One validation problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProblemReport {
+    /// The field at fault.
+    pub field: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+/// Builds a validation report.
+pub fn validation_report(problems: &[Problem]) -> ValidationReport {
+    let errors = problems.iter().filter(|problem| problem.severity == Severity::Error).count();
+    ValidationReport {
+        ok: errors == 0,
+        errors,
+        warnings: problems.len() - errors,
+        problems: problems
+            .iter()
+            .map(|problem| ProblemReport {
+                field: problem.field.clone(),
+                severity: problem.severity.to_string(),
+                message: problem.message.clone(),
+            })
+            .collect(),
+    }
+}
