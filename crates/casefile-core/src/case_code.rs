@@ -59,7 +59,9 @@ impl FromStr for CaseCode {
         }
         // The prefix is optional; C and F are symbols too, so only strip it from ten symbols.
         let prefix: Vec<u8> = PREFIX.chars().filter_map(symbol_value).collect();
-        if values.len() == DATA_SYMBOLS + 1 + prefix.len() && values.starts_with(&prefix) {
+        let written_with_prefix = text.trim().to_ascii_uppercase().starts_with("CF-");
+        let ten_symbols = values.len() == DATA_SYMBOLS + 1 + prefix.len();
+        if (written_with_prefix || ten_symbols) && values.starts_with(&prefix) {
             values.drain(..prefix.len());
         }
         if values.len() != DATA_SYMBOLS + 1 {

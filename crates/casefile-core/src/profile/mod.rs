@@ -25,6 +25,9 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("generic.toml", include_str!("builtin/generic.toml")),
 ];
 
+/// Keys of the profile's top-level table, for a hint when one is written below a table header.
+const TOP_LEVEL_KEYS: &[&str] = &["schema_version", "id", "name", "version", "description", "seed", "default_priority"];
+
 /// Where a profile came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -206,7 +209,13 @@ fn syntax_error(source: &str, file: &str, error: &toml::de::Error) -> ProfileErr
         }
         None => (None, None, None),
     };
-    let message = error.message().trim().replace('\n', " ");
+    let mut message = error.message().trim().replace('\n', " ");
+    if message.starts_with("unknown field") && key.as_deref().is_some_and(|key| TOP_LEVEL_KEYS.contains(&key)) {
+        message.push_str(&format!(
+            "; `{}` is a top-level key: move it above the first [table] header, or TOML puts it in the table above it",
+            key.as_deref().unwrap_or_default()
+        ));
+    }
     ProfileError { file: file.to_owned(), line, column, key, message }
 }
 

@@ -364,7 +364,7 @@ impl FromStr for Within {
         if count == 0 {
             return Err(format!("response target {text:?} is zero; {hint}"));
         }
-        let unit: Vec<&str> = unit.iter().map(|word| word.trim_end_matches('s')).collect();
+        let unit: Vec<&str> = unit.iter().map(|word| if *word == "business" { word } else { word.trim_end_matches('s') }).collect();
         let too_big = || format!("response target {text:?} is longer than a year");
         match unit.as_slice() {
             ["minute"] => Ok(Within::Minutes(count)),
