@@ -26,10 +26,12 @@
 
 pub mod calendar;
 pub mod case_code;
+pub mod config;
 pub mod draft;
 pub mod impact;
 pub mod profile;
 pub mod request;
 pub mod sla;
+pub mod template;
 pub mod validate;
 pub mod wire;

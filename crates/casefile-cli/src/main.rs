@@ -1,0 +1,260 @@
+//! The `casefile` command: argument parsing, output and exit codes over `casefile-core`.
+
+mod output;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use casefile_core::case_code::CaseCode;
+use casefile_core::config::Config;
+use casefile_core::profile::{Catalog, LoadedProfile, parse};
+use casefile_core::{draft, sla, template, validate, wire};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use clap::{Args, Parser, Subcommand};
+
+use output::{Failure, Output};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (validation may still list warnings)
+  1  a problem you can fix: invalid input, a draft or profile with errors, an unknown id
+  2  any other failure (file system, internal error)";
+
+/// Compose, check and time support requests for software vendors.
+#[derive(Debug, Parser)]
+#[command(name = "casefile", version, after_help = EXIT_CODES, after_long_help = EXIT_CODES)]
+struct Cli {
+    /// Where drafts and other data live [default: the OS data folder, e.g. ~/.local/share/casefile].
+    #[arg(long, global = true, value_name = "DIR", env = "CASEFILE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// The configuration file; user profiles live in `profiles/` beside it [default: the OS config folder, e.g. ~/.config/casefile/config.toml].
+    #[arg(long, global = true, value_name = "FILE", env = "CASEFILE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List, show and check vendor profiles.
+    #[command(subcommand)]
+    Profiles(ProfilesCommand),
+    /// Compute the response targets for a tier, a priority and a submission time.
+    Sla(SlaArgs),
+    /// Write a new draft: a commented template of every field, with a fresh case code.
+    New(NewArgs),
+    /// Check a draft against its profile and list every problem.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ProfilesCommand {
+    /// List the built-in and user profiles.
+    List,
+    /// Show one profile: tiers, hours, priorities, targets, rules.
+    Show {
+        /// The profile id, e.g. jumpcloud.
+        id: String,
+    },
+    /// Check a profile file and list every problem with its line and key.
+    Validate {
+        /// The profile file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+struct SlaArgs {
+    /// The profile id.
+    #[arg(long)]
+    profile: String,
+    /// The tier id, e.g. premium.
+    #[arg(long)]
+    tier: String,
+    /// The priority id on the vendor's scale, e.g. 1.
+    #[arg(long)]
+    priority: String,
+    /// The submission instant in RFC 3339, e.g. 2026-11-24T09:30:00-05:00 [default: now].
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    /// The time zone to show due times in [default: the config's time_zone, else the system's].
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct NewArgs {
+    /// The profile id [default: the config's default_profile, else generic].
+    #[arg(long)]
+    profile: Option<String>,
+    /// Start with this tier [default: the config's default_tier, else the profile's only tier].
+    #[arg(long)]
+    tier: Option<String>,
+    /// Where to write the draft [default: DATA_DIR/drafts/CASE-CODE.toml]; `-` for stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    /// The draft file.
+    draft: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = Output::new(cli.json);
+    match run(&cli, &mut out) {
+        Ok(code) => code,
+        Err(failure) => out.failure(&failure),
+    }
+}
+
+/// What the commands share: configuration, paths and the profile catalog.
+struct Context {
+    config: Config,
+    data_dir: PathBuf,
+    catalog: Catalog,
+}
+
+fn context(cli: &Cli) -> Result<Context, Failure> {
+    let config_path = match &cli.config {
+        Some(path) => path.clone(),
+        None => dirs::config_dir().unwrap_or_else(|| PathBuf::from(".")).join("casefile").join("config.toml"),
+    };
+    let config = Config::load(&config_path).map_err(|error| Failure::user("config_invalid", error.to_string()))?;
+    let data_dir = match &cli.data_dir {
+        Some(dir) => dir.clone(),
+        None => dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("casefile"),
+    };
+    let catalog = Catalog::load(Some(&config.profiles_dir(&config_path)));
+    Ok(Context { config, data_dir, catalog })
+}
+
+fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, Failure> {
+    if let Command::Profiles(ProfilesCommand::Validate { file }) = &cli.command {
+        return profiles_validate(file, out);
+    }
+    let context = context(cli)?;
+    for problem in &context.catalog.problems {
+        out.warn(&format!("skipped a user profile: {problem}"));
+    }
+    match &cli.command {
+        Command::Profiles(ProfilesCommand::List) => {
+            out.profiles_list(&context.catalog);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Profiles(ProfilesCommand::Show { id }) => {
+            out.profile_show(find_profile(&context.catalog, id)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Profiles(ProfilesCommand::Validate { .. }) => Ok(ExitCode::SUCCESS),
+        Command::Sla(args) => sla_command(&context, args, out),
+        Command::New(args) => new_command(&context, args, out),
+        Command::Validate(args) => validate_command(&context, &args.draft, out),
+    }
+}
+
+fn find_profile<'a>(catalog: &'a Catalog, id: &str) -> Result<&'a LoadedProfile, Failure> {
+    catalog.get(id).ok_or_else(|| {
+        Failure::user("unknown_profile", format!("no profile {id:?}; choose one of: {} (see `casefile profiles list`)", catalog.ids().join(", ")))
+    })
+}
+
+fn profiles_validate(file: &Path, out: &mut Output) -> Result<ExitCode, Failure> {
+    let source = std::fs::read_to_string(file).map_err(|error| {
+        let failure = format!("{}: cannot read the profile: {error}", file.display());
+        if error.kind() == std::io::ErrorKind::NotFound { Failure::user("not_found", failure) } else { Failure::other("io", failure) }
+    })?;
+    let result = parse(&source, &file.display().to_string());
+    let ok = result.is_ok();
+    out.profile_validation(file, &result);
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn sla_command(context: &Context, args: &SlaArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+    let loaded = find_profile(&context.catalog, &args.profile)?;
+    let submitted = match &args.at {
+        Some(text) => DateTime::parse_from_rfc3339(text)
+            .map(|instant| instant.with_timezone(&Utc))
+            .map_err(|error| Failure::user("invalid_time", format!("--at {text:?} is not an RFC 3339 instant ({error}); write it like 2026-11-24T09:30:00-05:00 or 2026-11-24T14:30:00Z")))?,
+        None => Utc::now(),
+    };
+    let display = display_time_zone(args.tz.as_deref(), &context.config)?;
+    let targets = sla::response_targets(&loaded.profile, &args.tier, &args.priority, submitted).map_err(|error| {
+        if error.is_user_error() { Failure::user("sla_input", error.to_string()) } else { Failure::other("sla", error.to_string()) }
+    })?;
+    out.sla(&wire::sla_report(&loaded.profile.id, &targets, display));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn display_time_zone(flag: Option<&str>, config: &Config) -> Result<Tz, Failure> {
+    if let Some(name) = flag {
+        return name.parse().map_err(|_| {
+            Failure::user("invalid_time_zone", format!("--tz {name:?} is not a time zone; use an IANA name such as America/New_York, Europe/Berlin or UTC"))
+        });
+    }
+    if let Some(zone) = config.time_zone {
+        return Ok(zone.0);
+    }
+    Ok(iana_time_zone::get_timezone().ok().and_then(|name| name.parse().ok()).unwrap_or(Tz::UTC))
+}
+
+fn new_command(context: &Context, args: &NewArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+    let profile_id = args.profile.clone().or_else(|| context.config.default_profile.clone()).unwrap_or_else(|| "generic".to_owned());
+    let profile = &find_profile(&context.catalog, &profile_id)?.profile;
+    let tier = match args.tier.clone().or_else(|| context.config.default_tier.clone()) {
+        Some(tier) => {
+            if !profile.tiers.iter().any(|candidate| candidate.id == tier) {
+                let known: Vec<&str> = profile.tiers.iter().map(|tier| tier.id.as_str()).collect();
+                return Err(Failure::user("unknown_tier", format!("{} has no tier {tier:?}; choose one of: {}", profile.name, known.join(", "))));
+            }
+            tier
+        }
+        None if profile.tiers.len() == 1 => profile.tiers[0].id.clone(),
+        None => String::new(),
+    };
+    let mut entropy = [0u8; 8];
+    getrandom::fill(&mut entropy).map_err(|error| Failure::other("random", format!("cannot get randomness for the case code: {error}")))?;
+    let case_code = CaseCode::from_entropy(u64::from_le_bytes(entropy)).to_string();
+    let text = template::draft_template(profile, &case_code, &tier);
+
+    if args.output.as_deref() == Some(Path::new("-")) {
+        print!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let path = match &args.output {
+        Some(path) => path.clone(),
+        None => context.data_dir.join("drafts").join(format!("{case_code}.toml")),
+    };
+    if path.exists() && !args.force {
+        return Err(Failure::user("exists", format!("{} exists; choose another -o FILE or add --force to replace it", path.display())));
+    }
+    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|error| Failure::other("io", format!("{}: cannot create the folder: {error}", parent.display())))?;
+    }
+    draft::write_atomically(&path, text.as_bytes()).map_err(|error| Failure::other("io", error.to_string()))?;
+    out.new_draft(&path, &case_code, &profile.id);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn validate_command(context: &Context, path: &Path, out: &mut Output) -> Result<ExitCode, Failure> {
+    let request = draft::load(path).map_err(|error| match error {
+        draft::DraftError::Io { ref source, .. } if source.kind() != std::io::ErrorKind::NotFound => Failure::other("io", error.to_string()),
+        _ => Failure::user("draft_invalid", error.to_string()),
+    })?;
+    let profile = &find_profile(&context.catalog, &request.profile)
+        .map_err(|failure| Failure::user(failure.code, format!("{}: field profile: {}", path.display(), failure.message)))?
+        .profile;
+    let problems = validate::validate(&request, profile);
+    let report = wire::validation_report(&problems);
+    out.validation(path, &report);
+    Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

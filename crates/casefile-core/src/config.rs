@@ -1,0 +1,115 @@
+//! The user's configuration file (`config.toml`): defaults and where user profiles live.
+//!
+//! User profiles are the `*.toml` files in the `profiles` folder beside the configuration file,
+//! unless `profiles_dir` says otherwise. A missing configuration file means all defaults.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::profile::schema::TimeZone;
+
+/// The configuration schema version this build reads.
+pub const CONFIG_SCHEMA_VERSION: u32 = 1;
+
+/// The user's configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Must equal [`CONFIG_SCHEMA_VERSION`] when given.
+    #[serde(default)]
+    pub schema_version: Option<u32>,
+    /// The profile `casefile new` uses when none is given.
+    #[serde(default)]
+    pub default_profile: Option<String>,
+    /// The tier new drafts start with.
+    #[serde(default)]
+    pub default_tier: Option<String>,
+    /// The time zone response targets are shown in, instead of the system's.
+    #[serde(default)]
+    pub time_zone: Option<TimeZone>,
+    /// Where user profiles live, instead of `profiles/` beside this file.
+    #[serde(default)]
+    pub profiles_dir: Option<PathBuf>,
+}
+
+/// Why the configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file exists but cannot be read.
+    #[error("{path}: cannot read the configuration: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Detail.
+        source: std::io::Error,
+    },
+    /// The file is not a valid configuration.
+    #[error("{path}{location}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// `:line:column`, or empty.
+        location: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads the configuration at `path`; a missing file gives the defaults.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let source = match fs_err::read_to_string(path) {
+            Ok(source) => source,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(source) => return Err(ConfigError::Io { path: path.to_owned(), source }),
+        };
+        let invalid = |location: String, message: String| ConfigError::Invalid { path: path.to_owned(), location, message };
+        let config: Config = toml::from_str(&source).map_err(|error| {
+            let location = error
+                .span()
+                .map(|span| {
+                    let before = source.get(..span.start).unwrap_or(&source);
+                    format!(":{}", before.matches('\n').count() + 1)
+                })
+                .unwrap_or_default();
+            invalid(location, error.message().trim().replace('\n', " "))
+        })?;
+        if let Some(version) = config.schema_version.filter(|version| *version != CONFIG_SCHEMA_VERSION) {
+            return Err(invalid(String::new(), format!("schema_version {version} is not {CONFIG_SCHEMA_VERSION}; this build reads version {CONFIG_SCHEMA_VERSION}")));
+        }
+        Ok(config)
+    }
+
+    /// The folder of user profiles for a configuration file at `path`.
+    pub fn profiles_dir(&self, path: &Path) -> PathBuf {
+        let beside = path.parent().unwrap_or_else(|| Path::new(".")).to_owned();
+        match &self.profiles_dir {
+            Some(dir) if dir.is_relative() => beside.join(dir),
+            Some(dir) => dir.clone(),
+            None => beside.join("profiles"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_file_gives_defaults_and_profiles_beside_it() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let path = folder.path().join("config.toml");
+        let config = Config::load(&path).expect("defaults");
+        assert_eq!(config.profiles_dir(&path), folder.path().join("profiles"));
+    }
+
+    #[test]
+    fn a_bad_key_is_named_with_its_line() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let path = folder.path().join("config.toml");
+        std::fs::write(&path, "default_profile = \"jetpatch\"\ndefault_teir = \"premium\"\n").expect("write");
+        let error = Config::load(&path).expect_err("must fail").to_string();
+        assert!(error.contains("config.toml:2: unknown field `default_teir`"), "{error}");
+    }
+}
