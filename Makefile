@@ -1,0 +1,43 @@
+# Casefile: the two commands that matter are `make run` (build and start the app) and
+# `make test` (every test). Both install what they need first (scripts/setup.sh).
+SHELL := /bin/bash
+CARGO ?= cargo
+XVFB := xvfb-run -a -s '-screen 0 1280x800x24'
+
+.PHONY: run test setup ui app cli lint screenshot clean
+
+## Build the UI and the desktop app, then start it.
+run: app
+	./$(or $(CARGO_TARGET_DIR),target)/debug/casefile-desktop
+
+## Every test: formatting, lints, the UI's type check and unit tests, the Rust tests, and the
+## real app in a real window under Xvfb.
+test: setup
+	$(CARGO) fmt --all --check
+	cd ui && npm run --silent check
+	cd ui && npm run --silent build
+	$(CARGO) build --locked -p casefile-desktop -p casefile-cli
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	cd ui && npm test
+	E2E_REQUIRED=1 $(XVFB) $(CARGO) test --locked --workspace
+
+setup:
+	scripts/setup.sh
+
+ui: setup
+	cd ui && npm run --silent build
+
+## The desktop app embeds ui/dist at compile time, so the UI is built first.
+app: ui
+	$(CARGO) build --locked -p casefile-desktop
+
+cli:
+	$(CARGO) build --locked -p casefile-cli
+
+## Regenerate docs/screenshots/ from the built app.
+screenshot: app
+	scripts/screenshot.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules
