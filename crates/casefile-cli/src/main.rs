@@ -127,15 +127,25 @@ struct Context {
 fn context(cli: &Cli) -> Result<Context, Failure> {
     let config_path = match &cli.config {
         Some(path) => path.clone(),
-        None => dirs::config_dir().unwrap_or_else(|| PathBuf::from(".")).join("casefile").join("config.toml"),
+        None => dirs::config_dir()
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("casefile")
+            .join("config.toml"),
     };
-    let config = Config::load(&config_path).map_err(|error| Failure::user("config_invalid", error.to_string()))?;
+    let config = Config::load(&config_path)
+        .map_err(|error| Failure::user("config_invalid", error.to_string()))?;
     let data_dir = match &cli.data_dir {
         Some(dir) => dir.clone(),
-        None => dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("casefile"),
+        None => dirs::data_dir()
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("casefile"),
     };
     let catalog = Catalog::load(Some(&config.profiles_dir(&config_path)));
-    Ok(Context { config, data_dir, catalog })
+    Ok(Context {
+        config,
+        data_dir,
+        catalog,
+    })
 }
 
 fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, Failure> {
@@ -164,19 +174,33 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, Failure> {
 
 fn find_profile<'a>(catalog: &'a Catalog, id: &str) -> Result<&'a LoadedProfile, Failure> {
     catalog.get(id).ok_or_else(|| {
-        Failure::user("unknown_profile", format!("no profile {id:?}; choose one of: {} (see `casefile profiles list`)", catalog.ids().join(", ")))
+        Failure::user(
+            "unknown_profile",
+            format!(
+                "no profile {id:?}; choose one of: {} (see `casefile profiles list`)",
+                catalog.ids().join(", ")
+            ),
+        )
     })
 }
 
 fn profiles_validate(file: &Path, out: &mut Output) -> Result<ExitCode, Failure> {
     let source = std::fs::read_to_string(file).map_err(|error| {
         let failure = format!("{}: cannot read the profile: {error}", file.display());
-        if error.kind() == std::io::ErrorKind::NotFound { Failure::user("not_found", failure) } else { Failure::other("io", failure) }
+        if error.kind() == std::io::ErrorKind::NotFound {
+            Failure::user("not_found", failure)
+        } else {
+            Failure::other("io", failure)
+        }
     })?;
     let result = parse(&source, &file.display().to_string());
     let ok = result.is_ok();
     out.profile_validation(file, &result);
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn sla_command(context: &Context, args: &SlaArgs, out: &mut Output) -> Result<ExitCode, Failure> {
@@ -188,9 +212,14 @@ fn sla_command(context: &Context, args: &SlaArgs, out: &mut Output) -> Result<Ex
         None => Utc::now(),
     };
     let display = display_time_zone(args.tz.as_deref(), &context.config)?;
-    let targets = sla::response_targets(&loaded.profile, &args.tier, &args.priority, submitted).map_err(|error| {
-        if error.is_user_error() { Failure::user("sla_input", error.to_string()) } else { Failure::other("sla", error.to_string()) }
-    })?;
+    let targets = sla::response_targets(&loaded.profile, &args.tier, &args.priority, submitted)
+        .map_err(|error| {
+            if error.is_user_error() {
+                Failure::user("sla_input", error.to_string())
+            } else {
+                Failure::other("sla", error.to_string())
+            }
+        })?;
     out.sla(&wire::sla_report(&loaded.profile.id, &targets, display));
     Ok(ExitCode::SUCCESS)
 }
@@ -204,17 +233,35 @@ fn display_time_zone(flag: Option<&str>, config: &Config) -> Result<Tz, Failure>
     if let Some(zone) = config.time_zone {
         return Ok(zone.0);
     }
-    Ok(iana_time_zone::get_timezone().ok().and_then(|name| name.parse().ok()).unwrap_or(Tz::UTC))
+    Ok(iana_time_zone::get_timezone()
+        .ok()
+        .and_then(|name| name.parse().ok())
+        .unwrap_or(Tz::UTC))
 }
 
 fn new_command(context: &Context, args: &NewArgs, out: &mut Output) -> Result<ExitCode, Failure> {
-    let profile_id = args.profile.clone().or_else(|| context.config.default_profile.clone()).unwrap_or_else(|| "generic".to_owned());
+    let profile_id = args
+        .profile
+        .clone()
+        .or_else(|| context.config.default_profile.clone())
+        .unwrap_or_else(|| "generic".to_owned());
     let profile = &find_profile(&context.catalog, &profile_id)?.profile;
-    let tier = match args.tier.clone().or_else(|| context.config.default_tier.clone()) {
+    let tier = match args
+        .tier
+        .clone()
+        .or_else(|| context.config.default_tier.clone())
+    {
         Some(tier) => {
             if !profile.tiers.iter().any(|candidate| candidate.id == tier) {
                 let known: Vec<&str> = profile.tiers.iter().map(|tier| tier.id.as_str()).collect();
-                return Err(Failure::user("unknown_tier", format!("{} has no tier {tier:?}; choose one of: {}", profile.name, known.join(", "))));
+                return Err(Failure::user(
+                    "unknown_tier",
+                    format!(
+                        "{} has no tier {tier:?}; choose one of: {}",
+                        profile.name,
+                        known.join(", ")
+                    ),
+                ));
             }
             tier
         }
@@ -222,7 +269,12 @@ fn new_command(context: &Context, args: &NewArgs, out: &mut Output) -> Result<Ex
         None => String::new(),
     };
     let mut entropy = [0u8; 8];
-    getrandom::fill(&mut entropy).map_err(|error| Failure::other("random", format!("cannot get randomness for the case code: {error}")))?;
+    getrandom::fill(&mut entropy).map_err(|error| {
+        Failure::other(
+            "random",
+            format!("cannot get randomness for the case code: {error}"),
+        )
+    })?;
     let case_code = CaseCode::from_entropy(u64::from_le_bytes(entropy)).to_string();
     let text = template::draft_template(profile, &case_code, &tier);
 
@@ -232,29 +284,60 @@ fn new_command(context: &Context, args: &NewArgs, out: &mut Output) -> Result<Ex
     }
     let path = match &args.output {
         Some(path) => path.clone(),
-        None => context.data_dir.join("drafts").join(format!("{case_code}.toml")),
+        None => context
+            .data_dir
+            .join("drafts")
+            .join(format!("{case_code}.toml")),
     };
     if path.exists() && !args.force {
-        return Err(Failure::user("exists", format!("{} exists; choose another -o FILE or add --force to replace it", path.display())));
+        return Err(Failure::user(
+            "exists",
+            format!(
+                "{} exists; choose another -o FILE or add --force to replace it",
+                path.display()
+            ),
+        ));
     }
-    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|error| Failure::other("io", format!("{}: cannot create the folder: {error}", parent.display())))?;
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|error| {
+            Failure::other(
+                "io",
+                format!("{}: cannot create the folder: {error}", parent.display()),
+            )
+        })?;
     }
-    draft::write_atomically(&path, text.as_bytes()).map_err(|error| Failure::other("io", error.to_string()))?;
+    draft::write_atomically(&path, text.as_bytes())
+        .map_err(|error| Failure::other("io", error.to_string()))?;
     out.new_draft(&path, &case_code, &profile.id);
     Ok(ExitCode::SUCCESS)
 }
 
 fn validate_command(context: &Context, path: &Path, out: &mut Output) -> Result<ExitCode, Failure> {
     let request = draft::load(path).map_err(|error| match error {
-        draft::DraftError::Io { ref source, .. } if source.kind() != std::io::ErrorKind::NotFound => Failure::other("io", error.to_string()),
+        draft::DraftError::Io { ref source, .. }
+            if source.kind() != std::io::ErrorKind::NotFound =>
+        {
+            Failure::other("io", error.to_string())
+        }
         _ => Failure::user("draft_invalid", error.to_string()),
     })?;
     let profile = &find_profile(&context.catalog, &request.profile)
-        .map_err(|failure| Failure::user(failure.code, format!("{}: field profile: {}", path.display(), failure.message)))?
+        .map_err(|failure| {
+            Failure::user(
+                failure.code,
+                format!("{}: field profile: {}", path.display(), failure.message),
+            )
+        })?
         .profile;
     let problems = validate::validate(&request, profile);
     let report = wire::validation_report(&problems);
     out.validation(path, &report);
-    Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -7,7 +7,9 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeDelta, TimeZone as _, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeDelta, TimeZone as _, Utc, Weekday,
+};
 use chrono_tz::Tz;
 
 use crate::profile::schema::{CalendarSpec, HolidaySet};
@@ -29,7 +31,9 @@ pub struct Calendar {
 
 /// The calendar never opens within the horizon, so no instant can be computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the support calendar has no open hours in the next three years; check its days and holidays")]
+#[error(
+    "the support calendar has no open hours in the next three years; check its days and holidays"
+)]
 pub struct NeverOpen;
 
 impl Calendar {
@@ -37,7 +41,11 @@ impl Calendar {
     pub fn new(spec: &CalendarSpec) -> Calendar {
         Calendar {
             time_zone: spec.time_zone.0,
-            days: spec.days.iter().map(|day| day.weekday().num_days_from_monday()).collect(),
+            days: spec
+                .days
+                .iter()
+                .map(|day| day.weekday().num_days_from_monday())
+                .collect(),
             open_minutes: spec.open.0,
             close_minutes: spec.close.0,
             holidays: spec.holidays.clone(),
@@ -70,7 +78,11 @@ impl Calendar {
     /// `at` plus `duration` counted only while the calendar is open.
     ///
     /// A target that ends exactly at closing time is due at closing time, not at the next opening.
-    pub fn add_business_time(&self, at: DateTime<Utc>, duration: TimeDelta) -> Result<DateTime<Utc>, NeverOpen> {
+    pub fn add_business_time(
+        &self,
+        at: DateTime<Utc>,
+        duration: TimeDelta,
+    ) -> Result<DateTime<Utc>, NeverOpen> {
         let mut remaining = duration;
         let mut date = self.local_date(at).pred_opt().ok_or(NeverOpen)?;
         for _ in 0..HORIZON_DAYS {
@@ -93,9 +105,16 @@ impl Calendar {
     ///
     /// `start` should be a clock start (inside a window); the result is clamped into the
     /// target day's window, so a short day cannot push it past closing time.
-    pub fn add_business_days(&self, start: DateTime<Utc>, count: u32) -> Result<DateTime<Utc>, NeverOpen> {
+    pub fn add_business_days(
+        &self,
+        start: DateTime<Utc>,
+        count: u32,
+    ) -> Result<DateTime<Utc>, NeverOpen> {
         let local = start.with_timezone(&self.time_zone);
-        let minutes = local.time().signed_duration_since(NaiveTime::MIN).num_minutes();
+        let minutes = local
+            .time()
+            .signed_duration_since(NaiveTime::MIN)
+            .num_minutes();
         let minutes = u32::try_from(minutes).unwrap_or(0);
         let mut date = local.date_naive();
         let mut counted = 0;
@@ -131,7 +150,10 @@ impl Calendar {
     /// The instant of local `minutes` after midnight on `date` (1440 is the next midnight).
     fn instant(&self, date: NaiveDate, minutes: u32) -> DateTime<Utc> {
         let (date, minutes) = if minutes >= 1440 {
-            (date.checked_add_days(Days::new(1)).unwrap_or(date), minutes - 1440)
+            (
+                date.checked_add_days(Days::new(1)).unwrap_or(date),
+                minutes - 1440,
+            )
         } else {
             (date, minutes)
         };
@@ -151,17 +173,23 @@ impl Calendar {
 /// Whether `date` is a holiday of `set`.
 pub fn is_holiday(set: HolidaySet, date: NaiveDate) -> bool {
     match set {
-        HolidaySet::UsFederal => us_federal_holidays(date.year()).contains(&date)
+        HolidaySet::UsFederal => {
+            us_federal_holidays(date.year()).contains(&date)
             // 1 January of next year, observed on 31 December when it falls on a Saturday.
-            || us_federal_holidays(date.year() + 1).contains(&date),
+            || us_federal_holidays(date.year() + 1).contains(&date)
+        }
     }
 }
 
 /// United States federal holidays of `year`, on their observed dates (5 U.S.C. 6103).
 pub fn us_federal_holidays(year: i32) -> Vec<NaiveDate> {
     let fixed = |month: u32, day: u32| NaiveDate::from_ymd_opt(year, month, day).map(observed);
-    let nth = |month: u32, weekday: Weekday, n: u8| NaiveDate::from_weekday_of_month_opt(year, month, weekday, n);
-    let last_monday_of_may = (1..=5).rev().find_map(|n| NaiveDate::from_weekday_of_month_opt(year, 5, Weekday::Mon, n));
+    let nth = |month: u32, weekday: Weekday, n: u8| {
+        NaiveDate::from_weekday_of_month_opt(year, month, weekday, n)
+    };
+    let last_monday_of_may = (1..=5)
+        .rev()
+        .find_map(|n| NaiveDate::from_weekday_of_month_opt(year, 5, Weekday::Mon, n));
     let mut holidays: Vec<NaiveDate> = [
         fixed(1, 1),
         nth(1, Weekday::Mon, 3),
@@ -202,8 +230,17 @@ mod tests {
     #[test]
     fn us_federal_holidays_2026_are_on_their_observed_dates() {
         let expected = [
-            "2026-01-01", "2026-01-19", "2026-02-16", "2026-05-25", "2026-06-19", "2026-07-03", "2026-09-07",
-            "2026-10-12", "2026-11-11", "2026-11-26", "2026-12-25",
+            "2026-01-01",
+            "2026-01-19",
+            "2026-02-16",
+            "2026-05-25",
+            "2026-06-19",
+            "2026-07-03",
+            "2026-09-07",
+            "2026-10-12",
+            "2026-11-11",
+            "2026-11-26",
+            "2026-12-25",
         ];
         let expected: Vec<NaiveDate> = expected.iter().map(|text| date(text)).collect();
         assert_eq!(us_federal_holidays(2026), expected);

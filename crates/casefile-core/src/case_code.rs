@@ -26,10 +26,14 @@ pub enum CaseCodeError {
     #[error("a case code has 8 symbols after CF- (like CF-7K2M-9QXD); {0:?} has {1}")]
     Length(String, usize),
     /// A character that is not in the alphabet.
-    #[error("{0:?} is not a case code symbol: case codes use digits and the letters A-Z except I, L, O and U")]
+    #[error(
+        "{0:?} is not a case code symbol: case codes use digits and the letters A-Z except I, L, O and U"
+    )]
     Symbol(char),
     /// The check symbol does not match: a symbol was misheard or mistyped.
-    #[error("case code {0:?} does not check out: a symbol was probably misheard or mistyped; read it again")]
+    #[error(
+        "case code {0:?} does not check out: a symbol was probably misheard or mistyped; read it again"
+    )]
     Check(String),
 }
 
@@ -91,7 +95,10 @@ fn symbol_value(character: char) -> Option<u8> {
         'I' | 'L' => '1',
         other => other,
     };
-    ALPHABET.iter().position(|&symbol| char::from(symbol) == upper).and_then(|index| u8::try_from(index).ok())
+    ALPHABET
+        .iter()
+        .position(|&symbol| char::from(symbol) == upper)
+        .and_then(|index| u8::try_from(index).ok())
 }
 
 /// Multiplication in GF(32) with the primitive polynomial x^5 + x^2 + 1.
@@ -146,7 +153,12 @@ mod tests {
     fn every_single_substitution_is_detected() {
         for entropy in [0u64, 1, 0x7_FFFF_FFFF, 0x2_AAAA_5555, 0x1_2345_6789] {
             let code = CaseCode::from_entropy(entropy).to_string();
-            let positions: Vec<usize> = code.char_indices().filter(|(_, c)| *c != '-').map(|(i, _)| i).skip(2).collect();
+            let positions: Vec<usize> = code
+                .char_indices()
+                .filter(|(_, c)| *c != '-')
+                .map(|(i, _)| i)
+                .skip(2)
+                .collect();
             for &position in &positions {
                 for &replacement in ALPHABET {
                     let replacement = char::from(replacement);
@@ -155,7 +167,10 @@ mod tests {
                     }
                     let mut typo = code.clone();
                     typo.replace_range(position..=position, &replacement.to_string());
-                    assert!(typo.parse::<CaseCode>().is_err(), "{typo} (from {code}) was accepted");
+                    assert!(
+                        typo.parse::<CaseCode>().is_err(),
+                        "{typo} (from {code}) was accepted"
+                    );
                 }
             }
         }
@@ -173,15 +188,27 @@ mod tests {
                 let mut swapped = symbols.clone();
                 swapped.swap(index, index + 1);
                 let typo: String = swapped.into_iter().collect();
-                assert!(typo.parse::<CaseCode>().is_err(), "{typo} (from {code}) was accepted");
+                assert!(
+                    typo.parse::<CaseCode>().is_err(),
+                    "{typo} (from {code}) was accepted"
+                );
             }
         }
     }
 
     #[test]
     fn wrong_lengths_and_symbols_are_named() {
-        assert_eq!("CF-7K2M-9QX".parse::<CaseCode>(), Err(CaseCodeError::Length("CF-7K2M-9QX".into(), 7)));
-        assert_eq!("CF-7K2M-9QXU".parse::<CaseCode>(), Err(CaseCodeError::Symbol('U')));
-        assert_eq!("CF-7K2M-9QX!".parse::<CaseCode>(), Err(CaseCodeError::Symbol('!')));
+        assert_eq!(
+            "CF-7K2M-9QX".parse::<CaseCode>(),
+            Err(CaseCodeError::Length("CF-7K2M-9QX".into(), 7))
+        );
+        assert_eq!(
+            "CF-7K2M-9QXU".parse::<CaseCode>(),
+            Err(CaseCodeError::Symbol('U'))
+        );
+        assert_eq!(
+            "CF-7K2M-9QX!".parse::<CaseCode>(),
+            Err(CaseCodeError::Symbol('!'))
+        );
     }
 }

@@ -61,10 +61,21 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let source = match fs_err::read_to_string(path) {
             Ok(source) => source,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-            Err(source) => return Err(ConfigError::Io { path: path.to_owned(), source }),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Config::default());
+            }
+            Err(source) => {
+                return Err(ConfigError::Io {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
         };
-        let invalid = |location: String, message: String| ConfigError::Invalid { path: path.to_owned(), location, message };
+        let invalid = |location: String, message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            location,
+            message,
+        };
         let config: Config = toml::from_str(&source).map_err(|error| {
             let location = error
                 .span()
@@ -75,8 +86,16 @@ impl Config {
                 .unwrap_or_default();
             invalid(location, error.message().trim().replace('\n', " "))
         })?;
-        if let Some(version) = config.schema_version.filter(|version| *version != CONFIG_SCHEMA_VERSION) {
-            return Err(invalid(String::new(), format!("schema_version {version} is not {CONFIG_SCHEMA_VERSION}; this build reads version {CONFIG_SCHEMA_VERSION}")));
+        if let Some(version) = config
+            .schema_version
+            .filter(|version| *version != CONFIG_SCHEMA_VERSION)
+        {
+            return Err(invalid(
+                String::new(),
+                format!(
+                    "schema_version {version} is not {CONFIG_SCHEMA_VERSION}; this build reads version {CONFIG_SCHEMA_VERSION}"
+                ),
+            ));
         }
         Ok(config)
     }
@@ -108,8 +127,15 @@ mod tests {
     fn a_bad_key_is_named_with_its_line() {
         let folder = tempfile::tempdir().expect("temp dir");
         let path = folder.path().join("config.toml");
-        std::fs::write(&path, "default_profile = \"jetpatch\"\ndefault_teir = \"premium\"\n").expect("write");
+        std::fs::write(
+            &path,
+            "default_profile = \"jetpatch\"\ndefault_teir = \"premium\"\n",
+        )
+        .expect("write");
         let error = Config::load(&path).expect_err("must fail").to_string();
-        assert!(error.contains("config.toml:2: unknown field `default_teir`"), "{error}");
+        assert!(
+            error.contains("config.toml:2: unknown field `default_teir`"),
+            "{error}"
+        );
     }
 }

@@ -31,7 +31,9 @@ pub enum DraftError {
         message: String,
     },
     /// The draft was written by a newer version of Casefile.
-    #[error("{path}: draft schema version {found} is newer than this build reads ({DRAFT_SCHEMA_VERSION}); update Casefile to open it")]
+    #[error(
+        "{path}: draft schema version {found} is newer than this build reads ({DRAFT_SCHEMA_VERSION}); update Casefile to open it"
+    )]
     NewerSchema {
         /// The file.
         path: PathBuf,
@@ -56,21 +58,35 @@ pub fn from_toml(source: &str, path: &Path) -> Result<Request, DraftError> {
             .map(|span| {
                 let before = source.get(..span.start).unwrap_or(source);
                 let line = before.matches('\n').count() + 1;
-                let column = before.rsplit('\n').next().map_or(0, |tail| tail.chars().count()) + 1;
+                let column = before
+                    .rsplit('\n')
+                    .next()
+                    .map_or(0, |tail| tail.chars().count())
+                    + 1;
                 format!(":{line}:{column}")
             })
             .unwrap_or_default();
-        DraftError::Parse { path: path.to_owned(), location, message: error.message().trim().replace('\n', " ") }
+        DraftError::Parse {
+            path: path.to_owned(),
+            location,
+            message: error.message().trim().replace('\n', " "),
+        }
     })?;
     if request.schema_version > DRAFT_SCHEMA_VERSION {
-        return Err(DraftError::NewerSchema { path: path.to_owned(), found: request.schema_version });
+        return Err(DraftError::NewerSchema {
+            path: path.to_owned(),
+            found: request.schema_version,
+        });
     }
     Ok(request)
 }
 
 /// Reads a draft file.
 pub fn load(path: &Path) -> Result<Request, DraftError> {
-    let source = fs_err::read_to_string(path).map_err(|source| DraftError::Io { path: path.to_owned(), source })?;
+    let source = fs_err::read_to_string(path).map_err(|source| DraftError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
     from_toml(&source, path)
 }
 
@@ -81,7 +97,10 @@ pub fn save(path: &Path, request: &Request) -> Result<(), DraftError> {
 
 /// Writes `contents` to `path` so that a crash leaves either the old file or the new one.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), DraftError> {
-    let io = |source| DraftError::Io { path: path.to_owned(), source };
+    let io = |source| DraftError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
         _ => PathBuf::from("."),
@@ -112,8 +131,16 @@ mod tests {
             case_code: "CF-0000-0000".into(),
             profile: "generic".into(),
             tier: "standard".into(),
-            contact: Contact { name: "Ada Example".into(), email: "ada@example.invalid".into(), ..Contact::default() },
-            problem: Problem { subject: "Agent stops \"checking in\"".into(), description: "line one\nline two".into(), ..Problem::default() },
+            contact: Contact {
+                name: "Ada Example".into(),
+                email: "ada@example.invalid".into(),
+                ..Contact::default()
+            },
+            problem: Problem {
+                subject: "Agent stops \"checking in\"".into(),
+                description: "line one\nline two".into(),
+                ..Problem::default()
+            },
             ..Request::default()
         }
     }
@@ -134,7 +161,10 @@ mod tests {
         let mut changed = sample();
         changed.problem.subject = "changed".into();
         save(&path, &changed).expect("second save");
-        let names: Vec<_> = fs_err::read_dir(folder.path()).expect("list").map(|entry| entry.expect("entry").file_name()).collect();
+        let names: Vec<_> = fs_err::read_dir(folder.path())
+            .expect("list")
+            .map(|entry| entry.expect("entry").file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("draft.toml")]);
         assert_eq!(load(&path).expect("load").problem.subject, "changed");
     }

@@ -22,9 +22,18 @@ pub struct Proposal {
 pub fn propose_priority(profile: &Profile, request: &Request) -> Proposal {
     let answers = &request.impact.answers;
     let environment = request.scope.environment;
-    let matched = profile.priority_rules.iter().position(|rule| matches(&rule.when, answers, environment));
-    let priority = matched.map_or(profile.default_priority.as_str(), |index| profile.priority_rules[index].priority.as_str());
-    let mut proposal = Proposal { priority: priority.to_owned(), rule: matched, capped: None };
+    let matched = profile
+        .priority_rules
+        .iter()
+        .position(|rule| matches(&rule.when, answers, environment));
+    let priority = matched.map_or(profile.default_priority.as_str(), |index| {
+        profile.priority_rules[index].priority.as_str()
+    });
+    let mut proposal = Proposal {
+        priority: priority.to_owned(),
+        rule: matched,
+        capped: None,
+    };
     if let Some(cap) = applicable_cap(profile, request) {
         if more_severe(profile, &proposal.priority, &cap.max_priority) {
             proposal.priority = cap.max_priority.clone();
@@ -34,7 +43,11 @@ pub fn propose_priority(profile: &Profile, request: &Request) -> Proposal {
     proposal
 }
 
-fn matches(conditions: &Conditions, answers: &ImpactAnswers, environment: Option<Environment>) -> bool {
+fn matches(
+    conditions: &Conditions,
+    answers: &ImpactAnswers,
+    environment: Option<Environment>,
+) -> bool {
     fn holds<T: PartialEq>(wanted: Option<T>, actual: Option<T>) -> bool {
         wanted.is_none() || (actual.is_some() && wanted == actual)
     }
@@ -43,19 +56,28 @@ fn matches(conditions: &Conditions, answers: &ImpactAnswers, environment: Option
         && holds(conditions.workaround, answers.workaround)
         && holds(conditions.question_only, answers.question_only)
         && holds(conditions.environment, environment)
-        && conditions.users_at_least.is_none_or(|least| answers.users_affected.is_some_and(|users| users >= least))
+        && conditions
+            .users_at_least
+            .is_none_or(|least| answers.users_affected.is_some_and(|users| users >= least))
 }
 
 /// The most restrictive cap that applies to the request, by issue type or by keyword.
 pub fn applicable_cap<'a>(profile: &'a Profile, request: &Request) -> Option<&'a Cap> {
-    let text = format!("{}\n{}", request.problem.subject, request.problem.description).to_lowercase();
+    let text = format!(
+        "{}\n{}",
+        request.problem.subject, request.problem.description
+    )
+    .to_lowercase();
     profile
         .rules
         .caps
         .iter()
         .filter(|cap| {
-            cap.issue_types.iter().any(|issue_type| *issue_type == request.issue_type)
-                || cap.keywords.iter().any(|keyword| mentions(&text, &keyword.to_lowercase()))
+            cap.issue_types.contains(&request.issue_type)
+                || cap
+                    .keywords
+                    .iter()
+                    .any(|keyword| mentions(&text, &keyword.to_lowercase()))
         })
         .max_by_key(|cap| rank(profile, &cap.max_priority))
 }
@@ -74,7 +96,11 @@ fn mentions(text: &str, keyword: &str) -> bool {
 
 /// The position of a priority on the scale, 0 the most severe; unknown ids rank last.
 pub fn rank(profile: &Profile, priority: &str) -> usize {
-    profile.priorities.iter().position(|candidate| candidate.id == priority).unwrap_or(usize::MAX)
+    profile
+        .priorities
+        .iter()
+        .position(|candidate| candidate.id == priority)
+        .unwrap_or(usize::MAX)
 }
 
 /// Whether priority `a` is more severe than priority `b`.

@@ -39,7 +39,14 @@ pub const FIELD_NAMES: &[&str] = &[
 ];
 
 /// Fields no profile may hide: without them a request cannot be answered.
-pub const CORE_FIELDS: &[&str] = &["contact_name", "email", "tier", "subject", "description", "priority"];
+pub const CORE_FIELDS: &[&str] = &[
+    "contact_name",
+    "email",
+    "tier",
+    "subject",
+    "description",
+    "priority",
+];
 
 /// A support request, complete or not.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

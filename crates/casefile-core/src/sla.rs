@@ -110,17 +110,40 @@ impl SlaError {
 }
 
 /// Computes the response targets and escalation windows of a request.
-pub fn response_targets(profile: &Profile, tier_id: &str, priority_id: &str, submitted: DateTime<Utc>) -> Result<Sla, SlaError> {
-    let tier = profile.tiers.iter().find(|tier| tier.id == tier_id).ok_or_else(|| SlaError::UnknownTier {
-        profile: profile.id.clone(),
-        tier: tier_id.to_owned(),
-        known: profile.tiers.iter().map(|tier| tier.id.as_str()).collect::<Vec<_>>().join(", "),
-    })?;
-    if !profile.priorities.iter().any(|priority| priority.id == priority_id) {
+pub fn response_targets(
+    profile: &Profile,
+    tier_id: &str,
+    priority_id: &str,
+    submitted: DateTime<Utc>,
+) -> Result<Sla, SlaError> {
+    let tier = profile
+        .tiers
+        .iter()
+        .find(|tier| tier.id == tier_id)
+        .ok_or_else(|| SlaError::UnknownTier {
+            profile: profile.id.clone(),
+            tier: tier_id.to_owned(),
+            known: profile
+                .tiers
+                .iter()
+                .map(|tier| tier.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+    if !profile
+        .priorities
+        .iter()
+        .any(|priority| priority.id == priority_id)
+    {
         return Err(SlaError::UnknownPriority {
             profile: profile.id.clone(),
             priority: priority_id.to_owned(),
-            known: profile.priorities.iter().map(|priority| priority.id.as_str()).collect::<Vec<_>>().join(", "),
+            known: profile
+                .priorities
+                .iter()
+                .map(|priority| priority.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
     if !tier.supported {
@@ -129,13 +152,22 @@ pub fn response_targets(profile: &Profile, tier_id: &str, priority_id: &str, sub
             message: tier.unsupported_message.clone().unwrap_or_default(),
         });
     }
-    let calendar_id = tier.calendar_by_priority.get(priority_id).unwrap_or(&tier.calendar);
+    let calendar_id = tier
+        .calendar_by_priority
+        .get(priority_id)
+        .unwrap_or(&tier.calendar);
     // `parse` has checked that every calendar a tier names exists.
     let Some(spec) = profile.calendars.get(calendar_id) else {
-        return Err(SlaError::NeverOpen { calendar: calendar_id.clone(), source: NeverOpen });
+        return Err(SlaError::NeverOpen {
+            calendar: calendar_id.clone(),
+            source: NeverOpen,
+        });
     };
     let calendar = Calendar::new(spec);
-    let never_open = |source| SlaError::NeverOpen { calendar: calendar_id.clone(), source };
+    let never_open = |source| SlaError::NeverOpen {
+        calendar: calendar_id.clone(),
+        source,
+    };
     let clock_starts = calendar.clock_start(submitted).map_err(never_open)?;
 
     let applies = |tiers: &[String], priorities: &[String]| {
@@ -143,26 +175,53 @@ pub fn response_targets(profile: &Profile, tier_id: &str, priority_id: &str, sub
             && (priorities.is_empty() || priorities.iter().any(|id| id == priority_id))
     };
     let mut targets = Vec::new();
-    for target in profile.targets.iter().filter(|target| applies(&target.tiers, &target.priorities)) {
-        let due = due_instant(&calendar, target.within, submitted, clock_starts).map_err(never_open)?;
-        targets.push(TargetDue { name: target.name.clone(), label: target.label.clone(), within: target.within, due });
+    for target in profile
+        .targets
+        .iter()
+        .filter(|target| applies(&target.tiers, &target.priorities))
+    {
+        let due =
+            due_instant(&calendar, target.within, submitted, clock_starts).map_err(never_open)?;
+        targets.push(TargetDue {
+            name: target.name.clone(),
+            label: target.label.clone(),
+            within: target.within,
+            due,
+        });
     }
 
     let mut escalations = Vec::new();
-    for escalation in profile.escalation.iter().filter(|escalation| applies(&escalation.tiers, &escalation.priorities)) {
+    for escalation in profile
+        .escalation
+        .iter()
+        .filter(|escalation| applies(&escalation.tiers, &escalation.priorities))
+    {
         let (allowed_from, condition) = match &escalation.after {
             EscalationAfter::AnyTime => (Some(submitted), "at any time".to_owned()),
-            EscalationAfter::MissedTarget(name) => match targets.iter().find(|target| &target.name == name) {
-                Some(target) => (target.due, format!("if the {} has not come by then", target.label.to_lowercase())),
-                // The target does not apply to this tier and priority: neither does the path.
-                None => continue,
-            },
+            EscalationAfter::MissedTarget(name) => {
+                match targets.iter().find(|target| &target.name == name) {
+                    Some(target) => (
+                        target.due,
+                        format!(
+                            "if the {} has not come by then",
+                            target.label.to_lowercase()
+                        ),
+                    ),
+                    // The target does not apply to this tier and priority: neither does the path.
+                    None => continue,
+                }
+            }
             EscalationAfter::Elapsed(within) => (
                 due_instant(&calendar, *within, submitted, clock_starts).map_err(never_open)?,
                 format!("{within} after submission"),
             ),
         };
-        escalations.push(EscalationDue { allowed_from, condition, contacts: escalation.contacts.clone(), how: escalation.how.clone() });
+        escalations.push(EscalationDue {
+            allowed_from,
+            condition,
+            contacts: escalation.contacts.clone(),
+            how: escalation.how.clone(),
+        });
     }
 
     let notices = profile
@@ -194,7 +253,9 @@ fn due_instant(
 ) -> Result<Option<DateTime<Utc>>, NeverOpen> {
     Ok(Some(match within {
         Within::Minutes(minutes) => submitted + TimeDelta::minutes(i64::from(minutes)),
-        Within::BusinessMinutes(minutes) => calendar.add_business_time(clock_starts, TimeDelta::minutes(i64::from(minutes)))?,
+        Within::BusinessMinutes(minutes) => {
+            calendar.add_business_time(clock_starts, TimeDelta::minutes(i64::from(minutes)))?
+        }
         Within::BusinessDays(days) => calendar.add_business_days(clock_starts, days)?,
         Within::NextBusinessDay => calendar.next_business_day_close(submitted)?,
         Within::NextSoftwareRelease => return Ok(None),
@@ -203,13 +264,21 @@ fn due_instant(
 
 /// An instant as people read it in a time zone: `Tue 24 Nov 2026, 10:00 EST`.
 pub fn format_instant(instant: DateTime<Utc>, time_zone: Tz) -> String {
-    instant.with_timezone(&time_zone).format("%a %-d %b %Y, %H:%M %Z").to_string()
+    instant
+        .with_timezone(&time_zone)
+        .format("%a %-d %b %Y, %H:%M %Z")
+        .to_string()
 }
 
 /// One line per target, as people read it in `time_zone` (the user's own).
 pub fn describe_target(target: &TargetDue, time_zone: Tz) -> String {
     match target.due {
-        Some(due) => format!("{}: within {}, by {} your time", target.label, target.within, format_instant(due, time_zone)),
+        Some(due) => format!(
+            "{}: within {}, by {} your time",
+            target.label,
+            target.within,
+            format_instant(due, time_zone)
+        ),
         None => format!("{}: {} (no fixed time)", target.label, target.within),
     }
 }
@@ -217,8 +286,17 @@ pub fn describe_target(target: &TargetDue, time_zone: Tz) -> String {
 /// One line per escalation path, as people read it in `time_zone`.
 pub fn describe_escalation(escalation: &EscalationDue, time_zone: Tz) -> String {
     let when = match escalation.allowed_from {
-        Some(from) => format!("allowed from {} your time ({})", format_instant(from, time_zone), escalation.condition),
+        Some(from) => format!(
+            "allowed from {} your time ({})",
+            format_instant(from, time_zone),
+            escalation.condition
+        ),
         None => format!("allowed {}", escalation.condition),
     };
-    format!("Escalate to {}: {}. {}", escalation.contacts.join(" or "), when, escalation.how)
+    format!(
+        "Escalate to {}: {}. {}",
+        escalation.contacts.join(" or "),
+        when,
+        escalation.how
+    )
 }

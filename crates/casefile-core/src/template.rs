@@ -17,37 +17,76 @@ pub fn draft_template(profile: &Profile, case_code: &str, tier: &str) -> String 
         if profile.fields.get(name).and_then(|rule| rule.hidden) == Some(true) {
             return;
         }
-        let requirement = if is_required(profile, name) { "required" } else { "optional" };
+        let requirement = if is_required(profile, name) {
+            "required"
+        } else {
+            "optional"
+        };
         let _ = write!(out, "# {} ({requirement})", field_label(profile, name));
-        if let Some(help) = profile.fields.get(name).and_then(|rule| rule.help.as_deref()) {
+        if let Some(help) = profile
+            .fields
+            .get(name)
+            .and_then(|rule| rule.help.as_deref())
+        {
             let _ = write!(out, ": {help}");
         }
         let _ = writeln!(out, "\n{key} = {}", quote(value));
     };
 
-    let _ = writeln!(out, "# Casefile support request draft for {} (profile {} {}).", profile.name, profile.id, profile.version);
-    let _ = writeln!(out, "# Fill in the fields, then check it with `casefile validate FILE`. Multi-line text goes");
-    let _ = writeln!(out, "# between triple quotes: description = \"\"\"...\"\"\".");
+    let _ = writeln!(
+        out,
+        "# Casefile support request draft for {} (profile {} {}).",
+        profile.name, profile.id, profile.version
+    );
+    let _ = writeln!(
+        out,
+        "# Fill in the fields, then check it with `casefile validate FILE`. Multi-line text goes"
+    );
+    let _ = writeln!(
+        out,
+        "# between triple quotes: description = \"\"\"...\"\"\"."
+    );
     let _ = writeln!(out, "schema_version = {DRAFT_SCHEMA_VERSION}");
-    let _ = writeln!(out, "# Read this code to support on the phone; it names this request everywhere.");
+    let _ = writeln!(
+        out,
+        "# Read this code to support on the phone; it names this request everywhere."
+    );
     let _ = writeln!(out, "case_code = {}", quote(case_code));
     let _ = writeln!(out, "profile = {}", quote(&profile.id));
     let _ = writeln!(out, "# Support tier (required), one of:");
     for tier in &profile.tiers {
-        let support = if tier.supported { String::new() } else { " (knowledge base only: cannot file requests)".to_owned() };
+        let support = if tier.supported {
+            String::new()
+        } else {
+            " (knowledge base only: cannot file requests)".to_owned()
+        };
         let _ = writeln!(out, "#   {:<12} {}{support}", tier.id, tier.label);
     }
     let _ = writeln!(out, "tier = {}", quote(tier));
     if !profile.issue_types.is_empty() {
         let _ = writeln!(out, "# Issue type (required), one of:");
         for issue_type in &profile.issue_types {
-            let _ = writeln!(out, "#   {:<18} {}: {}", issue_type.id, issue_type.label, issue_type.description);
+            let _ = writeln!(
+                out,
+                "#   {:<18} {}: {}",
+                issue_type.id, issue_type.label, issue_type.description
+            );
             for (number, item) in issue_type.checklist.iter().enumerate() {
-                let _ = writeln!(out, "#   {:<18}   checklist step {} ({}): {}", "", number + 1, item.id, item.text);
+                let _ = writeln!(
+                    out,
+                    "#   {:<18}   checklist step {} ({}): {}",
+                    "",
+                    number + 1,
+                    item.id,
+                    item.text
+                );
             }
         }
         let _ = writeln!(out, "issue_type = \"\"");
-        let _ = writeln!(out, "# Ids of the checklist steps you have gone through, e.g. [\"endpoint-readiness\"].");
+        let _ = writeln!(
+            out,
+            "# Ids of the checklist steps you have gone through, e.g. [\"endpoint-readiness\"]."
+        );
         let _ = writeln!(out, "checklist_done = []");
     }
 
@@ -74,31 +113,71 @@ pub fn draft_template(profile: &Profile, case_code: &str, tier: &str) -> String 
     }
 
     let _ = writeln!(out, "\n[scope]");
-    if profile.fields.get("environment").and_then(|rule| rule.hidden) != Some(true) {
-        let requirement = if is_required(profile, "environment") { "required" } else { "optional" };
-        let _ = writeln!(out, "# Environment ({requirement}): \"production\", \"development\" or \"poc\".");
+    if profile
+        .fields
+        .get("environment")
+        .and_then(|rule| rule.hidden)
+        != Some(true)
+    {
+        let requirement = if is_required(profile, "environment") {
+            "required"
+        } else {
+            "optional"
+        };
+        let _ = writeln!(
+            out,
+            "# Environment ({requirement}): \"production\", \"development\" or \"poc\"."
+        );
         let _ = writeln!(out, "# environment = \"production\"");
     }
     field(&mut out, "versions", "versions", "");
-    let _ = writeln!(out, "# {}: one [[scope.endpoints]] table per affected machine:", field_label(profile, "endpoints"));
-    let _ = writeln!(out, "# [[scope.endpoints]]\n# hostname = \"web-01\"\n# ip = \"192.0.2.10\"\n# os = \"Ubuntu 24.04\"\n# agent_version = \"1.2.3\"");
+    let _ = writeln!(
+        out,
+        "# {}: one [[scope.endpoints]] table per affected machine:",
+        field_label(profile, "endpoints")
+    );
+    let _ = writeln!(
+        out,
+        "# [[scope.endpoints]]\n# hostname = \"web-01\"\n# ip = \"192.0.2.10\"\n# os = \"Ubuntu 24.04\"\n# agent_version = \"1.2.3\""
+    );
 
     let _ = writeln!(out, "\n[impact]");
-    let _ = writeln!(out, "# Priority (required), on {}'s scale, most severe first:", profile.name);
+    let _ = writeln!(
+        out,
+        "# Priority (required), on {}'s scale, most severe first:",
+        profile.name
+    );
     for priority in &profile.priorities {
-        let _ = writeln!(out, "#   {:<3} {}: {}", priority.id, priority.label, priority.definition);
+        let _ = writeln!(
+            out,
+            "#   {:<3} {}: {}",
+            priority.id, priority.label, priority.definition
+        );
     }
     let _ = writeln!(out, "priority = \"\"");
-    let _ = writeln!(out, "# If you chose another priority than the questionnaire proposed, say why.");
+    let _ = writeln!(
+        out,
+        "# If you chose another priority than the questionnaire proposed, say why."
+    );
     let _ = writeln!(out, "override_reason = \"\"");
     let _ = writeln!(out, "\n[impact.answers]");
-    let _ = writeln!(out, "# Questionnaire (true/false; users_affected: \"none\", \"one\", \"some\" or \"most\"):");
-    let _ = writeln!(out, "# production_down = false\n# data_loss = false\n# workaround = true\n# users_affected = \"some\"\n# question_only = false");
+    let _ = writeln!(
+        out,
+        "# Questionnaire (true/false; users_affected: \"none\", \"one\", \"some\" or \"most\"):"
+    );
+    let _ = writeln!(
+        out,
+        "# production_down = false\n# data_loss = false\n# workaround = true\n# users_affected = \"some\"\n# question_only = false"
+    );
 
     if !profile.extra_fields.is_empty() {
         let _ = writeln!(out, "\n[extra]");
         for extra in &profile.extra_fields {
-            let requirement = if extra.required { "required" } else { "optional" };
+            let requirement = if extra.required {
+                "required"
+            } else {
+                "optional"
+            };
             let _ = write!(out, "# {} ({requirement})", extra.label);
             if let Some(help) = &extra.help {
                 let _ = write!(out, ": {help}");
@@ -113,11 +192,17 @@ pub fn draft_template(profile: &Profile, case_code: &str, tier: &str) -> String 
         }
     }
 
-    let _ = writeln!(out, "\n# Evidence: one [[evidence]] table per file; evidence_id says which of the vendor's requests it answers.");
+    let _ = writeln!(
+        out,
+        "\n# Evidence: one [[evidence]] table per file; evidence_id says which of the vendor's requests it answers."
+    );
     for evidence in &profile.evidence {
         let _ = writeln!(out, "#   {:<18} {}", evidence.id, evidence.label);
     }
-    let _ = writeln!(out, "# [[evidence]]\n# evidence_id = \"\"\n# path = \"/path/to/file\"\n# note = \"\"");
+    let _ = writeln!(
+        out,
+        "# [[evidence]]\n# evidence_id = \"\"\n# path = \"/path/to/file\"\n# note = \"\""
+    );
     out
 }
 

@@ -43,7 +43,11 @@ pub struct Problem {
 
 /// The label the profile gives a core field, or a readable default.
 pub fn field_label<'a>(profile: &'a Profile, field: &'a str) -> String {
-    if let Some(label) = profile.fields.get(field).and_then(|rule| rule.label.as_ref()) {
+    if let Some(label) = profile
+        .fields
+        .get(field)
+        .and_then(|rule| rule.label.as_ref())
+    {
         return label.clone();
     }
     match field {
@@ -57,7 +61,9 @@ pub fn field_label<'a>(profile: &'a Profile, field: &'a str) -> String {
         other => {
             let text = other.replace('_', " ");
             let mut characters = text.chars();
-            characters.next().map_or_else(String::new, |first| first.to_uppercase().chain(characters).collect())
+            characters.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(characters).collect()
+            })
         }
     }
 }
@@ -69,24 +75,50 @@ pub fn is_required(profile: &Profile, field: &str) -> bool {
         "issue_type" => !profile.issue_types.is_empty(),
         _ => false,
     };
-    profile.fields.get(field).and_then(|rule| rule.required).unwrap_or(default)
+    profile
+        .fields
+        .get(field)
+        .and_then(|rule| rule.required)
+        .unwrap_or(default)
 }
 
 /// Checks a request against its profile and returns every problem, errors first.
 pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut add = |field: &str, severity: Severity, message: String| {
-        problems.push(Problem { field: field.to_owned(), severity, message });
+        problems.push(Problem {
+            field: field.to_owned(),
+            severity,
+            message,
+        });
     };
 
     if request.schema_version != DRAFT_SCHEMA_VERSION {
-        add("schema_version", Severity::Error, format!("draft schema version {} is not {DRAFT_SCHEMA_VERSION}; make a new draft with `casefile new`", request.schema_version));
+        add(
+            "schema_version",
+            Severity::Error,
+            format!(
+                "draft schema version {} is not {DRAFT_SCHEMA_VERSION}; make a new draft with `casefile new`",
+                request.schema_version
+            ),
+        );
     }
     if let Err(error) = request.case_code.parse::<CaseCode>() {
-        add("case_code", Severity::Error, format!("{error}; a new draft gets a fresh code from `casefile new`"));
+        add(
+            "case_code",
+            Severity::Error,
+            format!("{error}; a new draft gets a fresh code from `casefile new`"),
+        );
     }
     if request.profile != profile.id {
-        add("profile", Severity::Error, format!("the draft is for profile {:?} but was checked against {:?}", request.profile, profile.id));
+        add(
+            "profile",
+            Severity::Error,
+            format!(
+                "the draft is for profile {:?} but was checked against {:?}",
+                request.profile, profile.id
+            ),
+        );
     }
 
     let values = [
@@ -98,11 +130,20 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
         ("tier", request.tier.as_str()),
         ("subject", request.problem.subject.as_str()),
         ("description", request.problem.description.as_str()),
-        ("operation_requested", request.problem.operation_requested.as_str()),
+        (
+            "operation_requested",
+            request.problem.operation_requested.as_str(),
+        ),
         ("expected_result", request.problem.expected_result.as_str()),
         ("actual_result", request.problem.actual_result.as_str()),
-        ("steps_to_reproduce", request.problem.steps_to_reproduce.as_str()),
-        ("troubleshooting_done", request.problem.troubleshooting_done.as_str()),
+        (
+            "steps_to_reproduce",
+            request.problem.steps_to_reproduce.as_str(),
+        ),
+        (
+            "troubleshooting_done",
+            request.problem.troubleshooting_done.as_str(),
+        ),
         ("error_messages", request.problem.error_messages.as_str()),
         ("started_at", request.problem.started_at.as_str()),
         ("versions", request.scope.versions.as_str()),
@@ -111,147 +152,390 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
     ];
     for (field, value) in values {
         if value.trim().is_empty() && is_required(profile, field) {
-            let help = profile.fields.get(field).and_then(|rule| rule.help.as_deref()).map(|help| format!(" ({help})")).unwrap_or_default();
-            add(field, Severity::Error, format!("{} is required by {}: fill it in{help}", field_label(profile, field), profile.name));
+            let help = profile
+                .fields
+                .get(field)
+                .and_then(|rule| rule.help.as_deref())
+                .map(|help| format!(" ({help})"))
+                .unwrap_or_default();
+            add(
+                field,
+                Severity::Error,
+                format!(
+                    "{} is required by {}: fill it in{help}",
+                    field_label(profile, field),
+                    profile.name
+                ),
+            );
         }
     }
     if request.scope.environment.is_none() && is_required(profile, "environment") {
-        add("environment", Severity::Error, format!("{} is required: choose production, development or poc", field_label(profile, "environment")));
+        add(
+            "environment",
+            Severity::Error,
+            format!(
+                "{} is required: choose production, development or poc",
+                field_label(profile, "environment")
+            ),
+        );
     }
     if request.scope.endpoints.is_empty() && is_required(profile, "endpoints") {
-        add("endpoints", Severity::Error, format!("{} is required: list at least one affected machine", field_label(profile, "endpoints")));
+        add(
+            "endpoints",
+            Severity::Error,
+            format!(
+                "{} is required: list at least one affected machine",
+                field_label(profile, "endpoints")
+            ),
+        );
     }
     if request.evidence.is_empty() && is_required(profile, "evidence") {
-        add("evidence", Severity::Error, format!("{} is required: attach at least one file", field_label(profile, "evidence")));
+        add(
+            "evidence",
+            Severity::Error,
+            format!(
+                "{} is required: attach at least one file",
+                field_label(profile, "evidence")
+            ),
+        );
     }
 
     let email = request.contact.email.trim();
     if !email.is_empty() && !looks_like_email(email) {
-        add("email", Severity::Error, format!("{email:?} is not an e-mail address: write it as name@example.com"));
+        add(
+            "email",
+            Severity::Error,
+            format!("{email:?} is not an e-mail address: write it as name@example.com"),
+        );
     }
     let phone = request.contact.phone.trim();
     if !phone.is_empty() && !looks_like_phone(phone) {
-        add("phone", Severity::Error, format!("{phone:?} is not a phone number: use digits, spaces, +, -, ( ) and an extension like x5"));
+        add(
+            "phone",
+            Severity::Error,
+            format!(
+                "{phone:?} is not a phone number: use digits, spaces, +, -, ( ) and an extension like x5"
+            ),
+        );
     }
     if request.problem.subject.chars().count() > 150 {
-        add("subject", Severity::Error, format!("the subject has {} characters; keep it under 150 and put the details in the description", request.problem.subject.chars().count()));
+        add(
+            "subject",
+            Severity::Error,
+            format!(
+                "the subject has {} characters; keep it under 150 and put the details in the description",
+                request.problem.subject.chars().count()
+            ),
+        );
     }
     if request.problem.subject.contains('\n') {
-        add("subject", Severity::Error, "the subject must be one line; put the details in the description".to_owned());
+        add(
+            "subject",
+            Severity::Error,
+            "the subject must be one line; put the details in the description".to_owned(),
+        );
     }
 
     let tier = profile.tiers.iter().find(|tier| tier.id == request.tier);
     match tier {
         None if !request.tier.trim().is_empty() => {
             let known: Vec<&str> = profile.tiers.iter().map(|tier| tier.id.as_str()).collect();
-            add("tier", Severity::Error, format!("{} has no tier {:?}; choose one of: {}", profile.name, request.tier, known.join(", ")));
+            add(
+                "tier",
+                Severity::Error,
+                format!(
+                    "{} has no tier {:?}; choose one of: {}",
+                    profile.name,
+                    request.tier,
+                    known.join(", ")
+                ),
+            );
         }
         Some(tier) if !tier.supported => {
-            add("tier", Severity::Error, format!("{} {}: {}", profile.name, tier.label, tier.unsupported_message.as_deref().unwrap_or("this tier cannot file support requests")));
+            add(
+                "tier",
+                Severity::Error,
+                format!(
+                    "{} {}: {}",
+                    profile.name,
+                    tier.label,
+                    tier.unsupported_message
+                        .as_deref()
+                        .unwrap_or("this tier cannot file support requests")
+                ),
+            );
         }
         _ => {}
     }
 
-    let priority_known = profile.priorities.iter().any(|priority| priority.id == request.impact.priority);
+    let priority_known = profile
+        .priorities
+        .iter()
+        .any(|priority| priority.id == request.impact.priority);
     if !request.impact.priority.trim().is_empty() && !priority_known {
-        let known: Vec<&str> = profile.priorities.iter().map(|priority| priority.id.as_str()).collect();
-        add("priority", Severity::Error, format!("{} has no priority {:?}; choose one of: {}", profile.name, request.impact.priority, known.join(", ")));
+        let known: Vec<&str> = profile
+            .priorities
+            .iter()
+            .map(|priority| priority.id.as_str())
+            .collect();
+        add(
+            "priority",
+            Severity::Error,
+            format!(
+                "{} has no priority {:?}; choose one of: {}",
+                profile.name,
+                request.impact.priority,
+                known.join(", ")
+            ),
+        );
     }
     if priority_known {
         if let Some(cap) = applicable_cap(profile, request) {
             if more_severe(profile, &request.impact.priority, &cap.max_priority) {
-                add("priority", Severity::Error, format!("{} Choose priority {} or lower.", cap.message, cap.max_priority));
+                add(
+                    "priority",
+                    Severity::Error,
+                    format!(
+                        "{} Choose priority {} or lower.",
+                        cap.message, cap.max_priority
+                    ),
+                );
             }
         }
         if let Some(tier) = tier {
             for rule in &profile.rules.phone_first {
-                if rule.tiers.contains(&tier.id) && rule.priorities.contains(&request.impact.priority) {
-                    add("priority", Severity::Warning, format!("{} Call {} first, then send this request as the follow-up.", rule.message, rule.phone));
+                if rule.tiers.contains(&tier.id)
+                    && rule.priorities.contains(&request.impact.priority)
+                {
+                    add(
+                        "priority",
+                        Severity::Warning,
+                        format!(
+                            "{} Call {} first, then send this request as the follow-up.",
+                            rule.message, rule.phone
+                        ),
+                    );
                 }
             }
         }
     }
 
-    let issue_type = profile.issue_types.iter().find(|issue_type| issue_type.id == request.issue_type);
+    let issue_type = profile
+        .issue_types
+        .iter()
+        .find(|issue_type| issue_type.id == request.issue_type);
     if issue_type.is_none() && !request.issue_type.trim().is_empty() {
-        let known: Vec<&str> = profile.issue_types.iter().map(|issue_type| issue_type.id.as_str()).collect();
-        add("issue_type", Severity::Error, format!("{} has no issue type {:?}; choose one of: {}", profile.name, request.issue_type, if known.is_empty() { "none (leave it empty)".to_owned() } else { known.join(", ") }));
+        let known: Vec<&str> = profile
+            .issue_types
+            .iter()
+            .map(|issue_type| issue_type.id.as_str())
+            .collect();
+        add(
+            "issue_type",
+            Severity::Error,
+            format!(
+                "{} has no issue type {:?}; choose one of: {}",
+                profile.name,
+                request.issue_type,
+                if known.is_empty() {
+                    "none (leave it empty)".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        );
     }
-    let checklist_ids: BTreeSet<&str> = issue_type.map(|issue_type| issue_type.checklist.iter().map(|item| item.id.as_str()).collect()).unwrap_or_default();
+    let checklist_ids: BTreeSet<&str> = issue_type
+        .map(|issue_type| {
+            issue_type
+                .checklist
+                .iter()
+                .map(|item| item.id.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
     for done in &request.checklist_done {
         if !checklist_ids.contains(done.as_str()) {
-            add("checklist", Severity::Error, format!("{done:?} is not a step of this issue type's checklist; remove it from checklist_done"));
+            add(
+                "checklist",
+                Severity::Error,
+                format!(
+                    "{done:?} is not a step of this issue type's checklist; remove it from checklist_done"
+                ),
+            );
         }
     }
     if let Some(issue_type) = issue_type {
         for (number, item) in issue_type.checklist.iter().enumerate() {
             if !request.checklist_done.contains(&item.id) {
-                add("checklist", Severity::Warning, format!("{} asks you to go through this first: step {} \"{}\" is not ticked", profile.name, number + 1, item.text));
+                add(
+                    "checklist",
+                    Severity::Warning,
+                    format!(
+                        "{} asks you to go through this first: step {} \"{}\" is not ticked",
+                        profile.name,
+                        number + 1,
+                        item.text
+                    ),
+                );
             }
         }
-        let attached: BTreeSet<&str> = request.evidence.iter().map(|item| item.evidence_id.as_str()).collect();
+        let attached: BTreeSet<&str> = request
+            .evidence
+            .iter()
+            .map(|item| item.evidence_id.as_str())
+            .collect();
         for evidence_id in &issue_type.required_evidence {
             if !attached.contains(evidence_id.as_str()) {
-                let label = profile.evidence.iter().find(|evidence| &evidence.id == evidence_id).map_or(evidence_id.as_str(), |evidence| evidence.label.as_str());
-                add("evidence", Severity::Warning, format!("{} asks for {label} with {} requests; attach it at the Evidence step", profile.name, issue_type.label));
+                let label = profile
+                    .evidence
+                    .iter()
+                    .find(|evidence| &evidence.id == evidence_id)
+                    .map_or(evidence_id.as_str(), |evidence| evidence.label.as_str());
+                add(
+                    "evidence",
+                    Severity::Warning,
+                    format!(
+                        "{} asks for {label} with {} requests; attach it at the Evidence step",
+                        profile.name, issue_type.label
+                    ),
+                );
             }
         }
     }
-    let evidence_ids: BTreeSet<&str> = profile.evidence.iter().map(|evidence| evidence.id.as_str()).collect();
+    let evidence_ids: BTreeSet<&str> = profile
+        .evidence
+        .iter()
+        .map(|evidence| evidence.id.as_str())
+        .collect();
     for (index, item) in request.evidence.iter().enumerate() {
         if item.path.trim().is_empty() {
-            add(&format!("evidence[{index}].path"), Severity::Error, "an evidence item needs a path; remove the item or give the file".to_owned());
+            add(
+                &format!("evidence[{index}].path"),
+                Severity::Error,
+                "an evidence item needs a path; remove the item or give the file".to_owned(),
+            );
         }
         if !item.evidence_id.is_empty() && !evidence_ids.contains(item.evidence_id.as_str()) {
-            add(&format!("evidence[{index}].evidence_id"), Severity::Error, format!("{:?} is not one of {}'s evidence kinds ({})", item.evidence_id, profile.name, evidence_ids.iter().copied().collect::<Vec<_>>().join(", ")));
+            add(
+                &format!("evidence[{index}].evidence_id"),
+                Severity::Error,
+                format!(
+                    "{:?} is not one of {}'s evidence kinds ({})",
+                    item.evidence_id,
+                    profile.name,
+                    evidence_ids.iter().copied().collect::<Vec<_>>().join(", ")
+                ),
+            );
         }
     }
 
     for (index, endpoint) in request.scope.endpoints.iter().enumerate() {
         if endpoint.hostname.trim().is_empty() && endpoint.ip.trim().is_empty() {
-            add(&format!("endpoints[{index}]"), Severity::Error, "an endpoint needs a hostname or an IP address".to_owned());
+            add(
+                &format!("endpoints[{index}]"),
+                Severity::Error,
+                "an endpoint needs a hostname or an IP address".to_owned(),
+            );
         }
         let ip = endpoint.ip.trim();
         if !ip.is_empty() && ip.parse::<std::net::IpAddr>().is_err() {
-            add(&format!("endpoints[{index}].ip"), Severity::Error, format!("{ip:?} is not an IPv4 or IPv6 address"));
+            add(
+                &format!("endpoints[{index}].ip"),
+                Severity::Error,
+                format!("{ip:?} is not an IPv4 or IPv6 address"),
+            );
         }
     }
 
     for field in &profile.extra_fields {
         let name = format!("extra.{}", field.id);
-        let value = request.extra.get(&field.id).map_or("", |value| value.trim());
+        let value = request
+            .extra
+            .get(&field.id)
+            .map_or("", |value| value.trim());
         if value.is_empty() {
             if field.required {
-                add(&name, Severity::Error, format!("{} is required by {}: fill it in", field.label, profile.name));
+                add(
+                    &name,
+                    Severity::Error,
+                    format!(
+                        "{} is required by {}: fill it in",
+                        field.label, profile.name
+                    ),
+                );
             }
             continue;
         }
-        if field.kind == ExtraFieldKind::Choice && !field.choices.iter().any(|choice| choice.id == value) {
-            let choices: Vec<&str> = field.choices.iter().map(|choice| choice.id.as_str()).collect();
-            add(&name, Severity::Error, format!("{value:?} is not a choice of {}; choose one of: {}", field.label, choices.join(", ")));
+        if field.kind == ExtraFieldKind::Choice
+            && !field.choices.iter().any(|choice| choice.id == value)
+        {
+            let choices: Vec<&str> = field
+                .choices
+                .iter()
+                .map(|choice| choice.id.as_str())
+                .collect();
+            add(
+                &name,
+                Severity::Error,
+                format!(
+                    "{value:?} is not a choice of {}; choose one of: {}",
+                    field.label,
+                    choices.join(", ")
+                ),
+            );
         }
         if field.kind == ExtraFieldKind::Text && value.contains('\n') {
-            add(&name, Severity::Error, format!("{} takes one line", field.label));
+            add(
+                &name,
+                Severity::Error,
+                format!("{} takes one line", field.label),
+            );
         }
     }
     for key in request.extra.keys() {
         if !profile.extra_fields.iter().any(|field| &field.id == key) {
-            add(&format!("extra.{key}"), Severity::Warning, format!("{} has no field {key:?}; it will not be sent", profile.name));
+            add(
+                &format!("extra.{key}"),
+                Severity::Warning,
+                format!("{} has no field {key:?}; it will not be sent", profile.name),
+            );
         }
     }
     for rule in &profile.rules.eligibility {
-        if let Some(value) = request.extra.get(&rule.field).filter(|value| !value.trim().is_empty()) {
+        if let Some(value) = request
+            .extra
+            .get(&rule.field)
+            .filter(|value| !value.trim().is_empty())
+        {
             if !rule.allowed.iter().any(|allowed| allowed == value.trim()) {
-                add(&format!("extra.{}", rule.field), Severity::Error, rule.message.clone());
+                add(
+                    &format!("extra.{}", rule.field),
+                    Severity::Error,
+                    rule.message.clone(),
+                );
             }
         }
     }
 
     if let Some(scope) = &profile.rules.scope {
-        let text = format!("{}\n{}", request.problem.subject, request.problem.description).to_lowercase();
-        let hits: Vec<&str> = scope.consulting_keywords.iter().filter(|keyword| text.contains(&keyword.to_lowercase())).map(String::as_str).collect();
+        let text = format!(
+            "{}\n{}",
+            request.problem.subject, request.problem.description
+        )
+        .to_lowercase();
+        let hits: Vec<&str> = scope
+            .consulting_keywords
+            .iter()
+            .filter(|keyword| text.contains(&keyword.to_lowercase()))
+            .map(String::as_str)
+            .collect();
         if !hits.is_empty() {
-            add("description", Severity::Warning, format!("{} (it mentions: {})", scope.message, hits.join(", ")));
+            add(
+                "description",
+                Severity::Warning,
+                format!("{} (it mentions: {})", scope.message, hits.join(", ")),
+            );
         }
     }
 
@@ -260,15 +544,22 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
 }
 
 fn looks_like_email(text: &str) -> bool {
-    let Some((local, domain)) = text.rsplit_once('@') else { return false };
+    let Some((local, domain)) = text.rsplit_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !text.chars().any(|c| c.is_whitespace() || c == ',' || c == ';' || c == '<' || c == '>')
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || c == ',' || c == ';' || c == '<' || c == '>')
 }
 
 fn looks_like_phone(text: &str) -> bool {
     let digits = text.chars().filter(char::is_ascii_digit).count();
-    digits >= 5 && text.chars().all(|c| c.is_ascii_digit() || " +-().x/".contains(c) || c.eq_ignore_ascii_case(&'x'))
+    digits >= 5
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().x/".contains(c) || c.eq_ignore_ascii_case(&'x'))
 }

@@ -69,7 +69,12 @@ pub struct ProfileProblem {
 
 impl From<&ProfileError> for ProfileProblem {
     fn from(error: &ProfileError) -> Self {
-        ProfileProblem { file: error.file.clone(), line: error.line, key: error.key.clone(), message: error.message.clone() }
+        ProfileProblem {
+            file: error.file.clone(),
+            line: error.line,
+            key: error.key.clone(),
+            message: error.message.clone(),
+        }
     }
 }
 
@@ -82,11 +87,21 @@ pub fn profile_summary(loaded: &LoadedProfile) -> ProfileSummary {
         version: profile.version.clone(),
         origin: loaded.origin.to_string(),
         description: profile.description.clone(),
-        tiers: profile.tiers.iter().map(|tier| TierSummary { id: tier.id.clone(), label: tier.label.clone() }).collect(),
+        tiers: profile
+            .tiers
+            .iter()
+            .map(|tier| TierSummary {
+                id: tier.id.clone(),
+                label: tier.label.clone(),
+            })
+            .collect(),
         priorities: profile
             .priorities
             .iter()
-            .map(|priority| PrioritySummary { id: priority.id.clone(), label: priority.label.clone() })
+            .map(|priority| PrioritySummary {
+                id: priority.id.clone(),
+                label: priority.label.clone(),
+            })
             .collect(),
         portal_url: profile.links.portal.clone(),
     }
@@ -227,7 +242,10 @@ pub struct ProblemReport {
 
 /// Builds a validation report.
 pub fn validation_report(problems: &[Problem]) -> ValidationReport {
-    let errors = problems.iter().filter(|problem| problem.severity == Severity::Error).count();
+    let errors = problems
+        .iter()
+        .filter(|problem| problem.severity == Severity::Error)
+        .count();
     ValidationReport {
         ok: errors == 0,
         errors,

@@ -26,7 +26,15 @@ pub const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// Keys of the profile's top-level table, for a hint when one is written below a table header.
-const TOP_LEVEL_KEYS: &[&str] = &["schema_version", "id", "name", "version", "description", "seed", "default_priority"];
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "schema_version",
+    "id",
+    "name",
+    "version",
+    "description",
+    "seed",
+    "default_priority",
+];
 
 /// Where a profile came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +116,11 @@ impl Catalog {
         let mut catalog = Catalog::default();
         for (name, source) in BUILTIN {
             match parse(source, &format!("built-in:{name}")) {
-                Ok(profile) => catalog.profiles.push(LoadedProfile { profile, origin: Origin::BuiltIn, overrides_builtin: false }),
+                Ok(profile) => catalog.profiles.push(LoadedProfile {
+                    profile,
+                    origin: Origin::BuiltIn,
+                    overrides_builtin: false,
+                }),
                 Err(errors) => catalog.problems.extend(errors),
             }
         }
@@ -123,7 +135,10 @@ impl Catalog {
             Ok(entries) => entries,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return,
             Err(error) => {
-                self.problems.push(file_problem(dir, format!("cannot list the profiles folder: {error}")));
+                self.problems.push(file_problem(
+                    dir,
+                    format!("cannot list the profiles folder: {error}"),
+                ));
                 return;
             }
         };
@@ -137,7 +152,10 @@ impl Catalog {
             let source = match fs_err::read_to_string(&path) {
                 Ok(source) => source,
                 Err(error) => {
-                    self.problems.push(file_problem(&path, format!("cannot read the profile: {error}")));
+                    self.problems.push(file_problem(
+                        &path,
+                        format!("cannot read the profile: {error}"),
+                    ));
                     continue;
                 }
             };
@@ -150,12 +168,25 @@ impl Catalog {
     }
 
     fn insert_user(&mut self, profile: Profile, origin: Origin) {
-        match self.profiles.iter_mut().find(|loaded| loaded.profile.id == profile.id) {
+        match self
+            .profiles
+            .iter_mut()
+            .find(|loaded| loaded.profile.id == profile.id)
+        {
             Some(existing) => {
-                let overrides_builtin = existing.origin == Origin::BuiltIn || existing.overrides_builtin;
-                *existing = LoadedProfile { profile, origin, overrides_builtin };
+                let overrides_builtin =
+                    existing.origin == Origin::BuiltIn || existing.overrides_builtin;
+                *existing = LoadedProfile {
+                    profile,
+                    origin,
+                    overrides_builtin,
+                };
             }
-            None => self.profiles.push(LoadedProfile { profile, origin, overrides_builtin: false }),
+            None => self.profiles.push(LoadedProfile {
+                profile,
+                origin,
+                overrides_builtin: false,
+            }),
         }
     }
 
@@ -166,12 +197,21 @@ impl Catalog {
 
     /// The ids of all profiles, for "did you mean" messages.
     pub fn ids(&self) -> Vec<&str> {
-        self.profiles.iter().map(|loaded| loaded.profile.id.as_str()).collect()
+        self.profiles
+            .iter()
+            .map(|loaded| loaded.profile.id.as_str())
+            .collect()
     }
 }
 
 fn file_problem(path: &Path, message: String) -> ProfileError {
-    ProfileError { file: path.display().to_string(), line: None, column: None, key: None, message }
+    ProfileError {
+        file: path.display().to_string(),
+        line: None,
+        column: None,
+        key: None,
+        message,
+    }
 }
 
 /// Parses and checks one profile; `file` names it in errors.
@@ -188,7 +228,9 @@ pub fn parse(source: &str, file: &str) -> Result<Profile, Vec<ProfileError>> {
     Err(problems
         .into_iter()
         .map(|(path, message)| {
-            let span = document.as_ref().and_then(|document| span_of(document.as_item(), &path));
+            let span = document
+                .as_ref()
+                .and_then(|document| span_of(document.as_item(), &path));
             let (line, column) = match span {
                 Some(span) => {
                     let (line, column) = line_column(source, span.start);
@@ -196,7 +238,13 @@ pub fn parse(source: &str, file: &str) -> Result<Profile, Vec<ProfileError>> {
                 }
                 None => (None, None),
             };
-            ProfileError { file: file.to_owned(), line, column, key: Some(render_path(&path)), message }
+            ProfileError {
+                file: file.to_owned(),
+                line,
+                column,
+                key: Some(render_path(&path)),
+                message,
+            }
         })
         .collect())
 }
@@ -210,22 +258,42 @@ fn syntax_error(source: &str, file: &str, error: &toml::de::Error) -> ProfileErr
         None => (None, None, None),
     };
     let mut message = error.message().trim().replace('\n', " ");
-    if message.starts_with("unknown field") && key.as_deref().is_some_and(|key| TOP_LEVEL_KEYS.contains(&key)) {
+    if message.starts_with("unknown field")
+        && key
+            .as_deref()
+            .is_some_and(|key| TOP_LEVEL_KEYS.contains(&key))
+    {
         message.push_str(&format!(
             "; `{}` is a top-level key: move it above the first [table] header, or TOML puts it in the table above it",
             key.as_deref().unwrap_or_default()
         ));
     }
-    ProfileError { file: file.to_owned(), line, column, key, message }
+    ProfileError {
+        file: file.to_owned(),
+        line,
+        column,
+        key,
+        message,
+    }
 }
 
 /// The key written on the line of `span`, for messages about a bad value.
 fn key_at(source: &str, span: Range<usize>) -> Option<String> {
-    let start = source.get(..span.start)?.rfind('\n').map_or(0, |index| index + 1);
-    let end = source.get(span.start..)?.find('\n').map_or(source.len(), |index| span.start + index);
+    let start = source
+        .get(..span.start)?
+        .rfind('\n')
+        .map_or(0, |index| index + 1);
+    let end = source
+        .get(span.start..)?
+        .find('\n')
+        .map_or(source.len(), |index| span.start + index);
     let line = source.get(start..end)?.trim();
     if line.starts_with('[') {
-        return Some(line.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+        return Some(
+            line.trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_owned(),
+        );
     }
     let (key, _) = line.split_once('=')?;
     Some(key.trim().trim_matches('"').to_owned()).filter(|key| !key.is_empty())
@@ -234,7 +302,11 @@ fn key_at(source: &str, span: Range<usize>) -> Option<String> {
 fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let before = source.get(..offset).unwrap_or(source);
     let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |tail| tail.chars().count()) + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |tail| tail.chars().count())
+        + 1;
     (line, column)
 }
 
@@ -301,20 +373,34 @@ impl Checker {
     fn known(&mut self, path: KeyPath, value: &str, ids: &BTreeSet<&str>, what: &str) {
         if !ids.contains(value) {
             let known: Vec<&str> = ids.iter().copied().collect();
-            let defined = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
-            self.problem(path, format!("unknown {what} {value:?}; the profile defines {defined}"));
+            let defined = if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            };
+            self.problem(
+                path,
+                format!("unknown {what} {value:?}; the profile defines {defined}"),
+            );
         }
     }
 
     /// Reports ids that are malformed or repeated, and returns the set of them.
-    fn unique_ids<'a>(&mut self, ids: impl Iterator<Item = &'a str>, table: &str) -> BTreeSet<&'a str> {
+    fn unique_ids<'a>(
+        &mut self,
+        ids: impl Iterator<Item = &'a str>,
+        table: &str,
+    ) -> BTreeSet<&'a str> {
         let mut seen = BTreeSet::new();
         for (index, id) in ids.enumerate() {
             let path = vec![key(table), Step::Index(index), key("id")];
             if !is_id(id) {
                 self.problem(path, format!("{id:?} is not a valid id: use lowercase letters, digits, hyphens and underscores"));
             } else if !seen.insert(id) {
-                self.problem(path, format!("id {id:?} appears twice in {table}; ids must be unique"));
+                self.problem(
+                    path,
+                    format!("id {id:?} appears twice in {table}; ids must be unique"),
+                );
             }
         }
         seen
@@ -324,7 +410,8 @@ impl Checker {
 /// Checks what the types cannot: ids, references, and orderings. Returns (key path, message).
 fn check(profile: &Profile) -> Vec<(KeyPath, String)> {
     let mut checker = Checker::default();
-    let at = |index: usize, table: &str, field: &str| vec![key(table), Step::Index(index), key(field)];
+    let at =
+        |index: usize, table: &str, field: &str| vec![key(table), Step::Index(index), key(field)];
 
     if profile.schema_version != SCHEMA_VERSION {
         checker.problem(
@@ -333,11 +420,24 @@ fn check(profile: &Profile) -> Vec<(KeyPath, String)> {
         );
     }
     if !is_id(&profile.id) {
-        checker.problem(vec![key("id")], format!("{:?} is not a valid profile id: use lowercase letters, digits and hyphens", profile.id));
+        checker.problem(
+            vec![key("id")],
+            format!(
+                "{:?} is not a valid profile id: use lowercase letters, digits and hyphens",
+                profile.id
+            ),
+        );
     }
-    for (name, value) in [("name", &profile.name), ("version", &profile.version), ("description", &profile.description)] {
+    for (name, value) in [
+        ("name", &profile.name),
+        ("version", &profile.version),
+        ("description", &profile.description),
+    ] {
         if value.trim().is_empty() {
-            checker.problem(vec![key(name)], format!("{name} is empty: give the profile a {name}"));
+            checker.problem(
+                vec![key(name)],
+                format!("{name} is empty: give the profile a {name}"),
+            );
         }
     }
 
@@ -347,28 +447,67 @@ fn check(profile: &Profile) -> Vec<(KeyPath, String)> {
             checker.problem(path("days"), "a calendar needs at least one day, e.g. days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]".to_owned());
         }
         if calendar.open >= calendar.close {
-            checker.problem(path("close"), format!("closing time {} is not after opening time {}; use \"24:00\" for midnight", calendar.close, calendar.open));
+            checker.problem(
+                path("close"),
+                format!(
+                    "closing time {} is not after opening time {}; use \"24:00\" for midnight",
+                    calendar.close, calendar.open
+                ),
+            );
         }
     }
 
     let tier_ids = checker.unique_ids(profile.tiers.iter().map(|tier| tier.id.as_str()), "tiers");
-    let priority_ids = checker.unique_ids(profile.priorities.iter().map(|priority| priority.id.as_str()), "priorities");
-    let issue_type_ids = checker.unique_ids(profile.issue_types.iter().map(|issue| issue.id.as_str()), "issue_types");
-    let evidence_ids = checker.unique_ids(profile.evidence.iter().map(|evidence| evidence.id.as_str()), "evidence");
-    checker.unique_ids(profile.extra_fields.iter().map(|field| field.id.as_str()), "extra_fields");
+    let priority_ids = checker.unique_ids(
+        profile
+            .priorities
+            .iter()
+            .map(|priority| priority.id.as_str()),
+        "priorities",
+    );
+    let issue_type_ids = checker.unique_ids(
+        profile.issue_types.iter().map(|issue| issue.id.as_str()),
+        "issue_types",
+    );
+    let evidence_ids = checker.unique_ids(
+        profile.evidence.iter().map(|evidence| evidence.id.as_str()),
+        "evidence",
+    );
+    checker.unique_ids(
+        profile.extra_fields.iter().map(|field| field.id.as_str()),
+        "extra_fields",
+    );
     if profile.tiers.is_empty() {
         checker.problem(vec![key("tiers")], "a profile needs at least one tier; a vendor that names none has one, id = \"standard\"".to_owned());
     }
     if profile.priorities.is_empty() {
-        checker.problem(vec![key("priorities")], "a profile needs at least one priority".to_owned());
+        checker.problem(
+            vec![key("priorities")],
+            "a profile needs at least one priority".to_owned(),
+        );
     }
     let calendar_ids: BTreeSet<&str> = profile.calendars.keys().map(String::as_str).collect();
 
-    checker.known(vec![key("default_priority")], &profile.default_priority, &priority_ids, "priority");
+    checker.known(
+        vec![key("default_priority")],
+        &profile.default_priority,
+        &priority_ids,
+        "priority",
+    );
     for (index, tier) in profile.tiers.iter().enumerate() {
-        checker.known(at(index, "tiers", "calendar"), &tier.calendar, &calendar_ids, "calendar");
+        checker.known(
+            at(index, "tiers", "calendar"),
+            &tier.calendar,
+            &calendar_ids,
+            "calendar",
+        );
         for (priority, calendar) in &tier.calendar_by_priority {
-            let entry = vec![key("tiers"), Step::Index(index), key("calendar_by_priority"), key(priority)];
+            let entry = vec![
+                key("tiers"),
+                Step::Index(index),
+                key("calendar_by_priority"),
+                key(priority),
+            ];
             checker.known(entry.clone(), priority, &priority_ids, "priority");
             checker.known(entry, calendar, &calendar_ids, "calendar");
         }
@@ -378,11 +517,26 @@ fn check(profile: &Profile) -> Vec<(KeyPath, String)> {
     }
     for (index, phone) in profile.contact.phones.iter().enumerate() {
         for tier in &phone.tiers {
-            checker.known(vec![key("contact"), key("phones"), Step::Index(index), key("tiers")], tier, &tier_ids, "tier");
+            checker.known(
+                vec![
+                    key("contact"),
+                    key("phones"),
+                    Step::Index(index),
+                    key("tiers"),
+                ],
+                tier,
+                &tier_ids,
+                "tier",
+            );
         }
     }
     for (index, rule) in profile.priority_rules.iter().enumerate() {
-        checker.known(at(index, "priority_rules", "priority"), &rule.priority, &priority_ids, "priority");
+        checker.known(
+            at(index, "priority_rules", "priority"),
+            &rule.priority,
+            &priority_ids,
+            "priority",
+        );
     }
     let mut target_names = BTreeSet::new();
     for (index, target) in profile.targets.iter().enumerate() {
@@ -390,7 +544,12 @@ fn check(profile: &Profile) -> Vec<(KeyPath, String)> {
             checker.known(at(index, "targets", "tiers"), tier, &tier_ids, "tier");
         }
         for priority in &target.priorities {
-            checker.known(at(index, "targets", "priorities"), priority, &priority_ids, "priority");
+            checker.known(
+                at(index, "targets", "priorities"),
+                priority,
+                &priority_ids,
+                "priority",
+            );
         }
         target_names.insert(target.name.as_str());
     }
@@ -399,52 +558,116 @@ fn check(profile: &Profile) -> Vec<(KeyPath, String)> {
             checker.known(at(index, "escalation", "tiers"), tier, &tier_ids, "tier");
         }
         for priority in &escalation.priorities {
-            checker.known(at(index, "escalation", "priorities"), priority, &priority_ids, "priority");
+            checker.known(
+                at(index, "escalation", "priorities"),
+                priority,
+                &priority_ids,
+                "priority",
+            );
         }
         if let schema::EscalationAfter::MissedTarget(name) = &escalation.after {
-            checker.known(at(index, "escalation", "after"), name, &target_names, "target name");
+            checker.known(
+                at(index, "escalation", "after"),
+                name,
+                &target_names,
+                "target name",
+            );
         }
     }
-    let rule_path = |table: &str, index: usize, field: &str| vec![key("rules"), key(table), Step::Index(index), key(field)];
+    let rule_path = |table: &str, index: usize, field: &str| {
+        vec![key("rules"), key(table), Step::Index(index), key(field)]
+    };
     for (index, cap) in profile.rules.caps.iter().enumerate() {
-        checker.known(rule_path("caps", index, "max_priority"), &cap.max_priority, &priority_ids, "priority");
+        checker.known(
+            rule_path("caps", index, "max_priority"),
+            &cap.max_priority,
+            &priority_ids,
+            "priority",
+        );
         for issue_type in &cap.issue_types {
-            checker.known(rule_path("caps", index, "issue_types"), issue_type, &issue_type_ids, "issue type");
+            checker.known(
+                rule_path("caps", index, "issue_types"),
+                issue_type,
+                &issue_type_ids,
+                "issue type",
+            );
         }
     }
     for (index, rule) in profile.rules.phone_first.iter().enumerate() {
         for tier in &rule.tiers {
-            checker.known(rule_path("phone_first", index, "tiers"), tier, &tier_ids, "tier");
+            checker.known(
+                rule_path("phone_first", index, "tiers"),
+                tier,
+                &tier_ids,
+                "tier",
+            );
         }
         for priority in &rule.priorities {
-            checker.known(rule_path("phone_first", index, "priorities"), priority, &priority_ids, "priority");
+            checker.known(
+                rule_path("phone_first", index, "priorities"),
+                priority,
+                &priority_ids,
+                "priority",
+            );
         }
     }
     for (index, rule) in profile.rules.eligibility.iter().enumerate() {
-        match profile.extra_fields.iter().find(|field| field.id == rule.field) {
+        match profile
+            .extra_fields
+            .iter()
+            .find(|field| field.id == rule.field)
+        {
             Some(field) if field.kind == ExtraFieldKind::Choice => {
-                let choices: BTreeSet<&str> = field.choices.iter().map(|choice| choice.id.as_str()).collect();
+                let choices: BTreeSet<&str> = field
+                    .choices
+                    .iter()
+                    .map(|choice| choice.id.as_str())
+                    .collect();
                 for allowed in &rule.allowed {
-                    checker.known(rule_path("eligibility", index, "allowed"), allowed, &choices, "choice");
+                    checker.known(
+                        rule_path("eligibility", index, "allowed"),
+                        allowed,
+                        &choices,
+                        "choice",
+                    );
                 }
             }
             _ => checker.problem(
                 rule_path("eligibility", index, "field"),
-                format!("eligibility rules need an extra field of kind \"choice\"; {:?} is not one", rule.field),
+                format!(
+                    "eligibility rules need an extra field of kind \"choice\"; {:?} is not one",
+                    rule.field
+                ),
             ),
         }
     }
     for (index, issue_type) in profile.issue_types.iter().enumerate() {
         for evidence in &issue_type.required_evidence {
-            checker.known(at(index, "issue_types", "required_evidence"), evidence, &evidence_ids, "evidence id");
+            checker.known(
+                at(index, "issue_types", "required_evidence"),
+                evidence,
+                &evidence_ids,
+                "evidence id",
+            );
         }
         for evidence in &issue_type.optional_evidence {
-            checker.known(at(index, "issue_types", "optional_evidence"), evidence, &evidence_ids, "evidence id");
+            checker.known(
+                at(index, "issue_types", "optional_evidence"),
+                evidence,
+                &evidence_ids,
+                "evidence id",
+            );
         }
         let mut seen = BTreeSet::new();
         for item in &issue_type.checklist {
             if !seen.insert(item.id.as_str()) {
-                checker.problem(at(index, "issue_types", "checklist"), format!("checklist id {:?} appears twice; ids must be unique", item.id));
+                checker.problem(
+                    at(index, "issue_types", "checklist"),
+                    format!(
+                        "checklist id {:?} appears twice; ids must be unique",
+                        item.id
+                    ),
+                );
             }
         }
     }
@@ -454,15 +677,27 @@ fn check(profile: &Profile) -> Vec<(KeyPath, String)> {
         if !field_names.contains(name.as_str()) {
             checker.known(path, name, &field_names, "request field");
         } else if rule.hidden == Some(true) && CORE_FIELDS.contains(&name.as_str()) {
-            checker.problem(path, format!("{name} is a core field and cannot be hidden; remove hidden = true"));
+            checker.problem(
+                path,
+                format!("{name} is a core field and cannot be hidden; remove hidden = true"),
+            );
         }
     }
     for (index, field) in profile.extra_fields.iter().enumerate() {
         if field.kind == ExtraFieldKind::Choice && field.choices.is_empty() {
-            checker.problem(at(index, "extra_fields", "choices"), "a field of kind \"choice\" needs choices = [{ id = ..., label = ... }]".to_owned());
+            checker.problem(
+                at(index, "extra_fields", "choices"),
+                "a field of kind \"choice\" needs choices = [{ id = ..., label = ... }]".to_owned(),
+            );
         }
         if field_names.contains(field.id.as_str()) {
-            checker.problem(at(index, "extra_fields", "id"), format!("{:?} is a core field's name; set its rule in [fields.{}] instead", field.id, field.id));
+            checker.problem(
+                at(index, "extra_fields", "id"),
+                format!(
+                    "{:?} is a core field's name; set its rule in [fields.{}] instead",
+                    field.id, field.id
+                ),
+            );
         }
     }
     checker.problems
@@ -471,5 +706,7 @@ fn check(profile: &Profile) -> Vec<(KeyPath, String)> {
 fn is_id(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 64
-        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }

@@ -358,17 +358,30 @@ impl FromStr for Within {
             [count, qualifier, unit] => (count, vec![*qualifier, *unit]),
             _ => return Err(format!("cannot read response target {text:?}: {hint}")),
         };
-        let count: u32 = count
-            .parse()
-            .map_err(|_| format!("cannot read response target {text:?}: {count:?} is not a whole number; {hint}"))?;
+        let count: u32 = count.parse().map_err(|_| {
+            format!("cannot read response target {text:?}: {count:?} is not a whole number; {hint}")
+        })?;
         if count == 0 {
             return Err(format!("response target {text:?} is zero; {hint}"));
         }
-        let unit: Vec<&str> = unit.iter().map(|word| if *word == "business" { word } else { word.trim_end_matches('s') }).collect();
+        let unit: Vec<&str> = unit
+            .iter()
+            .map(|word| {
+                if *word == "business" {
+                    word
+                } else {
+                    word.trim_end_matches('s')
+                }
+            })
+            .collect();
         let too_big = || format!("response target {text:?} is longer than a year");
         match unit.as_slice() {
             ["minute"] => Ok(Within::Minutes(count)),
-            ["hour"] => count.checked_mul(60).filter(|m| *m <= 527_040).map(Within::Minutes).ok_or_else(too_big),
+            ["hour"] => count
+                .checked_mul(60)
+                .filter(|m| *m <= 527_040)
+                .map(Within::Minutes)
+                .ok_or_else(too_big),
             ["business", "minute"] => Ok(Within::BusinessMinutes(count)),
             ["business", "hour"] => count
                 .checked_mul(60)
@@ -377,7 +390,9 @@ impl FromStr for Within {
                 .ok_or_else(too_big),
             ["business", "day"] if count <= 366 => Ok(Within::BusinessDays(count)),
             ["business", "day"] => Err(too_big()),
-            _ => Err(format!("cannot read response target {text:?}: unknown unit; {hint}")),
+            _ => Err(format!(
+                "cannot read response target {text:?}: unknown unit; {hint}"
+            )),
         }
     }
 }
@@ -385,7 +400,11 @@ impl FromStr for Within {
 impl fmt::Display for Within {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fn plural(count: u32, unit: &str) -> String {
-            if count == 1 { format!("1 {unit}") } else { format!("{count} {unit}s") }
+            if count == 1 {
+                format!("1 {unit}")
+            } else {
+                format!("{count} {unit}s")
+            }
         }
         let text = match *self {
             Within::Minutes(m) if m % 60 == 0 => plural(m / 60, "hour"),
@@ -470,7 +489,11 @@ impl FromStr for ClockTime {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("cannot read clock time {text:?}: write it as HH:MM from 00:00 to 24:00, e.g. \"09:00\" or \"17:30\"");
+        let bad = || {
+            format!(
+                "cannot read clock time {text:?}: write it as HH:MM from 00:00 to 24:00, e.g. \"09:00\" or \"17:30\""
+            )
+        };
         let (hours, minutes) = text.split_once(':').ok_or_else(bad)?;
         if hours.len() != 2 || minutes.len() != 2 {
             return Err(bad());
@@ -530,9 +553,10 @@ impl FromStr for EscalationAfter {
         if let Some(target) = trimmed.strip_prefix("missed ") {
             return Ok(EscalationAfter::MissedTarget(target.trim().to_owned()));
         }
-        trimmed.parse().map(EscalationAfter::Elapsed).map_err(|error| {
-            format!("{error}; or write \"any time\" or \"missed TARGET-NAME\"")
-        })
+        trimmed
+            .parse()
+            .map(EscalationAfter::Elapsed)
+            .map_err(|error| format!("{error}; or write \"any time\" or \"missed TARGET-NAME\""))
     }
 }
 

@@ -20,11 +20,19 @@ fn check(profile: &str, answers: ImpactAnswers, environment: Option<Environment>
 }
 
 fn down() -> ImpactAnswers {
-    ImpactAnswers { production_down: Some(true), users_affected: Some(UsersAffected::Most), ..ImpactAnswers::default() }
+    ImpactAnswers {
+        production_down: Some(true),
+        users_affected: Some(UsersAffected::Most),
+        ..ImpactAnswers::default()
+    }
 }
 
 fn question() -> ImpactAnswers {
-    ImpactAnswers { question_only: Some(true), workaround: Some(true), ..ImpactAnswers::default() }
+    ImpactAnswers {
+        question_only: Some(true),
+        workaround: Some(true),
+        ..ImpactAnswers::default()
+    }
 }
 
 #[test]

@@ -9,7 +9,17 @@ use crate::builtin;
 fn the_six_builtin_profiles_load_without_problems() {
     let catalog = Catalog::load(None);
     assert!(catalog.problems.is_empty(), "{:?}", catalog.problems);
-    assert_eq!(catalog.ids(), vec!["jetpatch", "jumpcloud", "ujet", "jelastic", "jumpmind", "generic"]);
+    assert_eq!(
+        catalog.ids(),
+        vec![
+            "jetpatch",
+            "jumpcloud",
+            "ujet",
+            "jelastic",
+            "jumpmind",
+            "generic"
+        ]
+    );
 }
 
 #[test]
@@ -17,25 +27,55 @@ fn tier_and_priority_ids_follow_the_seeds() {
     let ids = |id: &str| {
         let profile = builtin(id);
         let tiers: Vec<String> = profile.tiers.iter().map(|tier| tier.id.clone()).collect();
-        let priorities: Vec<String> = profile.priorities.iter().map(|priority| priority.id.clone()).collect();
+        let priorities: Vec<String> = profile
+            .priorities
+            .iter()
+            .map(|priority| priority.id.clone())
+            .collect();
         (tiers.join(","), priorities.join(","))
     };
     assert_eq!(ids("jetpatch"), ("standard".into(), "1,2,3".into()));
-    assert_eq!(ids("jumpcloud"), ("free,standard,premium,jumpstart".into(), "1,2,3".into()));
+    assert_eq!(
+        ids("jumpcloud"),
+        ("free,standard,premium,jumpstart".into(), "1,2,3".into())
+    );
     assert_eq!(ids("ujet"), ("standard,premium".into(), "0,1,2,3,4".into()));
     assert_eq!(ids("jelastic"), ("standard".into(), "1,2,3,4".into()));
-    assert_eq!(ids("jumpmind"), ("poc,standard,enterprise,managed".into(), "1,2,3,4".into()));
+    assert_eq!(
+        ids("jumpmind"),
+        ("poc,standard,enterprise,managed".into(), "1,2,3,4".into())
+    );
 }
 
 #[test]
 fn jetpatch_issue_types_carry_their_evidence_and_the_patching_checklist() {
     let profile = builtin("jetpatch");
-    let issue = |id: &str| profile.issue_types.iter().find(|issue| issue.id == id).expect("issue type").clone();
-    assert_eq!(issue("manager-console").required_evidence, vec!["manager-logs"]);
-    assert_eq!(issue("manager-console").optional_evidence, vec!["db-dump", "ui-logs", "screenshot"]);
+    let issue = |id: &str| {
+        profile
+            .issue_types
+            .iter()
+            .find(|issue| issue.id == id)
+            .expect("issue type")
+            .clone()
+    };
+    assert_eq!(
+        issue("manager-console").required_evidence,
+        vec!["manager-logs"]
+    );
+    assert_eq!(
+        issue("manager-console").optional_evidence,
+        vec!["db-dump", "ui-logs", "screenshot"]
+    );
     assert_eq!(issue("connector").required_evidence, vec!["connector-logs"]);
-    assert_eq!(issue("agent-management").required_evidence, vec!["pre-existing-vai", "agent-binaries"]);
-    let steps: Vec<String> = issue("patch-management").checklist.iter().map(|item| item.text.clone()).collect();
+    assert_eq!(
+        issue("agent-management").required_evidence,
+        vec!["pre-existing-vai", "agent-binaries"]
+    );
+    let steps: Vec<String> = issue("patch-management")
+        .checklist
+        .iter()
+        .map(|item| item.text.clone())
+        .collect();
     assert_eq!(steps.len(), 6);
     assert_eq!(steps[0], "Checking Endpoint Readiness");
     assert_eq!(steps[5], "Verify Workflow Selection");
@@ -45,14 +85,30 @@ fn jetpatch_issue_types_carry_their_evidence_and_the_patching_checklist() {
 fn jumpcloud_channels_per_tier_and_agent_log_paths_follow_the_seed() {
     let profile = builtin("jumpcloud");
     let channels = |id: &str| {
-        let tier = profile.tiers.iter().find(|tier| tier.id == id).expect("tier");
-        tier.channels.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+        let tier = profile
+            .tiers
+            .iter()
+            .find(|tier| tier.id == id)
+            .expect("tier");
+        tier.channels
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
     };
     assert_eq!(channels("free"), "");
     assert_eq!(channels("standard"), "e-mail,web");
     assert_eq!(channels("premium"), "e-mail,web,phone,chat");
-    let log = profile.evidence.iter().find(|evidence| evidence.id == "jcagent-log").expect("jcagent log");
-    let paths: Vec<(String, String)> = log.sources.iter().map(|source| (format!("{:?}", source.os), source.paths.join(";"))).collect();
+    let log = profile
+        .evidence
+        .iter()
+        .find(|evidence| evidence.id == "jcagent-log")
+        .expect("jcagent log");
+    let paths: Vec<(String, String)> = log
+        .sources
+        .iter()
+        .map(|source| (format!("{:?}", source.os), source.paths.join(";")))
+        .collect();
     assert_eq!(
         paths,
         vec![
@@ -65,24 +121,52 @@ fn jumpcloud_channels_per_tier_and_agent_log_paths_follow_the_seed() {
 
 #[test]
 fn a_misspelt_key_is_reported_with_file_line_and_key() {
-    let source = include_str!("../../src/profile/builtin/generic.toml").replace("default_priority = \"3\"", "default_priorty = \"3\"");
+    let source = include_str!("../../src/profile/builtin/generic.toml")
+        .replace("default_priority = \"3\"", "default_priorty = \"3\"");
     let errors = parse(&source, "mine.toml").expect_err("must fail");
     assert_eq!(errors.len(), 1);
-    let line = source.lines().position(|line| line.starts_with("default_priorty")).expect("line") + 1;
+    let line = source
+        .lines()
+        .position(|line| line.starts_with("default_priorty"))
+        .expect("line")
+        + 1;
     assert_eq!(errors[0].line, Some(line));
     assert_eq!(errors[0].key.as_deref(), Some("default_priorty"));
-    assert!(errors[0].message.contains("unknown field `default_priorty`"), "{}", errors[0].message);
-    assert!(errors[0].to_string().starts_with(&format!("mine.toml:{line}:1: default_priorty: ")), "{}", errors[0]);
+    assert!(
+        errors[0]
+            .message
+            .contains("unknown field `default_priorty`"),
+        "{}",
+        errors[0].message
+    );
+    assert!(
+        errors[0]
+            .to_string()
+            .starts_with(&format!("mine.toml:{line}:1: default_priorty: ")),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]
 fn a_bad_value_is_reported_at_its_line_with_how_to_fix_it() {
-    let source = include_str!("../../src/profile/builtin/jetpatch.toml").replace("within = \"4 business hours\"", "within = \"4 bizness hours\"");
+    let source = include_str!("../../src/profile/builtin/jetpatch.toml").replace(
+        "within = \"4 business hours\"",
+        "within = \"4 bizness hours\"",
+    );
     let errors = parse(&source, "jetpatch.toml").expect_err("must fail");
-    let line = source.lines().position(|line| line.contains("4 bizness hours")).expect("line") + 1;
+    let line = source
+        .lines()
+        .position(|line| line.contains("4 bizness hours"))
+        .expect("line")
+        + 1;
     assert_eq!(errors[0].line, Some(line));
     assert_eq!(errors[0].key.as_deref(), Some("within"));
-    assert!(errors[0].message.contains("\"4 business hours\""), "{}", errors[0].message);
+    assert!(
+        errors[0].message.contains("\"4 business hours\""),
+        "{}",
+        errors[0].message
+    );
 }
 
 #[test]
@@ -93,31 +177,86 @@ fn every_broken_reference_is_reported_at_once_with_its_key_path() {
         .replace("calendar_by_priority = { \"1\" = \"always\" }\nchannels = [\"email\", \"web\", \"phone\"]\nnamed_contacts = 4", "calendar_by_priority = { \"1\" = \"alway\" }\nchannels = [\"email\", \"web\", \"phone\"]\nnamed_contacts = 4")
         .replace("max_priority_unused", "max_priority");
     let errors = parse(&source, "jumpmind.toml").expect_err("must fail");
-    let keys: Vec<String> = errors.iter().map(|error| error.key.clone().unwrap_or_default()).collect();
-    assert_eq!(keys, vec!["tiers[2].calendar_by_priority.1", "targets[0].tiers"], "{errors:?}");
-    assert!(errors[0].message.contains("unknown calendar \"alway\""), "{}", errors[0].message);
-    assert!(errors[1].message.contains("unknown tier \"pco\"; the profile defines enterprise, managed, poc, standard"), "{}", errors[1].message);
-    let line = source.lines().position(|line| line.contains("\"pco\"")).expect("line") + 1;
+    let keys: Vec<String> = errors
+        .iter()
+        .map(|error| error.key.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        keys,
+        vec!["tiers[2].calendar_by_priority.1", "targets[0].tiers"],
+        "{errors:?}"
+    );
+    assert!(
+        errors[0].message.contains("unknown calendar \"alway\""),
+        "{}",
+        errors[0].message
+    );
+    assert!(
+        errors[1].message.contains(
+            "unknown tier \"pco\"; the profile defines enterprise, managed, poc, standard"
+        ),
+        "{}",
+        errors[1].message
+    );
+    let line = source
+        .lines()
+        .position(|line| line.contains("\"pco\""))
+        .expect("line")
+        + 1;
     assert_eq!(errors[1].line, Some(line));
 }
 
 #[test]
 fn a_time_zone_that_does_not_exist_is_named() {
-    let source = include_str!("../../src/profile/builtin/generic.toml").replace("time_zone = \"UTC\"", "time_zone = \"Mars/Olympus\"");
+    let source = include_str!("../../src/profile/builtin/generic.toml")
+        .replace("time_zone = \"UTC\"", "time_zone = \"Mars/Olympus\"");
     let errors = parse(&source, "g.toml").expect_err("must fail");
-    assert!(errors[0].message.contains("unknown time zone \"Mars/Olympus\""), "{}", errors[0].message);
+    assert!(
+        errors[0]
+            .message
+            .contains("unknown time zone \"Mars/Olympus\""),
+        "{}",
+        errors[0].message
+    );
 }
 
 #[test]
 fn user_profiles_add_to_and_override_builtins_and_bad_ones_are_reported_not_fatal() {
     let folder = tempfile::tempdir().expect("temp dir");
     let generic = include_str!("../../src/profile/builtin/generic.toml");
-    std::fs::write(folder.path().join("acme.toml"), generic.replace("id = \"generic\"", "id = \"acme\"").replace("Generic vendor", "Acme")).expect("write");
-    std::fs::write(folder.path().join("jetpatch.toml"), generic.replace("id = \"generic\"", "id = \"jetpatch\"").replace("Generic vendor", "JetPatch (our contract)")).expect("write");
-    std::fs::write(folder.path().join("broken.toml"), "schema_version = 1\nid = [\n").expect("write");
+    std::fs::write(
+        folder.path().join("acme.toml"),
+        generic
+            .replace("id = \"generic\"", "id = \"acme\"")
+            .replace("Generic vendor", "Acme"),
+    )
+    .expect("write");
+    std::fs::write(
+        folder.path().join("jetpatch.toml"),
+        generic
+            .replace("id = \"generic\"", "id = \"jetpatch\"")
+            .replace("Generic vendor", "JetPatch (our contract)"),
+    )
+    .expect("write");
+    std::fs::write(
+        folder.path().join("broken.toml"),
+        "schema_version = 1\nid = [\n",
+    )
+    .expect("write");
     std::fs::write(folder.path().join("notes.txt"), "not a profile").expect("write");
     let catalog = Catalog::load(Some(folder.path()));
-    assert_eq!(catalog.ids(), vec!["jetpatch", "jumpcloud", "ujet", "jelastic", "jumpmind", "generic", "acme"]);
+    assert_eq!(
+        catalog.ids(),
+        vec![
+            "jetpatch",
+            "jumpcloud",
+            "ujet",
+            "jelastic",
+            "jumpmind",
+            "generic",
+            "acme"
+        ]
+    );
     let jetpatch = catalog.get("jetpatch").expect("jetpatch");
     assert_eq!(jetpatch.profile.name, "JetPatch (our contract)");
     assert!(jetpatch.overrides_builtin);
