@@ -9,8 +9,8 @@ trap 'rm -f "$master"' EXIT
 
 "$im" \
   \( -size 1024x1024 gradient:'#3b6fc9-#1d3f80' \) \
-  \( -size 1024x1024 xc:none -fill white -draw 'roundrectangle 24,24 1000,1000 220,220' \) \
-  -compose DstIn -composite -compose Over \
+  \( -size 1024x1024 xc:black -fill white -draw 'roundrectangle 24,24 1000,1000 220,220' \) \
+  -alpha off -compose CopyOpacity -composite -compose Over \
   -fill '#e8eefb' -draw 'roundrectangle 200,270 470,420 40,40' \
   -fill white -draw 'roundrectangle 200,330 824,790 56,56' \
   -fill '#1d3f80' -font DejaVu-Sans-Bold -pointsize 300 -gravity center \

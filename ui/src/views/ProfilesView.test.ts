@@ -88,13 +88,17 @@ describe("ProfilesView", () => {
   test("load problems appear in a banner above the list", async () => {
     replyWith(summaries, problems);
     render(ProfilesView);
-    const banner = await screen.findByRole("complementary", { name: /2 of your profile files/ });
+    const banner = await screen.findByRole("complementary", { name: "Some vendor profiles could not be loaded" });
+    expect(banner.textContent).toContain("2 problems were found");
     const items = within(banner).getAllByRole("listitem");
     expect(items).toHaveLength(2);
-    expect(items[0]?.textContent).toContain("acme.toml:7");
-    expect(items[0]?.textContent).toContain("priorities");
-    expect(items[0]?.textContent).toContain("missing field `priorities`");
-    expect(items[1]?.textContent).toContain("file is not valid UTF-8");
+    // The first fixture problem has a line and a key, the second has neither.
+    const [located, unlocated] = problems;
+    expect(items[0]?.textContent).toContain(`${located?.file}:${located?.line}`);
+    expect(items[0]?.textContent).toContain(`at ${located?.key}`);
+    expect(items[0]?.textContent).toContain(located?.message);
+    expect(items[1]?.textContent).toContain(unlocated?.message);
+    expect(items[1]?.textContent).not.toContain(" at ");
     expect(within(await screen.findByRole("list", { name: "Vendor profiles" })).getAllByRole("article")).toHaveLength(6);
   });
 
