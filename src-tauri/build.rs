@@ -1,0 +1,17 @@
+//! Build script: `tauri-build` checks `tauri.conf.json` and compiles the capabilities into the
+//! access-control list that `generate_context!` embeds.
+//!
+//! Declaring the app's commands here makes Tauri generate an `allow-<command>` permission for
+//! each and check app commands against the capabilities too; without it every registered
+//! command is open to every local page. Keep this list equal to `generate_handler!` in lib.rs
+//! (the mock-runtime test in tests/ipc.rs fails if a command is missing here).
+
+const COMMANDS: &[&str] = &["list_profile_problems", "list_vendor_profiles"];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri-build failed: {error:#}");
+    }
+}

@@ -1,0 +1,36 @@
+//! Casefile's desktop shell: a Tauri 2 window around the Svelte UI in `ui/`.
+//!
+//! This crate only adapts. Each IPC command in [`commands`] calls one `casefile_core` function
+//! and returns a `casefile_core::wire` type or an [`IpcError`]; there is no logic here. The app is
+//! assembled by [`setup`], which is generic over the runtime so tests can drive the same wiring
+//! with `tauri::test::mock_builder()`.
+
+mod commands;
+mod error;
+mod paths;
+
+use tauri::{Builder, Runtime};
+
+pub use crate::error::{ErrorCode, IpcError};
+pub use crate::paths::{CONFIG_DIR_VAR, UserProfilesDir};
+
+/// Registers the commands and the state they read on `builder`.
+pub fn setup<R: Runtime>(builder: Builder<R>, profiles_dir: UserProfilesDir) -> Builder<R> {
+    builder
+        .manage(profiles_dir)
+        .invoke_handler(tauri::generate_handler![
+            commands::list_profile_problems,
+            commands::list_vendor_profiles
+        ])
+}
+
+/// Runs the desktop app until its window closes.
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    let app = setup(Builder::default(), UserProfilesDir::from_environment())
+        .run(tauri::generate_context!());
+    if let Err(error) = app {
+        eprintln!("error: casefile could not start: {error}");
+        std::process::exit(1);
+    }
+}
