@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Takes a screenshot of the built desktop app for the docs.
+#
+#   scripts/screenshot.sh [OUT.png]          default: docs/screenshots/profiles.png
+#
+# Runs the debug build (or $CASEFILE_APP_BIN) on a private Xvfb display with an empty
+# configuration folder, so only the built-in profiles show. Waits until the window is mapped
+# and its content has stopped changing, saves the window's area of the screen, and stops the
+# app. Set GTK_THEME=Adwaita:dark to capture the dark theme.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+app=${CASEFILE_APP_BIN:-$root/target/debug/casefile-desktop}
+out=${1:-$root/docs/screenshots/profiles.png}
+timeout_s=${SCREENSHOT_TIMEOUT:-30}
+
+if [[ "${CASEFILE_SCREENSHOT_INSIDE:-}" != 1 ]]; then
+  if [[ ! -x "$app" ]]; then
+    echo "error: no app at $app" >&2
+    echo "hint: (cd ui && npm run build) && cargo build -p casefile-desktop" >&2
+    exit 1
+  fi
+  mkdir -p "$(dirname "$out")"
+  out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
+  export CASEFILE_SCREENSHOT_INSIDE=1
+  exec xvfb-run -a -s '-screen 0 1280x800x24' "$0" "$out"
+fi
+
+# From here on we run inside xvfb-run, on its display.
+work=$(mktemp -d)
+app_pid=
+cleanup() {
+  if [[ -n "$app_pid" ]] && kill -0 "$app_pid" 2>/dev/null; then
+    kill "$app_pid" 2>/dev/null || true
+    wait "$app_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir "$work/config"
+CASEFILE_CONFIG_DIR="$work/config" "$app" >"$work/app.log" 2>&1 &
+app_pid=$!
+
+deadline=$((SECONDS + timeout_s))
+window=
+until window=$(xdotool search --onlyvisible --name '^Casefile$' 2>/dev/null | head -n 1) && [[ -n "$window" ]]; do
+  if ((SECONDS > deadline)) || ! kill -0 "$app_pid" 2>/dev/null; then
+    echo "error: the Casefile window did not appear within ${timeout_s}s" >&2
+    cat "$work/app.log" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+eval "$(xdotool getwindowgeometry --shell "$window")"   # sets X, Y, WIDTH, HEIGHT
+crop="${WIDTH}x${HEIGHT}+${X}+${Y}"
+
+# "Painted" means: many colours on screen (text has been drawn, not just a blank surface) and
+# two shots in a row that are identical (layout and fonts have settled).
+previous=
+while :; do
+  import -window root -crop "$crop" +repage "PNG24:$work/shot.png"
+  colours=$(convert "$work/shot.png" -format '%k' info:)
+  digest=$(md5sum <"$work/shot.png")
+  if ((colours > 200)) && [[ "$digest" == "$previous" ]]; then
+    break
+  fi
+  previous=$digest
+  if ((SECONDS > deadline)); then
+    echo "error: the window did not finish painting within ${timeout_s}s ($colours colours)" >&2
+    exit 1
+  fi
+  sleep 0.5
+done
+
+mv "$work/shot.png" "$out"
+echo "saved $out (${WIDTH}x${HEIGHT}, $colours colours)"

@@ -1,0 +1,196 @@
+//! Harness for end-to-end tests of the desktop app: starts `WebKitWebDriver`, which starts the
+//! real `casefile-desktop` binary in a real WebKitGTK window, and hands back a WebDriver client.
+//!
+//! Needs an X display (run under `xvfb-run -a`), `WebKitWebDriver` on `PATH` and a built app
+//! (`target/debug/casefile-desktop`, or the path in `CASEFILE_APP_BIN`). When one is missing the
+//! tests are skipped with a message, unless `E2E_REQUIRED=1`, which turns that into a failure.
+//! The driver runs in its own process group; dropping the [`Session`] kills that whole group
+//! (driver, app and WebKit helper processes) and reaps the driver, so no process outlives a test.
+
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use std::os::unix::process::CommandExt;
+
+use fantoccini::{Client, ClientBuilder};
+
+/// How long the driver may take to listen and the app to show its first screen.
+pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running app under WebDriver control.
+pub struct Session {
+    /// The WebDriver client, attached to the app's main webview.
+    pub client: Client,
+    driver: DriverProcess,
+}
+
+/// Why the app could not be started.
+#[derive(Debug)]
+pub enum Unavailable {
+    /// A precondition (display, driver, built app) is missing; the message says which.
+    Missing(String),
+    /// Everything was there but starting failed.
+    Failed(String),
+}
+
+impl Session {
+    /// Starts the app with `CASEFILE_CONFIG_DIR` set to `config_dir`.
+    ///
+    /// Returns `None` (after printing why) when a precondition is missing and `E2E_REQUIRED`
+    /// is not `1`; panics when it is, and whenever starting fails for another reason.
+    pub async fn start_or_skip(config_dir: &Path) -> Option<Session> {
+        match Session::start(config_dir).await {
+            Ok(session) => Some(session),
+            Err(Unavailable::Missing(why))
+                if std::env::var("E2E_REQUIRED").as_deref() != Ok("1") =>
+            {
+                eprintln!("skipped: {why} (set E2E_REQUIRED=1 to make this a failure)");
+                None
+            }
+            Err(Unavailable::Missing(why) | Unavailable::Failed(why)) => {
+                panic!("cannot run the end-to-end test: {why}")
+            }
+        }
+    }
+
+    /// Starts `WebKitWebDriver` on a free loopback port and opens a session on the app.
+    pub async fn start(config_dir: &Path) -> Result<Session, Unavailable> {
+        if std::env::var_os("DISPLAY").is_none_or(|display| display.is_empty()) {
+            return Err(Unavailable::Missing(
+                "no X display; run under `xvfb-run -a`".into(),
+            ));
+        }
+        let app = app_binary();
+        if !app.is_file() {
+            return Err(Unavailable::Missing(format!(
+                "no app at {}; build it with `cargo build -p casefile-desktop` (after `npm run build` in ui/)",
+                app.display()
+            )));
+        }
+        let port =
+            free_port().map_err(|error| Unavailable::Failed(format!("no free port: {error}")))?;
+        let driver = DriverProcess::spawn(port, config_dir)?;
+        wait_for_port(port).await.map_err(Unavailable::Failed)?;
+
+        let capabilities = serde_json::json!({
+            "webkitgtk:browserOptions": { "binary": app, "args": [] },
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!("a JSON object literal")
+        };
+        let client = ClientBuilder::native()
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .map_err(|error| {
+                Unavailable::Failed(format!("WebDriver session on {}: {error}", app.display()))
+            })?;
+        Ok(Session { client, driver })
+    }
+
+    /// Ends the WebDriver session (the driver closes the app), waits for the app to exit so that
+    /// the driver reaps it, then stops the driver.
+    pub async fn close(self) {
+        let Session { client, driver } = self;
+        if let Err(error) = client.close().await {
+            eprintln!("warning: closing the WebDriver session failed: {error}");
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while driver.group_has_others() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        drop(driver);
+    }
+}
+
+/// The app binary: `CASEFILE_APP_BIN`, or the debug build in the workspace's target folder.
+pub fn app_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("CASEFILE_APP_BIN") {
+        return PathBuf::from(path);
+    }
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace.join("target"), PathBuf::from);
+    let binary = target.join("debug").join("casefile-desktop");
+    // WebKitWebDriver wants an absolute path; canonicalize also removes the `../..`.
+    binary.canonicalize().unwrap_or(binary)
+}
+
+/// `WebKitWebDriver`, leader of its own process group so that the app it starts can be killed
+/// with it.
+struct DriverProcess {
+    child: Child,
+}
+
+impl DriverProcess {
+    fn spawn(port: u16, config_dir: &Path) -> Result<DriverProcess, Unavailable> {
+        let child = Command::new("WebKitWebDriver")
+            .arg(format!("--port={port}"))
+            .arg("--host=127.0.0.1")
+            // Lets Tauri's webview accept automation; what tauri-driver sets on Linux.
+            .env("TAURI_WEBVIEW_AUTOMATION", "true")
+            // Inherited by the app: its user profiles come from this folder only.
+            .env("CASEFILE_CONFIG_DIR", config_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .map_err(|error| match error.kind() {
+                std::io::ErrorKind::NotFound => Unavailable::Missing(
+                    "WebKitWebDriver is not on PATH (Debian package webkit2gtk-driver)".into(),
+                ),
+                _ => Unavailable::Failed(format!("cannot start WebKitWebDriver: {error}")),
+            })?;
+        Ok(DriverProcess { child })
+    }
+}
+
+impl DriverProcess {
+    /// Whether processes other than the driver (the app, WebKit's helpers) are still running
+    /// in its process group.
+    fn group_has_others(&self) -> bool {
+        let driver = self.child.id().to_string();
+        let Ok(output) = Command::new("pgrep").args(["-g", &driver]).output() else {
+            return false;
+        };
+        String::from_utf8_lossy(&output.stdout)
+            .split_whitespace()
+            .any(|pid| pid != driver)
+    }
+}
+
+impl Drop for DriverProcess {
+    fn drop(&mut self) {
+        // The group id is the driver's pid; a negative pid addresses the whole group.
+        let group = format!("-{}", self.child.id());
+        let killed = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        if !killed.is_ok_and(|status| status.success()) {
+            // The group is already gone; make sure the driver itself is.
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> std::io::Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    Ok(listener.local_addr()?.port())
+}
+
+async fn wait_for_port(port: u16) -> Result<(), String> {
+    let deadline = Instant::now() + STARTUP_TIMEOUT;
+    while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+        if Instant::now() > deadline {
+            return Err(format!(
+                "WebKitWebDriver did not listen on port {port} within {STARTUP_TIMEOUT:?}"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
