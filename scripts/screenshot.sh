@@ -39,7 +39,9 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir "$work/config"
-CASEFILE_CONFIG_DIR="$work/config" "$app" >"$work/app.log" 2>&1 &
+# Without accelerated compositing WebKit paints in one pass, so the same screen gives the same
+# pixels on every run (with it, text anti-aliasing differs between tiles from run to run).
+CASEFILE_CONFIG_DIR="$work/config" WEBKIT_DISABLE_COMPOSITING_MODE=1 "$app" >"$work/app.log" 2>&1 &
 app_pid=$!
 
 deadline=$((SECONDS + timeout_s))
@@ -73,5 +75,6 @@ while :; do
   sleep 0.5
 done
 
-mv "$work/shot.png" "$out"
+# -strip drops the time stamps, so an unchanged screen gives an unchanged file.
+convert "$work/shot.png" -strip "PNG24:$out"
 echo "saved $out (${WIDTH}x${HEIGHT}, $colours colours)"
