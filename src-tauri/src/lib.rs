@@ -1,6 +1,6 @@
 //! Casefile's desktop shell: a Tauri 2 window around the Svelte UI in `ui/`.
 //!
-//! This crate only adapts. Each IPC command in [`commands`] calls one `casefile_core` function
+//! This crate only adapts. Each IPC command (in `commands.rs`) calls one `casefile_core` function
 //! and returns a `casefile_core::wire` type or an [`IpcError`]; there is no logic here. The app is
 //! assembled by [`setup`], which is generic over the runtime so tests can drive the same wiring
 //! with `tauri::test::mock_builder()`.
