@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::profile::line_column;
 use crate::profile::schema::TimeZone;
 
 /// The configuration schema version this build reads.
@@ -79,10 +80,7 @@ impl Config {
         let config: Config = toml::from_str(&source).map_err(|error| {
             let location = error
                 .span()
-                .map(|span| {
-                    let before = source.get(..span.start).unwrap_or(&source);
-                    format!(":{}", before.matches('\n').count() + 1)
-                })
+                .map(|span| format!(":{}", line_column(&source, span.start).0))
                 .unwrap_or_default();
             invalid(location, error.message().trim().replace('\n', " "))
         })?;

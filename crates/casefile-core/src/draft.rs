@@ -7,6 +7,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::profile::line_column;
 use crate::request::{DRAFT_SCHEMA_VERSION, Request};
 
 /// Why a draft could not be read or written.
@@ -56,13 +57,7 @@ pub fn from_toml(source: &str, path: &Path) -> Result<Request, DraftError> {
         let location = error
             .span()
             .map(|span| {
-                let before = source.get(..span.start).unwrap_or(source);
-                let line = before.matches('\n').count() + 1;
-                let column = before
-                    .rsplit('\n')
-                    .next()
-                    .map_or(0, |tail| tail.chars().count())
-                    + 1;
+                let (line, column) = line_column(source, span.start);
                 format!(":{line}:{column}")
             })
             .unwrap_or_default();

@@ -299,7 +299,8 @@ fn key_at(source: &str, span: Range<usize>) -> Option<String> {
     Some(key.trim().trim_matches('"').to_owned()).filter(|key| !key.is_empty())
 }
 
-fn line_column(source: &str, offset: usize) -> (usize, usize) {
+/// The 1-based line and column of a byte offset in `source`.
+pub(crate) fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let before = source.get(..offset).unwrap_or(source);
     let line = before.matches('\n').count() + 1;
     let column = before
