@@ -25,11 +25,14 @@
 #![deny(missing_docs)]
 
 pub mod calendar;
+pub mod bundle;
 pub mod case_code;
 pub mod config;
 pub mod draft;
+pub mod evidence;
 pub mod impact;
 pub mod profile;
+pub mod redact;
 pub mod request;
 pub mod sla;
 pub mod template;

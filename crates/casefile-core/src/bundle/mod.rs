@@ -1,0 +1,1 @@
+//! The bundle: a streaming zip written with parallel compression, and read back.

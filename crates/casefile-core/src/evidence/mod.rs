@@ -1,0 +1,103 @@
+//! Evidence collection: plan what to gather, gather it, and report what was left out and why.
+//!
+//! [`plan`] turns a profile's sources for one OS, plus the paths the user adds, into
+//! [`PlannedItem`]s and [`Skipped`] entries; [`command`] runs commands with a timeout and an
+//! output cap; [`snapshot`] describes the machine; [`window`] cuts logs to the incident window;
+//! [`collect`] runs the whole thing into a bundle (see [`crate::bundle`]), redacting on the way
+//! (see [`crate::redact`]).
+
+pub mod collect;
+pub mod command;
+pub mod plan;
+pub mod resolve;
+pub mod snapshot;
+pub mod window;
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+/// One thing that will go into the bundle.
+#[derive(Debug, Clone)]
+pub struct PlannedItem {
+    /// The entry name inside the bundle, before pseudonymization: `/`-separated, relative, no
+    /// `..`, no control characters (`logs/var/log/jcagent.log`, `attachments/notes/a.txt`).
+    pub entry: String,
+    /// Where the bytes come from.
+    pub source: ItemSource,
+    /// The profile evidence id this item was planned for, if any.
+    pub evidence_id: Option<String>,
+    /// Size on disk when planned (for a `.gz` file, the compressed size).
+    pub size: u64,
+    /// Last modification time, when known.
+    pub modified: Option<SystemTime>,
+    /// Keep only the last this-many bytes of the (decompressed) content.
+    pub max_bytes: Option<u64>,
+}
+
+/// Where an item's bytes come from.
+#[derive(Debug, Clone)]
+pub enum ItemSource {
+    /// A regular file; `gzip` when it is a gzip-compressed log to be stored decompressed.
+    File {
+        /// The path to open.
+        path: PathBuf,
+        /// Decompress while reading.
+        gzip: bool,
+    },
+    /// A command to run; its standard output (and standard error, after a separator) is the content.
+    Command(CommandSpec),
+    /// Bytes made by Casefile itself (the support snapshot, a command's captured output).
+    Generated(Vec<u8>),
+}
+
+/// A command to run as an argument vector, never through a shell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandSpec {
+    /// Program and arguments.
+    pub argv: Vec<String>,
+    /// Kill the command after this long.
+    pub timeout: Duration,
+    /// Keep at most this many bytes of output (the tail).
+    pub max_output: u64,
+}
+
+/// Something that was asked for but is not (wholly) in the bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Skipped {
+    /// The path, glob or command, as the user would recognise it (pseudonymized before it is
+    /// written to a bundle).
+    pub source: String,
+    /// Why.
+    pub reason: SkipReason,
+    /// Detail for a person: the OS error, the link target, the size.
+    pub detail: String,
+}
+
+/// Why an item was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipReason {
+    /// Nothing matched the path or glob.
+    NotFound,
+    /// The OS refused to open or list it.
+    PermissionDenied,
+    /// A FIFO, socket, device or other non-regular file.
+    NotRegularFile,
+    /// A symbolic link that leaves the allowed roots.
+    OutsideRoots,
+    /// A symbolic link loop.
+    SymlinkLoop,
+    /// Binary content, left out of redaction; include it explicitly to send it.
+    Binary,
+    /// Dropped because the size budget could not fit it even trimmed.
+    OverBudget,
+    /// Wholly outside the `--since`/`--until` window.
+    OutsideWindow,
+    /// A command that could not run, failed, or timed out.
+    CommandFailed,
+    /// Any other read error.
+    Unreadable,
+}

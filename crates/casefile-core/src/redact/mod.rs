@@ -1,0 +1,1 @@
+//! Redaction: secrets removed, identifiers replaced by consistent keyed pseudonyms.
