@@ -24,8 +24,8 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod calendar;
 pub mod bundle;
+pub mod calendar;
 pub mod case_code;
 pub mod config;
 pub mod draft;
@@ -33,6 +33,7 @@ pub mod evidence;
 pub mod impact;
 pub mod profile;
 pub mod redact;
+pub mod render;
 pub mod request;
 pub mod sla;
 pub mod template;

@@ -1,0 +1,284 @@
+//! The request as the vendor reads it: `request.md` for a person, `request.json` for a machine.
+
+use std::fmt::Write as _;
+
+use crate::profile::schema::Profile;
+use crate::request::Request;
+use crate::validate::field_label;
+
+/// The request as pretty JSON (the draft's own schema, `schema_version` included).
+pub fn request_json(request: &Request) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(request).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// The request as Markdown, with the profile's own labels, in the order support reads it:
+/// what is wrong, how bad, where, who, then what was already tried and what comes with it.
+pub fn request_markdown(request: &Request, profile: &Profile) -> String {
+    let mut md = String::new();
+    let label = |field: &str| field_label(profile, field);
+    let subject = if request.problem.subject.trim().is_empty() {
+        "(no subject)"
+    } else {
+        request.problem.subject.trim()
+    };
+    let _ = writeln!(md, "# [{}] {}\n", request.case_code, one_line(subject));
+
+    let tier = profile
+        .tiers
+        .iter()
+        .find(|t| t.id == request.tier)
+        .map_or(request.tier.as_str(), |t| t.label.as_str());
+    let priority = profile
+        .priorities
+        .iter()
+        .find(|p| p.id == request.impact.priority)
+        .map_or(request.impact.priority.clone(), |p| {
+            format!("{} ({})", p.label, p.id)
+        });
+    let issue_type = profile
+        .issue_types
+        .iter()
+        .find(|t| t.id == request.issue_type)
+        .map(|t| t.label.as_str());
+    let mut facts = vec![
+        ("Case code", request.case_code.clone()),
+        ("Vendor", profile.name.clone()),
+        (
+            "Support tier",
+            if tier.is_empty() {
+                "-".into()
+            } else {
+                tier.into()
+            },
+        ),
+        (
+            "Priority",
+            if priority.is_empty() {
+                "-".into()
+            } else {
+                priority
+            },
+        ),
+    ];
+    if let Some(issue_type) = issue_type {
+        facts.push(("Issue type", issue_type.to_owned()));
+    }
+    for (name, value) in facts {
+        let _ = writeln!(md, "- **{name}:** {}", one_line(&value));
+    }
+    if !request.impact.override_reason.trim().is_empty() {
+        let _ = writeln!(
+            md,
+            "- **Priority chosen over the proposed {}:** {}",
+            request.impact.proposed_priority,
+            one_line(&request.impact.override_reason)
+        );
+    }
+    md.push('\n');
+
+    let problem = &request.problem;
+    for (field, value) in [
+        ("description", &problem.description),
+        ("operation_requested", &problem.operation_requested),
+        ("expected_result", &problem.expected_result),
+        ("actual_result", &problem.actual_result),
+        ("error_messages", &problem.error_messages),
+        ("steps_to_reproduce", &problem.steps_to_reproduce),
+        ("troubleshooting_done", &problem.troubleshooting_done),
+        ("started_at", &problem.started_at),
+    ] {
+        section(&mut md, &label(field), value);
+    }
+
+    let scope = &request.scope;
+    if scope.environment.is_some() || !scope.endpoints.is_empty() || !scope.versions.is_empty() {
+        md.push_str("## Scope\n\n");
+        if let Some(environment) = &scope.environment {
+            let _ = writeln!(md, "- **{}:** {environment}", label("environment"));
+        }
+        if !scope.versions.trim().is_empty() {
+            let _ = writeln!(
+                md,
+                "- **{}:** {}",
+                label("versions"),
+                one_line(&scope.versions)
+            );
+        }
+        if !scope.endpoints.is_empty() {
+            md.push_str("\n| Hostname | IP | OS | Agent version |\n|---|---|---|---|\n");
+            for endpoint in &scope.endpoints {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} |",
+                    cell(&endpoint.hostname),
+                    cell(&endpoint.ip),
+                    cell(&endpoint.os),
+                    cell(&endpoint.agent_version)
+                );
+            }
+        }
+        md.push('\n');
+    }
+
+    let contact = &request.contact;
+    md.push_str("## Contact\n\n");
+    for (field, value) in [
+        ("contact_name", &contact.name),
+        ("company", &contact.company),
+        ("email", &contact.email),
+        ("phone", &contact.phone),
+        ("contact_id", &contact.contact_id),
+    ] {
+        if !value.trim().is_empty() {
+            let _ = writeln!(md, "- **{}:** {}", label(field), one_line(value));
+        }
+    }
+    for field in &profile.extra_fields {
+        if let Some(value) = request
+            .extra
+            .get(&field.id)
+            .filter(|v| !v.trim().is_empty())
+        {
+            let shown = field
+                .choices
+                .iter()
+                .find(|c| &c.id == value)
+                .map_or(value.as_str(), |c| c.label.as_str());
+            let _ = writeln!(md, "- **{}:** {}", field.label, one_line(shown));
+        }
+    }
+    md.push('\n');
+
+    if let Some(kind) = profile
+        .issue_types
+        .iter()
+        .find(|t| t.id == request.issue_type)
+    {
+        if !kind.checklist.is_empty() {
+            md.push_str("## Checklist\n\n");
+            for item in &kind.checklist {
+                let done = request.checklist_done.contains(&item.id);
+                let _ = writeln!(
+                    md,
+                    "- [{}] {}",
+                    if done { "x" } else { " " },
+                    one_line(&item.text)
+                );
+            }
+            md.push('\n');
+        }
+    }
+
+    if !request.evidence.is_empty() {
+        md.push_str("## Evidence\n\n");
+        for item in &request.evidence {
+            let name = profile
+                .evidence
+                .iter()
+                .find(|e| e.id == item.evidence_id)
+                .map_or(item.evidence_id.as_str(), |e| e.label.as_str());
+            let _ = write!(md, "- {}", one_line(&item.path));
+            if !name.is_empty() {
+                let _ = write!(md, " ({})", one_line(name));
+            }
+            if !item.note.trim().is_empty() {
+                let _ = write!(md, ": {}", one_line(&item.note));
+            }
+            md.push('\n');
+        }
+        md.push('\n');
+    }
+    md.push_str("The attached bundle's `manifest.json` lists every collected file with its checksum, and what was left out and why.\n");
+    md
+}
+
+fn section(md: &mut String, title: &str, body: &str) {
+    if body.trim().is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "## {title}\n\n{}\n", body.trim_end());
+}
+
+/// Newlines folded, for list items and headings.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A table cell: one line, pipes escaped.
+fn cell(text: &str) -> String {
+    let text = one_line(text);
+    if text.is_empty() {
+        "-".into()
+    } else {
+        text.replace('|', "\\|")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Catalog;
+    use crate::request::{Endpoint, EvidenceItem};
+
+    #[test]
+    fn markdown_uses_the_profiles_labels_and_ticks_the_checklist() {
+        let catalog = Catalog::load(None);
+        let profile = &catalog.get("jetpatch").expect("built in").profile;
+        let kind = profile
+            .issue_types
+            .iter()
+            .find(|t| !t.checklist.is_empty())
+            .expect("jetpatch has a checklist");
+        let mut request = Request {
+            case_code: "CF-TEST-0000".into(),
+            profile: "jetpatch".into(),
+            issue_type: kind.id.clone(),
+            ..Request::default()
+        };
+        request.problem.subject = "Patching fails\non two hosts".into();
+        request.problem.description = "Line one\nline two".into();
+        request.checklist_done = vec![kind.checklist[0].id.clone()];
+        request.scope.endpoints = vec![Endpoint {
+            hostname: "wks|01".into(),
+            ..Endpoint::default()
+        }];
+        request.evidence = vec![EvidenceItem {
+            evidence_id: String::new(),
+            path: "/tmp/a.log".into(),
+            note: "the failure".into(),
+        }];
+        let md = request_markdown(&request, profile);
+        assert!(
+            md.starts_with("# [CF-TEST-0000] Patching fails on two hosts\n"),
+            "{md}"
+        );
+        assert!(md.contains("Line one\nline two"), "{md}");
+        assert!(
+            md.contains(&format!("- [x] {}", one_line(&kind.checklist[0].text))),
+            "{md}"
+        );
+        if let Some(second) = kind.checklist.get(1) {
+            assert!(
+                md.contains(&format!("- [ ] {}", one_line(&second.text))),
+                "{md}"
+            );
+        }
+        assert!(md.contains("| wks\\|01 | - | - | - |"), "{md}");
+        assert!(md.contains("- /tmp/a.log: the failure"), "{md}");
+    }
+
+    #[test]
+    fn json_is_the_draft_schema() {
+        let request = Request {
+            schema_version: 1,
+            case_code: "CF-X".into(),
+            ..Request::default()
+        };
+        let value: serde_json::Value =
+            serde_json::from_slice(&request_json(&request)).expect("valid JSON");
+        assert_eq!(value["schema_version"], 1);
+        assert_eq!(value["case_code"], "CF-X");
+    }
+}
