@@ -1,5 +1,6 @@
 //! The `casefile` command: argument parsing, output and exit codes over `casefile-core`.
 
+mod evidence;
 mod output;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +50,19 @@ enum Command {
     New(NewArgs),
     /// Check a draft against its profile and list every problem.
     Validate(ValidateArgs),
+    /// Collect a profile's evidence (and files you add) into a redacted bundle.
+    Collect(evidence::CollectArgs),
+    /// Pack a draft's request and its evidence into one bundle, ready to send.
+    Bundle(evidence::BundleArgs),
+    /// Combine bundles from several endpoints into one, each under its own folder.
+    Merge(evidence::MergeArgs),
+    /// Print files redacted, to try the rules.
+    Redact(evidence::RedactArgs),
+    /// Turn pseudonyms in support's answer back into your names, from the local mapping.
+    Translate(evidence::TranslateArgs),
+    /// Export, import or show the pseudonym key shared by a fleet.
+    #[command(subcommand)]
+    Key(evidence::KeyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,6 +183,12 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, Failure> {
         Command::Sla(args) => sla_command(&context, args, out),
         Command::New(args) => new_command(&context, args, out),
         Command::Validate(args) => validate_command(&context, &args.draft, out),
+        Command::Collect(args) => evidence::collect_command(&context, args, out),
+        Command::Bundle(args) => evidence::bundle_command(&context, args, out),
+        Command::Merge(args) => evidence::merge_command(&context, args, out),
+        Command::Redact(args) => evidence::redact_command(&context, args, out),
+        Command::Translate(args) => evidence::translate_command(&context, args, out),
+        Command::Key(command) => evidence::key_command(&context, command, out),
     }
 }
 
@@ -315,15 +335,20 @@ fn new_command(context: &Context, args: &NewArgs, out: &mut Output) -> Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-fn validate_command(context: &Context, path: &Path, out: &mut Output) -> Result<ExitCode, Failure> {
-    let request = draft::load(path).map_err(|error| match error {
+/// Loads a draft, with the failure class its error deserves.
+fn load_draft(path: &Path) -> Result<casefile_core::request::Request, Failure> {
+    draft::load(path).map_err(|error| match error {
         draft::DraftError::Io { ref source, .. }
             if source.kind() != std::io::ErrorKind::NotFound =>
         {
             Failure::other("io", error.to_string())
         }
         _ => Failure::user("draft_invalid", error.to_string()),
-    })?;
+    })
+}
+
+fn validate_command(context: &Context, path: &Path, out: &mut Output) -> Result<ExitCode, Failure> {
+    let request = load_draft(path)?;
     let profile = &find_profile(&context.catalog, &request.profile)
         .map_err(|failure| {
             Failure::user(

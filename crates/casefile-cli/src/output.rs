@@ -10,6 +10,11 @@ use casefile_core::profile::schema::{NamedContacts, Profile};
 use casefile_core::profile::{Catalog, LoadedProfile, ProfileError};
 use casefile_core::wire::{self, SlaReport, ValidationReport};
 use serde::Serialize;
+use std::io::Write as _;
+
+use casefile_core::evidence::collect::Outcome;
+use casefile_core::evidence::merge::MergeOutcome;
+use casefile_core::redact::{Category, Found};
 
 /// A command failure with its exit code class and a stable code for scripts.
 #[derive(Debug)]
@@ -49,7 +54,7 @@ impl Output {
         Output { json }
     }
 
-    fn print_json(value: &impl Serialize) {
+    pub(crate) fn print_json(value: &impl Serialize) {
         match serde_json::to_string_pretty(value) {
             Ok(text) => println!("{text}"),
             Err(error) => eprintln!("error: cannot write JSON: {error}"),
@@ -68,6 +73,165 @@ impl Output {
         }
         eprintln!("error: {}", failure.message);
         ExitCode::from(if failure.user_fixable { 1 } else { 2 })
+    }
+
+    pub(crate) fn collect_outcome(&mut self, outcome: &Outcome, redacted: bool) {
+        if self.json {
+            Self::print_json(outcome);
+        } else {
+            let truncated = outcome.entries.iter().filter(|e| !e.truncated.is_empty()).count();
+            println!(
+                "Bundle: {} ({}, {} entries) from {} of evidence",
+                outcome.bundle.display(),
+                human_bytes(outcome.bundle_bytes),
+                outcome.entries.len() + 1,
+                human_bytes(outcome.input_bytes)
+            );
+            if redacted {
+                let counts: Vec<String> = Category::ALL
+                    .iter()
+                    .filter(|c| outcome.redactions.get(**c) > 0)
+                    .map(|c| format!("{} {}", outcome.redactions.get(*c), c.as_str()))
+                    .collect();
+                println!(
+                    "Redacted: {} (key fingerprint {})",
+                    if counts.is_empty() { "nothing found".to_owned() } else { counts.join(", ") },
+                    outcome.key_fingerprint.as_deref().unwrap_or("-")
+                );
+                if let Some(mapping) = &outcome.mapping {
+                    println!(
+                        "Mapping from pseudonyms to your names (never sent): {}",
+                        mapping.display()
+                    );
+                }
+            } else {
+                println!("Not redacted: secrets and names are in the bundle as collected.");
+            }
+            if outcome.passes > 1 {
+                println!("Trimmed to the size budget in {} passes.", outcome.passes);
+            }
+            if truncated > 0 {
+                println!("Truncated: {truncated} entries (see manifest.json for what and why)");
+            }
+            if !outcome.skipped.is_empty() {
+                println!("Left out: {} items", outcome.skipped.len());
+                for skip in &outcome.skipped {
+                    let reason = serde_json::to_value(skip.reason)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    println!("  {reason:<18} {}  ({})", skip.source, skip.detail);
+                }
+            }
+        }
+        if redacted {
+            if outcome.leaks.is_empty() {
+                if !self.json {
+                    println!("Leak scan: clean (no known host name, user name or secret in the bundle)");
+                }
+            } else {
+                eprintln!(
+                    "error: the leak scan found {} known original(s) in the bundle; review before sending:",
+                    outcome.leaks.len()
+                );
+                for leak in &outcome.leaks {
+                    eprintln!("  {} in {} at byte {}: {}", leak.category.as_str(), leak.entry, leak.offset, leak.what);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn merge_outcome(&mut self, outcome: &MergeOutcome) {
+        if self.json {
+            Self::print_json(outcome);
+            return;
+        }
+        println!(
+            "Bundle: {} ({}) from {} endpoint bundles",
+            outcome.bundle.display(),
+            human_bytes(outcome.bundle_bytes),
+            outcome.endpoints.len()
+        );
+        for endpoint in &outcome.endpoints {
+            println!(
+                "  endpoints/{}/  {} entries  from {}",
+                endpoint.folder, endpoint.entries, endpoint.source
+            );
+        }
+        for warning in &outcome.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
+
+    pub(crate) fn redacted(&mut self, results: &[(String, Vec<u8>, Found)]) {
+        if self.json {
+            let files: Vec<serde_json::Value> = results
+                .iter()
+                .map(|(name, text, found)| {
+                    serde_json::json!({
+                        "file": name,
+                        "text": String::from_utf8_lossy(text),
+                        "redactions": found.counts,
+                    })
+                })
+                .collect();
+            Self::print_json(&serde_json::json!({ "files": files }));
+            return;
+        }
+        let mut stdout = std::io::stdout().lock();
+        for (name, text, found) in results {
+            if results.len() > 1 {
+                let _ = writeln!(stdout, "==> {name} <==");
+            }
+            let _ = stdout.write_all(text);
+            let counts: Vec<String> = Category::ALL
+                .iter()
+                .filter(|c| found.counts.get(**c) > 0)
+                .map(|c| format!("{} {}", found.counts.get(*c), c.as_str()))
+                .collect();
+            eprintln!(
+                "{name}: {}",
+                if counts.is_empty() { "nothing redacted".to_owned() } else { counts.join(", ") }
+            );
+        }
+    }
+
+    pub(crate) fn translated(&mut self, text: &str, known: usize) {
+        if self.json {
+            Self::print_json(&serde_json::json!({ "text": text, "knownPseudonyms": known }));
+        } else {
+            print!("{text}");
+            if known == 0 {
+                eprintln!("warning: no local mapping yet: nothing was collected with redaction on this machine");
+            }
+        }
+    }
+
+    pub(crate) fn key_export(&mut self, exported: &str, fingerprint: &str) {
+        if self.json {
+            Self::print_json(&serde_json::json!({ "key": exported, "fingerprint": fingerprint }));
+        } else {
+            println!("{exported}");
+            eprintln!(
+                "This key (fingerprint {fingerprint}) makes the same pseudonyms on every machine that imports it. Keep it secret: with it, pseudonyms of guessed names can be checked."
+            );
+        }
+    }
+
+    pub(crate) fn key_show(&mut self, fingerprint: &str, path: &str) {
+        if self.json {
+            Self::print_json(&serde_json::json!({ "fingerprint": fingerprint, "path": path }));
+        } else {
+            println!("Pseudonym key {fingerprint} in {path}");
+        }
+    }
+
+    pub(crate) fn key_imported(&mut self, fingerprint: &str, path: &str) {
+        if self.json {
+            Self::print_json(&serde_json::json!({ "fingerprint": fingerprint, "path": path }));
+        } else {
+            println!("Imported the pseudonym key {fingerprint} into {path}");
+        }
     }
 
     pub(crate) fn profiles_list(&mut self, catalog: &Catalog) {
@@ -396,4 +560,16 @@ fn describe_profile(profile: &Profile, origin: &str) -> String {
         }
     }
     out
+}
+
+/// `1.5 MB`-style sizes (decimal units, as file managers show them).
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} bytes") } else { format!("{value:.1} {}", UNITS[unit]) }
 }

@@ -1,0 +1,621 @@
+//! `casefile collect`, `bundle`, `merge`, `redact`, `translate` and `key`: the evidence commands.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use casefile_core::evidence::collect::{
+    self, CollectContext, CollectError, CollectOptions, Phase, Progress, RequestDocs,
+};
+use casefile_core::evidence::merge;
+use casefile_core::evidence::resolve::{Env, current_os};
+use casefile_core::evidence::window::Window;
+use casefile_core::profile::schema::{ByteSize, Os};
+use casefile_core::redact::{Found, Learner, Mapping, Names, PseudonymKey, Redactor};
+use casefile_core::{draft, render};
+use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use clap::{Args, Subcommand};
+
+use crate::output::{Failure, Output};
+use crate::{Context, display_time_zone, find_profile};
+
+/// Options shared by `collect` and `bundle`.
+#[derive(Debug, Args)]
+pub(crate) struct GatherArgs {
+    /// Read the profile's paths under DIR as if it were `/` (a mounted disk or a container).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// The OS whose paths to use under --root [default: this machine's].
+    #[arg(long, value_enum, value_name = "OS")]
+    os: Option<OsArg>,
+    /// Collect only this evidence kind (repeatable) [default: every kind the profile has for the OS].
+    #[arg(long = "evidence", value_name = "ID")]
+    evidence: Vec<String>,
+    /// Add a file or folder (recursively), taken as given, not under --root (repeatable).
+    #[arg(long, value_name = "PATH")]
+    add: Vec<PathBuf>,
+    /// Keep log records from this time on: RFC 3339, `2026-11-23`, `2026-11-23T14:00`
+    /// (local time), or a duration ago like `90m`, `24h`, `7d`.
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Keep log records up to this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+    /// The largest bundle to write, e.g. `20 MiB`, `10MB`: the oldest parts of the largest
+    /// logs are trimmed to fit, and the manifest says so.
+    #[arg(long, value_name = "SIZE")]
+    budget: Option<String>,
+    /// Do not redact: secrets and names stay as they are (the bundle says so).
+    #[arg(long)]
+    no_redact: bool,
+    /// A word to replace wherever it appears, e.g. a project's code name (repeatable).
+    #[arg(long, value_name = "WORD")]
+    keyword: Vec<String>,
+    /// A host name to replace besides the ones learned (repeatable).
+    #[arg(long, value_name = "NAME")]
+    hostname: Vec<String>,
+    /// A user name to replace besides the ones learned (repeatable).
+    #[arg(long, value_name = "NAME")]
+    username: Vec<String>,
+    /// Include binary files as they are (not redacted) instead of skipping them.
+    #[arg(long)]
+    include_binary: bool,
+    /// Leave out the support snapshot (OS, hardware, network, processes).
+    #[arg(long)]
+    no_snapshot: bool,
+    /// Compression level, 1 (fastest) to 9 (smallest).
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=9))]
+    level: u32,
+    /// Worker threads [default: one per core].
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Where to write the bundle (a .zip).
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum OsArg {
+    Linux,
+    Macos,
+    Windows,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CollectArgs {
+    /// The vendor profile whose sources to collect [default: the config's default_profile, else generic].
+    #[arg(long)]
+    profile: Option<String>,
+    #[command(flatten)]
+    gather: GatherArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BundleArgs {
+    /// The draft: its request goes in as request.md and request.json, its evidence list is collected.
+    #[arg(long, value_name = "FILE")]
+    draft: PathBuf,
+    #[command(flatten)]
+    gather: GatherArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MergeArgs {
+    /// The bundles to combine, one per endpoint.
+    #[arg(required = true, num_args = 1.., value_name = "BUNDLE")]
+    bundles: Vec<PathBuf>,
+    /// The request to put at the top (request.md and request.json).
+    #[arg(long, value_name = "FILE")]
+    draft: Option<PathBuf>,
+    /// Where to write the combined bundle.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RedactArgs {
+    /// Text files to redact; `-` for standard input.
+    #[arg(required = true, num_args = 1.., value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// A word to replace wherever it appears (repeatable).
+    #[arg(long, value_name = "WORD")]
+    keyword: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TranslateArgs {
+    /// A file with pseudonyms (support's answer); `-` or nothing for standard input.
+    file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Print the pseudonym key, to import on other machines so their bundles agree. Keep it secret.
+    Export,
+    /// Use a key exported on another machine.
+    Import {
+        /// The file holding the key; `-` or nothing for standard input.
+        file: Option<PathBuf>,
+        /// Replace a different key already here (its earlier pseudonyms will no longer match).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show the key's fingerprint (safe to share: bundles with the same fingerprint agree).
+    Show,
+}
+
+fn key_path_hint(data_dir: &Path) -> String {
+    data_dir.join("pseudonym.key").display().to_string()
+}
+
+fn load_key(context: &Context) -> Result<PseudonymKey, Failure> {
+    PseudonymKey::load_or_create(&context.data_dir)
+        .map_err(|e| Failure::other("key", e.to_string()))
+}
+
+fn mapping_path(context: &Context) -> PathBuf {
+    context.data_dir.join("mapping.json")
+}
+
+/// Reads `--since`/`--until`.
+fn parse_time(flag: &str, text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Failure> {
+    let text = text.trim();
+    if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
+        return Ok(instant.with_timezone(&Utc));
+    }
+    let local = |naive: NaiveDateTime| Local.from_local_datetime(&naive).earliest();
+    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Some(t) = NaiveDateTime::parse_from_str(text, format).ok().and_then(local) {
+            return Ok(t.with_timezone(&Utc));
+        }
+    }
+    if let Some(t) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(local)
+    {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let seconds = match unit.trim() {
+        "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => 0,
+    };
+    if let (Ok(n), true) = (number.parse::<i64>(), seconds > 0) {
+        return Ok(now - chrono::Duration::seconds(n.saturating_mul(seconds)));
+    }
+    Err(Failure::user(
+        "invalid_time",
+        format!(
+            "--{flag} {text:?} is not a time; write 2026-11-23T14:00:00Z, 2026-11-23T14:00 (local time), 2026-11-23, or a duration ago like 90m, 24h or 7d"
+        ),
+    ))
+}
+
+fn check_output(path: &Path, force: bool) -> Result<(), Failure> {
+    if path.exists() && !force {
+        return Err(Failure::user(
+            "exists",
+            format!("{} exists; choose another -o FILE or add --force to replace it", path.display()),
+        ));
+    }
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) if !parent.is_dir() => Err(Failure::user(
+            "no_folder",
+            format!("{}: the folder does not exist; create it first", parent.display()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Builds the run's options from the shared flags.
+fn gather_options(
+    context: &Context,
+    args: &GatherArgs,
+) -> Result<(Env, CollectOptions), Failure> {
+    check_output(&args.output, args.force)?;
+    let os = args.os.map(|os| match os {
+        OsArg::Linux => Os::Linux,
+        OsArg::Macos => Os::Macos,
+        OsArg::Windows => Os::Windows,
+    });
+    let env = match &args.root {
+        Some(root) => {
+            if !root.is_dir() {
+                return Err(Failure::user(
+                    "invalid_root",
+                    format!("--root {}: not a folder; give the folder where the disk or container is mounted", root.display()),
+                ));
+            }
+            Env::under_root(os.unwrap_or_else(current_os), root)
+        }
+        None => {
+            if os.is_some_and(|os| os != current_os()) {
+                return Err(Failure::user(
+                    "invalid_os",
+                    "--os only applies with --root: this machine's own paths are always its own OS's".into(),
+                ));
+            }
+            Env::live()
+        }
+    };
+    for path in &args.add {
+        if std::fs::symlink_metadata(path).is_err() {
+            return Err(Failure::user(
+                "not_found",
+                format!("--add {}: no such file or folder", path.display()),
+            ));
+        }
+    }
+    let now = Utc::now();
+    let since = args.since.as_deref().map(|t| parse_time("since", t, now)).transpose()?;
+    let until = args.until.as_deref().map(|t| parse_time("until", t, now)).transpose()?;
+    if let (Some(since), Some(until)) = (since, until) {
+        if since > until {
+            return Err(Failure::user(
+                "invalid_window",
+                format!("--since ({since}) is after --until ({until}); swap them"),
+            ));
+        }
+    }
+    let zone: Tz = display_time_zone(None, &context.config)?;
+    let budget = match &args.budget {
+        Some(text) => Some(
+            text.parse::<ByteSize>()
+                .map_err(|e| Failure::user("invalid_budget", format!("--budget: {e}")))?
+                .0,
+        ),
+        None => None,
+    };
+    let mut names = Names::default();
+    names.keywords.extend(args.keyword.iter().filter(|w| !w.trim().is_empty()).cloned());
+    names.hostnames.extend(args.hostname.iter().cloned());
+    names.usernames.extend(args.username.iter().cloned());
+    let options = CollectOptions {
+        evidence: (!args.evidence.is_empty()).then(|| args.evidence.clone()),
+        add: args.add.clone(),
+        window: Window { since, until, zone },
+        budget,
+        redact: !args.no_redact,
+        names,
+        include_binary: args.include_binary,
+        snapshot: !args.no_snapshot,
+        level: args.level,
+        threads: args.threads,
+        request: None,
+    };
+    Ok((env, options))
+}
+
+pub(crate) fn collect_command(
+    context: &Context,
+    args: &CollectArgs,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    let profile_id = args
+        .profile
+        .clone()
+        .or_else(|| context.config.default_profile.clone())
+        .unwrap_or_else(|| "generic".to_owned());
+    let profile = &find_profile(&context.catalog, &profile_id)?.profile;
+    let (env, options) = gather_options(context, &args.gather)?;
+    run_collect(context, profile, &env, &options, &args.gather.output, out)
+}
+
+pub(crate) fn bundle_command(
+    context: &Context,
+    args: &BundleArgs,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    let request = crate::load_draft(&args.draft)?;
+    let profile = &find_profile(&context.catalog, &request.profile)
+        .map_err(|f| Failure::user(f.code, format!("{}: field profile: {}", args.draft.display(), f.message)))?
+        .profile;
+    let (env, mut options) = gather_options(context, &args.gather)?;
+    // The issue type's evidence, unless the user chose.
+    if options.evidence.is_none() {
+        if let Some(kind) = profile.issue_types.iter().find(|t| t.id == request.issue_type) {
+            let ids: Vec<String> =
+                kind.required_evidence.iter().chain(&kind.optional_evidence).cloned().collect();
+            if !ids.is_empty() {
+                options.evidence = Some(ids);
+            }
+        }
+    }
+    let draft_dir = args.draft.parent().unwrap_or(Path::new("."));
+    for item in &request.evidence {
+        if item.path.trim().is_empty() {
+            continue;
+        }
+        let path = draft_dir.join(&item.path);
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Err(Failure::user(
+                "not_found",
+                format!(
+                    "{}: evidence path {:?} does not exist; fix the path or remove the item",
+                    args.draft.display(),
+                    item.path
+                ),
+            ));
+        }
+        options.add.push(path);
+    }
+    for endpoint in &request.scope.endpoints {
+        if !endpoint.hostname.trim().is_empty() {
+            options.names.hostnames.insert(endpoint.hostname.trim().to_owned());
+        }
+    }
+    options.request = Some(RequestDocs {
+        case_code: request.case_code.clone(),
+        json: render::request_json(&request),
+        markdown: render::request_markdown(&request, profile),
+    });
+    run_collect(context, profile, &env, &options, &args.gather.output, out)
+}
+
+fn run_collect(
+    context: &Context,
+    profile: &casefile_core::profile::schema::Profile,
+    env: &Env,
+    options: &CollectOptions,
+    output: &Path,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    let key = if options.redact { Some(load_key(context)?) } else { None };
+    let mapping = mapping_path(context);
+    let cancel = cancel_on_interrupt();
+    let bar = ProgressBar::new(std::io::stderr().is_terminal());
+    let run_context = CollectContext {
+        profile,
+        env,
+        key: key.as_ref(),
+        mapping_path: Some(&mapping),
+    };
+    let result = collect::collect(&run_context, options, output, &|p| bar.show(p), &cancel);
+    bar.clear();
+    let outcome = result.map_err(|e| match e {
+        CollectError::Cancelled => Failure::user("cancelled", e.to_string()),
+        CollectError::BudgetTooSmall { .. } | CollectError::Empty(_) | CollectError::NoKey => {
+            Failure::user("collect", e.to_string())
+        }
+        CollectError::Write { .. } | CollectError::Verify { .. } => Failure::other("io", e.to_string()),
+    })?;
+    out.collect_outcome(&outcome, options.redact);
+    Ok(if outcome.leaks.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Ctrl-C cancels the run cleanly (no half-written bundle); a second one exits at once.
+fn cancel_on_interrupt() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let handler_flag = Arc::clone(&flag);
+    let _ = ctrlc::set_handler(move || {
+        if handler_flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    flag
+}
+
+/// A one-line progress bar on stderr, only on a terminal.
+struct ProgressBar {
+    enabled: bool,
+    last: Mutex<Option<Instant>>,
+}
+
+impl ProgressBar {
+    fn new(enabled: bool) -> ProgressBar {
+        ProgressBar { enabled, last: Mutex::new(None) }
+    }
+
+    fn show(&self, progress: &Progress) {
+        if !self.enabled {
+            return;
+        }
+        let Ok(mut last) = self.last.lock() else { return };
+        if last.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) && progress.phase != Phase::Done {
+            return;
+        }
+        *last = Some(Instant::now());
+        let phase = match progress.phase {
+            Phase::Plan => "planning",
+            Phase::Commands => "running commands",
+            Phase::Learn => "learning names",
+            Phase::Write => "writing",
+            Phase::Trim => "trimming to budget",
+            Phase::Verify => "checking for leaks",
+            Phase::Done => "done",
+        };
+        let line = if progress.bytes_total > 0 {
+            let fraction = (progress.bytes_done as f64 / progress.bytes_total as f64).min(1.0);
+            let filled = (fraction * 30.0) as usize;
+            format!(
+                "{phase:<18} [{}{}] {:>5.1}% {}/{} items  {}",
+                "#".repeat(filled),
+                "-".repeat(30 - filled),
+                fraction * 100.0,
+                progress.items_done,
+                progress.items_total,
+                shorten(&progress.current, 40)
+            )
+        } else if progress.items_total > 0 {
+            format!("{phase:<18} {}/{} items", progress.items_done, progress.items_total)
+        } else {
+            phase.to_owned()
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{line}");
+        let _ = err.flush();
+    }
+
+    fn clear(&self) {
+        if self.enabled {
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+        }
+    }
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        text.to_owned()
+    } else {
+        let tail: String = text.chars().skip(count - max + 1).collect();
+        format!("…{tail}")
+    }
+}
+
+pub(crate) fn merge_command(
+    context: &Context,
+    args: &MergeArgs,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    check_output(&args.output, args.force)?;
+    let request = match &args.draft {
+        Some(path) => {
+            let request = crate::load_draft(path)?;
+            let profile = &find_profile(&context.catalog, &request.profile)?.profile;
+            Some(RequestDocs {
+                case_code: request.case_code.clone(),
+                json: render::request_json(&request),
+                markdown: render::request_markdown(&request, profile),
+            })
+        }
+        None => None,
+    };
+    let outcome = merge::merge(&args.bundles, request.as_ref(), &args.output)
+        .map_err(|e| if e.is_user_error() { Failure::user("merge", e.to_string()) } else { Failure::other("io", e.to_string()) })?;
+    out.merge_outcome(&outcome);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_input(path: Option<&Path>) -> Result<Vec<u8>, Failure> {
+    match path {
+        None => read_stdin(),
+        Some(p) if p == Path::new("-") => read_stdin(),
+        Some(p) => std::fs::read(p).map_err(|e| {
+            let message = format!("{}: cannot read: {e}", p.display());
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Failure::user("not_found", message)
+            } else {
+                Failure::other("io", message)
+            }
+        }),
+    }
+}
+
+fn read_stdin() -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::other("io", format!("cannot read standard input: {e}")))?;
+    Ok(bytes)
+}
+
+pub(crate) fn redact_command(
+    context: &Context,
+    args: &RedactArgs,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    let key = load_key(context)?;
+    let inputs: Vec<(String, Vec<u8>)> = args
+        .files
+        .iter()
+        .map(|path| Ok((path.display().to_string(), read_input(Some(path))?)))
+        .collect::<Result<_, Failure>>()?;
+    let mut names = Names::from_system(Path::new("/"), true);
+    names.keywords.extend(args.keyword.iter().cloned());
+    let mut learner = Learner::new();
+    for (_, bytes) in &inputs {
+        learner.feed(bytes);
+    }
+    names.merge(learner.finish());
+    let redactor = Redactor::new(&key, &names);
+    let mut results = Vec::new();
+    for (name, bytes) in &inputs {
+        let mut found = Found::default();
+        let mut text = Vec::with_capacity(bytes.len());
+        redactor.redact(bytes, false, &mut text, &mut found);
+        results.push((name.clone(), text, found));
+    }
+    let mut mapping = Mapping::default();
+    for (_, _, found) in &results {
+        mapping.merge(found.mapping.clone());
+    }
+    if !mapping.is_empty() {
+        let _ = mapping.save(&mapping_path(context));
+    }
+    out.redacted(&results);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn translate_command(
+    context: &Context,
+    args: &TranslateArgs,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    let path = mapping_path(context);
+    let mapping = if path.exists() {
+        Mapping::load(&path).map_err(|e| Failure::other("mapping", e.to_string()))?
+    } else {
+        Mapping::default()
+    };
+    let bytes = read_input(args.file.as_deref())?;
+    let text = String::from_utf8_lossy(&bytes);
+    out.translated(&mapping.translate(&text), mapping.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn key_command(
+    context: &Context,
+    command: &KeyCommand,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    match command {
+        KeyCommand::Export => {
+            let key = load_key(context)?;
+            out.key_export(&key.export(), &key.fingerprint());
+        }
+        KeyCommand::Show => {
+            let key = load_key(context)?;
+            out.key_show(&key.fingerprint(), &key_path_hint(&context.data_dir));
+        }
+        KeyCommand::Import { file, force } => {
+            let text = String::from_utf8(read_input(file.as_deref())?).map_err(|_| {
+                Failure::user("invalid_key", "the key is not text; give the line `casefile key export` printed".into())
+            })?;
+            let key = PseudonymKey::import(&text).map_err(|e| Failure::user("invalid_key", e.to_string()))?;
+            let existing = PseudonymKey::load(&context.data_dir).map_err(|e| Failure::other("key", e.to_string()))?;
+            if let Some(existing) = existing {
+                if existing.fingerprint() != key.fingerprint() && !force {
+                    return Err(Failure::user(
+                        "key_exists",
+                        format!(
+                            "{} already holds a different key (fingerprint {}); bundles made with it would no longer match new ones. Add --force to replace it",
+                            key_path_hint(&context.data_dir),
+                            existing.fingerprint()
+                        ),
+                    ));
+                }
+            }
+            key.save(&context.data_dir).map_err(|e| Failure::other("key", e.to_string()))?;
+            out.key_imported(&key.fingerprint(), &key_path_hint(&context.data_dir));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+

@@ -1,0 +1,289 @@
+//! Combining bundles from several endpoints into one request, each under `endpoints/<name>/`.
+//!
+//! Each input keeps its own `manifest.json` inside its folder (its checksums still hold, since
+//! the entries are copied unchanged); a new top-level manifest lists the endpoints and every
+//! entry with its checksum. Pseudonyms agree across endpoints when their bundles were made with
+//! the same key: the merge compares the key fingerprints and warns when they differ.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::collect::{CHUNK, MANIFEST_SCHEMA_VERSION, RequestDocs, Tool, hex, read_full};
+use crate::bundle::deflate::deflate_chunk;
+use crate::bundle::read::ZipReader;
+use crate::bundle::zip::{EntryOptions, Method, ZipWriter};
+
+/// Why a merge failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// An input cannot be read.
+    #[error("{path}: cannot read the bundle: {source}")]
+    Read {
+        /// The input.
+        path: PathBuf,
+        /// Detail.
+        source: io::Error,
+    },
+    /// An input is a zip but not a Casefile bundle.
+    #[error("{path}: not a Casefile bundle ({why}); merge bundles made by `casefile collect` or `casefile bundle`")]
+    NotABundle {
+        /// The input.
+        path: PathBuf,
+        /// What is missing.
+        why: String,
+    },
+    /// The output cannot be written.
+    #[error("{path}: cannot write the merged bundle: {source}")]
+    Write {
+        /// The output.
+        path: PathBuf,
+        /// Detail.
+        source: io::Error,
+    },
+}
+
+impl MergeError {
+    /// Whether the user can fix it (a wrong input) rather than the system (disk, permissions).
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            MergeError::NotABundle { .. } => true,
+            MergeError::Read { source, .. } => {
+                matches!(source.kind(), io::ErrorKind::NotFound | io::ErrorKind::InvalidData)
+            }
+            MergeError::Write { .. } => false,
+        }
+    }
+}
+
+/// What a merge produced.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MergeOutcome {
+    /// The merged bundle.
+    pub bundle: PathBuf,
+    /// Its size.
+    pub bundle_bytes: u64,
+    /// One per input.
+    pub endpoints: Vec<EndpointSummary>,
+    /// Things the user should know (keys that differ, bundles not redacted).
+    pub warnings: Vec<String>,
+}
+
+/// One endpoint's part of a merged bundle.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointSummary {
+    /// Its folder under `endpoints/`.
+    pub folder: String,
+    /// The input bundle's file name.
+    pub source: String,
+    /// Entries copied.
+    pub entries: usize,
+    /// The key fingerprint its pseudonyms were made with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_fingerprint: Option<String>,
+    /// Whether it was redacted.
+    pub redacted: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MergedManifest<'a> {
+    schema_version: u32,
+    tool: Tool,
+    created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    case_code: Option<&'a str>,
+    merged: bool,
+    endpoints: &'a [EndpointSummary],
+    entries: &'a [MergedEntry],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MergedEntry {
+    name: String,
+    size: u64,
+    compressed_size: u64,
+    sha256: String,
+}
+
+/// Merges `inputs` into `out`, with `request` (if any) at the top.
+pub fn merge(
+    inputs: &[PathBuf],
+    request: Option<&RequestDocs>,
+    out: &Path,
+) -> Result<MergeOutcome, MergeError> {
+    let write_error = |source| MergeError::Write { path: out.to_path_buf(), source };
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".casefile-")
+        .suffix(".zip.partial")
+        .tempfile_in(parent)
+        .map_err(write_error)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o600))
+            .map_err(write_error)?;
+    }
+    let mut zip = ZipWriter::new(temp.as_file_mut());
+    let mut entries = Vec::new();
+    let mut endpoints = Vec::new();
+    let mut folders = BTreeSet::new();
+    let options = |method| EntryOptions { modified: SystemTime::now(), unix_mode: 0o600, method };
+
+    if let Some(request) = request {
+        for (name, bytes) in [
+            ("request.json", request.json.as_slice()),
+            ("request.md", request.markdown.as_bytes()),
+        ] {
+            let summary =
+                zip.add_entry(name, &options(Method::Deflate), bytes, 6).map_err(write_error)?;
+            entries.push(MergedEntry {
+                name: name.into(),
+                size: summary.size,
+                compressed_size: summary.compressed_size,
+                sha256: hex(&Sha256::digest(bytes)),
+            });
+        }
+    }
+
+    for input in inputs {
+        let read_error = |source| MergeError::Read { path: input.clone(), source };
+        let mut reader =
+            ZipReader::new(File::open(input).map_err(read_error)?).map_err(read_error)?;
+        let Some(manifest_index) = reader.find("manifest.json") else {
+            return Err(MergeError::NotABundle {
+                path: input.clone(),
+                why: "it has no manifest.json".into(),
+            });
+        };
+        let mut manifest_bytes = Vec::new();
+        reader
+            .open(manifest_index)
+            .and_then(|mut r| r.take(64 << 20).read_to_end(&mut manifest_bytes))
+            .map_err(read_error)?;
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&manifest_bytes).map_err(|e| MergeError::NotABundle {
+                path: input.clone(),
+                why: format!("its manifest.json is not valid JSON: {e}"),
+            })?;
+        let stem = input
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "endpoint".into());
+        let base = manifest
+            .get("endpoint")
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .map_or_else(|| safe_folder(&stem), safe_folder);
+        let mut folder = base.clone();
+        let mut n = 2;
+        while !folders.insert(folder.clone()) {
+            folder = format!("{base}-{n}");
+            n += 1;
+        }
+        let count = reader.entries().len();
+        for index in 0..count {
+            let entry = reader.entries()[index].clone();
+            let name = format!("endpoints/{folder}/{}", entry.name);
+            let method = entry.method;
+            zip.start_entry(&name, &options(method)).map_err(write_error)?;
+            let mut hasher = Sha256::new();
+            let mut source = reader.open(index).map_err(read_error)?;
+            let mut buf = vec![0u8; CHUNK];
+            loop {
+                let n = read_full(&mut source, &mut buf).map_err(read_error)?;
+                let data = &buf[..n];
+                hasher.update(data);
+                let last = n < CHUNK;
+                match method {
+                    Method::Stored => zip.write_stored(data).map_err(write_error)?,
+                    Method::Deflate => {
+                        zip.write_chunk(&deflate_chunk(data, 6, last)).map_err(write_error)?;
+                    }
+                }
+                if last {
+                    break;
+                }
+            }
+            drop(source);
+            let summary = zip.finish_entry().map_err(write_error)?;
+            entries.push(MergedEntry {
+                name,
+                size: summary.size,
+                compressed_size: summary.compressed_size,
+                sha256: hex(&hasher.finalize()),
+            });
+        }
+        let redaction = manifest.get("redaction");
+        endpoints.push(EndpointSummary {
+            folder,
+            source: input
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            entries: count,
+            key_fingerprint: redaction
+                .and_then(|r| r.get("keyFingerprint"))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+            redacted: redaction
+                .and_then(|r| r.get("enabled"))
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false),
+        });
+    }
+
+    let mut warnings = Vec::new();
+    let fingerprints: BTreeSet<&str> =
+        endpoints.iter().filter_map(|e| e.key_fingerprint.as_deref()).collect();
+    if fingerprints.len() > 1 {
+        warnings.push(format!(
+            "the bundles were made with different pseudonym keys ({}): the same host or user has different pseudonyms in different endpoints; share one key with `casefile key export` and `casefile key import`",
+            fingerprints.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    for endpoint in endpoints.iter().filter(|e| !e.redacted) {
+        warnings.push(format!(
+            "{} was not redacted: its secrets and names are in the merged bundle as collected",
+            endpoint.source
+        ));
+    }
+
+    let manifest = MergedManifest {
+        schema_version: MANIFEST_SCHEMA_VERSION,
+        tool: Tool { name: "casefile", version: env!("CARGO_PKG_VERSION") },
+        created_at: Utc::now(),
+        case_code: request.map(|r| r.case_code.as_str()),
+        merged: true,
+        endpoints: &endpoints,
+        entries: &entries,
+    };
+    let bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+    zip.add_entry("manifest.json", &options(Method::Deflate), &bytes, 6).map_err(write_error)?;
+    let file = zip.finish().map_err(write_error)?;
+    file.flush().map_err(write_error)?;
+    let bundle_bytes = file.seek(SeekFrom::End(0)).map_err(write_error)?;
+    temp.as_file().sync_all().map_err(write_error)?;
+    temp.persist(out).map_err(|e| write_error(e.error))?;
+    Ok(MergeOutcome { bundle: out.to_path_buf(), bundle_bytes, endpoints, warnings })
+}
+
+/// A folder name from a host pseudonym or file stem: letters, digits, `.`, `-`, `_`.
+fn safe_folder(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .collect();
+    let cleaned = cleaned.trim_matches('.').to_owned();
+    if cleaned.is_empty() { "endpoint".into() } else { cleaned }
+}
