@@ -1,0 +1,494 @@
+//! `casefile collect`, `bundle`, `merge`, `redact`, `translate` and `key` end to end: real files,
+//! real bundles read back with our reader, `unzip` and Python, bad input of every kind.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use assert_cmd::Command;
+use casefile_core::bundle::read::ZipReader;
+use sha2::{Digest, Sha256};
+
+/// A `casefile` command with hermetic data and config locations.
+fn casefile(dir: &Path) -> Command {
+    let mut command = Command::cargo_bin("casefile").expect("binary");
+    command
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .arg("--config")
+        .arg(dir.join("config.toml"))
+        .env_remove("CASEFILE_DATA_DIR")
+        .env_remove("CASEFILE_CONFIG")
+        .env("TZ", "UTC");
+    command
+}
+
+fn json(output: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(output)
+        .unwrap_or_else(|error| panic!("not JSON ({error}): {}", String::from_utf8_lossy(output)))
+}
+
+/// Runs `collect --json` with the generic profile, no snapshot, and the given extra arguments.
+fn collect(dir: &Path, args: &[&str]) -> (serde_json::Value, PathBuf) {
+    let out = dir.join("out.zip");
+    let output = casefile(dir)
+        .args(["--json", "collect", "--profile", "generic", "--no-snapshot", "-o"])
+        .arg(&out)
+        .args(args)
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "collect failed: {}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    (json(&output.stdout), out)
+}
+
+/// Every entry of a bundle, by name.
+fn unpack(bundle: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut reader = ZipReader::new(fs::File::open(bundle).expect("open")).expect("zip");
+    let mut entries = BTreeMap::new();
+    for index in 0..reader.entries().len() {
+        let name = reader.entries()[index].name.clone();
+        let mut bytes = Vec::new();
+        reader.open(index).expect("entry").read_to_end(&mut bytes).expect("read");
+        entries.insert(name, bytes);
+    }
+    entries
+}
+
+fn manifest(entries: &BTreeMap<String, Vec<u8>>) -> serde_json::Value {
+    json(entries.get("manifest.json").expect("manifest.json"))
+}
+
+fn manifest_entry<'a>(manifest: &'a serde_json::Value, suffix: &str) -> &'a serde_json::Value {
+    manifest["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["name"].as_str().is_some_and(|n| n.ends_with(suffix)))
+        .unwrap_or_else(|| panic!("no entry ending in {suffix}: {manifest:#}"))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every entry's sha256 matches the manifest, and stock tools accept the archive.
+fn assert_round_trip(bundle: &Path) -> BTreeMap<String, Vec<u8>> {
+    let entries = unpack(bundle);
+    let manifest = manifest(&entries);
+    let listed = manifest["entries"].as_array().expect("entries");
+    assert_eq!(listed.len() + 1, entries.len(), "manifest lists every entry but itself");
+    for entry in listed {
+        let name = entry["name"].as_str().expect("name");
+        let bytes = entries.get(name).unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(entry["sha256"].as_str(), Some(hex(&Sha256::digest(bytes)).as_str()), "{name}");
+        assert_eq!(entry["size"].as_u64(), Some(bytes.len() as u64), "{name}");
+    }
+    let unzip = std::process::Command::new("unzip").arg("-tq").arg(bundle).output();
+    let unzip = unzip.expect("unzip is installed by scripts/setup.sh");
+    assert!(unzip.status.success(), "unzip -t: {}", String::from_utf8_lossy(&unzip.stdout));
+    let python = std::process::Command::new("python3")
+        .args(["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(len(z.namelist()))"])
+        .arg(bundle)
+        .output()
+        .expect("python3");
+    assert!(python.status.success(), "python zipfile: {}", String::from_utf8_lossy(&python.stderr));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(bundle).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the bundle is private");
+    }
+    entries
+}
+
+#[test]
+fn collect_redacts_added_logs_and_every_manifest_checksum_holds() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).expect("mkdir");
+    fs::write(
+        logs.join("agent.log"),
+        "2026-11-23T10:00:00Z connect user=jdoe-fake from 10.9.8.7/24 password=hunter2-FAKE\n\
+         2026-11-23T10:00:01Z jdoe-fake retried from 10.9.8.7 mail jdoe@example.com\n\
+         2026-11-23T10:00:02Z version 120.0.6099.109 task tokio::task::spawn at 10:23:45\n",
+    )
+    .expect("write");
+    let (summary, out) = collect(dir.path(), &["--add", logs.to_str().expect("utf-8")]);
+    assert!(summary["leaks"].as_array().expect("leaks").is_empty(), "{summary:#}");
+    let entries = assert_round_trip(&out);
+    let (name, log) = entries
+        .iter()
+        .find(|(n, _)| n.ends_with("agent.log"))
+        .expect("the log is in the bundle");
+    assert!(name.starts_with("attachments/logs/"), "{name}");
+    let text = String::from_utf8_lossy(log);
+    for original in ["jdoe-fake", "hunter2-FAKE", "10.9.8.7", "jdoe@example.com"] {
+        assert!(!text.contains(original), "{original} leaked: {text}");
+    }
+    // The same address bare and with a prefix gets one pseudonym; the prefix stays.
+    let first = text.lines().next().expect("line");
+    let second = text.lines().nth(1).expect("line");
+    let address = |line: &str| {
+        line.split_whitespace()
+            .find(|w| w.starts_with("24") || w.starts_with("25"))
+            .map(|w| w.trim_end_matches("/24").to_owned())
+    };
+    assert_eq!(address(first), address(second), "{text}");
+    assert!(first.contains("/24"), "{first}");
+    // Decoys survive.
+    assert!(text.contains("120.0.6099.109") && text.contains("tokio::task::spawn") && text.contains("10:23:45"));
+    let manifest = manifest(&entries);
+    assert_eq!(manifest["redaction"]["enabled"], true);
+    assert!(manifest_entry(&manifest, "agent.log")["redactions"]["secret"].as_u64() >= Some(1));
+    // The mapping stays home and translates back.
+    let mapping = dir.path().join("data/mapping.json");
+    assert!(mapping.exists());
+    assert!(!entries.keys().any(|n| n.contains("mapping")));
+    let translated = casefile(dir.path())
+        .arg("translate")
+        .write_stdin(first.to_owned())
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&translated.stdout).contains("jdoe-fake"));
+}
+
+#[test]
+fn bad_input_never_stops_the_run_and_each_case_is_reported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tree = dir.path().join("tree");
+    fs::create_dir(&tree).expect("mkdir");
+    fs::write(tree.join("empty.log"), b"").expect("write");
+    fs::write(tree.join("crlf.log"), b"line one\r\nline two\r\n").expect("write");
+    fs::write(tree.join("bytes.log"), b"caf\xe9 \xff\xfe ok\nnul\x00inside\n").expect("write");
+    fs::write(tree.join("name\nwith newline.log"), b"x\n").expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let odd = std::ffi::OsStr::from_bytes(b"bad-\xff-utf8.log");
+        fs::write(tree.join(odd), b"y\n").expect("write");
+        std::os::unix::fs::symlink(tree.join("loop-b"), tree.join("loop-a")).expect("link");
+        std::os::unix::fs::symlink(tree.join("loop-a"), tree.join("loop-b")).expect("link");
+        std::os::unix::fs::symlink("/etc/hostname", tree.join("outside")).expect("link");
+        let fifo = std::process::Command::new("mkfifo").arg(tree.join("pipe")).status();
+        assert!(fifo.expect("mkfifo").success());
+    }
+    let mut deep = tree.join("deep");
+    for level in 0..200 {
+        deep = deep.join(format!("d{level}"));
+    }
+    fs::create_dir_all(&deep).expect("deep tree");
+    fs::write(deep.join("bottom.log"), b"found at the bottom\n").expect("write");
+    // A 100 MB line between two normal ones.
+    {
+        let mut file = fs::File::create(tree.join("long-line.log")).expect("create");
+        file.write_all(b"before\n").expect("write");
+        let block = vec![b'a'; 1 << 20];
+        for _ in 0..100 {
+            file.write_all(&block).expect("write");
+        }
+        file.write_all(b"\nafter password=hunter2-FAKE\n").expect("write");
+    }
+
+    let (summary, out) = collect(dir.path(), &["--add", tree.to_str().expect("utf-8")]);
+    let entries = assert_round_trip(&out);
+    let manifest = manifest(&entries);
+    let find = |suffix: &str| {
+        entries
+            .iter()
+            .find(|(n, _)| n.ends_with(suffix))
+            .map(|(_, b)| b.clone())
+            .unwrap_or_else(|| panic!("no {suffix} in {:?}", entries.keys().collect::<Vec<_>>()))
+    };
+    assert_eq!(find("empty.log"), b"");
+    assert_eq!(find("crlf.log"), b"line one\r\nline two\r\n");
+    assert_eq!(find("bytes.log"), b"caf\xe9 \xff\xfe ok\nnul\x00inside\n");
+    assert_eq!(find("bottom.log"), b"found at the bottom\n");
+    let long = find("long-line.log");
+    assert!(long.len() < 1 << 20, "the 100 MB line was cut");
+    let long = String::from_utf8_lossy(&long);
+    assert!(long.starts_with("before\n") && long.contains("line cut"), "{}", &long[..200]);
+    assert!(long.ends_with("after password=[REDACTED]\n"), "{}", &long[long.len() - 80..]);
+    let truncation = &manifest_entry(&manifest, "long-line.log")["truncated"][0];
+    assert_eq!(truncation["reason"], "long-lines");
+    // Entry names are safe whatever the file names were.
+    for name in entries.keys() {
+        assert!(!name.chars().any(char::is_control), "{name:?}");
+        assert!(!name.starts_with('/') && !name.split('/').any(|p| p == ".."), "{name:?}");
+    }
+    // Links out of the tree, loops and the FIFO are skipped with a reason.
+    let skipped: Vec<(String, String)> = summary["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .map(|s| (s["source"].as_str().unwrap_or("").to_owned(), s["reason"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    #[cfg(unix)]
+    for (suffix, reason) in [("outside", "outside-roots"), ("pipe", "not-regular-file"), ("loop-a", "symlink-loop")] {
+        assert!(
+            skipped.iter().any(|(s, r)| s.ends_with(suffix) && r == reason),
+            "{suffix} should be skipped as {reason}: {skipped:?}"
+        );
+    }
+}
+
+#[test]
+fn a_hundred_thousand_small_files_all_land_in_the_bundle() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tree = dir.path().join("many");
+    for group in 0..100 {
+        let sub = tree.join(format!("g{group:03}"));
+        fs::create_dir_all(&sub).expect("mkdir");
+        for n in 0..1000 {
+            fs::write(sub.join(format!("f{n:04}.log")), format!("file {group} {n}\n")).expect("write");
+        }
+    }
+    let (summary, out) = collect(dir.path(), &["--add", tree.to_str().expect("utf-8")]);
+    assert!(summary["skipped"].as_array().expect("skipped").is_empty());
+    let reader = ZipReader::new(fs::File::open(&out).expect("open")).expect("zip");
+    assert_eq!(reader.entries().len(), 100_001, "every file plus the manifest");
+    let unzip = std::process::Command::new("unzip").arg("-tq").arg(&out).output().expect("unzip");
+    assert!(unzip.status.success(), "{}", String::from_utf8_lossy(&unzip.stdout));
+}
+
+#[test]
+fn the_time_window_keeps_records_whole_and_skips_old_rotated_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tree = dir.path().join("logs");
+    fs::create_dir(&tree).expect("mkdir");
+    fs::write(
+        tree.join("app.log"),
+        "2026-11-23T09:00:00Z before\n\tat trace.before\n\
+         2026-11-23T10:30:00Z inside\n\tat trace.inside\n\
+         2026-11-23T12:00:00Z after\n",
+    )
+    .expect("write");
+    let (summary, out) = collect(
+        dir.path(),
+        &["--add", tree.to_str().expect("utf-8"), "--since", "2026-11-23T10:00:00Z", "--until", "2026-11-23T11:00:00Z"],
+    );
+    let entries = assert_round_trip(&out);
+    let (_, log) = entries.iter().find(|(n, _)| n.ends_with("app.log")).expect("app.log");
+    assert_eq!(String::from_utf8_lossy(log), "2026-11-23T10:30:00Z inside\n\tat trace.inside\n");
+    assert_eq!(manifest_entry(&manifest(&entries), "app.log")["truncated"][0]["reason"], "window");
+    assert!(summary["leaks"].as_array().expect("leaks").is_empty());
+}
+
+#[test]
+fn a_budget_trims_the_oldest_part_of_the_largest_log_and_says_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tree = dir.path().join("logs");
+    fs::create_dir(&tree).expect("mkdir");
+    // Poorly compressible lines: a counter and a hash-like value.
+    let mut big = String::new();
+    for n in 0..200_000u64 {
+        let h = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        big.push_str(&format!("2026-11-23T10:00:00Z line {n} value {h:016x}\n"));
+    }
+    fs::write(tree.join("big.log"), &big).expect("write");
+    fs::write(tree.join("small.log"), "2026-11-23T10:00:00Z small\n").expect("write");
+    let budget = 1_000_000u64;
+    let (summary, out) =
+        collect(dir.path(), &["--add", tree.to_str().expect("utf-8"), "--budget", "1 MB"]);
+    let size = fs::metadata(&out).expect("meta").len();
+    assert!(size <= budget, "{size} > {budget}");
+    assert!(summary["passes"].as_u64() >= Some(2));
+    let entries = assert_round_trip(&out);
+    let manifest = manifest(&entries);
+    let big_entry = manifest_entry(&manifest, "big.log");
+    assert_eq!(big_entry["truncated"][0]["reason"], "budget");
+    let (_, log) = entries.iter().find(|(n, _)| n.ends_with("big.log")).expect("big.log");
+    let text = String::from_utf8_lossy(log);
+    assert!(text.ends_with("line 199999 value 9a1f7ef13cea5e29\n") || text.contains("line 199999 "), "the newest lines are kept");
+    assert!(!text.contains(" line 0 value"), "the oldest lines went");
+    assert_eq!(entries.get("attachments/logs/small.log").map(Vec::as_slice), Some(&b"2026-11-23T10:00:00Z small\n"[..]));
+}
+
+#[test]
+fn a_budget_smaller_than_the_fixed_entries_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("a.log");
+    fs::write(&file, "x\n").expect("write");
+    let output = casefile(dir.path())
+        .args(["collect", "--profile", "generic", "--budget", "100", "-o"])
+        .arg(dir.path().join("out.zip"))
+        .arg("--add")
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("budget") && stderr.contains("--budget"), "{stderr}");
+    assert!(!dir.path().join("out.zip").exists());
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .expect("list")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "no half-written bundle");
+}
+
+#[test]
+fn an_interrupted_run_leaves_no_half_written_bundle() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tree = dir.path().join("logs");
+    fs::create_dir(&tree).expect("mkdir");
+    let line = "2026-11-23T10:00:00Z user=jdoe-fake connected from 10.1.2.3 ok\n".repeat(4096);
+    for n in 0..40 {
+        fs::write(tree.join(format!("{n}.log")), line.repeat(10)).expect("write");
+    }
+    let binary = assert_cmd::cargo::cargo_bin("casefile");
+    let mut child = std::process::Command::new(binary)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(["collect", "--profile", "generic", "--no-snapshot", "--threads", "1", "-o"])
+        .arg(dir.path().join("out.zip"))
+        .arg("--add")
+        .arg(&tree)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait until the partial bundle exists, then interrupt.
+    let partial = || {
+        fs::read_dir(dir.path())
+            .expect("list")
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().ends_with(".zip.partial"))
+    };
+    while !partial() {
+        if let Ok(Some(_)) = child.try_wait() {
+            panic!("the run finished before it could be interrupted; make the input bigger");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let pid = child.id().to_string();
+    let kill = std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill");
+    assert!(kill.success());
+    let status = child.wait().expect("wait");
+    let mut stderr = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read");
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cancelled"), "{stderr}");
+    assert!(!dir.path().join("out.zip").exists());
+    assert!(!partial(), "the partial bundle was removed");
+}
+
+#[test]
+fn merge_puts_each_endpoint_in_its_folder_with_agreeing_pseudonyms() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    fs::create_dir(&a).expect("mkdir");
+    fs::create_dir(&b).expect("mkdir");
+    fs::write(a.join("one.log"), "user=jdoe-fake logged in from 192.0.2.10\n").expect("write");
+    fs::write(b.join("two.log"), "user=jdoe-fake logged out from 192.0.2.10\n").expect("write");
+    let bundle = |src: &Path, name: &str| {
+        let out = dir.path().join(name);
+        casefile(dir.path())
+            .args(["collect", "--profile", "generic", "--no-snapshot", "-o"])
+            .arg(&out)
+            .arg("--add")
+            .arg(src)
+            .assert()
+            .success();
+        out
+    };
+    let one = bundle(&a, "one.zip");
+    let two = bundle(&b, "two.zip");
+    let merged = dir.path().join("merged.zip");
+    let output = casefile(dir.path())
+        .args(["--json", "merge"])
+        .arg(&one)
+        .arg(&two)
+        .arg("-o")
+        .arg(&merged)
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary = json(&output.stdout);
+    assert!(summary["warnings"].as_array().expect("warnings").is_empty(), "{summary:#}");
+    let entries = unpack(&merged);
+    let manifest = manifest(&entries);
+    for entry in manifest["entries"].as_array().expect("entries") {
+        let name = entry["name"].as_str().expect("name");
+        assert_eq!(entry["sha256"].as_str(), Some(hex(&Sha256::digest(&entries[name])).as_str()));
+    }
+    let text = |suffix: &str| {
+        entries
+            .iter()
+            .find(|(n, _)| n.starts_with("endpoints/") && n.ends_with(suffix))
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_else(|| panic!("no {suffix}"))
+    };
+    let (first, second) = (text("one.log"), text("two.log"));
+    let pseudonym = |line: &str| line.split_whitespace().next().map(str::to_owned);
+    assert_eq!(pseudonym(&first), pseudonym(&second), "{first} / {second}");
+    assert!(!first.contains("jdoe-fake"));
+    assert_eq!(first.split_whitespace().last(), second.split_whitespace().last());
+}
+
+#[test]
+fn key_export_and_import_share_pseudonyms_between_machines() {
+    let one = tempfile::tempdir().expect("temp dir");
+    let two = tempfile::tempdir().expect("temp dir");
+    let exported = casefile(one.path()).args(["key", "export"]).output().expect("run");
+    assert!(exported.status.success());
+    let key = String::from_utf8(exported.stdout).expect("text");
+    assert!(key.starts_with("casefile-key-v1:"), "{key}");
+    casefile(two.path()).args(["key", "import", "-"]).write_stdin(key.clone()).assert().success();
+    let redact = |dir: &Path| {
+        let file = dir.join("in.log");
+        fs::write(&file, "host=wks-finance-07 ip 198.51.100.7\n").expect("write");
+        let output = casefile(dir).arg("redact").arg(&file).output().expect("run");
+        assert!(output.status.success());
+        String::from_utf8(output.stdout).expect("text")
+    };
+    let (a, b) = (redact(one.path()), redact(two.path()));
+    assert_eq!(a, b);
+    assert!(!a.contains("wks-finance-07") && !a.contains("198.51.100.7"), "{a}");
+
+    // A different key is not replaced without --force; a malformed one is refused.
+    let three = tempfile::tempdir().expect("temp dir");
+    casefile(three.path()).args(["key", "show"]).assert().success();
+    let refused = casefile(three.path()).args(["key", "import", "-"]).write_stdin(key).output().expect("run");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    let bad = casefile(three.path()).args(["key", "import", "-"]).write_stdin("not a key").output().expect("run");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("casefile-key-v1"));
+}
+
+#[test]
+fn bundle_packs_the_drafts_request_and_its_evidence() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let draft = dir.path().join("draft.toml");
+    casefile(dir.path()).args(["new", "--profile", "generic", "-o"]).arg(&draft).assert().success();
+    let mut text = fs::read_to_string(&draft).expect("draft");
+    fs::write(dir.path().join("app.log"), "2026-11-23T10:00:00Z failed token=abcd-FAKE-1234\n").expect("write");
+    text.push_str("\n[[evidence]]\npath = \"app.log\"\nnote = \"the failure\"\n");
+    text = text.replacen("subject = \"\"", "subject = \"Sync fails\"", 1);
+    fs::write(&draft, text).expect("write");
+    let out = dir.path().join("bundle.zip");
+    let output = casefile(dir.path())
+        .args(["--json", "bundle", "--no-snapshot", "--draft"])
+        .arg(&draft)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let entries = assert_round_trip(&out);
+    let names: Vec<&String> = entries.keys().collect();
+    assert!(entries.contains_key("request.json") && entries.contains_key("request.md"), "{names:?}");
+    assert!(String::from_utf8_lossy(&entries["request.md"]).contains("Sync fails"));
+    let log = entries.iter().find(|(n, _)| n.ends_with("app.log")).expect("evidence").1;
+    assert!(!String::from_utf8_lossy(log).contains("abcd-FAKE-1234"));
+    assert!(manifest(&entries)["caseCode"].as_str().is_some_and(|c| c.starts_with("CF-")));
+}
