@@ -10,6 +10,8 @@ packages=(
   libwebkit2gtk-4.1-dev build-essential file libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev pkg-config
   # A display and a WebDriver for the real-window tests, and screenshots.
   xvfb xauth webkit2gtk-driver imagemagick
+  # Stock archive tools the bundle tests read our zips back with.
+  zip unzip libarchive-tools
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -1,1 +1,857 @@
-//! (in progress)
+//! Planning: which files and commands a collection will take, and what it leaves out and why.
+//!
+//! [`plan`] expands a profile's sources for [`Env::os`] (variables, homes, globs, folders) under
+//! [`Env::root`] and the user's own `--add` paths into [`PlannedItem`]s, and everything it
+//! cannot or will not take into [`Skipped`] entries with a reason. It never fails as a whole:
+//! one unreadable file is one skipped entry. It reads file metadata and the first 8 KiB of each
+//! regular file (to tell text from binary and to spot gzip); it never opens anything that is not
+//! a regular file, so a FIFO cannot block it, and it follows no symbolic link out of the allowed
+//! root (the root for profile sources, the added path itself for `--add`).
+//!
+//! Entry names: profile files are `logs/` plus their path under the root
+//! ([`super::resolve::entry_name`]); added files are `attachments/NAME` and added folders
+//! `attachments/FOLDER/RELATIVE/PATH`; commands are `commands/NAME.txt`. Every component is
+//! sanitised by [`super::resolve::sanitize_component`]. Names that clash (also when they differ only in
+//! letter case, which Windows and macOS would extract onto one file) get ` (2)`, ` (3)`... before
+//! the extension. Items are sorted by entry name, and a file reached twice is planned once.
+
+use std::collections::BTreeSet;
+use std::ffi::OsStr;
+use std::fs::Metadata;
+use std::io::{self, Read};
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use walkdir::WalkDir;
+
+use super::resolve::{Env, entry_name, expand, sanitize_component, to_local};
+use super::{ItemSource, PlannedItem, SkipReason, Skipped};
+use crate::profile::schema::{Os, Profile};
+
+/// What to plan.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanRequest<'a> {
+    /// The vendor profile whose evidence sources are used.
+    pub profile: &'a Profile,
+    /// The system the sources are resolved against.
+    pub env: &'a Env,
+    /// The evidence ids to collect; `None` for every kind with sources for [`Env::os`].
+    pub evidence: Option<&'a [String]>,
+    /// Files and folders the user adds, taken as given (not under [`Env::root`]).
+    pub add: &'a [PathBuf],
+    /// Plan binary files instead of skipping them.
+    pub include_binary: bool,
+}
+
+/// The outcome of planning: what will be collected and what will not.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Items, sorted by entry name, each file once.
+    pub items: Vec<PlannedItem>,
+    /// What was asked for but will not be collected, with why.
+    pub skipped: Vec<Skipped>,
+}
+
+/// How many leading bytes [`is_binary`] looks at.
+pub const SAMPLE_SIZE: usize = 8 * 1024;
+
+/// Image extensions that `--add` takes as attachments even though they are binary.
+const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp"];
+
+/// Leading bytes of binary formats met among logs and attachments.
+const BINARY_MAGIC: &[&[u8]] = &[
+    b"\x7fELF",             // ELF executables and libraries
+    b"\x89PNG\r\n\x1a\n",   // PNG
+    b"\xff\xd8\xff",        // JPEG
+    b"GIF87a",              // GIF
+    b"GIF89a",              // GIF
+    b"PK\x03\x04",          // zip (also docx, jar...)
+    b"SQLite format 3\0",   // SQLite database
+    b"ElfFile\0",           // Windows event log (.evtx)
+    b"\xfe\xed\xfa\xce",    // Mach-O 32-bit
+    b"\xfe\xed\xfa\xcf",    // Mach-O 64-bit
+    b"\xcf\xfa\xed\xfe",    // Mach-O 64-bit, little-endian
+    b"\xca\xfe\xba\xbe",    // Mach-O universal, Java class
+    b"\xfd7zXZ\0",          // xz
+    b"BZh",                 // bzip2 (a text file starting "BZh" is rare enough)
+    b"\x28\xb5\x2f\xfd",    // zstd
+    b"%PDF-",               // PDF
+    b"\xff\xfe",            // UTF-16LE text: redaction reads bytes as UTF-8, so not text here
+    b"\xfe\xff",            // UTF-16BE text
+];
+
+/// Whether a file's first bytes (up to [`SAMPLE_SIZE`]) look binary.
+///
+/// The rule: a sample that starts with a known binary signature (ELF, PNG, JPEG, GIF, zip,
+/// SQLite, Windows event log, Mach-O, xz, bzip2, zstd, PDF, or a UTF-16 byte-order mark, since
+/// redaction reads text as UTF-8) is binary; otherwise it is binary when more than one byte in
+/// ten is a control byte other than tab, newline, carriage return, form feed, backspace and
+/// escape (NUL counts). So a log with a few NULs (a crash that zero-filled a block) or colour
+/// escapes is text, and bytes that are not valid UTF-8 (a Latin-1 log) do not make it binary.
+/// An empty sample is text.
+pub fn is_binary(sample: &[u8]) -> bool {
+    if BINARY_MAGIC.iter().any(|magic| sample.starts_with(magic)) {
+        return true;
+    }
+    let control = sample
+        .iter()
+        .filter(|&&byte| {
+            (byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r' | 0x0c | 0x08 | 0x1b))
+                || byte == 0x7f
+        })
+        .count();
+    control * 10 > sample.len()
+}
+
+/// Plans a collection. Stops early when `cancel` becomes true, returning what was planned so far.
+pub fn plan(request: &PlanRequest<'_>, cancel: &AtomicBool) -> Plan {
+    let mut planner = Planner {
+        request,
+        cancel,
+        found: Vec::new(),
+        skipped: Vec::new(),
+        seen: BTreeSet::new(),
+    };
+    planner.profile_sources();
+    for added in request.add {
+        if planner.cancelled() {
+            break;
+        }
+        planner.added(added);
+    }
+    planner.finish()
+}
+
+/// A planned item before its entry name is made unique.
+struct Found {
+    entry: String,
+    item: PlannedItem,
+}
+
+/// What identifies a file, to plan it once however it was reached.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum FileKey {
+    /// Device and inode.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Inode(u64, u64),
+    /// The canonical path, where inodes are not available.
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
+}
+
+/// What planning a file under a root needs to know about where it came from.
+#[derive(Clone, Copy)]
+struct Origin<'a> {
+    /// The canonical root the file must stay within.
+    root: &'a Path,
+    /// The evidence id, for profile files.
+    evidence_id: Option<&'a str>,
+    /// Keep only this many trailing bytes.
+    max_bytes: Option<u64>,
+    /// An added file: images are taken whatever their content.
+    added: bool,
+}
+
+struct Planner<'a> {
+    request: &'a PlanRequest<'a>,
+    cancel: &'a AtomicBool,
+    found: Vec<Found>,
+    skipped: Vec<Skipped>,
+    seen: BTreeSet<FileKey>,
+}
+
+impl Planner<'_> {
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    fn skip(&mut self, source: &Path, reason: SkipReason, detail: impl Into<String>) {
+        self.skipped.push(Skipped {
+            source: source.display().to_string(),
+            reason,
+            detail: detail.into(),
+        });
+    }
+
+    fn profile_sources(&mut self) {
+        let request = self.request;
+        let env = request.env;
+        let profile = request.profile;
+        let os = env.os;
+        let os_name = os_name(os);
+        let wanted: Vec<&crate::profile::schema::Evidence> = match request.evidence {
+            None => profile
+                .evidence
+                .iter()
+                .filter(|evidence| evidence.sources.iter().any(|source| source.os == os))
+                .collect(),
+            Some(ids) => {
+                let mut wanted = Vec::new();
+                for id in ids {
+                    match profile.evidence.iter().find(|evidence| &evidence.id == id) {
+                        Some(evidence) if evidence.sources.iter().any(|s| s.os == os) => {
+                            wanted.push(evidence);
+                        }
+                        Some(evidence) => self.skipped.push(Skipped {
+                            source: id.clone(),
+                            reason: SkipReason::NotFound,
+                            detail: format!(
+                                "{} has nothing Casefile can collect on {os_name}; attach it yourself (--add a file or folder)",
+                                evidence.label
+                            ),
+                        }),
+                        None => {
+                            let valid: Vec<&str> = profile
+                                .evidence
+                                .iter()
+                                .map(|evidence| evidence.id.as_str())
+                                .collect();
+                            self.skipped.push(Skipped {
+                                source: id.clone(),
+                                reason: SkipReason::NotFound,
+                                detail: format!(
+                                    "the {} profile has no evidence kind {id:?}; it has {}",
+                                    profile.id,
+                                    if valid.is_empty() {
+                                        "none".to_owned()
+                                    } else {
+                                        valid.join(", ")
+                                    }
+                                ),
+                            });
+                        }
+                    }
+                }
+                wanted
+            }
+        };
+        let root = match fs_err::canonicalize(&env.root) {
+            Ok(root) => root,
+            Err(error) => {
+                for evidence in &wanted {
+                    self.skipped.push(Skipped {
+                        source: evidence.id.clone(),
+                        reason: SkipReason::NotFound,
+                        detail: format!("the root folder cannot be opened: {error}"),
+                    });
+                }
+                return;
+            }
+        };
+        for evidence in wanted {
+            for source in evidence.sources.iter().filter(|source| source.os == os) {
+                let origin = Origin {
+                    root: &root,
+                    evidence_id: Some(&evidence.id),
+                    max_bytes: Some(source.max_size_or_default().0),
+                    added: false,
+                };
+                for template in &source.paths {
+                    if self.cancelled() {
+                        return;
+                    }
+                    self.template(template, origin);
+                }
+                for command in &source.commands {
+                    let entry = format!(
+                        "commands/{}.txt",
+                        sanitize_component(OsStr::new(&command.name))
+                    );
+                    if !env.is_live() {
+                        self.skipped.push(Skipped {
+                            source: command.argv.join(" "),
+                            reason: SkipReason::CommandFailed,
+                            detail: format!(
+                                "not run: collecting from {} (not the running system), whose commands cannot run here",
+                                env.root.display()
+                            ),
+                        });
+                        continue;
+                    }
+                    self.found.push(Found {
+                        entry: entry.clone(),
+                        item: PlannedItem {
+                            entry,
+                            source: ItemSource::Command(command.spec()),
+                            evidence_id: Some(evidence.id.clone()),
+                            size: 0,
+                            modified: None,
+                            max_bytes: None,
+                        },
+                    });
+                }
+            }
+        }
+    }
+
+    /// Plans every match of one profile path template.
+    fn template(&mut self, template: &str, origin: Origin<'_>) {
+        let env = self.request.env;
+        let patterns = match expand(template, env) {
+            Ok(patterns) => patterns,
+            Err(error) => {
+                self.skipped.push(Skipped {
+                    source: template.to_owned(),
+                    reason: SkipReason::NotFound,
+                    detail: error,
+                });
+                return;
+            }
+        };
+        let before = (self.found.len(), self.skipped.len());
+        let mut looked = Vec::new();
+        for pattern in &patterns {
+            let local = to_local(pattern, env);
+            let mut matches = Vec::new();
+            self.glob(&local, &mut matches);
+            for path in matches {
+                if self.cancelled() {
+                    return;
+                }
+                self.path(&path, origin, &|path| entry_name(path, env));
+            }
+            looked.push(local.display().to_string());
+        }
+        if (self.found.len(), self.skipped.len()) == before {
+            let detail = match looked.len() {
+                0 => "no user homes to look in".to_owned(),
+                1 => "nothing matches".to_owned(),
+                n => format!("nothing matches in any of {n} homes"),
+            };
+            self.skipped.push(Skipped {
+                source: looked.first().cloned().unwrap_or_else(|| template.to_owned()),
+                reason: SkipReason::NotFound,
+                detail,
+            });
+        }
+    }
+
+    /// Every existing path matching a local pattern (`*`, `?`, `[...]` within a component,
+    /// `**` for any number of folders). A pattern without glob characters is returned as is,
+    /// whether or not it exists.
+    fn glob(&mut self, pattern: &Path, out: &mut Vec<PathBuf>) {
+        let components: Vec<Component<'_>> = pattern.components().collect();
+        let first_glob = components.iter().position(|component| match component {
+            Component::Normal(name) => name.to_str().is_some_and(has_glob),
+            _ => false,
+        });
+        let Some(first_glob) = first_glob else {
+            // A missing literal path is reported once per template by the caller.
+            if !is_missing(pattern) {
+                out.push(pattern.to_path_buf());
+            }
+            return;
+        };
+        let base: PathBuf = components.iter().take(first_glob).collect();
+        let rest: Vec<String> = components
+            .iter()
+            .skip(first_glob)
+            .map(|component| component.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let case_sensitive = self.request.env.os == Os::Linux;
+        self.walk_glob(&base, &rest, case_sensitive, out);
+    }
+
+    fn walk_glob(
+        &mut self,
+        dir: &Path,
+        rest: &[String],
+        case_sensitive: bool,
+        out: &mut Vec<PathBuf>,
+    ) {
+        let Some((first, tail)) = rest.split_first() else {
+            out.push(dir.to_path_buf());
+            return;
+        };
+        if self.cancelled() {
+            return;
+        }
+        if first == "**" {
+            // Zero folders, then every folder below (symbolic links are not followed here).
+            self.walk_glob(dir, tail, case_sensitive, out);
+            for entry in WalkDir::new(dir)
+                .min_depth(1)
+                .follow_links(false)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|entry| entry.file_type().is_dir())
+            {
+                self.walk_glob(entry.path(), tail, case_sensitive, out);
+            }
+            return;
+        }
+        if !has_glob(first) {
+            let next = dir.join(first);
+            if tail.is_empty() || next.is_dir() {
+                if tail.is_empty() && is_missing(&next) {
+                    return;
+                }
+                self.walk_glob(&next, tail, case_sensitive, out);
+            }
+            return;
+        }
+        let Ok(pattern) = glob::Pattern::new(first) else {
+            self.skip(
+                &dir.join(first),
+                SkipReason::NotFound,
+                "not a valid glob pattern (check the [...] brackets)",
+            );
+            return;
+        };
+        let options = glob::MatchOptions {
+            case_sensitive,
+            require_literal_separator: true,
+            require_literal_leading_dot: false,
+        };
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return,
+            Err(error) if error.kind() == io::ErrorKind::NotADirectory => return,
+            Err(error) => {
+                let reason = reason_for(&error);
+                self.skip(dir, reason, error.to_string());
+                return;
+            }
+        };
+        let mut names: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.file_name())
+            .collect();
+        names.sort();
+        for name in names {
+            let matched = name
+                .to_str()
+                .is_some_and(|name| pattern.matches_with(name, options));
+            if matched {
+                let next = dir.join(&name);
+                if tail.is_empty() || next.is_dir() {
+                    self.walk_glob(&next, tail, case_sensitive, out);
+                }
+            }
+        }
+    }
+
+    /// Plans one path found for a profile source or added by the user: a file, or everything
+    /// under a folder. `name` gives a file's entry name. The path, with every symbolic link in
+    /// it resolved, must stay within the origin's root.
+    fn path(&mut self, path: &Path, origin: Origin<'_>, name: &dyn Fn(&Path) -> String) {
+        match std::fs::canonicalize(path) {
+            Ok(target) if target.starts_with(origin.root) => {}
+            Ok(target) => {
+                self.skip(
+                    path,
+                    SkipReason::OutsideRoots,
+                    format!(
+                        "leads through a symbolic link to {}, outside {}",
+                        target.display(),
+                        origin.root.display()
+                    ),
+                );
+                return;
+            }
+            Err(error) => {
+                self.unresolvable(path, &error);
+                return;
+            }
+        }
+        let metadata = match std::fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(error) => {
+                self.skip(path, reason_for(&error), error.to_string());
+                return;
+            }
+        };
+        if metadata.is_dir() {
+            self.folder(path, origin, name);
+        } else {
+            self.file(path, &metadata, origin, name);
+        }
+    }
+
+    /// Records why a path cannot be resolved: a loop, a dangling link, a missing file...
+    fn unresolvable(&mut self, path: &Path, error: &io::Error) {
+        if is_loop(error) {
+            self.skip(path, SkipReason::SymlinkLoop, error.to_string());
+        } else if error.kind() == io::ErrorKind::NotFound {
+            match std::fs::read_link(path) {
+                Ok(target) => self.skip(
+                    path,
+                    SkipReason::NotFound,
+                    format!(
+                        "a symbolic link to {}, which does not exist",
+                        target.display()
+                    ),
+                ),
+                Err(_) => self.skip(path, SkipReason::NotFound, "does not exist"),
+            }
+        } else {
+            self.skip(path, reason_for(error), error.to_string());
+        }
+    }
+
+    /// Plans everything under a folder; symbolic links are followed only within the root.
+    fn folder(&mut self, dir: &Path, origin: Origin<'_>, name: &dyn Fn(&Path) -> String) {
+        let mut walk = WalkDir::new(dir)
+            .min_depth(1)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter();
+        while let Some(next) = walk.next() {
+            if self.cancelled() {
+                return;
+            }
+            let entry = match next {
+                Ok(entry) => entry,
+                Err(error) => {
+                    let path = error.path().unwrap_or(dir).to_path_buf();
+                    if let Some(ancestor) = error.loop_ancestor() {
+                        self.skip(
+                            &path,
+                            SkipReason::SymlinkLoop,
+                            format!(
+                                "a symbolic link back to {}, which contains it",
+                                ancestor.display()
+                            ),
+                        );
+                    } else if let Some(io_error) = error.io_error() {
+                        if io_error.kind() == io::ErrorKind::NotFound {
+                            let target = std::fs::read_link(&path)
+                                .map(|target| target.display().to_string())
+                                .unwrap_or_default();
+                            self.skip(
+                                &path,
+                                SkipReason::NotFound,
+                                format!("a symbolic link to {target}, which does not exist"),
+                            );
+                        } else if is_loop(io_error) {
+                            self.skip(&path, SkipReason::SymlinkLoop, io_error.to_string());
+                        } else {
+                            self.skip(&path, reason_for(io_error), io_error.to_string());
+                        }
+                    } else {
+                        self.skip(&path, SkipReason::Unreadable, error.to_string());
+                    }
+                    continue;
+                }
+            };
+            if entry.path_is_symlink() {
+                match std::fs::canonicalize(entry.path()) {
+                    Ok(target) if target.starts_with(origin.root) => {}
+                    Ok(target) => {
+                        self.skip(
+                            entry.path(),
+                            SkipReason::OutsideRoots,
+                            format!(
+                                "a symbolic link to {}, outside {}",
+                                target.display(),
+                                origin.root.display()
+                            ),
+                        );
+                        if entry.file_type().is_dir() {
+                            walk.skip_current_dir();
+                        }
+                        continue;
+                    }
+                    Err(error) => {
+                        let reason = if is_loop(&error) {
+                            SkipReason::SymlinkLoop
+                        } else {
+                            reason_for(&error)
+                        };
+                        self.skip(entry.path(), reason, error.to_string());
+                        if entry.file_type().is_dir() {
+                            walk.skip_current_dir();
+                        }
+                        continue;
+                    }
+                }
+            }
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            match entry.metadata() {
+                Ok(metadata) => self.file(entry.path(), &metadata, origin, name),
+                Err(error) => {
+                    let detail = error.to_string();
+                    let reason = error.io_error().map_or(SkipReason::Unreadable, reason_for);
+                    self.skip(entry.path(), reason, detail);
+                }
+            }
+        }
+    }
+
+    /// Plans one file whose (followed) metadata is known.
+    fn file(
+        &mut self,
+        path: &Path,
+        metadata: &Metadata,
+        origin: Origin<'_>,
+        name: &dyn Fn(&Path) -> String,
+    ) {
+        if !metadata.is_file() {
+            self.skip(path, SkipReason::NotRegularFile, kind_of(metadata));
+            return;
+        }
+        let key = file_key(path, metadata);
+        if self.seen.contains(&key) {
+            return;
+        }
+        let sample = match read_sample(path) {
+            Ok(sample) => sample,
+            Err(error) => {
+                self.skip(path, reason_for(&error), error.to_string());
+                return;
+            }
+        };
+        let mut entry = name(path);
+        let gzip = sample.starts_with(&[0x1f, 0x8b]);
+        let content = if gzip {
+            if let Some(stripped) = strip_suffix_ignore_case(&entry, ".gz") {
+                entry = stripped;
+            }
+            gunzip_sample(&sample)
+        } else {
+            sample
+        };
+        let image = origin.added && has_extension(path, IMAGE_EXTENSIONS);
+        if !self.request.include_binary && !image && is_binary(&content) {
+            self.skip(
+                path,
+                SkipReason::Binary,
+                format!(
+                    "binary content ({} bytes); binary files are not redacted, include them explicitly to send them",
+                    metadata.len()
+                ),
+            );
+            return;
+        }
+        self.seen.insert(key);
+        self.found.push(Found {
+            entry: entry.clone(),
+            item: PlannedItem {
+                entry,
+                source: ItemSource::File {
+                    path: path.to_path_buf(),
+                    gzip,
+                },
+                evidence_id: origin.evidence_id.map(str::to_owned),
+                size: metadata.len(),
+                modified: metadata.modified().ok(),
+                max_bytes: origin.max_bytes,
+            },
+        });
+    }
+
+    /// Plans a path the user added: a file as `attachments/NAME`, a folder as
+    /// `attachments/FOLDER/...`; symbolic links inside may not leave it.
+    fn added(&mut self, added: &Path) {
+        let top = added
+            .file_name()
+            .map(sanitize_component)
+            .unwrap_or_else(|| "attachment".to_owned());
+        let root = match std::fs::canonicalize(added) {
+            Ok(root) => root,
+            Err(error) => {
+                self.unresolvable(added, &error);
+                return;
+            }
+        };
+        let base = added.to_path_buf();
+        let name = move |path: &Path| -> String {
+            let relative = path.strip_prefix(&base).unwrap_or(Path::new(""));
+            let mut entry = format!("attachments/{top}");
+            for component in relative.components() {
+                if let Component::Normal(part) = component {
+                    entry.push('/');
+                    entry.push_str(&sanitize_component(part));
+                }
+            }
+            entry
+        };
+        let origin = Origin {
+            root: &root,
+            evidence_id: None,
+            max_bytes: None,
+            added: true,
+        };
+        self.path(added, origin, &name);
+    }
+
+    /// Makes entry names unique and sorts the items.
+    fn finish(self) -> Plan {
+        let mut found = self.found;
+        found.sort_by(|a, b| {
+            a.entry
+                .cmp(&b.entry)
+                .then_with(|| source_text(&a.item).cmp(&source_text(&b.item)))
+        });
+        let mut taken = BTreeSet::new();
+        let mut items = Vec::with_capacity(found.len());
+        for Found { entry, mut item } in found {
+            let mut unique = entry.clone();
+            let mut counter = 2;
+            while taken.contains(&unique.to_lowercase()) {
+                unique = numbered(&entry, counter);
+                counter += 1;
+            }
+            taken.insert(unique.to_lowercase());
+            item.entry = unique;
+            items.push(item);
+        }
+        items.sort_by(|a, b| a.entry.cmp(&b.entry));
+        Plan {
+            items,
+            skipped: self.skipped,
+        }
+    }
+}
+
+fn source_text(item: &PlannedItem) -> String {
+    match &item.source {
+        ItemSource::File { path, .. } => path.display().to_string(),
+        ItemSource::Command(spec) => spec.argv.join(" "),
+        ItemSource::Generated(_) => String::new(),
+    }
+}
+
+/// `logs/a/b.log` numbered 2: `logs/a/b (2).log`; the extension is what follows the last dot
+/// of the last component (not a leading dot).
+fn numbered(entry: &str, counter: u32) -> String {
+    let (folder, file) = match entry.rfind('/') {
+        Some(slash) => entry.split_at(slash + 1),
+        None => ("", entry),
+    };
+    match file.rfind('.').filter(|&dot| dot > 0) {
+        Some(dot) => format!("{folder}{} ({counter}){}", &file[..dot], &file[dot..]),
+        None => format!("{folder}{file} ({counter})"),
+    }
+}
+
+/// True when nothing at all is at `path` (not even a dangling link); other errors, such as a
+/// folder that may not be listed, are left for planning to report.
+fn is_missing(path: &Path) -> bool {
+    matches!(std::fs::symlink_metadata(path), Err(error) if error.kind() == io::ErrorKind::NotFound)
+}
+
+fn has_glob(text: &str) -> bool {
+    text.contains(['*', '?', '['])
+}
+
+fn has_extension(path: &Path, extensions: &[&str]) -> bool {
+    path.extension()
+        .and_then(OsStr::to_str)
+        .is_some_and(|ext| extensions.iter().any(|known| known.eq_ignore_ascii_case(ext)))
+}
+
+fn strip_suffix_ignore_case(text: &str, suffix: &str) -> Option<String> {
+    let split = text.len().checked_sub(suffix.len())?;
+    let (head, tail) = (text.get(..split)?, text.get(split..)?);
+    (tail.eq_ignore_ascii_case(suffix) && !head.ends_with('/')).then(|| head.to_owned())
+}
+
+fn os_name(os: Os) -> &'static str {
+    match os {
+        Os::Windows => "Windows",
+        Os::Macos => "macOS",
+        Os::Linux => "Linux",
+    }
+}
+
+/// Reads up to [`SAMPLE_SIZE`] bytes from the start of a regular file.
+fn read_sample(path: &Path) -> io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let mut sample = Vec::with_capacity(SAMPLE_SIZE);
+    file.take(SAMPLE_SIZE as u64).read_to_end(&mut sample)?;
+    Ok(sample)
+}
+
+/// The first decompressed bytes of a gzip sample (as many as the sample yields).
+fn gunzip_sample(sample: &[u8]) -> Vec<u8> {
+    let mut decoder = flate2::read::GzDecoder::new(sample).take(SAMPLE_SIZE as u64);
+    let mut out = Vec::new();
+    // A sample ends mid-stream, so an "unexpected end" error after some output is normal.
+    let _ = decoder.read_to_end(&mut out);
+    out
+}
+
+fn file_key(path: &Path, metadata: &Metadata) -> FileKey {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = path;
+        FileKey::Inode(metadata.dev(), metadata.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        FileKey::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    }
+}
+
+/// What a non-regular file is, for a person.
+fn kind_of(metadata: &Metadata) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = metadata.file_type();
+        let what = if kind.is_fifo() {
+            "a FIFO (named pipe)"
+        } else if kind.is_socket() {
+            "a socket"
+        } else if kind.is_char_device() {
+            "a character device"
+        } else if kind.is_block_device() {
+            "a block device"
+        } else {
+            "not a regular file"
+        };
+        format!("{what}; only regular files are collected")
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        "not a regular file; only regular files are collected".to_owned()
+    }
+}
+
+fn is_loop(error: &io::Error) -> bool {
+    // ELOOP is 40 on Linux and 62 on macOS and the BSDs.
+    matches!(error.raw_os_error(), Some(40) if cfg!(target_os = "linux"))
+        || matches!(error.raw_os_error(), Some(62) if cfg!(target_os = "macos"))
+}
+
+fn reason_for(error: &io::Error) -> SkipReason {
+    match error.kind() {
+        io::ErrorKind::NotFound => SkipReason::NotFound,
+        io::ErrorKind::PermissionDenied => SkipReason::PermissionDenied,
+        _ if is_loop(error) => SkipReason::SymlinkLoop,
+        _ => SkipReason::Unreadable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_rule_reads_magic_and_control_bytes() {
+        assert!(!is_binary(b""));
+        assert!(!is_binary(b"2026-11-23 10:00:00 INFO started\n"));
+        let mut log = b"line one\n".repeat(100);
+        log.extend_from_slice(&[0; 5]);
+        assert!(!is_binary(&log), "a few NULs keep a log text");
+        assert!(!is_binary("caf\u{e9} \x1b[31mred\x1b[0m\n".as_bytes()));
+        assert!(!is_binary(b"latin-1 caf\xe9\n"));
+        assert!(is_binary(b"\x7fELF\x02\x01\x01"));
+        assert!(is_binary(b"SQLite format 3\0rest"));
+        assert!(is_binary(&[0u8, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    }
+
+    #[test]
+    fn numbering_goes_before_the_extension() {
+        assert_eq!(numbered("logs/a/b.log", 2), "logs/a/b (2).log");
+        assert_eq!(numbered("attachments/notes", 3), "attachments/notes (3)");
+        assert_eq!(numbered("logs/.hidden", 2), "logs/.hidden (2)");
+    }
+}

@@ -66,6 +66,9 @@ pub struct Profile {
     /// Kinds of evidence the vendor asks for, with where to find them per OS.
     #[serde(default)]
     pub evidence: Vec<Evidence>,
+    /// What the support snapshot reads about the vendor's agent.
+    #[serde(default)]
+    pub snapshot: SnapshotSpec,
     /// Changes to the core request fields: required, hidden, relabelled.
     #[serde(default)]
     pub fields: BTreeMap<String, FieldRule>,
@@ -446,10 +449,13 @@ deserialize_from_str!(Within);
 deserialize_from_str!(TimeZone);
 deserialize_from_str!(ClockTime);
 deserialize_from_str!(EscalationAfter);
+deserialize_from_str!(ByteSize);
+deserialize_from_str!(Timeout);
 serialize_as_text!(Within);
 serialize_as_text!(TimeZone);
 serialize_as_text!(ClockTime);
 serialize_as_text!(EscalationAfter);
+serialize_as_text!(Timeout);
 
 impl fmt::Display for TimeZone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -686,8 +692,266 @@ pub struct Evidence {
 pub struct Source {
     /// The OS.
     pub os: Os,
-    /// Paths or globs.
+    /// Paths or globs in the OS's native form (`C:\Windows\Temp\jcagent.log*`,
+    /// `~/Library/Logs/JumpCloud/**/*.log`, `%ProgramData%\JumpCloud\**\*.log`). A directory
+    /// means everything under it.
+    #[serde(default)]
     pub paths: Vec<String>,
+    /// Keep only the tail of each matched file beyond this size; [`DEFAULT_MAX_SIZE`] when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<ByteSize>,
+    /// Commands whose output is evidence, run as argument vectors (never through a shell).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<SourceCommand>,
+}
+
+impl Source {
+    /// The size cap for each matched file: `max_size` or [`DEFAULT_MAX_SIZE`].
+    pub fn max_size_or_default(&self) -> ByteSize {
+        self.max_size.unwrap_or(DEFAULT_MAX_SIZE)
+    }
+}
+
+/// Files bigger than this keep only their tail, unless a source sets `max_size` (sos's default).
+pub const DEFAULT_MAX_SIZE: ByteSize = ByteSize(25 * 1024 * 1024);
+
+/// A command is killed after this long unless it sets `timeout`.
+pub const DEFAULT_COMMAND_TIMEOUT: Timeout = Timeout(std::time::Duration::from_secs(30));
+
+/// A command keeps at most this much output (the tail) unless it sets `max_output`.
+pub const DEFAULT_MAX_OUTPUT: ByteSize = ByteSize(1024 * 1024);
+
+/// A command whose output is evidence.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceCommand {
+    /// Short name, used for the output's entry name (`commands/iptables.txt`).
+    pub name: String,
+    /// Program and arguments; the program is looked up on `PATH` unless it is a path.
+    pub argv: Vec<String>,
+    /// Kill the command after this long; [`DEFAULT_COMMAND_TIMEOUT`] when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Timeout>,
+    /// Keep at most this much output (the tail); [`DEFAULT_MAX_OUTPUT`] when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_output: Option<ByteSize>,
+}
+
+impl SourceCommand {
+    /// The command as a [`crate::evidence::CommandSpec`], with defaults applied.
+    pub fn spec(&self) -> crate::evidence::CommandSpec {
+        crate::evidence::CommandSpec {
+            argv: self.argv.clone(),
+            timeout: self.timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT).0,
+            max_output: self.max_output.unwrap_or(DEFAULT_MAX_OUTPUT).0,
+        }
+    }
+}
+
+/// What the support snapshot reads from the vendor's agent, per OS.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotSpec {
+    /// Files holding the installed agent's version, one per OS.
+    #[serde(default)]
+    pub version_files: Vec<VersionFile>,
+    /// The agent's configuration files; the pipeline adds them to the bundle after redaction.
+    #[serde(default)]
+    pub config_files: Vec<ConfigFiles>,
+    /// Process names to show in the snapshot whether or not they are among the busiest.
+    #[serde(default)]
+    pub processes: Vec<String>,
+}
+
+/// The file holding the installed agent's version on one OS.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionFile {
+    /// The OS.
+    pub os: Os,
+    /// The path, in the OS's native form (variables allowed, no globs).
+    pub path: String,
+}
+
+/// The agent's configuration files on one OS.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFiles {
+    /// The OS.
+    pub os: Os,
+    /// Paths in the OS's native form (variables allowed, no globs).
+    pub paths: Vec<String>,
+}
+
+/// A number of bytes, written `123`, `500 KB`, `25 MiB`, `1.5 GiB` (units are case-insensitive;
+/// `KB`/`MB`/`GB`/`TB` are powers of 1000, `KiB`/`MiB`/`GiB`/`TiB` powers of 1024).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ByteSize(pub u64);
+
+impl FromStr for ByteSize {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = |why: &str| {
+            format!(
+                "cannot read size {text:?}: {why}; write a number of bytes with an optional unit, e.g. \"500000\", \"500 KB\", \"25 MiB\", \"1.5 GiB\" (B, KB, MB, GB, TB count in 1000s; KiB, MiB, GiB, TiB in 1024s)"
+            )
+        };
+        let trimmed = text.trim();
+        let split = trimmed
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(trimmed.len());
+        let (number, unit) = trimmed.split_at(split);
+        let unit = unit.trim().to_ascii_lowercase();
+        let multiplier: u64 = match unit.as_str() {
+            "" | "b" | "byte" | "bytes" => 1,
+            "k" | "kb" => 1_000,
+            "kib" => 1 << 10,
+            "m" | "mb" => 1_000_000,
+            "mib" => 1 << 20,
+            "g" | "gb" => 1_000_000_000,
+            "gib" => 1 << 30,
+            "t" | "tb" => 1_000_000_000_000,
+            "tib" => 1 << 40,
+            _ => return Err(bad(&format!("unknown unit {unit:?}"))),
+        };
+        if number.is_empty() {
+            return Err(bad("no number"));
+        }
+        let value = match number.split_once('.') {
+            None => number
+                .parse::<u64>()
+                .ok()
+                .and_then(|whole| whole.checked_mul(multiplier))
+                .ok_or_else(|| bad("too large"))?,
+            Some((whole, fraction)) => {
+                if fraction.is_empty() || fraction.contains('.') || fraction.len() > 9 {
+                    return Err(bad("not a number"));
+                }
+                let whole: u64 = if whole.is_empty() {
+                    0
+                } else {
+                    whole.parse().map_err(|_| bad("too large"))?
+                };
+                let digits: u64 = fraction.parse().map_err(|_| bad("not a number"))?;
+                let scale = 10u64.pow(fraction.len() as u32);
+                let whole_bytes = whole.checked_mul(multiplier);
+                // fraction * multiplier fits: digits < 10^9 and multiplier <= 2^40.
+                let fraction_bytes = u128::from(digits) * u128::from(multiplier) / u128::from(scale);
+                whole_bytes
+                    .and_then(|bytes| bytes.checked_add(u64::try_from(fraction_bytes).ok()?))
+                    .ok_or_else(|| bad("too large"))?
+            }
+        };
+        Ok(ByteSize(value))
+    }
+}
+
+impl ByteSize {
+    /// The size in the largest unit that writes it exactly with at most one decimal (`25 MiB`,
+    /// `1.5 GB`, `123 B`), if there is one; reads back through [`FromStr`] as the same value.
+    fn exact(self) -> Option<String> {
+        const UNITS: [(u64, &str); 8] = [
+            (1 << 40, "TiB"),
+            (1_000_000_000_000, "TB"),
+            (1 << 30, "GiB"),
+            (1_000_000_000, "GB"),
+            (1 << 20, "MiB"),
+            (1_000_000, "MB"),
+            (1 << 10, "KiB"),
+            (1_000, "KB"),
+        ];
+        let bytes = u128::from(self.0);
+        for (size, unit) in UNITS {
+            let size = u128::from(size);
+            if bytes < size {
+                continue;
+            }
+            if bytes % size == 0 {
+                return Some(format!("{} {unit}", bytes / size));
+            }
+            if bytes * 10 % size == 0 {
+                let tenths = bytes * 10 / size;
+                return Some(format!("{}.{} {unit}", tenths / 10, tenths % 10));
+            }
+        }
+        (self.0 < 1024).then(|| format!("{} B", self.0))
+    }
+}
+
+impl fmt::Display for ByteSize {
+    /// Exact when a unit allows (`25 MiB`, `1.5 GB`), else approximate in binary units
+    /// (`1.2 MiB`); the alternate form `{:#}` writes inexact sizes in bytes instead, which
+    /// [`FromStr`] reads back exactly.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(exact) = self.exact() {
+            return f.write_str(&exact);
+        }
+        if f.alternate() {
+            return write!(f, "{} B", self.0);
+        }
+        let (size, unit) = [(1u64 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB")]
+            .into_iter()
+            .find(|(size, _)| self.0 >= *size)
+            .unwrap_or((1 << 10, "KiB"));
+        let tenths = u128::from(self.0) * 10 / u128::from(size);
+        write!(f, "{}.{} {unit}", tenths / 10, tenths % 10)
+    }
+}
+
+impl Serialize for ByteSize {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{self:#}"))
+    }
+}
+
+/// How long to wait, written `30 seconds`, `2 minutes`, `500 ms`, `1 hour` or `30s`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timeout(pub std::time::Duration);
+
+impl FromStr for Timeout {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || {
+            format!(
+                "cannot read duration {text:?}: write a whole number and a unit, e.g. \"500 ms\", \"30 seconds\", \"2 minutes\", \"1 hour\""
+            )
+        };
+        let trimmed = text.trim();
+        let split = trimmed
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(trimmed.len());
+        let (number, unit) = trimmed.split_at(split);
+        let count: u64 = number.parse().map_err(|_| bad())?;
+        let millis: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "ms" | "millisecond" | "milliseconds" => 1,
+            "s" | "sec" | "secs" | "second" | "seconds" => 1_000,
+            "m" | "min" | "mins" | "minute" | "minutes" => 60_000,
+            "h" | "hour" | "hours" => 3_600_000,
+            _ => return Err(bad()),
+        };
+        let total = count.checked_mul(millis).ok_or_else(bad)?;
+        if total == 0 {
+            return Err(format!("duration {text:?} is zero; give a command time to run, e.g. \"30 seconds\""));
+        }
+        Ok(Timeout(std::time::Duration::from_millis(total)))
+    }
+}
+
+impl fmt::Display for Timeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let millis = self.0.as_millis();
+        if millis % 3_600_000 == 0 {
+            write!(f, "{} hours", millis / 3_600_000)
+        } else if millis % 60_000 == 0 {
+            write!(f, "{} minutes", millis / 60_000)
+        } else if millis % 1_000 == 0 {
+            write!(f, "{} seconds", millis / 1_000)
+        } else {
+            write!(f, "{millis} ms")
+        }
+    }
 }
 
 /// An operating system family.
