@@ -97,7 +97,27 @@ fn stock_tools_accept(path: &Path) -> Vec<String> {
         ],
     );
     run("bsdtar", &["-tvf", path]);
-    python.lines().map(str::to_owned).collect()
+    // From a pipe, libarchive cannot seek to the central directory: it trusts local headers.
+    let streamed = Command::new("bsdtar")
+        .args(["-xOf", "-"])
+        .stdin(fs_err::File::open(path).expect("open").into_parts().0)
+        .output()
+        .expect("bsdtar is missing; install the test tools with scripts/setup.sh");
+    assert!(
+        streamed.status.success(),
+        "bsdtar from a pipe: {streamed:?}"
+    );
+    let lines: Vec<String> = python.lines().map(str::to_owned).collect();
+    let total: usize = lines
+        .iter()
+        .filter_map(|line| line.rsplit(' ').nth(2)?.parse::<usize>().ok())
+        .sum();
+    assert_eq!(
+        streamed.stdout.len(),
+        total,
+        "bytes extracted by bsdtar from a pipe"
+    );
+    lines
 }
 
 fn read_all(reader: &mut ZipReader<impl Read + Seek>, name: &str) -> io::Result<Vec<u8>> {
