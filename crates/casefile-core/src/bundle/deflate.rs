@@ -136,8 +136,13 @@ mod tests {
         let mut i = 0u64;
         while text.len() < len {
             text.extend_from_slice(
-                format!("2026-01-01T00:00:{:02}Z agent[{}]: request {} ok\n", i % 60, i % 7, i)
-                    .as_bytes(),
+                format!(
+                    "2026-01-01T00:00:{:02}Z agent[{}]: request {} ok\n",
+                    i % 60,
+                    i % 7,
+                    i
+                )
+                .as_bytes(),
             );
             i += 1;
         }
@@ -161,7 +166,11 @@ mod tests {
     #[test]
     fn a_non_last_chunk_ends_with_a_sync_flush_marker() {
         let chunk = deflate_chunk(b"abc", 6, false);
-        assert!(chunk.data.ends_with(&[0, 0, 0xff, 0xff]), "{:?}", chunk.data);
+        assert!(
+            chunk.data.ends_with(&[0, 0, 0xff, 0xff]),
+            "{:?}",
+            chunk.data
+        );
     }
 
     #[test]
@@ -174,7 +183,10 @@ mod tests {
     #[test]
     fn levels_above_nine_are_treated_as_nine() {
         let input = sample(10_000);
-        assert_eq!(deflate_chunk(&input, 42, true), deflate_chunk(&input, 9, true));
+        assert_eq!(
+            deflate_chunk(&input, 42, true),
+            deflate_chunk(&input, 9, true)
+        );
         assert_eq!(inflate(&deflate_chunk(&input, 0, true).data), input);
     }
 

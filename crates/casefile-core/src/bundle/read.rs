@@ -253,7 +253,10 @@ fn read_zip64_end<R: Read + Seek>(
 ) -> io::Result<EndRecord> {
     let mut record = [0; ZIP64_EOCD_LEN as usize];
     let mut read_at = |pos: u64, record: &mut [u8; ZIP64_EOCD_LEN as usize]| -> io::Result<bool> {
-        if pos.checked_add(ZIP64_EOCD_LEN).is_none_or(|end| end > locator_pos) {
+        if pos
+            .checked_add(ZIP64_EOCD_LEN)
+            .is_none_or(|end| end > locator_pos)
+        {
             return Ok(false);
         }
         inner.seek(SeekFrom::Start(pos))?;
@@ -324,12 +327,10 @@ fn read_central_directory<R: Read + Seek>(
     Ok((entries, end.cd_offset))
 }
 
-fn read_central_header(
-    cd: &mut impl BufRead,
-    number: u64,
-) -> io::Result<ZipEntry> {
+fn read_central_header(cd: &mut impl BufRead, number: u64) -> io::Result<ZipEntry> {
     let mut fixed = [0; CENTRAL_LEN as usize];
-    cd.read_exact(&mut fixed).map_err(|e| truncated(e, number))?;
+    cd.read_exact(&mut fixed)
+        .map_err(|e| truncated(e, number))?;
     if le32(&fixed, 0) != CENTRAL_SIG {
         return Err(invalid(format!(
             "central directory entry {number} has no signature; the archive is damaged"
@@ -352,7 +353,8 @@ fn read_central_header(
     cd.read_exact(&mut raw_name)
         .map_err(|e| truncated(e, number))?;
     let mut extra = vec![0; extra_len];
-    cd.read_exact(&mut extra).map_err(|e| truncated(e, number))?;
+    cd.read_exact(&mut extra)
+        .map_err(|e| truncated(e, number))?;
     io::copy(&mut cd.take(comment_len), &mut io::sink())?;
 
     let mut unicode_name = None;
@@ -371,21 +373,20 @@ fn read_central_header(
                     offset = values.next().ok_or_else(|| zip64_short(number))?;
                 }
             }
-            EXTRA_TIMESTAMP => {
-                if data.first().is_some_and(|flags| flags & 1 == 1) && data.len() >= 5 {
-                    mtime = Some(le32(data, 1) as i32);
-                }
+            EXTRA_TIMESTAMP
+                if data.first().is_some_and(|flags| flags & 1 == 1) && data.len() >= 5 =>
+            {
+                mtime = Some(le32(data, 1) as i32);
             }
-            EXTRA_UNICODE_PATH => {
-                // Version 1, CRC32 of the header's name, then the UTF-8 name.
+            // Version 1, CRC32 of the header's name, then the UTF-8 name.
+            EXTRA_UNICODE_PATH
                 if data.first() == Some(&1)
                     && data.len() >= 5
-                    && le32(data, 1) == crc32fast::hash(&raw_name)
-                {
-                    unicode_name = data
-                        .get(5..)
-                        .and_then(|n| String::from_utf8(n.to_vec()).ok());
-                }
+                    && le32(data, 1) == crc32fast::hash(&raw_name) =>
+            {
+                unicode_name = data
+                    .get(5..)
+                    .and_then(|n| String::from_utf8(n.to_vec()).ok());
             }
             _ => {}
         }
@@ -414,7 +415,9 @@ fn read_central_header(
     };
     let unix_mode = (made_by >> 8 == UNIX_HOST && external >> 16 != 0).then_some(external >> 16);
     let modified = match mtime {
-        Some(secs) if secs >= 0 => Some(UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs().into())),
+        Some(secs) if secs >= 0 => {
+            Some(UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs().into()))
+        }
         Some(secs) => UNIX_EPOCH.checked_sub(Duration::from_secs(secs.unsigned_abs().into())),
         None => dos_to_system_time(dos_time, dos_date),
     };

@@ -389,9 +389,8 @@ impl<W: Write + Seek> ZipWriter<W> {
         let cd_end = self.pos;
         let count = records.len() as u64;
         let cd_size = cd_end - cd_start;
-        let zip64 = count >= ZIP64_COUNT_LIMIT
-            || self.needs_zip64(cd_size)
-            || self.needs_zip64(cd_start);
+        let zip64 =
+            count >= ZIP64_COUNT_LIMIT || self.needs_zip64(cd_size) || self.needs_zip64(cd_start);
         if zip64 {
             put_u32(&mut buf, ZIP64_EOCD_SIG);
             put_u64(&mut buf, 44);
@@ -555,10 +554,7 @@ impl<W: Write + Seek> ZipWriter<W> {
     }
 
     /// Runs an operation on the sink, marking the writer failed if it fails.
-    fn guard<T>(
-        &mut self,
-        op: impl FnOnce(&mut BufWriter<W>) -> io::Result<T>,
-    ) -> io::Result<T> {
+    fn guard<T>(&mut self, op: impl FnOnce(&mut BufWriter<W>) -> io::Result<T>) -> io::Result<T> {
         let result = op(&mut self.inner);
         if result.is_err() {
             self.failed = true;
@@ -766,7 +762,10 @@ mod tests {
             unix_mode,
             ..EntryOptions::default()
         };
-        assert_eq!(new_record("a", &options(0o600), 0).external_attr, 0o100_600 << 16);
+        assert_eq!(
+            new_record("a", &options(0o600), 0).external_attr,
+            0o100_600 << 16
+        );
         assert_eq!(
             new_record("a", &options(0o100_444), 0).external_attr,
             (0o100_444 << 16) | 1

@@ -287,6 +287,19 @@ fn key_at(source: &str, span: Range<usize>) -> Option<String> {
         .get(span.start..)?
         .find('\n')
         .map_or(source.len(), |index| span.start + index);
+    // The key right before the value, for a value inside an inline table
+    // (`{ os = "linux", max_size = "25 MeB" }` names `max_size`).
+    let before = source.get(start..span.start)?.trim_end();
+    if let Some(before) = before.strip_suffix('=') {
+        let before = before.trim_end();
+        let key_start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '"'))
+            .map_or(0, |index| index + 1);
+        let key = before.get(key_start..)?.trim_matches('"');
+        if !key.is_empty() {
+            return Some(key.to_owned());
+        }
+    }
     let line = source.get(start..end)?.trim();
     if line.starts_with('[') {
         return Some(
@@ -672,6 +685,7 @@ fn check(profile: &Profile) -> Vec<(KeyPath, String)> {
             }
         }
     }
+    check_sources(profile, &mut checker);
     let field_names: BTreeSet<&str> = FIELD_NAMES.iter().copied().collect();
     for (name, rule) in &profile.fields {
         let path = vec![key("fields"), key(name)];
@@ -702,6 +716,89 @@ fn check(profile: &Profile) -> Vec<(KeyPath, String)> {
         }
     }
     checker.problems
+}
+
+/// Checks evidence sources and the `[snapshot]` table: what serde cannot see.
+fn check_sources(profile: &Profile, checker: &mut Checker) {
+    let mut command_names = BTreeSet::new();
+    for (evidence_index, evidence) in profile.evidence.iter().enumerate() {
+        for (source_index, source) in evidence.sources.iter().enumerate() {
+            let at = |field: &str| {
+                vec![
+                    key("evidence"),
+                    Step::Index(evidence_index),
+                    key("sources"),
+                    Step::Index(source_index),
+                    key(field),
+                ]
+            };
+            if source.paths.is_empty() && source.commands.is_empty() {
+                checker.problem(
+                    at("paths"),
+                    "a source needs paths = [...] or commands = [...]; remove it if the evidence is attached by hand".to_owned(),
+                );
+            }
+            for path in &source.paths {
+                if path.trim().is_empty() {
+                    checker.problem(at("paths"), "a path is empty".to_owned());
+                }
+            }
+            if source.max_size.is_some_and(|size| size.0 == 0) {
+                checker.problem(
+                    at("max_size"),
+                    "max_size is zero, which keeps nothing; give a size such as \"25 MiB\" or leave it out for the default".to_owned(),
+                );
+            }
+            for command in &source.commands {
+                if !is_id(&command.name) {
+                    checker.problem(
+                        at("commands"),
+                        format!("command name {:?} is not a valid id: use lowercase letters, digits, hyphens and underscores (it names the output file)", command.name),
+                    );
+                } else if !command_names.insert(command.name.as_str()) {
+                    checker.problem(
+                        at("commands"),
+                        format!("command name {:?} appears twice; names must be unique in a profile (each names an output file)", command.name),
+                    );
+                }
+                if command.argv.first().is_none_or(|program| program.trim().is_empty()) {
+                    checker.problem(
+                        at("commands"),
+                        format!("command {:?} has no program: argv = [\"program\", \"argument\", ...]", command.name),
+                    );
+                }
+                if command.max_output.is_some_and(|size| size.0 == 0) {
+                    checker.problem(
+                        at("commands"),
+                        format!("command {:?} has max_output zero, which keeps nothing", command.name),
+                    );
+                }
+            }
+        }
+    }
+    let snapshot = &profile.snapshot;
+    for (index, file) in snapshot.version_files.iter().enumerate() {
+        let path = vec![key("snapshot"), key("version_files"), Step::Index(index), key("path")];
+        if file.path.trim().is_empty() || file.path.contains(['*', '?', '[']) {
+            checker.problem(path, format!("{:?} must name one file, without glob characters", file.path));
+        }
+    }
+    for (index, files) in snapshot.config_files.iter().enumerate() {
+        let path = vec![key("snapshot"), key("config_files"), Step::Index(index), key("paths")];
+        for file in &files.paths {
+            if file.trim().is_empty() || file.contains(['*', '?', '[']) {
+                checker.problem(path.clone(), format!("{file:?} must name one file, without glob characters"));
+            }
+        }
+    }
+    for (index, name) in snapshot.processes.iter().enumerate() {
+        if name.trim().is_empty() {
+            checker.problem(
+                vec![key("snapshot"), key("processes"), Step::Index(index)],
+                "a process name is empty".to_owned(),
+            );
+        }
+    }
 }
 
 fn is_id(text: &str) -> bool {

@@ -4,6 +4,7 @@ mod impact;
 mod profiles;
 mod sla;
 mod validate;
+mod zip;
 
 use casefile_core::profile::{Catalog, schema::Profile};
 
