@@ -1,1 +1,393 @@
 //! Redaction: secrets removed, identifiers replaced by consistent keyed pseudonyms.
+//!
+//! The flow, per bundle:
+//! 1. [`Names::from_system`] and a [`Learner`] fed with all collected text find the machine's
+//!    hostnames and usernames (before anything is redacted, so every occurrence is caught);
+//! 2. one [`Redactor`], built from a [`PseudonymKey`] and those [`Names`], is shared by the worker
+//!    threads; each calls [`Redactor::redact`] on line-aligned chunks (carrying the private-key
+//!    state from one chunk to the next with [`private_key_state_after`]) and collects a [`Found`];
+//! 3. the merged [`Found::mapping`] (pseudonym to original) stays on the customer's machine, and a
+//!    [`LeakScanner`] checks the finished bundle for any original that got through.
+//!
+//! Secrets become `[REDACTED]`. Identifiers become pseudonyms made from HMAC-SHA256 under the key
+//! (`host-1a2b3c4d`, `user-…`, `word-…`, `email-…@redacted.invalid`, IPv4 in 240.0.0.0/4, IPv6
+//! in 2001:db8::/32, MAC `02:…`), so the same value gets the same pseudonym in every bundle made
+//! with the same key, whatever its form (upper or lower case, with or without a prefix length).
+//!
+//! The redactor is a hand-written single pass per detector family, anchored on cheap literal
+//! prefilters (`memchr` on `:` `.` `-` `@`, `memmem` on `eyJ`, `AKIA`, `PRIVATE KEY-----`) and one
+//! Aho-Corasick pass for secret key words and known names together; the detectors propose edits
+//! and one merge pass writes the output. The exact rules for each category are documented on
+//! [`Redactor`].
+//!
+//! ```
+//! use casefile_core::redact::{Found, Names, PseudonymKey, Redactor};
+//!
+//! let key = PseudonymKey::generate()?;
+//! let mut names = Names::default();
+//! names.hostnames.insert("web01".to_owned());
+//! let redactor = Redactor::new(&key, &names);
+//! let mut found = Found::default();
+//! let text = redactor.redact_text("web01: password=hunter2-FAKE from 10.1.2.3", &mut found);
+//! assert!(!text.contains("web01") && !text.contains("hunter2") && !text.contains("10.1.2.3"));
+//! assert!(text.contains("password=[REDACTED]"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod key;
+mod leak;
+mod mapping;
+mod names;
+mod scan;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use key::{KeyError, PseudonymKey};
+pub use leak::{Leak, LeakScanner};
+pub use mapping::{Mapping, MappingEntry, MappingError};
+pub use names::{Learner, Names, STOP_LIST};
+pub use scan::Redactor;
+
+/// What kind of thing was redacted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Passwords, tokens, keys: removed.
+    Secret,
+    /// E-mail addresses.
+    Email,
+    /// IPv4 addresses.
+    Ipv4,
+    /// IPv6 addresses.
+    Ipv6,
+    /// MAC addresses.
+    Mac,
+    /// Known host names.
+    Hostname,
+    /// Known user names.
+    Username,
+    /// The user's own keywords.
+    Keyword,
+}
+
+impl Category {
+    /// Every category, in a stable order.
+    pub const ALL: [Category; 8] = [
+        Category::Secret,
+        Category::Email,
+        Category::Ipv4,
+        Category::Ipv6,
+        Category::Mac,
+        Category::Hostname,
+        Category::Username,
+        Category::Keyword,
+    ];
+
+    /// The name used in JSON and reports: `secret`, `email`, `ipv4`, `ipv6`, `mac`, `hostname`,
+    /// `username`, `keyword`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Secret => "secret",
+            Category::Email => "email",
+            Category::Ipv4 => "ipv4",
+            Category::Ipv6 => "ipv6",
+            Category::Mac => "mac",
+            Category::Hostname => "hostname",
+            Category::Username => "username",
+            Category::Keyword => "keyword",
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Category::Secret => 0,
+            Category::Email => 1,
+            Category::Ipv4 => 2,
+            Category::Ipv6 => 3,
+            Category::Mac => 4,
+            Category::Hostname => 5,
+            Category::Username => 6,
+            Category::Keyword => 7,
+        }
+    }
+}
+
+/// How many replacements were made, per category.
+///
+/// Serialized as a JSON object of the non-zero categories: `{"secret": 3, "ipv4": 10}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    counts: [u64; 8],
+}
+
+impl Counts {
+    /// Adds `n` replacements of category `c`.
+    pub fn add(&mut self, c: Category, n: u64) {
+        if let Some(slot) = self.counts.get_mut(c.index()) {
+            *slot = slot.saturating_add(n);
+        }
+    }
+
+    /// The replacements of category `c`.
+    pub fn get(&self, c: Category) -> u64 {
+        self.counts.get(c.index()).copied().unwrap_or(0)
+    }
+
+    /// Adds every count of `other`.
+    pub fn merge(&mut self, other: &Counts) {
+        for c in Category::ALL {
+            self.add(c, other.get(c));
+        }
+    }
+
+    /// All replacements.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().fold(0u64, |sum, n| sum.saturating_add(*n))
+    }
+}
+
+impl Serialize for Counts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let non_zero: Vec<(Category, u64)> = Category::ALL
+            .into_iter()
+            .map(|c| (c, self.get(c)))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        let mut map = serializer.serialize_map(Some(non_zero.len()))?;
+        for (c, n) in non_zero {
+            map.serialize_entry(c.as_str(), &n)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Counts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = std::collections::BTreeMap::<Category, u64>::deserialize(deserializer)?;
+        let mut counts = Counts::default();
+        for (c, n) in map {
+            counts.add(c, n);
+        }
+        Ok(counts)
+    }
+}
+
+/// What one or more [`Redactor`] calls replaced.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Replacements per category.
+    pub counts: Counts,
+    /// Every pseudonym issued, with its original.
+    pub mapping: Mapping,
+    /// Every removed secret value of 4 bytes or more, for the leak scan; kept in memory only.
+    pub secrets: BTreeSet<Vec<u8>>,
+}
+
+impl Found {
+    /// Adds everything `other` found.
+    pub fn merge(&mut self, other: Found) {
+        self.counts.merge(&other.counts);
+        self.mapping.merge(other.mapping);
+        self.secrets.extend(other.secrets);
+    }
+}
+
+/// Whether a chunk that starts in state `in_private_key` ends inside a private-key block.
+///
+/// Cheap (a `memmem` for `PRIVATE KEY-----`); a caller splitting one file into chunks for
+/// parallel redaction computes each chunk's starting state with it.
+pub fn private_key_state_after(chunk: &[u8], in_private_key: bool) -> bool {
+    walk_private_keys(chunk, in_private_key, |_, _, _| {})
+}
+
+const PK_TAIL: &[u8] = b"PRIVATE KEY-----";
+const PK_BEGIN: &[u8] = b"-----BEGIN ";
+const PK_END: &[u8] = b"-----END ";
+
+/// Which private-key marker a line holds, and where.
+enum Marker {
+    /// `-----BEGIN … PRIVATE KEY-----`: where the marker ends within the line.
+    Begin(usize),
+    /// `-----END … PRIVATE KEY-----`: where the marker starts and ends.
+    End(usize, usize),
+}
+
+/// The first private-key marker in `line` at or after `from`.
+fn find_marker(line: &[u8], from: usize) -> Option<Marker> {
+    let mut search = from;
+    loop {
+        let rest = line.get(search..)?;
+        let tail = search + memchr::memmem::find(rest, PK_TAIL)?;
+        let end = tail + PK_TAIL.len();
+        let head = line.get(from..tail).unwrap_or_default();
+        let begin = memchr::memmem::rfind(head, PK_BEGIN).map(|at| from + at);
+        let finish = memchr::memmem::rfind(head, PK_END).map(|at| from + at);
+        match (begin, finish) {
+            (Some(b), Some(e)) if e > b => return Some(Marker::End(e, end)),
+            (Some(_), _) => return Some(Marker::Begin(end)),
+            (None, Some(e)) => return Some(Marker::End(e, end)),
+            (None, None) => search = end,
+        }
+    }
+}
+
+/// Walks the lines of `input` that lie inside private-key blocks and calls
+/// `redact(start, end, first_of_block)` with each byte range to blank (a line's content without
+/// its `\r\n`, or the part of a line between markers). Returns the state at the end.
+fn walk_private_keys(
+    input: &[u8],
+    mut inside: bool,
+    mut redact: impl FnMut(usize, usize, bool),
+) -> bool {
+    let mut pos = 0;
+    // A block continued from an earlier chunk was counted there.
+    let mut first = false;
+    while pos < input.len() {
+        if !inside {
+            // Jump to the line of the next marker; lines before it are outside any block.
+            let Some(at) = input
+                .get(pos..)
+                .and_then(|rest| memchr::memmem::find(rest, PK_TAIL))
+            else {
+                return false;
+            };
+            pos = memchr::memrchr(b'\n', input.get(..pos + at).unwrap_or_default())
+                .map_or(0, |nl| nl + 1)
+                .max(pos);
+        }
+        let line_end = memchr::memchr(b'\n', input.get(pos..).unwrap_or_default())
+            .map_or(input.len(), |at| pos + at);
+        let next = (line_end + 1).min(input.len().max(line_end));
+        let line = input.get(pos..line_end).unwrap_or_default();
+        let content = line.strip_suffix(b"\r").unwrap_or(line);
+        let mut cursor = 0;
+        while cursor <= content.len() {
+            if inside {
+                match find_marker(content, cursor) {
+                    Some(Marker::End(start, end)) => {
+                        if content.get(cursor..start).is_some_and(has_text) {
+                            redact(pos + cursor, pos + start, first);
+                            first = false;
+                        }
+                        inside = false;
+                        cursor = end;
+                    }
+                    _ => {
+                        if content.get(cursor..).is_some_and(has_text) {
+                            redact(pos + cursor, pos + content.len(), first);
+                            first = false;
+                        }
+                        break;
+                    }
+                }
+            } else {
+                match find_marker(content, cursor) {
+                    Some(Marker::Begin(end)) => {
+                        inside = true;
+                        first = true;
+                        cursor = end;
+                    }
+                    Some(Marker::End(_, end)) => cursor = end,
+                    None => break,
+                }
+            }
+        }
+        if line_end >= input.len() {
+            break;
+        }
+        pos = next;
+    }
+    inside
+}
+
+/// Whether `bytes` holds anything but white space (and escaped `\n` sequences).
+fn has_text(bytes: &[u8]) -> bool {
+    let trimmed = bytes.trim_ascii();
+    !trimmed.is_empty() && trimmed != b"\\n" && trimmed != b"\\r\\n"
+}
+
+/// Writes `contents` to `path` with mode 0600 so that a crash leaves the old file or the new
+/// one. With `replace` false, an existing file is kept and `AlreadyExists` returned.
+fn write_private_file(path: &Path, contents: &[u8], replace: bool) -> std::io::Result<()> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    // tempfile creates its files with mode 0600 on Unix, and the rename keeps it.
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".casefile-")
+        .suffix(".tmp")
+        .tempfile_in(&folder)?;
+    temporary.write_all(contents)?;
+    temporary.as_file().sync_all()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temporary
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    if replace {
+        temporary.persist(path).map_err(|error| error.error)?;
+    } else {
+        temporary.persist_noclobber(path).map_err(|error| error.error)?;
+    }
+    if let Ok(handle) = std::fs::File::open(&folder) {
+        let _ = handle.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_serialize_only_non_zero_categories_and_round_trip() {
+        let mut counts = Counts::default();
+        counts.add(Category::Secret, 3);
+        counts.add(Category::Ipv4, 10);
+        let json = serde_json::to_string(&counts).expect("json");
+        assert_eq!(json, r#"{"secret":3,"ipv4":10}"#);
+        let back: Counts = serde_json::from_str(&json).expect("parse");
+        assert_eq!(back, counts);
+        let mut more = Counts::default();
+        more.add(Category::Ipv4, 1);
+        more.merge(&counts);
+        assert_eq!(more.get(Category::Ipv4), 11);
+        assert_eq!(more.total(), 14);
+    }
+
+    #[test]
+    fn category_names_match_serde() {
+        for c in Category::ALL {
+            let json = serde_json::to_string(&c).expect("json");
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
+        }
+    }
+
+    #[test]
+    fn private_key_state_follows_begin_and_end_lines() {
+        let begin = b"x\n-----BEGIN RSA PRIVATE KEY-----\nMIIEFAKE\n";
+        assert!(private_key_state_after(begin, false));
+        assert!(private_key_state_after(b"MIIEFAKE\nmore\n", true));
+        assert!(!private_key_state_after(
+            b"MIIEFAKE\n-----END RSA PRIVATE KEY-----\nafter\n",
+            true
+        ));
+        assert!(!private_key_state_after(b"no keys here\n", false));
+        assert!(!private_key_state_after(
+            b"k: \"-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END PRIVATE KEY-----\"\n",
+            false
+        ));
+        assert!(!private_key_state_after(
+            b"-----BEGIN PUBLIC KEY-----\nMIIB\n",
+            false
+        ));
+    }
+}

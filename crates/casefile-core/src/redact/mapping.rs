@@ -1,0 +1,222 @@
+//! The mapping from pseudonyms back to originals, for identifiers only (never secrets).
+//!
+//! It stays on the customer's machine: saved as JSON (mode 0600, atomically, merged with what the
+//! file already holds), and used to translate a vendor's answer back into real names.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use serde::{Deserialize, Serialize};
+
+use super::{Category, write_private_file};
+
+/// Pseudonym to original, for identifiers only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mapping {
+    entries: BTreeMap<String, MappingEntry>,
+}
+
+/// What one pseudonym stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MappingEntry {
+    /// The kind of identifier.
+    pub category: Category,
+    /// The original as first seen (IP addresses in canonical form).
+    pub original: String,
+}
+
+/// Why a mapping file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum MappingError {
+    /// The file system refused.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Detail.
+        source: std::io::Error,
+    },
+    /// The file is not a Casefile mapping.
+    #[error(
+        "{path}: not a Casefile pseudonym mapping ({source}); move it aside so a new one can be \
+         written (translating older bundles back needs the old file)"
+    )]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Detail.
+        source: serde_json::Error,
+    },
+}
+
+impl Mapping {
+    /// Records that `pseudonym` stands for `original`; the first original recorded is kept.
+    pub fn insert(&mut self, pseudonym: String, category: Category, original: String) {
+        self.entries
+            .entry(pseudonym)
+            .or_insert(MappingEntry { category, original });
+    }
+
+    /// Adds every entry of `other` not already present.
+    pub fn merge(&mut self, other: Mapping) {
+        for (pseudonym, entry) in other.entries {
+            self.entries.entry(pseudonym).or_insert(entry);
+        }
+    }
+
+    /// How many pseudonyms.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The original of `pseudonym`, if issued.
+    pub fn get(&self, pseudonym: &str) -> Option<&MappingEntry> {
+        self.entries.get(pseudonym)
+    }
+
+    /// Every original with its category (an original written in several forms may appear once
+    /// per form).
+    pub fn originals(&self) -> impl Iterator<Item = (Category, &str)> {
+        self.entries
+            .values()
+            .map(|entry| (entry.category, entry.original.as_str()))
+    }
+
+    /// Reads a mapping file; a missing file is an empty mapping.
+    pub fn load(path: &Path) -> Result<Mapping, MappingError> {
+        let text = match std::fs::read(path) {
+            Ok(text) => text,
+            Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Mapping::default());
+            }
+            Err(source) => {
+                return Err(MappingError::Io {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        };
+        serde_json::from_slice(&text).map_err(|source| MappingError::Parse {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Writes the mapping as JSON (mode 0600, atomically), merged with what `path` already holds,
+    /// so mappings of earlier bundles are kept.
+    pub fn save(&self, path: &Path) -> Result<(), MappingError> {
+        let mut merged = Mapping::load(path)?;
+        merged.merge(self.clone());
+        let io = |source| MappingError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs_err::create_dir_all(folder).map_err(io)?;
+        }
+        let json = serde_json::to_vec_pretty(&merged).map_err(|source| MappingError::Parse {
+            path: path.to_owned(),
+            source,
+        })?;
+        write_private_file(path, &json, true).map_err(io)
+    }
+
+    /// `text` with every pseudonym (as a whole word) replaced by its original.
+    pub fn translate(&self, text: &str) -> String {
+        let pseudonyms: Vec<&str> = self.entries.keys().map(String::as_str).collect();
+        let Ok(automaton) = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&pseudonyms)
+        else {
+            return text.to_owned();
+        };
+        let bytes = text.as_bytes();
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        for found in automaton.find_iter(text) {
+            let (start, end) = (found.start(), found.end());
+            let before = start.checked_sub(1).and_then(|i| bytes.get(i));
+            let after = bytes.get(end);
+            if before.is_some_and(|b| b.is_ascii_alphanumeric())
+                || after.is_some_and(|b| b.is_ascii_alphanumeric())
+            {
+                continue;
+            }
+            let (Some(gap), Some(entry)) = (
+                text.get(copied..start),
+                pseudonyms
+                    .get(found.pattern().as_usize())
+                    .and_then(|p| self.entries.get(*p)),
+            ) else {
+                continue;
+            };
+            out.push_str(gap);
+            out.push_str(&entry.original);
+            copied = end;
+        }
+        out.push_str(text.get(copied..).unwrap_or_default());
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_merges_with_the_existing_file_and_keeps_first_originals() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("maps").join("mapping.json");
+        let mut first = Mapping::default();
+        first.insert("host-11111111".into(), Category::Hostname, "web01".into());
+        first.save(&path).expect("save");
+        let mut second = Mapping::default();
+        second.insert("user-22222222".into(), Category::Username, "alice".into());
+        second.insert("host-11111111".into(), Category::Hostname, "other".into());
+        second.save(&path).expect("save");
+        let loaded = Mapping::load(&path).expect("load");
+        assert_eq!(loaded.len(), 2);
+        assert_eq!(
+            loaded.get("host-11111111").map(|e| e.original.as_str()),
+            Some("web01")
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)
+                .expect("metadata")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn load_of_a_missing_file_is_empty_and_of_garbage_names_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("mapping.json");
+        assert!(Mapping::load(&path).expect("missing").is_empty());
+        std::fs::write(&path, "not json").expect("write");
+        let error = Mapping::load(&path).expect_err("garbage");
+        assert!(error.to_string().contains("mapping.json"), "{error}");
+    }
+
+    #[test]
+    fn translate_replaces_whole_pseudonyms_only() {
+        let mut mapping = Mapping::default();
+        mapping.insert("host-1a2b3c4d".into(), Category::Hostname, "web01".into());
+        mapping.insert("240.1.2.3".into(), Category::Ipv4, "10.0.0.7".into());
+        assert_eq!(
+            mapping.translate("restart host-1a2b3c4d at 240.1.2.3, not 240.1.2.34"),
+            "restart web01 at 10.0.0.7, not 240.1.2.34"
+        );
+        assert_eq!(mapping.translate("xhost-1a2b3c4d"), "xhost-1a2b3c4d");
+        assert_eq!(Mapping::default().translate("as is"), "as is");
+    }
+}

@@ -1,0 +1,1301 @@
+//! The redactor: detectors propose edits over a whole chunk, one merge pass writes the output.
+
+use std::collections::HashMap;
+use std::net::Ipv6Addr;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use memchr::memmem;
+
+use super::key::{Keyed, hex8};
+use super::{Category, Found, Names, PseudonymKey, walk_private_keys};
+
+const REDACTED: &[u8] = b"[REDACTED]";
+
+/// Removes secrets and replaces identifiers with keyed pseudonyms in text; built once per bundle
+/// and shared by worker threads (`Send + Sync`).
+///
+/// Input is bytes, not necessarily UTF-8: invalid UTF-8, NUL bytes and CRLF pass through
+/// untouched except where a match is replaced. The rules:
+///
+/// - **Secrets** (replaced by `[REDACTED]`): the value assigned to a key that contains `pass`
+///   (as `pass`, `password`, `passwd`, `passphrase`, `passcode`, or `pass` ending a key such as
+///   `db_pass`), `pwd` (but not the `PWD`/`OLDPWD` working-folder variables), `secret`, `token`,
+///   `apikey`/`api_key`/`api-key`/`api key`, the same four forms of `access key`, `private key`
+///   and `auth key`, `credential`, or `authorization`. Forms: `k=v`, `k = v`, `k: v`, `"k": "v"`
+///   and `"k": 123`, `--k v` and `--k=v`, `?k=v&`, `;k=v;`. A quoted value loses everything
+///   between its quotes (spaces included); an unquoted value ends at white space or one of
+///   `; , & " ' ) } ] < >`, except that a key that starts its line (INI, YAML, env files) and an
+///   `Authorization` key lose the rest of the line. Left alone: empty values, values already
+///   `[REDACTED]` or a pseudonym, `true`/`false`/`null`/`none` (a flag such as
+///   `passwordless=true` is not a secret), all-`*` masks, and the key words without an
+///   assignment (`password reset requested`). Also: `Bearer <token>` (8+ characters, not all
+///   lower-case letters), JWTs (`eyJ…`.`…`.`…`), AWS key ids (`AKIA`/`ASIA` + 16 `[A-Z0-9]`), the
+///   password of URL user info `scheme://user:pass@host` (the user becomes a username
+///   pseudonym), and every line between `-----BEGIN … PRIVATE KEY-----` and
+///   `-----END … PRIVATE KEY-----` (the marker lines are kept).
+/// - **E-mail** `local@domain.tld` → `email-<8 hex>@redacted.invalid` (hash of the lower-cased
+///   address).
+/// - **IPv4**: four decimal octets 0-255 without leading zeros, not preceded by a letter, digit,
+///   `.`, `-` or `_` and not followed by a letter, digit, `_` or `.digit`; an optional `/0`-`/32`
+///   is kept as written. So `120.0.6099.109`, `1.2.3.4.5`, `v1.2.3.4`, `agent-1.2.3.4` and the
+///   tail of `abc-10.159.14.1` are not addresses (such a host name is replaced when learned).
+///   Untouched: 127/8, 0.0.0.0, 255.255.255.255, netmasks (255.x with contiguous ones) and
+///   240.0.0.0/4 (where pseudonyms live). Pseudonym: an address in 240.0.0.0/4 from the hash.
+/// - **IPv6**: a run of hex digits and colons (plus a dotted IPv4 tail) that `Ipv6Addr` parses,
+///   not touching a letter, digit, `_` or `.` on the left, nor a letter, digit or `_` on the
+///   right; with at least three groups or one group of three or more digits (so `a::b` and
+///   `std::vector` are not addresses), and not eight two-digit groups (a byte string). A
+///   `%zone` and `/prefix` are kept. Untouched: `::`, `::1`, 2001:db8::/32 (where pseudonyms
+///   live). Pseudonym: `2001:db8:` plus six hash hextets, compressed.
+/// - **MAC** `aa:bb:cc:dd:ee:ff` or with `-`, not inside a longer colon- or dash-hex run →
+///   `02:` + five hash bytes, in the original separator and letter case. Untouched: all zeros,
+///   broadcast.
+/// - **Hostnames, usernames, keywords** from [`Names`], ASCII case-insensitively, whole words
+///   only (not touching a letter, digit, `_`, `-` or a non-ASCII byte; `.` is a boundary), the
+///   longest known name first → `host-`, `user-`, `word-` + 8 hex of the lower-cased name.
+///
+/// Where detections overlap, a secret wins over an identifier pattern, which wins over a name.
+pub struct Redactor {
+    keyed: Keyed,
+    /// Secret key words first (ids below `stems`), then names.
+    words: Option<AhoCorasick>,
+    stems: usize,
+    names: Vec<NameEntry>,
+}
+
+struct NameEntry {
+    category: Category,
+    original: String,
+    pseudonym: String,
+    /// Indexes (into `names`) of shorter names that are prefixes of this one, longest first.
+    prefixes: Vec<usize>,
+}
+
+/// Secret key words; see [`Stem`].
+const STEMS: &[(&str, Stem)] = &[
+    ("pass", Stem::Pass),
+    ("pwd", Stem::Pwd),
+    ("secret", Stem::Plain),
+    ("token", Stem::Plain),
+    ("apikey", Stem::Plain),
+    ("api_key", Stem::Plain),
+    ("api-key", Stem::Plain),
+    ("api key", Stem::Plain),
+    ("accesskey", Stem::Plain),
+    ("access_key", Stem::Plain),
+    ("access-key", Stem::Plain),
+    ("access key", Stem::Plain),
+    ("privatekey", Stem::Plain),
+    ("private_key", Stem::Plain),
+    ("private-key", Stem::Plain),
+    ("private key", Stem::Plain),
+    ("authkey", Stem::Plain),
+    ("auth_key", Stem::Plain),
+    ("auth-key", Stem::Plain),
+    ("auth key", Stem::Plain),
+    ("credential", Stem::Plain),
+    ("authorization", Stem::Authorization),
+    ("bearer", Stem::Bearer),
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stem {
+    Pass,
+    Pwd,
+    Plain,
+    Authorization,
+    Bearer,
+}
+
+/// A proposed replacement of `input[start..end]`.
+struct Edit {
+    start: usize,
+    end: usize,
+    /// Secret 3, identifier pattern 2, known name 1: the higher wins an overlap.
+    prio: u8,
+    kind: Kind,
+}
+
+enum Kind {
+    Secret,
+    /// A line inside a private-key block; `first` counts the block.
+    KeyLine {
+        first: bool,
+    },
+    Email,
+    Ipv4(u32),
+    Ipv6(u128),
+    Mac([u8; 6]),
+    /// The user of URL user info.
+    User,
+    Name(usize),
+}
+
+/// Per-call caches: one HMAC per distinct value, not per occurrence.
+#[derive(Default)]
+struct Cache {
+    ipv4: HashMap<u32, String>,
+    ipv6: HashMap<u128, String>,
+    mac: HashMap<[u8; 6], [u8; 5]>,
+    text: HashMap<(Category, Vec<u8>), String>,
+}
+
+impl Redactor {
+    /// A redactor for `names` under `key`.
+    pub fn new(key: &PseudonymKey, names: &Names) -> Redactor {
+        let keyed = key.keyed();
+        let mut seen = std::collections::HashSet::new();
+        let mut entries = Vec::new();
+        let sets = [
+            (Category::Hostname, &names.hostnames),
+            (Category::Username, &names.usernames),
+            (Category::Keyword, &names.keywords),
+        ];
+        for (category, set) in sets {
+            for name in set {
+                let name = name.trim();
+                let lower = name.to_ascii_lowercase();
+                if name.is_empty() || !seen.insert(lower.clone()) {
+                    continue;
+                }
+                entries.push(NameEntry {
+                    category,
+                    original: name.to_owned(),
+                    pseudonym: name_pseudonym(&keyed, category, lower.as_bytes()),
+                    prefixes: Vec::new(),
+                });
+            }
+        }
+        let lowers: Vec<String> = entries
+            .iter()
+            .map(|e| e.original.to_ascii_lowercase())
+            .collect();
+        for (i, entry) in entries.iter_mut().enumerate() {
+            let Some(long) = lowers.get(i) else { continue };
+            let mut prefixes: Vec<usize> = lowers
+                .iter()
+                .enumerate()
+                .filter(|(j, short)| *j != i && short.len() < long.len() && long.starts_with(*short))
+                .map(|(j, _)| j)
+                .collect();
+            prefixes.sort_by_key(|&j| std::cmp::Reverse(lowers.get(j).map_or(0, String::len)));
+            entry.prefixes = prefixes;
+        }
+        let patterns: Vec<&str> = STEMS
+            .iter()
+            .map(|(stem, _)| *stem)
+            .chain(entries.iter().map(|e| e.original.as_str()))
+            .collect();
+        let build = |kind: Option<AhoCorasickKind>| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(kind)
+                .build(&patterns)
+                .ok()
+        };
+        let words = build(None).or_else(|| build(Some(AhoCorasickKind::NoncontiguousNFA)));
+        Redactor {
+            keyed,
+            words,
+            stems: STEMS.len(),
+            names: entries,
+        }
+    }
+
+    /// Redacts `input` (whole lines; the last may lack `\n`) and appends the result to `out`.
+    /// `in_private_key` says whether `input` starts inside a private-key block (see
+    /// [`super::private_key_state_after`]).
+    pub fn redact(&self, input: &[u8], in_private_key: bool, out: &mut Vec<u8>, found: &mut Found) {
+        let mut edits = Vec::new();
+        walk_private_keys(input, in_private_key, |start, end, first| {
+            edits.push(Edit {
+                start,
+                end,
+                prio: 3,
+                kind: Kind::KeyLine { first },
+            });
+        });
+        self.word_edits(input, &mut edits);
+        punctuation_edits(input, &mut edits);
+        at_edits(input, &mut edits);
+        literal_edits(input, &mut edits);
+        self.apply(input, edits, out, found);
+    }
+
+    /// Redacts a path, entry name or command line.
+    pub fn redact_text(&self, text: &str, found: &mut Found) -> String {
+        let mut out = Vec::with_capacity(text.len());
+        self.redact(text.as_bytes(), false, &mut out, found);
+        match String::from_utf8(out) {
+            Ok(text) => text,
+            Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+        }
+    }
+
+    fn apply(&self, input: &[u8], mut edits: Vec<Edit>, out: &mut Vec<u8>, found: &mut Found) {
+        out.reserve(input.len());
+        if edits.is_empty() {
+            out.extend_from_slice(input);
+            return;
+        }
+        edits.sort_unstable_by_key(|e| (e.start, std::cmp::Reverse(e.prio), std::cmp::Reverse(e.end)));
+        let mut accepted: Vec<Edit> = Vec::with_capacity(edits.len());
+        for edit in edits {
+            if edit.end <= edit.start {
+                continue;
+            }
+            let mut keep = true;
+            while let Some(last) = accepted.last() {
+                if edit.start >= last.end {
+                    break;
+                }
+                if edit.prio > last.prio {
+                    accepted.pop();
+                } else {
+                    keep = false;
+                    break;
+                }
+            }
+            if keep {
+                accepted.push(edit);
+            }
+        }
+        let mut cache = Cache::default();
+        let mut copied = 0;
+        for edit in accepted {
+            let (Some(gap), Some(original)) =
+                (input.get(copied..edit.start), input.get(edit.start..edit.end))
+            else {
+                continue;
+            };
+            out.extend_from_slice(gap);
+            copied = edit.end;
+            self.replace(edit.kind, original, &mut cache, out, found);
+        }
+        out.extend_from_slice(input.get(copied..).unwrap_or_default());
+    }
+
+    fn replace(&self, kind: Kind, original: &[u8], cache: &mut Cache, out: &mut Vec<u8>, found: &mut Found) {
+        let text = || String::from_utf8_lossy(original).into_owned();
+        match kind {
+            Kind::Secret | Kind::KeyLine { .. } => {
+                out.extend_from_slice(REDACTED);
+                if !matches!(kind, Kind::KeyLine { first: false }) {
+                    found.counts.add(Category::Secret, 1);
+                }
+                if original.len() >= 4 {
+                    found.secrets.insert(original.to_vec());
+                }
+            }
+            Kind::Email => {
+                let lower = original.to_ascii_lowercase();
+                let pseudonym = cache
+                    .text
+                    .entry((Category::Email, lower))
+                    .or_insert_with_key(|(_, lower)| {
+                        let digest = self.keyed.digest(b"email", lower);
+                        format!("email-{}@redacted.invalid", hex8(&digest))
+                    });
+                out.extend_from_slice(pseudonym.as_bytes());
+                found.counts.add(Category::Email, 1);
+                found.mapping.insert(pseudonym.clone(), Category::Email, text());
+            }
+            Kind::Ipv4(address) => {
+                let pseudonym = cache.ipv4.entry(address).or_insert_with(|| {
+                    let canonical = std::net::Ipv4Addr::from(address).to_string();
+                    let digest = self.keyed.digest(b"ipv4", canonical.as_bytes());
+                    let [a, b, c, d, ..] = digest;
+                    let mut octets = [0xf0 | (a & 0x0f), b, c, d];
+                    if octets == [255, 255, 255, 255] {
+                        octets[3] = 254;
+                    }
+                    std::net::Ipv4Addr::from(octets).to_string()
+                });
+                out.extend_from_slice(pseudonym.as_bytes());
+                found.counts.add(Category::Ipv4, 1);
+                found.mapping.insert(
+                    pseudonym.clone(),
+                    Category::Ipv4,
+                    std::net::Ipv4Addr::from(address).to_string(),
+                );
+            }
+            Kind::Ipv6(address) => {
+                let canonical = Ipv6Addr::from(address).to_string();
+                let pseudonym = cache.ipv6.entry(address).or_insert_with(|| {
+                    let digest = self.keyed.digest(b"ipv6", canonical.as_bytes());
+                    let mut hextets = [0x2001u16, 0x0db8, 0, 0, 0, 0, 0, 0];
+                    for (slot, pair) in hextets.iter_mut().skip(2).zip(digest.chunks(2)) {
+                        *slot = pair.iter().fold(0u16, |v, b| v << 8 | u16::from(*b));
+                    }
+                    Ipv6Addr::from(hextets).to_string()
+                });
+                out.extend_from_slice(pseudonym.as_bytes());
+                found.counts.add(Category::Ipv6, 1);
+                found.mapping.insert(pseudonym.clone(), Category::Ipv6, canonical);
+            }
+            Kind::Mac(bytes) => {
+                let hash = cache.mac.entry(bytes).or_insert_with(|| {
+                    let canonical = mac_string(&bytes, b':', false);
+                    let digest = self.keyed.digest(b"mac", canonical.as_bytes());
+                    let [a, b, c, d, e, ..] = digest;
+                    [a, b, c, d, e]
+                });
+                let separator = original.get(2).copied().unwrap_or(b':');
+                let upper = original.iter().any(u8::is_ascii_uppercase);
+                let mut pseudo = [0u8; 6];
+                pseudo[0] = 0x02;
+                for (slot, byte) in pseudo.iter_mut().skip(1).zip(hash.iter()) {
+                    *slot = *byte;
+                }
+                let pseudonym = mac_string(&pseudo, separator, upper);
+                out.extend_from_slice(pseudonym.as_bytes());
+                found.counts.add(Category::Mac, 1);
+                found
+                    .mapping
+                    .insert(pseudonym, Category::Mac, mac_string(&bytes, b':', false));
+            }
+            Kind::User => {
+                let lower = original.to_ascii_lowercase();
+                let pseudonym = cache
+                    .text
+                    .entry((Category::Username, lower))
+                    .or_insert_with_key(|(_, lower)| {
+                        name_pseudonym(&self.keyed, Category::Username, lower)
+                    });
+                out.extend_from_slice(pseudonym.as_bytes());
+                found.counts.add(Category::Username, 1);
+                found
+                    .mapping
+                    .insert(pseudonym.clone(), Category::Username, text());
+            }
+            Kind::Name(index) => {
+                let Some(entry) = self.names.get(index) else {
+                    out.extend_from_slice(original);
+                    return;
+                };
+                out.extend_from_slice(entry.pseudonym.as_bytes());
+                found.counts.add(entry.category, 1);
+                found
+                    .mapping
+                    .insert(entry.pseudonym.clone(), entry.category, entry.original.clone());
+            }
+        }
+    }
+
+    /// Secret key words and known names: one Aho-Corasick pass over the whole input.
+    fn word_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
+        let Some(words) = &self.words else { return };
+        let mut from = 0;
+        while from < input.len() {
+            let search = aho_corasick::Input::new(input).span(from..input.len());
+            let Some(found) = words.find(search) else { break };
+            let (start, end, id) = (found.start(), found.end(), found.pattern().as_usize());
+            if let Some((_, stem)) = STEMS.get(id) {
+                if let Some(edit) = secret_after_stem(input, start, end, *stem) {
+                    edits.push(edit);
+                }
+                from = end;
+                continue;
+            }
+            let index = id - self.stems;
+            if is_word_byte(before(input, start)) {
+                from = start + 1;
+                continue;
+            }
+            let mut matched = None;
+            if !is_word_byte(at(input, end)) {
+                matched = Some((index, end));
+            } else if let Some(entry) = self.names.get(index) {
+                // The longest name failed its right boundary: try shorter names it starts with.
+                matched = entry.prefixes.iter().find_map(|&short| {
+                    let len = self.names.get(short)?.original.len();
+                    (!is_word_byte(at(input, start + len))).then_some((short, start + len))
+                });
+            }
+            match matched {
+                Some((index, end)) => {
+                    edits.push(Edit {
+                        start,
+                        end,
+                        prio: 1,
+                        kind: Kind::Name(index),
+                    });
+                    from = end;
+                }
+                None => from = start + 1,
+            }
+        }
+    }
+}
+
+/// `host-`, `user-` or `word-` + 8 hex of HMAC of the lower-cased name.
+fn name_pseudonym(keyed: &Keyed, category: Category, lower: &[u8]) -> String {
+    let prefix = match category {
+        Category::Hostname => "host",
+        Category::Username => "user",
+        _ => "word",
+    };
+    format!("{prefix}-{}", hex8(&keyed.digest(category.as_str().as_bytes(), lower)))
+}
+
+/// Whether `value` is a pseudonym this redactor issues for names or e-mail.
+pub(crate) fn is_pseudonym(value: &[u8]) -> bool {
+    let hex_after = |prefix: &[u8]| {
+        value.strip_prefix(prefix).is_some_and(|rest| {
+            rest.get(..8)
+                .is_some_and(|h| h.iter().all(|b| b.is_ascii_hexdigit()))
+                && (rest.len() == 8 || rest.get(8..) == Some(b"@redacted.invalid".as_slice()))
+        })
+    };
+    hex_after(b"host-") || hex_after(b"user-") || hex_after(b"word-") || hex_after(b"email-")
+}
+
+fn mac_string(bytes: &[u8; 6], separator: u8, upper: bool) -> String {
+    let digits: &[u8; 16] = if upper {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
+    let mut text = String::with_capacity(17);
+    for (i, byte) in bytes.iter().enumerate() {
+        if i > 0 {
+            text.push(char::from(separator));
+        }
+        text.push(char::from(digits[usize::from(byte >> 4)]));
+        text.push(char::from(digits[usize::from(byte & 15)]));
+    }
+    text
+}
+
+/// The byte at `i`, or 0 past the end.
+fn at(input: &[u8], i: usize) -> u8 {
+    input.get(i).copied().unwrap_or(0)
+}
+
+/// The byte before `i`, or 0 at the start.
+fn before(input: &[u8], i: usize) -> u8 {
+    i.checked_sub(1).map_or(0, |j| at(input, j))
+}
+
+/// A byte that continues a word for whole-word matching of names.
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b >= 0x80
+}
+
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+fn line_start(input: &[u8], i: usize) -> usize {
+    memchr::memrchr(b'\n', input.get(..i).unwrap_or_default()).map_or(0, |nl| nl + 1)
+}
+
+/// The end of the line holding `i`, before any `\r\n`.
+fn line_end(input: &[u8], i: usize) -> usize {
+    let end = memchr::memchr(b'\n', input.get(i..).unwrap_or_default()).map_or(input.len(), |nl| i + nl);
+    if end > i && before(input, end) == b'\r' {
+        end - 1
+    } else {
+        end
+    }
+}
+
+fn secret(start: usize, end: usize) -> Edit {
+    Edit {
+        start,
+        end,
+        prio: 3,
+        kind: Kind::Secret,
+    }
+}
+
+/// A secret value assigned to the key around the key word at `start..end`.
+fn secret_after_stem(input: &[u8], start: usize, end: usize, stem: Stem) -> Option<Edit> {
+    if stem == Stem::Bearer {
+        return bearer_token(input, start, end);
+    }
+    let ls = line_start(input, start);
+    let le = line_end(input, end);
+    let mut key_start = start;
+    while key_start > ls && is_key_byte(before(input, key_start)) {
+        key_start -= 1;
+    }
+    let mut key_end = end;
+    while key_end < le && is_key_byte(at(input, key_end)) {
+        key_end += 1;
+    }
+    let key = input.get(key_start..key_end)?;
+    let stem_offset = start - key_start;
+    match stem {
+        Stem::Pass => {
+            let after = input.get(end..key_end)?.to_ascii_lowercase();
+            let ok = after.is_empty()
+                || [&b"word"[..], b"wd", b"phrase", b"code", b"_", b"-", b"."]
+                    .iter()
+                    .any(|suffix| after.starts_with(suffix));
+            if !ok {
+                return None;
+            }
+        }
+        Stem::Pwd if key == b"PWD" || key == b"OLDPWD" => return None,
+        _ => {}
+    }
+    let _ = stem_offset;
+    let flag = key.starts_with(b"-");
+    let quoted_key = matches!(before(input, key_start), b'"' | b'\'');
+    let mut p = key_end;
+    if at(input, p) == b'\\' && at(input, p + 1) == b'"' {
+        p += 2;
+    } else if matches!(at(input, p), b'"' | b'\'') {
+        p += 1;
+    }
+    let spaces_start = p;
+    while p < le && matches!(at(input, p), b' ' | b'\t') {
+        p += 1;
+    }
+    let spaced = p > spaces_start;
+    match at(input, p) {
+        b'=' if at(input, p + 1) != b'=' => p += 1,
+        b':' if at(input, p + 1) != b':' && input.get(p + 1..p + 3) != Some(b"//") => p += 1,
+        b if flag && spaced && b != b'-' && p < le => {}
+        _ => return None,
+    }
+    while p < le && matches!(at(input, p), b' ' | b'\t') {
+        p += 1;
+    }
+    if p >= le {
+        return None;
+    }
+    let rest = input.get(p..le)?;
+    let (value_start, value_end) = if rest.starts_with(b"\\\"") {
+        let inner = p + 2;
+        let close = memmem::find(input.get(inner..le)?, b"\\\"").map_or(le, |c| inner + c);
+        (inner, close)
+    } else if let q @ (b'"' | b'\'') = at(input, p) {
+        let inner = p + 1;
+        let mut i = inner;
+        while i < le && at(input, i) != q {
+            i += if at(input, i) == b'\\' && q == b'"' { 2 } else { 1 };
+        }
+        (inner, i.min(le))
+    } else {
+        let len = rest
+            .iter()
+            .position(|b| {
+                matches!(
+                    b,
+                    b' ' | b'\t' | b';' | b',' | b'&' | b'"' | b'\'' | b')' | b'}' | b']' | b'<' | b'>'
+                )
+            })
+            .unwrap_or(rest.len());
+        if is_left_alone(rest.get(..len)?) {
+            return None;
+        }
+        if stem == Stem::Authorization
+            || (!quoted_key && !flag && is_line_leading(input, ls, key_start))
+        {
+            (p, p + rest.trim_ascii_end().len())
+        } else {
+            (p, p + len)
+        }
+    };
+    let value = input.get(value_start..value_end)?;
+    if is_left_alone(value) {
+        return None;
+    }
+    Some(secret(value_start, value_end))
+}
+
+/// Only white space (and a YAML list dash) before the key on its line.
+fn is_line_leading(input: &[u8], ls: usize, key_start: usize) -> bool {
+    input
+        .get(ls..key_start)
+        .is_some_and(|head| head.iter().all(|b| matches!(b, b' ' | b'\t' | b'-')))
+}
+
+fn is_left_alone(value: &[u8]) -> bool {
+    value.is_empty()
+        || value.starts_with(REDACTED)
+        || is_pseudonym(value)
+        || value.iter().all(|&b| b == b'*')
+        || [&b"true"[..], b"false", b"null", b"none"]
+            .iter()
+            .any(|word| value.eq_ignore_ascii_case(word))
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'+' | b'/' | b'=' | b'-')
+}
+
+/// `Bearer <token>`.
+fn bearer_token(input: &[u8], start: usize, end: usize) -> Option<Edit> {
+    if before(input, start).is_ascii_alphanumeric() || at(input, end) != b' ' {
+        return None;
+    }
+    let mut p = end;
+    while at(input, p) == b' ' {
+        p += 1;
+    }
+    let rest = input.get(p..)?;
+    let len = rest.iter().position(|&b| !is_token_byte(b)).unwrap_or(rest.len());
+    let token = rest.get(..len)?;
+    if token.len() < 8 || token.iter().all(u8::is_ascii_lowercase) || is_left_alone(token) {
+        return None;
+    }
+    Some(secret(p, p + len))
+}
+
+/// JWTs and AWS key ids.
+fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    let is_b64url = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    for start in memmem::find_iter(input, b"eyJ") {
+        if is_b64url(before(input, start)) {
+            continue;
+        }
+        let mut p = start;
+        let mut parts = 0;
+        let mut first_len = 0;
+        loop {
+            let part_start = p;
+            while is_b64url(at(input, p)) {
+                p += 1;
+            }
+            if parts == 0 {
+                first_len = p - part_start;
+            }
+            parts += 1;
+            if parts == 3 || at(input, p) != b'.' {
+                break;
+            }
+            p += 1;
+        }
+        if parts == 3 && first_len >= 10 {
+            edits.push(secret(start, p));
+        }
+    }
+    for prefix in [&b"AKIA"[..], b"ASIA"] {
+        for start in memmem::find_iter(input, prefix) {
+            let body = input.get(start + 4..start + 20);
+            if !before(input, start).is_ascii_alphanumeric()
+                && body.is_some_and(|b| b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+                && !at(input, start + 20).is_ascii_alphanumeric()
+            {
+                edits.push(secret(start, start + 20));
+            }
+        }
+    }
+}
+
+/// E-mail addresses and URL user info, anchored on `@`.
+fn at_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    let mut from = 0;
+    while let Some(i) = input.get(from..).and_then(|r| memchr::memchr(b'@', r)).map(|i| from + i) {
+        from = i + 1;
+        if let Some(next) = userinfo(input, i, edits) {
+            from = next;
+            continue;
+        }
+        let is_local = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+        let mut start = i;
+        while start > 0 && i - start < 64 && is_local(before(input, start)) {
+            start -= 1;
+        }
+        while start < i && at(input, start) == b'.' {
+            start += 1;
+        }
+        if start == i {
+            continue;
+        }
+        let is_domain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-');
+        let mut end = i + 1;
+        while end < input.len() && end - i < 256 && is_domain(at(input, end)) {
+            end += 1;
+        }
+        while end > i + 1 && matches!(before(input, end), b'.' | b'-') {
+            end -= 1;
+        }
+        let Some(domain) = input.get(i + 1..end) else { continue };
+        let Some(dot) = memchr::memrchr(b'.', domain) else { continue };
+        let tld = domain.get(dot + 1..).unwrap_or_default();
+        if tld.len() < 2
+            || !tld.iter().all(u8::is_ascii_alphabetic)
+            || domain.starts_with(b".")
+            || memmem::find(domain, b"..").is_some()
+            || domain.eq_ignore_ascii_case(b"redacted.invalid")
+        {
+            continue;
+        }
+        edits.push(Edit {
+            start,
+            end,
+            prio: 2,
+            kind: Kind::Email,
+        });
+        from = end;
+    }
+}
+
+/// `scheme://user[:password]@host`: the user becomes a username pseudonym and the password is
+/// removed. Returns where to continue, or `None` if the `@` at `i` is not in URL user info.
+fn userinfo(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
+    let stops = |b: u8| b.is_ascii_whitespace() || matches!(b, b'/' | b'@' | b'"' | b'\'' | b'<' | b'>' | b'(' | b')' | b'[' | b']' | b'{' | b'}');
+    let mut start = i;
+    while start > 0 && !stops(before(input, start)) {
+        start -= 1;
+    }
+    if start < 3 || input.get(start - 3..start) != Some(b"://") {
+        return None;
+    }
+    // The user info ends at the last `@` of the authority (a password may hold `@`).
+    let mut last = i;
+    let mut p = i + 1;
+    while p < input.len() {
+        match at(input, p) {
+            b'@' => last = p,
+            b if b.is_ascii_whitespace() || matches!(b, b'/' | b'?' | b'#' | b'"' | b'\'' | b'<' | b'>') => break,
+            _ => {}
+        }
+        p += 1;
+    }
+    let info = input.get(start..last)?;
+    let (user_end, password) = match memchr::memchr(b':', info) {
+        Some(colon) => (start + colon, Some((start + colon + 1, last))),
+        None => (last, None),
+    };
+    if user_end > start && !is_pseudonym(input.get(start..user_end)?) {
+        edits.push(Edit {
+            start,
+            end: user_end,
+            prio: 2,
+            kind: Kind::User,
+        });
+    }
+    if let Some((ps, pe)) = password {
+        if !is_left_alone(input.get(ps..pe)?) {
+            edits.push(secret(ps, pe));
+        }
+    }
+    Some(last + 1)
+}
+
+/// IPv4 (anchored on `.`), IPv6 and colon MACs (on `:`), dash MACs (on `-`).
+fn punctuation_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    let mut from = 0;
+    while let Some(i) = input
+        .get(from..)
+        .and_then(|r| memchr::memchr3(b'.', b':', b'-', r))
+        .map(|i| from + i)
+    {
+        from = i + 1;
+        match at(input, i) {
+            b'.' => {
+                if !before(input, i).is_ascii_digit() {
+                    continue;
+                }
+                let mut start = i - 1;
+                while start > 0 && i - start < 4 && at(input, start - 1).is_ascii_digit() {
+                    start -= 1;
+                }
+                if let Some((end, address)) = ipv4_at(input, start) {
+                    if !ipv4_left_alone(address) {
+                        edits.push(Edit {
+                            start,
+                            end,
+                            prio: 2,
+                            kind: Kind::Ipv4(address),
+                        });
+                    }
+                    from = end;
+                }
+            }
+            b':' => {
+                let (b0, b1) = (before(input, i), at(input, i + 1));
+                if !(b0.is_ascii_hexdigit() || b0 == b':' || b1.is_ascii_hexdigit() || b1 == b':') {
+                    continue;
+                }
+                if let Some(next) = colon_run(input, i, edits) {
+                    from = next.max(i + 1);
+                }
+            }
+            _ => {
+                // `-`: a dash MAC starts two bytes earlier.
+                if i >= 2 {
+                    if let Some(bytes) = mac_at(input, i - 2, b'-') {
+                        if !mac_left_alone(&bytes) {
+                            edits.push(Edit {
+                                start: i - 2,
+                                end: i + 15,
+                                prio: 2,
+                                kind: Kind::Mac(bytes),
+                            });
+                        }
+                        from = i + 15;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A dotted quad starting at `start` with its boundaries checked; the end (after any `/prefix`)
+/// and the address.
+fn ipv4_at(input: &[u8], start: usize) -> Option<(usize, u32)> {
+    let b = before(input, start);
+    if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+        return None;
+    }
+    let mut p = start;
+    let mut address = 0u32;
+    for octet in 0..4 {
+        if octet > 0 {
+            if at(input, p) != b'.' {
+                return None;
+            }
+            p += 1;
+        }
+        let digits_start = p;
+        let mut value = 0u32;
+        while p - digits_start < 4 && at(input, p).is_ascii_digit() {
+            value = value * 10 + u32::from(at(input, p) - b'0');
+            p += 1;
+        }
+        let len = p - digits_start;
+        if len == 0 || len > 3 || value > 255 || (len > 1 && at(input, digits_start) == b'0') {
+            return None;
+        }
+        address = address << 8 | value;
+    }
+    let after = at(input, p);
+    if after.is_ascii_alphanumeric() || after == b'_' || (after == b'.' && at(input, p + 1).is_ascii_digit()) {
+        return None;
+    }
+    // Keep a prefix length as written: it is not part of the replaced span.
+    Some((p, address))
+}
+
+fn ipv4_left_alone(address: u32) -> bool {
+    let first = address >> 24;
+    first == 127
+        || address == 0
+        || first >= 240
+        || (first == 255 && address.leading_ones() + address.trailing_zeros() == 32)
+}
+
+/// A run of hex digits and colons around the `:` at `i`: an IPv6 address or a colon MAC.
+/// Returns where the run ends.
+fn colon_run(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
+    let mut start = i;
+    while start > 0 && (before(input, start).is_ascii_hexdigit() || before(input, start) == b':') {
+        start -= 1;
+    }
+    let mut end = i + 1;
+    while end < input.len() && (at(input, end).is_ascii_hexdigit() || matches!(at(input, end), b':' | b'.')) {
+        end += 1;
+    }
+    while end > i + 1 && before(input, end) == b'.' {
+        end -= 1;
+    }
+    let run_end = end;
+    if before(input, end) == b':' && before(input, end - 1) != b':' {
+        end -= 1;
+    }
+    let left = before(input, start);
+    if left.is_ascii_alphanumeric() || matches!(left, b'_' | b'.') {
+        return Some(run_end);
+    }
+    let right = at(input, end);
+    if right.is_ascii_alphanumeric() || right == b'_' {
+        return Some(run_end);
+    }
+    let candidate = input.get(start..end)?;
+    if candidate.len() == 17 {
+        if let Some(bytes) = mac_at(input, start, b':') {
+            if !mac_left_alone(&bytes) {
+                edits.push(Edit {
+                    start,
+                    end,
+                    prio: 2,
+                    kind: Kind::Mac(bytes),
+                });
+            }
+            return Some(run_end);
+        }
+    }
+    let text = std::str::from_utf8(candidate).ok()?;
+    let address: Ipv6Addr = text.parse().ok()?;
+    let compressed = memmem::find(candidate, b"::").is_some();
+    let groups: Vec<&[u8]> = candidate
+        .split(|&b| b == b':')
+        .filter(|g| !g.is_empty())
+        .collect();
+    let long_group = groups.iter().any(|g| g.len() >= 3);
+    if (groups.len() < 3 && !long_group) || (!compressed && groups.iter().all(|g| g.len() == 2)) {
+        return Some(run_end);
+    }
+    let value = u128::from(address);
+    let [h0, h1, ..] = address.segments();
+    if address.is_loopback() || address.is_unspecified() || (h0 == 0x2001 && h1 == 0x0db8) {
+        return Some(run_end);
+    }
+    edits.push(Edit {
+        start,
+        end,
+        prio: 2,
+        kind: Kind::Ipv6(value),
+    });
+    Some(run_end)
+}
+
+/// `hh<sep>hh<sep>hh<sep>hh<sep>hh<sep>hh` at `start`, not inside a longer hex run.
+fn mac_at(input: &[u8], start: usize, separator: u8) -> Option<[u8; 6]> {
+    let text = input.get(start..start + 17)?;
+    let left = before(input, start);
+    let right = at(input, start + 17);
+    if left.is_ascii_alphanumeric() || matches!(left, b'_' | b':' | b'-' | b'.') {
+        return None;
+    }
+    if right.is_ascii_alphanumeric() || right == b'_' || ((right == b':' || right == b'-') && at(input, start + 18).is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut bytes = [0u8; 6];
+    for (n, slot) in bytes.iter_mut().enumerate() {
+        let pair = text.get(n * 3..n * 3 + 2)?;
+        if n > 0 && text.get(n * 3 - 1) != Some(&separator) {
+            return None;
+        }
+        let hex = std::str::from_utf8(pair).ok()?;
+        if !pair.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        *slot = u8::from_str_radix(hex, 16).ok()?;
+    }
+    Some(bytes)
+}
+
+fn mac_left_alone(bytes: &[u8; 6]) -> bool {
+    bytes.iter().all(|&b| b == 0) || bytes.iter().all(|&b| b == 0xff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(byte: u8) -> PseudonymKey {
+        PseudonymKey::import(&format!("casefile-key-v1:{}", format!("{byte:02x}").repeat(32)))
+            .expect("key")
+    }
+
+    fn names() -> Names {
+        let mut names = Names::default();
+        for host in ["web01", "web01.corp.example", "prod"] {
+            names.hostnames.insert(host.to_owned());
+        }
+        names.usernames.insert("alice".to_owned());
+        names.keywords.insert("Project Falcon".to_owned());
+        names
+    }
+
+    fn redactor() -> Redactor {
+        Redactor::new(&key(1), &names())
+    }
+
+    fn run(text: &str) -> (String, Found) {
+        let mut found = Found::default();
+        let out = redactor().redact_text(text, &mut found);
+        (out, found)
+    }
+
+    fn red(text: &str) -> String {
+        run(text).0
+    }
+
+    /// Text that must come out byte-identical.
+    fn check_untouched(text: &str) {
+        assert_eq!(red(text), text, "changed: {text:?}");
+    }
+
+    /// `text` must come out as `expected`.
+    fn check(text: &str, expected: &str) {
+        assert_eq!(red(text), expected, "input: {text:?}");
+    }
+
+    #[test]
+    fn secrets_in_every_assignment_form_are_removed() {
+        for (input, expected) in [
+            ("password=hunter2-FAKE", "password=[REDACTED]"),
+            ("x db_password = hunter2-FAKE y", "x db_password = [REDACTED] y"),
+            ("  Password: hunter2-FAKE", "  Password: [REDACTED]"),
+            ("{\"api_key\": \"AbC123FAKE\", \"n\": 1}", "{\"api_key\": \"[REDACTED]\", \"n\": 1}"),
+            ("{\"pin_token\":123456,\"x\":2}", "{\"pin_token\":[REDACTED],\"x\":2}"),
+            ("[db]\npasswd = two words FAKE\n", "[db]\npasswd = [REDACTED]\n"),
+            ("GET /cb?token=abcFAKE123&next=1 HTTP/1.1", "GET /cb?token=[REDACTED]&next=1 HTTP/1.1"),
+            ("run tool --password hunter2-FAKE --v", "run tool --password [REDACTED] --v"),
+            ("run tool --client-secret=s3cr3tFAKE", "run tool --client-secret=[REDACTED]"),
+            (
+                "Server=db;User Id=sa;Password=hunter2-FAKE;Encrypt=true",
+                "Server=db;User Id=sa;Password=[REDACTED];Encrypt=true",
+            ),
+            ("log password = \"two words\" end", "log password = \"[REDACTED]\" end"),
+            ("x aws_secret_access_key='q w e'", "x aws_secret_access_key='[REDACTED]'"),
+            ("x AccessKey=FAKEKEY123 y", "x AccessKey=[REDACTED] y"),
+            ("x private_key: FAKEPRIV y", "x private_key: [REDACTED] y"),
+            ("x credentials=FAKECRED y", "x credentials=[REDACTED] y"),
+            ("x auth-key=FAKEAUTH y", "x auth-key=[REDACTED] y"),
+            ("x api key: FAKEAPI y", "x api key: [REDACTED] y"),
+            ("x pwd=FAKEPWD1 y", "x pwd=[REDACTED] y"),
+            ("msg=\"{\\\"password\\\":\\\"hunter2-FAKE\\\"}\"", "msg=\"{\\\"password\\\":\\\"[REDACTED]\\\"}\""),
+        ] {
+            check(input, expected);
+        }
+        let (_, found) = run("x password=hunter2-FAKE token=abc");
+        assert_eq!(found.counts.get(Category::Secret), 2);
+        assert!(found.secrets.contains(b"hunter2-FAKE".as_slice()));
+        assert!(!found.secrets.contains(b"abc".as_slice()), "short secrets are not kept");
+        assert!(found.mapping.is_empty(), "secrets never enter the mapping");
+    }
+
+    #[test]
+    fn headers_bearer_tokens_jwts_and_aws_keys_are_removed() {
+        check(
+            "Authorization: Basic dXNlcjpGQUtF\r\nnext",
+            "Authorization: [REDACTED]\r\nnext",
+        );
+        check(
+            "{\"Authorization\": \"Bearer abc.def\"}",
+            "{\"Authorization\": \"[REDACTED]\"}",
+        );
+        check(
+            "called with bearer AbCdEf0123456789FAKE ok",
+            "called with bearer [REDACTED] ok",
+        );
+        check(
+            "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJGQUtFIn0.c2lnRkFLRQ done",
+            "jwt [REDACTED] done",
+        );
+        check("key AKIAFAKEFAKEFAKE1234 ok", "key [REDACTED] ok");
+        check("key ASIAFAKEFAKEFAKE1234.", "key [REDACTED].");
+        check_untouched("key AKIAFAKEFAKEFAKE12345 and xAKIAFAKEFAKEFAKE1234");
+    }
+
+    #[test]
+    fn url_user_info_loses_the_password_and_the_user_gets_a_pseudonym() {
+        let (out, found) = run("db postgres://bob:hunter2-FAKE@db.internal:5432/app");
+        let user = name_pseudonym(&key(1).keyed(), Category::Username, b"bob");
+        assert_eq!(out, format!("db postgres://{user}:[REDACTED]@db.internal:5432/app"));
+        assert!(found.secrets.contains(b"hunter2-FAKE".as_slice()));
+        let (out, _) = run("https://bob:p@ss-FAKE@host.example/x");
+        assert_eq!(out, format!("https://{user}:[REDACTED]@host.example/x"));
+    }
+
+    #[test]
+    fn private_key_blocks_keep_markers_and_work_across_calls() {
+        let redactor = redactor();
+        let mut found = Found::default();
+        let first = b"start\n-----BEGIN RSA PRIVATE KEY-----\r\nMIIEFAKEline1\r\n";
+        let second = b"MIIEFAKEline2\n-----END RSA PRIVATE KEY-----\nafter password reset\n";
+        let mut out = Vec::new();
+        redactor.redact(first, false, &mut out, &mut found);
+        let state = crate::redact::private_key_state_after(first, false);
+        assert!(state);
+        redactor.redact(second, state, &mut out, &mut found);
+        assert_eq!(
+            String::from_utf8(out).expect("utf8"),
+            "start\n-----BEGIN RSA PRIVATE KEY-----\r\n[REDACTED]\r\n[REDACTED]\n\
+             -----END RSA PRIVATE KEY-----\nafter password reset\n"
+        );
+        assert_eq!(found.counts.get(Category::Secret), 1, "one block, counted once");
+        check(
+            "k: \"-----BEGIN PRIVATE KEY-----\\nMIIEFAKE\\n-----END PRIVATE KEY-----\"",
+            "k: \"-----BEGIN PRIVATE KEY-----[REDACTED]-----END PRIVATE KEY-----\"",
+        );
+        check_untouched("-----BEGIN PUBLIC KEY-----\nMIIBFAKE\n-----END PUBLIC KEY-----\n");
+    }
+
+    #[test]
+    fn keywords_without_assignment_and_harmless_values_stay() {
+        for text in [
+            "password reset requested for account",
+            "token refresh scheduled in 5m",
+            "passwordless=true",
+            "use_token=false enabled",
+            "password=",
+            "password: [REDACTED]",
+            "password=user-1a2b3c4d",
+            "password=****",
+            "PWD=/srv/app OLDPWD=/srv",
+            "passed=10 passive=yes",
+            "Bearer token expired",
+            "see https://example.com/path",
+        ] {
+            check_untouched(text);
+        }
+    }
+
+    #[test]
+    fn emails_get_a_case_insensitive_pseudonym() {
+        let (out, found) = run("from Alice.Smith@Example.COM and alice.smith@example.com.");
+        let pseudonym = format!(
+            "email-{}@redacted.invalid",
+            hex8(&key(1).keyed().digest(b"email", b"alice.smith@example.com"))
+        );
+        assert_eq!(out, format!("from {pseudonym} and {pseudonym}."));
+        assert_eq!(found.counts.get(Category::Email), 2);
+        check_untouched("user@localhost and a@b and x@y.1 and @handle");
+        let again = red(&out);
+        assert_eq!(again, out, "pseudonyms are not redacted again");
+    }
+
+    #[test]
+    fn ipv4_bare_and_prefixed_share_a_pseudonym_and_keep_the_prefix() {
+        let (out, found) = run("from 10.1.2.3 port 22\ninet 10.1.2.3/24 brd\n[10.1.2.3]:80");
+        let lines: Vec<&str> = out.lines().collect();
+        let pseudo = lines[0].split(' ').nth(1).expect("pseudonym");
+        assert!(pseudo.starts_with("24") || pseudo.starts_with("25"), "{pseudo}");
+        let first: u8 = pseudo.split('.').next().and_then(|o| o.parse().ok()).expect("octet");
+        assert!(first >= 240);
+        assert_eq!(lines[1], format!("inet {pseudo}/24 brd"));
+        assert_eq!(lines[2], format!("[{pseudo}]:80"));
+        assert_eq!(found.counts.get(Category::Ipv4), 3);
+        assert_eq!(found.mapping.get(pseudo).map(|e| e.original.as_str()), Some("10.1.2.3"));
+        check("ip=192.168.0.1.", &format!("ip={}.", red("192.168.0.1")));
+    }
+
+    #[test]
+    fn ipv4_decoys_and_special_addresses_stay() {
+        for text in [
+            "Chrome/120.0.6099.109 Safari",
+            "kernel 5.15.0-91-generic",
+            "1.2.3.4.5",
+            "v1.2.3.4",
+            "agent-1.2.3.4",
+            "abc-10.159.14.1",
+            "host_10.1.2.3",
+            "lo 127.0.0.1 any 0.0.0.0 bc 255.255.255.255",
+            "mask 255.255.255.0 and 255.255.240.0",
+            "bad 256.1.2.3 and 01.02.03.04",
+            "at 10:23:45.123 took 1.5s",
+            "2026-11-23T10:00:00.123Z",
+            "already 240.1.2.3",
+        ] {
+            check_untouched(text);
+        }
+    }
+
+    #[test]
+    fn ipv6_full_and_compressed_forms_share_a_pseudonym() {
+        let (out, found) = run("a 2001:DB9:0:0:0:0:0:1 b 2001:db9::1 c [2001:db9::1]:443 d fe80::1%eth0/64");
+        let words: Vec<&str> = out.split(' ').collect();
+        let pseudo = words[1];
+        assert!(pseudo.starts_with("2001:db8:"), "{out}");
+        assert_eq!(words[3], pseudo);
+        assert_eq!(words[5], format!("[{pseudo}]:443"));
+        assert!(words[7].ends_with("%eth0/64") && words[7].starts_with("2001:db8:"), "{out}");
+        assert_eq!(found.counts.get(Category::Ipv6), 4);
+        check("mapped ::ffff:10.1.2.3 end", &format!("mapped {} end", red("::ffff:10.1.2.3")));
+        assert!(red("::ffff:10.1.2.3").starts_with("2001:db8:"));
+    }
+
+    #[test]
+    fn ipv6_decoys_stay() {
+        for text in [
+            "at 10:23:45 and 10:23:45.123",
+            "tokio::task::spawn and std::vector<int> and a::b::c",
+            ":: alone and ::1 loopback",
+            "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "uuid 123e4567-e89b-12d3-a456-426614174000",
+            "a::b ab::cd",
+            "fp de:ad:be:ef:de:ad:be:ef",
+            "doc 2001:db8::1",
+            "ratio 1:2 at 12:00",
+        ] {
+            check_untouched(text);
+        }
+    }
+
+    #[test]
+    fn macs_keep_separator_and_case_and_skip_longer_runs() {
+        let (out, found) = run("a aa:bb:cc:dd:ee:ff b AA-BB-CC-DD-EE-FF c AA:bb:cc:dd:ee:ff");
+        let words: Vec<&str> = out.split(' ').collect();
+        assert!(words[1].starts_with("02:") && words[1].len() == 17, "{out}");
+        assert_eq!(words[1].to_ascii_lowercase(), words[1]);
+        assert_eq!(words[3], words[1].to_ascii_uppercase().replace(':', "-"));
+        assert_eq!(words[5], words[1].to_ascii_uppercase());
+        assert_eq!(found.counts.get(Category::Mac), 3);
+        for text in [
+            "zero 00:00:00:00:00:00 bc ff:ff:ff:ff:ff:ff",
+            "fp de:ad:be:ef:00:11:22",
+            "fp 11:22:de:ad:be:ef:00:11:22:33",
+            "dash 11-22-33-44-55-66-77",
+            "xaa:bb:cc:dd:ee:ff",
+        ] {
+            check_untouched(text);
+        }
+    }
+
+    #[test]
+    fn names_are_replaced_in_any_case_as_whole_words_only() {
+        let keyed = key(1).keyed();
+        let host = name_pseudonym(&keyed, Category::Hostname, b"web01");
+        let fqdn = name_pseudonym(&keyed, Category::Hostname, b"web01.corp.example");
+        let prod = name_pseudonym(&keyed, Category::Hostname, b"prod");
+        let user = name_pseudonym(&keyed, Category::Username, b"alice");
+        let word = name_pseudonym(&keyed, Category::Keyword, b"project falcon");
+        check(
+            "WEB01 web01.corp.example web01.other Web01: alice@web01 project FALCON",
+            &format!("{host} {fqdn} {host}.other {host}: {user}@{host} {word}"),
+        );
+        check("web01.corp.examples", &format!("{host}.corp.examples"));
+        check_untouched("cache-prod-10 web012 xweb01 alice_b prod_db my-alice");
+        check("(prod)", &format!("({prod})"));
+        let (_, found) = run("web01 and WEB01");
+        assert_eq!(found.counts.get(Category::Hostname), 2);
+        assert_eq!(found.mapping.get(&host).map(|e| e.original.as_str()), Some("web01"));
+    }
+
+    #[test]
+    fn the_same_value_gets_the_same_pseudonym_only_under_the_same_key() {
+        let text = "web01 10.1.2.3 a@b.example aa:bb:cc:dd:ee:01 2001:db9::5";
+        let a1 = Redactor::new(&key(1), &names()).redact_text(text, &mut Found::default());
+        let a2 = Redactor::new(&key(1), &names()).redact_text(text, &mut Found::default());
+        let b = Redactor::new(&key(2), &names()).redact_text(text, &mut Found::default());
+        assert_eq!(a1, a2);
+        for (x, y) in a1.split(' ').zip(b.split(' ')) {
+            assert_ne!(x, y);
+        }
+    }
+
+    #[test]
+    fn crlf_nul_and_invalid_utf8_pass_through() {
+        let input = b"ok \xff\xfe\x00 bin\r\nip 10.1.2.3\r\n\xc3(\r\n";
+        let mut out = Vec::new();
+        redactor().redact(input, false, &mut out, &mut Found::default());
+        assert!(out.starts_with(b"ok \xff\xfe\x00 bin\r\nip 24") || out.starts_with(b"ok \xff\xfe\x00 bin\r\nip 25"));
+        assert!(out.ends_with(b"\r\n\xc3(\r\n"));
+        assert_eq!(out.len(), input.len() - "10.1.2.3".len() + red("10.1.2.3").len());
+        let plain = b"nothing \xff here\r\n";
+        let mut out = Vec::new();
+        redactor().redact(plain, false, &mut out, &mut Found::default());
+        assert_eq!(out, plain);
+    }
+
+    #[test]
+    fn other_decoys_stay_byte_identical() {
+        for text in [
+            "md5 d41d8cd98f00b204e9800998ecf8427e sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709",
+            "took 250ms (1h2m3.5s) at 2026-11-23T10:00:00.123Z",
+            "Nov 23 10:00:00 node sshd[123]: Connection closed",
+            "version=1.2.3 build=2026.11.23",
+        ] {
+            check_untouched(text);
+        }
+    }
+
+    #[test]
+    fn pseudonyms_are_recognised() {
+        assert!(is_pseudonym(b"host-1a2b3c4d"));
+        assert!(is_pseudonym(b"email-1a2b3c4d@redacted.invalid"));
+        assert!(!is_pseudonym(b"host-1a2b3c4"));
+        assert!(!is_pseudonym(b"host-1a2b3c4dx"));
+    }
+}
