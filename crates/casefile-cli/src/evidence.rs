@@ -16,7 +16,7 @@ use casefile_core::evidence::resolve::{Env, current_os};
 use casefile_core::evidence::window::Window;
 use casefile_core::profile::schema::{ByteSize, Os};
 use casefile_core::redact::{Found, Learner, Mapping, Names, PseudonymKey, Redactor};
-use casefile_core::{draft, render};
+use casefile_core::render;
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use clap::{Args, Subcommand};

@@ -33,7 +33,7 @@ use crate::bundle::read::ZipReader;
 use crate::bundle::zip::{EntryOptions, Method, ZipWriter};
 use crate::profile::schema::Profile;
 use crate::redact::{
-    Category, Counts, Found, Leak, LeakScanner, Mapping, Names, PseudonymKey, Redactor,
+    Category, Counts, Found, Leak, LeakScanner, Names, PseudonymKey, Redactor,
     private_key_state_after,
 };
 
@@ -509,7 +509,7 @@ pub fn collect(
     let mut commands_done = 0;
     for item in items {
         check(cancel)?;
-        if let ItemSource::Command(spec) = &item.source {
+        if let ItemSource::Command(_) = &item.source {
             report(Phase::Commands, commands_done, commands, &item.entry);
             commands_done += 1;
         }
@@ -522,7 +522,7 @@ pub fn collect(
     if options.snapshot {
         report(Phase::Commands, commands_done, commands, "snapshot");
         let snap = snapshot::take(context.profile, context.env);
-        endpoint_name = snap_hostname(&snap);
+        endpoint_name = snap.hostname.clone().filter(|h| !h.is_empty());
         for (entry, bytes) in [
             ("snapshot/system.json", snap.to_json()),
             ("snapshot/system.txt", snap.to_text().into_bytes()),
@@ -565,7 +565,7 @@ pub fn collect(
     // Learn names, then build the redactor.
     let redactor = if options.redact {
         let key = context.key.ok_or(CollectError::NoKey)?;
-        let mut names = Names::from_system(&context.env.root, is_live(context.env));
+        let mut names = Names::from_system(&context.env.root, context.env.is_live());
         names.merge(options.names.clone());
         names.merge(learn(&work, threads, progress, cancel)?);
         Some((Redactor::new(key, &names), names, key.fingerprint()))
@@ -624,7 +624,7 @@ pub fn collect(
                 version: context.profile.version.clone(),
             },
             os: format!("{:?}", context.env.os).to_lowercase(),
-            live: is_live(context.env),
+            live: context.env.is_live(),
             endpoint,
             window: (!options.window.is_open()).then_some(WindowRecord {
                 since: options.window.since,
@@ -698,15 +698,6 @@ pub fn collect(
 
 fn check(cancel: &AtomicBool) -> Result<(), CollectError> {
     if cancel.load(Ordering::Relaxed) { Err(CollectError::Cancelled) } else { Ok(()) }
-}
-
-fn is_live(env: &Env) -> bool {
-    env.root == Path::new("/")
-}
-
-fn snap_hostname(snap: &snapshot::Snapshot) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(&snap.to_json()).ok()?;
-    value.get("hostname").and_then(|h| h.as_str()).filter(|h| !h.is_empty()).map(str::to_owned)
 }
 
 fn generated(entry: &str, bytes: Vec<u8>, source: &str) -> Work {
@@ -811,7 +802,7 @@ fn prepare(item: PlannedItem) -> Result<Work, Skipped> {
         mode,
         max_bytes: item.max_bytes,
         budget_keep: None,
-        modified: item.modified,
+        modified: item.modified.or_else(|| Some(SystemTime::now())),
         trimmable,
         notes,
     })
@@ -1134,7 +1125,7 @@ fn read_item(
             let skipped = skip_bytes(&mut reader, start).unwrap_or(0);
             let partial = skip_partial_line(&mut reader);
             let removed = skipped + partial;
-            let reason = if item.budget_keep.is_some_and(|b| Some(b) == keep && item.max_bytes.is_none_or(|m| b < m)) {
+            let reason = if item.budget_keep == Some(keep) && item.max_bytes.is_none_or(|m| keep < m) {
                 TruncationReason::Budget
             } else {
                 TruncationReason::SizeCap

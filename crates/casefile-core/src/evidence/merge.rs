@@ -169,7 +169,7 @@ pub fn merge(
         let mut manifest_bytes = Vec::new();
         reader
             .open(manifest_index)
-            .and_then(|mut r| r.take(64 << 20).read_to_end(&mut manifest_bytes))
+            .and_then(|r| r.take(64 << 20).read_to_end(&mut manifest_bytes))
             .map_err(read_error)?;
         let manifest: serde_json::Value =
             serde_json::from_slice(&manifest_bytes).map_err(|e| MergeError::NotABundle {
