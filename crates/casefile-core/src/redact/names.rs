@@ -20,9 +20,6 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::OnceLock;
-
-use aho_corasick::{AhoCorasick, MatchKind};
 
 /// Words never learned as names: system accounts, placeholders and common log words that would
 /// wreck logs if replaced everywhere.
@@ -232,35 +229,38 @@ pub struct Learner {
     names: Names,
 }
 
-/// The learner's anchors; their index is their meaning.
-const ANCHORS: &[&str] = &[
-    "user",
-    "username",
-    "user_name",
-    "login",
-    "host",
-    "hostname",
-    "host_name",
-    "/home/",
-    "/users/",
-    "\\users\\",
-    " for ",
-];
-const HOST_KEYS: std::ops::Range<usize> = 4..7;
-const PATH_ANCHORS: std::ops::Range<usize> = 7..10;
-const FOR: usize = 10;
+/// What a word at a word start means to the learner.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Anchor {
+    /// `user`, `username`, `user_name`, `login`: a username key.
+    UserKey,
+    /// `host`, `hostname`, `host_name`: a hostname key.
+    HostKey,
+    /// `home`, `users` between path separators.
+    PathFolder,
+    /// `for`.
+    For,
+}
 
-fn anchors() -> Option<&'static AhoCorasick> {
-    static AUTOMATON: OnceLock<Option<AhoCorasick>> = OnceLock::new();
-    AUTOMATON
-        .get_or_init(|| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(ANCHORS)
-                .ok()
-        })
-        .as_ref()
+fn anchor(word: &[u8]) -> Option<Anchor> {
+    let is = |name: &[u8]| word.eq_ignore_ascii_case(name);
+    match word.len() {
+        3 if is(b"for") => Some(Anchor::For),
+        4 if is(b"user") => Some(Anchor::UserKey),
+        4 if is(b"host") => Some(Anchor::HostKey),
+        4 if is(b"home") => Some(Anchor::PathFolder),
+        5 if is(b"login") => Some(Anchor::UserKey),
+        5 if is(b"users") => Some(Anchor::PathFolder),
+        8 if is(b"username") => Some(Anchor::UserKey),
+        8 if is(b"hostname") => Some(Anchor::HostKey),
+        9 if is(b"user_name") => Some(Anchor::UserKey),
+        9 if is(b"host_name") => Some(Anchor::HostKey),
+        _ => None,
+    }
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b >= 0x80
 }
 
 fn is_name_byte(b: u8) -> bool {
@@ -315,30 +315,53 @@ impl Learner {
     }
 
     fn feed_anchors(&mut self, text: &[u8]) {
-        let Some(automaton) = anchors() else {
-            return;
-        };
-        for found in automaton.find_iter(text) {
-            let (start, end, id) = (found.start(), found.end(), found.pattern().as_usize());
-            if PATH_ANCHORS.contains(&id) {
-                let name = name_at(text, end);
-                let after = text.get(end + name.len()).copied();
-                if matches!(
-                    after,
-                    None | Some(b'/' | b'\\' | b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b':')
-                ) {
-                    self.learn(false, name);
+        let n = text.len();
+        let byte = |i: usize| text.get(i).copied().unwrap_or(0);
+        let mut i = 0;
+        while i < n {
+            while i < n && !is_word_byte(byte(i)) {
+                i += 1;
+            }
+            let start = i;
+            while i < n && is_word_byte(byte(i)) {
+                i += 1;
+            }
+            // Cheap rejection before comparing words: anchors are 3 to 9 bytes long and start
+            // with f, u, h or l.
+            let len = i - start;
+            if !(3..=9).contains(&len)
+                || !matches!(byte(start) | 0x20, b'f' | b'u' | b'h' | b'l')
+            {
+                continue;
+            }
+            let Some(kind) = anchor(text.get(start..i).unwrap_or_default()) else {
+                continue;
+            };
+            let prev = start.checked_sub(1).map_or(0, byte);
+            match kind {
+                Anchor::PathFolder => {
+                    let separator = byte(i);
+                    if !matches!(prev, b'/' | b'\\') || separator != prev {
+                        continue;
+                    }
+                    let name = name_at(text, i + 1);
+                    let after = text.get(i + 1 + name.len()).copied();
+                    if matches!(
+                        after,
+                        None | Some(b'/' | b'\\' | b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b':')
+                    ) {
+                        self.learn(false, name);
+                    }
                 }
-            } else if id == FOR {
-                self.learn_for(text, end);
-            } else {
-                // A key: whole word on the left, then an assignment.
-                let before = start.checked_sub(1).and_then(|i| text.get(i)).copied();
-                if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-                    continue;
+                Anchor::For => {
+                    if prev == b' ' && byte(i) == b' ' {
+                        self.learn_for(text, i + 1);
+                    }
                 }
-                if let Some(value) = assigned_value(text, end) {
-                    self.learn_value(HOST_KEYS.contains(&id), value);
+                Anchor::UserKey | Anchor::HostKey => {
+                    if let Some(value) = assigned_value(text, i) {
+                        self.learn_value(kind == Anchor::HostKey, value);
+                    }
                 }
             }
         }

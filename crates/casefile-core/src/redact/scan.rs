@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::net::Ipv6Addr;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use memchr::memmem;
 
 use super::key::{Keyed, hex8};
@@ -57,18 +56,18 @@ const REDACTED: &[u8] = b"[REDACTED]";
 /// Where detections overlap, a secret wins over an identifier pattern, which wins over a name.
 pub struct Redactor {
     keyed: Keyed,
-    /// Secret key words first (ids below `stems`), then names.
-    words: Option<AhoCorasick>,
-    stems: usize,
     names: Vec<NameEntry>,
+    /// Bit `(b0 << 8) | b1` is set when a name starts with the lower-cased bytes `b0 b1`.
+    first_pairs: Vec<u64>,
+    /// Names by their first two lower-cased bytes, longest first.
+    buckets: HashMap<u16, Vec<usize>>,
 }
 
 struct NameEntry {
     category: Category,
     original: String,
+    lower: Vec<u8>,
     pseudonym: String,
-    /// Indexes (into `names`) of shorter names that are prefixes of this one, longest first.
-    prefixes: Vec<usize>,
 }
 
 /// Secret key words; see [`Stem`].
@@ -95,7 +94,6 @@ const STEMS: &[(&str, Stem)] = &[
     ("auth key", Stem::Plain),
     ("credential", Stem::Plain),
     ("authorization", Stem::Authorization),
-    ("bearer", Stem::Bearer),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -104,7 +102,6 @@ enum Stem {
     Pwd,
     Plain,
     Authorization,
-    Bearer,
 }
 
 /// A proposed replacement of `input[start..end]`.
@@ -131,17 +128,20 @@ enum Kind {
     Name(usize),
 }
 
-/// Per-call caches: one HMAC per distinct value, not per occurrence.
+/// Per-call caches: one HMAC and one mapping entry per distinct value, not per occurrence.
 #[derive(Default)]
 struct Cache {
     ipv4: HashMap<u32, String>,
     ipv6: HashMap<u128, String>,
-    mac: HashMap<[u8; 6], [u8; 5]>,
-    text: HashMap<(Category, Vec<u8>), String>,
+    mac: HashMap<([u8; 6], u8, bool), String>,
+    email: HashMap<Vec<u8>, String>,
+    user: HashMap<Vec<u8>, String>,
+    names_seen: Vec<bool>,
+    lower: Vec<u8>,
 }
 
 impl Redactor {
-    /// A redactor for `names` under `key`.
+    /// A redactor for `names` under `key`. Names shorter than 2 bytes are ignored.
     pub fn new(key: &PseudonymKey, names: &Names) -> Redactor {
         let keyed = key.keyed();
         let mut seen = std::collections::HashSet::new();
@@ -154,52 +154,38 @@ impl Redactor {
         for (category, set) in sets {
             for name in set {
                 let name = name.trim();
-                let lower = name.to_ascii_lowercase();
-                if name.is_empty() || !seen.insert(lower.clone()) {
+                let lower = name.to_ascii_lowercase().into_bytes();
+                if lower.len() < 2 || !is_word_byte(lower.first().copied().unwrap_or(0)) {
+                    continue;
+                }
+                if !seen.insert(lower.clone()) {
                     continue;
                 }
                 entries.push(NameEntry {
                     category,
                     original: name.to_owned(),
-                    pseudonym: name_pseudonym(&keyed, category, lower.as_bytes()),
-                    prefixes: Vec::new(),
+                    pseudonym: name_pseudonym(&keyed, category, &lower),
+                    lower,
                 });
             }
         }
-        let lowers: Vec<String> = entries
-            .iter()
-            .map(|e| e.original.to_ascii_lowercase())
-            .collect();
-        for (i, entry) in entries.iter_mut().enumerate() {
-            let Some(long) = lowers.get(i) else { continue };
-            let mut prefixes: Vec<usize> = lowers
-                .iter()
-                .enumerate()
-                .filter(|(j, short)| *j != i && short.len() < long.len() && long.starts_with(*short))
-                .map(|(j, _)| j)
-                .collect();
-            prefixes.sort_by_key(|&j| std::cmp::Reverse(lowers.get(j).map_or(0, String::len)));
-            entry.prefixes = prefixes;
+        let mut first_pairs = vec![0u64; 1024];
+        let mut buckets: HashMap<u16, Vec<usize>> = HashMap::new();
+        for (index, entry) in entries.iter().enumerate() {
+            let pair = pair_key(&entry.lower, 0);
+            if let Some(word) = first_pairs.get_mut(usize::from(pair >> 6)) {
+                *word |= 1 << (pair & 63);
+            }
+            buckets.entry(pair).or_default().push(index);
         }
-        let patterns: Vec<&str> = STEMS
-            .iter()
-            .map(|(stem, _)| *stem)
-            .chain(entries.iter().map(|e| e.original.as_str()))
-            .collect();
-        let build = |kind: Option<AhoCorasickKind>| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostLongest)
-                .kind(kind)
-                .build(&patterns)
-                .ok()
-        };
-        let words = build(None).or_else(|| build(Some(AhoCorasickKind::NoncontiguousNFA)));
+        for bucket in buckets.values_mut() {
+            bucket.sort_by_key(|&i| std::cmp::Reverse(entries.get(i).map_or(0, |e| e.lower.len())));
+        }
         Redactor {
             keyed,
-            words,
-            stems: STEMS.len(),
             names: entries,
+            first_pairs,
+            buckets,
         }
     }
 
@@ -216,9 +202,9 @@ impl Redactor {
                 kind: Kind::KeyLine { first },
             });
         });
-        self.word_edits(input, &mut edits);
+        self.name_edits(input, &mut edits);
         punctuation_edits(input, &mut edits);
-        at_edits(input, &mut edits);
+        assignment_and_at_edits(input, &mut edits);
         literal_edits(input, &mut edits);
         self.apply(input, edits, out, found);
     }
@@ -276,30 +262,50 @@ impl Redactor {
         out.extend_from_slice(input.get(copied..).unwrap_or_default());
     }
 
-    fn replace(&self, kind: Kind, original: &[u8], cache: &mut Cache, out: &mut Vec<u8>, found: &mut Found) {
+    fn replace(
+        &self,
+        kind: Kind,
+        original: &[u8],
+        cache: &mut Cache,
+        out: &mut Vec<u8>,
+        found: &mut Found,
+    ) {
         let text = || String::from_utf8_lossy(original).into_owned();
-        match kind {
+        let category = match kind {
             Kind::Secret | Kind::KeyLine { .. } => {
                 out.extend_from_slice(REDACTED);
                 if !matches!(kind, Kind::KeyLine { first: false }) {
                     found.counts.add(Category::Secret, 1);
                 }
-                if original.len() >= 4 {
+                if original.len() >= 4 && !found.secrets.contains(original) {
                     found.secrets.insert(original.to_vec());
                 }
+                return;
             }
-            Kind::Email => {
-                let lower = original.to_ascii_lowercase();
-                let pseudonym = cache
-                    .text
-                    .entry((Category::Email, lower))
-                    .or_insert_with_key(|(_, lower)| {
-                        let digest = self.keyed.digest(b"email", lower);
+            Kind::Email | Kind::User => {
+                let (category, map) = if matches!(kind, Kind::Email) {
+                    (Category::Email, &mut cache.email)
+                } else {
+                    (Category::Username, &mut cache.user)
+                };
+                cache.lower.clear();
+                cache
+                    .lower
+                    .extend(original.iter().map(u8::to_ascii_lowercase));
+                if let Some(pseudonym) = map.get(cache.lower.as_slice()) {
+                    out.extend_from_slice(pseudonym.as_bytes());
+                } else {
+                    let pseudonym = if category == Category::Email {
+                        let digest = self.keyed.digest(b"email", &cache.lower);
                         format!("email-{}@redacted.invalid", hex8(&digest))
-                    });
-                out.extend_from_slice(pseudonym.as_bytes());
-                found.counts.add(Category::Email, 1);
-                found.mapping.insert(pseudonym.clone(), Category::Email, text());
+                    } else {
+                        name_pseudonym(&self.keyed, Category::Username, &cache.lower)
+                    };
+                    out.extend_from_slice(pseudonym.as_bytes());
+                    found.mapping.insert(pseudonym.clone(), category, text());
+                    map.insert(cache.lower.clone(), pseudonym);
+                }
+                category
             }
             Kind::Ipv4(address) => {
                 let pseudonym = cache.ipv4.entry(address).or_insert_with(|| {
@@ -310,64 +316,50 @@ impl Redactor {
                     if octets == [255, 255, 255, 255] {
                         octets[3] = 254;
                     }
-                    std::net::Ipv4Addr::from(octets).to_string()
+                    let pseudonym = std::net::Ipv4Addr::from(octets).to_string();
+                    found
+                        .mapping
+                        .insert(pseudonym.clone(), Category::Ipv4, canonical);
+                    pseudonym
                 });
                 out.extend_from_slice(pseudonym.as_bytes());
-                found.counts.add(Category::Ipv4, 1);
-                found.mapping.insert(
-                    pseudonym.clone(),
-                    Category::Ipv4,
-                    std::net::Ipv4Addr::from(address).to_string(),
-                );
+                Category::Ipv4
             }
             Kind::Ipv6(address) => {
-                let canonical = Ipv6Addr::from(address).to_string();
                 let pseudonym = cache.ipv6.entry(address).or_insert_with(|| {
+                    let canonical = Ipv6Addr::from(address).to_string();
                     let digest = self.keyed.digest(b"ipv6", canonical.as_bytes());
                     let mut hextets = [0x2001u16, 0x0db8, 0, 0, 0, 0, 0, 0];
                     for (slot, pair) in hextets.iter_mut().skip(2).zip(digest.chunks(2)) {
                         *slot = pair.iter().fold(0u16, |v, b| v << 8 | u16::from(*b));
                     }
-                    Ipv6Addr::from(hextets).to_string()
+                    let pseudonym = Ipv6Addr::from(hextets).to_string();
+                    found
+                        .mapping
+                        .insert(pseudonym.clone(), Category::Ipv6, canonical);
+                    pseudonym
                 });
                 out.extend_from_slice(pseudonym.as_bytes());
-                found.counts.add(Category::Ipv6, 1);
-                found.mapping.insert(pseudonym.clone(), Category::Ipv6, canonical);
+                Category::Ipv6
             }
             Kind::Mac(bytes) => {
-                let hash = cache.mac.entry(bytes).or_insert_with(|| {
-                    let canonical = mac_string(&bytes, b':', false);
-                    let digest = self.keyed.digest(b"mac", canonical.as_bytes());
-                    let [a, b, c, d, e, ..] = digest;
-                    [a, b, c, d, e]
-                });
                 let separator = original.get(2).copied().unwrap_or(b':');
                 let upper = original.iter().any(u8::is_ascii_uppercase);
-                let mut pseudo = [0u8; 6];
-                pseudo[0] = 0x02;
-                for (slot, byte) in pseudo.iter_mut().skip(1).zip(hash.iter()) {
-                    *slot = *byte;
-                }
-                let pseudonym = mac_string(&pseudo, separator, upper);
-                out.extend_from_slice(pseudonym.as_bytes());
-                found.counts.add(Category::Mac, 1);
-                found
-                    .mapping
-                    .insert(pseudonym, Category::Mac, mac_string(&bytes, b':', false));
-            }
-            Kind::User => {
-                let lower = original.to_ascii_lowercase();
                 let pseudonym = cache
-                    .text
-                    .entry((Category::Username, lower))
-                    .or_insert_with_key(|(_, lower)| {
-                        name_pseudonym(&self.keyed, Category::Username, lower)
+                    .mac
+                    .entry((bytes, separator, upper))
+                    .or_insert_with(|| {
+                        let canonical = mac_string(&bytes, b':', false);
+                        let digest = self.keyed.digest(b"mac", canonical.as_bytes());
+                        let [a, b, c, d, e, ..] = digest;
+                        let pseudonym = mac_string(&[0x02, a, b, c, d, e], separator, upper);
+                        found
+                            .mapping
+                            .insert(pseudonym.clone(), Category::Mac, canonical);
+                        pseudonym
                     });
                 out.extend_from_slice(pseudonym.as_bytes());
-                found.counts.add(Category::Username, 1);
-                found
-                    .mapping
-                    .insert(pseudonym.clone(), Category::Username, text());
+                Category::Mac
             }
             Kind::Name(index) => {
                 let Some(entry) = self.names.get(index) else {
@@ -375,58 +367,78 @@ impl Redactor {
                     return;
                 };
                 out.extend_from_slice(entry.pseudonym.as_bytes());
-                found.counts.add(entry.category, 1);
-                found
-                    .mapping
-                    .insert(entry.pseudonym.clone(), entry.category, entry.original.clone());
+                if cache.names_seen.len() <= index {
+                    cache.names_seen.resize(index + 1, false);
+                }
+                if let Some(seen) = cache.names_seen.get_mut(index) {
+                    if !*seen {
+                        *seen = true;
+                        found.mapping.insert(
+                            entry.pseudonym.clone(),
+                            entry.category,
+                            entry.original.clone(),
+                        );
+                    }
+                }
+                entry.category
             }
-        }
+        };
+        found.counts.add(category, 1);
     }
 
-    /// Secret key words and known names: one Aho-Corasick pass over the whole input.
-    fn word_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
-        let Some(words) = &self.words else { return };
-        let mut from = 0;
-        while from < input.len() {
-            let search = aho_corasick::Input::new(input).span(from..input.len());
-            let Some(found) = words.find(search) else { break };
-            let (start, end, id) = (found.start(), found.end(), found.pattern().as_usize());
-            if let Some((_, stem)) = STEMS.get(id) {
-                if let Some(edit) = secret_after_stem(input, start, end, *stem) {
-                    edits.push(edit);
-                }
-                from = end;
-                continue;
+    /// Known names, at word starts: a bit table of first byte pairs rejects most words, then
+    /// the names with that pair are compared, longest first.
+    fn name_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
+        if self.names.is_empty() {
+            return;
+        }
+        let mut i = 0;
+        let n = input.len();
+        while i < n {
+            while i < n && !is_word_byte(at(input, i)) {
+                i += 1;
             }
-            let index = id - self.stems;
-            if is_word_byte(before(input, start)) {
-                from = start + 1;
-                continue;
+            if i >= n {
+                break;
             }
-            let mut matched = None;
-            if !is_word_byte(at(input, end)) {
-                matched = Some((index, end));
-            } else if let Some(entry) = self.names.get(index) {
-                // The longest name failed its right boundary: try shorter names it starts with.
-                matched = entry.prefixes.iter().find_map(|&short| {
-                    let len = self.names.get(short)?.original.len();
-                    (!is_word_byte(at(input, start + len))).then_some((short, start + len))
+            let start = i;
+            let pair = pair_key(input, start);
+            let hit = self
+                .first_pairs
+                .get(usize::from(pair >> 6))
+                .is_some_and(|word| word & (1 << (pair & 63)) != 0);
+            if hit {
+                let matched = self.buckets.get(&pair).and_then(|bucket| {
+                    bucket.iter().find_map(|&index| {
+                        let entry = self.names.get(index)?;
+                        let end = start + entry.lower.len();
+                        let candidate = input.get(start..end)?;
+                        (candidate.eq_ignore_ascii_case(&entry.lower)
+                            && !is_word_byte(at(input, end)))
+                        .then_some((index, end))
+                    })
                 });
-            }
-            match matched {
-                Some((index, end)) => {
+                if let Some((index, end)) = matched {
                     edits.push(Edit {
                         start,
                         end,
                         prio: 1,
                         kind: Kind::Name(index),
                     });
-                    from = end;
+                    i = end;
+                    continue;
                 }
-                None => from = start + 1,
+            }
+            while i < n && is_word_byte(at(input, i)) {
+                i += 1;
             }
         }
     }
+}
+
+/// The lower-cased bytes at `i` and `i + 1` as one key.
+fn pair_key(bytes: &[u8], i: usize) -> u16 {
+    u16::from(at(bytes, i).to_ascii_lowercase()) << 8 | u16::from(at(bytes, i + 1).to_ascii_lowercase())
 }
 
 /// `host-`, `user-` or `word-` + 8 hex of HMAC of the lower-cased name.
@@ -510,57 +522,113 @@ fn secret(start: usize, end: usize) -> Edit {
     }
 }
 
-/// A secret value assigned to the key around the key word at `start..end`.
-fn secret_after_stem(input: &[u8], start: usize, end: usize, stem: Stem) -> Option<Edit> {
-    if stem == Stem::Bearer {
-        return bearer_token(input, start, end);
-    }
-    let ls = line_start(input, start);
-    let le = line_end(input, end);
-    let mut key_start = start;
-    while key_start > ls && is_key_byte(before(input, key_start)) {
-        key_start -= 1;
-    }
-    let mut key_end = end;
-    while key_end < le && is_key_byte(at(input, key_end)) {
-        key_end += 1;
-    }
-    let key = input.get(key_start..key_end)?;
-    let stem_offset = start - key_start;
-    match stem {
-        Stem::Pass => {
-            let after = input.get(end..key_end)?.to_ascii_lowercase();
-            let ok = after.is_empty()
-                || [&b"word"[..], b"wd", b"phrase", b"code", b"_", b"-", b"."]
-                    .iter()
-                    .any(|suffix| after.starts_with(suffix));
-            if !ok {
-                return None;
+/// The secret key word in `key`, if any; see [`Redactor`] for the rules.
+fn find_stem(key: &[u8]) -> Option<Stem> {
+    for (j, &byte) in key.iter().enumerate() {
+        let byte = byte.to_ascii_lowercase();
+        if !matches!(byte, b'p' | b's' | b't' | b'a' | b'c') {
+            continue;
+        }
+        let rest = key.get(j..).unwrap_or_default();
+        for (stem, kind) in STEMS {
+            let stem = stem.as_bytes();
+            if stem.first() != Some(&byte)
+                || !rest.get(..stem.len()).is_some_and(|r| r.eq_ignore_ascii_case(stem))
+            {
+                continue;
+            }
+            let ok = match kind {
+                Stem::Pass => {
+                    let after = rest.get(4..).unwrap_or_default().to_ascii_lowercase();
+                    after.is_empty()
+                        || [&b"word"[..], b"wd", b"phrase", b"code", b"_", b"-", b"."]
+                            .iter()
+                            .any(|suffix| after.starts_with(suffix))
+                }
+                Stem::Pwd => key != b"PWD" && key != b"OLDPWD",
+                _ => true,
+            };
+            if ok {
+                return Some(*kind);
             }
         }
-        Stem::Pwd if key == b"PWD" || key == b"OLDPWD" => return None,
-        _ => {}
     }
-    let _ = stem_offset;
-    let flag = key.starts_with(b"-");
-    let quoted_key = matches!(before(input, key_start), b'"' | b'\'');
-    let mut p = key_end;
-    if at(input, p) == b'\\' && at(input, p + 1) == b'"' {
-        p += 2;
-    } else if matches!(at(input, p), b'"' | b'\'') {
-        p += 1;
-    }
-    let spaces_start = p;
-    while p < le && matches!(at(input, p), b' ' | b'\t') {
-        p += 1;
-    }
-    let spaced = p > spaces_start;
-    match at(input, p) {
-        b'=' if at(input, p + 1) != b'=' => p += 1,
-        b':' if at(input, p + 1) != b':' && input.get(p + 1..p + 3) != Some(b"//") => p += 1,
-        b if flag && spaced && b != b'-' && p < le => {}
+    None
+}
+
+/// A secret assigned with the `=` or `:` at `op` to a key holding a secret key word.
+fn secret_at_operator(input: &[u8], op: usize) -> Option<Edit> {
+    let next = at(input, op + 1);
+    let prev = before(input, op);
+    match at(input, op) {
+        b'=' if next == b'=' || matches!(prev, b'=' | b'!' | b'<' | b'>') => return None,
+        b':' if next == b':' || prev == b':' || input.get(op + 1..op + 3) == Some(b"//") => {
+            return None;
+        }
+        b'=' | b':' => {}
         _ => return None,
     }
+    let mut k = op;
+    while matches!(before(input, k), b' ' | b'\t') {
+        k -= 1;
+    }
+    if matches!(before(input, k), b'"' | b'\'') {
+        k -= 1;
+        if before(input, k) == b'\\' {
+            k -= 1;
+        }
+    }
+    let key_end = k;
+    while is_key_byte(before(input, k)) {
+        k -= 1;
+    }
+    let mut key_start = k;
+    if key_start == key_end {
+        return None;
+    }
+    let key = input.get(key_start..key_end)?;
+    if key.eq_ignore_ascii_case(b"key") {
+        let head = input.get(..key_start).unwrap_or_default();
+        for prefix in [&b"api "[..], b"access ", b"private ", b"auth "] {
+            if head.len() >= prefix.len()
+                && head
+                    .get(head.len() - prefix.len()..)
+                    .is_some_and(|h| h.eq_ignore_ascii_case(prefix))
+            {
+                key_start -= prefix.len();
+                break;
+            }
+        }
+    }
+    let key = input.get(key_start..key_end)?;
+    let stem = find_stem(key)?;
+    secret_value(input, op + 1, key_start, stem, key.starts_with(b"-"))
+}
+
+/// `--password value` (a flag holding a secret key word, a space, a value not starting with `-`).
+fn secret_after_flag(input: &[u8], start: usize) -> Option<Edit> {
+    let mut end = start;
+    while is_key_byte(at(input, end)) {
+        end += 1;
+    }
+    let key = input.get(start..end)?;
+    let stem = find_stem(key)?;
+    if !matches!(at(input, end), b' ' | b'\t') {
+        return None;
+    }
+    let mut p = end;
+    while matches!(at(input, p), b' ' | b'\t') {
+        p += 1;
+    }
+    if matches!(at(input, p), b'-' | b'=' | b':' | b'\r' | b'\n' | 0) {
+        return None;
+    }
+    secret_value(input, p, start, stem, true)
+}
+
+/// The value from `p` (after the operator) on; `key_start` for the line-leading rule.
+fn secret_value(input: &[u8], mut p: usize, key_start: usize, stem: Stem, flag: bool) -> Option<Edit> {
+    let le = line_end(input, p);
     while p < le && matches!(at(input, p), b' ' | b'\t') {
         p += 1;
     }
@@ -568,6 +636,10 @@ fn secret_after_stem(input: &[u8], start: usize, end: usize, stem: Stem) -> Opti
         return None;
     }
     let rest = input.get(p..le)?;
+    if rest.starts_with(REDACTED) {
+        return None;
+    }
+    let quoted_key = matches!(before(input, key_start), b'"' | b'\'');
     let (value_start, value_end) = if rest.starts_with(b"\\\"") {
         let inner = p + 2;
         let close = memmem::find(input.get(inner..le)?, b"\\\"").map_or(le, |c| inner + c);
@@ -593,7 +665,7 @@ fn secret_after_stem(input: &[u8], start: usize, end: usize, stem: Stem) -> Opti
             return None;
         }
         if stem == Stem::Authorization
-            || (!quoted_key && !flag && is_line_leading(input, ls, key_start))
+            || (!quoted_key && !flag && is_line_leading(input, key_start))
         {
             (p, p + rest.trim_ascii_end().len())
         } else {
@@ -608,7 +680,8 @@ fn secret_after_stem(input: &[u8], start: usize, end: usize, stem: Stem) -> Opti
 }
 
 /// Only white space (and a YAML list dash) before the key on its line.
-fn is_line_leading(input: &[u8], ls: usize, key_start: usize) -> bool {
+fn is_line_leading(input: &[u8], key_start: usize) -> bool {
+    let ls = line_start(input, key_start);
     input
         .get(ls..key_start)
         .is_some_and(|head| head.iter().all(|b| matches!(b, b' ' | b'\t' | b'-')))
@@ -628,9 +701,13 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'+' | b'/' | b'=' | b'-')
 }
 
-/// `Bearer <token>`.
-fn bearer_token(input: &[u8], start: usize, end: usize) -> Option<Edit> {
-    if before(input, start).is_ascii_alphanumeric() || at(input, end) != b' ' {
+/// `Bearer <token>`, the `B` of `Bearer` at `start`.
+fn bearer_token(input: &[u8], start: usize) -> Option<Edit> {
+    let end = start + 6;
+    if before(input, start).is_ascii_alphanumeric()
+        || !input.get(start..end)?.eq_ignore_ascii_case(b"bearer")
+        || at(input, end) != b' '
+    {
         return None;
     }
     let mut p = end;
@@ -646,8 +723,15 @@ fn bearer_token(input: &[u8], start: usize, end: usize) -> Option<Edit> {
     Some(secret(p, p + len))
 }
 
-/// JWTs and AWS key ids.
+/// JWTs, AWS key ids and bearer tokens.
 fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    for tail in [&b"earer "[..], b"EARER "] {
+        for at_tail in memmem::find_iter(input, tail) {
+            if let Some(edit) = at_tail.checked_sub(1).and_then(|start| bearer_token(input, start)) {
+                edits.push(edit);
+            }
+        }
+    }
     let is_b64url = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
     for start in memmem::find_iter(input, b"eyJ") {
         if is_b64url(before(input, start)) {
@@ -687,11 +771,22 @@ fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
     }
 }
 
-/// E-mail addresses and URL user info, anchored on `@`.
-fn at_edits(input: &[u8], edits: &mut Vec<Edit>) {
+/// Secret assignments (anchored on `=` and `:`), e-mail addresses and URL user info (on `@`).
+fn assignment_and_at_edits(input: &[u8], edits: &mut Vec<Edit>) {
     let mut from = 0;
-    while let Some(i) = input.get(from..).and_then(|r| memchr::memchr(b'@', r)).map(|i| from + i) {
+    while let Some(i) = input
+        .get(from..)
+        .and_then(|r| memchr::memchr3(b'@', b'=', b':', r))
+        .map(|i| from + i)
+    {
         from = i + 1;
+        if at(input, i) != b'@' {
+            if let Some(edit) = secret_at_operator(input, i) {
+                from = edit.end.max(from);
+                edits.push(edit);
+            }
+            continue;
+        }
         if let Some(next) = userinfo(input, i, edits) {
             from = next;
             continue;
@@ -819,6 +914,13 @@ fn punctuation_edits(input: &[u8], edits: &mut Vec<Edit>) {
                 }
             }
             _ => {
+                if at(input, i + 1) == b'-' && !is_word_byte(before(input, i)) {
+                    if let Some(edit) = secret_after_flag(input, i) {
+                        from = edit.end;
+                        edits.push(edit);
+                        continue;
+                    }
+                }
                 // `-`: a dash MAC starts two bytes earlier.
                 if i >= 2 {
                     if let Some(bytes) = mac_at(input, i - 2, b'-') {
@@ -922,17 +1024,26 @@ fn colon_run(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
             return Some(run_end);
         }
     }
-    let text = std::str::from_utf8(candidate).ok()?;
-    let address: Ipv6Addr = text.parse().ok()?;
     let compressed = memmem::find(candidate, b"::").is_some();
-    let groups: Vec<&[u8]> = candidate
-        .split(|&b| b == b':')
-        .filter(|g| !g.is_empty())
-        .collect();
-    let long_group = groups.iter().any(|g| g.len() >= 3);
-    if (groups.len() < 3 && !long_group) || (!compressed && groups.iter().all(|g| g.len() == 2)) {
+    let colons = memchr::memchr_iter(b':', candidate).count();
+    if !compressed && colons != 7 && !(colons == 6 && candidate.contains(&b'.')) {
         return Some(run_end);
     }
+    let mut groups = 0;
+    let mut long_group = false;
+    let mut all_pairs = true;
+    for group in candidate.split(|&b| b == b':').filter(|g| !g.is_empty()) {
+        groups += 1;
+        long_group |= group.len() >= 3;
+        all_pairs &= group.len() == 2;
+    }
+    if (groups < 3 && !long_group) || (!compressed && all_pairs) {
+        return Some(run_end);
+    }
+    let text = std::str::from_utf8(candidate).ok()?;
+    let Ok(address) = text.parse::<Ipv6Addr>() else {
+        return Some(run_end);
+    };
     let value = u128::from(address);
     let [h0, h1, ..] = address.segments();
     if address.is_loopback() || address.is_unspecified() || (h0 == 0x2001 && h1 == 0x0db8) {
@@ -1121,6 +1232,8 @@ mod tests {
             "use_token=false enabled",
             "password=",
             "password: [REDACTED]",
+            "x password: [REDACTED] y",
+            "x password=[REDACTED]",
             "password=user-1a2b3c4d",
             "password=****",
             "PWD=/srv/app OLDPWD=/srv",
