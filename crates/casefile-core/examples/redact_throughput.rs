@@ -30,8 +30,22 @@ const CHUNK: usize = 1 << 20;
 fn generate(rng: &mut Rng, hosts: &[String], users: &[String]) -> Vec<u8> {
     let mut text = String::with_capacity(TARGET + 4096);
     let words = [
-        "scheduler", "worker", "connection", "request", "completed", "retrying", "queue", "flushed",
-        "heartbeat", "received", "policy", "applied", "patch", "download", "checksum", "verified",
+        "scheduler",
+        "worker",
+        "connection",
+        "request",
+        "completed",
+        "retrying",
+        "queue",
+        "flushed",
+        "heartbeat",
+        "received",
+        "policy",
+        "applied",
+        "patch",
+        "download",
+        "checksum",
+        "verified",
     ];
     let mut line = 0u64;
     while text.len() < TARGET {
@@ -66,7 +80,9 @@ fn generate(rng: &mut Rng, hosts: &[String], users: &[String]) -> Vec<u8> {
                         0 => text.push_str(&format!("peer=10.{}.{}.{}", id % 256, line % 256, sec)),
                         1 => text.push_str(&format!("token={id:x}abcdefFAKE")),
                         2 => text.push_str(&format!("user={user}")),
-                        _ => text.push_str(&format!("mac=aa:bb:cc:{:02x}:{:02x}:01", id % 256, sec)),
+                        _ => {
+                            text.push_str(&format!("mac=aa:bb:cc:{:02x}:{:02x}:01", id % 256, sec))
+                        }
                     }
                 } else {
                     text.push_str(&format!("{w2} version=5.15.{} ok", id % 90));
@@ -122,28 +138,59 @@ fn memchr_newline(text: &[u8], from: usize) -> usize {
         .map_or(text.len(), |i| from + i + 1)
 }
 
+/// Seconds this thread has spent on a CPU (Linux `schedstat`), so a busy shared machine does not
+/// count other programs' time; `None` elsewhere.
+fn cpu_seconds() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos: f64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(nanos / 1e9)
+}
+
+/// Wall and CPU time of `work`.
+fn timed(work: impl FnOnce()) -> (f64, Option<f64>) {
+    let cpu_start = cpu_seconds();
+    let started = Instant::now();
+    work();
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_start.and_then(|start| Some(cpu_seconds()? - start));
+    (wall, cpu)
+}
+
+fn rates(megabytes: f64, (wall, cpu): (f64, Option<f64>)) -> String {
+    match cpu {
+        Some(cpu) => format!(
+            "{:7.1} MB/s per CPU second ({:.1} MB/s wall)",
+            megabytes / cpu,
+            megabytes / wall
+        ),
+        None => format!("{:7.1} MB/s wall", megabytes / wall),
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = Rng(0x5eed_cafe_f00d_d00d);
-    let hosts: Vec<String> = (0..60).map(|i| format!("node{i:02}.corp.example")).collect();
+    let hosts: Vec<String> = (0..60)
+        .map(|i| format!("node{i:02}.corp.example"))
+        .collect();
     let users: Vec<String> = (0..40).map(|i| format!("employee{i:02}")).collect();
     let text = generate(&mut rng, &hosts, &users);
     let pieces = chunks(&text);
     let megabytes = text.len() as f64 / 1e6;
     println!("generated {megabytes:.1} MB in {} chunks", pieces.len());
 
-    let started = Instant::now();
     let mut learner = Learner::new();
-    for piece in &pieces {
-        learner.feed(piece);
-    }
+    let learn_time = timed(|| {
+        for piece in &pieces {
+            learner.feed(piece);
+        }
+    });
     let mut names: Names = learner.finish();
-    let learn_seconds = started.elapsed().as_secs_f64();
     for host in &hosts {
         names.hostnames.insert(host.clone());
     }
     println!(
-        "Learner::feed    {:7.1} MB/s  ({} hostnames, {} usernames learned or given)",
-        megabytes / learn_seconds,
+        "Learner::feed     {}  ({} hostnames, {} usernames learned or given)",
+        rates(megabytes, learn_time),
         names.hostnames.len(),
         names.usernames.len()
     );
@@ -153,16 +200,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut found = Found::default();
     let mut out = Vec::with_capacity(CHUNK * 2);
     let mut written = 0usize;
-    let started = Instant::now();
-    for piece in &pieces {
-        out.clear();
-        redactor.redact(piece, false, &mut out, &mut found);
-        written += out.len();
-    }
-    let redact_seconds = started.elapsed().as_secs_f64();
+    let redact_time = timed(|| {
+        for piece in &pieces {
+            out.clear();
+            redactor.redact(piece, false, &mut out, &mut found);
+            written += out.len();
+        }
+    });
     println!(
-        "Redactor::redact {:7.1} MB/s  ({} replacements, {} pseudonyms, {:.1} MB out)",
-        megabytes / redact_seconds,
+        "Redactor::redact  {}  ({} replacements, {} pseudonyms, {:.1} MB out)",
+        rates(megabytes, redact_time),
         found.counts.total(),
         found.mapping.len(),
         written as f64 / 1e6

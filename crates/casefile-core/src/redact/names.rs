@@ -142,7 +142,8 @@ impl Names {
         if let Ok(text) = std::fs::read_to_string(root.join("etc").join("passwd")) {
             for line in text.lines() {
                 let mut fields = line.split(':');
-                let (Some(name), Some(_), Some(uid)) = (fields.next(), fields.next(), fields.next())
+                let (Some(name), Some(_), Some(uid)) =
+                    (fields.next(), fields.next(), fields.next())
                 else {
                     continue;
                 };
@@ -227,6 +228,8 @@ fn plausible_name(raw: &str) -> Option<String> {
 #[derive(Debug, Default)]
 pub struct Learner {
     names: Names,
+    /// Raw values already considered, as (is host, bytes): most repeat on every line.
+    seen: std::collections::HashSet<(bool, Vec<u8>)>,
 }
 
 /// What a word at a word start means to the learner.
@@ -259,10 +262,6 @@ fn anchor(word: &[u8]) -> Option<Anchor> {
     }
 }
 
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b >= 0x80
-}
-
 fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')
 }
@@ -270,13 +269,17 @@ fn is_name_byte(b: u8) -> bool {
 /// The run of name bytes starting at `from`.
 fn name_at(text: &[u8], from: usize) -> &[u8] {
     let rest = text.get(from..).unwrap_or_default();
-    let len = rest.iter().position(|&b| !is_name_byte(b)).unwrap_or(rest.len());
+    let len = rest
+        .iter()
+        .position(|&b| !is_name_byte(b))
+        .unwrap_or(rest.len());
     rest.get(..len).unwrap_or_default()
 }
 
 fn line_of(text: &[u8], at: usize) -> &[u8] {
     let start = memchr::memrchr(b'\n', text.get(..at).unwrap_or_default()).map_or(0, |i| i + 1);
-    let end = memchr::memchr(b'\n', text.get(at..).unwrap_or_default()).map_or(text.len(), |i| at + i);
+    let end =
+        memchr::memchr(b'\n', text.get(at..).unwrap_or_default()).map_or(text.len(), |i| at + i);
     text.get(start..end).unwrap_or_default()
 }
 
@@ -304,6 +307,12 @@ impl Learner {
     }
 
     fn learn(&mut self, host: bool, raw: &[u8]) {
+        if self.seen.len() < 100_000 {
+            if self.seen.contains(&(host, raw.to_vec())) {
+                return;
+            }
+            self.seen.insert((host, raw.to_vec()));
+        }
         let Ok(raw) = std::str::from_utf8(raw) else {
             return;
         };
@@ -315,23 +324,14 @@ impl Learner {
     }
 
     fn feed_anchors(&mut self, text: &[u8]) {
-        let n = text.len();
         let byte = |i: usize| text.get(i).copied().unwrap_or(0);
-        let mut i = 0;
-        while i < n {
-            while i < n && !is_word_byte(byte(i)) {
-                i += 1;
-            }
-            let start = i;
-            while i < n && is_word_byte(byte(i)) {
-                i += 1;
-            }
+        let mut from = 0;
+        while let Some((start, i)) = super::scan::next_word(text, from) {
+            from = i;
             // Cheap rejection before comparing words: anchors are 3 to 9 bytes long and start
             // with f, u, h or l.
             let len = i - start;
-            if !(3..=9).contains(&len)
-                || !matches!(byte(start) | 0x20, b'f' | b'u' | b'h' | b'l')
-            {
+            if !(3..=9).contains(&len) || !matches!(byte(start) | 0x20, b'f' | b'u' | b'h' | b'l') {
                 continue;
             }
             let Some(kind) = anchor(text.get(start..i).unwrap_or_default()) else {
@@ -348,7 +348,9 @@ impl Learner {
                     let after = text.get(i + 1 + name.len()).copied();
                     if matches!(
                         after,
-                        None | Some(b'/' | b'\\' | b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b':')
+                        None | Some(
+                            b'/' | b'\\' | b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b':'
+                        )
                     ) {
                         self.learn(false, name);
                     }
@@ -372,7 +374,10 @@ impl Learner {
         let rest = text.get(end..).unwrap_or_default();
         if let Some(after_user) = rest.strip_prefix(b"user ") {
             let name = name_at(after_user, 0);
-            if after_user.get(name.len()..).is_some_and(|r| r.starts_with(b"(uid=")) {
+            if after_user
+                .get(name.len()..)
+                .is_some_and(|r| r.starts_with(b"(uid="))
+            {
                 self.learn(false, name);
                 return;
             }
@@ -416,7 +421,11 @@ impl Learner {
             .map(|at| from + at)
         {
             from = at + 1;
-            let slashes = if text.get(at + 1) == Some(&b'\\') { 2 } else { 1 };
+            let slashes = if text.get(at + 1) == Some(&b'\\') {
+                2
+            } else {
+                1
+            };
             // The domain: upper-case NetBIOS characters back to a boundary.
             let head = text.get(..at).unwrap_or_default();
             let len = head
@@ -454,10 +463,12 @@ impl Learner {
 
     /// The host field of syslog lines.
     fn feed_syslog(&mut self, text: &[u8]) {
-        for line in text.split(|&b| b == b'\n') {
-            if let Some(host) = syslog_host(line) {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len())) {
+            if let Some(host) = text.get(start..end).and_then(syslog_host) {
                 self.learn(true, host);
             }
+            start = end + 1;
         }
     }
 }

@@ -59,8 +59,10 @@ pub struct Redactor {
     names: Vec<NameEntry>,
     /// Bit `(b0 << 8) | b1` is set when a name starts with the lower-cased bytes `b0 b1`.
     first_pairs: Vec<u64>,
-    /// Names by their first two lower-cased bytes, longest first.
-    buckets: HashMap<u16, Vec<usize>>,
+    /// Bit `n` is set when some name's first word (run of word bytes) is `n` bytes long.
+    first_lengths: u64,
+    /// Names by their lower-cased first word, longest first.
+    buckets: HashMap<Vec<u8>, Vec<usize>>,
 }
 
 struct NameEntry {
@@ -170,13 +172,17 @@ impl Redactor {
             }
         }
         let mut first_pairs = vec![0u64; 1024];
-        let mut buckets: HashMap<u16, Vec<usize>> = HashMap::new();
+        let mut first_lengths = 0u64;
+        let mut buckets: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
         for (index, entry) in entries.iter().enumerate() {
             let pair = pair_key(&entry.lower, 0);
             if let Some(word) = first_pairs.get_mut(usize::from(pair >> 6)) {
                 *word |= 1 << (pair & 63);
             }
-            buckets.entry(pair).or_default().push(index);
+            let first_word = word_len(&entry.lower, 0);
+            first_lengths |= 1 << first_word.min(63);
+            let key = entry.lower.get(..first_word).unwrap_or_default().to_vec();
+            buckets.entry(key).or_default().push(index);
         }
         for bucket in buckets.values_mut() {
             bucket.sort_by_key(|&i| std::cmp::Reverse(entries.get(i).map_or(0, |e| e.lower.len())));
@@ -185,6 +191,7 @@ impl Redactor {
             keyed,
             names: entries,
             first_pairs,
+            first_lengths,
             buckets,
         }
     }
@@ -225,7 +232,9 @@ impl Redactor {
             out.extend_from_slice(input);
             return;
         }
-        edits.sort_unstable_by_key(|e| (e.start, std::cmp::Reverse(e.prio), std::cmp::Reverse(e.end)));
+        edits.sort_unstable_by_key(|e| {
+            (e.start, std::cmp::Reverse(e.prio), std::cmp::Reverse(e.end))
+        });
         let mut accepted: Vec<Edit> = Vec::with_capacity(edits.len());
         for edit in edits {
             if edit.end <= edit.start {
@@ -250,9 +259,10 @@ impl Redactor {
         let mut cache = Cache::default();
         let mut copied = 0;
         for edit in accepted {
-            let (Some(gap), Some(original)) =
-                (input.get(copied..edit.start), input.get(edit.start..edit.end))
-            else {
+            let (Some(gap), Some(original)) = (
+                input.get(copied..edit.start),
+                input.get(edit.start..edit.end),
+            ) else {
                 continue;
             };
             out.extend_from_slice(gap);
@@ -392,53 +402,63 @@ impl Redactor {
         if self.names.is_empty() {
             return;
         }
-        let mut i = 0;
-        let n = input.len();
-        while i < n {
-            while i < n && !is_word_byte(at(input, i)) {
-                i += 1;
-            }
-            if i >= n {
-                break;
-            }
-            let start = i;
+        let mut lower = Vec::new();
+        let mut from = 0;
+        while let Some((start, word_end)) = next_word(input, from) {
+            from = word_end;
             let pair = pair_key(input, start);
-            let hit = self
-                .first_pairs
-                .get(usize::from(pair >> 6))
-                .is_some_and(|word| word & (1 << (pair & 63)) != 0);
-            if hit {
-                let matched = self.buckets.get(&pair).and_then(|bucket| {
-                    bucket.iter().find_map(|&index| {
-                        let entry = self.names.get(index)?;
-                        let end = start + entry.lower.len();
-                        let candidate = input.get(start..end)?;
-                        (candidate.eq_ignore_ascii_case(&entry.lower)
-                            && !is_word_byte(at(input, end)))
-                        .then_some((index, end))
-                    })
-                });
-                if let Some((index, end)) = matched {
-                    edits.push(Edit {
-                        start,
-                        end,
-                        prio: 1,
-                        kind: Kind::Name(index),
-                    });
-                    i = end;
-                    continue;
-                }
+            let hit = self.first_lengths & (1 << (word_end - start).min(63)) != 0
+                && self
+                    .first_pairs
+                    .get(usize::from(pair >> 6))
+                    .is_some_and(|word| word & (1 << (pair & 63)) != 0);
+            if !hit {
+                continue;
             }
-            while i < n && is_word_byte(at(input, i)) {
-                i += 1;
+            lower.clear();
+            lower.extend(
+                input
+                    .get(start..word_end)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(u8::to_ascii_lowercase),
+            );
+            let matched = self.buckets.get(&lower).and_then(|bucket| {
+                bucket.iter().find_map(|&index| {
+                    let entry = self.names.get(index)?;
+                    let end = start + entry.lower.len();
+                    let candidate = input.get(start..end)?;
+                    (candidate.eq_ignore_ascii_case(&entry.lower) && !is_word_byte(at(input, end)))
+                        .then_some((index, end))
+                })
+            });
+            if let Some((index, end)) = matched {
+                edits.push(Edit {
+                    start,
+                    end,
+                    prio: 1,
+                    kind: Kind::Name(index),
+                });
+                from = end;
             }
         }
     }
 }
 
+/// The length of the run of word bytes at `i`.
+fn word_len(bytes: &[u8], i: usize) -> usize {
+    bytes
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .position(|&b| !is_word_byte(b))
+        .unwrap_or(bytes.len().saturating_sub(i))
+}
+
 /// The lower-cased bytes at `i` and `i + 1` as one key.
 fn pair_key(bytes: &[u8], i: usize) -> u16 {
-    u16::from(at(bytes, i).to_ascii_lowercase()) << 8 | u16::from(at(bytes, i + 1).to_ascii_lowercase())
+    u16::from(at(bytes, i).to_ascii_lowercase()) << 8
+        | u16::from(at(bytes, i + 1).to_ascii_lowercase())
 }
 
 /// `host-`, `user-` or `word-` + 8 hex of HMAC of the lower-cased name.
@@ -448,7 +468,10 @@ fn name_pseudonym(keyed: &Keyed, category: Category, lower: &[u8]) -> String {
         Category::Username => "user",
         _ => "word",
     };
-    format!("{prefix}-{}", hex8(&keyed.digest(category.as_str().as_bytes(), lower)))
+    format!(
+        "{prefix}-{}",
+        hex8(&keyed.digest(category.as_str().as_bytes(), lower))
+    )
 }
 
 /// Whether `value` is a pseudonym this redactor issues for names or e-mail.
@@ -491,8 +514,32 @@ fn before(input: &[u8], i: usize) -> u8 {
 }
 
 /// A byte that continues a word for whole-word matching of names.
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b >= 0x80
+pub(crate) fn is_word_byte(b: u8) -> bool {
+    WORD_BYTES[usize::from(b)]
+}
+
+/// [`is_word_byte`] as a table: letters, digits, `_`, `-` and every non-ASCII byte.
+pub(crate) static WORD_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c >= 0x80;
+        b += 1;
+    }
+    table
+};
+
+/// The next word start at or after `from`, and the word's end.
+pub(crate) fn next_word(input: &[u8], from: usize) -> Option<(usize, usize)> {
+    let rest = input.get(from..)?;
+    let start = from + rest.iter().position(|&b| WORD_BYTES[usize::from(b)])?;
+    let word = input.get(start..)?;
+    let len = word
+        .iter()
+        .position(|&b| !WORD_BYTES[usize::from(b)])
+        .unwrap_or(word.len());
+    Some((start, start + len))
 }
 
 fn is_key_byte(b: u8) -> bool {
@@ -505,7 +552,8 @@ fn line_start(input: &[u8], i: usize) -> usize {
 
 /// The end of the line holding `i`, before any `\r\n`.
 fn line_end(input: &[u8], i: usize) -> usize {
-    let end = memchr::memchr(b'\n', input.get(i..).unwrap_or_default()).map_or(input.len(), |nl| i + nl);
+    let end =
+        memchr::memchr(b'\n', input.get(i..).unwrap_or_default()).map_or(input.len(), |nl| i + nl);
     if end > i && before(input, end) == b'\r' {
         end - 1
     } else {
@@ -522,18 +570,42 @@ fn secret(start: usize, end: usize) -> Edit {
     }
 }
 
+/// Secret key words by their first letter.
+fn stems_starting_with(letter: u8) -> &'static [(&'static str, Stem)] {
+    match letter {
+        b'p' => &STEMS[..2],
+        b's' => &STEMS[2..3],
+        b't' => &STEMS[3..4],
+        b'a' => &STEMS[4..12],
+        b'c' => &STEMS[20..21],
+        _ => &[],
+    }
+}
+
 /// The secret key word in `key`, if any; see [`Redactor`] for the rules.
 fn find_stem(key: &[u8]) -> Option<Stem> {
     for (j, &byte) in key.iter().enumerate() {
-        let byte = byte.to_ascii_lowercase();
-        if !matches!(byte, b'p' | b's' | b't' | b'a' | b'c') {
+        let letter = byte | 0x20;
+        let candidates = stems_starting_with(letter);
+        let more: &[(&str, Stem)] = match letter {
+            b'p' => STEMS.get(12..16).unwrap_or_default(),
+            b'a' => STEMS.get(16..20).unwrap_or_default(),
+            _ => &[],
+        };
+        let last: &[(&str, Stem)] = if letter == b'a' {
+            STEMS.get(21..22).unwrap_or_default()
+        } else {
+            &[]
+        };
+        if candidates.is_empty() {
             continue;
         }
         let rest = key.get(j..).unwrap_or_default();
-        for (stem, kind) in STEMS {
+        for (stem, kind) in candidates.iter().chain(more).chain(last) {
             let stem = stem.as_bytes();
-            if stem.first() != Some(&byte)
-                || !rest.get(..stem.len()).is_some_and(|r| r.eq_ignore_ascii_case(stem))
+            if !rest
+                .get(..stem.len())
+                .is_some_and(|r| r.eq_ignore_ascii_case(stem))
             {
                 continue;
             }
@@ -579,6 +651,9 @@ fn secret_at_operator(input: &[u8], op: usize) -> Option<Edit> {
         }
     }
     let key_end = k;
+    if !before(input, key_end).is_ascii_alphabetic() {
+        return None;
+    }
     while is_key_byte(before(input, k)) {
         k -= 1;
     }
@@ -627,7 +702,13 @@ fn secret_after_flag(input: &[u8], start: usize) -> Option<Edit> {
 }
 
 /// The value from `p` (after the operator) on; `key_start` for the line-leading rule.
-fn secret_value(input: &[u8], mut p: usize, key_start: usize, stem: Stem, flag: bool) -> Option<Edit> {
+fn secret_value(
+    input: &[u8],
+    mut p: usize,
+    key_start: usize,
+    stem: Stem,
+    flag: bool,
+) -> Option<Edit> {
     let le = line_end(input, p);
     while p < le && matches!(at(input, p), b' ' | b'\t') {
         p += 1;
@@ -648,7 +729,11 @@ fn secret_value(input: &[u8], mut p: usize, key_start: usize, stem: Stem, flag: 
         let inner = p + 1;
         let mut i = inner;
         while i < le && at(input, i) != q {
-            i += if at(input, i) == b'\\' && q == b'"' { 2 } else { 1 };
+            i += if at(input, i) == b'\\' && q == b'"' {
+                2
+            } else {
+                1
+            };
         }
         (inner, i.min(le))
     } else {
@@ -657,7 +742,17 @@ fn secret_value(input: &[u8], mut p: usize, key_start: usize, stem: Stem, flag: 
             .position(|b| {
                 matches!(
                     b,
-                    b' ' | b'\t' | b';' | b',' | b'&' | b'"' | b'\'' | b')' | b'}' | b']' | b'<' | b'>'
+                    b' ' | b'\t'
+                        | b';'
+                        | b','
+                        | b'&'
+                        | b'"'
+                        | b'\''
+                        | b')'
+                        | b'}'
+                        | b']'
+                        | b'<'
+                        | b'>'
                 )
             })
             .unwrap_or(rest.len());
@@ -715,7 +810,10 @@ fn bearer_token(input: &[u8], start: usize) -> Option<Edit> {
         p += 1;
     }
     let rest = input.get(p..)?;
-    let len = rest.iter().position(|&b| !is_token_byte(b)).unwrap_or(rest.len());
+    let len = rest
+        .iter()
+        .position(|&b| !is_token_byte(b))
+        .unwrap_or(rest.len());
     let token = rest.get(..len)?;
     if token.len() < 8 || token.iter().all(u8::is_ascii_lowercase) || is_left_alone(token) {
         return None;
@@ -727,7 +825,10 @@ fn bearer_token(input: &[u8], start: usize) -> Option<Edit> {
 fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
     for tail in [&b"earer "[..], b"EARER "] {
         for at_tail in memmem::find_iter(input, tail) {
-            if let Some(edit) = at_tail.checked_sub(1).and_then(|start| bearer_token(input, start)) {
+            if let Some(edit) = at_tail
+                .checked_sub(1)
+                .and_then(|start| bearer_token(input, start))
+            {
                 edits.push(edit);
             }
         }
@@ -762,7 +863,10 @@ fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
         for start in memmem::find_iter(input, prefix) {
             let body = input.get(start + 4..start + 20);
             if !before(input, start).is_ascii_alphanumeric()
-                && body.is_some_and(|b| b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+                && body.is_some_and(|b| {
+                    b.iter()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                })
                 && !at(input, start + 20).is_ascii_alphanumeric()
             {
                 edits.push(secret(start, start + 20));
@@ -791,7 +895,8 @@ fn assignment_and_at_edits(input: &[u8], edits: &mut Vec<Edit>) {
             from = next;
             continue;
         }
-        let is_local = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+        let is_local =
+            |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
         let mut start = i;
         while start > 0 && i - start < 64 && is_local(before(input, start)) {
             start -= 1;
@@ -810,8 +915,12 @@ fn assignment_and_at_edits(input: &[u8], edits: &mut Vec<Edit>) {
         while end > i + 1 && matches!(before(input, end), b'.' | b'-') {
             end -= 1;
         }
-        let Some(domain) = input.get(i + 1..end) else { continue };
-        let Some(dot) = memchr::memrchr(b'.', domain) else { continue };
+        let Some(domain) = input.get(i + 1..end) else {
+            continue;
+        };
+        let Some(dot) = memchr::memrchr(b'.', domain) else {
+            continue;
+        };
         let tld = domain.get(dot + 1..).unwrap_or_default();
         if tld.len() < 2
             || !tld.iter().all(u8::is_ascii_alphabetic)
@@ -834,7 +943,13 @@ fn assignment_and_at_edits(input: &[u8], edits: &mut Vec<Edit>) {
 /// `scheme://user[:password]@host`: the user becomes a username pseudonym and the password is
 /// removed. Returns where to continue, or `None` if the `@` at `i` is not in URL user info.
 fn userinfo(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
-    let stops = |b: u8| b.is_ascii_whitespace() || matches!(b, b'/' | b'@' | b'"' | b'\'' | b'<' | b'>' | b'(' | b')' | b'[' | b']' | b'{' | b'}');
+    let stops = |b: u8| {
+        b.is_ascii_whitespace()
+            || matches!(
+                b,
+                b'/' | b'@' | b'"' | b'\'' | b'<' | b'>' | b'(' | b')' | b'[' | b']' | b'{' | b'}'
+            )
+    };
     let mut start = i;
     while start > 0 && !stops(before(input, start)) {
         start -= 1;
@@ -848,7 +963,11 @@ fn userinfo(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
     while p < input.len() {
         match at(input, p) {
             b'@' => last = p,
-            b if b.is_ascii_whitespace() || matches!(b, b'/' | b'?' | b'#' | b'"' | b'\'' | b'<' | b'>') => break,
+            b if b.is_ascii_whitespace()
+                || matches!(b, b'/' | b'?' | b'#' | b'"' | b'\'' | b'<' | b'>') =>
+            {
+                break;
+            }
             _ => {}
         }
         p += 1;
@@ -969,7 +1088,10 @@ fn ipv4_at(input: &[u8], start: usize) -> Option<(usize, u32)> {
         address = address << 8 | value;
     }
     let after = at(input, p);
-    if after.is_ascii_alphanumeric() || after == b'_' || (after == b'.' && at(input, p + 1).is_ascii_digit()) {
+    if after.is_ascii_alphanumeric()
+        || after == b'_'
+        || (after == b'.' && at(input, p + 1).is_ascii_digit())
+    {
         return None;
     }
     // Keep a prefix length as written: it is not part of the replaced span.
@@ -992,7 +1114,9 @@ fn colon_run(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
         start -= 1;
     }
     let mut end = i + 1;
-    while end < input.len() && (at(input, end).is_ascii_hexdigit() || matches!(at(input, end), b':' | b'.')) {
+    while end < input.len()
+        && (at(input, end).is_ascii_hexdigit() || matches!(at(input, end), b':' | b'.'))
+    {
         end += 1;
     }
     while end > i + 1 && before(input, end) == b'.' {
@@ -1066,7 +1190,10 @@ fn mac_at(input: &[u8], start: usize, separator: u8) -> Option<[u8; 6]> {
     if left.is_ascii_alphanumeric() || matches!(left, b'_' | b':' | b'-' | b'.') {
         return None;
     }
-    if right.is_ascii_alphanumeric() || right == b'_' || ((right == b':' || right == b'-') && at(input, start + 18).is_ascii_hexdigit()) {
+    if right.is_ascii_alphanumeric()
+        || right == b'_'
+        || ((right == b':' || right == b'-') && at(input, start + 18).is_ascii_hexdigit())
+    {
         return None;
     }
     let mut bytes = [0u8; 6];
@@ -1093,8 +1220,11 @@ mod tests {
     use super::*;
 
     fn key(byte: u8) -> PseudonymKey {
-        PseudonymKey::import(&format!("casefile-key-v1:{}", format!("{byte:02x}").repeat(32)))
-            .expect("key")
+        PseudonymKey::import(&format!(
+            "casefile-key-v1:{}",
+            format!("{byte:02x}").repeat(32)
+        ))
+        .expect("key")
     }
 
     fn names() -> Names {
@@ -1135,34 +1265,67 @@ mod tests {
     fn secrets_in_every_assignment_form_are_removed() {
         for (input, expected) in [
             ("password=hunter2-FAKE", "password=[REDACTED]"),
-            ("x db_password = hunter2-FAKE y", "x db_password = [REDACTED] y"),
+            (
+                "x db_password = hunter2-FAKE y",
+                "x db_password = [REDACTED] y",
+            ),
             ("  Password: hunter2-FAKE", "  Password: [REDACTED]"),
-            ("{\"api_key\": \"AbC123FAKE\", \"n\": 1}", "{\"api_key\": \"[REDACTED]\", \"n\": 1}"),
-            ("{\"pin_token\":123456,\"x\":2}", "{\"pin_token\":[REDACTED],\"x\":2}"),
-            ("[db]\npasswd = two words FAKE\n", "[db]\npasswd = [REDACTED]\n"),
-            ("GET /cb?token=abcFAKE123&next=1 HTTP/1.1", "GET /cb?token=[REDACTED]&next=1 HTTP/1.1"),
-            ("run tool --password hunter2-FAKE --v", "run tool --password [REDACTED] --v"),
-            ("run tool --client-secret=s3cr3tFAKE", "run tool --client-secret=[REDACTED]"),
+            (
+                "{\"api_key\": \"AbC123FAKE\", \"n\": 1}",
+                "{\"api_key\": \"[REDACTED]\", \"n\": 1}",
+            ),
+            (
+                "{\"pin_token\":123456,\"x\":2}",
+                "{\"pin_token\":[REDACTED],\"x\":2}",
+            ),
+            (
+                "[db]\npasswd = two words FAKE\n",
+                "[db]\npasswd = [REDACTED]\n",
+            ),
+            (
+                "GET /cb?token=abcFAKE123&next=1 HTTP/1.1",
+                "GET /cb?token=[REDACTED]&next=1 HTTP/1.1",
+            ),
+            (
+                "run tool --password hunter2-FAKE --v",
+                "run tool --password [REDACTED] --v",
+            ),
+            (
+                "run tool --client-secret=s3cr3tFAKE",
+                "run tool --client-secret=[REDACTED]",
+            ),
             (
                 "Server=db;User Id=sa;Password=hunter2-FAKE;Encrypt=true",
                 "Server=db;User Id=sa;Password=[REDACTED];Encrypt=true",
             ),
-            ("log password = \"two words\" end", "log password = \"[REDACTED]\" end"),
-            ("x aws_secret_access_key='q w e'", "x aws_secret_access_key='[REDACTED]'"),
+            (
+                "log password = \"two words\" end",
+                "log password = \"[REDACTED]\" end",
+            ),
+            (
+                "x aws_secret_access_key='q w e'",
+                "x aws_secret_access_key='[REDACTED]'",
+            ),
             ("x AccessKey=FAKEKEY123 y", "x AccessKey=[REDACTED] y"),
             ("x private_key: FAKEPRIV y", "x private_key: [REDACTED] y"),
             ("x credentials=FAKECRED y", "x credentials=[REDACTED] y"),
             ("x auth-key=FAKEAUTH y", "x auth-key=[REDACTED] y"),
             ("x api key: FAKEAPI y", "x api key: [REDACTED] y"),
             ("x pwd=FAKEPWD1 y", "x pwd=[REDACTED] y"),
-            ("msg=\"{\\\"password\\\":\\\"hunter2-FAKE\\\"}\"", "msg=\"{\\\"password\\\":\\\"[REDACTED]\\\"}\""),
+            (
+                "msg=\"{\\\"password\\\":\\\"hunter2-FAKE\\\"}\"",
+                "msg=\"{\\\"password\\\":\\\"[REDACTED]\\\"}\"",
+            ),
         ] {
             check(input, expected);
         }
         let (_, found) = run("x password=hunter2-FAKE token=abc");
         assert_eq!(found.counts.get(Category::Secret), 2);
         assert!(found.secrets.contains(b"hunter2-FAKE".as_slice()));
-        assert!(!found.secrets.contains(b"abc".as_slice()), "short secrets are not kept");
+        assert!(
+            !found.secrets.contains(b"abc".as_slice()),
+            "short secrets are not kept"
+        );
         assert!(found.mapping.is_empty(), "secrets never enter the mapping");
     }
 
@@ -1193,7 +1356,10 @@ mod tests {
     fn url_user_info_loses_the_password_and_the_user_gets_a_pseudonym() {
         let (out, found) = run("db postgres://bob:hunter2-FAKE@db.internal:5432/app");
         let user = name_pseudonym(&key(1).keyed(), Category::Username, b"bob");
-        assert_eq!(out, format!("db postgres://{user}:[REDACTED]@db.internal:5432/app"));
+        assert_eq!(
+            out,
+            format!("db postgres://{user}:[REDACTED]@db.internal:5432/app")
+        );
         assert!(found.secrets.contains(b"hunter2-FAKE".as_slice()));
         let (out, _) = run("https://bob:p@ss-FAKE@host.example/x");
         assert_eq!(out, format!("https://{user}:[REDACTED]@host.example/x"));
@@ -1215,7 +1381,11 @@ mod tests {
             "start\n-----BEGIN RSA PRIVATE KEY-----\r\n[REDACTED]\r\n[REDACTED]\n\
              -----END RSA PRIVATE KEY-----\nafter password reset\n"
         );
-        assert_eq!(found.counts.get(Category::Secret), 1, "one block, counted once");
+        assert_eq!(
+            found.counts.get(Category::Secret),
+            1,
+            "one block, counted once"
+        );
         check(
             "k: \"-----BEGIN PRIVATE KEY-----\\nMIIEFAKE\\n-----END PRIVATE KEY-----\"",
             "k: \"-----BEGIN PRIVATE KEY-----[REDACTED]-----END PRIVATE KEY-----\"",
@@ -1264,13 +1434,23 @@ mod tests {
         let (out, found) = run("from 10.1.2.3 port 22\ninet 10.1.2.3/24 brd\n[10.1.2.3]:80");
         let lines: Vec<&str> = out.lines().collect();
         let pseudo = lines[0].split(' ').nth(1).expect("pseudonym");
-        assert!(pseudo.starts_with("24") || pseudo.starts_with("25"), "{pseudo}");
-        let first: u8 = pseudo.split('.').next().and_then(|o| o.parse().ok()).expect("octet");
+        assert!(
+            pseudo.starts_with("24") || pseudo.starts_with("25"),
+            "{pseudo}"
+        );
+        let first: u8 = pseudo
+            .split('.')
+            .next()
+            .and_then(|o| o.parse().ok())
+            .expect("octet");
         assert!(first >= 240);
         assert_eq!(lines[1], format!("inet {pseudo}/24 brd"));
         assert_eq!(lines[2], format!("[{pseudo}]:80"));
         assert_eq!(found.counts.get(Category::Ipv4), 3);
-        assert_eq!(found.mapping.get(pseudo).map(|e| e.original.as_str()), Some("10.1.2.3"));
+        assert_eq!(
+            found.mapping.get(pseudo).map(|e| e.original.as_str()),
+            Some("10.1.2.3")
+        );
         check("ip=192.168.0.1.", &format!("ip={}.", red("192.168.0.1")));
     }
 
@@ -1297,15 +1477,22 @@ mod tests {
 
     #[test]
     fn ipv6_full_and_compressed_forms_share_a_pseudonym() {
-        let (out, found) = run("a 2001:DB9:0:0:0:0:0:1 b 2001:db9::1 c [2001:db9::1]:443 d fe80::1%eth0/64");
+        let (out, found) =
+            run("a 2001:DB9:0:0:0:0:0:1 b 2001:db9::1 c [2001:db9::1]:443 d fe80::1%eth0/64");
         let words: Vec<&str> = out.split(' ').collect();
         let pseudo = words[1];
         assert!(pseudo.starts_with("2001:db8:"), "{out}");
         assert_eq!(words[3], pseudo);
         assert_eq!(words[5], format!("[{pseudo}]:443"));
-        assert!(words[7].ends_with("%eth0/64") && words[7].starts_with("2001:db8:"), "{out}");
+        assert!(
+            words[7].ends_with("%eth0/64") && words[7].starts_with("2001:db8:"),
+            "{out}"
+        );
         assert_eq!(found.counts.get(Category::Ipv6), 4);
-        check("mapped ::ffff:10.1.2.3 end", &format!("mapped {} end", red("::ffff:10.1.2.3")));
+        check(
+            "mapped ::ffff:10.1.2.3 end",
+            &format!("mapped {} end", red("::ffff:10.1.2.3")),
+        );
         assert!(red("::ffff:10.1.2.3").starts_with("2001:db8:"));
     }
 
@@ -1363,7 +1550,10 @@ mod tests {
         check("(prod)", &format!("({prod})"));
         let (_, found) = run("web01 and WEB01");
         assert_eq!(found.counts.get(Category::Hostname), 2);
-        assert_eq!(found.mapping.get(&host).map(|e| e.original.as_str()), Some("web01"));
+        assert_eq!(
+            found.mapping.get(&host).map(|e| e.original.as_str()),
+            Some("web01")
+        );
     }
 
     #[test]
@@ -1383,9 +1573,15 @@ mod tests {
         let input = b"ok \xff\xfe\x00 bin\r\nip 10.1.2.3\r\n\xc3(\r\n";
         let mut out = Vec::new();
         redactor().redact(input, false, &mut out, &mut Found::default());
-        assert!(out.starts_with(b"ok \xff\xfe\x00 bin\r\nip 24") || out.starts_with(b"ok \xff\xfe\x00 bin\r\nip 25"));
+        assert!(
+            out.starts_with(b"ok \xff\xfe\x00 bin\r\nip 24")
+                || out.starts_with(b"ok \xff\xfe\x00 bin\r\nip 25")
+        );
         assert!(out.ends_with(b"\r\n\xc3(\r\n"));
-        assert_eq!(out.len(), input.len() - "10.1.2.3".len() + red("10.1.2.3").len());
+        assert_eq!(
+            out.len(),
+            input.len() - "10.1.2.3".len() + red("10.1.2.3").len()
+        );
         let plain = b"nothing \xff here\r\n";
         let mut out = Vec::new();
         redactor().redact(plain, false, &mut out, &mut Found::default());
