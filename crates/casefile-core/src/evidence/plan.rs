@@ -821,7 +821,9 @@ fn is_loop(error: &io::Error) -> bool {
         || matches!(error.raw_os_error(), Some(62) if cfg!(target_os = "macos"))
 }
 
-fn reason_for(error: &io::Error) -> SkipReason {
+/// The skip reason for an I/O error met opening or reading a file: not found, permission
+/// denied, a symbolic link loop, or unreadable. Collection uses it for errors met while reading.
+pub fn reason_for(error: &io::Error) -> SkipReason {
     match error.kind() {
         io::ErrorKind::NotFound => SkipReason::NotFound,
         io::ErrorKind::PermissionDenied => SkipReason::PermissionDenied,
