@@ -24,8 +24,8 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod calendar;
 pub mod bundle;
+pub mod calendar;
 pub mod case_code;
 pub mod config;
 pub mod draft;

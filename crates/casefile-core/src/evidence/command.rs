@@ -87,10 +87,19 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, CommandError> {
         })?;
     let cap = usize::try_from(spec.max_output).unwrap_or(usize::MAX);
     let (done, finished) = mpsc::channel();
-    let tails = [Arc::new(Mutex::new(Tail::default())), Arc::new(Mutex::new(Tail::default()))];
+    let tails = [
+        Arc::new(Mutex::new(Tail::default())),
+        Arc::new(Mutex::new(Tail::default())),
+    ];
     let pipes = [
-        child.stdout.take().map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
-        child.stderr.take().map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
+        child
+            .stdout
+            .take()
+            .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
     ];
     let mut pending = 0;
     for (pipe, tail) in pipes.into_iter().zip(&tails) {
@@ -142,7 +151,9 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, CommandError> {
         pending -= 1;
     }
     let take = |tail: &Arc<Mutex<Tail>>| {
-        let mut tail = tail.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut tail = tail
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         (std::mem::take(&mut tail.bytes), tail.dropped)
     };
     let (stdout, stdout_cut) = take(&tails[0]);
@@ -181,7 +192,9 @@ fn read_tail(mut pipe: impl Read, cap: usize, tail: &Mutex<Tail>) {
             Ok(0) => break,
             Ok(read) => {
                 let chunk = buffer.get(..read).unwrap_or_default();
-                let mut tail = tail.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut tail = tail
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 tail.bytes.extend(chunk);
                 if tail.bytes.len() > cap {
                     let excess = tail.bytes.len() - cap;

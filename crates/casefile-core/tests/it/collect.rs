@@ -98,7 +98,11 @@ fn byte_sizes_read_in_decimal_and_binary_units_and_write_readably() {
         (1 << 30, "1 GiB"),
     ] {
         assert_eq!(ByteSize(bytes).to_string(), text);
-        assert_eq!(text.parse::<ByteSize>(), Ok(ByteSize(bytes)), "{text} reads back");
+        assert_eq!(
+            text.parse::<ByteSize>(),
+            Ok(ByteSize(bytes)),
+            "{text} reads back"
+        );
     }
     // Not a round size: readable approximately, exact in the alternate (serialized) form.
     assert_eq!(ByteSize(1_234_567).to_string(), "1.1 MiB");
@@ -107,7 +111,13 @@ fn byte_sizes_read_in_decimal_and_binary_units_and_write_readably() {
         serde_json::to_string(&ByteSize(1_234_567)).expect("json"),
         "\"1234567 B\""
     );
-    for bad in ["", "MiB", "12 parsecs", "1.2.3 MB", "99999999999999999999 GB"] {
+    for bad in [
+        "",
+        "MiB",
+        "12 parsecs",
+        "1.2.3 MB",
+        "99999999999999999999 GB",
+    ] {
         let error = bad.parse::<ByteSize>().expect_err(bad);
         assert!(error.contains(&format!("{bad:?}")), "{error}");
         assert!(error.contains("25 MiB"), "{error}");
@@ -131,7 +141,11 @@ fn a_bad_size_or_duration_in_a_source_is_reported_with_its_key_and_line() {
     let source = jumpcloud.replacen("timeout = \"60 seconds\"", "timeout = \"60 sekonds\"", 1);
     let errors = parse(&source, "jc.toml").expect_err("bad duration");
     assert_eq!(errors[0].key.as_deref(), Some("timeout"), "{}", errors[0]);
-    assert!(errors[0].message.contains("\"30 seconds\""), "{}", errors[0]);
+    assert!(
+        errors[0].message.contains("\"30 seconds\""),
+        "{}",
+        errors[0]
+    );
 
     let source = jumpcloud.replacen("processes = [", "process_names = [", 1);
     let errors = parse(&source, "jc.toml").expect_err("unknown key");
@@ -180,65 +194,237 @@ fn fake_root(os: Os) -> (tempfile::TempDir, Env) {
 /// Every JumpCloud path template, per OS, and where it must resolve under the root (`{user}`
 /// stands for each home: alice and bob).
 const JUMPCLOUD_PATHS: &[(Os, &str, &str)] = &[
-    (Os::Windows, r"C:\Windows\Temp\jcagent.log", "Windows/Temp/jcagent.log"),
-    (Os::Windows, r"C:\Windows\Temp\jcagent.log.*", "Windows/Temp/jcagent.log.*"),
-    (Os::Windows, r"C:\Windows\Temp\jcagent_updater.log", "Windows/Temp/jcagent_updater.log"),
-    (Os::Windows, r"C:\Windows\Temp\pid-agent-updater.txt", "Windows/Temp/pid-agent-updater.txt"),
-    (Os::Windows, r"C:\Windows\Logs\JCCredentialProvider\provider.log", "Windows/Logs/JCCredentialProvider/provider.log"),
-    (Os::Windows, r"C:\ProgramData\JumpCloud\CredentialProvider\provider*.log", "ProgramData/JumpCloud/CredentialProvider/provider*.log"),
-    (Os::Windows, r"C:\ProgramData\JumpCloud\DependencyLoader\loader.log", "ProgramData/JumpCloud/DependencyLoader/loader.log"),
-    (Os::Windows, r"C:\ProgramData\JumpCloud\TrayApp\**\jumpcloudtray.log", "ProgramData/JumpCloud/TrayApp/**/jumpcloudtray.log"),
-    (Os::Windows, r"%USERPROFILE%\AppData\Local\Temp\jc-user-agent.log", "Users/{user}/AppData/Local/Temp/jc-user-agent.log"),
-    (Os::Windows, r"%USERPROFILE%\AppData\Local\Temp\jcupdate.log", "Users/{user}/AppData/Local/Temp/jcupdate.log"),
-    (Os::Windows, r"C:\Windows\Temp\jcExecUpgradeScript.log", "Windows/Temp/jcExecUpgradeScript.log"),
-    (Os::Windows, r"C:\Windows\Temp\jcUninstallUpgrade.log", "Windows/Temp/jcUninstallUpgrade.log"),
-    (Os::Windows, r"C:\Windows\Temp\jcUpdate.log", "Windows/Temp/jcUpdate.log"),
-    (Os::Windows, r"C:\Windows\Temp\jcUpgradeScript.log", "Windows/Temp/jcUpgradeScript.log"),
-    (Os::Windows, r"%ProgramFiles%\JumpCloud\Plugins\Contrib\lockoutCache.json", "Program Files/JumpCloud/Plugins/Contrib/lockoutCache.json"),
-    (Os::Windows, r"%ProgramFiles%\JumpCloud\Plugins\Contrib\managedUsers.json", "Program Files/JumpCloud/Plugins/Contrib/managedUsers.json"),
-    (Os::Windows, r"%ProgramFiles%\JumpCloud\Plugins\Contrib\version.txt", "Program Files/JumpCloud/Plugins/Contrib/version.txt"),
-    (Os::Windows, r"%ProgramFiles%\JumpCloud\policyConf.json", "Program Files/JumpCloud/policyConf.json"),
-    (Os::Windows, r"%SystemRoot%\System32\drivers\etc\jcagent-proxy.conf", "Windows/System32/drivers/etc/jcagent-proxy.conf"),
-    (Os::Windows, r"%ProgramData%\JumpCloud\CredentialProvider\provider*.json", "ProgramData/JumpCloud/CredentialProvider/provider*.json"),
-    (Os::Windows, r"%SystemRoot%\System32\config\systemprofile\AppData\Roaming\JumpCloud-Remote-Assist\logs\*.log", "Windows/System32/config/systemprofile/AppData/Roaming/JumpCloud-Remote-Assist/logs/*.log"),
-    (Os::Windows, r"%SystemRoot%\Temp\jc_raasvc.log", "Windows/Temp/jc_raasvc.log"),
-    (Os::Windows, r"%USERPROFILE%\AppData\Roaming\JumpCloud Password Manager\logs\logs-live.log", "Users/{user}/AppData/Roaming/JumpCloud Password Manager/logs/logs-live.log"),
-    (Os::Windows, r"%USERPROFILE%\AppData\Roaming\JumpCloud Password Manager\data\daemon\log\*.log", "Users/{user}/AppData/Roaming/JumpCloud Password Manager/data/daemon/log/*.log"),
-    (Os::Windows, r"%ProgramFiles%\JumpCloud\AD Integration", "Program Files/JumpCloud/AD Integration"),
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\jcagent.log",
+        "Windows/Temp/jcagent.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\jcagent.log.*",
+        "Windows/Temp/jcagent.log.*",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\jcagent_updater.log",
+        "Windows/Temp/jcagent_updater.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\pid-agent-updater.txt",
+        "Windows/Temp/pid-agent-updater.txt",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Logs\JCCredentialProvider\provider.log",
+        "Windows/Logs/JCCredentialProvider/provider.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\ProgramData\JumpCloud\CredentialProvider\provider*.log",
+        "ProgramData/JumpCloud/CredentialProvider/provider*.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\ProgramData\JumpCloud\DependencyLoader\loader.log",
+        "ProgramData/JumpCloud/DependencyLoader/loader.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\ProgramData\JumpCloud\TrayApp\**\jumpcloudtray.log",
+        "ProgramData/JumpCloud/TrayApp/**/jumpcloudtray.log",
+    ),
+    (
+        Os::Windows,
+        r"%USERPROFILE%\AppData\Local\Temp\jc-user-agent.log",
+        "Users/{user}/AppData/Local/Temp/jc-user-agent.log",
+    ),
+    (
+        Os::Windows,
+        r"%USERPROFILE%\AppData\Local\Temp\jcupdate.log",
+        "Users/{user}/AppData/Local/Temp/jcupdate.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\jcExecUpgradeScript.log",
+        "Windows/Temp/jcExecUpgradeScript.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\jcUninstallUpgrade.log",
+        "Windows/Temp/jcUninstallUpgrade.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\jcUpdate.log",
+        "Windows/Temp/jcUpdate.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\jcUpgradeScript.log",
+        "Windows/Temp/jcUpgradeScript.log",
+    ),
+    (
+        Os::Windows,
+        r"%ProgramFiles%\JumpCloud\Plugins\Contrib\lockoutCache.json",
+        "Program Files/JumpCloud/Plugins/Contrib/lockoutCache.json",
+    ),
+    (
+        Os::Windows,
+        r"%ProgramFiles%\JumpCloud\Plugins\Contrib\managedUsers.json",
+        "Program Files/JumpCloud/Plugins/Contrib/managedUsers.json",
+    ),
+    (
+        Os::Windows,
+        r"%ProgramFiles%\JumpCloud\Plugins\Contrib\version.txt",
+        "Program Files/JumpCloud/Plugins/Contrib/version.txt",
+    ),
+    (
+        Os::Windows,
+        r"%ProgramFiles%\JumpCloud\policyConf.json",
+        "Program Files/JumpCloud/policyConf.json",
+    ),
+    (
+        Os::Windows,
+        r"%SystemRoot%\System32\drivers\etc\jcagent-proxy.conf",
+        "Windows/System32/drivers/etc/jcagent-proxy.conf",
+    ),
+    (
+        Os::Windows,
+        r"%ProgramData%\JumpCloud\CredentialProvider\provider*.json",
+        "ProgramData/JumpCloud/CredentialProvider/provider*.json",
+    ),
+    (
+        Os::Windows,
+        r"%SystemRoot%\System32\config\systemprofile\AppData\Roaming\JumpCloud-Remote-Assist\logs\*.log",
+        "Windows/System32/config/systemprofile/AppData/Roaming/JumpCloud-Remote-Assist/logs/*.log",
+    ),
+    (
+        Os::Windows,
+        r"%SystemRoot%\Temp\jc_raasvc.log",
+        "Windows/Temp/jc_raasvc.log",
+    ),
+    (
+        Os::Windows,
+        r"%USERPROFILE%\AppData\Roaming\JumpCloud Password Manager\logs\logs-live.log",
+        "Users/{user}/AppData/Roaming/JumpCloud Password Manager/logs/logs-live.log",
+    ),
+    (
+        Os::Windows,
+        r"%USERPROFILE%\AppData\Roaming\JumpCloud Password Manager\data\daemon\log\*.log",
+        "Users/{user}/AppData/Roaming/JumpCloud Password Manager/data/daemon/log/*.log",
+    ),
+    (
+        Os::Windows,
+        r"%ProgramFiles%\JumpCloud\AD Integration",
+        "Program Files/JumpCloud/AD Integration",
+    ),
     (Os::Macos, "/var/log/jcagent.log", "var/log/jcagent.log"),
     (Os::Macos, "/var/log/jc*.log*", "var/log/jc*.log*"),
     (Os::Macos, "/var/log/jumpcloud", "var/log/jumpcloud"),
-    (Os::Macos, "/var/log/jumpcloud-loginwindow", "var/log/jumpcloud-loginwindow"),
-    (Os::Macos, "~/Library/Logs/JumpCloud", "Users/{user}/Library/Logs/JumpCloud"),
+    (
+        Os::Macos,
+        "/var/log/jumpcloud-loginwindow",
+        "var/log/jumpcloud-loginwindow",
+    ),
+    (
+        Os::Macos,
+        "~/Library/Logs/JumpCloud",
+        "Users/{user}/Library/Logs/JumpCloud",
+    ),
     (Os::Macos, "/var/log/install.log*", "var/log/install.log*"),
     (Os::Macos, "/opt/jc/version.txt", "opt/jc/version.txt"),
-    (Os::Macos, "/opt/jc/managedUsers.json", "opt/jc/managedUsers.json"),
-    (Os::Macos, "/etc/jcagent-proxy.conf", "etc/jcagent-proxy.conf"),
-    (Os::Macos, "~/Library/Logs/JumpCloud Password Manager", "Users/{user}/Library/Logs/JumpCloud Password Manager"),
-    (Os::Macos, "~/Library/Application Support/JumpCloud Password Manager/data/daemon/log", "Users/{user}/Library/Application Support/JumpCloud Password Manager/data/daemon/log"),
-    (Os::Macos, "~/Library/Logs/JumpCloud-Remote-Assist", "Users/{user}/Library/Logs/JumpCloud-Remote-Assist"),
-    (Os::Macos, "/var/root/Library/Logs/JumpCloud-Remote-Assist", "var/root/Library/Logs/JumpCloud-Remote-Assist"),
-    (Os::Macos, "/Library/Logs/DiagnosticReports/Certificate*", "Library/Logs/DiagnosticReports/Certificate*"),
+    (
+        Os::Macos,
+        "/opt/jc/managedUsers.json",
+        "opt/jc/managedUsers.json",
+    ),
+    (
+        Os::Macos,
+        "/etc/jcagent-proxy.conf",
+        "etc/jcagent-proxy.conf",
+    ),
+    (
+        Os::Macos,
+        "~/Library/Logs/JumpCloud Password Manager",
+        "Users/{user}/Library/Logs/JumpCloud Password Manager",
+    ),
+    (
+        Os::Macos,
+        "~/Library/Application Support/JumpCloud Password Manager/data/daemon/log",
+        "Users/{user}/Library/Application Support/JumpCloud Password Manager/data/daemon/log",
+    ),
+    (
+        Os::Macos,
+        "~/Library/Logs/JumpCloud-Remote-Assist",
+        "Users/{user}/Library/Logs/JumpCloud-Remote-Assist",
+    ),
+    (
+        Os::Macos,
+        "/var/root/Library/Logs/JumpCloud-Remote-Assist",
+        "var/root/Library/Logs/JumpCloud-Remote-Assist",
+    ),
+    (
+        Os::Macos,
+        "/Library/Logs/DiagnosticReports/Certificate*",
+        "Library/Logs/DiagnosticReports/Certificate*",
+    ),
     (Os::Linux, "/var/log/jcagent.log", "var/log/jcagent.log"),
     (Os::Linux, "/var/log/jc*", "var/log/jc*"),
     (Os::Linux, "/var/log/jumpcloud", "var/log/jumpcloud"),
-    (Os::Linux, "/opt/jc/jcagentInstall.log", "opt/jc/jcagentInstall.log"),
+    (
+        Os::Linux,
+        "/opt/jc/jcagentInstall.log",
+        "opt/jc/jcagentInstall.log",
+    ),
     (Os::Linux, "/opt/jc/version.txt", "opt/jc/version.txt"),
-    (Os::Linux, "/opt/jc/managedUsers.json", "opt/jc/managedUsers.json"),
-    (Os::Linux, "/opt/jc/packageUpgradeBackup.json", "opt/jc/packageUpgradeBackup.json"),
-    (Os::Linux, "/opt/jc/policyConf.json", "opt/jc/policyConf.json"),
+    (
+        Os::Linux,
+        "/opt/jc/managedUsers.json",
+        "opt/jc/managedUsers.json",
+    ),
+    (
+        Os::Linux,
+        "/opt/jc/packageUpgradeBackup.json",
+        "opt/jc/packageUpgradeBackup.json",
+    ),
+    (
+        Os::Linux,
+        "/opt/jc/policyConf.json",
+        "opt/jc/policyConf.json",
+    ),
     (Os::Linux, "/opt/jc/policies", "opt/jc/policies"),
-    (Os::Linux, "/etc/jcagent-proxy.conf", "etc/jcagent-proxy.conf"),
-    (Os::Linux, "~/.config/JumpCloud Password Manager/logs", "home/{user}/.config/JumpCloud Password Manager/logs"),
-    (Os::Linux, "~/.config/JumpCloud Password Manager/data/daemon/log", "home/{user}/.config/JumpCloud Password Manager/data/daemon/log"),
-    (Os::Linux, "~/.config/JumpCloud-Remote-Assist/logs", "home/{user}/.config/JumpCloud-Remote-Assist/logs"),
+    (
+        Os::Linux,
+        "/etc/jcagent-proxy.conf",
+        "etc/jcagent-proxy.conf",
+    ),
+    (
+        Os::Linux,
+        "~/.config/JumpCloud Password Manager/logs",
+        "home/{user}/.config/JumpCloud Password Manager/logs",
+    ),
+    (
+        Os::Linux,
+        "~/.config/JumpCloud Password Manager/data/daemon/log",
+        "home/{user}/.config/JumpCloud Password Manager/data/daemon/log",
+    ),
+    (
+        Os::Linux,
+        "~/.config/JumpCloud-Remote-Assist/logs",
+        "home/{user}/.config/JumpCloud-Remote-Assist/logs",
+    ),
     (Os::Linux, "/var/log/syslog", "var/log/syslog"),
     (Os::Linux, "/var/log/auth.log", "var/log/auth.log"),
     (Os::Linux, "/var/log/dmesg", "var/log/dmesg"),
     (Os::Linux, "/var/log/messages", "var/log/messages"),
     (Os::Linux, "/var/log/secure", "var/log/secure"),
     (Os::Linux, "/var/log/apt/term.log", "var/log/apt/term.log"),
-    (Os::Linux, "/var/log/apt/history.log", "var/log/apt/history.log"),
+    (
+        Os::Linux,
+        "/var/log/apt/history.log",
+        "var/log/apt/history.log",
+    ),
     (Os::Linux, "/var/log/dpkg.log", "var/log/dpkg.log"),
 ];
 
@@ -333,7 +519,10 @@ fn an_unknown_variable_is_named_and_a_path_without_homes_yields_nothing() {
 fn linux_jumpcloud_plan_takes_logs_rotated_gz_and_folders_once_each() {
     let (root, env) = fake_root(Os::Linux);
     let r = root.path();
-    write(&r.join("var/log/jcagent.log"), b"2026-11-23 agent started\n");
+    write(
+        &r.join("var/log/jcagent.log"),
+        b"2026-11-23 agent started\n",
+    );
     write(&r.join("var/log/jcagent.log.1"), b"older\n");
     write(&r.join("var/log/jcagent.log.2.gz"), &gzip(b"oldest\n"));
     write(&r.join("var/log/jumpcloud/policy.log"), b"policy ok\n");
@@ -383,7 +572,10 @@ fn linux_jumpcloud_plan_takes_logs_rotated_gz_and_folders_once_each() {
     assert_eq!(item("logs/var/log/syslog").max_bytes, Some(25 << 20));
     // The commands are not run against a mounted disk, and say so.
     let commands = skipped(&plan, SkipReason::CommandFailed);
-    assert!(commands.contains(&"iptables -L -n".to_owned()), "{commands:?}");
+    assert!(
+        commands.contains(&"iptables -L -n".to_owned()),
+        "{commands:?}"
+    );
     // Missing files are reported once per path, per-user ones once for all homes.
     let missing = skipped(&plan, SkipReason::NotFound);
     assert!(
@@ -403,9 +595,18 @@ fn windows_and_macos_paths_are_planned_under_a_mounted_disk() {
     let r = root.path();
     write(&r.join("Windows/Temp/jcagent.log"), b"agent\n");
     write(&r.join("Windows/Temp/jcagent.log.prev"), b"previous\n");
-    write(&r.join("Users/bob/AppData/Local/Temp/jc-user-agent.log"), b"user agent\n");
-    write(&r.join("ProgramData/JumpCloud/TrayApp/2.1/logs/jumpcloudtray.log"), b"tray\n");
-    write(&r.join("ProgramData/JumpCloud/CredentialProvider/provider-1.log"), b"cp\n");
+    write(
+        &r.join("Users/bob/AppData/Local/Temp/jc-user-agent.log"),
+        b"user agent\n",
+    );
+    write(
+        &r.join("ProgramData/JumpCloud/TrayApp/2.1/logs/jumpcloudtray.log"),
+        b"tray\n",
+    );
+    write(
+        &r.join("ProgramData/JumpCloud/CredentialProvider/provider-1.log"),
+        b"cp\n",
+    );
     let profile = builtin("jumpcloud");
     let plan = run_plan(&profile, &env, None, &[]);
     assert_eq!(
@@ -449,7 +650,11 @@ fn an_unknown_evidence_id_is_skipped_with_the_valid_ones() {
         "{}",
         plan.skipped[0].detail
     );
-    assert!(plan.skipped[1].detail.contains("--add"), "{:?}", plan.skipped[1]);
+    assert!(
+        plan.skipped[1].detail.contains("--add"),
+        "{:?}",
+        plan.skipped[1]
+    );
 }
 
 #[cfg(unix)]
@@ -479,7 +684,10 @@ fn links_out_of_the_root_loops_fifos_and_devices_are_skipped_with_their_reason()
     // inside.log is ok.log again: planned once (the first name in walking order).
     assert_eq!(
         entries(&plan),
-        vec!["logs/var/log/jumpcloud/empty.log", "logs/var/log/jumpcloud/inside.log"]
+        vec![
+            "logs/var/log/jumpcloud/empty.log",
+            "logs/var/log/jumpcloud/inside.log"
+        ]
     );
     assert_eq!(plan.items[0].size, 0, "empty files are collected");
     let names = |reason| {
@@ -490,8 +698,14 @@ fn links_out_of_the_root_loops_fifos_and_devices_are_skipped_with_their_reason()
         names.sort();
         names
     };
-    assert_eq!(names(SkipReason::OutsideRoots), vec!["escape.log", "null.log"]);
-    assert_eq!(names(SkipReason::SymlinkLoop), vec!["a.log", "b.log", "self"]);
+    assert_eq!(
+        names(SkipReason::OutsideRoots),
+        vec!["escape.log", "null.log"]
+    );
+    assert_eq!(
+        names(SkipReason::SymlinkLoop),
+        vec!["a.log", "b.log", "self"]
+    );
     assert_eq!(names(SkipReason::NotRegularFile), vec!["jcfifo"]);
     assert_eq!(names(SkipReason::NotFound), vec!["dangling.log"]);
 }
@@ -519,12 +733,27 @@ fn an_unreadable_file_is_skipped_as_permission_denied_unless_running_as_root() {
     }
     // The mapping itself, independent of who runs the tests.
     use std::io::{Error, ErrorKind};
-    assert_eq!(reason_for(&Error::from(ErrorKind::PermissionDenied)), SkipReason::PermissionDenied);
-    assert_eq!(reason_for(&Error::from_raw_os_error(13)), SkipReason::PermissionDenied);
-    assert_eq!(reason_for(&Error::from(ErrorKind::NotFound)), SkipReason::NotFound);
+    assert_eq!(
+        reason_for(&Error::from(ErrorKind::PermissionDenied)),
+        SkipReason::PermissionDenied
+    );
+    assert_eq!(
+        reason_for(&Error::from_raw_os_error(13)),
+        SkipReason::PermissionDenied
+    );
+    assert_eq!(
+        reason_for(&Error::from(ErrorKind::NotFound)),
+        SkipReason::NotFound
+    );
     #[cfg(target_os = "linux")]
-    assert_eq!(reason_for(&Error::from_raw_os_error(40)), SkipReason::SymlinkLoop);
-    assert_eq!(reason_for(&Error::from(ErrorKind::InvalidData)), SkipReason::Unreadable);
+    assert_eq!(
+        reason_for(&Error::from_raw_os_error(40)),
+        SkipReason::SymlinkLoop
+    );
+    assert_eq!(
+        reason_for(&Error::from(ErrorKind::InvalidData)),
+        SkipReason::Unreadable
+    );
     fs::set_permissions(&log, fs::Permissions::from_mode(0o644)).expect("chmod back");
 }
 
@@ -541,7 +770,10 @@ fn binary_files_are_skipped_unless_included_and_a_few_nuls_stay_text() {
     let plan = plan_added(std::slice::from_ref(&d), false);
     assert_eq!(
         entries(&plan),
-        vec!["attachments/evidence/crash.log", "attachments/evidence/screen.PNG"]
+        vec![
+            "attachments/evidence/crash.log",
+            "attachments/evidence/screen.PNG"
+        ]
     );
     assert_eq!(skipped(&plan, SkipReason::Binary).len(), 2);
     let plan = plan_added(&[d], true);
@@ -650,7 +882,14 @@ fn deep_trees_are_planned() {
 
 #[test]
 fn a_hundred_thousand_small_files_are_planned_in_order() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    // Creating and deleting 100 000 files is what is slow, on some disks minutes; use memory
+    // (tmpfs) where there is one, since this test is about planning, not the disk.
+    let shm = Path::new("/dev/shm");
+    let dir = if shm.is_dir() {
+        tempfile::tempdir_in(shm).expect("temp dir")
+    } else {
+        tempfile::tempdir().expect("temp dir")
+    };
     let many = dir.path().join("many");
     for folder in 0..100 {
         let folder_path = many.join(format!("{folder:03}"));
@@ -664,7 +903,11 @@ fn a_hundred_thousand_small_files_are_planned_in_order() {
     assert!(plan.skipped.is_empty());
     assert_eq!(plan.items[0].entry, "attachments/many/000/0000.log");
     assert_eq!(plan.items[99_999].entry, "attachments/many/099/0999.log");
-    assert!(plan.items.windows(2).all(|pair| pair[0].entry < pair[1].entry));
+    assert!(
+        plan.items
+            .windows(2)
+            .all(|pair| pair[0].entry < pair[1].entry)
+    );
 }
 
 #[test]
@@ -699,8 +942,12 @@ fn spec(argv: &[&str], timeout: Duration, max_output: u64) -> CommandSpec {
 #[cfg(unix)]
 #[test]
 fn a_command_output_and_exit_status_are_captured() {
-    let output = command::run(&spec(&["echo", "hello", "world"], Duration::from_secs(30), 1024))
-        .expect("runs");
+    let output = command::run(&spec(
+        &["echo", "hello", "world"],
+        Duration::from_secs(30),
+        1024,
+    ))
+    .expect("runs");
     assert_eq!(output.bytes, b"hello world\n");
     assert_eq!(output.status, Some(0));
     assert!(!output.timed_out && !output.truncated);
@@ -715,7 +962,11 @@ fn the_output_cap_keeps_the_tail() {
         command::run(&spec(&["seq", "1", "100000"], Duration::from_secs(30), 20)).expect("runs");
     assert!(output.truncated);
     assert_eq!(output.bytes.len(), 20);
-    assert!(output.bytes.ends_with(b"99999\n100000\n"), "{:?}", output.bytes);
+    assert!(
+        output.bytes.ends_with(b"99999\n100000\n"),
+        "{:?}",
+        output.bytes
+    );
 }
 
 #[cfg(unix)]
@@ -745,7 +996,10 @@ fn a_missing_program_is_named() {
     ))
     .expect_err("missing");
     assert!(matches!(error, CommandError::NotFound { .. }));
-    assert!(error.to_string().contains("\"casefile-no-such-program\""), "{error}");
+    assert!(
+        error.to_string().contains("\"casefile-no-such-program\""),
+        "{error}"
+    );
     let error = command::run(&spec(&[], Duration::from_secs(5), 1024)).expect_err("empty");
     assert!(matches!(error, CommandError::Empty));
 }
@@ -754,7 +1008,11 @@ fn a_missing_program_is_named() {
 #[test]
 fn a_command_writing_megabytes_to_stderr_does_not_deadlock() {
     let output = command::run(&spec(
-        &["sh", "-c", "head -c 4000000 /dev/zero | tr '\\0' e >&2; echo out"],
+        &[
+            "sh",
+            "-c",
+            "head -c 4000000 /dev/zero | tr '\\0' e >&2; echo out",
+        ],
         Duration::from_secs(60),
         1000,
     ))
@@ -783,7 +1041,10 @@ fn a_snapshot_of_a_mounted_disk_reads_only_its_files() {
     std::os::unix::fs::symlink("/usr/share/zoneinfo/Europe/Berlin", r.join("etc/localtime"))
         .expect("link");
     write(&r.join("opt/jc/version.txt"), b"\n2.31.0\n");
-    write(&r.join("opt/jc/jcagent.conf"), b"{\"systemKey\":\"hunter2-FAKE\"}\n");
+    write(
+        &r.join("opt/jc/jcagent.conf"),
+        b"{\"systemKey\":\"hunter2-FAKE\"}\n",
+    );
     let profile = builtin("jumpcloud");
     let snapshot = snapshot::take(&profile, &env);
     assert!(!snapshot.live);
@@ -800,12 +1061,20 @@ fn a_snapshot_of_a_mounted_disk_reads_only_its_files() {
     assert_eq!(json["live"], false);
     assert_eq!(json["agentVersion"], "2.31.0");
     let text = snapshot.to_text();
-    assert!(text.contains("\nHostname:      build-07.example.test\n"), "{text}");
+    assert!(
+        text.contains("\nHostname:      build-07.example.test\n"),
+        "{text}"
+    );
     assert!(text.contains("\nAgent version: 2.31.0 (from "), "{text}");
     // Every line is aligned: the value starts in the same column.
     let columns: BTreeSet<usize> = text
         .lines()
-        .map(|line| line.find(": ").expect("label") + line[line.find(": ").expect("label")..].find(|c: char| c != ':' && c != ' ').expect("value"))
+        .map(|line| {
+            line.find(": ").expect("label")
+                + line[line.find(": ").expect("label")..]
+                    .find(|c: char| c != ':' && c != ' ')
+                    .expect("value")
+        })
         .collect();
     assert_eq!(columns.len(), 1, "{text}");
 }
@@ -818,7 +1087,12 @@ fn a_live_snapshot_describes_this_machine() {
     let snapshot = snapshot::take(&profile, &env);
     assert!(snapshot.live);
     assert!(snapshot.cpu.is_some());
-    assert!(snapshot.memory.as_ref().is_some_and(|memory| memory.total > 0));
+    assert!(
+        snapshot
+            .memory
+            .as_ref()
+            .is_some_and(|memory| memory.total > 0)
+    );
     assert!(!snapshot.top_memory.is_empty());
     assert!(snapshot.top_cpu.len() <= 10 && snapshot.top_memory.len() <= 10);
     assert!(snapshot.to_text().contains("Source:"));
