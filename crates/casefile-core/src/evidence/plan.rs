@@ -298,12 +298,13 @@ impl Planner<'_> {
                 return;
             }
         };
-        let before = (self.found.len(), self.skipped.len());
+        let mut matched_any = false;
         let mut looked = Vec::new();
         for pattern in &patterns {
             let local = to_local(pattern, env);
             let mut matches = Vec::new();
             self.glob(&local, &mut matches);
+            matched_any |= !matches.is_empty();
             for path in matches {
                 if self.cancelled() {
                     return;
@@ -312,7 +313,9 @@ impl Planner<'_> {
             }
             looked.push(local.display().to_string());
         }
-        if (self.found.len(), self.skipped.len()) == before {
+        // Something that exists but was planned already (by an earlier kind) or skipped with
+        // its own reason is not "not found".
+        if !matched_any {
             let detail = match looked.len() {
                 0 => "no user homes to look in".to_owned(),
                 1 => "nothing matches".to_owned(),

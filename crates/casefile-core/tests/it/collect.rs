@@ -582,6 +582,13 @@ fn linux_jumpcloud_plan_takes_logs_rotated_gz_and_folders_once_each() {
         missing.contains(&r.join("var/log/auth.log").display().to_string()),
         "{missing:?}"
     );
+    // /var/log/jc* matched files (jcagent.log among them, planned for jcagent-log): not missing.
+    assert!(
+        !missing
+            .iter()
+            .any(|source| source.ends_with("/var/log/jc*")),
+        "{missing:?}"
+    );
     let remote_assist: Vec<&String> = missing
         .iter()
         .filter(|source| source.contains("JumpCloud-Remote-Assist"))
@@ -1096,4 +1103,19 @@ fn a_live_snapshot_describes_this_machine() {
     assert!(!snapshot.top_memory.is_empty());
     assert!(snapshot.top_cpu.len() <= 10 && snapshot.top_memory.len() <= 10);
     assert!(snapshot.to_text().contains("Source:"));
+}
+
+#[test]
+fn a_glob_whose_only_match_was_planned_by_an_earlier_kind_is_not_reported_missing() {
+    let (root, env) = fake_root(Os::Linux);
+    write(&root.path().join("var/log/jcagent.log"), b"agent\n");
+    let profile = builtin("jumpcloud");
+    let ids = ["jcagent-log".to_owned(), "jc-agent-logs".to_owned()];
+    let plan = run_plan(&profile, &env, Some(&ids), &[]);
+    assert_eq!(entries(&plan), vec!["logs/var/log/jcagent.log"]);
+    let missing = skipped(&plan, SkipReason::NotFound);
+    assert_eq!(
+        missing,
+        vec![root.path().join("var/log/jumpcloud").display().to_string()]
+    );
 }
