@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,7 @@ use super::CommandSpec;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandOutput {
     /// The tail of standard output, then, when standard error is not empty, a line
-    /// `--- stderr ---` and the tail of standard error.
+    /// `--- stderr ---` (on a line of its own) and the tail of standard error.
     pub bytes: Vec<u8>,
     /// The exit code; `None` when killed (timeout) or ended by a signal.
     pub status: Option<i32>,
@@ -55,7 +55,7 @@ pub enum CommandError {
 }
 
 /// The line between standard output and standard error in [`CommandOutput::bytes`].
-pub const STDERR_SEPARATOR: &[u8] = b"\n--- stderr ---\n";
+pub const STDERR_SEPARATOR: &[u8] = b"--- stderr ---\n";
 
 /// How long to keep reading after a kill before abandoning pipes held open by grandchildren.
 const GRACE: Duration = Duration::from_millis(500);
@@ -86,25 +86,34 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, CommandError> {
             }
         })?;
     let cap = usize::try_from(spec.max_output).unwrap_or(usize::MAX);
-    let (sender, receiver) = mpsc::channel();
-    let readers = [
-        child.stdout.take().map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
-        child.stderr.take().map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
+    let (done, finished) = mpsc::channel();
+    let tails = [
+        Arc::new(Mutex::new(Tail::default())),
+        Arc::new(Mutex::new(Tail::default())),
     ];
-    for (index, pipe) in readers.into_iter().enumerate() {
-        let sender = sender.clone();
-        match pipe {
-            Some(pipe) => {
-                thread::spawn(move || {
-                    let _ = sender.send((index, read_tail(pipe, cap)));
-                });
-            }
-            None => {
-                let _ = sender.send((index, (Vec::new(), false)));
-            }
+    let pipes = [
+        child
+            .stdout
+            .take()
+            .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
+    ];
+    let mut pending = 0;
+    for (pipe, tail) in pipes.into_iter().zip(&tails) {
+        if let Some(pipe) = pipe {
+            pending += 1;
+            let done = done.clone();
+            let tail = Arc::clone(tail);
+            thread::spawn(move || {
+                read_tail(pipe, cap, &tail);
+                let _ = done.send(());
+            });
         }
     }
-    drop(sender);
+    drop(done);
 
     let deadline = started + spec.timeout;
     let mut timed_out = false;
@@ -127,34 +136,35 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, CommandError> {
     };
 
     // The pipes close when the child and every process that inherited them are gone. Wait for
-    // the readers until then, or for a short grace after a timeout.
-    let mut outputs: [(Vec<u8>, bool); 2] = [(Vec::new(), false), (Vec::new(), false)];
-    let mut pending = 2;
+    // the readers until then: after a timeout for a short grace, after a normal exit at most
+    // until the command's own deadline (plus the grace). Then take what they have read.
     let reading_deadline = if timed_out {
-        Some(Instant::now() + GRACE)
+        Instant::now() + GRACE
     } else {
-        // A normal exit: give grandchildren holding the pipes the command's own timeout at most.
-        Some(deadline.max(Instant::now()) + GRACE)
+        deadline.max(Instant::now()) + GRACE
     };
     while pending > 0 {
-        let wait = reading_deadline
-            .map(|until| until.saturating_duration_since(Instant::now()))
-            .unwrap_or(GRACE);
-        match receiver.recv_timeout(wait) {
-            Ok((index, output)) => {
-                if let Some(slot) = outputs.get_mut(index) {
-                    *slot = output;
-                }
-                pending -= 1;
-            }
-            Err(_) => break,
+        let wait = reading_deadline.saturating_duration_since(Instant::now());
+        if finished.recv_timeout(wait).is_err() {
+            break;
         }
+        pending -= 1;
     }
-    let [(stdout, stdout_cut), (stderr, stderr_cut)] = outputs;
-    let mut bytes = stdout;
+    let take = |tail: &Arc<Mutex<Tail>>| {
+        let mut tail = tail
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (std::mem::take(&mut tail.bytes), tail.dropped)
+    };
+    let (stdout, stdout_cut) = take(&tails[0]);
+    let (stderr, stderr_cut) = take(&tails[1]);
+    let mut bytes: Vec<u8> = stdout.into_iter().collect();
     if !stderr.is_empty() {
+        if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+            bytes.push(b'\n');
+        }
         bytes.extend_from_slice(STDERR_SEPARATOR);
-        bytes.extend_from_slice(&stderr);
+        bytes.extend(stderr);
     }
     Ok(CommandOutput {
         bytes,
@@ -165,29 +175,37 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, CommandError> {
     })
 }
 
-/// Reads a pipe to its end, keeping the last `cap` bytes; returns them and whether any were
-/// dropped.
-fn read_tail(mut pipe: impl Read, cap: usize) -> (Vec<u8>, bool) {
-    let mut ring: VecDeque<u8> = VecDeque::new();
-    let mut dropped = false;
+/// The last bytes read from a pipe.
+#[derive(Default)]
+struct Tail {
+    bytes: VecDeque<u8>,
+    dropped: bool,
+}
+
+/// Reads a pipe to its end into `tail`, keeping the last `cap` bytes (and whether any were
+/// dropped); `tail` is up to date after every read, so a reader abandoned mid-way has kept
+/// what it read.
+fn read_tail(mut pipe: impl Read, cap: usize, tail: &Mutex<Tail>) {
     let mut buffer = [0u8; 16 * 1024];
     loop {
         match pipe.read(&mut buffer) {
             Ok(0) => break,
             Ok(read) => {
                 let chunk = buffer.get(..read).unwrap_or_default();
-                ring.extend(chunk);
-                if ring.len() > cap {
-                    let excess = ring.len() - cap;
-                    ring.drain(..excess);
-                    dropped = true;
+                let mut tail = tail
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                tail.bytes.extend(chunk);
+                if tail.bytes.len() > cap {
+                    let excess = tail.bytes.len() - cap;
+                    tail.bytes.drain(..excess);
+                    tail.dropped = true;
                 }
             }
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
             Err(_) => break,
         }
     }
-    (ring.into_iter().collect(), dropped)
 }
 
 #[cfg(test)]
@@ -196,11 +214,15 @@ mod tests {
 
     #[test]
     fn the_tail_ring_keeps_the_last_bytes_and_says_so() {
-        let (tail, cut) = read_tail(&b"0123456789"[..], 4);
-        assert_eq!(tail, b"6789");
-        assert!(cut);
-        let (all, cut) = read_tail(&b"0123"[..], 4);
-        assert_eq!(all, b"0123");
-        assert!(!cut);
+        let tail = Mutex::new(Tail::default());
+        read_tail(&b"0123456789"[..], 4, &tail);
+        let tail = tail.into_inner().expect("lock");
+        assert_eq!(tail.bytes, b"6789");
+        assert!(tail.dropped);
+        let all = Mutex::new(Tail::default());
+        read_tail(&b"0123"[..], 4, &all);
+        let all = all.into_inner().expect("lock");
+        assert_eq!(all.bytes, b"0123");
+        assert!(!all.dropped);
     }
 }

@@ -60,24 +60,24 @@ const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp"];
 
 /// Leading bytes of binary formats met among logs and attachments.
 const BINARY_MAGIC: &[&[u8]] = &[
-    b"\x7fELF",             // ELF executables and libraries
-    b"\x89PNG\r\n\x1a\n",   // PNG
-    b"\xff\xd8\xff",        // JPEG
-    b"GIF87a",              // GIF
-    b"GIF89a",              // GIF
-    b"PK\x03\x04",          // zip (also docx, jar...)
-    b"SQLite format 3\0",   // SQLite database
-    b"ElfFile\0",           // Windows event log (.evtx)
-    b"\xfe\xed\xfa\xce",    // Mach-O 32-bit
-    b"\xfe\xed\xfa\xcf",    // Mach-O 64-bit
-    b"\xcf\xfa\xed\xfe",    // Mach-O 64-bit, little-endian
-    b"\xca\xfe\xba\xbe",    // Mach-O universal, Java class
-    b"\xfd7zXZ\0",          // xz
-    b"BZh",                 // bzip2 (a text file starting "BZh" is rare enough)
-    b"\x28\xb5\x2f\xfd",    // zstd
-    b"%PDF-",               // PDF
-    b"\xff\xfe",            // UTF-16LE text: redaction reads bytes as UTF-8, so not text here
-    b"\xfe\xff",            // UTF-16BE text
+    b"\x7fELF",           // ELF executables and libraries
+    b"\x89PNG\r\n\x1a\n", // PNG
+    b"\xff\xd8\xff",      // JPEG
+    b"GIF87a",            // GIF
+    b"GIF89a",            // GIF
+    b"PK\x03\x04",        // zip (also docx, jar...)
+    b"SQLite format 3\0", // SQLite database
+    b"ElfFile\0",         // Windows event log (.evtx)
+    b"\xfe\xed\xfa\xce",  // Mach-O 32-bit
+    b"\xfe\xed\xfa\xcf",  // Mach-O 64-bit
+    b"\xcf\xfa\xed\xfe",  // Mach-O 64-bit, little-endian
+    b"\xca\xfe\xba\xbe",  // Mach-O universal, Java class
+    b"\xfd7zXZ\0",        // xz
+    b"BZh",               // bzip2 (a text file starting "BZh" is rare enough)
+    b"\x28\xb5\x2f\xfd",  // zstd
+    b"%PDF-",             // PDF
+    b"\xff\xfe",          // UTF-16LE text: redaction reads bytes as UTF-8, so not text here
+    b"\xfe\xff",          // UTF-16BE text
 ];
 
 /// Whether a file's first bytes (up to [`SAMPLE_SIZE`]) look binary.
@@ -298,12 +298,13 @@ impl Planner<'_> {
                 return;
             }
         };
-        let before = (self.found.len(), self.skipped.len());
+        let mut matched_any = false;
         let mut looked = Vec::new();
         for pattern in &patterns {
             let local = to_local(pattern, env);
             let mut matches = Vec::new();
             self.glob(&local, &mut matches);
+            matched_any |= !matches.is_empty();
             for path in matches {
                 if self.cancelled() {
                     return;
@@ -312,14 +313,19 @@ impl Planner<'_> {
             }
             looked.push(local.display().to_string());
         }
-        if (self.found.len(), self.skipped.len()) == before {
+        // Something that exists but was planned already (by an earlier kind) or skipped with
+        // its own reason is not "not found".
+        if !matched_any {
             let detail = match looked.len() {
                 0 => "no user homes to look in".to_owned(),
                 1 => "nothing matches".to_owned(),
                 n => format!("nothing matches in any of {n} homes"),
             };
             self.skipped.push(Skipped {
-                source: looked.first().cloned().unwrap_or_else(|| template.to_owned()),
+                source: looked
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| template.to_owned()),
                 reason: SkipReason::NotFound,
                 detail,
             });
@@ -739,9 +745,11 @@ fn has_glob(text: &str) -> bool {
 }
 
 fn has_extension(path: &Path, extensions: &[&str]) -> bool {
-    path.extension()
-        .and_then(OsStr::to_str)
-        .is_some_and(|ext| extensions.iter().any(|known| known.eq_ignore_ascii_case(ext)))
+    path.extension().and_then(OsStr::to_str).is_some_and(|ext| {
+        extensions
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(ext))
+    })
 }
 
 fn strip_suffix_ignore_case(text: &str, suffix: &str) -> Option<String> {
@@ -821,7 +829,9 @@ fn is_loop(error: &io::Error) -> bool {
         || matches!(error.raw_os_error(), Some(62) if cfg!(target_os = "macos"))
 }
 
-fn reason_for(error: &io::Error) -> SkipReason {
+/// The skip reason for an I/O error met opening or reading a file: not found, permission
+/// denied, a symbolic link loop, or unreadable. Collection uses it for errors met while reading.
+pub fn reason_for(error: &io::Error) -> SkipReason {
     match error.kind() {
         io::ErrorKind::NotFound => SkipReason::NotFound,
         io::ErrorKind::PermissionDenied => SkipReason::PermissionDenied,

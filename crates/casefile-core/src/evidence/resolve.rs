@@ -134,11 +134,14 @@ fn linux_homes(root: &Path) -> Vec<Home> {
     if let Ok(passwd) = fs_err::read_to_string(root.join("etc/passwd")) {
         for line in passwd.lines() {
             let fields: Vec<&str> = line.split(':').collect();
-            let (Some(user), Some(uid), Some(home)) = (fields.first(), fields.get(2), fields.get(5))
+            let (Some(user), Some(uid), Some(home)) =
+                (fields.first(), fields.get(2), fields.get(5))
             else {
                 continue;
             };
-            let real = uid.parse::<u32>().is_ok_and(|uid| (1000..65534).contains(&uid));
+            let real = uid
+                .parse::<u32>()
+                .is_ok_and(|uid| (1000..65534).contains(&uid));
             if real && home.starts_with('/') && root.join(&home[1..]).is_dir() {
                 homes.push(Home {
                     user: (*user).to_owned(),

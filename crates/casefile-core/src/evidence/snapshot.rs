@@ -351,7 +351,12 @@ impl Snapshot {
             .unwrap_or(0);
         let mut text = String::new();
         for (label, value) in rows {
-            let _ = writeln!(text, "{:<width$} {value}", format!("{label}:"), width = width + 1);
+            let _ = writeln!(
+                text,
+                "{:<width$} {value}",
+                format!("{label}:"),
+                width = width + 1
+            );
         }
         text
     }
@@ -617,7 +622,11 @@ fn agent_facts(snapshot: &mut Snapshot, profile: &Profile, env: &Env) {
             ));
         }
     }
-    for config in spec.config_files.iter().filter(|config| config.os == env.os) {
+    for config in spec
+        .config_files
+        .iter()
+        .filter(|config| config.os == env.os)
+    {
         for template in &config.paths {
             for path in expand(template, env).unwrap_or_default() {
                 let local = to_local(&path, env);
@@ -674,7 +683,10 @@ mod tests {
     #[test]
     fn plist_and_key_value_files_are_read() {
         let plist = "<dict><key>ProductName</key>\n<string>macOS</string><key>ProductVersion</key><string>15.1</string></dict>";
-        assert_eq!(plist_string(plist, "ProductVersion").as_deref(), Some("15.1"));
+        assert_eq!(
+            plist_string(plist, "ProductVersion").as_deref(),
+            Some("15.1")
+        );
         let release = key_values("NAME=\"Ubuntu\"\nVERSION_ID='24.04'\n");
         assert_eq!(release.get("VERSION_ID").map(String::as_str), Some("24.04"));
     }

@@ -761,16 +761,26 @@ fn check_sources(profile: &Profile, checker: &mut Checker) {
                         format!("command name {:?} appears twice; names must be unique in a profile (each names an output file)", command.name),
                     );
                 }
-                if command.argv.first().is_none_or(|program| program.trim().is_empty()) {
+                if command
+                    .argv
+                    .first()
+                    .is_none_or(|program| program.trim().is_empty())
+                {
                     checker.problem(
                         at("commands"),
-                        format!("command {:?} has no program: argv = [\"program\", \"argument\", ...]", command.name),
+                        format!(
+                            "command {:?} has no program: argv = [\"program\", \"argument\", ...]",
+                            command.name
+                        ),
                     );
                 }
                 if command.max_output.is_some_and(|size| size.0 == 0) {
                     checker.problem(
                         at("commands"),
-                        format!("command {:?} has max_output zero, which keeps nothing", command.name),
+                        format!(
+                            "command {:?} has max_output zero, which keeps nothing",
+                            command.name
+                        ),
                     );
                 }
             }
@@ -778,16 +788,35 @@ fn check_sources(profile: &Profile, checker: &mut Checker) {
     }
     let snapshot = &profile.snapshot;
     for (index, file) in snapshot.version_files.iter().enumerate() {
-        let path = vec![key("snapshot"), key("version_files"), Step::Index(index), key("path")];
+        let path = vec![
+            key("snapshot"),
+            key("version_files"),
+            Step::Index(index),
+            key("path"),
+        ];
         if file.path.trim().is_empty() || file.path.contains(['*', '?', '[']) {
-            checker.problem(path, format!("{:?} must name one file, without glob characters", file.path));
+            checker.problem(
+                path,
+                format!(
+                    "{:?} must name one file, without glob characters",
+                    file.path
+                ),
+            );
         }
     }
     for (index, files) in snapshot.config_files.iter().enumerate() {
-        let path = vec![key("snapshot"), key("config_files"), Step::Index(index), key("paths")];
+        let path = vec![
+            key("snapshot"),
+            key("config_files"),
+            Step::Index(index),
+            key("paths"),
+        ];
         for file in &files.paths {
             if file.trim().is_empty() || file.contains(['*', '?', '[']) {
-                checker.problem(path.clone(), format!("{file:?} must name one file, without glob characters"));
+                checker.problem(
+                    path.clone(),
+                    format!("{file:?} must name one file, without glob characters"),
+                );
             }
         }
     }

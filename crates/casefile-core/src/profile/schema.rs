@@ -837,7 +837,8 @@ impl FromStr for ByteSize {
                 let scale = 10u64.pow(fraction.len() as u32);
                 let whole_bytes = whole.checked_mul(multiplier);
                 // fraction * multiplier fits: digits < 10^9 and multiplier <= 2^40.
-                let fraction_bytes = u128::from(digits) * u128::from(multiplier) / u128::from(scale);
+                let fraction_bytes =
+                    u128::from(digits) * u128::from(multiplier) / u128::from(scale);
                 whole_bytes
                     .and_then(|bytes| bytes.checked_add(u64::try_from(fraction_bytes).ok()?))
                     .ok_or_else(|| bad("too large"))?
@@ -933,7 +934,9 @@ impl FromStr for Timeout {
         };
         let total = count.checked_mul(millis).ok_or_else(bad)?;
         if total == 0 {
-            return Err(format!("duration {text:?} is zero; give a command time to run, e.g. \"30 seconds\""));
+            return Err(format!(
+                "duration {text:?} is zero; give a command time to run, e.g. \"30 seconds\""
+            ));
         }
         Ok(Timeout(std::time::Duration::from_millis(total)))
     }

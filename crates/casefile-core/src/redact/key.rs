@@ -88,10 +88,9 @@ impl PseudonymKey {
         match write_private_file(&path, key.export_line().as_bytes(), false) {
             Ok(()) => Ok(key),
             // Another process created the key first: use that one, so both agree.
-            Err(source) if source.kind() == std::io::ErrorKind::AlreadyExists => Self::load(
-                data_dir,
-            )?
-            .ok_or(KeyError::Io { path, source }),
+            Err(source) if source.kind() == std::io::ErrorKind::AlreadyExists => {
+                Self::load(data_dir)?.ok_or(KeyError::Io { path, source })
+            }
             Err(source) => Err(KeyError::Io { path, source }),
         }
     }

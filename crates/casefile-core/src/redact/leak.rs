@@ -33,7 +33,9 @@ impl LeakScanner {
         let mut add = |category: Category, needle: &[u8]| {
             let needle = needle.trim_ascii();
             if !needle.is_empty() {
-                by_needle.entry(needle.to_ascii_lowercase()).or_insert(category);
+                by_needle
+                    .entry(needle.to_ascii_lowercase())
+                    .or_insert(category);
             }
         };
         for secret in secrets.iter().filter(|s| s.len() >= 4) {
@@ -63,9 +65,7 @@ impl LeakScanner {
             automaton,
             needles: needles
                 .into_iter()
-                .map(|(needle, category)| {
-                    (category, String::from_utf8_lossy(&needle).into_owned())
-                })
+                .map(|(needle, category)| (category, String::from_utf8_lossy(&needle).into_owned()))
                 .collect(),
         }
     }
@@ -154,7 +154,11 @@ mod tests {
     fn misses_parts_of_words_and_short_secrets() {
         let scanner = scanner();
         assert!(!scanner.is_empty());
-        assert!(scanner.scan(b"web012 xalice cache-web01 10.1.2.34 abc").is_empty());
+        assert!(
+            scanner
+                .scan(b"web012 xalice cache-web01 10.1.2.34 abc")
+                .is_empty()
+        );
         let empty = LeakScanner::new(&Names::default(), &Mapping::default(), &BTreeSet::new());
         assert!(empty.is_empty());
         assert!(empty.scan(b"anything").is_empty());

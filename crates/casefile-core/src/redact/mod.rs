@@ -146,7 +146,9 @@ impl Counts {
 
     /// All replacements.
     pub fn total(&self) -> u64 {
-        self.counts.iter().fold(0u64, |sum, n| sum.saturating_add(*n))
+        self.counts
+            .iter()
+            .fold(0u64, |sum, n| sum.saturating_add(*n))
     }
 }
 
@@ -335,7 +337,9 @@ fn write_private_file(path: &Path, contents: &[u8], replace: bool) -> std::io::R
     if replace {
         temporary.persist(path).map_err(|error| error.error)?;
     } else {
-        temporary.persist_noclobber(path).map_err(|error| error.error)?;
+        temporary
+            .persist_noclobber(path)
+            .map_err(|error| error.error)?;
     }
     if let Ok(handle) = std::fs::File::open(&folder) {
         let _ = handle.sync_all();

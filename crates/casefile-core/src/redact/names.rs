@@ -20,9 +20,6 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::OnceLock;
-
-use aho_corasick::{AhoCorasick, MatchKind};
 
 /// Words never learned as names: system accounts, placeholders and common log words that would
 /// wreck logs if replaced everywhere.
@@ -145,7 +142,8 @@ impl Names {
         if let Ok(text) = std::fs::read_to_string(root.join("etc").join("passwd")) {
             for line in text.lines() {
                 let mut fields = line.split(':');
-                let (Some(name), Some(_), Some(uid)) = (fields.next(), fields.next(), fields.next())
+                let (Some(name), Some(_), Some(uid)) =
+                    (fields.next(), fields.next(), fields.next())
                 else {
                     continue;
                 };
@@ -230,37 +228,38 @@ fn plausible_name(raw: &str) -> Option<String> {
 #[derive(Debug, Default)]
 pub struct Learner {
     names: Names,
+    /// Raw values already considered, as (is host, bytes): most repeat on every line.
+    seen: std::collections::HashSet<(bool, Vec<u8>)>,
 }
 
-/// The learner's anchors; their index is their meaning.
-const ANCHORS: &[&str] = &[
-    "user",
-    "username",
-    "user_name",
-    "login",
-    "host",
-    "hostname",
-    "host_name",
-    "/home/",
-    "/users/",
-    "\\users\\",
-    " for ",
-];
-const HOST_KEYS: std::ops::Range<usize> = 4..7;
-const PATH_ANCHORS: std::ops::Range<usize> = 7..10;
-const FOR: usize = 10;
+/// What a word at a word start means to the learner.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Anchor {
+    /// `user`, `username`, `user_name`, `login`: a username key.
+    UserKey,
+    /// `host`, `hostname`, `host_name`: a hostname key.
+    HostKey,
+    /// `home`, `users` between path separators.
+    PathFolder,
+    /// `for`.
+    For,
+}
 
-fn anchors() -> Option<&'static AhoCorasick> {
-    static AUTOMATON: OnceLock<Option<AhoCorasick>> = OnceLock::new();
-    AUTOMATON
-        .get_or_init(|| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(ANCHORS)
-                .ok()
-        })
-        .as_ref()
+fn anchor(word: &[u8]) -> Option<Anchor> {
+    let is = |name: &[u8]| word.eq_ignore_ascii_case(name);
+    match word.len() {
+        3 if is(b"for") => Some(Anchor::For),
+        4 if is(b"user") => Some(Anchor::UserKey),
+        4 if is(b"host") => Some(Anchor::HostKey),
+        4 if is(b"home") => Some(Anchor::PathFolder),
+        5 if is(b"login") => Some(Anchor::UserKey),
+        5 if is(b"users") => Some(Anchor::PathFolder),
+        8 if is(b"username") => Some(Anchor::UserKey),
+        8 if is(b"hostname") => Some(Anchor::HostKey),
+        9 if is(b"user_name") => Some(Anchor::UserKey),
+        9 if is(b"host_name") => Some(Anchor::HostKey),
+        _ => None,
+    }
 }
 
 fn is_name_byte(b: u8) -> bool {
@@ -270,13 +269,17 @@ fn is_name_byte(b: u8) -> bool {
 /// The run of name bytes starting at `from`.
 fn name_at(text: &[u8], from: usize) -> &[u8] {
     let rest = text.get(from..).unwrap_or_default();
-    let len = rest.iter().position(|&b| !is_name_byte(b)).unwrap_or(rest.len());
+    let len = rest
+        .iter()
+        .position(|&b| !is_name_byte(b))
+        .unwrap_or(rest.len());
     rest.get(..len).unwrap_or_default()
 }
 
 fn line_of(text: &[u8], at: usize) -> &[u8] {
     let start = memchr::memrchr(b'\n', text.get(..at).unwrap_or_default()).map_or(0, |i| i + 1);
-    let end = memchr::memchr(b'\n', text.get(at..).unwrap_or_default()).map_or(text.len(), |i| at + i);
+    let end =
+        memchr::memchr(b'\n', text.get(at..).unwrap_or_default()).map_or(text.len(), |i| at + i);
     text.get(start..end).unwrap_or_default()
 }
 
@@ -304,6 +307,12 @@ impl Learner {
     }
 
     fn learn(&mut self, host: bool, raw: &[u8]) {
+        if self.seen.len() < 100_000 {
+            if self.seen.contains(&(host, raw.to_vec())) {
+                return;
+            }
+            self.seen.insert((host, raw.to_vec()));
+        }
         let Ok(raw) = std::str::from_utf8(raw) else {
             return;
         };
@@ -315,30 +324,46 @@ impl Learner {
     }
 
     fn feed_anchors(&mut self, text: &[u8]) {
-        let Some(automaton) = anchors() else {
-            return;
-        };
-        for found in automaton.find_iter(text) {
-            let (start, end, id) = (found.start(), found.end(), found.pattern().as_usize());
-            if PATH_ANCHORS.contains(&id) {
-                let name = name_at(text, end);
-                let after = text.get(end + name.len()).copied();
-                if matches!(
-                    after,
-                    None | Some(b'/' | b'\\' | b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b':')
-                ) {
-                    self.learn(false, name);
+        let byte = |i: usize| text.get(i).copied().unwrap_or(0);
+        let mut from = 0;
+        while let Some((start, i)) = super::scan::next_word(text, from) {
+            from = i;
+            // Cheap rejection before comparing words: anchors are 3 to 9 bytes long and start
+            // with f, u, h or l.
+            let len = i - start;
+            if !(3..=9).contains(&len) || !matches!(byte(start) | 0x20, b'f' | b'u' | b'h' | b'l') {
+                continue;
+            }
+            let Some(kind) = anchor(text.get(start..i).unwrap_or_default()) else {
+                continue;
+            };
+            let prev = start.checked_sub(1).map_or(0, byte);
+            match kind {
+                Anchor::PathFolder => {
+                    let separator = byte(i);
+                    if !matches!(prev, b'/' | b'\\') || separator != prev {
+                        continue;
+                    }
+                    let name = name_at(text, i + 1);
+                    let after = text.get(i + 1 + name.len()).copied();
+                    if matches!(
+                        after,
+                        None | Some(
+                            b'/' | b'\\' | b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b':'
+                        )
+                    ) {
+                        self.learn(false, name);
+                    }
                 }
-            } else if id == FOR {
-                self.learn_for(text, end);
-            } else {
-                // A key: whole word on the left, then an assignment.
-                let before = start.checked_sub(1).and_then(|i| text.get(i)).copied();
-                if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-                    continue;
+                Anchor::For => {
+                    if prev == b' ' && byte(i) == b' ' {
+                        self.learn_for(text, i + 1);
+                    }
                 }
-                if let Some(value) = assigned_value(text, end) {
-                    self.learn_value(HOST_KEYS.contains(&id), value);
+                Anchor::UserKey | Anchor::HostKey => {
+                    if let Some(value) = assigned_value(text, i) {
+                        self.learn_value(kind == Anchor::HostKey, value);
+                    }
                 }
             }
         }
@@ -349,7 +374,10 @@ impl Learner {
         let rest = text.get(end..).unwrap_or_default();
         if let Some(after_user) = rest.strip_prefix(b"user ") {
             let name = name_at(after_user, 0);
-            if after_user.get(name.len()..).is_some_and(|r| r.starts_with(b"(uid=")) {
+            if after_user
+                .get(name.len()..)
+                .is_some_and(|r| r.starts_with(b"(uid="))
+            {
                 self.learn(false, name);
                 return;
             }
@@ -393,7 +421,11 @@ impl Learner {
             .map(|at| from + at)
         {
             from = at + 1;
-            let slashes = if text.get(at + 1) == Some(&b'\\') { 2 } else { 1 };
+            let slashes = if text.get(at + 1) == Some(&b'\\') {
+                2
+            } else {
+                1
+            };
             // The domain: upper-case NetBIOS characters back to a boundary.
             let head = text.get(..at).unwrap_or_default();
             let len = head
@@ -431,10 +463,12 @@ impl Learner {
 
     /// The host field of syslog lines.
     fn feed_syslog(&mut self, text: &[u8]) {
-        for line in text.split(|&b| b == b'\n') {
-            if let Some(host) = syslog_host(line) {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len())) {
+            if let Some(host) = text.get(start..end).and_then(syslog_host) {
                 self.learn(true, host);
             }
+            start = end + 1;
         }
     }
 }

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::net::Ipv6Addr;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use memchr::memmem;
 
 use super::key::{Keyed, hex8};
@@ -57,18 +56,20 @@ const REDACTED: &[u8] = b"[REDACTED]";
 /// Where detections overlap, a secret wins over an identifier pattern, which wins over a name.
 pub struct Redactor {
     keyed: Keyed,
-    /// Secret key words first (ids below `stems`), then names.
-    words: Option<AhoCorasick>,
-    stems: usize,
     names: Vec<NameEntry>,
+    /// Bit `(b0 << 8) | b1` is set when a name starts with the lower-cased bytes `b0 b1`.
+    first_pairs: Vec<u64>,
+    /// Bit `n` is set when some name's first word (run of word bytes) is `n` bytes long.
+    first_lengths: u64,
+    /// Names by their lower-cased first word, longest first.
+    buckets: HashMap<Vec<u8>, Vec<usize>>,
 }
 
 struct NameEntry {
     category: Category,
     original: String,
+    lower: Vec<u8>,
     pseudonym: String,
-    /// Indexes (into `names`) of shorter names that are prefixes of this one, longest first.
-    prefixes: Vec<usize>,
 }
 
 /// Secret key words; see [`Stem`].
@@ -95,7 +96,6 @@ const STEMS: &[(&str, Stem)] = &[
     ("auth key", Stem::Plain),
     ("credential", Stem::Plain),
     ("authorization", Stem::Authorization),
-    ("bearer", Stem::Bearer),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -104,7 +104,6 @@ enum Stem {
     Pwd,
     Plain,
     Authorization,
-    Bearer,
 }
 
 /// A proposed replacement of `input[start..end]`.
@@ -131,17 +130,20 @@ enum Kind {
     Name(usize),
 }
 
-/// Per-call caches: one HMAC per distinct value, not per occurrence.
+/// Per-call caches: one HMAC and one mapping entry per distinct value, not per occurrence.
 #[derive(Default)]
 struct Cache {
     ipv4: HashMap<u32, String>,
     ipv6: HashMap<u128, String>,
-    mac: HashMap<[u8; 6], [u8; 5]>,
-    text: HashMap<(Category, Vec<u8>), String>,
+    mac: HashMap<([u8; 6], u8, bool), String>,
+    email: HashMap<Vec<u8>, String>,
+    user: HashMap<Vec<u8>, String>,
+    names_seen: Vec<bool>,
+    lower: Vec<u8>,
 }
 
 impl Redactor {
-    /// A redactor for `names` under `key`.
+    /// A redactor for `names` under `key`. Names shorter than 2 bytes are ignored.
     pub fn new(key: &PseudonymKey, names: &Names) -> Redactor {
         let keyed = key.keyed();
         let mut seen = std::collections::HashSet::new();
@@ -154,52 +156,43 @@ impl Redactor {
         for (category, set) in sets {
             for name in set {
                 let name = name.trim();
-                let lower = name.to_ascii_lowercase();
-                if name.is_empty() || !seen.insert(lower.clone()) {
+                let lower = name.to_ascii_lowercase().into_bytes();
+                if lower.len() < 2 || !is_word_byte(lower.first().copied().unwrap_or(0)) {
+                    continue;
+                }
+                if !seen.insert(lower.clone()) {
                     continue;
                 }
                 entries.push(NameEntry {
                     category,
                     original: name.to_owned(),
-                    pseudonym: name_pseudonym(&keyed, category, lower.as_bytes()),
-                    prefixes: Vec::new(),
+                    pseudonym: name_pseudonym(&keyed, category, &lower),
+                    lower,
                 });
             }
         }
-        let lowers: Vec<String> = entries
-            .iter()
-            .map(|e| e.original.to_ascii_lowercase())
-            .collect();
-        for (i, entry) in entries.iter_mut().enumerate() {
-            let Some(long) = lowers.get(i) else { continue };
-            let mut prefixes: Vec<usize> = lowers
-                .iter()
-                .enumerate()
-                .filter(|(j, short)| *j != i && short.len() < long.len() && long.starts_with(*short))
-                .map(|(j, _)| j)
-                .collect();
-            prefixes.sort_by_key(|&j| std::cmp::Reverse(lowers.get(j).map_or(0, String::len)));
-            entry.prefixes = prefixes;
+        let mut first_pairs = vec![0u64; 1024];
+        let mut first_lengths = 0u64;
+        let mut buckets: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        for (index, entry) in entries.iter().enumerate() {
+            let pair = pair_key(&entry.lower, 0);
+            if let Some(word) = first_pairs.get_mut(usize::from(pair >> 6)) {
+                *word |= 1 << (pair & 63);
+            }
+            let first_word = word_len(&entry.lower, 0);
+            first_lengths |= 1 << first_word.min(63);
+            let key = entry.lower.get(..first_word).unwrap_or_default().to_vec();
+            buckets.entry(key).or_default().push(index);
         }
-        let patterns: Vec<&str> = STEMS
-            .iter()
-            .map(|(stem, _)| *stem)
-            .chain(entries.iter().map(|e| e.original.as_str()))
-            .collect();
-        let build = |kind: Option<AhoCorasickKind>| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostLongest)
-                .kind(kind)
-                .build(&patterns)
-                .ok()
-        };
-        let words = build(None).or_else(|| build(Some(AhoCorasickKind::NoncontiguousNFA)));
+        for bucket in buckets.values_mut() {
+            bucket.sort_by_key(|&i| std::cmp::Reverse(entries.get(i).map_or(0, |e| e.lower.len())));
+        }
         Redactor {
             keyed,
-            words,
-            stems: STEMS.len(),
             names: entries,
+            first_pairs,
+            first_lengths,
+            buckets,
         }
     }
 
@@ -216,9 +209,9 @@ impl Redactor {
                 kind: Kind::KeyLine { first },
             });
         });
-        self.word_edits(input, &mut edits);
+        self.name_edits(input, &mut edits);
         punctuation_edits(input, &mut edits);
-        at_edits(input, &mut edits);
+        assignment_and_at_edits(input, &mut edits);
         literal_edits(input, &mut edits);
         self.apply(input, edits, out, found);
     }
@@ -239,7 +232,9 @@ impl Redactor {
             out.extend_from_slice(input);
             return;
         }
-        edits.sort_unstable_by_key(|e| (e.start, std::cmp::Reverse(e.prio), std::cmp::Reverse(e.end)));
+        edits.sort_unstable_by_key(|e| {
+            (e.start, std::cmp::Reverse(e.prio), std::cmp::Reverse(e.end))
+        });
         let mut accepted: Vec<Edit> = Vec::with_capacity(edits.len());
         for edit in edits {
             if edit.end <= edit.start {
@@ -264,9 +259,10 @@ impl Redactor {
         let mut cache = Cache::default();
         let mut copied = 0;
         for edit in accepted {
-            let (Some(gap), Some(original)) =
-                (input.get(copied..edit.start), input.get(edit.start..edit.end))
-            else {
+            let (Some(gap), Some(original)) = (
+                input.get(copied..edit.start),
+                input.get(edit.start..edit.end),
+            ) else {
                 continue;
             };
             out.extend_from_slice(gap);
@@ -276,30 +272,50 @@ impl Redactor {
         out.extend_from_slice(input.get(copied..).unwrap_or_default());
     }
 
-    fn replace(&self, kind: Kind, original: &[u8], cache: &mut Cache, out: &mut Vec<u8>, found: &mut Found) {
+    fn replace(
+        &self,
+        kind: Kind,
+        original: &[u8],
+        cache: &mut Cache,
+        out: &mut Vec<u8>,
+        found: &mut Found,
+    ) {
         let text = || String::from_utf8_lossy(original).into_owned();
-        match kind {
+        let category = match kind {
             Kind::Secret | Kind::KeyLine { .. } => {
                 out.extend_from_slice(REDACTED);
                 if !matches!(kind, Kind::KeyLine { first: false }) {
                     found.counts.add(Category::Secret, 1);
                 }
-                if original.len() >= 4 {
+                if original.len() >= 4 && !found.secrets.contains(original) {
                     found.secrets.insert(original.to_vec());
                 }
+                return;
             }
-            Kind::Email => {
-                let lower = original.to_ascii_lowercase();
-                let pseudonym = cache
-                    .text
-                    .entry((Category::Email, lower))
-                    .or_insert_with_key(|(_, lower)| {
-                        let digest = self.keyed.digest(b"email", lower);
+            Kind::Email | Kind::User => {
+                let (category, map) = if matches!(kind, Kind::Email) {
+                    (Category::Email, &mut cache.email)
+                } else {
+                    (Category::Username, &mut cache.user)
+                };
+                cache.lower.clear();
+                cache
+                    .lower
+                    .extend(original.iter().map(u8::to_ascii_lowercase));
+                if let Some(pseudonym) = map.get(cache.lower.as_slice()) {
+                    out.extend_from_slice(pseudonym.as_bytes());
+                } else {
+                    let pseudonym = if category == Category::Email {
+                        let digest = self.keyed.digest(b"email", &cache.lower);
                         format!("email-{}@redacted.invalid", hex8(&digest))
-                    });
-                out.extend_from_slice(pseudonym.as_bytes());
-                found.counts.add(Category::Email, 1);
-                found.mapping.insert(pseudonym.clone(), Category::Email, text());
+                    } else {
+                        name_pseudonym(&self.keyed, Category::Username, &cache.lower)
+                    };
+                    out.extend_from_slice(pseudonym.as_bytes());
+                    found.mapping.insert(pseudonym.clone(), category, text());
+                    map.insert(cache.lower.clone(), pseudonym);
+                }
+                category
             }
             Kind::Ipv4(address) => {
                 let pseudonym = cache.ipv4.entry(address).or_insert_with(|| {
@@ -310,64 +326,50 @@ impl Redactor {
                     if octets == [255, 255, 255, 255] {
                         octets[3] = 254;
                     }
-                    std::net::Ipv4Addr::from(octets).to_string()
+                    let pseudonym = std::net::Ipv4Addr::from(octets).to_string();
+                    found
+                        .mapping
+                        .insert(pseudonym.clone(), Category::Ipv4, canonical);
+                    pseudonym
                 });
                 out.extend_from_slice(pseudonym.as_bytes());
-                found.counts.add(Category::Ipv4, 1);
-                found.mapping.insert(
-                    pseudonym.clone(),
-                    Category::Ipv4,
-                    std::net::Ipv4Addr::from(address).to_string(),
-                );
+                Category::Ipv4
             }
             Kind::Ipv6(address) => {
-                let canonical = Ipv6Addr::from(address).to_string();
                 let pseudonym = cache.ipv6.entry(address).or_insert_with(|| {
+                    let canonical = Ipv6Addr::from(address).to_string();
                     let digest = self.keyed.digest(b"ipv6", canonical.as_bytes());
                     let mut hextets = [0x2001u16, 0x0db8, 0, 0, 0, 0, 0, 0];
                     for (slot, pair) in hextets.iter_mut().skip(2).zip(digest.chunks(2)) {
                         *slot = pair.iter().fold(0u16, |v, b| v << 8 | u16::from(*b));
                     }
-                    Ipv6Addr::from(hextets).to_string()
+                    let pseudonym = Ipv6Addr::from(hextets).to_string();
+                    found
+                        .mapping
+                        .insert(pseudonym.clone(), Category::Ipv6, canonical);
+                    pseudonym
                 });
                 out.extend_from_slice(pseudonym.as_bytes());
-                found.counts.add(Category::Ipv6, 1);
-                found.mapping.insert(pseudonym.clone(), Category::Ipv6, canonical);
+                Category::Ipv6
             }
             Kind::Mac(bytes) => {
-                let hash = cache.mac.entry(bytes).or_insert_with(|| {
-                    let canonical = mac_string(&bytes, b':', false);
-                    let digest = self.keyed.digest(b"mac", canonical.as_bytes());
-                    let [a, b, c, d, e, ..] = digest;
-                    [a, b, c, d, e]
-                });
                 let separator = original.get(2).copied().unwrap_or(b':');
                 let upper = original.iter().any(u8::is_ascii_uppercase);
-                let mut pseudo = [0u8; 6];
-                pseudo[0] = 0x02;
-                for (slot, byte) in pseudo.iter_mut().skip(1).zip(hash.iter()) {
-                    *slot = *byte;
-                }
-                let pseudonym = mac_string(&pseudo, separator, upper);
-                out.extend_from_slice(pseudonym.as_bytes());
-                found.counts.add(Category::Mac, 1);
-                found
-                    .mapping
-                    .insert(pseudonym, Category::Mac, mac_string(&bytes, b':', false));
-            }
-            Kind::User => {
-                let lower = original.to_ascii_lowercase();
                 let pseudonym = cache
-                    .text
-                    .entry((Category::Username, lower))
-                    .or_insert_with_key(|(_, lower)| {
-                        name_pseudonym(&self.keyed, Category::Username, lower)
+                    .mac
+                    .entry((bytes, separator, upper))
+                    .or_insert_with(|| {
+                        let canonical = mac_string(&bytes, b':', false);
+                        let digest = self.keyed.digest(b"mac", canonical.as_bytes());
+                        let [a, b, c, d, e, ..] = digest;
+                        let pseudonym = mac_string(&[0x02, a, b, c, d, e], separator, upper);
+                        found
+                            .mapping
+                            .insert(pseudonym.clone(), Category::Mac, canonical);
+                        pseudonym
                     });
                 out.extend_from_slice(pseudonym.as_bytes());
-                found.counts.add(Category::Username, 1);
-                found
-                    .mapping
-                    .insert(pseudonym.clone(), Category::Username, text());
+                Category::Mac
             }
             Kind::Name(index) => {
                 let Some(entry) = self.names.get(index) else {
@@ -375,58 +377,88 @@ impl Redactor {
                     return;
                 };
                 out.extend_from_slice(entry.pseudonym.as_bytes());
-                found.counts.add(entry.category, 1);
-                found
-                    .mapping
-                    .insert(entry.pseudonym.clone(), entry.category, entry.original.clone());
+                if cache.names_seen.len() <= index {
+                    cache.names_seen.resize(index + 1, false);
+                }
+                if let Some(seen) = cache.names_seen.get_mut(index) {
+                    if !*seen {
+                        *seen = true;
+                        found.mapping.insert(
+                            entry.pseudonym.clone(),
+                            entry.category,
+                            entry.original.clone(),
+                        );
+                    }
+                }
+                entry.category
             }
-        }
+        };
+        found.counts.add(category, 1);
     }
 
-    /// Secret key words and known names: one Aho-Corasick pass over the whole input.
-    fn word_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
-        let Some(words) = &self.words else { return };
+    /// Known names, at word starts: a bit table of first byte pairs rejects most words, then
+    /// the names with that pair are compared, longest first.
+    fn name_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
+        if self.names.is_empty() {
+            return;
+        }
+        let mut lower = Vec::new();
         let mut from = 0;
-        while from < input.len() {
-            let search = aho_corasick::Input::new(input).span(from..input.len());
-            let Some(found) = words.find(search) else { break };
-            let (start, end, id) = (found.start(), found.end(), found.pattern().as_usize());
-            if let Some((_, stem)) = STEMS.get(id) {
-                if let Some(edit) = secret_after_stem(input, start, end, *stem) {
-                    edits.push(edit);
-                }
-                from = end;
+        while let Some((start, word_end)) = next_word(input, from) {
+            from = word_end;
+            let pair = pair_key(input, start);
+            let hit = self.first_lengths & (1 << (word_end - start).min(63)) != 0
+                && self
+                    .first_pairs
+                    .get(usize::from(pair >> 6))
+                    .is_some_and(|word| word & (1 << (pair & 63)) != 0);
+            if !hit {
                 continue;
             }
-            let index = id - self.stems;
-            if is_word_byte(before(input, start)) {
-                from = start + 1;
-                continue;
-            }
-            let mut matched = None;
-            if !is_word_byte(at(input, end)) {
-                matched = Some((index, end));
-            } else if let Some(entry) = self.names.get(index) {
-                // The longest name failed its right boundary: try shorter names it starts with.
-                matched = entry.prefixes.iter().find_map(|&short| {
-                    let len = self.names.get(short)?.original.len();
-                    (!is_word_byte(at(input, start + len))).then_some((short, start + len))
+            lower.clear();
+            lower.extend(
+                input
+                    .get(start..word_end)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(u8::to_ascii_lowercase),
+            );
+            let matched = self.buckets.get(&lower).and_then(|bucket| {
+                bucket.iter().find_map(|&index| {
+                    let entry = self.names.get(index)?;
+                    let end = start + entry.lower.len();
+                    let candidate = input.get(start..end)?;
+                    (candidate.eq_ignore_ascii_case(&entry.lower) && !is_word_byte(at(input, end)))
+                        .then_some((index, end))
+                })
+            });
+            if let Some((index, end)) = matched {
+                edits.push(Edit {
+                    start,
+                    end,
+                    prio: 1,
+                    kind: Kind::Name(index),
                 });
-            }
-            match matched {
-                Some((index, end)) => {
-                    edits.push(Edit {
-                        start,
-                        end,
-                        prio: 1,
-                        kind: Kind::Name(index),
-                    });
-                    from = end;
-                }
-                None => from = start + 1,
+                from = end;
             }
         }
     }
+}
+
+/// The length of the run of word bytes at `i`.
+fn word_len(bytes: &[u8], i: usize) -> usize {
+    bytes
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .position(|&b| !is_word_byte(b))
+        .unwrap_or(bytes.len().saturating_sub(i))
+}
+
+/// The lower-cased bytes at `i` and `i + 1` as one key.
+fn pair_key(bytes: &[u8], i: usize) -> u16 {
+    u16::from(at(bytes, i).to_ascii_lowercase()) << 8
+        | u16::from(at(bytes, i + 1).to_ascii_lowercase())
 }
 
 /// `host-`, `user-` or `word-` + 8 hex of HMAC of the lower-cased name.
@@ -436,7 +468,10 @@ fn name_pseudonym(keyed: &Keyed, category: Category, lower: &[u8]) -> String {
         Category::Username => "user",
         _ => "word",
     };
-    format!("{prefix}-{}", hex8(&keyed.digest(category.as_str().as_bytes(), lower)))
+    format!(
+        "{prefix}-{}",
+        hex8(&keyed.digest(category.as_str().as_bytes(), lower))
+    )
 }
 
 /// Whether `value` is a pseudonym this redactor issues for names or e-mail.
@@ -479,8 +514,32 @@ fn before(input: &[u8], i: usize) -> u8 {
 }
 
 /// A byte that continues a word for whole-word matching of names.
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b >= 0x80
+pub(crate) fn is_word_byte(b: u8) -> bool {
+    WORD_BYTES[usize::from(b)]
+}
+
+/// [`is_word_byte`] as a table: letters, digits, `_`, `-` and every non-ASCII byte.
+pub(crate) static WORD_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c >= 0x80;
+        b += 1;
+    }
+    table
+};
+
+/// The next word start at or after `from`, and the word's end.
+pub(crate) fn next_word(input: &[u8], from: usize) -> Option<(usize, usize)> {
+    let rest = input.get(from..)?;
+    let start = from + rest.iter().position(|&b| WORD_BYTES[usize::from(b)])?;
+    let word = input.get(start..)?;
+    let len = word
+        .iter()
+        .position(|&b| !WORD_BYTES[usize::from(b)])
+        .unwrap_or(word.len());
+    Some((start, start + len))
 }
 
 fn is_key_byte(b: u8) -> bool {
@@ -493,7 +552,8 @@ fn line_start(input: &[u8], i: usize) -> usize {
 
 /// The end of the line holding `i`, before any `\r\n`.
 fn line_end(input: &[u8], i: usize) -> usize {
-    let end = memchr::memchr(b'\n', input.get(i..).unwrap_or_default()).map_or(input.len(), |nl| i + nl);
+    let end =
+        memchr::memchr(b'\n', input.get(i..).unwrap_or_default()).map_or(input.len(), |nl| i + nl);
     if end > i && before(input, end) == b'\r' {
         end - 1
     } else {
@@ -510,57 +570,146 @@ fn secret(start: usize, end: usize) -> Edit {
     }
 }
 
-/// A secret value assigned to the key around the key word at `start..end`.
-fn secret_after_stem(input: &[u8], start: usize, end: usize, stem: Stem) -> Option<Edit> {
-    if stem == Stem::Bearer {
-        return bearer_token(input, start, end);
+/// Secret key words by their first letter.
+fn stems_starting_with(letter: u8) -> &'static [(&'static str, Stem)] {
+    match letter {
+        b'p' => &STEMS[..2],
+        b's' => &STEMS[2..3],
+        b't' => &STEMS[3..4],
+        b'a' => &STEMS[4..12],
+        b'c' => &STEMS[20..21],
+        _ => &[],
     }
-    let ls = line_start(input, start);
-    let le = line_end(input, end);
-    let mut key_start = start;
-    while key_start > ls && is_key_byte(before(input, key_start)) {
-        key_start -= 1;
-    }
-    let mut key_end = end;
-    while key_end < le && is_key_byte(at(input, key_end)) {
-        key_end += 1;
-    }
-    let key = input.get(key_start..key_end)?;
-    let stem_offset = start - key_start;
-    match stem {
-        Stem::Pass => {
-            let after = input.get(end..key_end)?.to_ascii_lowercase();
-            let ok = after.is_empty()
-                || [&b"word"[..], b"wd", b"phrase", b"code", b"_", b"-", b"."]
-                    .iter()
-                    .any(|suffix| after.starts_with(suffix));
-            if !ok {
-                return None;
+}
+
+/// The secret key word in `key`, if any; see [`Redactor`] for the rules.
+fn find_stem(key: &[u8]) -> Option<Stem> {
+    for (j, &byte) in key.iter().enumerate() {
+        let letter = byte | 0x20;
+        let candidates = stems_starting_with(letter);
+        let more: &[(&str, Stem)] = match letter {
+            b'p' => STEMS.get(12..16).unwrap_or_default(),
+            b'a' => STEMS.get(16..20).unwrap_or_default(),
+            _ => &[],
+        };
+        let last: &[(&str, Stem)] = if letter == b'a' {
+            STEMS.get(21..22).unwrap_or_default()
+        } else {
+            &[]
+        };
+        if candidates.is_empty() {
+            continue;
+        }
+        let rest = key.get(j..).unwrap_or_default();
+        for (stem, kind) in candidates.iter().chain(more).chain(last) {
+            let stem = stem.as_bytes();
+            if !rest
+                .get(..stem.len())
+                .is_some_and(|r| r.eq_ignore_ascii_case(stem))
+            {
+                continue;
+            }
+            let ok = match kind {
+                Stem::Pass => {
+                    let after = rest.get(4..).unwrap_or_default().to_ascii_lowercase();
+                    after.is_empty()
+                        || [&b"word"[..], b"wd", b"phrase", b"code", b"_", b"-", b"."]
+                            .iter()
+                            .any(|suffix| after.starts_with(suffix))
+                }
+                Stem::Pwd => key != b"PWD" && key != b"OLDPWD",
+                _ => true,
+            };
+            if ok {
+                return Some(*kind);
             }
         }
-        Stem::Pwd if key == b"PWD" || key == b"OLDPWD" => return None,
-        _ => {}
     }
-    let _ = stem_offset;
-    let flag = key.starts_with(b"-");
-    let quoted_key = matches!(before(input, key_start), b'"' | b'\'');
-    let mut p = key_end;
-    if at(input, p) == b'\\' && at(input, p + 1) == b'"' {
-        p += 2;
-    } else if matches!(at(input, p), b'"' | b'\'') {
-        p += 1;
-    }
-    let spaces_start = p;
-    while p < le && matches!(at(input, p), b' ' | b'\t') {
-        p += 1;
-    }
-    let spaced = p > spaces_start;
-    match at(input, p) {
-        b'=' if at(input, p + 1) != b'=' => p += 1,
-        b':' if at(input, p + 1) != b':' && input.get(p + 1..p + 3) != Some(b"//") => p += 1,
-        b if flag && spaced && b != b'-' && p < le => {}
+    None
+}
+
+/// A secret assigned with the `=` or `:` at `op` to a key holding a secret key word.
+fn secret_at_operator(input: &[u8], op: usize) -> Option<Edit> {
+    let next = at(input, op + 1);
+    let prev = before(input, op);
+    match at(input, op) {
+        b'=' if next == b'=' || matches!(prev, b'=' | b'!' | b'<' | b'>') => return None,
+        b':' if next == b':' || prev == b':' || input.get(op + 1..op + 3) == Some(b"//") => {
+            return None;
+        }
+        b'=' | b':' => {}
         _ => return None,
     }
+    let mut k = op;
+    while matches!(before(input, k), b' ' | b'\t') {
+        k -= 1;
+    }
+    if matches!(before(input, k), b'"' | b'\'') {
+        k -= 1;
+        if before(input, k) == b'\\' {
+            k -= 1;
+        }
+    }
+    let key_end = k;
+    if !before(input, key_end).is_ascii_alphabetic() {
+        return None;
+    }
+    while is_key_byte(before(input, k)) {
+        k -= 1;
+    }
+    let mut key_start = k;
+    if key_start == key_end {
+        return None;
+    }
+    let key = input.get(key_start..key_end)?;
+    if key.eq_ignore_ascii_case(b"key") {
+        let head = input.get(..key_start).unwrap_or_default();
+        for prefix in [&b"api "[..], b"access ", b"private ", b"auth "] {
+            if head.len() >= prefix.len()
+                && head
+                    .get(head.len() - prefix.len()..)
+                    .is_some_and(|h| h.eq_ignore_ascii_case(prefix))
+            {
+                key_start -= prefix.len();
+                break;
+            }
+        }
+    }
+    let key = input.get(key_start..key_end)?;
+    let stem = find_stem(key)?;
+    secret_value(input, op + 1, key_start, stem, key.starts_with(b"-"))
+}
+
+/// `--password value` (a flag holding a secret key word, a space, a value not starting with `-`).
+fn secret_after_flag(input: &[u8], start: usize) -> Option<Edit> {
+    let mut end = start;
+    while is_key_byte(at(input, end)) {
+        end += 1;
+    }
+    let key = input.get(start..end)?;
+    let stem = find_stem(key)?;
+    if !matches!(at(input, end), b' ' | b'\t') {
+        return None;
+    }
+    let mut p = end;
+    while matches!(at(input, p), b' ' | b'\t') {
+        p += 1;
+    }
+    if matches!(at(input, p), b'-' | b'=' | b':' | b'\r' | b'\n' | 0) {
+        return None;
+    }
+    secret_value(input, p, start, stem, true)
+}
+
+/// The value from `p` (after the operator) on; `key_start` for the line-leading rule.
+fn secret_value(
+    input: &[u8],
+    mut p: usize,
+    key_start: usize,
+    stem: Stem,
+    flag: bool,
+) -> Option<Edit> {
+    let le = line_end(input, p);
     while p < le && matches!(at(input, p), b' ' | b'\t') {
         p += 1;
     }
@@ -568,6 +717,10 @@ fn secret_after_stem(input: &[u8], start: usize, end: usize, stem: Stem) -> Opti
         return None;
     }
     let rest = input.get(p..le)?;
+    if rest.starts_with(REDACTED) {
+        return None;
+    }
+    let quoted_key = matches!(before(input, key_start), b'"' | b'\'');
     let (value_start, value_end) = if rest.starts_with(b"\\\"") {
         let inner = p + 2;
         let close = memmem::find(input.get(inner..le)?, b"\\\"").map_or(le, |c| inner + c);
@@ -576,7 +729,11 @@ fn secret_after_stem(input: &[u8], start: usize, end: usize, stem: Stem) -> Opti
         let inner = p + 1;
         let mut i = inner;
         while i < le && at(input, i) != q {
-            i += if at(input, i) == b'\\' && q == b'"' { 2 } else { 1 };
+            i += if at(input, i) == b'\\' && q == b'"' {
+                2
+            } else {
+                1
+            };
         }
         (inner, i.min(le))
     } else {
@@ -585,7 +742,17 @@ fn secret_after_stem(input: &[u8], start: usize, end: usize, stem: Stem) -> Opti
             .position(|b| {
                 matches!(
                     b,
-                    b' ' | b'\t' | b';' | b',' | b'&' | b'"' | b'\'' | b')' | b'}' | b']' | b'<' | b'>'
+                    b' ' | b'\t'
+                        | b';'
+                        | b','
+                        | b'&'
+                        | b'"'
+                        | b'\''
+                        | b')'
+                        | b'}'
+                        | b']'
+                        | b'<'
+                        | b'>'
                 )
             })
             .unwrap_or(rest.len());
@@ -593,7 +760,7 @@ fn secret_after_stem(input: &[u8], start: usize, end: usize, stem: Stem) -> Opti
             return None;
         }
         if stem == Stem::Authorization
-            || (!quoted_key && !flag && is_line_leading(input, ls, key_start))
+            || (!quoted_key && !flag && is_line_leading(input, key_start))
         {
             (p, p + rest.trim_ascii_end().len())
         } else {
@@ -608,7 +775,8 @@ fn secret_after_stem(input: &[u8], start: usize, end: usize, stem: Stem) -> Opti
 }
 
 /// Only white space (and a YAML list dash) before the key on its line.
-fn is_line_leading(input: &[u8], ls: usize, key_start: usize) -> bool {
+fn is_line_leading(input: &[u8], key_start: usize) -> bool {
+    let ls = line_start(input, key_start);
     input
         .get(ls..key_start)
         .is_some_and(|head| head.iter().all(|b| matches!(b, b' ' | b'\t' | b'-')))
@@ -628,9 +796,13 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'+' | b'/' | b'=' | b'-')
 }
 
-/// `Bearer <token>`.
-fn bearer_token(input: &[u8], start: usize, end: usize) -> Option<Edit> {
-    if before(input, start).is_ascii_alphanumeric() || at(input, end) != b' ' {
+/// `Bearer <token>`, the `B` of `Bearer` at `start`.
+fn bearer_token(input: &[u8], start: usize) -> Option<Edit> {
+    let end = start + 6;
+    if before(input, start).is_ascii_alphanumeric()
+        || !input.get(start..end)?.eq_ignore_ascii_case(b"bearer")
+        || at(input, end) != b' '
+    {
         return None;
     }
     let mut p = end;
@@ -638,7 +810,10 @@ fn bearer_token(input: &[u8], start: usize, end: usize) -> Option<Edit> {
         p += 1;
     }
     let rest = input.get(p..)?;
-    let len = rest.iter().position(|&b| !is_token_byte(b)).unwrap_or(rest.len());
+    let len = rest
+        .iter()
+        .position(|&b| !is_token_byte(b))
+        .unwrap_or(rest.len());
     let token = rest.get(..len)?;
     if token.len() < 8 || token.iter().all(u8::is_ascii_lowercase) || is_left_alone(token) {
         return None;
@@ -646,8 +821,18 @@ fn bearer_token(input: &[u8], start: usize, end: usize) -> Option<Edit> {
     Some(secret(p, p + len))
 }
 
-/// JWTs and AWS key ids.
+/// JWTs, AWS key ids and bearer tokens.
 fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    for tail in [&b"earer "[..], b"EARER "] {
+        for at_tail in memmem::find_iter(input, tail) {
+            if let Some(edit) = at_tail
+                .checked_sub(1)
+                .and_then(|start| bearer_token(input, start))
+            {
+                edits.push(edit);
+            }
+        }
+    }
     let is_b64url = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
     for start in memmem::find_iter(input, b"eyJ") {
         if is_b64url(before(input, start)) {
@@ -678,7 +863,10 @@ fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
         for start in memmem::find_iter(input, prefix) {
             let body = input.get(start + 4..start + 20);
             if !before(input, start).is_ascii_alphanumeric()
-                && body.is_some_and(|b| b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+                && body.is_some_and(|b| {
+                    b.iter()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                })
                 && !at(input, start + 20).is_ascii_alphanumeric()
             {
                 edits.push(secret(start, start + 20));
@@ -687,16 +875,28 @@ fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
     }
 }
 
-/// E-mail addresses and URL user info, anchored on `@`.
-fn at_edits(input: &[u8], edits: &mut Vec<Edit>) {
+/// Secret assignments (anchored on `=` and `:`), e-mail addresses and URL user info (on `@`).
+fn assignment_and_at_edits(input: &[u8], edits: &mut Vec<Edit>) {
     let mut from = 0;
-    while let Some(i) = input.get(from..).and_then(|r| memchr::memchr(b'@', r)).map(|i| from + i) {
+    while let Some(i) = input
+        .get(from..)
+        .and_then(|r| memchr::memchr3(b'@', b'=', b':', r))
+        .map(|i| from + i)
+    {
         from = i + 1;
+        if at(input, i) != b'@' {
+            if let Some(edit) = secret_at_operator(input, i) {
+                from = edit.end.max(from);
+                edits.push(edit);
+            }
+            continue;
+        }
         if let Some(next) = userinfo(input, i, edits) {
             from = next;
             continue;
         }
-        let is_local = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+        let is_local =
+            |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
         let mut start = i;
         while start > 0 && i - start < 64 && is_local(before(input, start)) {
             start -= 1;
@@ -715,8 +915,12 @@ fn at_edits(input: &[u8], edits: &mut Vec<Edit>) {
         while end > i + 1 && matches!(before(input, end), b'.' | b'-') {
             end -= 1;
         }
-        let Some(domain) = input.get(i + 1..end) else { continue };
-        let Some(dot) = memchr::memrchr(b'.', domain) else { continue };
+        let Some(domain) = input.get(i + 1..end) else {
+            continue;
+        };
+        let Some(dot) = memchr::memrchr(b'.', domain) else {
+            continue;
+        };
         let tld = domain.get(dot + 1..).unwrap_or_default();
         if tld.len() < 2
             || !tld.iter().all(u8::is_ascii_alphabetic)
@@ -739,7 +943,13 @@ fn at_edits(input: &[u8], edits: &mut Vec<Edit>) {
 /// `scheme://user[:password]@host`: the user becomes a username pseudonym and the password is
 /// removed. Returns where to continue, or `None` if the `@` at `i` is not in URL user info.
 fn userinfo(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
-    let stops = |b: u8| b.is_ascii_whitespace() || matches!(b, b'/' | b'@' | b'"' | b'\'' | b'<' | b'>' | b'(' | b')' | b'[' | b']' | b'{' | b'}');
+    let stops = |b: u8| {
+        b.is_ascii_whitespace()
+            || matches!(
+                b,
+                b'/' | b'@' | b'"' | b'\'' | b'<' | b'>' | b'(' | b')' | b'[' | b']' | b'{' | b'}'
+            )
+    };
     let mut start = i;
     while start > 0 && !stops(before(input, start)) {
         start -= 1;
@@ -753,7 +963,11 @@ fn userinfo(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
     while p < input.len() {
         match at(input, p) {
             b'@' => last = p,
-            b if b.is_ascii_whitespace() || matches!(b, b'/' | b'?' | b'#' | b'"' | b'\'' | b'<' | b'>') => break,
+            b if b.is_ascii_whitespace()
+                || matches!(b, b'/' | b'?' | b'#' | b'"' | b'\'' | b'<' | b'>') =>
+            {
+                break;
+            }
             _ => {}
         }
         p += 1;
@@ -819,6 +1033,13 @@ fn punctuation_edits(input: &[u8], edits: &mut Vec<Edit>) {
                 }
             }
             _ => {
+                if at(input, i + 1) == b'-' && !is_word_byte(before(input, i)) {
+                    if let Some(edit) = secret_after_flag(input, i) {
+                        from = edit.end;
+                        edits.push(edit);
+                        continue;
+                    }
+                }
                 // `-`: a dash MAC starts two bytes earlier.
                 if i >= 2 {
                     if let Some(bytes) = mac_at(input, i - 2, b'-') {
@@ -867,7 +1088,10 @@ fn ipv4_at(input: &[u8], start: usize) -> Option<(usize, u32)> {
         address = address << 8 | value;
     }
     let after = at(input, p);
-    if after.is_ascii_alphanumeric() || after == b'_' || (after == b'.' && at(input, p + 1).is_ascii_digit()) {
+    if after.is_ascii_alphanumeric()
+        || after == b'_'
+        || (after == b'.' && at(input, p + 1).is_ascii_digit())
+    {
         return None;
     }
     // Keep a prefix length as written: it is not part of the replaced span.
@@ -890,7 +1114,9 @@ fn colon_run(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
         start -= 1;
     }
     let mut end = i + 1;
-    while end < input.len() && (at(input, end).is_ascii_hexdigit() || matches!(at(input, end), b':' | b'.')) {
+    while end < input.len()
+        && (at(input, end).is_ascii_hexdigit() || matches!(at(input, end), b':' | b'.'))
+    {
         end += 1;
     }
     while end > i + 1 && before(input, end) == b'.' {
@@ -922,17 +1148,26 @@ fn colon_run(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
             return Some(run_end);
         }
     }
-    let text = std::str::from_utf8(candidate).ok()?;
-    let address: Ipv6Addr = text.parse().ok()?;
     let compressed = memmem::find(candidate, b"::").is_some();
-    let groups: Vec<&[u8]> = candidate
-        .split(|&b| b == b':')
-        .filter(|g| !g.is_empty())
-        .collect();
-    let long_group = groups.iter().any(|g| g.len() >= 3);
-    if (groups.len() < 3 && !long_group) || (!compressed && groups.iter().all(|g| g.len() == 2)) {
+    let colons = memchr::memchr_iter(b':', candidate).count();
+    if !compressed && colons != 7 && !(colons == 6 && candidate.contains(&b'.')) {
         return Some(run_end);
     }
+    let mut groups = 0;
+    let mut long_group = false;
+    let mut all_pairs = true;
+    for group in candidate.split(|&b| b == b':').filter(|g| !g.is_empty()) {
+        groups += 1;
+        long_group |= group.len() >= 3;
+        all_pairs &= group.len() == 2;
+    }
+    if (groups < 3 && !long_group) || (!compressed && all_pairs) {
+        return Some(run_end);
+    }
+    let text = std::str::from_utf8(candidate).ok()?;
+    let Ok(address) = text.parse::<Ipv6Addr>() else {
+        return Some(run_end);
+    };
     let value = u128::from(address);
     let [h0, h1, ..] = address.segments();
     if address.is_loopback() || address.is_unspecified() || (h0 == 0x2001 && h1 == 0x0db8) {
@@ -955,7 +1190,10 @@ fn mac_at(input: &[u8], start: usize, separator: u8) -> Option<[u8; 6]> {
     if left.is_ascii_alphanumeric() || matches!(left, b'_' | b':' | b'-' | b'.') {
         return None;
     }
-    if right.is_ascii_alphanumeric() || right == b'_' || ((right == b':' || right == b'-') && at(input, start + 18).is_ascii_hexdigit()) {
+    if right.is_ascii_alphanumeric()
+        || right == b'_'
+        || ((right == b':' || right == b'-') && at(input, start + 18).is_ascii_hexdigit())
+    {
         return None;
     }
     let mut bytes = [0u8; 6];
@@ -982,8 +1220,11 @@ mod tests {
     use super::*;
 
     fn key(byte: u8) -> PseudonymKey {
-        PseudonymKey::import(&format!("casefile-key-v1:{}", format!("{byte:02x}").repeat(32)))
-            .expect("key")
+        PseudonymKey::import(&format!(
+            "casefile-key-v1:{}",
+            format!("{byte:02x}").repeat(32)
+        ))
+        .expect("key")
     }
 
     fn names() -> Names {
@@ -1024,34 +1265,67 @@ mod tests {
     fn secrets_in_every_assignment_form_are_removed() {
         for (input, expected) in [
             ("password=hunter2-FAKE", "password=[REDACTED]"),
-            ("x db_password = hunter2-FAKE y", "x db_password = [REDACTED] y"),
+            (
+                "x db_password = hunter2-FAKE y",
+                "x db_password = [REDACTED] y",
+            ),
             ("  Password: hunter2-FAKE", "  Password: [REDACTED]"),
-            ("{\"api_key\": \"AbC123FAKE\", \"n\": 1}", "{\"api_key\": \"[REDACTED]\", \"n\": 1}"),
-            ("{\"pin_token\":123456,\"x\":2}", "{\"pin_token\":[REDACTED],\"x\":2}"),
-            ("[db]\npasswd = two words FAKE\n", "[db]\npasswd = [REDACTED]\n"),
-            ("GET /cb?token=abcFAKE123&next=1 HTTP/1.1", "GET /cb?token=[REDACTED]&next=1 HTTP/1.1"),
-            ("run tool --password hunter2-FAKE --v", "run tool --password [REDACTED] --v"),
-            ("run tool --client-secret=s3cr3tFAKE", "run tool --client-secret=[REDACTED]"),
+            (
+                "{\"api_key\": \"AbC123FAKE\", \"n\": 1}",
+                "{\"api_key\": \"[REDACTED]\", \"n\": 1}",
+            ),
+            (
+                "{\"pin_token\":123456,\"x\":2}",
+                "{\"pin_token\":[REDACTED],\"x\":2}",
+            ),
+            (
+                "[db]\npasswd = two words FAKE\n",
+                "[db]\npasswd = [REDACTED]\n",
+            ),
+            (
+                "GET /cb?token=abcFAKE123&next=1 HTTP/1.1",
+                "GET /cb?token=[REDACTED]&next=1 HTTP/1.1",
+            ),
+            (
+                "run tool --password hunter2-FAKE --v",
+                "run tool --password [REDACTED] --v",
+            ),
+            (
+                "run tool --client-secret=s3cr3tFAKE",
+                "run tool --client-secret=[REDACTED]",
+            ),
             (
                 "Server=db;User Id=sa;Password=hunter2-FAKE;Encrypt=true",
                 "Server=db;User Id=sa;Password=[REDACTED];Encrypt=true",
             ),
-            ("log password = \"two words\" end", "log password = \"[REDACTED]\" end"),
-            ("x aws_secret_access_key='q w e'", "x aws_secret_access_key='[REDACTED]'"),
+            (
+                "log password = \"two words\" end",
+                "log password = \"[REDACTED]\" end",
+            ),
+            (
+                "x aws_secret_access_key='q w e'",
+                "x aws_secret_access_key='[REDACTED]'",
+            ),
             ("x AccessKey=FAKEKEY123 y", "x AccessKey=[REDACTED] y"),
             ("x private_key: FAKEPRIV y", "x private_key: [REDACTED] y"),
             ("x credentials=FAKECRED y", "x credentials=[REDACTED] y"),
             ("x auth-key=FAKEAUTH y", "x auth-key=[REDACTED] y"),
             ("x api key: FAKEAPI y", "x api key: [REDACTED] y"),
             ("x pwd=FAKEPWD1 y", "x pwd=[REDACTED] y"),
-            ("msg=\"{\\\"password\\\":\\\"hunter2-FAKE\\\"}\"", "msg=\"{\\\"password\\\":\\\"[REDACTED]\\\"}\""),
+            (
+                "msg=\"{\\\"password\\\":\\\"hunter2-FAKE\\\"}\"",
+                "msg=\"{\\\"password\\\":\\\"[REDACTED]\\\"}\"",
+            ),
         ] {
             check(input, expected);
         }
         let (_, found) = run("x password=hunter2-FAKE token=abc");
         assert_eq!(found.counts.get(Category::Secret), 2);
         assert!(found.secrets.contains(b"hunter2-FAKE".as_slice()));
-        assert!(!found.secrets.contains(b"abc".as_slice()), "short secrets are not kept");
+        assert!(
+            !found.secrets.contains(b"abc".as_slice()),
+            "short secrets are not kept"
+        );
         assert!(found.mapping.is_empty(), "secrets never enter the mapping");
     }
 
@@ -1082,7 +1356,10 @@ mod tests {
     fn url_user_info_loses_the_password_and_the_user_gets_a_pseudonym() {
         let (out, found) = run("db postgres://bob:hunter2-FAKE@db.internal:5432/app");
         let user = name_pseudonym(&key(1).keyed(), Category::Username, b"bob");
-        assert_eq!(out, format!("db postgres://{user}:[REDACTED]@db.internal:5432/app"));
+        assert_eq!(
+            out,
+            format!("db postgres://{user}:[REDACTED]@db.internal:5432/app")
+        );
         assert!(found.secrets.contains(b"hunter2-FAKE".as_slice()));
         let (out, _) = run("https://bob:p@ss-FAKE@host.example/x");
         assert_eq!(out, format!("https://{user}:[REDACTED]@host.example/x"));
@@ -1104,7 +1381,11 @@ mod tests {
             "start\n-----BEGIN RSA PRIVATE KEY-----\r\n[REDACTED]\r\n[REDACTED]\n\
              -----END RSA PRIVATE KEY-----\nafter password reset\n"
         );
-        assert_eq!(found.counts.get(Category::Secret), 1, "one block, counted once");
+        assert_eq!(
+            found.counts.get(Category::Secret),
+            1,
+            "one block, counted once"
+        );
         check(
             "k: \"-----BEGIN PRIVATE KEY-----\\nMIIEFAKE\\n-----END PRIVATE KEY-----\"",
             "k: \"-----BEGIN PRIVATE KEY-----[REDACTED]-----END PRIVATE KEY-----\"",
@@ -1121,6 +1402,8 @@ mod tests {
             "use_token=false enabled",
             "password=",
             "password: [REDACTED]",
+            "x password: [REDACTED] y",
+            "x password=[REDACTED]",
             "password=user-1a2b3c4d",
             "password=****",
             "PWD=/srv/app OLDPWD=/srv",
@@ -1151,13 +1434,23 @@ mod tests {
         let (out, found) = run("from 10.1.2.3 port 22\ninet 10.1.2.3/24 brd\n[10.1.2.3]:80");
         let lines: Vec<&str> = out.lines().collect();
         let pseudo = lines[0].split(' ').nth(1).expect("pseudonym");
-        assert!(pseudo.starts_with("24") || pseudo.starts_with("25"), "{pseudo}");
-        let first: u8 = pseudo.split('.').next().and_then(|o| o.parse().ok()).expect("octet");
+        assert!(
+            pseudo.starts_with("24") || pseudo.starts_with("25"),
+            "{pseudo}"
+        );
+        let first: u8 = pseudo
+            .split('.')
+            .next()
+            .and_then(|o| o.parse().ok())
+            .expect("octet");
         assert!(first >= 240);
         assert_eq!(lines[1], format!("inet {pseudo}/24 brd"));
         assert_eq!(lines[2], format!("[{pseudo}]:80"));
         assert_eq!(found.counts.get(Category::Ipv4), 3);
-        assert_eq!(found.mapping.get(pseudo).map(|e| e.original.as_str()), Some("10.1.2.3"));
+        assert_eq!(
+            found.mapping.get(pseudo).map(|e| e.original.as_str()),
+            Some("10.1.2.3")
+        );
         check("ip=192.168.0.1.", &format!("ip={}.", red("192.168.0.1")));
     }
 
@@ -1184,15 +1477,22 @@ mod tests {
 
     #[test]
     fn ipv6_full_and_compressed_forms_share_a_pseudonym() {
-        let (out, found) = run("a 2001:DB9:0:0:0:0:0:1 b 2001:db9::1 c [2001:db9::1]:443 d fe80::1%eth0/64");
+        let (out, found) =
+            run("a 2001:DB9:0:0:0:0:0:1 b 2001:db9::1 c [2001:db9::1]:443 d fe80::1%eth0/64");
         let words: Vec<&str> = out.split(' ').collect();
         let pseudo = words[1];
         assert!(pseudo.starts_with("2001:db8:"), "{out}");
         assert_eq!(words[3], pseudo);
         assert_eq!(words[5], format!("[{pseudo}]:443"));
-        assert!(words[7].ends_with("%eth0/64") && words[7].starts_with("2001:db8:"), "{out}");
+        assert!(
+            words[7].ends_with("%eth0/64") && words[7].starts_with("2001:db8:"),
+            "{out}"
+        );
         assert_eq!(found.counts.get(Category::Ipv6), 4);
-        check("mapped ::ffff:10.1.2.3 end", &format!("mapped {} end", red("::ffff:10.1.2.3")));
+        check(
+            "mapped ::ffff:10.1.2.3 end",
+            &format!("mapped {} end", red("::ffff:10.1.2.3")),
+        );
         assert!(red("::ffff:10.1.2.3").starts_with("2001:db8:"));
     }
 
@@ -1250,7 +1550,10 @@ mod tests {
         check("(prod)", &format!("({prod})"));
         let (_, found) = run("web01 and WEB01");
         assert_eq!(found.counts.get(Category::Hostname), 2);
-        assert_eq!(found.mapping.get(&host).map(|e| e.original.as_str()), Some("web01"));
+        assert_eq!(
+            found.mapping.get(&host).map(|e| e.original.as_str()),
+            Some("web01")
+        );
     }
 
     #[test]
@@ -1270,9 +1573,15 @@ mod tests {
         let input = b"ok \xff\xfe\x00 bin\r\nip 10.1.2.3\r\n\xc3(\r\n";
         let mut out = Vec::new();
         redactor().redact(input, false, &mut out, &mut Found::default());
-        assert!(out.starts_with(b"ok \xff\xfe\x00 bin\r\nip 24") || out.starts_with(b"ok \xff\xfe\x00 bin\r\nip 25"));
+        assert!(
+            out.starts_with(b"ok \xff\xfe\x00 bin\r\nip 24")
+                || out.starts_with(b"ok \xff\xfe\x00 bin\r\nip 25")
+        );
         assert!(out.ends_with(b"\r\n\xc3(\r\n"));
-        assert_eq!(out.len(), input.len() - "10.1.2.3".len() + red("10.1.2.3").len());
+        assert_eq!(
+            out.len(),
+            input.len() - "10.1.2.3".len() + red("10.1.2.3").len()
+        );
         let plain = b"nothing \xff here\r\n";
         let mut out = Vec::new();
         redactor().redact(plain, false, &mut out, &mut Found::default());

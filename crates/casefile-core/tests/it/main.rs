@@ -1,5 +1,6 @@
 //! Integration tests of the core, one binary with a module per area.
 
+mod collect;
 mod impact;
 mod profiles;
 mod sla;

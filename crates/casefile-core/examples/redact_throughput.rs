@@ -1,0 +1,219 @@
+//! Throughput of the name learner and the redactor on ~64 MB of generated mixed log text
+//! (syslog, agent logs, JSON lines, access logs; about one match per three lines; 100 known
+//! names), redacted in 1 MiB line-aligned chunks as the collector does.
+//!
+//! `cargo run --release -p casefile-core --example redact_throughput`
+
+use std::time::Instant;
+
+use casefile_core::redact::{Found, Learner, Names, PseudonymKey, Redactor};
+
+/// A small deterministic generator (xorshift64*), so every run sees the same text.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const TARGET: usize = 64 << 20;
+const CHUNK: usize = 1 << 20;
+
+fn generate(rng: &mut Rng, hosts: &[String], users: &[String]) -> Vec<u8> {
+    let mut text = String::with_capacity(TARGET + 4096);
+    let words = [
+        "scheduler",
+        "worker",
+        "connection",
+        "request",
+        "completed",
+        "retrying",
+        "queue",
+        "flushed",
+        "heartbeat",
+        "received",
+        "policy",
+        "applied",
+        "patch",
+        "download",
+        "checksum",
+        "verified",
+    ];
+    let mut line = 0u64;
+    while text.len() < TARGET {
+        line += 1;
+        let sec = line % 60;
+        let min = (line / 60) % 60;
+        let host = &hosts[rng.below(hosts.len() as u64) as usize];
+        let user = &users[rng.below(users.len() as u64) as usize];
+        let w1 = words[rng.below(16) as usize];
+        let w2 = words[rng.below(16) as usize];
+        let id = rng.next() % 100_000;
+        // About one line in three carries something to replace.
+        let sensitive = rng.below(3) == 0;
+        match rng.below(4) {
+            0 => {
+                text.push_str(&format!("Nov 23 10:{min:02}:{sec:02} "));
+                if sensitive {
+                    text.push_str(host);
+                } else {
+                    text.push_str("localhost");
+                }
+                text.push_str(&format!(" agentd[{id}]: {w1} {w2} took {}ms\n", id % 997));
+            }
+            1 => {
+                let level = ["INFO", "DEBUG", "WARN"][rng.below(3) as usize];
+                text.push_str(&format!(
+                    "2026-11-23T10:{min:02}:{sec:02}.{:03}Z {level} [tokio::task] {w1} id={id} ",
+                    id % 1000
+                ));
+                if sensitive {
+                    match rng.below(4) {
+                        0 => text.push_str(&format!("peer=10.{}.{}.{}", id % 256, line % 256, sec)),
+                        1 => text.push_str(&format!("token={id:x}abcdefFAKE")),
+                        2 => text.push_str(&format!("user={user}")),
+                        _ => {
+                            text.push_str(&format!("mac=aa:bb:cc:{:02x}:{:02x}:01", id % 256, sec))
+                        }
+                    }
+                } else {
+                    text.push_str(&format!("{w2} version=5.15.{} ok", id % 90));
+                }
+                text.push('\n');
+            }
+            2 => {
+                text.push_str(&format!(
+                    "{{\"ts\":\"2026-11-23T10:{min:02}:{sec:02}Z\",\"level\":\"info\",\"msg\":\"{w1} {w2}\",\"req\":\"{id:08x}-e89b-12d3-a456-426614174000\""
+                ));
+                if sensitive {
+                    text.push_str(&format!(",\"email\":\"{user}@example.com\""));
+                }
+                text.push_str("}\n");
+            }
+            _ => {
+                let ip = if sensitive {
+                    format!("192.168.{}.{}", id % 256, sec)
+                } else {
+                    "-".to_owned()
+                };
+                text.push_str(&format!(
+                    "{ip} - - [23/Nov/2026:10:{min:02}:{sec:02} +0000] \"GET /api/v1/{w1}?page={id} HTTP/1.1\" 200 {} \"-\" \"Mozilla/5.0 Chrome/120.0.6099.109\"\n",
+                    id % 5000
+                ));
+            }
+        }
+    }
+    text.into_bytes()
+}
+
+/// Line-aligned chunks of about `CHUNK` bytes.
+fn chunks(text: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let cut = if rest.len() <= CHUNK {
+            rest.len()
+        } else {
+            memchr_newline(rest, CHUNK)
+        };
+        let (chunk, tail) = rest.split_at(cut);
+        out.push(chunk);
+        rest = tail;
+    }
+    out
+}
+
+fn memchr_newline(text: &[u8], from: usize) -> usize {
+    text.iter()
+        .skip(from)
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| from + i + 1)
+}
+
+/// Seconds this thread has spent on a CPU (Linux `schedstat`), so a busy shared machine does not
+/// count other programs' time; `None` elsewhere.
+fn cpu_seconds() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos: f64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(nanos / 1e9)
+}
+
+/// Wall and CPU time of `work`.
+fn timed(work: impl FnOnce()) -> (f64, Option<f64>) {
+    let cpu_start = cpu_seconds();
+    let started = Instant::now();
+    work();
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_start.and_then(|start| Some(cpu_seconds()? - start));
+    (wall, cpu)
+}
+
+fn rates(megabytes: f64, (wall, cpu): (f64, Option<f64>)) -> String {
+    match cpu {
+        Some(cpu) => format!(
+            "{:7.1} MB/s per CPU second ({:.1} MB/s wall)",
+            megabytes / cpu,
+            megabytes / wall
+        ),
+        None => format!("{:7.1} MB/s wall", megabytes / wall),
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut rng = Rng(0x5eed_cafe_f00d_d00d);
+    let hosts: Vec<String> = (0..60)
+        .map(|i| format!("node{i:02}.corp.example"))
+        .collect();
+    let users: Vec<String> = (0..40).map(|i| format!("employee{i:02}")).collect();
+    let text = generate(&mut rng, &hosts, &users);
+    let pieces = chunks(&text);
+    let megabytes = text.len() as f64 / 1e6;
+    println!("generated {megabytes:.1} MB in {} chunks", pieces.len());
+
+    let mut learner = Learner::new();
+    let learn_time = timed(|| {
+        for piece in &pieces {
+            learner.feed(piece);
+        }
+    });
+    let mut names: Names = learner.finish();
+    for host in &hosts {
+        names.hostnames.insert(host.clone());
+    }
+    println!(
+        "Learner::feed     {}  ({} hostnames, {} usernames learned or given)",
+        rates(megabytes, learn_time),
+        names.hostnames.len(),
+        names.usernames.len()
+    );
+
+    let key = PseudonymKey::generate()?;
+    let redactor = Redactor::new(&key, &names);
+    let mut found = Found::default();
+    let mut out = Vec::with_capacity(CHUNK * 2);
+    let mut written = 0usize;
+    let redact_time = timed(|| {
+        for piece in &pieces {
+            out.clear();
+            redactor.redact(piece, false, &mut out, &mut found);
+            written += out.len();
+        }
+    });
+    println!(
+        "Redactor::redact  {}  ({} replacements, {} pseudonyms, {:.1} MB out)",
+        rates(megabytes, redact_time),
+        found.counts.total(),
+        found.mapping.len(),
+        written as f64 / 1e6
+    );
+    println!("counts {}", serde_json::to_string(&found.counts)?);
+    Ok(())
+}

@@ -1,0 +1,1121 @@
+//! Collection planning, path resolution, commands and the support snapshot, against trees built
+//! in temporary folders. The profiles' per-OS paths are data: every JumpCloud path is resolved
+//! under a fake root for each OS.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use casefile_core::evidence::command::{self, CommandError};
+use casefile_core::evidence::plan::{Plan, PlanRequest, is_binary, plan, reason_for};
+use casefile_core::evidence::resolve::{Env, Home, current_os, entry_name, expand, to_local};
+use casefile_core::evidence::snapshot;
+use casefile_core::evidence::{CommandSpec, ItemSource, SkipReason};
+use casefile_core::profile::parse;
+use casefile_core::profile::schema::{ByteSize, Os, Profile};
+
+use crate::builtin;
+
+fn write(path: &Path, content: &[u8]) {
+    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    fs::write(path, content).expect("write");
+}
+
+fn gzip(text: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(text).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
+fn run_plan(profile: &Profile, env: &Env, evidence: Option<&[String]>, add: &[PathBuf]) -> Plan {
+    plan(
+        &PlanRequest {
+            profile,
+            env,
+            evidence,
+            add,
+            include_binary: false,
+        },
+        &AtomicBool::new(false),
+    )
+}
+
+fn entries(plan: &Plan) -> Vec<&str> {
+    plan.items.iter().map(|item| item.entry.as_str()).collect()
+}
+
+fn skipped(plan: &Plan, reason: SkipReason) -> Vec<String> {
+    plan.skipped
+        .iter()
+        .filter(|skip| skip.reason == reason)
+        .map(|skip| skip.source.clone())
+        .collect()
+}
+
+/// Only `--add` paths: the profile is generic and no evidence is asked for.
+fn plan_added(add: &[PathBuf], include_binary: bool) -> Plan {
+    let profile = builtin("generic");
+    let root = tempfile::tempdir().expect("temp dir");
+    let env = Env::under_root(Os::Linux, root.path());
+    plan(
+        &PlanRequest {
+            profile: &profile,
+            env: &env,
+            evidence: Some(&[]),
+            add,
+            include_binary,
+        },
+        &AtomicBool::new(false),
+    )
+}
+
+// ---- ByteSize and the schema ----
+
+#[test]
+fn byte_sizes_read_in_decimal_and_binary_units_and_write_readably() {
+    let cases: &[(&str, u64)] = &[
+        ("123", 123),
+        ("10 KB", 10_000),
+        ("10KiB", 10_240),
+        ("5 mb", 5_000_000),
+        ("5 MiB", 5 * 1024 * 1024),
+        ("1 GB", 1_000_000_000),
+        ("1 gib", 1 << 30),
+        ("1.5 MiB", 1_572_864),
+        ("0.5 KB", 500),
+        ("25 MiB", 25 << 20),
+    ];
+    for (text, bytes) in cases {
+        assert_eq!(text.parse::<ByteSize>(), Ok(ByteSize(*bytes)), "{text}");
+    }
+    for (bytes, text) in [
+        (25u64 << 20, "25 MiB"),
+        (1_500_000_000, "1.5 GB"),
+        (500, "500 B"),
+        (1 << 30, "1 GiB"),
+    ] {
+        assert_eq!(ByteSize(bytes).to_string(), text);
+        assert_eq!(
+            text.parse::<ByteSize>(),
+            Ok(ByteSize(bytes)),
+            "{text} reads back"
+        );
+    }
+    // Not a round size: readable approximately, exact in the alternate (serialized) form.
+    assert_eq!(ByteSize(1_234_567).to_string(), "1.1 MiB");
+    assert_eq!(format!("{:#}", ByteSize(1_234_567)), "1234567 B");
+    assert_eq!(
+        serde_json::to_string(&ByteSize(1_234_567)).expect("json"),
+        "\"1234567 B\""
+    );
+    for bad in [
+        "",
+        "MiB",
+        "12 parsecs",
+        "1.2.3 MB",
+        "99999999999999999999 GB",
+    ] {
+        let error = bad.parse::<ByteSize>().expect_err(bad);
+        assert!(error.contains(&format!("{bad:?}")), "{error}");
+        assert!(error.contains("25 MiB"), "{error}");
+    }
+}
+
+#[test]
+fn a_bad_size_or_duration_in_a_source_is_reported_with_its_key_and_line() {
+    let jumpcloud = include_str!("../../src/profile/builtin/jumpcloud.toml");
+    let source = jumpcloud.replacen("max_size = \"10 MiB\"", "max_size = \"10 MeB\"", 1);
+    let errors = parse(&source, "jc.toml").expect_err("bad size");
+    let line = source
+        .lines()
+        .position(|line| line.contains("10 MeB"))
+        .expect("line")
+        + 1;
+    assert_eq!(errors[0].line, Some(line));
+    assert_eq!(errors[0].key.as_deref(), Some("max_size"), "{}", errors[0]);
+    assert!(errors[0].message.contains("\"10 MeB\""), "{}", errors[0]);
+
+    let source = jumpcloud.replacen("timeout = \"60 seconds\"", "timeout = \"60 sekonds\"", 1);
+    let errors = parse(&source, "jc.toml").expect_err("bad duration");
+    assert_eq!(errors[0].key.as_deref(), Some("timeout"), "{}", errors[0]);
+    assert!(
+        errors[0].message.contains("\"30 seconds\""),
+        "{}",
+        errors[0]
+    );
+
+    let source = jumpcloud.replacen("processes = [", "process_names = [", 1);
+    let errors = parse(&source, "jc.toml").expect_err("unknown key");
+    assert!(
+        errors[0].message.contains("unknown field `process_names`"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn sources_without_paths_or_commands_and_bad_command_names_are_reported() {
+    let generic = include_str!("../../src/profile/builtin/generic.toml");
+    let source = generic.replace(
+        "{ os = \"macos\", paths = [\"/var/log/system.log*\", \"/var/log/install.log*\"] },",
+        "{ os = \"macos\" },",
+    );
+    let errors = parse(&source, "g.toml").expect_err("empty source");
+    assert_eq!(
+        errors[0].key.as_deref(),
+        Some("evidence[0].sources[1].paths"),
+        "{errors:?}"
+    );
+    let source = generic.replace("name = \"eventlog-system\"", "name = \"Event Log\"");
+    let errors = parse(&source, "g.toml").expect_err("bad name");
+    assert!(errors[0].message.contains("\"Event Log\""), "{errors:?}");
+}
+
+// ---- Resolution ----
+
+/// A fake root with two users' homes, laid out as `os` does it.
+fn fake_root(os: Os) -> (tempfile::TempDir, Env) {
+    let root = tempfile::tempdir().expect("temp dir");
+    let homes: &[&str] = match os {
+        Os::Windows => &["Users/alice", "Users/bob", "Users/Public", "Users/Default"],
+        Os::Macos => &["Users/alice", "Users/bob", "Users/Shared"],
+        Os::Linux => &["home/alice", "home/bob"],
+    };
+    for home in homes {
+        fs::create_dir_all(root.path().join(home)).expect("mkdir");
+    }
+    let env = Env::under_root(os, root.path());
+    (root, env)
+}
+
+/// Every JumpCloud path template, per OS, and where it must resolve under the root (`{user}`
+/// stands for each home: alice and bob).
+const JUMPCLOUD_PATHS: &[(Os, &str, &str)] = &[
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\jcagent.log",
+        "Windows/Temp/jcagent.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\jcagent.log.*",
+        "Windows/Temp/jcagent.log.*",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\jcagent_updater.log",
+        "Windows/Temp/jcagent_updater.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\pid-agent-updater.txt",
+        "Windows/Temp/pid-agent-updater.txt",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Logs\JCCredentialProvider\provider.log",
+        "Windows/Logs/JCCredentialProvider/provider.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\ProgramData\JumpCloud\CredentialProvider\provider*.log",
+        "ProgramData/JumpCloud/CredentialProvider/provider*.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\ProgramData\JumpCloud\DependencyLoader\loader.log",
+        "ProgramData/JumpCloud/DependencyLoader/loader.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\ProgramData\JumpCloud\TrayApp\**\jumpcloudtray.log",
+        "ProgramData/JumpCloud/TrayApp/**/jumpcloudtray.log",
+    ),
+    (
+        Os::Windows,
+        r"%USERPROFILE%\AppData\Local\Temp\jc-user-agent.log",
+        "Users/{user}/AppData/Local/Temp/jc-user-agent.log",
+    ),
+    (
+        Os::Windows,
+        r"%USERPROFILE%\AppData\Local\Temp\jcupdate.log",
+        "Users/{user}/AppData/Local/Temp/jcupdate.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\jcExecUpgradeScript.log",
+        "Windows/Temp/jcExecUpgradeScript.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\jcUninstallUpgrade.log",
+        "Windows/Temp/jcUninstallUpgrade.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\jcUpdate.log",
+        "Windows/Temp/jcUpdate.log",
+    ),
+    (
+        Os::Windows,
+        r"C:\Windows\Temp\jcUpgradeScript.log",
+        "Windows/Temp/jcUpgradeScript.log",
+    ),
+    (
+        Os::Windows,
+        r"%ProgramFiles%\JumpCloud\Plugins\Contrib\lockoutCache.json",
+        "Program Files/JumpCloud/Plugins/Contrib/lockoutCache.json",
+    ),
+    (
+        Os::Windows,
+        r"%ProgramFiles%\JumpCloud\Plugins\Contrib\managedUsers.json",
+        "Program Files/JumpCloud/Plugins/Contrib/managedUsers.json",
+    ),
+    (
+        Os::Windows,
+        r"%ProgramFiles%\JumpCloud\Plugins\Contrib\version.txt",
+        "Program Files/JumpCloud/Plugins/Contrib/version.txt",
+    ),
+    (
+        Os::Windows,
+        r"%ProgramFiles%\JumpCloud\policyConf.json",
+        "Program Files/JumpCloud/policyConf.json",
+    ),
+    (
+        Os::Windows,
+        r"%SystemRoot%\System32\drivers\etc\jcagent-proxy.conf",
+        "Windows/System32/drivers/etc/jcagent-proxy.conf",
+    ),
+    (
+        Os::Windows,
+        r"%ProgramData%\JumpCloud\CredentialProvider\provider*.json",
+        "ProgramData/JumpCloud/CredentialProvider/provider*.json",
+    ),
+    (
+        Os::Windows,
+        r"%SystemRoot%\System32\config\systemprofile\AppData\Roaming\JumpCloud-Remote-Assist\logs\*.log",
+        "Windows/System32/config/systemprofile/AppData/Roaming/JumpCloud-Remote-Assist/logs/*.log",
+    ),
+    (
+        Os::Windows,
+        r"%SystemRoot%\Temp\jc_raasvc.log",
+        "Windows/Temp/jc_raasvc.log",
+    ),
+    (
+        Os::Windows,
+        r"%USERPROFILE%\AppData\Roaming\JumpCloud Password Manager\logs\logs-live.log",
+        "Users/{user}/AppData/Roaming/JumpCloud Password Manager/logs/logs-live.log",
+    ),
+    (
+        Os::Windows,
+        r"%USERPROFILE%\AppData\Roaming\JumpCloud Password Manager\data\daemon\log\*.log",
+        "Users/{user}/AppData/Roaming/JumpCloud Password Manager/data/daemon/log/*.log",
+    ),
+    (
+        Os::Windows,
+        r"%ProgramFiles%\JumpCloud\AD Integration",
+        "Program Files/JumpCloud/AD Integration",
+    ),
+    (Os::Macos, "/var/log/jcagent.log", "var/log/jcagent.log"),
+    (Os::Macos, "/var/log/jc*.log*", "var/log/jc*.log*"),
+    (Os::Macos, "/var/log/jumpcloud", "var/log/jumpcloud"),
+    (
+        Os::Macos,
+        "/var/log/jumpcloud-loginwindow",
+        "var/log/jumpcloud-loginwindow",
+    ),
+    (
+        Os::Macos,
+        "~/Library/Logs/JumpCloud",
+        "Users/{user}/Library/Logs/JumpCloud",
+    ),
+    (Os::Macos, "/var/log/install.log*", "var/log/install.log*"),
+    (Os::Macos, "/opt/jc/version.txt", "opt/jc/version.txt"),
+    (
+        Os::Macos,
+        "/opt/jc/managedUsers.json",
+        "opt/jc/managedUsers.json",
+    ),
+    (
+        Os::Macos,
+        "/etc/jcagent-proxy.conf",
+        "etc/jcagent-proxy.conf",
+    ),
+    (
+        Os::Macos,
+        "~/Library/Logs/JumpCloud Password Manager",
+        "Users/{user}/Library/Logs/JumpCloud Password Manager",
+    ),
+    (
+        Os::Macos,
+        "~/Library/Application Support/JumpCloud Password Manager/data/daemon/log",
+        "Users/{user}/Library/Application Support/JumpCloud Password Manager/data/daemon/log",
+    ),
+    (
+        Os::Macos,
+        "~/Library/Logs/JumpCloud-Remote-Assist",
+        "Users/{user}/Library/Logs/JumpCloud-Remote-Assist",
+    ),
+    (
+        Os::Macos,
+        "/var/root/Library/Logs/JumpCloud-Remote-Assist",
+        "var/root/Library/Logs/JumpCloud-Remote-Assist",
+    ),
+    (
+        Os::Macos,
+        "/Library/Logs/DiagnosticReports/Certificate*",
+        "Library/Logs/DiagnosticReports/Certificate*",
+    ),
+    (Os::Linux, "/var/log/jcagent.log", "var/log/jcagent.log"),
+    (Os::Linux, "/var/log/jc*", "var/log/jc*"),
+    (Os::Linux, "/var/log/jumpcloud", "var/log/jumpcloud"),
+    (
+        Os::Linux,
+        "/opt/jc/jcagentInstall.log",
+        "opt/jc/jcagentInstall.log",
+    ),
+    (Os::Linux, "/opt/jc/version.txt", "opt/jc/version.txt"),
+    (
+        Os::Linux,
+        "/opt/jc/managedUsers.json",
+        "opt/jc/managedUsers.json",
+    ),
+    (
+        Os::Linux,
+        "/opt/jc/packageUpgradeBackup.json",
+        "opt/jc/packageUpgradeBackup.json",
+    ),
+    (
+        Os::Linux,
+        "/opt/jc/policyConf.json",
+        "opt/jc/policyConf.json",
+    ),
+    (Os::Linux, "/opt/jc/policies", "opt/jc/policies"),
+    (
+        Os::Linux,
+        "/etc/jcagent-proxy.conf",
+        "etc/jcagent-proxy.conf",
+    ),
+    (
+        Os::Linux,
+        "~/.config/JumpCloud Password Manager/logs",
+        "home/{user}/.config/JumpCloud Password Manager/logs",
+    ),
+    (
+        Os::Linux,
+        "~/.config/JumpCloud Password Manager/data/daemon/log",
+        "home/{user}/.config/JumpCloud Password Manager/data/daemon/log",
+    ),
+    (
+        Os::Linux,
+        "~/.config/JumpCloud-Remote-Assist/logs",
+        "home/{user}/.config/JumpCloud-Remote-Assist/logs",
+    ),
+    (Os::Linux, "/var/log/syslog", "var/log/syslog"),
+    (Os::Linux, "/var/log/auth.log", "var/log/auth.log"),
+    (Os::Linux, "/var/log/dmesg", "var/log/dmesg"),
+    (Os::Linux, "/var/log/messages", "var/log/messages"),
+    (Os::Linux, "/var/log/secure", "var/log/secure"),
+    (Os::Linux, "/var/log/apt/term.log", "var/log/apt/term.log"),
+    (
+        Os::Linux,
+        "/var/log/apt/history.log",
+        "var/log/apt/history.log",
+    ),
+    (Os::Linux, "/var/log/dpkg.log", "var/log/dpkg.log"),
+];
+
+#[test]
+fn every_jumpcloud_path_resolves_under_a_root_once_per_home_for_per_user_paths() {
+    for os in [Os::Windows, Os::Macos, Os::Linux] {
+        let (root, env) = fake_root(os);
+        let users: Vec<&str> = env.homes.iter().map(|home| home.user.as_str()).collect();
+        assert_eq!(users, vec!["alice", "bob"], "{os:?} homes");
+        for (_, template, expected) in JUMPCLOUD_PATHS.iter().filter(|(o, _, _)| *o == os) {
+            let want: Vec<PathBuf> = if expected.contains("{user}") {
+                users
+                    .iter()
+                    .map(|user| root.path().join(expected.replace("{user}", user)))
+                    .collect()
+            } else {
+                vec![root.path().join(expected)]
+            };
+            let got: Vec<PathBuf> = expand(template, &env)
+                .unwrap_or_else(|error| panic!("{template}: {error}"))
+                .iter()
+                .map(|pattern| to_local(pattern, &env))
+                .collect();
+            assert_eq!(got, want, "{os:?} {template}");
+        }
+    }
+}
+
+#[test]
+fn the_resolution_table_covers_every_jumpcloud_source_path() {
+    let profile = builtin("jumpcloud");
+    let table: BTreeSet<(String, &str)> = JUMPCLOUD_PATHS
+        .iter()
+        .map(|(os, template, _)| (format!("{os:?}"), *template))
+        .collect();
+    for evidence in &profile.evidence {
+        for source in &evidence.sources {
+            for path in &source.paths {
+                assert!(
+                    table.contains(&(format!("{:?}", source.os), path.as_str())),
+                    "{} {:?} {path} is not in JUMPCLOUD_PATHS",
+                    evidence.id,
+                    source.os
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn entry_names_are_logs_plus_the_path_under_the_root() {
+    let (root, env) = fake_root(Os::Windows);
+    let local = to_local(r"C:\Windows\Temp\jcagent.log", &env);
+    assert_eq!(entry_name(&local, &env), "logs/Windows/Temp/jcagent.log");
+    let env = Env {
+        root: root.path().to_path_buf(),
+        ..Env::under_root(Os::Linux, root.path())
+    };
+    assert_eq!(
+        entry_name(&root.path().join("var/log/jcagent.log"), &env),
+        "logs/var/log/jcagent.log"
+    );
+}
+
+#[test]
+fn an_unknown_variable_is_named_and_a_path_without_homes_yields_nothing() {
+    let env = Env {
+        os: Os::Windows,
+        root: PathBuf::from("/mnt/c"),
+        vars: Default::default(),
+        homes: Vec::new(),
+    };
+    let error = expand(r"%JC_HOME%\x.log", &env).expect_err("unknown");
+    assert!(error.contains("\"JC_HOME\""), "{error}");
+    assert_eq!(expand(r"%USERPROFILE%\x.log", &env), Ok(Vec::new()));
+    let env = Env {
+        homes: vec![Home {
+            user: "alice".into(),
+            path: r"D:\Profiles\alice".into(),
+        }],
+        ..env
+    };
+    assert_eq!(
+        expand(r"%LocalAppData%\x.log", &env),
+        Ok(vec![r"D:\Profiles\alice\AppData\Local\x.log".to_owned()])
+    );
+}
+
+// ---- Planning profile sources ----
+
+#[test]
+fn linux_jumpcloud_plan_takes_logs_rotated_gz_and_folders_once_each() {
+    let (root, env) = fake_root(Os::Linux);
+    let r = root.path();
+    write(
+        &r.join("var/log/jcagent.log"),
+        b"2026-11-23 agent started\n",
+    );
+    write(&r.join("var/log/jcagent.log.1"), b"older\n");
+    write(&r.join("var/log/jcagent.log.2.gz"), &gzip(b"oldest\n"));
+    write(&r.join("var/log/jumpcloud/policy.log"), b"policy ok\n");
+    write(&r.join("var/log/syslog"), b"kernel: hello\n");
+    write(&r.join("opt/jc/version.txt"), b"1.2.3\n");
+    write(
+        &r.join("home/alice/.config/JumpCloud Password Manager/logs/main.log"),
+        b"pwm\n",
+    );
+    let profile = builtin("jumpcloud");
+    let plan = run_plan(&profile, &env, None, &[]);
+    assert_eq!(
+        entries(&plan),
+        vec![
+            "logs/home/alice/.config/JumpCloud Password Manager/logs/main.log",
+            "logs/opt/jc/version.txt",
+            "logs/var/log/jcagent.log",
+            "logs/var/log/jcagent.log.1",
+            "logs/var/log/jcagent.log.2",
+            "logs/var/log/jumpcloud/policy.log",
+            "logs/var/log/syslog",
+        ]
+    );
+    let item = |entry: &str| {
+        plan.items
+            .iter()
+            .find(|item| item.entry == entry)
+            .expect("item")
+    };
+    // Matched by jcagent-log and by jc-agent-logs' /var/log/jc*: planned once, for the first.
+    assert_eq!(
+        item("logs/var/log/jcagent.log").evidence_id.as_deref(),
+        Some("jcagent-log")
+    );
+    assert_eq!(
+        item("logs/var/log/jcagent.log.1").evidence_id.as_deref(),
+        Some("jc-agent-logs")
+    );
+    assert!(matches!(
+        item("logs/var/log/jcagent.log.2").source,
+        ItemSource::File { gzip: true, .. }
+    ));
+    assert!(matches!(
+        item("logs/var/log/jcagent.log.1").source,
+        ItemSource::File { gzip: false, .. }
+    ));
+    assert_eq!(item("logs/var/log/syslog").max_bytes, Some(25 << 20));
+    // The commands are not run against a mounted disk, and say so.
+    let commands = skipped(&plan, SkipReason::CommandFailed);
+    assert!(
+        commands.contains(&"iptables -L -n".to_owned()),
+        "{commands:?}"
+    );
+    // Missing files are reported once per path, per-user ones once for all homes.
+    let missing = skipped(&plan, SkipReason::NotFound);
+    assert!(
+        missing.contains(&r.join("var/log/auth.log").display().to_string()),
+        "{missing:?}"
+    );
+    // /var/log/jc* matched files (jcagent.log among them, planned for jcagent-log): not missing.
+    assert!(
+        !missing
+            .iter()
+            .any(|source| source.ends_with("/var/log/jc*")),
+        "{missing:?}"
+    );
+    let remote_assist: Vec<&String> = missing
+        .iter()
+        .filter(|source| source.contains("JumpCloud-Remote-Assist"))
+        .collect();
+    assert_eq!(remote_assist.len(), 1, "{remote_assist:?}");
+}
+
+#[test]
+fn windows_and_macos_paths_are_planned_under_a_mounted_disk() {
+    let (root, env) = fake_root(Os::Windows);
+    let r = root.path();
+    write(&r.join("Windows/Temp/jcagent.log"), b"agent\n");
+    write(&r.join("Windows/Temp/jcagent.log.prev"), b"previous\n");
+    write(
+        &r.join("Users/bob/AppData/Local/Temp/jc-user-agent.log"),
+        b"user agent\n",
+    );
+    write(
+        &r.join("ProgramData/JumpCloud/TrayApp/2.1/logs/jumpcloudtray.log"),
+        b"tray\n",
+    );
+    write(
+        &r.join("ProgramData/JumpCloud/CredentialProvider/provider-1.log"),
+        b"cp\n",
+    );
+    let profile = builtin("jumpcloud");
+    let plan = run_plan(&profile, &env, None, &[]);
+    assert_eq!(
+        entries(&plan),
+        vec![
+            "logs/ProgramData/JumpCloud/CredentialProvider/provider-1.log",
+            "logs/ProgramData/JumpCloud/TrayApp/2.1/logs/jumpcloudtray.log",
+            "logs/Users/bob/AppData/Local/Temp/jc-user-agent.log",
+            "logs/Windows/Temp/jcagent.log",
+            "logs/Windows/Temp/jcagent.log.prev",
+        ]
+    );
+
+    let (root, env) = fake_root(Os::Macos);
+    let r = root.path();
+    write(&r.join("var/log/jcagent.log"), b"agent\n");
+    write(&r.join("var/log/install.log.0.gz"), &gzip(b"installed\n"));
+    write(&r.join("Users/alice/Library/Logs/JumpCloud/a.log"), b"a\n");
+    let plan = run_plan(&profile, &env, Some(&["jc-install-logs".to_owned()]), &[]);
+    assert_eq!(entries(&plan), vec!["logs/var/log/install.log.0"]);
+}
+
+#[test]
+fn an_unknown_evidence_id_is_skipped_with_the_valid_ones() {
+    let (_root, env) = fake_root(Os::Linux);
+    let profile = builtin("jumpcloud");
+    let plan = run_plan(
+        &profile,
+        &env,
+        Some(&["jcagent-logs".to_owned(), "screenshot".to_owned()]),
+        &[],
+    );
+    assert!(plan.items.is_empty());
+    assert_eq!(plan.skipped.len(), 2, "{:?}", plan.skipped);
+    assert_eq!(plan.skipped[0].source, "jcagent-logs");
+    assert_eq!(plan.skipped[0].reason, SkipReason::NotFound);
+    assert!(
+        plan.skipped[0]
+            .detail
+            .contains("jcagent-log, jc-agent-logs, jc-install-logs"),
+        "{}",
+        plan.skipped[0].detail
+    );
+    assert!(
+        plan.skipped[1].detail.contains("--add"),
+        "{:?}",
+        plan.skipped[1]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn links_out_of_the_root_loops_fifos_and_devices_are_skipped_with_their_reason() {
+    use std::os::unix::fs::symlink;
+    let (root, env) = fake_root(Os::Linux);
+    let r = root.path();
+    let dir = r.join("var/log/jumpcloud");
+    write(&dir.join("ok.log"), b"fine\n");
+    write(&dir.join("empty.log"), b"");
+    symlink("/etc/hostname", dir.join("escape.log")).expect("link");
+    symlink("/dev/null", dir.join("null.log")).expect("link");
+    symlink("ok.log", dir.join("inside.log")).expect("link");
+    symlink("a.log", dir.join("b.log")).expect("link");
+    symlink("b.log", dir.join("a.log")).expect("link");
+    symlink(".", dir.join("self")).expect("link");
+    symlink("missing.log", dir.join("dangling.log")).expect("link");
+    let fifo = r.join("var/log/jcfifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let profile = builtin("jumpcloud");
+    let plan = run_plan(&profile, &env, Some(&["jc-agent-logs".to_owned()]), &[]);
+    // inside.log is ok.log again: planned once (the first name in walking order).
+    assert_eq!(
+        entries(&plan),
+        vec![
+            "logs/var/log/jumpcloud/empty.log",
+            "logs/var/log/jumpcloud/inside.log"
+        ]
+    );
+    assert_eq!(plan.items[0].size, 0, "empty files are collected");
+    let names = |reason| {
+        let mut names: Vec<String> = skipped(&plan, reason)
+            .iter()
+            .map(|source| source.rsplit('/').next().unwrap_or_default().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        names(SkipReason::OutsideRoots),
+        vec!["escape.log", "null.log"]
+    );
+    assert_eq!(
+        names(SkipReason::SymlinkLoop),
+        vec!["a.log", "b.log", "self"]
+    );
+    assert_eq!(names(SkipReason::NotRegularFile), vec!["jcfifo"]);
+    assert_eq!(names(SkipReason::NotFound), vec!["dangling.log"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_file_is_skipped_as_permission_denied_unless_running_as_root() {
+    use std::os::unix::fs::PermissionsExt;
+    let (root, env) = fake_root(Os::Linux);
+    let log = root.path().join("var/log/jcagent.log");
+    write(&log, b"secret-ish\n");
+    fs::set_permissions(&log, fs::Permissions::from_mode(0o000)).expect("chmod");
+    // Root reads files whatever their mode: then the file is simply planned.
+    let root_bypasses = fs::File::open(&log).is_ok();
+    let profile = builtin("jumpcloud");
+    let plan = run_plan(&profile, &env, Some(&["jcagent-log".to_owned()]), &[]);
+    if root_bypasses {
+        assert_eq!(entries(&plan), vec!["logs/var/log/jcagent.log"]);
+    } else {
+        assert!(plan.items.is_empty());
+        assert_eq!(
+            skipped(&plan, SkipReason::PermissionDenied),
+            vec![log.display().to_string()]
+        );
+    }
+    // The mapping itself, independent of who runs the tests.
+    use std::io::{Error, ErrorKind};
+    assert_eq!(
+        reason_for(&Error::from(ErrorKind::PermissionDenied)),
+        SkipReason::PermissionDenied
+    );
+    assert_eq!(
+        reason_for(&Error::from_raw_os_error(13)),
+        SkipReason::PermissionDenied
+    );
+    assert_eq!(
+        reason_for(&Error::from(ErrorKind::NotFound)),
+        SkipReason::NotFound
+    );
+    #[cfg(target_os = "linux")]
+    assert_eq!(
+        reason_for(&Error::from_raw_os_error(40)),
+        SkipReason::SymlinkLoop
+    );
+    assert_eq!(
+        reason_for(&Error::from(ErrorKind::InvalidData)),
+        SkipReason::Unreadable
+    );
+    fs::set_permissions(&log, fs::Permissions::from_mode(0o644)).expect("chmod back");
+}
+
+#[test]
+fn binary_files_are_skipped_unless_included_and_a_few_nuls_stay_text() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path().join("evidence");
+    write(&d.join("agent"), b"\x7fELF\x02\x01\x01\x00\x00\x00");
+    write(&d.join("cache.db"), b"SQLite format 3\0\0\0\0");
+    let mut log = b"line\n".repeat(500);
+    log.extend_from_slice(&[0, 0, 0]);
+    write(&d.join("crash.log"), &log);
+    write(&d.join("screen.PNG"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    let plan = plan_added(std::slice::from_ref(&d), false);
+    assert_eq!(
+        entries(&plan),
+        vec![
+            "attachments/evidence/crash.log",
+            "attachments/evidence/screen.PNG"
+        ]
+    );
+    assert_eq!(skipped(&plan, SkipReason::Binary).len(), 2);
+    let plan = plan_added(&[d], true);
+    assert_eq!(plan.items.len(), 4);
+    assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
+    assert!(!is_binary(&log));
+}
+
+// ---- Planning added paths ----
+
+#[test]
+fn added_files_and_folders_become_attachments_and_clashing_names_are_numbered() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    write(&d.join("one/notes.txt"), b"first\n");
+    write(&d.join("two/notes.txt"), b"second\n");
+    write(&d.join("two/NOTES.TXT"), b"third\n");
+    write(&d.join("bundle/sub/a.log"), b"a\n");
+    let add = vec![
+        d.join("one/notes.txt"),
+        d.join("two/notes.txt"),
+        d.join("two/NOTES.TXT"),
+        d.join("bundle"),
+        d.join("missing.txt"),
+    ];
+    let plan = plan_added(&add, false);
+    assert_eq!(
+        entries(&plan),
+        vec![
+            "attachments/NOTES.TXT",
+            "attachments/bundle/sub/a.log",
+            "attachments/notes (2).txt",
+            "attachments/notes (3).txt",
+        ]
+    );
+    for item in &plan.items {
+        assert_eq!(item.max_bytes, None);
+        assert_eq!(item.evidence_id, None);
+    }
+    assert_eq!(
+        skipped(&plan, SkipReason::NotFound),
+        vec![d.join("missing.txt").display().to_string()]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn names_with_newlines_or_invalid_utf8_are_escaped_without_clashing() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path().join("odd");
+    write(&d.join("a\nb.log"), b"1\n");
+    write(&d.join("a%0Ab.log"), b"2\n");
+    write(&d.join(OsStr::from_bytes(b"caf\xe9.log")), b"3\n");
+    write(&d.join("tab\there.log"), b"4\n");
+    let plan = plan_added(&[d], false);
+    assert_eq!(
+        entries(&plan),
+        vec![
+            "attachments/odd/a%0Ab.log",
+            "attachments/odd/a%250Ab.log",
+            "attachments/odd/caf%E9.log",
+            "attachments/odd/tab%09here.log",
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_in_an_added_folder_may_not_leave_it() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    write(&d.join("outside.txt"), b"not mine\n");
+    write(&d.join("picked/in.txt"), b"mine\n");
+    symlink(d.join("outside.txt"), d.join("picked/out.txt")).expect("link");
+    symlink(d, d.join("picked/up")).expect("link");
+    let plan = plan_added(&[d.join("picked")], false);
+    assert_eq!(entries(&plan), vec!["attachments/picked/in.txt"]);
+    let mut outside = skipped(&plan, SkipReason::OutsideRoots);
+    outside.sort();
+    assert_eq!(
+        outside,
+        vec![
+            d.join("picked/out.txt").display().to_string(),
+            d.join("picked/up").display().to_string()
+        ]
+    );
+}
+
+#[test]
+fn deep_trees_are_planned() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut deep = dir.path().join("deep");
+    for _ in 0..200 {
+        deep.push("d");
+    }
+    write(&deep.join("bottom.log"), b"found me\n");
+    let plan = plan_added(&[dir.path().join("deep")], false);
+    assert_eq!(plan.items.len(), 1);
+    let entry = &plan.items[0].entry;
+    assert!(entry.ends_with("/d/bottom.log"), "{entry}");
+    assert_eq!(entry.split('/').filter(|part| *part == "d").count(), 200);
+}
+
+#[test]
+fn a_hundred_thousand_small_files_are_planned_in_order() {
+    // Creating and deleting 100 000 files is what is slow, on some disks minutes; use memory
+    // (tmpfs) where there is one, since this test is about planning, not the disk.
+    let shm = Path::new("/dev/shm");
+    let dir = if shm.is_dir() {
+        tempfile::tempdir_in(shm).expect("temp dir")
+    } else {
+        tempfile::tempdir().expect("temp dir")
+    };
+    let many = dir.path().join("many");
+    for folder in 0..100 {
+        let folder_path = many.join(format!("{folder:03}"));
+        fs::create_dir_all(&folder_path).expect("mkdir");
+        for file in 0..1000 {
+            fs::write(folder_path.join(format!("{file:04}.log")), b"x\n").expect("write");
+        }
+    }
+    let plan = plan_added(&[many], false);
+    assert_eq!(plan.items.len(), 100_000);
+    assert!(plan.skipped.is_empty());
+    assert_eq!(plan.items[0].entry, "attachments/many/000/0000.log");
+    assert_eq!(plan.items[99_999].entry, "attachments/many/099/0999.log");
+    assert!(
+        plan.items
+            .windows(2)
+            .all(|pair| pair[0].entry < pair[1].entry)
+    );
+}
+
+#[test]
+fn a_cancelled_plan_stops_and_returns_what_it_has() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(&dir.path().join("a.txt"), b"a\n");
+    let profile = builtin("generic");
+    let env = Env::under_root(Os::Linux, dir.path());
+    let plan = plan(
+        &PlanRequest {
+            profile: &profile,
+            env: &env,
+            evidence: None,
+            add: &[dir.path().join("a.txt")],
+            include_binary: false,
+        },
+        &AtomicBool::new(true),
+    );
+    assert!(plan.items.is_empty());
+}
+
+// ---- Commands ----
+
+fn spec(argv: &[&str], timeout: Duration, max_output: u64) -> CommandSpec {
+    CommandSpec {
+        argv: argv.iter().map(|arg| (*arg).to_owned()).collect(),
+        timeout,
+        max_output,
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_command_output_and_exit_status_are_captured() {
+    let output = command::run(&spec(
+        &["echo", "hello", "world"],
+        Duration::from_secs(30),
+        1024,
+    ))
+    .expect("runs");
+    assert_eq!(output.bytes, b"hello world\n");
+    assert_eq!(output.status, Some(0));
+    assert!(!output.timed_out && !output.truncated);
+    let output = command::run(&spec(&["false"], Duration::from_secs(30), 1024)).expect("runs");
+    assert_eq!(output.status, Some(1));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_output_cap_keeps_the_tail() {
+    let output =
+        command::run(&spec(&["seq", "1", "100000"], Duration::from_secs(30), 20)).expect("runs");
+    assert!(output.truncated);
+    assert_eq!(output.bytes.len(), 20);
+    assert!(
+        output.bytes.ends_with(b"99999\n100000\n"),
+        "{:?}",
+        output.bytes
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_command_past_its_timeout_is_killed_even_when_a_grandchild_holds_the_pipes() {
+    let output =
+        command::run(&spec(&["sleep", "30"], Duration::from_millis(200), 1024)).expect("runs");
+    assert!(output.timed_out);
+    assert_eq!(output.status, None);
+    // The shell is killed; its background sleep keeps stdout open, and run() still returns.
+    let output = command::run(&spec(
+        &["sh", "-c", "sleep 30 & echo started; wait"],
+        Duration::from_millis(300),
+        1024,
+    ))
+    .expect("runs");
+    assert!(output.timed_out);
+    assert_eq!(output.bytes, b"started\n");
+}
+
+#[test]
+fn a_missing_program_is_named() {
+    let error = command::run(&spec(
+        &["casefile-no-such-program", "--help"],
+        Duration::from_secs(5),
+        1024,
+    ))
+    .expect_err("missing");
+    assert!(matches!(error, CommandError::NotFound { .. }));
+    assert!(
+        error.to_string().contains("\"casefile-no-such-program\""),
+        "{error}"
+    );
+    let error = command::run(&spec(&[], Duration::from_secs(5), 1024)).expect_err("empty");
+    assert!(matches!(error, CommandError::Empty));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_command_writing_megabytes_to_stderr_does_not_deadlock() {
+    let output = command::run(&spec(
+        &[
+            "sh",
+            "-c",
+            "head -c 4000000 /dev/zero | tr '\\0' e >&2; echo out",
+        ],
+        Duration::from_secs(60),
+        1000,
+    ))
+    .expect("runs");
+    assert!(!output.timed_out);
+    assert_eq!(output.status, Some(0));
+    assert!(output.truncated);
+    let mut expected = b"out\n--- stderr ---\n".to_vec();
+    expected.extend_from_slice(&[b'e'; 1000]);
+    assert_eq!(output.bytes, expected);
+}
+
+// ---- Snapshot ----
+
+#[cfg(unix)]
+#[test]
+fn a_snapshot_of_a_mounted_disk_reads_only_its_files() {
+    let (root, env) = fake_root(Os::Linux);
+    let r = root.path();
+    write(
+        &r.join("etc/os-release"),
+        b"NAME=\"Ubuntu\"\nPRETTY_NAME=\"Ubuntu 24.04.1 LTS\"\nVERSION_ID=\"24.04\"\n",
+    );
+    write(&r.join("etc/hostname"), b"build-07.example.test\n");
+    write(&r.join("etc/default/locale"), b"LANG=\"de_DE.UTF-8\"\n");
+    std::os::unix::fs::symlink("/usr/share/zoneinfo/Europe/Berlin", r.join("etc/localtime"))
+        .expect("link");
+    write(&r.join("opt/jc/version.txt"), b"\n2.31.0\n");
+    write(
+        &r.join("opt/jc/jcagent.conf"),
+        b"{\"systemKey\":\"hunter2-FAKE\"}\n",
+    );
+    let profile = builtin("jumpcloud");
+    let snapshot = snapshot::take(&profile, &env);
+    assert!(!snapshot.live);
+    assert_eq!(snapshot.os_name.as_deref(), Some("Ubuntu 24.04.1 LTS"));
+    assert_eq!(snapshot.os_version.as_deref(), Some("24.04"));
+    assert_eq!(snapshot.hostname.as_deref(), Some("build-07.example.test"));
+    assert_eq!(snapshot.time_zone.as_deref(), Some("Europe/Berlin"));
+    assert_eq!(snapshot.locale.as_deref(), Some("de_DE.UTF-8"));
+    assert_eq!(snapshot.agent_version.as_deref(), Some("2.31.0"));
+    assert_eq!(snapshot.config_files(), &[r.join("opt/jc/jcagent.conf")]);
+    assert!(snapshot.top_cpu.is_empty() && snapshot.cpu.is_none());
+    assert_eq!(snapshot.watched_processes.len(), 2);
+    let json: serde_json::Value = serde_json::from_slice(&snapshot.to_json()).expect("json");
+    assert_eq!(json["live"], false);
+    assert_eq!(json["agentVersion"], "2.31.0");
+    let text = snapshot.to_text();
+    assert!(
+        text.contains("\nHostname:      build-07.example.test\n"),
+        "{text}"
+    );
+    assert!(text.contains("\nAgent version: 2.31.0 (from "), "{text}");
+    // Every line is aligned: the value starts in the same column.
+    let columns: BTreeSet<usize> = text
+        .lines()
+        .map(|line| {
+            line.find(": ").expect("label")
+                + line[line.find(": ").expect("label")..]
+                    .find(|c: char| c != ':' && c != ' ')
+                    .expect("value")
+        })
+        .collect();
+    assert_eq!(columns.len(), 1, "{text}");
+}
+
+#[test]
+fn a_live_snapshot_describes_this_machine() {
+    let env = Env::live();
+    assert_eq!(env.os, current_os());
+    let profile = builtin("generic");
+    let snapshot = snapshot::take(&profile, &env);
+    assert!(snapshot.live);
+    assert!(snapshot.cpu.is_some());
+    assert!(
+        snapshot
+            .memory
+            .as_ref()
+            .is_some_and(|memory| memory.total > 0)
+    );
+    assert!(!snapshot.top_memory.is_empty());
+    assert!(snapshot.top_cpu.len() <= 10 && snapshot.top_memory.len() <= 10);
+    assert!(snapshot.to_text().contains("Source:"));
+}
+
+#[test]
+fn a_glob_whose_only_match_was_planned_by_an_earlier_kind_is_not_reported_missing() {
+    let (root, env) = fake_root(Os::Linux);
+    write(&root.path().join("var/log/jcagent.log"), b"agent\n");
+    let profile = builtin("jumpcloud");
+    let ids = ["jcagent-log".to_owned(), "jc-agent-logs".to_owned()];
+    let plan = run_plan(&profile, &env, Some(&ids), &[]);
+    assert_eq!(entries(&plan), vec!["logs/var/log/jcagent.log"]);
+    let missing = skipped(&plan, SkipReason::NotFound);
+    assert_eq!(
+        missing,
+        vec![root.path().join("var/log/jumpcloud").display().to_string()]
+    );
+}
