@@ -175,8 +175,16 @@ fn parse_time(flag: &str, text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc
         return Ok(instant.with_timezone(&Utc));
     }
     let local = |naive: NaiveDateTime| Local.from_local_datetime(&naive).earliest();
-    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
-        if let Some(t) = NaiveDateTime::parse_from_str(text, format).ok().and_then(local) {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Some(t) = NaiveDateTime::parse_from_str(text, format)
+            .ok()
+            .and_then(local)
+        {
             return Ok(t.with_timezone(&Utc));
         }
     }
@@ -187,7 +195,10 @@ fn parse_time(flag: &str, text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc
     {
         return Ok(t.with_timezone(&Utc));
     }
-    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
     let seconds = match unit.trim() {
         "s" => 1,
         "m" | "min" => 60,
@@ -211,23 +222,26 @@ fn check_output(path: &Path, force: bool) -> Result<(), Failure> {
     if path.exists() && !force {
         return Err(Failure::user(
             "exists",
-            format!("{} exists; choose another -o FILE or add --force to replace it", path.display()),
+            format!(
+                "{} exists; choose another -o FILE or add --force to replace it",
+                path.display()
+            ),
         ));
     }
     match path.parent().filter(|p| !p.as_os_str().is_empty()) {
         Some(parent) if !parent.is_dir() => Err(Failure::user(
             "no_folder",
-            format!("{}: the folder does not exist; create it first", parent.display()),
+            format!(
+                "{}: the folder does not exist; create it first",
+                parent.display()
+            ),
         )),
         _ => Ok(()),
     }
 }
 
 /// Builds the run's options from the shared flags.
-fn gather_options(
-    context: &Context,
-    args: &GatherArgs,
-) -> Result<(Env, CollectOptions), Failure> {
+fn gather_options(context: &Context, args: &GatherArgs) -> Result<(Env, CollectOptions), Failure> {
     check_output(&args.output, args.force)?;
     let os = args.os.map(|os| match os {
         OsArg::Linux => Os::Linux,
@@ -239,7 +253,10 @@ fn gather_options(
             if !root.is_dir() {
                 return Err(Failure::user(
                     "invalid_root",
-                    format!("--root {}: not a folder; give the folder where the disk or container is mounted", root.display()),
+                    format!(
+                        "--root {}: not a folder; give the folder where the disk or container is mounted",
+                        root.display()
+                    ),
                 ));
             }
             Env::under_root(os.unwrap_or_else(current_os), root)
@@ -263,8 +280,16 @@ fn gather_options(
         }
     }
     let now = Utc::now();
-    let since = args.since.as_deref().map(|t| parse_time("since", t, now)).transpose()?;
-    let until = args.until.as_deref().map(|t| parse_time("until", t, now)).transpose()?;
+    let since = args
+        .since
+        .as_deref()
+        .map(|t| parse_time("since", t, now))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|t| parse_time("until", t, now))
+        .transpose()?;
     if let (Some(since), Some(until)) = (since, until) {
         if since > until {
             return Err(Failure::user(
@@ -283,7 +308,12 @@ fn gather_options(
         None => None,
     };
     let mut names = Names::default();
-    names.keywords.extend(args.keyword.iter().filter(|w| !w.trim().is_empty()).cloned());
+    names.keywords.extend(
+        args.keyword
+            .iter()
+            .filter(|w| !w.trim().is_empty())
+            .cloned(),
+    );
     names.hostnames.extend(args.hostname.iter().cloned());
     names.usernames.extend(args.username.iter().cloned());
     let options = CollectOptions {
@@ -324,14 +354,27 @@ pub(crate) fn bundle_command(
 ) -> Result<ExitCode, Failure> {
     let request = crate::load_draft(&args.draft)?;
     let profile = &find_profile(&context.catalog, &request.profile)
-        .map_err(|f| Failure::user(f.code, format!("{}: field profile: {}", args.draft.display(), f.message)))?
+        .map_err(|f| {
+            Failure::user(
+                f.code,
+                format!("{}: field profile: {}", args.draft.display(), f.message),
+            )
+        })?
         .profile;
     let (env, mut options) = gather_options(context, &args.gather)?;
     // The issue type's evidence, unless the user chose.
     if options.evidence.is_none() {
-        if let Some(kind) = profile.issue_types.iter().find(|t| t.id == request.issue_type) {
-            let ids: Vec<String> =
-                kind.required_evidence.iter().chain(&kind.optional_evidence).cloned().collect();
+        if let Some(kind) = profile
+            .issue_types
+            .iter()
+            .find(|t| t.id == request.issue_type)
+        {
+            let ids: Vec<String> = kind
+                .required_evidence
+                .iter()
+                .chain(&kind.optional_evidence)
+                .cloned()
+                .collect();
             if !ids.is_empty() {
                 options.evidence = Some(ids);
             }
@@ -357,7 +400,10 @@ pub(crate) fn bundle_command(
     }
     for endpoint in &request.scope.endpoints {
         if !endpoint.hostname.trim().is_empty() {
-            options.names.hostnames.insert(endpoint.hostname.trim().to_owned());
+            options
+                .names
+                .hostnames
+                .insert(endpoint.hostname.trim().to_owned());
         }
     }
     options.request = Some(RequestDocs {
@@ -376,7 +422,11 @@ fn run_collect(
     output: &Path,
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
-    let key = if options.redact { Some(load_key(context)?) } else { None };
+    let key = if options.redact {
+        Some(load_key(context)?)
+    } else {
+        None
+    };
     let mapping = mapping_path(context);
     let cancel = cancel_on_interrupt();
     let bar = ProgressBar::new(std::io::stderr().is_terminal());
@@ -393,10 +443,16 @@ fn run_collect(
         CollectError::BudgetTooSmall { .. } | CollectError::Empty(_) | CollectError::NoKey => {
             Failure::user("collect", e.to_string())
         }
-        CollectError::Write { .. } | CollectError::Verify { .. } => Failure::other("io", e.to_string()),
+        CollectError::Write { .. } | CollectError::Verify { .. } => {
+            Failure::other("io", e.to_string())
+        }
     })?;
     out.collect_outcome(&outcome, options.redact);
-    Ok(if outcome.leaks.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if outcome.leaks.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Ctrl-C cancels the run cleanly (no half-written bundle); a second one exits at once.
@@ -419,15 +475,22 @@ struct ProgressBar {
 
 impl ProgressBar {
     fn new(enabled: bool) -> ProgressBar {
-        ProgressBar { enabled, last: Mutex::new(None) }
+        ProgressBar {
+            enabled,
+            last: Mutex::new(None),
+        }
     }
 
     fn show(&self, progress: &Progress) {
         if !self.enabled {
             return;
         }
-        let Ok(mut last) = self.last.lock() else { return };
-        if last.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) && progress.phase != Phase::Done {
+        let Ok(mut last) = self.last.lock() else {
+            return;
+        };
+        if last.is_some_and(|t| t.elapsed() < Duration::from_millis(100))
+            && progress.phase != Phase::Done
+        {
             return;
         }
         *last = Some(Instant::now());
@@ -453,7 +516,10 @@ impl ProgressBar {
                 shorten(&progress.current, 40)
             )
         } else if progress.items_total > 0 {
-            format!("{phase:<18} {}/{} items", progress.items_done, progress.items_total)
+            format!(
+                "{phase:<18} {}/{} items",
+                progress.items_done, progress.items_total
+            )
         } else {
             phase.to_owned()
         };
@@ -497,8 +563,13 @@ pub(crate) fn merge_command(
         }
         None => None,
     };
-    let outcome = merge::merge(&args.bundles, request.as_ref(), &args.output)
-        .map_err(|e| if e.is_user_error() { Failure::user("merge", e.to_string()) } else { Failure::other("io", e.to_string()) })?;
+    let outcome = merge::merge(&args.bundles, request.as_ref(), &args.output).map_err(|e| {
+        if e.is_user_error() {
+            Failure::user("merge", e.to_string())
+        } else {
+            Failure::other("io", e.to_string())
+        }
+    })?;
     out.merge_outcome(&outcome);
     Ok(ExitCode::SUCCESS)
 }
@@ -596,10 +667,15 @@ pub(crate) fn key_command(
         }
         KeyCommand::Import { file, force } => {
             let text = String::from_utf8(read_input(file.as_deref())?).map_err(|_| {
-                Failure::user("invalid_key", "the key is not text; give the line `casefile key export` printed".into())
+                Failure::user(
+                    "invalid_key",
+                    "the key is not text; give the line `casefile key export` printed".into(),
+                )
             })?;
-            let key = PseudonymKey::import(&text).map_err(|e| Failure::user("invalid_key", e.to_string()))?;
-            let existing = PseudonymKey::load(&context.data_dir).map_err(|e| Failure::other("key", e.to_string()))?;
+            let key = PseudonymKey::import(&text)
+                .map_err(|e| Failure::user("invalid_key", e.to_string()))?;
+            let existing = PseudonymKey::load(&context.data_dir)
+                .map_err(|e| Failure::other("key", e.to_string()))?;
             if let Some(existing) = existing {
                 if existing.fingerprint() != key.fingerprint() && !force {
                     return Err(Failure::user(
@@ -612,10 +688,10 @@ pub(crate) fn key_command(
                     ));
                 }
             }
-            key.save(&context.data_dir).map_err(|e| Failure::other("key", e.to_string()))?;
+            key.save(&context.data_dir)
+                .map_err(|e| Failure::other("key", e.to_string()))?;
             out.key_imported(&key.fingerprint(), &key_path_hint(&context.data_dir));
         }
     }
     Ok(ExitCode::SUCCESS)
 }
-

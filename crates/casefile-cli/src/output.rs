@@ -79,7 +79,11 @@ impl Output {
         if self.json {
             Self::print_json(outcome);
         } else {
-            let truncated = outcome.entries.iter().filter(|e| !e.truncated.is_empty()).count();
+            let truncated = outcome
+                .entries
+                .iter()
+                .filter(|e| !e.truncated.is_empty())
+                .count();
             println!(
                 "Bundle: {} ({}, {} entries) from {} of evidence",
                 outcome.bundle.display(),
@@ -95,7 +99,11 @@ impl Output {
                     .collect();
                 println!(
                     "Redacted: {} (key fingerprint {})",
-                    if counts.is_empty() { "nothing found".to_owned() } else { counts.join(", ") },
+                    if counts.is_empty() {
+                        "nothing found".to_owned()
+                    } else {
+                        counts.join(", ")
+                    },
                     outcome.key_fingerprint.as_deref().unwrap_or("-")
                 );
                 if let Some(mapping) = &outcome.mapping {
@@ -127,7 +135,9 @@ impl Output {
         if redacted {
             if outcome.leaks.is_empty() {
                 if !self.json {
-                    println!("Leak scan: clean (no known host name, user name or secret in the bundle)");
+                    println!(
+                        "Leak scan: clean (no known host name, user name or secret in the bundle)"
+                    );
                 }
             } else {
                 eprintln!(
@@ -135,7 +145,13 @@ impl Output {
                     outcome.leaks.len()
                 );
                 for leak in &outcome.leaks {
-                    eprintln!("  {} in {} at byte {}: {}", leak.category.as_str(), leak.entry, leak.offset, leak.what);
+                    eprintln!(
+                        "  {} in {} at byte {}: {}",
+                        leak.category.as_str(),
+                        leak.entry,
+                        leak.offset,
+                        leak.what
+                    );
                 }
             }
         }
@@ -191,7 +207,11 @@ impl Output {
                 .collect();
             eprintln!(
                 "{name}: {}",
-                if counts.is_empty() { "nothing redacted".to_owned() } else { counts.join(", ") }
+                if counts.is_empty() {
+                    "nothing redacted".to_owned()
+                } else {
+                    counts.join(", ")
+                }
             );
         }
     }
@@ -202,7 +222,9 @@ impl Output {
         } else {
             print!("{text}");
             if known == 0 {
-                eprintln!("warning: no local mapping yet: nothing was collected with redaction on this machine");
+                eprintln!(
+                    "warning: no local mapping yet: nothing was collected with redaction on this machine"
+                );
             }
         }
     }
@@ -571,5 +593,9 @@ fn human_bytes(bytes: u64) -> String {
         value /= 1000.0;
         unit += 1;
     }
-    if unit == 0 { format!("{bytes} bytes") } else { format!("{value:.1} {}", UNITS[unit]) }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }

@@ -34,7 +34,14 @@ fn json(output: &[u8]) -> serde_json::Value {
 fn collect(dir: &Path, args: &[&str]) -> (serde_json::Value, PathBuf) {
     let out = dir.join("out.zip");
     let output = casefile(dir)
-        .args(["--json", "collect", "--profile", "generic", "--no-snapshot", "-o"])
+        .args([
+            "--json",
+            "collect",
+            "--profile",
+            "generic",
+            "--no-snapshot",
+            "-o",
+        ])
         .arg(&out)
         .args(args)
         .output()
@@ -55,7 +62,11 @@ fn unpack(bundle: &Path) -> BTreeMap<String, Vec<u8>> {
     for index in 0..reader.entries().len() {
         let name = reader.entries()[index].name.clone();
         let mut bytes = Vec::new();
-        reader.open(index).expect("entry").read_to_end(&mut bytes).expect("read");
+        reader
+            .open(index)
+            .expect("entry")
+            .read_to_end(&mut bytes)
+            .expect("read");
         entries.insert(name, bytes);
     }
     entries
@@ -83,22 +94,43 @@ fn assert_round_trip(bundle: &Path) -> BTreeMap<String, Vec<u8>> {
     let entries = unpack(bundle);
     let manifest = manifest(&entries);
     let listed = manifest["entries"].as_array().expect("entries");
-    assert_eq!(listed.len() + 1, entries.len(), "manifest lists every entry but itself");
+    assert_eq!(
+        listed.len() + 1,
+        entries.len(),
+        "manifest lists every entry but itself"
+    );
     for entry in listed {
         let name = entry["name"].as_str().expect("name");
-        let bytes = entries.get(name).unwrap_or_else(|| panic!("{name} missing"));
-        assert_eq!(entry["sha256"].as_str(), Some(hex(&Sha256::digest(bytes)).as_str()), "{name}");
+        let bytes = entries
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(
+            entry["sha256"].as_str(),
+            Some(hex(&Sha256::digest(bytes)).as_str()),
+            "{name}"
+        );
         assert_eq!(entry["size"].as_u64(), Some(bytes.len() as u64), "{name}");
     }
-    let unzip = std::process::Command::new("unzip").arg("-tq").arg(bundle).output();
+    let unzip = std::process::Command::new("unzip")
+        .arg("-tq")
+        .arg(bundle)
+        .output();
     let unzip = unzip.expect("unzip is installed by scripts/setup.sh");
-    assert!(unzip.status.success(), "unzip -t: {}", String::from_utf8_lossy(&unzip.stdout));
+    assert!(
+        unzip.status.success(),
+        "unzip -t: {}",
+        String::from_utf8_lossy(&unzip.stdout)
+    );
     let python = std::process::Command::new("python3")
         .args(["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(len(z.namelist()))"])
         .arg(bundle)
         .output()
         .expect("python3");
-    assert!(python.status.success(), "python zipfile: {}", String::from_utf8_lossy(&python.stderr));
+    assert!(
+        python.status.success(),
+        "python zipfile: {}",
+        String::from_utf8_lossy(&python.stderr)
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -121,7 +153,10 @@ fn collect_redacts_added_logs_and_every_manifest_checksum_holds() {
     )
     .expect("write");
     let (summary, out) = collect(dir.path(), &["--add", logs.to_str().expect("utf-8")]);
-    assert!(summary["leaks"].as_array().expect("leaks").is_empty(), "{summary:#}");
+    assert!(
+        summary["leaks"].as_array().expect("leaks").is_empty(),
+        "{summary:#}"
+    );
     let entries = assert_round_trip(&out);
     let (name, log) = entries
         .iter()
@@ -143,7 +178,11 @@ fn collect_redacts_added_logs_and_every_manifest_checksum_holds() {
     assert_eq!(address(first), address(second), "{text}");
     assert!(first.contains("/24"), "{first}");
     // Decoys survive.
-    assert!(text.contains("120.0.6099.109") && text.contains("tokio::task::spawn") && text.contains("10:23:45"));
+    assert!(
+        text.contains("120.0.6099.109")
+            && text.contains("tokio::task::spawn")
+            && text.contains("10:23:45")
+    );
     let manifest = manifest(&entries);
     assert_eq!(manifest["redaction"]["enabled"], true);
     assert!(manifest_entry(&manifest, "agent.log")["redactions"]["secret"].as_u64() >= Some(1));
@@ -166,7 +205,11 @@ fn bad_input_never_stops_the_run_and_each_case_is_reported() {
     fs::create_dir(&tree).expect("mkdir");
     fs::write(tree.join("empty.log"), b"").expect("write");
     fs::write(tree.join("crlf.log"), b"line one\r\nline two\r\n").expect("write");
-    fs::write(tree.join("bytes.log"), b"caf\xe9 \xff\xfe ok\nnul\x00inside\n").expect("write");
+    fs::write(
+        tree.join("bytes.log"),
+        b"caf\xe9 \xff\xfe ok\nnul\x00inside\n",
+    )
+    .expect("write");
     fs::write(tree.join("name\nwith newline.log"), b"x\n").expect("write");
     #[cfg(unix)]
     {
@@ -176,7 +219,9 @@ fn bad_input_never_stops_the_run_and_each_case_is_reported() {
         std::os::unix::fs::symlink(tree.join("loop-b"), tree.join("loop-a")).expect("link");
         std::os::unix::fs::symlink(tree.join("loop-a"), tree.join("loop-b")).expect("link");
         std::os::unix::fs::symlink("/etc/hostname", tree.join("outside")).expect("link");
-        let fifo = std::process::Command::new("mkfifo").arg(tree.join("pipe")).status();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(tree.join("pipe"))
+            .status();
         assert!(fifo.expect("mkfifo").success());
     }
     let mut deep = tree.join("deep");
@@ -193,7 +238,8 @@ fn bad_input_never_stops_the_run_and_each_case_is_reported() {
         for _ in 0..100 {
             file.write_all(&block).expect("write");
         }
-        file.write_all(b"\nafter password=hunter2-FAKE\n").expect("write");
+        file.write_all(b"\nafter password=hunter2-FAKE\n")
+            .expect("write");
     }
 
     let (summary, out) = collect(dir.path(), &["--add", tree.to_str().expect("utf-8")]);
@@ -213,26 +259,48 @@ fn bad_input_never_stops_the_run_and_each_case_is_reported() {
     let long = find("long-line.log");
     assert!(long.len() < 1 << 20, "the 100 MB line was cut");
     let long = String::from_utf8_lossy(&long);
-    assert!(long.starts_with("before\n") && long.contains("line cut"), "{}", &long[..200]);
-    assert!(long.ends_with("after password=[REDACTED]\n"), "{}", &long[long.len() - 80..]);
+    assert!(
+        long.starts_with("before\n") && long.contains("line cut"),
+        "{}",
+        &long[..200]
+    );
+    assert!(
+        long.ends_with("after password=[REDACTED]\n"),
+        "{}",
+        &long[long.len() - 80..]
+    );
     let truncation = &manifest_entry(&manifest, "long-line.log")["truncated"][0];
     assert_eq!(truncation["reason"], "long-lines");
     // Entry names are safe whatever the file names were.
     for name in entries.keys() {
         assert!(!name.chars().any(char::is_control), "{name:?}");
-        assert!(!name.starts_with('/') && !name.split('/').any(|p| p == ".."), "{name:?}");
+        assert!(
+            !name.starts_with('/') && !name.split('/').any(|p| p == ".."),
+            "{name:?}"
+        );
     }
     // Links out of the tree, loops and the FIFO are skipped with a reason.
     let skipped: Vec<(String, String)> = summary["skipped"]
         .as_array()
         .expect("skipped")
         .iter()
-        .map(|s| (s["source"].as_str().unwrap_or("").to_owned(), s["reason"].as_str().unwrap_or("").to_owned()))
+        .map(|s| {
+            (
+                s["source"].as_str().unwrap_or("").to_owned(),
+                s["reason"].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect();
     #[cfg(unix)]
-    for (suffix, reason) in [("outside", "outside-roots"), ("pipe", "not-regular-file"), ("loop-a", "symlink-loop")] {
+    for (suffix, reason) in [
+        ("outside", "outside-roots"),
+        ("pipe", "not-regular-file"),
+        ("loop-a", "symlink-loop"),
+    ] {
         assert!(
-            skipped.iter().any(|(s, r)| s.ends_with(suffix) && r == reason),
+            skipped
+                .iter()
+                .any(|(s, r)| s.ends_with(suffix) && r == reason),
             "{suffix} should be skipped as {reason}: {skipped:?}"
         );
     }
@@ -246,15 +314,31 @@ fn a_hundred_thousand_small_files_all_land_in_the_bundle() {
         let sub = tree.join(format!("g{group:03}"));
         fs::create_dir_all(&sub).expect("mkdir");
         for n in 0..1000 {
-            fs::write(sub.join(format!("f{n:04}.log")), format!("file {group} {n}\n")).expect("write");
+            fs::write(
+                sub.join(format!("f{n:04}.log")),
+                format!("file {group} {n}\n"),
+            )
+            .expect("write");
         }
     }
     let (summary, out) = collect(dir.path(), &["--add", tree.to_str().expect("utf-8")]);
     assert!(summary["skipped"].as_array().expect("skipped").is_empty());
     let reader = ZipReader::new(fs::File::open(&out).expect("open")).expect("zip");
-    assert_eq!(reader.entries().len(), 100_001, "every file plus the manifest");
-    let unzip = std::process::Command::new("unzip").arg("-tq").arg(&out).output().expect("unzip");
-    assert!(unzip.status.success(), "{}", String::from_utf8_lossy(&unzip.stdout));
+    assert_eq!(
+        reader.entries().len(),
+        100_001,
+        "every file plus the manifest"
+    );
+    let unzip = std::process::Command::new("unzip")
+        .arg("-tq")
+        .arg(&out)
+        .output()
+        .expect("unzip");
+    assert!(
+        unzip.status.success(),
+        "{}",
+        String::from_utf8_lossy(&unzip.stdout)
+    );
 }
 
 #[test]
@@ -271,12 +355,28 @@ fn the_time_window_keeps_records_whole_and_skips_old_rotated_files() {
     .expect("write");
     let (summary, out) = collect(
         dir.path(),
-        &["--add", tree.to_str().expect("utf-8"), "--since", "2026-11-23T10:00:00Z", "--until", "2026-11-23T11:00:00Z"],
+        &[
+            "--add",
+            tree.to_str().expect("utf-8"),
+            "--since",
+            "2026-11-23T10:00:00Z",
+            "--until",
+            "2026-11-23T11:00:00Z",
+        ],
     );
     let entries = assert_round_trip(&out);
-    let (_, log) = entries.iter().find(|(n, _)| n.ends_with("app.log")).expect("app.log");
-    assert_eq!(String::from_utf8_lossy(log), "2026-11-23T10:30:00Z inside\n\tat trace.inside\n");
-    assert_eq!(manifest_entry(&manifest(&entries), "app.log")["truncated"][0]["reason"], "window");
+    let (_, log) = entries
+        .iter()
+        .find(|(n, _)| n.ends_with("app.log"))
+        .expect("app.log");
+    assert_eq!(
+        String::from_utf8_lossy(log),
+        "2026-11-23T10:30:00Z inside\n\tat trace.inside\n"
+    );
+    assert_eq!(
+        manifest_entry(&manifest(&entries), "app.log")["truncated"][0]["reason"],
+        "window"
+    );
     assert!(summary["leaks"].as_array().expect("leaks").is_empty());
 }
 
@@ -294,8 +394,10 @@ fn a_budget_trims_the_oldest_part_of_the_largest_log_and_says_so() {
     fs::write(tree.join("big.log"), &big).expect("write");
     fs::write(tree.join("small.log"), "2026-11-23T10:00:00Z small\n").expect("write");
     let budget = 1_000_000u64;
-    let (summary, out) =
-        collect(dir.path(), &["--add", tree.to_str().expect("utf-8"), "--budget", "1 MB"]);
+    let (summary, out) = collect(
+        dir.path(),
+        &["--add", tree.to_str().expect("utf-8"), "--budget", "1 MB"],
+    );
     let size = fs::metadata(&out).expect("meta").len();
     assert!(size <= budget, "{size} > {budget}");
     assert!(summary["passes"].as_u64() >= Some(2));
@@ -303,11 +405,20 @@ fn a_budget_trims_the_oldest_part_of_the_largest_log_and_says_so() {
     let manifest = manifest(&entries);
     let big_entry = manifest_entry(&manifest, "big.log");
     assert_eq!(big_entry["truncated"][0]["reason"], "budget");
-    let (_, log) = entries.iter().find(|(n, _)| n.ends_with("big.log")).expect("big.log");
+    let (_, log) = entries
+        .iter()
+        .find(|(n, _)| n.ends_with("big.log"))
+        .expect("big.log");
     let text = String::from_utf8_lossy(log);
-    assert!(text.ends_with("line 199999 value 9a1f7ef13cea5e29\n") || text.contains("line 199999 "), "the newest lines are kept");
+    assert!(
+        text.ends_with("line 199999 value 9a1f7ef13cea5e29\n") || text.contains("line 199999 "),
+        "the newest lines are kept"
+    );
     assert!(!text.contains(" line 0 value"), "the oldest lines went");
-    assert_eq!(entries.get("attachments/logs/small.log").map(Vec::as_slice), Some(&b"2026-11-23T10:00:00Z small\n"[..]));
+    assert_eq!(
+        entries.get("attachments/logs/small.log").map(Vec::as_slice),
+        Some(&b"2026-11-23T10:00:00Z small\n"[..])
+    );
 }
 
 #[test]
@@ -324,7 +435,10 @@ fn a_budget_smaller_than_the_fixed_entries_is_a_clear_error() {
         .expect("run");
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("budget") && stderr.contains("--budget"), "{stderr}");
+    assert!(
+        stderr.contains("budget") && stderr.contains("--budget"),
+        "{stderr}"
+    );
     assert!(!dir.path().join("out.zip").exists());
     let leftovers: Vec<_> = fs::read_dir(dir.path())
         .expect("list")
@@ -347,7 +461,15 @@ fn an_interrupted_run_leaves_no_half_written_bundle() {
     let mut child = std::process::Command::new(binary)
         .arg("--data-dir")
         .arg(dir.path().join("data"))
-        .args(["collect", "--profile", "generic", "--no-snapshot", "--threads", "1", "-o"])
+        .args([
+            "collect",
+            "--profile",
+            "generic",
+            "--no-snapshot",
+            "--threads",
+            "1",
+            "-o",
+        ])
         .arg(dir.path().join("out.zip"))
         .arg("--add")
         .arg(&tree)
@@ -369,11 +491,19 @@ fn an_interrupted_run_leaves_no_half_written_bundle() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     let pid = child.id().to_string();
-    let kill = std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill");
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
     assert!(kill.success());
     let status = child.wait().expect("wait");
     let mut stderr = String::new();
-    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read");
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read");
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("cancelled"), "{stderr}");
     assert!(!dir.path().join("out.zip").exists());
@@ -387,8 +517,16 @@ fn merge_puts_each_endpoint_in_its_folder_with_agreeing_pseudonyms() {
     let b = dir.path().join("b");
     fs::create_dir(&a).expect("mkdir");
     fs::create_dir(&b).expect("mkdir");
-    fs::write(a.join("one.log"), "user=jdoe-fake logged in from 192.0.2.10\n").expect("write");
-    fs::write(b.join("two.log"), "user=jdoe-fake logged out from 192.0.2.10\n").expect("write");
+    fs::write(
+        a.join("one.log"),
+        "user=jdoe-fake logged in from 192.0.2.10\n",
+    )
+    .expect("write");
+    fs::write(
+        b.join("two.log"),
+        "user=jdoe-fake logged out from 192.0.2.10\n",
+    )
+    .expect("write");
     let bundle = |src: &Path, name: &str| {
         let out = dir.path().join(name);
         casefile(dir.path())
@@ -411,14 +549,24 @@ fn merge_puts_each_endpoint_in_its_folder_with_agreeing_pseudonyms() {
         .arg(&merged)
         .output()
         .expect("run");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let summary = json(&output.stdout);
-    assert!(summary["warnings"].as_array().expect("warnings").is_empty(), "{summary:#}");
+    assert!(
+        summary["warnings"].as_array().expect("warnings").is_empty(),
+        "{summary:#}"
+    );
     let entries = unpack(&merged);
     let manifest = manifest(&entries);
     for entry in manifest["entries"].as_array().expect("entries") {
         let name = entry["name"].as_str().expect("name");
-        assert_eq!(entry["sha256"].as_str(), Some(hex(&Sha256::digest(&entries[name])).as_str()));
+        assert_eq!(
+            entry["sha256"].as_str(),
+            Some(hex(&Sha256::digest(&entries[name])).as_str())
+        );
     }
     let text = |suffix: &str| {
         entries
@@ -431,36 +579,64 @@ fn merge_puts_each_endpoint_in_its_folder_with_agreeing_pseudonyms() {
     let pseudonym = |line: &str| line.split_whitespace().next().map(str::to_owned);
     assert_eq!(pseudonym(&first), pseudonym(&second), "{first} / {second}");
     assert!(!first.contains("jdoe-fake"));
-    assert_eq!(first.split_whitespace().last(), second.split_whitespace().last());
+    assert_eq!(
+        first.split_whitespace().last(),
+        second.split_whitespace().last()
+    );
 }
 
 #[test]
 fn key_export_and_import_share_pseudonyms_between_machines() {
     let one = tempfile::tempdir().expect("temp dir");
     let two = tempfile::tempdir().expect("temp dir");
-    let exported = casefile(one.path()).args(["key", "export"]).output().expect("run");
+    let exported = casefile(one.path())
+        .args(["key", "export"])
+        .output()
+        .expect("run");
     assert!(exported.status.success());
     let key = String::from_utf8(exported.stdout).expect("text");
     assert!(key.starts_with("casefile-key-v1:"), "{key}");
-    casefile(two.path()).args(["key", "import", "-"]).write_stdin(key.clone()).assert().success();
+    casefile(two.path())
+        .args(["key", "import", "-"])
+        .write_stdin(key.clone())
+        .assert()
+        .success();
     let redact = |dir: &Path| {
         let file = dir.join("in.log");
         fs::write(&file, "host=wks-finance-07 ip 198.51.100.7\n").expect("write");
-        let output = casefile(dir).arg("redact").arg(&file).output().expect("run");
+        let output = casefile(dir)
+            .arg("redact")
+            .arg(&file)
+            .output()
+            .expect("run");
         assert!(output.status.success());
         String::from_utf8(output.stdout).expect("text")
     };
     let (a, b) = (redact(one.path()), redact(two.path()));
     assert_eq!(a, b);
-    assert!(!a.contains("wks-finance-07") && !a.contains("198.51.100.7"), "{a}");
+    assert!(
+        !a.contains("wks-finance-07") && !a.contains("198.51.100.7"),
+        "{a}"
+    );
 
     // A different key is not replaced without --force; a malformed one is refused.
     let three = tempfile::tempdir().expect("temp dir");
-    casefile(three.path()).args(["key", "show"]).assert().success();
-    let refused = casefile(three.path()).args(["key", "import", "-"]).write_stdin(key).output().expect("run");
+    casefile(three.path())
+        .args(["key", "show"])
+        .assert()
+        .success();
+    let refused = casefile(three.path())
+        .args(["key", "import", "-"])
+        .write_stdin(key)
+        .output()
+        .expect("run");
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
-    let bad = casefile(three.path()).args(["key", "import", "-"]).write_stdin("not a key").output().expect("run");
+    let bad = casefile(three.path())
+        .args(["key", "import", "-"])
+        .write_stdin("not a key")
+        .output()
+        .expect("run");
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("casefile-key-v1"));
 }
@@ -469,9 +645,17 @@ fn key_export_and_import_share_pseudonyms_between_machines() {
 fn bundle_packs_the_drafts_request_and_its_evidence() {
     let dir = tempfile::tempdir().expect("temp dir");
     let draft = dir.path().join("draft.toml");
-    casefile(dir.path()).args(["new", "--profile", "generic", "-o"]).arg(&draft).assert().success();
+    casefile(dir.path())
+        .args(["new", "--profile", "generic", "-o"])
+        .arg(&draft)
+        .assert()
+        .success();
     let mut text = fs::read_to_string(&draft).expect("draft");
-    fs::write(dir.path().join("app.log"), "2026-11-23T10:00:00Z failed token=abcd-FAKE-1234\n").expect("write");
+    fs::write(
+        dir.path().join("app.log"),
+        "2026-11-23T10:00:00Z failed token=abcd-FAKE-1234\n",
+    )
+    .expect("write");
     text.push_str("\n[[evidence]]\npath = \"app.log\"\nnote = \"the failure\"\n");
     text = text.replacen("subject = \"\"", "subject = \"Sync fails\"", 1);
     fs::write(&draft, text).expect("write");
@@ -483,12 +667,27 @@ fn bundle_packs_the_drafts_request_and_its_evidence() {
         .arg(&out)
         .output()
         .expect("run");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let entries = assert_round_trip(&out);
     let names: Vec<&String> = entries.keys().collect();
-    assert!(entries.contains_key("request.json") && entries.contains_key("request.md"), "{names:?}");
+    assert!(
+        entries.contains_key("request.json") && entries.contains_key("request.md"),
+        "{names:?}"
+    );
     assert!(String::from_utf8_lossy(&entries["request.md"]).contains("Sync fails"));
-    let log = entries.iter().find(|(n, _)| n.ends_with("app.log")).expect("evidence").1;
+    let log = entries
+        .iter()
+        .find(|(n, _)| n.ends_with("app.log"))
+        .expect("evidence")
+        .1;
     assert!(!String::from_utf8_lossy(log).contains("abcd-FAKE-1234"));
-    assert!(manifest(&entries)["caseCode"].as_str().is_some_and(|c| c.starts_with("CF-")));
+    assert!(
+        manifest(&entries)["caseCode"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("CF-"))
+    );
 }

@@ -78,7 +78,11 @@ impl Default for CollectOptions {
         CollectOptions {
             evidence: None,
             add: Vec::new(),
-            window: Window { since: None, until: None, zone: chrono_tz::UTC },
+            window: Window {
+                since: None,
+                until: None,
+                zone: chrono_tz::UTC,
+            },
             budget: None,
             redact: true,
             names: Names::default(),
@@ -417,8 +421,19 @@ struct ReadInfo {
 }
 
 enum Job {
-    Chunk { seq: u64, item: usize, data: Vec<u8>, pem: bool, last: Option<ReadInfo> },
-    Skip { seq: u64, item: usize, reason: SkipReason, detail: String },
+    Chunk {
+        seq: u64,
+        item: usize,
+        data: Vec<u8>,
+        pem: bool,
+        last: Option<ReadInfo>,
+    },
+    Skip {
+        seq: u64,
+        item: usize,
+        reason: SkipReason,
+        detail: String,
+    },
 }
 
 enum Done {
@@ -431,7 +446,12 @@ enum Done {
         found: Found,
         last: Option<ReadInfo>,
     },
-    Skip { seq: u64, item: usize, reason: SkipReason, detail: String },
+    Skip {
+        seq: u64,
+        item: usize,
+        reason: SkipReason,
+        detail: String,
+    },
 }
 
 impl Done {
@@ -505,7 +525,10 @@ pub fn collect(
             });
         }
     }
-    let commands = items.iter().filter(|i| matches!(i.source, ItemSource::Command(_))).count();
+    let commands = items
+        .iter()
+        .filter(|i| matches!(i.source, ItemSource::Command(_)))
+        .count();
     let mut commands_done = 0;
     for item in items {
         check(cancel)?;
@@ -536,7 +559,10 @@ pub fn collect(
                     entry,
                     source: Some(path.display().to_string()),
                     evidence: None,
-                    content: Content::File { path: path.clone(), gzip: false },
+                    content: Content::File {
+                        path: path.clone(),
+                        gzip: false,
+                    },
                     mode: Mode::Text { windowed: false },
                     max_bytes: Some(1 << 20),
                     budget_keep: None,
@@ -573,8 +599,14 @@ pub fn collect(
         None
     };
 
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let write_error = |source| CollectError::Write { path: out.to_path_buf(), source };
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let write_error = |source| CollectError::Write {
+        path: out.to_path_buf(),
+        source,
+    };
     let mut passes = 0;
     loop {
         passes += 1;
@@ -585,25 +617,38 @@ pub fn collect(
             .tempfile_in(parent)
             .map_err(write_error)?;
         set_private(temp.path()).map_err(write_error)?;
-        let phase = if passes == 1 { Phase::Write } else { Phase::Trim };
+        let phase = if passes == 1 {
+            Phase::Write
+        } else {
+            Phase::Trim
+        };
         let file = temp.as_file_mut();
-        let PassResult { mut entries, zip, per_item, pass_skipped, mut found, input_bytes } =
-            write_pass(
-                &work,
-                redactor.as_ref().map(|(r, _, _)| r),
-                options,
-                threads,
-                file,
-                phase,
-                progress,
-                cancel,
-            )?;
+        let PassResult {
+            mut entries,
+            zip,
+            per_item,
+            pass_skipped,
+            mut found,
+            input_bytes,
+        } = write_pass(
+            &work,
+            redactor.as_ref().map(|(r, _, _)| r),
+            options,
+            threads,
+            file,
+            phase,
+            progress,
+            cancel,
+        )?;
         let mut all_skipped = skipped.clone();
         all_skipped.extend(pass_skipped);
         // Pseudonymize what the manifest says about sources and skipped items.
         if let Some((redactor, _, _)) = &redactor {
             for entry in &mut entries {
-                entry.source = entry.source.as_ref().map(|s| redactor.redact_text(s, &mut found));
+                entry.source = entry
+                    .source
+                    .as_ref()
+                    .map(|s| redactor.redact_text(s, &mut found));
             }
             for skip in &mut all_skipped {
                 skip.source = redactor.redact_text(&skip.source, &mut found);
@@ -616,7 +661,10 @@ pub fn collect(
         });
         let manifest = Manifest {
             schema_version: MANIFEST_SCHEMA_VERSION,
-            tool: Tool { name: "casefile", version: env!("CARGO_PKG_VERSION") },
+            tool: Tool {
+                name: "casefile",
+                version: env!("CARGO_PKG_VERSION"),
+            },
             created_at: Utc::now(),
             case_code: options.request.as_ref().map(|r| r.case_code.clone()),
             profile: ProfileRef {
@@ -646,8 +694,13 @@ pub fn collect(
             unix_mode: 0o600,
             method: Method::Deflate,
         };
-        zip.add_entry("manifest.json", &options_for_manifest, &manifest_bytes, options.level)
-            .map_err(write_error)?;
+        zip.add_entry(
+            "manifest.json",
+            &options_for_manifest,
+            &manifest_bytes,
+            options.level,
+        )
+        .map_err(write_error)?;
         let file = zip.finish().map_err(write_error)?;
         file.flush().map_err(write_error)?;
         let bundle_bytes = file.seek(SeekFrom::End(0)).map_err(write_error)?;
@@ -697,7 +750,11 @@ pub fn collect(
 }
 
 fn check(cancel: &AtomicBool) -> Result<(), CollectError> {
-    if cancel.load(Ordering::Relaxed) { Err(CollectError::Cancelled) } else { Ok(()) }
+    if cancel.load(Ordering::Relaxed) {
+        Err(CollectError::Cancelled)
+    } else {
+        Ok(())
+    }
 }
 
 fn generated(entry: &str, bytes: Vec<u8>, source: &str) -> Work {
@@ -748,7 +805,10 @@ fn prepare(item: PlannedItem) -> Result<Work, Skipped> {
             };
             (Content::File { path, gzip }, mode)
         }
-        ItemSource::Generated(bytes) => (Content::Bytes(Arc::new(bytes)), Mode::Text { windowed: false }),
+        ItemSource::Generated(bytes) => (
+            Content::Bytes(Arc::new(bytes)),
+            Mode::Text { windowed: false },
+        ),
         ItemSource::Command(spec) => {
             let shown = spec.argv.join(" ");
             match command::run(&spec) {
@@ -767,17 +827,25 @@ fn prepare(item: PlannedItem) -> Result<Work, Skipped> {
                         notes.push(Truncation {
                             reason: TruncationReason::Command,
                             bytes_removed: 0,
-                            detail: format!("output over {} bytes: the end is kept", spec.max_output),
+                            detail: format!(
+                                "output over {} bytes: the end is kept",
+                                spec.max_output
+                            ),
                         });
                     }
                     let mut bytes = format!(
                         "$ {shown}\n# exit status: {}, {} ms\n",
-                        output.status.map_or_else(|| "none (killed)".into(), |s| s.to_string()),
+                        output
+                            .status
+                            .map_or_else(|| "none (killed)".into(), |s| s.to_string()),
                         output.duration.as_millis()
                     )
                     .into_bytes();
                     bytes.extend_from_slice(&output.bytes);
-                    (Content::Bytes(Arc::new(bytes)), Mode::Text { windowed: false })
+                    (
+                        Content::Bytes(Arc::new(bytes)),
+                        Mode::Text { windowed: false },
+                    )
                 }
                 Err(e) => {
                     return Err(Skipped {
@@ -810,7 +878,9 @@ fn prepare(item: PlannedItem) -> Result<Work, Skipped> {
 
 fn is_binary_file(path: &Path) -> bool {
     let mut sample = [0u8; 8192];
-    let Ok(mut file) = File::open(path) else { return false };
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
     let mut n = 0;
     while n < sample.len() {
         match file.read(&mut sample[n..]) {
@@ -819,7 +889,10 @@ fn is_binary_file(path: &Path) -> bool {
         }
     }
     // A gzip log is text once decompressed.
-    sample.starts_with(&[0x1f, 0x8b]).then_some(false).unwrap_or_else(|| plan::is_binary(&sample[..n]))
+    sample
+        .starts_with(&[0x1f, 0x8b])
+        .then_some(false)
+        .unwrap_or_else(|| plan::is_binary(&sample[..n]))
 }
 
 /// Request first, then manifest-described entries by name.
@@ -853,7 +926,11 @@ fn numbered(entry: &str, n: usize) -> String {
         _ => (file, String::new()),
     };
     let file = format!("{stem} ({n}){ext}");
-    if dir.is_empty() { file } else { format!("{dir}/{file}") }
+    if dir.is_empty() {
+        file
+    } else {
+        format!("{dir}/{file}")
+    }
 }
 
 fn skip_for_io(source: &str, e: &io::Error) -> Skipped {
@@ -862,7 +939,11 @@ fn skip_for_io(source: &str, e: &io::Error) -> Skipped {
         io::ErrorKind::PermissionDenied => SkipReason::PermissionDenied,
         _ => SkipReason::Unreadable,
     };
-    Skipped { source: source.to_owned(), reason, detail: e.to_string() }
+    Skipped {
+        source: source.to_owned(),
+        reason,
+        detail: e.to_string(),
+    }
 }
 
 #[cfg(unix)]
@@ -883,7 +964,10 @@ fn learn(
     progress: &(dyn Fn(&Progress) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Names, CollectError> {
-    let texts: Vec<&Work> = work.iter().filter(|w| matches!(w.mode, Mode::Text { .. })).collect();
+    let texts: Vec<&Work> = work
+        .iter()
+        .filter(|w| matches!(w.mode, Mode::Text { .. }))
+        .collect();
     let total = texts.len();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let learners: Vec<crate::redact::Learner> = std::thread::scope(|scope| {
@@ -906,7 +990,9 @@ fn learn(
                             bytes_total: 0,
                             current: String::new(),
                         });
-                        let Ok((mut reader, _)) = open_content(&item.content) else { continue };
+                        let Ok((mut reader, _)) = open_content(&item.content) else {
+                            continue;
+                        };
                         // Whole lines only, so names are not split across feeds.
                         let mut carry = Vec::new();
                         loop {
@@ -947,7 +1033,10 @@ fn open_content(content: &Content) -> io::Result<(Box<dyn Read + Send>, u64)> {
             let file = File::open(path)?;
             let meta = file.metadata()?;
             if !meta.is_file() {
-                return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "not a regular file",
+                ));
             }
             let size = meta.len();
             let limited = BufReader::with_capacity(256 << 10, file.take(size));
@@ -959,7 +1048,10 @@ fn open_content(content: &Content) -> io::Result<(Box<dyn Read + Send>, u64)> {
         }
         Content::Bytes(bytes) => {
             let len = bytes.len() as u64;
-            Ok((Box::new(io::Cursor::new(SharedBytes(Arc::clone(bytes)))), len))
+            Ok((
+                Box::new(io::Cursor::new(SharedBytes(Arc::clone(bytes)))),
+                len,
+            ))
         }
     }
 }
@@ -995,10 +1087,12 @@ fn write_pass<'f>(
     progress: &(dyn Fn(&Progress) + Sync),
     cancel: &AtomicBool,
 ) -> Result<PassResult<'f>, CollectError> {
-    file.set_len(0).and_then(|()| file.rewind()).map_err(|source| CollectError::Write {
-        path: PathBuf::from("(temporary bundle)"),
-        source,
-    })?;
+    file.set_len(0)
+        .and_then(|()| file.rewind())
+        .map_err(|source| CollectError::Write {
+            path: PathBuf::from("(temporary bundle)"),
+            source,
+        })?;
     let tickets = threads * 3 + 2;
     let (job_tx, job_rx) = sync_channel::<Job>(threads * 2);
     let (done_tx, done_rx) = sync_channel::<Done>(tickets);
@@ -1035,7 +1129,16 @@ fn write_pass<'f>(
         drop(done_tx);
         // The writer: this thread.
         write_in_order(
-            work, &names, redactor.is_some(), file, done_rx, &ticket_tx, phase, bytes_total, progress, cancel,
+            work,
+            &names,
+            redactor.is_some(),
+            file,
+            done_rx,
+            &ticket_tx,
+            phase,
+            bytes_total,
+            progress,
+            cancel,
         )
     })
 }
@@ -1085,7 +1188,12 @@ fn read_item(
         *seq += 1;
         s
     };
-    let skip = |reason, detail: String, seq| Job::Skip { seq, item: index, reason, detail };
+    let skip = |reason, detail: String, seq| Job::Skip {
+        seq,
+        item: index,
+        reason,
+        detail,
+    };
     let (mut reader, disk_size) = match open_content(&item.content) {
         Ok(opened) => opened,
         Err(e) => {
@@ -1093,7 +1201,10 @@ fn read_item(
             return send(skip(skipped.reason, skipped.detail, next_seq()));
         }
     };
-    let modified = item.modified.map(DateTime::<Utc>::from).unwrap_or_else(Utc::now);
+    let modified = item
+        .modified
+        .map(DateTime::<Utc>::from)
+        .unwrap_or_else(Utc::now);
     let windowed = matches!(item.mode, Mode::Text { windowed: true }) && !window.is_open();
     if windowed && window.ends_before(modified) {
         return send(skip(
@@ -1125,11 +1236,12 @@ fn read_item(
             let skipped = skip_bytes(&mut reader, start).unwrap_or(0);
             let partial = skip_partial_line(&mut reader);
             let removed = skipped + partial;
-            let reason = if item.budget_keep == Some(keep) && item.max_bytes.is_none_or(|m| keep < m) {
-                TruncationReason::Budget
-            } else {
-                TruncationReason::SizeCap
-            };
+            let reason =
+                if item.budget_keep == Some(keep) && item.max_bytes.is_none_or(|m| keep < m) {
+                    TruncationReason::Budget
+                } else {
+                    TruncationReason::SizeCap
+                };
             info.truncated.push(Truncation {
                 reason,
                 bytes_removed: removed,
@@ -1156,9 +1268,21 @@ fn read_item(
             data.truncate(*n.as_ref().unwrap_or(&0));
             if n.is_err() || data.len() < CHUNK {
                 let last = Some(std::mem::take(&mut info));
-                return send(Job::Chunk { seq: next_seq(), item: index, data, pem: false, last });
+                return send(Job::Chunk {
+                    seq: next_seq(),
+                    item: index,
+                    data,
+                    pem: false,
+                    last,
+                });
             }
-            if !send(Job::Chunk { seq: next_seq(), item: index, data, pem: false, last: None }) {
+            if !send(Job::Chunk {
+                seq: next_seq(),
+                item: index,
+                data,
+                pem: false,
+                last: None,
+            }) {
                 return false;
             }
         }
@@ -1268,7 +1392,13 @@ fn read_item(
         started = true;
         let state = pem;
         pem = private_key_state_after(&piece, pem);
-        if !send(Job::Chunk { seq: next_seq(), item: index, data: piece, pem: state, last: None }) {
+        if !send(Job::Chunk {
+            seq: next_seq(),
+            item: index,
+            data: piece,
+            pem: state,
+            last: None,
+        }) {
             return false;
         }
     }
@@ -1347,8 +1477,24 @@ fn work_chunks(
             Err(_) => return,
         };
         let result = match job {
-            Job::Skip { seq, item, reason, detail } => Done::Skip { seq, item, reason, detail },
-            Job::Chunk { seq, item, data, pem, last } => {
+            Job::Skip {
+                seq,
+                item,
+                reason,
+                detail,
+            } => Done::Skip {
+                seq,
+                item,
+                reason,
+                detail,
+            },
+            Job::Chunk {
+                seq,
+                item,
+                data,
+                pem,
+                last,
+            } => {
                 let mode = work.get(item).map_or(Mode::Store, |w| w.mode);
                 let mut found = Found::default();
                 let input_len = data.len();
@@ -1363,11 +1509,23 @@ fn work_chunks(
                 let chunk = if mode == Mode::Store {
                     let mut hasher = crc32fast::Hasher::new();
                     hasher.update(&plain);
-                    Chunk { data: Vec::new(), crc32: hasher.finalize(), len: plain.len() as u64 }
+                    Chunk {
+                        data: Vec::new(),
+                        crc32: hasher.finalize(),
+                        len: plain.len() as u64,
+                    }
                 } else {
                     deflate_chunk(&plain, level, last.is_some())
                 };
-                Done::Chunk { seq, item, plain, chunk, input_len, found, last }
+                Done::Chunk {
+                    seq,
+                    item,
+                    plain,
+                    chunk,
+                    input_len,
+                    found,
+                    last,
+                }
             }
         };
         if done.send(result).is_err() {
@@ -1390,8 +1548,10 @@ fn write_in_order<'f>(
     progress: &(dyn Fn(&Progress) + Sync),
     cancel: &AtomicBool,
 ) -> Result<PassResult<'f>, CollectError> {
-    let write_error =
-        |source| CollectError::Write { path: PathBuf::from("(temporary bundle)"), source };
+    let write_error = |source| CollectError::Write {
+        path: PathBuf::from("(temporary bundle)"),
+        source,
+    };
     let mut zip = ZipWriter::new(file);
     let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
     let mut next = 0u64;
@@ -1412,7 +1572,12 @@ fn write_in_order<'f>(
             next += 1;
             let _ = tickets.send(());
             match message {
-                Done::Skip { item, reason, detail, .. } => {
+                Done::Skip {
+                    item,
+                    reason,
+                    detail,
+                    ..
+                } => {
                     let w = &work[item];
                     skipped.push(Skipped {
                         source: w.source.clone().unwrap_or_else(|| w.entry.clone()),
@@ -1421,15 +1586,30 @@ fn write_in_order<'f>(
                     });
                     items_done += 1;
                 }
-                Done::Chunk { item, plain, chunk, input_len, found, last, .. } => {
+                Done::Chunk {
+                    item,
+                    plain,
+                    chunk,
+                    input_len,
+                    found,
+                    last,
+                    ..
+                } => {
                     let w = &work[item];
                     if current.as_ref().is_none_or(|(i, ..)| *i != item) {
                         let options = EntryOptions {
-                            modified: w.modified.unwrap_or(SystemTime::UNIX_EPOCH + Duration::from_secs(315_532_800)),
+                            modified: w.modified.unwrap_or(
+                                SystemTime::UNIX_EPOCH + Duration::from_secs(315_532_800),
+                            ),
                             unix_mode: 0o600,
-                            method: if w.mode == Mode::Store { Method::Stored } else { Method::Deflate },
+                            method: if w.mode == Mode::Store {
+                                Method::Stored
+                            } else {
+                                Method::Deflate
+                            },
                         };
-                        zip.start_entry(&names[item], &options).map_err(write_error)?;
+                        zip.start_entry(&names[item], &options)
+                            .map_err(write_error)?;
                         current = Some((item, Sha256::new(), Found::default(), 0));
                     }
                     let Some((_, hasher, item_found, item_input)) = current.as_mut() else {
@@ -1449,8 +1629,10 @@ fn write_in_order<'f>(
                         let Some((_, hasher, item_found, item_input)) = current.take() else {
                             continue;
                         };
-                        per_item[item] =
-                            Written { input: item_input, compressed: summary.compressed_size };
+                        per_item[item] = Written {
+                            input: item_input,
+                            compressed: summary.compressed_size,
+                        };
                         let mut truncated = w.notes.clone();
                         truncated.extend(info.truncated);
                         entries.push(ManifestEntry {
@@ -1489,17 +1671,28 @@ fn write_in_order<'f>(
     }
     if current.is_some() || !pending.is_empty() {
         // The reader stopped early without being cancelled: a worker died.
-        return Err(write_error(io::Error::other("the collection stopped unexpectedly")));
+        return Err(write_error(io::Error::other(
+            "the collection stopped unexpectedly",
+        )));
     }
-    Ok(PassResult { entries, zip, per_item, pass_skipped: skipped, found: found_all, input_bytes })
+    Ok(PassResult {
+        entries,
+        zip,
+        per_item,
+        pass_skipped: skipped,
+        found: found_all,
+        input_bytes,
+    })
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Sets `budget_keep` on the largest trimmable items so the next pass fits `budget`: the
@@ -1520,7 +1713,10 @@ fn plan_trim(
     // Headroom for the manifest growing with truncation notes, and chunk-boundary noise.
     let margin = 4096 + budget / 100;
     let Some(target) = budget.checked_sub(fixed + margin).filter(|&t| t > 0) else {
-        return Err(CollectError::BudgetTooSmall { budget, needed: fixed + margin });
+        return Err(CollectError::BudgetTooSmall {
+            budget,
+            needed: fixed + margin,
+        });
     };
     let mut sizes: Vec<u64> = work
         .iter()
@@ -1566,7 +1762,10 @@ fn verify(
     if scanner.is_empty() {
         return Ok(Vec::new());
     }
-    let verify_error = |source| CollectError::Verify { path: path.to_path_buf(), source };
+    let verify_error = |source| CollectError::Verify {
+        path: path.to_path_buf(),
+        source,
+    };
     let count = ZipReader::new(File::open(path).map_err(verify_error)?)
         .map_err(verify_error)?
         .entries()
@@ -1602,7 +1801,10 @@ fn verify(
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(io::Error::other("leak scan failed"))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(io::Error::other("leak scan failed")))
+            })
             .collect()
     });
     check(cancel)?;

@@ -32,7 +32,9 @@ pub enum MergeError {
         source: io::Error,
     },
     /// An input is a zip but not a Casefile bundle.
-    #[error("{path}: not a Casefile bundle ({why}); merge bundles made by `casefile collect` or `casefile bundle`")]
+    #[error(
+        "{path}: not a Casefile bundle ({why}); merge bundles made by `casefile collect` or `casefile bundle`"
+    )]
     NotABundle {
         /// The input.
         path: PathBuf,
@@ -55,7 +57,10 @@ impl MergeError {
         match self {
             MergeError::NotABundle { .. } => true,
             MergeError::Read { source, .. } => {
-                matches!(source.kind(), io::ErrorKind::NotFound | io::ErrorKind::InvalidData)
+                matches!(
+                    source.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::InvalidData
+                )
             }
             MergeError::Write { .. } => false,
         }
@@ -121,8 +126,14 @@ pub fn merge(
     request: Option<&RequestDocs>,
     out: &Path,
 ) -> Result<MergeOutcome, MergeError> {
-    let write_error = |source| MergeError::Write { path: out.to_path_buf(), source };
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let write_error = |source| MergeError::Write {
+        path: out.to_path_buf(),
+        source,
+    };
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut temp = tempfile::Builder::new()
         .prefix(".casefile-")
         .suffix(".zip.partial")
@@ -138,15 +149,20 @@ pub fn merge(
     let mut entries = Vec::new();
     let mut endpoints = Vec::new();
     let mut folders = BTreeSet::new();
-    let options = |method| EntryOptions { modified: SystemTime::now(), unix_mode: 0o600, method };
+    let options = |method| EntryOptions {
+        modified: SystemTime::now(),
+        unix_mode: 0o600,
+        method,
+    };
 
     if let Some(request) = request {
         for (name, bytes) in [
             ("request.json", request.json.as_slice()),
             ("request.md", request.markdown.as_bytes()),
         ] {
-            let summary =
-                zip.add_entry(name, &options(Method::Deflate), bytes, 6).map_err(write_error)?;
+            let summary = zip
+                .add_entry(name, &options(Method::Deflate), bytes, 6)
+                .map_err(write_error)?;
             entries.push(MergedEntry {
                 name: name.into(),
                 size: summary.size,
@@ -157,7 +173,10 @@ pub fn merge(
     }
 
     for input in inputs {
-        let read_error = |source| MergeError::Read { path: input.clone(), source };
+        let read_error = |source| MergeError::Read {
+            path: input.clone(),
+            source,
+        };
         let mut reader =
             ZipReader::new(File::open(input).map_err(read_error)?).map_err(read_error)?;
         let Some(manifest_index) = reader.find("manifest.json") else {
@@ -196,7 +215,8 @@ pub fn merge(
             let entry = reader.entries()[index].clone();
             let name = format!("endpoints/{folder}/{}", entry.name);
             let method = entry.method;
-            zip.start_entry(&name, &options(method)).map_err(write_error)?;
+            zip.start_entry(&name, &options(method))
+                .map_err(write_error)?;
             let mut hasher = Sha256::new();
             let mut source = reader.open(index).map_err(read_error)?;
             let mut buf = vec![0u8; CHUNK];
@@ -208,7 +228,8 @@ pub fn merge(
                 match method {
                     Method::Stored => zip.write_stored(data).map_err(write_error)?,
                     Method::Deflate => {
-                        zip.write_chunk(&deflate_chunk(data, 6, last)).map_err(write_error)?;
+                        zip.write_chunk(&deflate_chunk(data, 6, last))
+                            .map_err(write_error)?;
                     }
                 }
                 if last {
@@ -244,8 +265,10 @@ pub fn merge(
     }
 
     let mut warnings = Vec::new();
-    let fingerprints: BTreeSet<&str> =
-        endpoints.iter().filter_map(|e| e.key_fingerprint.as_deref()).collect();
+    let fingerprints: BTreeSet<&str> = endpoints
+        .iter()
+        .filter_map(|e| e.key_fingerprint.as_deref())
+        .collect();
     if fingerprints.len() > 1 {
         warnings.push(format!(
             "the bundles were made with different pseudonym keys ({}): the same host or user has different pseudonyms in different endpoints; share one key with `casefile key export` and `casefile key import`",
@@ -261,7 +284,10 @@ pub fn merge(
 
     let manifest = MergedManifest {
         schema_version: MANIFEST_SCHEMA_VERSION,
-        tool: Tool { name: "casefile", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "casefile",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         created_at: Utc::now(),
         case_code: request.map(|r| r.case_code.as_str()),
         merged: true,
@@ -269,21 +295,37 @@ pub fn merge(
         entries: &entries,
     };
     let bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
-    zip.add_entry("manifest.json", &options(Method::Deflate), &bytes, 6).map_err(write_error)?;
+    zip.add_entry("manifest.json", &options(Method::Deflate), &bytes, 6)
+        .map_err(write_error)?;
     let file = zip.finish().map_err(write_error)?;
     file.flush().map_err(write_error)?;
     let bundle_bytes = file.seek(SeekFrom::End(0)).map_err(write_error)?;
     temp.as_file().sync_all().map_err(write_error)?;
     temp.persist(out).map_err(|e| write_error(e.error))?;
-    Ok(MergeOutcome { bundle: out.to_path_buf(), bundle_bytes, endpoints, warnings })
+    Ok(MergeOutcome {
+        bundle: out.to_path_buf(),
+        bundle_bytes,
+        endpoints,
+        warnings,
+    })
 }
 
 /// A folder name from a host pseudonym or file stem: letters, digits, `.`, `-`, `_`.
 fn safe_folder(name: &str) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let cleaned = cleaned.trim_matches('.').to_owned();
-    if cleaned.is_empty() { "endpoint".into() } else { cleaned }
+    if cleaned.is_empty() {
+        "endpoint".into()
+    } else {
+        cleaned
+    }
 }
