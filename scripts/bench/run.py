@@ -188,11 +188,20 @@ def bench_size(args, size: float, runs: int, binary: Path | None) -> dict:
         report["speedRatio"] = c["mbPerSec"]["median"] / z["mbPerSec"]["median"]
         report["sizeOverZipPercent"] = 100.0 * (c["bundleBytes"] / z["bundleBytes"] - 1)
         summary = results["casefile"][-1]["summary"]
+        entries = summary.get("entries")
+        skipped = summary.get("skipped") or []
+        reasons: dict[str, int] = {}
+        for item in skipped:
+            reason = item.get("reason") if isinstance(item, dict) else None
+            reason = reason if isinstance(reason, str) else json.dumps(reason)
+            reasons[reason] = reasons.get(reason, 0) + 1
         report["casefile"] = {
             "exitStatus": results["casefile"][-1]["status"],
             "inputBytes": summary.get("inputBytes"), "bundleBytes": summary.get("bundleBytes"),
-            "entries": summary.get("entries"), "redactions": summary.get("redactions"),
-            "skipped": summary.get("skipped"), "leaks": summary.get("leaks"),
+            "entries": len(entries) if isinstance(entries, list) else entries,
+            "redactions": summary.get("redactions"),
+            "skipped": len(skipped), "skippedByReason": reasons, "skippedSample": skipped[:5],
+            "leakCount": len(summary.get("leaks") or []), "leaks": (summary.get("leaks") or [])[:50],
         }
         print("  checking the last casefile bundle ...", file=sys.stderr, flush=True)
         report["check"] = check.check(key, Path(c["lastBundle"]))
@@ -231,11 +240,11 @@ def render(report: dict) -> str:
         cf = report["casefile"]
         lines.append(f"casefile: exit {cf['exitStatus']}, inputBytes {cf['inputBytes']}, "
                      f"entries {cf['entries']}, redactions {json.dumps(cf['redactions'])}")
-        skipped = cf["skipped"] or []
-        lines.append(f"casefile skipped {len(skipped)} item(s)"
-                     + (f", e.g. {json.dumps(skipped[:3])}" if skipped else ""))
-        leaks = cf["leaks"] or []
-        lines.append(f"casefile leaks: {len(leaks)}" + (f", e.g. {json.dumps(leaks[:5])}" if leaks else " (empty, as required)"))
+        lines.append(f"casefile skipped {cf['skipped']} item(s)"
+                     + (f" by reason {json.dumps(cf['skippedByReason'])}, e.g. {json.dumps(cf['skippedSample'][:2])}"
+                        if cf["skipped"] else ""))
+        lines.append(f"casefile leaks: {cf['leakCount']}"
+                     + (f", e.g. {json.dumps(cf['leaks'][:5])}" if cf["leakCount"] else " (empty, as required)"))
         lines.append(check.render(report["check"]))
     if "checkZip" in report:
         lines.append(f"checker on the unredacted Info-ZIP bundle ({report['checkZip']['seconds']} s):")

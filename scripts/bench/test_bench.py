@@ -29,6 +29,27 @@ import gen  # noqa: E402
 
 SIZE_MB = 3
 
+# A stand-in for `casefile collect`: the fake redaction, sparing one username, and the JSON
+# the contract promises.
+FAKE_CASEFILE = """#!{python}
+import json, sys
+sys.path.insert(0, {here!r})
+from pathlib import Path
+import gen, test_bench
+args = sys.argv[1:]
+assert "collect" in args and "--json" in args and "--no-snapshot" in args, args
+tree = Path(args[args.index("--add") + 1])
+out = Path(args[args.index("-o") + 1])
+key = json.loads(gen.key_path(tree).read_text())
+texts = test_bench.read_tree(tree)
+redacted = test_bench.fake_redact(texts, key, spare=key["planted"]["username"][0])
+test_bench.write_zip(out, redacted)
+print(json.dumps({{"bundle": str(out), "inputBytes": sum(map(len, texts.values())),
+                  "bundleBytes": out.stat().st_size, "entries": [{{"name": n}} for n in sorted(texts)],
+                  "redactions": {{"secret": 1}}, "skipped": [{{"path": "x.bin", "reason": "binary"}}],
+                  "leaks": []}}))
+"""
+
 
 def read_tree(tree: Path) -> dict[str, bytes]:
     """Every file's text (gunzipped), by relative path."""
@@ -273,6 +294,30 @@ class Runner(unittest.TestCase):
                                    "--runs", "1", "--work", work, "--no-check-zip"], capture_output=True, text=True)
             self.assertEqual(proc.returncode, 0, proc.stderr)
             self.assertTrue(json.loads((Path(work) / "report-1.json").read_text())["generator"]["reused"])
+
+    def test_casefile_runs_are_timed_checked_and_reported(self):
+        with tempfile.TemporaryDirectory(prefix="bench-run-") as work:
+            fake = Path(work) / "casefile"
+            fake.write_text(FAKE_CASEFILE.format(python=sys.executable, here=str(HERE)))
+            fake.chmod(0o755)
+            proc = subprocess.run([sys.executable, str(HERE / "run.py"), "--casefile", str(fake), "--sizes", "1",
+                                   "--runs", "2", "--work", work], capture_output=True, text=True)
+            self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+            report = json.loads((Path(work) / "report-1.json").read_text())
+            self.assertGreater(report["tools"]["casefile"]["mbPerSec"]["median"], 0)
+            self.assertGreater(report["speedRatio"], 0)
+            cf = report["casefile"]
+            self.assertEqual((cf["entries"], cf["skipped"], cf["leakCount"]), (report["files"], 1, 0))
+            self.assertEqual(cf["skippedByReason"], {"binary": 1})
+            # The fake redaction spares one username: the check must say so.
+            username = report["check"]["recall"]["username"]
+            self.assertEqual(username["leaked"], 1)
+            self.assertEqual(report["check"]["recall"]["secret"]["leaked"], 0)
+            self.assertEqual(report["check"]["decoysTouched"], 0)
+            self.assertIn("ratio of medians (casefile / Info-ZIP)", proc.stdout)
+            self.assertIn("casefile leaks: 0 (empty, as required)", proc.stdout)
+            self.assertEqual(sorted(p.name for p in (Path(work) / "out-1").glob("*.zip")),
+                             ["casefile-1.zip", "zip-1.zip"])
 
     def test_a_casefile_without_collect_is_a_tool_error(self):
         with tempfile.TemporaryDirectory(prefix="bench-run-") as work:
