@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import bisect
 import calendar
 import gzip
 import json
@@ -32,6 +33,7 @@ import os
 import random
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 MIB = 1 << 20
@@ -76,6 +78,10 @@ DECOYS = (
     + [DECOY_SHA256, DECOY_SHA1, DECOY_CLOCK, DECOY_ISO, DECOY_RUST, DECOY_CPP]
     + DECOY_PHRASES + [DECOY_COLON_HEX] + DECOY_NAMES
 )
+
+# Decoys that a timestamp prefix and a body can form between them are counted on the written
+# blocks; the others are counted per body (a body's count times the times it was written).
+STRADDLING = {DECOY_CLOCK, DECOY_ISO}
 
 SECRET_FORMS = [
     "kv", "json", "yaml", "ini", "url", "cli", "connstr", "basic", "bearer", "jwt", "aws",
@@ -191,6 +197,8 @@ class Gen:
         self.secret_forms: dict[str, set[str]] = {f: set() for f in SECRET_FORMS}
         self.bytes = 0
         self.files = 0
+        self._pool_decoy_cache: dict[int, tuple[list[bytes], dict[int, Counter]]] = {}
+        self.last_time = BASE_TIME
 
     # ---- value pickers: each records (category, value, form) for the current body ----
     def _use(self, cat: str, value: str, form: str) -> str:
@@ -304,6 +312,10 @@ class Gen:
         total = 0
         batch = int(min(8192, groups_expected * 8 + 64))
         draws: list[bytes] = []
+        idxs: list[int] = []
+        population = range(len(bodies))
+        used: Counter = Counter()
+        replaced: list[int] = []
         ks: list[int] = []
         steps: list[int] = []
         d = g = 0
@@ -314,12 +326,17 @@ class Gen:
                 g = 0
             k = ks[g]
             if d + k > len(draws):
-                draws = rng.choices(bodies, k=batch)
+                used.update(idxs[:d])
+                idxs = rng.choices(population, k=batch)
+                draws = [bodies[i] for i in idxs]
                 d = 0
             group = draws[d:d + k]
             d += k
             if pending and (total >= nbytes or rng.random() < p_insert):
-                group[rng.randrange(k)] = pending.pop()
+                pos = rng.randrange(k)
+                replaced.append(idxs[d - k + pos])
+                group[pos] = pending.pop()
+                self._count_body_decoys(group[pos], 1)
             if inline is not None:
                 part = b"".join(group).replace(b"\x00", inline(t))
             else:
@@ -335,18 +352,50 @@ class Gen:
                 block, block_size = [], 0
         if block:
             yield b"".join(block)
+        used.update(idxs[:d])
+        used.subtract(replaced)
+        for i, counts in self._pool_decoys(bodies).items():
+            for text, c in counts.items():
+                self.decoy_counts[text] += c * used[i]
         self.last_time = t
 
-    def write(self, rel: str, blocks, gz: bool = False) -> int:
+    def _pool_decoys(self, bodies: list[bytes]) -> dict[int, Counter]:
+        """Per body index, its non-straddling decoys (found in one joined copy of the pool)."""
+        cached = self._pool_decoy_cache.get(id(bodies))
+        if cached is not None and cached[0] is bodies:
+            return cached[1]
+        offsets, pos = [], 0
+        for b in bodies:
+            offsets.append(pos)
+            pos += len(b) + 1
+        blob = b"\n".join(bodies)
+        found: dict[int, Counter] = {}
+        for text, needle in zip(DECOYS, self.decoy_bytes):
+            if text in STRADDLING:
+                continue
+            i = blob.find(needle)
+            while i != -1:
+                found.setdefault(bisect.bisect_right(offsets, i) - 1, Counter())[text] += 1
+                i = blob.find(needle, i + len(needle))
+        self._pool_decoy_cache[id(bodies)] = (bodies, found)
+        return found
+
+    def _count_body_decoys(self, body: bytes, times: int) -> None:
+        for text, needle in zip(DECOYS, self.decoy_bytes):
+            if text not in STRADDLING:
+                self.decoy_counts[text] += body.count(needle) * times
+
+    def write(self, rel: str, blocks, gz: bool = False, rendered: bool = False) -> int:
+        """Write blocks to rel (gzip-compressed when gz) and count their decoys: all of them, or
+        for rendered blocks (whose bodies render() counted) only those that can straddle."""
+        counted = [(d, b) for d, b in zip(DECOYS, self.decoy_bytes) if not rendered or d in STRADDLING]
         path = self.out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as f:
             sink = gzip.GzipFile(filename="", mode="wb", fileobj=f, compresslevel=6, mtime=0) if gz else f
             for block in blocks:
-                for i, d in enumerate(self.decoy_bytes):
-                    c = block.count(d)
-                    if c:
-                        self.decoy_counts[DECOYS[i]] += c
+                for d, b in counted:
+                    self.decoy_counts[d] += block.count(b)
                 sink.write(block)
             if gz:
                 sink.close()
@@ -611,7 +660,7 @@ class Gen:
                 self.written_values[key[0]].add(key[1])
             self.cur = []
             blocks = [header] + list(self.render(jb[0], share, want - len(header), t, iso_prefix))
-            self.write(f"var/spool/jobs/{i // 500:03d}/job-{i:05d}.log", blocks)
+            self.write(f"var/spool/jobs/{i // 500:03d}/job-{i:05d}.log", blocks, rendered=True)
             t += self.rng.randrange(60, 600)
 
         base = self.size - self.bytes
@@ -620,22 +669,22 @@ class Gen:
         rotated_parts = self._split(jc[1], 6)
         for k in (5, 4, 3, 2):
             self.write(f"var/log/jcagent.log.{k}.gz",
-                       self.render(jc[0], rotated_parts[k], int(base * 0.08), t, jc_prefix), gz=True)
+                       self.render(jc[0], rotated_parts[k], int(base * 0.08), t, jc_prefix), gz=True, rendered=True)
             t = self.last_time
-        self.write("var/log/jcagent.log.1", self.render(jc[0], rotated_parts[1], int(base * 0.10), t, jc_prefix))
+        self.write("var/log/jcagent.log.1", self.render(jc[0], rotated_parts[1], int(base * 0.10), t, jc_prefix), rendered=True)
         t = self.last_time
-        self.write("var/log/jcagent.log", self.render(jc[0], rotated_parts[0], int(base * 0.12), t, jc_prefix))
+        self.write("var/log/jcagent.log", self.render(jc[0], rotated_parts[0], int(base * 0.12), t, jc_prefix), rendered=True)
 
         syp = self._split(sy[1], 2)
-        self.write("var/log/syslog.1", self.render(sy[0], syp[1], int(base * 0.05), BASE_TIME, syslog_prefix))
-        self.write("var/log/syslog", self.render(sy[0], syp[0], int(base * 0.12), self.last_time, syslog_prefix))
-        self.write("var/log/auth.log", self.render(au[0], au[1], int(base * 0.05), BASE_TIME, syslog_prefix))
+        self.write("var/log/syslog.1", self.render(sy[0], syp[1], int(base * 0.05), BASE_TIME, syslog_prefix), rendered=True)
+        self.write("var/log/syslog", self.render(sy[0], syp[0], int(base * 0.12), self.last_time, syslog_prefix), rendered=True)
+        self.write("var/log/auth.log", self.render(au[0], au[1], int(base * 0.05), BASE_TIME, syslog_prefix), rendered=True)
         self.write("var/log/nginx/access.log",
-                   self.render(ac[0], ac[1], int(base * 0.15), BASE_TIME, None, inline=access_ts))
-        self.write("opt/ledger/logs/server.log", self.render(jv[0], jv[1], int(base * 0.11), BASE_TIME, java_prefix))
+                   self.render(ac[0], ac[1], int(base * 0.15), BASE_TIME, None, inline=access_ts), rendered=True)
+        self.write("opt/ledger/logs/server.log", self.render(jv[0], jv[1], int(base * 0.11), BASE_TIME, java_prefix), rendered=True)
         # The JSON events fill what is left, so the tree lands near the size asked for.
         rest = max(self.size - self.bytes, int(base * 0.02))
-        self.write("app/events.jsonl", self.render(ev[0], ev[1], rest, BASE_TIME, json_prefix))
+        self.write("app/events.jsonl", self.render(ev[0], ev[1], rest, BASE_TIME, json_prefix), rendered=True)
 
         planted = {c: sorted(v) for c, v in self.written_values.items()}
         key = {
