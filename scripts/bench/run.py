@@ -137,10 +137,11 @@ def run_casefile(binary: Path, work: Path, tree: Path, out: Path, scratch: Path)
     except ValueError as e:
         raise ToolError(f"casefile exited with status {status} and no JSON on stdout ({e}): "
                         f"{stdout.read_text()[-500:]}") from e
-    if not out.exists():
+    bundle = out if out.exists() else Path(str(summary.get("bundle") or out))
+    if not bundle.exists():
         raise ToolError(f"casefile exited with status {status} and wrote no {out}")
-    return {"wall": wall, "rssKb": rss, "bundleBytes": out.stat().st_size, "status": status,
-            "summary": summary}
+    return {"wall": wall, "rssKb": rss, "bundleBytes": bundle.stat().st_size, "status": status,
+            "summary": summary, "path": bundle}
 
 
 def stats(values: list[float]) -> dict:
@@ -165,10 +166,11 @@ def bench_size(args, size: float, runs: int, binary: Path | None) -> dict:
             else:
                 r = run_casefile(binary, work, tree, out, out_dir)
             r["mbPerSec"] = input_bytes / 1e6 / r["wall"] if r["wall"] > 0 else float("inf")
-            r["bundle"] = str(out)
+            bundle = r.pop("path", out)
+            r["bundle"] = str(bundle)
             results[tool].append(r)
             if i + 1 < runs and not args.keep:
-                out.unlink()
+                bundle.unlink()
     report = {
         "sizeMb": size, "tree": str(tree), "inputBytes": input_bytes, "files": key["files"],
         "generator": gen_info, "readFloorMbPerSec": round(floor, 1), "runs": runs, "tools": {},
