@@ -31,6 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE))
+sys.dont_write_bytecode = True  # keep scripts/bench free of __pycache__
 
 import check  # noqa: E402
 import gen  # noqa: E402

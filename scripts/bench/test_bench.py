@@ -23,6 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.dont_write_bytecode = True  # keep scripts/bench free of __pycache__
 
 import check  # noqa: E402
 import gen  # noqa: E402
@@ -33,6 +34,7 @@ SIZE_MB = 3
 # the contract promises.
 FAKE_CASEFILE = """#!{python}
 import json, sys
+sys.dont_write_bytecode = True
 sys.path.insert(0, {here!r})
 from pathlib import Path
 import gen, test_bench
