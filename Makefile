@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 XVFB := xvfb-run -a -s '-screen 0 1280x800x24'
 
-.PHONY: run test setup ui app cli lint screenshot clean
+.PHONY: run test setup ui app cli lint screenshot clean bench
 
 ## Build the UI and the desktop app, then start it.
 run: app
@@ -37,6 +37,14 @@ cli:
 ## Regenerate docs/screenshots/ from the built app.
 screenshot: app
 	scripts/screenshot.sh
+
+## The evidence benchmark (scripts/bench/README.md): Info-ZIP against `casefile collect` on
+## synthetic log trees, then a redaction recall check of casefile's bundle. Runs per size can
+## differ (BENCH_RUNS=5,3); BENCH_ARGS=--only-zip gives the Info-ZIP baseline alone.
+BENCH_SIZES ?= 100,1024
+BENCH_RUNS ?= 5
+bench:
+	python3 scripts/bench/run.py --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) $(BENCH_ARGS)
 
 clean:
 	$(CARGO) clean
