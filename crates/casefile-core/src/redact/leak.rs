@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::Serialize;
 
 use super::{Category, Mapping, Names};
@@ -56,6 +56,9 @@ impl LeakScanner {
             None
         } else {
             AhoCorasick::builder()
+                // A DFA scans several times faster than the default NFA; its memory grows
+                // with the needles, so only when they are few (they are, per bundle).
+                .kind((needles.len() <= 5_000).then_some(AhoCorasickKind::DFA))
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(needles.iter().map(|(needle, _)| needle))
