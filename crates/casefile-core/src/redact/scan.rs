@@ -412,15 +412,20 @@ impl Redactor {
         }
         let mut lower = Vec::new();
         let mut from = 0;
-        while let Some((start, word_end)) = next_word(input, from) {
-            from = word_end;
+        for start in WordStarts::new(input) {
+            if start < from {
+                continue;
+            }
             let pair = pair_key(input, start);
-            let hit = self.first_lengths & (1 << (word_end - start).min(63)) != 0
-                && self
-                    .first_pairs
-                    .get(usize::from(pair >> 6))
-                    .is_some_and(|word| word & (1 << (pair & 63)) != 0);
-            if !hit {
+            if self
+                .first_pairs
+                .get(usize::from(pair >> 6))
+                .is_none_or(|word| word & (1 << (pair & 63)) == 0)
+            {
+                continue;
+            }
+            let word_end = start + word_len(input, start);
+            if self.first_lengths & (1 << (word_end - start).min(63)) == 0 {
                 continue;
             }
             lower.clear();
@@ -454,7 +459,7 @@ impl Redactor {
 }
 
 /// The length of the run of word bytes at `i`.
-fn word_len(bytes: &[u8], i: usize) -> usize {
+pub(crate) fn word_len(bytes: &[u8], i: usize) -> usize {
     bytes
         .get(i..)
         .unwrap_or_default()
@@ -538,16 +543,67 @@ pub(crate) static WORD_BYTES: [bool; 256] = {
     table
 };
 
-/// The next word start at or after `from`, and the word's end.
-pub(crate) fn next_word(input: &[u8], from: usize) -> Option<(usize, usize)> {
-    let rest = input.get(from..)?;
-    let start = from + rest.iter().position(|&b| WORD_BYTES[usize::from(b)])?;
-    let word = input.get(start..)?;
-    let len = word
-        .iter()
-        .position(|&b| !WORD_BYTES[usize::from(b)])
-        .unwrap_or(word.len());
-    Some((start, start + len))
+/// The start of every word (run of [`is_word_byte`] bytes) in a text, in order.
+///
+/// Classifies 64 bytes at a time into a bit mask without branches, then walks the set bits of
+/// `word & !(word << 1)`: one table load per byte and work only per word, where a byte-at-a-time
+/// loop mispredicts at every word boundary.
+pub(crate) struct WordStarts<'a> {
+    input: &'a [u8],
+    /// Where the current block starts.
+    base: usize,
+    /// Word starts of the current block not yet returned, as bits.
+    starts: u64,
+    /// Whether the byte before the next block is a word byte.
+    carry: bool,
+}
+
+impl<'a> WordStarts<'a> {
+    /// The word starts of `input`.
+    pub(crate) fn new(input: &'a [u8]) -> Self {
+        WordStarts {
+            input,
+            base: 0,
+            starts: 0,
+            carry: false,
+        }
+        .loaded(0)
+    }
+
+    /// Classifies the block at `base`.
+    fn loaded(mut self, base: usize) -> Self {
+        self.load(base);
+        self
+    }
+
+    fn load(&mut self, base: usize) {
+        self.base = base;
+        let block = self.input.get(base..).unwrap_or_default();
+        let block = block.get(..64).unwrap_or(block);
+        let mut mask = 0u64;
+        for (j, &b) in block.iter().enumerate() {
+            mask |= u64::from(WORD_BYTES[usize::from(b)]) << j;
+        }
+        self.starts = mask & !(mask << 1 | u64::from(self.carry));
+        self.carry = block.len() == 64 && mask >> 63 == 1;
+    }
+}
+
+impl Iterator for WordStarts<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        while self.starts == 0 {
+            let next = self.base + 64;
+            if next >= self.input.len() {
+                return None;
+            }
+            self.load(next);
+        }
+        let j = self.starts.trailing_zeros() as usize;
+        self.starts &= self.starts - 1;
+        Some(self.base + j)
+    }
 }
 
 fn is_key_byte(b: u8) -> bool {
