@@ -156,16 +156,55 @@ fn timed(work: impl FnOnce()) -> (f64, Option<f64>) {
     (wall, cpu)
 }
 
-fn rates(megabytes: f64, (wall, cpu): (f64, Option<f64>)) -> String {
-    match cpu {
-        Some(cpu) => format!(
-            "{:7.1} MB/s per CPU second ({:.1} MB/s wall)",
+/// Seconds per pass over several passes: the median and the best.
+struct Timing {
+    wall: [f64; 2],
+    cpu: Option<[f64; 2]>,
+}
+
+fn rates(megabytes: f64, timing: &Timing) -> String {
+    let [wall, best_wall] = timing.wall;
+    match timing.cpu {
+        Some([cpu, best_cpu]) => format!(
+            "{:7.1} MB/s per CPU second, best {:.1} ({:.1} MB/s wall, best {:.1})",
             megabytes / cpu,
-            megabytes / wall
+            megabytes / best_cpu,
+            megabytes / wall,
+            megabytes / best_wall
         ),
-        None => format!("{:7.1} MB/s wall", megabytes / wall),
+        None => format!(
+            "{:7.1} MB/s wall, best {:.1}",
+            megabytes / wall,
+            megabytes / best_wall
+        ),
     }
 }
+
+/// The median and the smallest of `samples`.
+fn median_and_best(samples: &mut [f64]) -> [f64; 2] {
+    samples.sort_by(f64::total_cmp);
+    [
+        samples.get(samples.len() / 2).copied().unwrap_or(f64::NAN),
+        samples.first().copied().unwrap_or(f64::NAN),
+    ]
+}
+
+/// Runs `work` `PASSES` times: a shared machine makes single passes noisy.
+fn timed_passes(mut work: impl FnMut()) -> Timing {
+    let mut walls = Vec::new();
+    let mut cpus = Vec::new();
+    for _ in 0..PASSES {
+        let (wall, cpu) = timed(&mut work);
+        walls.push(wall);
+        cpus.extend(cpu);
+    }
+    Timing {
+        cpu: (cpus.len() == walls.len()).then(|| median_and_best(&mut cpus)),
+        wall: median_and_best(&mut walls),
+    }
+}
+
+const PASSES: usize = 5;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = Rng(0x5eed_cafe_f00d_d00d);
@@ -176,31 +215,37 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let text = generate(&mut rng, &hosts, &users);
     let pieces = chunks(&text);
     let megabytes = text.len() as f64 / 1e6;
-    println!("generated {megabytes:.1} MB in {} chunks", pieces.len());
+    println!(
+        "generated {megabytes:.1} MB in {} chunks; median of {PASSES} passes",
+        pieces.len()
+    );
 
-    let mut learner = Learner::new();
-    let learn_time = timed(|| {
+    let mut names = Names::default();
+    let learn_time = timed_passes(|| {
+        let mut learner = Learner::new();
         for piece in &pieces {
             learner.feed(piece);
         }
+        names = learner.finish();
     });
-    let mut names: Names = learner.finish();
     for host in &hosts {
         names.hostnames.insert(host.clone());
     }
     println!(
         "Learner::feed     {}  ({} hostnames, {} usernames learned or given)",
-        rates(megabytes, learn_time),
+        rates(megabytes, &learn_time),
         names.hostnames.len(),
         names.usernames.len()
     );
 
-    let key = PseudonymKey::generate()?;
+    let key = PseudonymKey::import(&format!("casefile-key-v1:{}", "5e".repeat(32)))?;
     let redactor = Redactor::new(&key, &names);
     let mut found = Found::default();
     let mut out = Vec::with_capacity(CHUNK * 2);
     let mut written = 0usize;
-    let redact_time = timed(|| {
+    let redact_time = timed_passes(|| {
+        found = Found::default();
+        written = 0;
         for piece in &pieces {
             out.clear();
             redactor.redact(piece, false, &mut out, &mut found);
@@ -209,7 +254,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     println!(
         "Redactor::redact  {}  ({} replacements, {} pseudonyms, {:.1} MB out)",
-        rates(megabytes, redact_time),
+        rates(megabytes, &redact_time),
         found.counts.total(),
         found.mapping.len(),
         written as f64 / 1e6

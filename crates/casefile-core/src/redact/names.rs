@@ -325,13 +325,15 @@ impl Learner {
 
     fn feed_anchors(&mut self, text: &[u8]) {
         let byte = |i: usize| text.get(i).copied().unwrap_or(0);
-        let mut from = 0;
-        while let Some((start, i)) = super::scan::next_word(text, from) {
-            from = i;
-            // Cheap rejection before comparing words: anchors are 3 to 9 bytes long and start
-            // with f, u, h or l.
-            let len = i - start;
-            if !(3..=9).contains(&len) || !matches!(byte(start) | 0x20, b'f' | b'u' | b'h' | b'l') {
+        for start in super::scan::WordStarts::new(text) {
+            // Cheap rejection before comparing words: anchors start with f, u, h or l and are 3
+            // to 9 bytes long.
+            if !matches!(byte(start) | 0x20, b'f' | b'u' | b'h' | b'l') {
+                continue;
+            }
+            let len = super::scan::word_len(text, start);
+            let i = start + len;
+            if !(3..=9).contains(&len) {
                 continue;
             }
             let Some(kind) = anchor(text.get(start..i).unwrap_or_default()) else {

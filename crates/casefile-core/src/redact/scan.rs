@@ -21,7 +21,12 @@ const REDACTED: &[u8] = b"[REDACTED]";
 ///   `db_pass`), `pwd` (but not the `PWD`/`OLDPWD` working-folder variables), `secret`, `token`,
 ///   `apikey`/`api_key`/`api-key`/`api key`, the same four forms of `access key`, `private key`
 ///   and `auth key`, `credential`, or `authorization`. Forms: `k=v`, `k = v`, `k: v`, `"k": "v"`
-///   and `"k": 123`, `--k v` and `--k=v`, `?k=v&`, `;k=v;`. A quoted value loses everything
+///   and `"k": 123`, `--k v` and `--k=v`, `?k=v&`, `;k=v;`. The key word must start a
+///   component of the key: the key's start, after `_`, `-`, `.` or a space, or at a lower- to
+///   upper-case step (`db_password`, `dbPassword`, `SMTP.PASSWORD`, `x-api-key`), so
+///   `libsecret`, `nopassword` and `mysecretary` are not secret keys. A colon assigns only when
+///   white space follows it or the key is quoted (`key: v`, `"key":"v"`), so `pkg:amd64`,
+///   `host:port` and `urn:secret:thing` are not assignments. A quoted value loses everything
 ///   between its quotes (spaces included); an unquoted value ends at white space or one of
 ///   `; , & " ' ) } ] < >`, except that a key that starts its line (INI, YAML, env files) and an
 ///   `Authorization` key lose the rest of the line. Left alone: empty values, values already
@@ -35,9 +40,12 @@ const REDACTED: &[u8] = b"[REDACTED]";
 /// - **E-mail** `local@domain.tld` → `email-<8 hex>@redacted.invalid` (hash of the lower-cased
 ///   address).
 /// - **IPv4**: four decimal octets 0-255 without leading zeros, not preceded by a letter, digit,
-///   `.`, `-` or `_` and not followed by a letter, digit, `_` or `.digit`; an optional `/0`-`/32`
-///   is kept as written. So `120.0.6099.109`, `1.2.3.4.5`, `v1.2.3.4`, `agent-1.2.3.4` and the
-///   tail of `abc-10.159.14.1` are not addresses (such a host name is replaced when learned).
+///   `.`, `-` or `_` and not followed by a letter, digit, `_`, `.digit`, `+`, `~` or `-digit`
+///   (except the two ends of a range `10.0.0.1-10.0.0.9`); an optional `/0`-`/32` is kept as
+///   written. So `120.0.6099.109`, `1.2.3.4.5`, `v1.2.3.4`, `agent-1.2.3.4`, Debian versions
+///   `1.3.239.0-1` and `8:6.9.11.60+dfsg` and the tail of `abc-10.159.14.1` are not addresses
+///   (such a host name is replaced when learned), while `addr:10.0.0.1` and `10.0.0.1:8080`
+///   are.
 ///   Untouched: 127/8, 0.0.0.0, 255.255.255.255, netmasks (255.x with contiguous ones) and
 ///   240.0.0.0/4 (where pseudonyms live). Pseudonym: an address in 240.0.0.0/4 from the hash.
 /// - **IPv6**: a run of hex digits and colons (plus a dotted IPv4 tail) that `Ipv6Addr` parses,
@@ -404,15 +412,20 @@ impl Redactor {
         }
         let mut lower = Vec::new();
         let mut from = 0;
-        while let Some((start, word_end)) = next_word(input, from) {
-            from = word_end;
+        for start in WordStarts::new(input) {
+            if start < from {
+                continue;
+            }
             let pair = pair_key(input, start);
-            let hit = self.first_lengths & (1 << (word_end - start).min(63)) != 0
-                && self
-                    .first_pairs
-                    .get(usize::from(pair >> 6))
-                    .is_some_and(|word| word & (1 << (pair & 63)) != 0);
-            if !hit {
+            if self
+                .first_pairs
+                .get(usize::from(pair >> 6))
+                .is_none_or(|word| word & (1 << (pair & 63)) == 0)
+            {
+                continue;
+            }
+            let word_end = start + word_len(input, start);
+            if self.first_lengths & (1 << (word_end - start).min(63)) == 0 {
                 continue;
             }
             lower.clear();
@@ -446,7 +459,7 @@ impl Redactor {
 }
 
 /// The length of the run of word bytes at `i`.
-fn word_len(bytes: &[u8], i: usize) -> usize {
+pub(crate) fn word_len(bytes: &[u8], i: usize) -> usize {
     bytes
         .get(i..)
         .unwrap_or_default()
@@ -530,16 +543,67 @@ pub(crate) static WORD_BYTES: [bool; 256] = {
     table
 };
 
-/// The next word start at or after `from`, and the word's end.
-pub(crate) fn next_word(input: &[u8], from: usize) -> Option<(usize, usize)> {
-    let rest = input.get(from..)?;
-    let start = from + rest.iter().position(|&b| WORD_BYTES[usize::from(b)])?;
-    let word = input.get(start..)?;
-    let len = word
-        .iter()
-        .position(|&b| !WORD_BYTES[usize::from(b)])
-        .unwrap_or(word.len());
-    Some((start, start + len))
+/// The start of every word (run of [`is_word_byte`] bytes) in a text, in order.
+///
+/// Classifies 64 bytes at a time into a bit mask without branches, then walks the set bits of
+/// `word & !(word << 1)`: one table load per byte and work only per word, where a byte-at-a-time
+/// loop mispredicts at every word boundary.
+pub(crate) struct WordStarts<'a> {
+    input: &'a [u8],
+    /// Where the current block starts.
+    base: usize,
+    /// Word starts of the current block not yet returned, as bits.
+    starts: u64,
+    /// Whether the byte before the next block is a word byte.
+    carry: bool,
+}
+
+impl<'a> WordStarts<'a> {
+    /// The word starts of `input`.
+    pub(crate) fn new(input: &'a [u8]) -> Self {
+        WordStarts {
+            input,
+            base: 0,
+            starts: 0,
+            carry: false,
+        }
+        .loaded(0)
+    }
+
+    /// Classifies the block at `base`.
+    fn loaded(mut self, base: usize) -> Self {
+        self.load(base);
+        self
+    }
+
+    fn load(&mut self, base: usize) {
+        self.base = base;
+        let block = self.input.get(base..).unwrap_or_default();
+        let block = block.get(..64).unwrap_or(block);
+        let mut mask = 0u64;
+        for (j, &b) in block.iter().enumerate() {
+            mask |= u64::from(WORD_BYTES[usize::from(b)]) << j;
+        }
+        self.starts = mask & !(mask << 1 | u64::from(self.carry));
+        self.carry = block.len() == 64 && mask >> 63 == 1;
+    }
+}
+
+impl Iterator for WordStarts<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        while self.starts == 0 {
+            let next = self.base + 64;
+            if next >= self.input.len() {
+                return None;
+            }
+            self.load(next);
+        }
+        let j = self.starts.trailing_zeros() as usize;
+        self.starts &= self.starts - 1;
+        Some(self.base + j)
+    }
 }
 
 fn is_key_byte(b: u8) -> bool {
@@ -585,6 +649,19 @@ fn stems_starting_with(letter: u8) -> &'static [(&'static str, Stem)] {
 /// The secret key word in `key`, if any; see [`Redactor`] for the rules.
 fn find_stem(key: &[u8]) -> Option<Stem> {
     for (j, &byte) in key.iter().enumerate() {
+        // A key word starts a component of the key: `db_password`, `dbPassword`, `SMTP.PASSWORD`,
+        // `x-api-key`; not `libsecret`, `nopassword` or `mysecretary`.
+        let prev = j.checked_sub(1).and_then(|p| key.get(p)).copied();
+        let boundary = match prev {
+            None => true,
+            Some(p) => {
+                matches!(p, b'_' | b'-' | b'.' | b' ')
+                    || (p.is_ascii_lowercase() && byte.is_ascii_uppercase())
+            }
+        };
+        if !boundary {
+            continue;
+        }
         let letter = byte | 0x20;
         let candidates = stems_starting_with(letter);
         let more: &[(&str, Stem)] = match letter {
@@ -644,11 +721,17 @@ fn secret_at_operator(input: &[u8], op: usize) -> Option<Edit> {
     while matches!(before(input, k), b' ' | b'\t') {
         k -= 1;
     }
-    if matches!(before(input, k), b'"' | b'\'') {
+    let quoted = matches!(before(input, k), b'"' | b'\'');
+    if quoted {
         k -= 1;
         if before(input, k) == b'\\' {
             k -= 1;
         }
+    }
+    // `pkg:amd64`, `host:port`, `urn:secret:thing`: an unquoted key with a colon and no white
+    // space after it is not an assignment (`key: value` and `"key":"value"` are).
+    if at(input, op) == b':' && !quoted && !matches!(next, b' ' | b'\t') {
+        return None;
     }
     let key_end = k;
     if !before(input, key_end).is_ascii_alphabetic() {
@@ -1028,8 +1111,17 @@ fn punctuation_edits(input: &[u8], edits: &mut Vec<Edit>) {
                 if !(b0.is_ascii_hexdigit() || b0 == b':' || b1.is_ascii_hexdigit() || b1 == b':') {
                     continue;
                 }
+                let pushed = edits.len();
                 if let Some(next) = colon_run(input, i, edits) {
                     from = next.max(i + 1);
+                    // A run that was no address may end in one: `addr:10.0.0.1`.
+                    if edits.len() == pushed {
+                        if let Some(dot) =
+                            memchr::memchr(b'.', input.get(i..next).unwrap_or_default())
+                        {
+                            from = i + dot;
+                        }
+                    }
                 }
             }
             _ => {
@@ -1059,13 +1151,37 @@ fn punctuation_edits(input: &[u8], edits: &mut Vec<Edit>) {
     }
 }
 
-/// A dotted quad starting at `start` with its boundaries checked; the end (after any `/prefix`)
-/// and the address.
+/// A dotted quad starting at `start` with its boundaries checked; the end (before any
+/// `/prefix`, which is kept as written) and the address.
+///
+/// Not an address: one preceded by a letter, digit, `.`, `_` or `-` (`v1.2.3.4`,
+/// `agent-1.2.3.4`), or followed by a letter, digit, `_`, `.digit`, `+`, `~` or `-digit`
+/// (`120.0.6099.109`, Debian versions `1.3.239.0-1` and `8:6.9.11.60+dfsg`). An address range
+/// `10.0.0.1-10.0.0.9` is the exception: both ends are addresses.
 fn ipv4_at(input: &[u8], start: usize) -> Option<(usize, u32)> {
     let b = before(input, start);
-    if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+    if b.is_ascii_alphanumeric()
+        || matches!(b, b'.' | b'_')
+        || (b == b'-' && !quad_ends_at(input, start - 1))
+    {
         return None;
     }
+    let (p, address) = dotted_quad(input, start)?;
+    let after = at(input, p);
+    let next = at(input, p + 1);
+    if after.is_ascii_alphanumeric()
+        || matches!(after, b'_' | b'+' | b'~')
+        || (after == b'.' && next.is_ascii_digit())
+        || (after == b'-' && next.is_ascii_digit() && dotted_quad(input, p + 1).is_none())
+    {
+        return None;
+    }
+    Some((p, address))
+}
+
+/// Four dot-separated decimal octets 0-255 without leading zeros at `start`, boundaries not
+/// checked: the end and the address.
+fn dotted_quad(input: &[u8], start: usize) -> Option<(usize, u32)> {
     let mut p = start;
     let mut address = 0u32;
     for octet in 0..4 {
@@ -1088,14 +1204,19 @@ fn ipv4_at(input: &[u8], start: usize) -> Option<(usize, u32)> {
         address = address << 8 | value;
     }
     let after = at(input, p);
-    if after.is_ascii_alphanumeric()
-        || after == b'_'
-        || (after == b'.' && at(input, p + 1).is_ascii_digit())
-    {
+    if after.is_ascii_digit() || (after == b'.' && at(input, p + 1).is_ascii_digit()) {
         return None;
     }
-    // Keep a prefix length as written: it is not part of the replaced span.
     Some((p, address))
+}
+
+/// Whether a dotted quad ends exactly at `end` (the first half of a range `a.b.c.d-e.f.g.h`).
+fn quad_ends_at(input: &[u8], end: usize) -> bool {
+    let mut start = end;
+    while start > 0 && end - start < 15 && matches!(before(input, start), b'0'..=b'9' | b'.') {
+        start -= 1;
+    }
+    dotted_quad(input, start).is_some_and(|(e, _)| e == end)
 }
 
 fn ipv4_left_alone(address: u32) -> bool {
@@ -1598,6 +1719,66 @@ mod tests {
         ] {
             check_untouched(text);
         }
+    }
+
+    #[test]
+    fn secret_words_inside_longer_words_are_not_keys() {
+        for text in [
+            "status installed libsecret-common:amd64 0.20.5-3",
+            "libsecret-1-0:amd64 (0.20.5-3, automatic)",
+            "nopassword=abcFAKE123 mysecretary=Joan",
+            "pkg:amd64 host:port urn:secret:thing token:abc",
+        ] {
+            check_untouched(text);
+        }
+        for (input, expected) in [
+            ("x dbPassword=FAKE1 y", "x dbPassword=[REDACTED] y"),
+            ("x SMTP.PASSWORD=FAKE2 y", "x SMTP.PASSWORD=[REDACTED] y"),
+            ("x client-secret=FAKE3 y", "x client-secret=[REDACTED] y"),
+            ("x x-api-key=FAKE4 y", "x x-api-key=[REDACTED] y"),
+            ("x accessToken: FAKE5 y", "x accessToken: [REDACTED] y"),
+            ("{\"token\":\"FAKE6\"}", "{\"token\":\"[REDACTED]\"}"),
+            ("x 'secret':'FAKE7' y", "x 'secret':'[REDACTED]' y"),
+        ] {
+            check(input, expected);
+        }
+    }
+
+    #[test]
+    fn debian_versions_with_four_dotted_parts_are_not_addresses() {
+        for text in [
+            "libvulkan1:amd64 (1.3.239.0-1, automatic)",
+            "imagemagick (8:6.9.11.60+dfsg-1.6)",
+            "pkg 1.2.3.4~rc1 and 1.2.3.4+b1",
+        ] {
+            check_untouched(text);
+        }
+        let one = red("10.0.0.1");
+        let nine = red("10.0.0.9");
+        check("addr:10.0.0.1 Bcast", &format!("addr:{one} Bcast"));
+        check("10.0.0.1:8080", &format!("{one}:8080"));
+        check("range 10.0.0.1-10.0.0.9;", &format!("range {one}-{nine};"));
+        check("at 10.0.0.1-", &format!("at {one}-"));
+    }
+
+    #[test]
+    fn dpkg_and_apt_history_logs_stay_byte_identical() {
+        let log = "\
+2024-11-23 10:00:01 startup archives unpack
+2024-11-23 10:00:02 install libsecret-common:all <none> 0.20.5-3
+2024-11-23 10:00:02 status half-installed libsecret-1-0:amd64 0.20.5-3
+2024-11-23 10:00:03 status installed libvulkan1:amd64 1.3.239.0-1
+2024-11-23 10:00:03 upgrade imagemagick-6-common:all 8:6.9.11.60+dfsg-1.6 8:6.9.11.60+dfsg-1.6+deb12u1
+2024-11-23 10:00:04 status unpacked libpam-gnome-keyring:amd64 42.1-1+b2
+2024-11-23 10:00:04 configure libsecret-1-0:amd64 0.20.5-3 <none>
+
+Start-Date: 2024-11-23  10:00:00
+Commandline: apt-get install -y libsecret-tools
+Install: libsecret-1-0:amd64 (0.20.5-3, automatic), libvulkan1:amd64 (1.3.239.0-1, automatic), libsecret-tools:amd64 (0.20.5-3)
+Upgrade: imagemagick:amd64 (8:6.9.11.60+dfsg-1.6, 8:6.9.11.60+dfsg-1.6+deb12u1), gnome-keyring:amd64 (42.1-1, 42.1-1+b2)
+End-Date: 2024-11-23  10:00:05
+";
+        check_untouched(log);
     }
 
     #[test]
