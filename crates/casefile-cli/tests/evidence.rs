@@ -310,7 +310,11 @@ fn bad_input_never_stops_the_run_and_each_case_is_reported() {
 fn a_hundred_thousand_small_files_all_land_in_the_bundle() {
     // Creating and deleting 100 000 files on this kind of disk takes minutes; memory is quick.
     let shm = Path::new("/dev/shm");
-    let dir = if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() };
+    let dir = if shm.is_dir() {
+        tempfile::tempdir_in(shm)
+    } else {
+        tempfile::tempdir()
+    };
     let dir = dir.expect("temp dir");
     let tree = dir.path().join("many");
     for group in 0..100 {

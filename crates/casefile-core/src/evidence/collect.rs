@@ -436,6 +436,8 @@ enum Job {
     },
 }
 
+// Only a few are in flight at a time; boxing would cost an allocation per chunk.
+#[allow(clippy::large_enum_variant)]
 enum Done {
     Chunk {
         seq: u64,
@@ -469,7 +471,11 @@ struct Pool(Mutex<Vec<Vec<u8>>>);
 
 impl Pool {
     fn get(&self) -> Vec<u8> {
-        self.0.lock().ok().and_then(|mut free| free.pop()).unwrap_or_default()
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut free| free.pop())
+            .unwrap_or_default()
     }
 
     fn put(&self, mut buffer: Vec<u8>) {
@@ -478,7 +484,7 @@ impl Pool {
         }
         buffer.clear();
         if let Ok(mut free) = self.0.lock() {
-            if free.len() < 32 {
+            if free.len() < 12 {
                 free.push(buffer);
             }
         }
@@ -912,10 +918,7 @@ fn is_binary_file(path: &Path) -> bool {
         }
     }
     // A gzip log is text once decompressed.
-    sample
-        .starts_with(&[0x1f, 0x8b])
-        .then_some(false)
-        .unwrap_or_else(|| plan::is_binary(&sample[..n]))
+    !sample.starts_with(&[0x1f, 0x8b]) && plan::is_binary(&sample[..n])
 }
 
 /// Request first, then manifest-described entries by name.
