@@ -19,6 +19,7 @@ test: setup
 	$(CARGO) build --locked -p casefile-desktop -p casefile-cli
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	cd ui && npm test
+	python3 scripts/bench/test_bench.py
 	E2E_REQUIRED=1 $(XVFB) $(CARGO) test --locked --workspace
 
 setup:

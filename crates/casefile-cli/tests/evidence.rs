@@ -329,7 +329,13 @@ fn a_hundred_thousand_small_files_all_land_in_the_bundle() {
         }
     }
     let (summary, out) = collect(dir.path(), &["--add", tree.to_str().expect("utf-8")]);
-    assert!(summary["skipped"].as_array().expect("skipped").is_empty());
+    let skipped_here: Vec<&serde_json::Value> = summary["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .filter(|s| s["source"].as_str().is_some_and(|p| p.contains("many")))
+        .collect();
+    assert!(skipped_here.is_empty(), "{skipped_here:?}");
     let reader = ZipReader::new(fs::File::open(&out).expect("open")).expect("zip");
     assert_eq!(
         reader.entries().len(),

@@ -730,9 +730,7 @@ fn secret_at_operator(input: &[u8], op: usize) -> Option<Edit> {
     }
     // `pkg:amd64`, `host:port`, `urn:secret:thing`: an unquoted key with a colon and no white
     // space after it is not an assignment (`key: value` and `"key":"value"` are).
-    if at(input, op) == b':' && !quoted && !matches!(next, b' ' | b'\t') {
-        return None;
-    }
+    let colon_without_space = at(input, op) == b':' && !quoted && !matches!(next, b' ' | b'\t');
     let key_end = k;
     if !before(input, key_end).is_ascii_alphabetic() {
         return None;
@@ -745,6 +743,10 @@ fn secret_at_operator(input: &[u8], op: usize) -> Option<Edit> {
         return None;
     }
     let key = input.get(key_start..key_end)?;
+    // ... except an `Authorization:Basic ...` header written without the space.
+    if colon_without_space && !key.eq_ignore_ascii_case(b"authorization") {
+        return None;
+    }
     if key.eq_ignore_ascii_case(b"key") {
         let head = input.get(..key_start).unwrap_or_default();
         for prefix in [&b"api "[..], b"access ", b"private ", b"auth "] {
@@ -1455,6 +1457,10 @@ mod tests {
         check(
             "Authorization: Basic dXNlcjpGQUtF\r\nnext",
             "Authorization: [REDACTED]\r\nnext",
+        );
+        check(
+            "authorization:Basic dXNlcjpGQUtF\nnext",
+            "authorization:[REDACTED]\nnext",
         );
         check(
             "{\"Authorization\": \"Bearer abc.def\"}",
