@@ -12,6 +12,8 @@ packages=(
   xvfb xauth webkit2gtk-driver imagemagick
   # Stock archive tools the bundle tests read our zips back with.
   zip unzip libarchive-tools
+  # The bundle tests and the benchmark read bundles back with Python's zipfile.
+  python3
 )
 missing=()
 for package in "${packages[@]}"; do

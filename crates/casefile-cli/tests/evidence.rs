@@ -424,7 +424,7 @@ fn a_budget_trims_the_oldest_part_of_the_largest_log_and_says_so() {
         .expect("big.log");
     let text = String::from_utf8_lossy(log);
     assert!(
-        text.ends_with("line 199999 value 9a1f7ef13cea5e29\n") || text.contains("line 199999 "),
+        text.contains(" line 199999 value ") && text.ends_with('\n'),
         "the newest lines are kept"
     );
     assert!(!text.contains(" line 0 value"), "the oldest lines went");

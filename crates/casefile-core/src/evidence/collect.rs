@@ -565,7 +565,7 @@ pub fn collect(
             report(Phase::Commands, commands_done, commands, &item.entry);
             commands_done += 1;
         }
-        match prepare(item) {
+        match prepare(item, options.include_binary) {
             Ok(w) => work.push(w),
             Err(skip) => skipped.push(skip),
         }
@@ -815,7 +815,7 @@ fn relative_entry(path: &Path) -> String {
 const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "bmp"];
 
 /// Turns a planned item into work, running it if it is a command.
-fn prepare(item: PlannedItem) -> Result<Work, Skipped> {
+fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
     let extension = Path::new(&item.entry)
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -826,8 +826,8 @@ fn prepare(item: PlannedItem) -> Result<Work, Skipped> {
         ItemSource::File { path, gzip } => {
             let mode = if is_image {
                 Mode::Store
-            } else if is_binary_file(&path) {
-                // Only planned when the user asked to include binaries.
+            } else if include_binary && is_binary_file(&path) {
+                // The plan skips binaries unless the user asked for them: stored as they are.
                 Mode::Store
             } else {
                 Mode::Text { windowed: true }
@@ -1265,7 +1265,7 @@ fn read_item(
             let start = size - keep;
             // Skip to `start`, then to the next line start.
             let skipped = skip_bytes(&mut reader, start).unwrap_or(0);
-            let partial = skip_partial_line(&mut reader);
+            let partial = discard_line(&mut reader).0;
             let removed = skipped + partial;
             let reason =
                 if item.budget_keep == Some(keep) && item.max_bytes.is_none_or(|m| keep < m) {
@@ -1467,11 +1467,6 @@ pub(crate) fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usi
 
 fn skip_bytes(reader: &mut dyn Read, n: u64) -> io::Result<u64> {
     io::copy(&mut reader.take(n), &mut io::sink())
-}
-
-/// Skips to just after the next newline; the bytes skipped.
-fn skip_partial_line(reader: &mut dyn Read) -> u64 {
-    discard_line(reader).0
 }
 
 /// Reads and drops bytes up to and including the next newline: (bytes dropped, found one).
