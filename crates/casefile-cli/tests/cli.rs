@@ -1,29 +1,11 @@
 //! The `casefile` binary end to end: output, JSON, exit codes, files, in a temporary data dir.
 
+mod common;
+
+use common::{casefile, json};
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
-
-/// A `casefile` command with hermetic data and config locations.
-fn casefile(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("casefile").expect("binary");
-    command
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .arg("--config")
-        .arg(dir.join("config.toml"));
-    command
-        .env_remove("CASEFILE_DATA_DIR")
-        .env_remove("CASEFILE_CONFIG")
-        .env("TZ", "UTC");
-    command
-}
-
-fn json(output: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(output)
-        .unwrap_or_else(|error| panic!("not JSON ({error}): {}", String::from_utf8_lossy(output)))
-}
 
 #[test]
 fn profiles_list_shows_the_six_builtins_as_text_and_json() {

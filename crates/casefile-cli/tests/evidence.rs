@@ -1,34 +1,17 @@
 //! `casefile collect`, `bundle`, `merge`, `redact`, `translate` and `key` end to end: real files,
 //! real bundles read back with our reader, `unzip` and Python, bad input of every kind.
 
+mod common;
+
+use common::{casefile, json};
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use assert_cmd::Command;
 use casefile_core::bundle::read::ZipReader;
 use sha2::{Digest, Sha256};
-
-/// A `casefile` command with hermetic data and config locations.
-fn casefile(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("casefile").expect("binary");
-    command
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .arg("--config")
-        .arg(dir.join("config.toml"))
-        .env_remove("CASEFILE_DATA_DIR")
-        .env_remove("CASEFILE_CONFIG")
-        .env("TZ", "UTC");
-    command
-}
-
-fn json(output: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(output)
-        .unwrap_or_else(|error| panic!("not JSON ({error}): {}", String::from_utf8_lossy(output)))
-}
 
 /// Runs `collect --json` with the generic profile, no snapshot, and the given extra arguments.
 fn collect(dir: &Path, args: &[&str]) -> (serde_json::Value, PathBuf) {

@@ -540,18 +540,7 @@ pub fn collect(
             ("request.json", request.json.clone()),
             ("request.md", request.markdown.clone().into_bytes()),
         ] {
-            work.push(Work {
-                entry: entry.into(),
-                source: None,
-                evidence: None,
-                content: Content::Bytes(Arc::new(bytes)),
-                mode: Mode::Verbatim,
-                max_bytes: None,
-                budget_keep: None,
-                modified: None,
-                trimmable: false,
-                notes: Vec::new(),
-            });
+            work.push(generated(entry, bytes, None, Mode::Verbatim));
         }
     }
     let commands = items
@@ -579,7 +568,12 @@ pub fn collect(
             ("snapshot/system.json", snap.to_json()),
             ("snapshot/system.txt", snap.to_text().into_bytes()),
         ] {
-            work.push(generated(entry, bytes, "support snapshot"));
+            work.push(generated(
+                entry,
+                bytes,
+                Some("support snapshot"),
+                Mode::Text { windowed: false },
+            ));
         }
         for path in snap.config_files() {
             let entry = format!("snapshot/files/{}", relative_entry(path));
@@ -786,13 +780,14 @@ fn check(cancel: &AtomicBool) -> Result<(), CollectError> {
     }
 }
 
-fn generated(entry: &str, bytes: Vec<u8>, source: &str) -> Work {
+/// An entry made by Casefile itself (the request, the snapshot), not trimmable.
+fn generated(entry: &str, bytes: Vec<u8>, source: Option<&str>, mode: Mode) -> Work {
     Work {
         entry: entry.into(),
-        source: Some(source.into()),
+        source: source.map(str::to_owned),
         evidence: None,
         content: Content::Bytes(Arc::new(bytes)),
-        mode: Mode::Text { windowed: false },
+        mode,
         max_bytes: None,
         budget_keep: None,
         modified: Some(SystemTime::now()),
