@@ -28,6 +28,7 @@ pub mod bundle;
 pub mod calendar;
 pub mod case_code;
 pub mod config;
+pub mod deliver;
 pub mod draft;
 pub mod evidence;
 pub mod impact;
