@@ -103,22 +103,31 @@ impl ChannelConfig {
     ) -> Result<Box<dyn Transport>, DeliveryError> {
         Ok(match self {
             ChannelConfig::Folder(config) => Box::new(super::folder::FolderTransport::new(
-                config.path.clone().unwrap_or_else(|| default_folder.to_owned()),
+                config
+                    .path
+                    .clone()
+                    .unwrap_or_else(|| default_folder.to_owned()),
             )),
             ChannelConfig::Smtp(config) => {
                 Box::new(super::smtp::SmtpTransport::new(config.clone(), secret)?)
             }
-            ChannelConfig::Rt(config) => Box::new(super::rt::RtTransport::new(config.clone(), secret)?),
-            ChannelConfig::Zendesk(config) => {
-                Box::new(super::zendesk::ZendeskTransport::new(config.clone(), secret)?)
+            ChannelConfig::Rt(config) => {
+                Box::new(super::rt::RtTransport::new(config.clone(), secret)?)
             }
-            ChannelConfig::Freshdesk(config) => {
-                Box::new(super::freshdesk::FreshdeskTransport::new(config.clone(), secret)?)
+            ChannelConfig::Zendesk(config) => Box::new(super::zendesk::ZendeskTransport::new(
+                config.clone(),
+                secret,
+            )?),
+            ChannelConfig::Freshdesk(config) => Box::new(
+                super::freshdesk::FreshdeskTransport::new(config.clone(), secret)?,
+            ),
+            ChannelConfig::Jsm(config) => {
+                Box::new(super::jsm::JsmTransport::new(config.clone(), secret)?)
             }
-            ChannelConfig::Jsm(config) => Box::new(super::jsm::JsmTransport::new(config.clone(), secret)?),
-            ChannelConfig::Webhook(config) => {
-                Box::new(super::webhook::WebhookTransport::new(config.clone(), secret)?)
-            }
+            ChannelConfig::Webhook(config) => Box::new(super::webhook::WebhookTransport::new(
+                config.clone(),
+                secret,
+            )?),
         })
     }
 }

@@ -15,7 +15,9 @@ impl FolderTransport {
 
 impl Transport for FolderTransport {
     fn check(&self) -> Result<String, DeliveryError> {
-        Err(DeliveryError::permanent("the folder channel is not built yet"))
+        Err(DeliveryError::permanent(
+            "the folder channel is not built yet",
+        ))
     }
     fn max_attachment(&self) -> Option<u64> {
         None
@@ -29,6 +31,8 @@ impl Transport for FolderTransport {
         _checkpoint: &mut Checkpoint<'_>,
         _progress: &mut dyn FnMut(Progress),
     ) -> Result<Delivered, DeliveryError> {
-        Err(DeliveryError::permanent("the folder channel is not built yet"))
+        Err(DeliveryError::permanent(
+            "the folder channel is not built yet",
+        ))
     }
 }

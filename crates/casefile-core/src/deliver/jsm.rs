@@ -8,7 +8,10 @@ pub struct JsmTransport;
 
 impl JsmTransport {
     /// PLACEHOLDER.
-    pub fn new(_config: super::channel::JsmConfig, _secret: Option<super::Secret>) -> Result<Self, super::DeliveryError> {
+    pub fn new(
+        _config: super::channel::JsmConfig,
+        _secret: Option<super::Secret>,
+    ) -> Result<Self, super::DeliveryError> {
         Ok(JsmTransport)
     }
 }

@@ -11,10 +11,11 @@
 pub mod channel;
 pub mod folder;
 pub mod freshdesk;
-pub mod http;
+pub(crate) mod http;
 pub mod jsm;
 pub mod mime;
 pub mod rt;
+pub mod secret;
 pub mod smtp;
 pub mod webhook;
 pub mod zendesk;
@@ -24,6 +25,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+pub use secret::secret_env_var;
 
 /// What one delivery sends. Built once when the submission enters the outbox and stored there, so
 /// every attempt sends the same thing.
@@ -87,7 +90,8 @@ impl PriorityLevel {
         if self.levels <= 1 {
             return 1;
         }
-        let step = (self.rank.min(self.levels - 1) * 3 * 2 + (self.levels - 1)) / ((self.levels - 1) * 2);
+        let step =
+            (self.rank.min(self.levels - 1) * 3 * 2 + (self.levels - 1)) / ((self.levels - 1) * 2);
         step.min(3)
     }
 }
@@ -294,14 +298,19 @@ mod opt_secs {
 
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(super) fn serialize<S: Serializer>(value: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(
+        value: &Option<Duration>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match value {
             Some(duration) => s.serialize_some(&duration.as_secs_f64()),
             None => s.serialize_none(),
         }
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
         let seconds = Option::<f64>::deserialize(d)?;
         Ok(seconds
             .filter(|s| s.is_finite() && *s >= 0.0)
@@ -325,9 +334,15 @@ mod tests {
 
     #[test]
     fn vendor_scales_spread_over_four_steps_with_both_ends_fixed() {
-        assert_eq!((0..4).map(|r| level(r, 4)).collect::<Vec<_>>(), [0, 1, 2, 3]);
+        assert_eq!(
+            (0..4).map(|r| level(r, 4)).collect::<Vec<_>>(),
+            [0, 1, 2, 3]
+        );
         assert_eq!((0..3).map(|r| level(r, 3)).collect::<Vec<_>>(), [0, 2, 3]);
-        assert_eq!((0..5).map(|r| level(r, 5)).collect::<Vec<_>>(), [0, 1, 2, 2, 3]);
+        assert_eq!(
+            (0..5).map(|r| level(r, 5)).collect::<Vec<_>>(),
+            [0, 1, 2, 2, 3]
+        );
         assert_eq!((0..2).map(|r| level(r, 2)).collect::<Vec<_>>(), [0, 3]);
         assert_eq!(level(0, 1), 1);
     }

@@ -8,7 +8,10 @@ pub struct RtTransport;
 
 impl RtTransport {
     /// PLACEHOLDER.
-    pub fn new(_config: super::channel::RtConfig, _secret: Option<super::Secret>) -> Result<Self, super::DeliveryError> {
+    pub fn new(
+        _config: super::channel::RtConfig,
+        _secret: Option<super::Secret>,
+    ) -> Result<Self, super::DeliveryError> {
         Ok(RtTransport)
     }
 }

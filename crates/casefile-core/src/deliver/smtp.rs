@@ -8,14 +8,19 @@ pub struct SmtpTransport;
 
 impl SmtpTransport {
     /// PLACEHOLDER.
-    pub fn new(_config: super::channel::SmtpConfig, _secret: Option<super::Secret>) -> Result<Self, super::DeliveryError> {
+    pub fn new(
+        _config: super::channel::SmtpConfig,
+        _secret: Option<super::Secret>,
+    ) -> Result<Self, super::DeliveryError> {
         Ok(SmtpTransport)
     }
 }
 
 impl Transport for SmtpTransport {
     fn check(&self) -> Result<String, DeliveryError> {
-        Err(DeliveryError::permanent("the smtp channel is not built yet"))
+        Err(DeliveryError::permanent(
+            "the smtp channel is not built yet",
+        ))
     }
     fn max_attachment(&self) -> Option<u64> {
         None
@@ -29,6 +34,8 @@ impl Transport for SmtpTransport {
         _checkpoint: &mut Checkpoint<'_>,
         _progress: &mut dyn FnMut(Progress),
     ) -> Result<Delivered, DeliveryError> {
-        Err(DeliveryError::permanent("the smtp channel is not built yet"))
+        Err(DeliveryError::permanent(
+            "the smtp channel is not built yet",
+        ))
     }
 }

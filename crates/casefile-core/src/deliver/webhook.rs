@@ -8,14 +8,19 @@ pub struct WebhookTransport;
 
 impl WebhookTransport {
     /// PLACEHOLDER.
-    pub fn new(_config: super::channel::WebhookConfig, _secret: Option<super::Secret>) -> Result<Self, super::DeliveryError> {
+    pub fn new(
+        _config: super::channel::WebhookConfig,
+        _secret: Option<super::Secret>,
+    ) -> Result<Self, super::DeliveryError> {
         Ok(WebhookTransport)
     }
 }
 
 impl Transport for WebhookTransport {
     fn check(&self) -> Result<String, DeliveryError> {
-        Err(DeliveryError::permanent("the webhook channel is not built yet"))
+        Err(DeliveryError::permanent(
+            "the webhook channel is not built yet",
+        ))
     }
     fn max_attachment(&self) -> Option<u64> {
         None
@@ -29,6 +34,8 @@ impl Transport for WebhookTransport {
         _checkpoint: &mut Checkpoint<'_>,
         _progress: &mut dyn FnMut(Progress),
     ) -> Result<Delivered, DeliveryError> {
-        Err(DeliveryError::permanent("the webhook channel is not built yet"))
+        Err(DeliveryError::permanent(
+            "the webhook channel is not built yet",
+        ))
     }
 }

@@ -8,14 +8,19 @@ pub struct ZendeskTransport;
 
 impl ZendeskTransport {
     /// PLACEHOLDER.
-    pub fn new(_config: super::channel::ZendeskConfig, _secret: Option<super::Secret>) -> Result<Self, super::DeliveryError> {
+    pub fn new(
+        _config: super::channel::ZendeskConfig,
+        _secret: Option<super::Secret>,
+    ) -> Result<Self, super::DeliveryError> {
         Ok(ZendeskTransport)
     }
 }
 
 impl Transport for ZendeskTransport {
     fn check(&self) -> Result<String, DeliveryError> {
-        Err(DeliveryError::permanent("the zendesk channel is not built yet"))
+        Err(DeliveryError::permanent(
+            "the zendesk channel is not built yet",
+        ))
     }
     fn max_attachment(&self) -> Option<u64> {
         None
@@ -29,6 +34,8 @@ impl Transport for ZendeskTransport {
         _checkpoint: &mut Checkpoint<'_>,
         _progress: &mut dyn FnMut(Progress),
     ) -> Result<Delivered, DeliveryError> {
-        Err(DeliveryError::permanent("the zendesk channel is not built yet"))
+        Err(DeliveryError::permanent(
+            "the zendesk channel is not built yet",
+        ))
     }
 }
