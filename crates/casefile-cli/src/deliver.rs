@@ -200,19 +200,18 @@ pub(crate) fn submit_command(
         .unwrap_or_else(|| DEFAULT_CHANNEL.to_owned());
     let (config, transport) = open_channel(context, &channel)?;
     let outbox = Outbox::new(&context.data_dir);
-    if !args.again {
-        if let Some(item) = outbox
+    if !args.again
+        && let Some(item) = outbox
             .find(&request.case_code, &channel)
             .map_err(outbox_failure)?
             .last()
-        {
-            return Err(outbox_failure(OutboxError::AlreadySubmitted {
-                case_code: request.case_code.clone(),
-                channel: channel.clone(),
-                id: item.id().to_owned(),
-                state: item.state.as_str(),
-            }));
-        }
+    {
+        return Err(outbox_failure(OutboxError::AlreadySubmitted {
+            case_code: request.case_code.clone(),
+            channel: channel.clone(),
+            id: item.id().to_owned(),
+            state: item.state.as_str(),
+        }));
     }
 
     // The bundle: the one given, or one collected now, sized for the channel.

@@ -301,13 +301,13 @@ pub(crate) fn gather_options(
         .as_deref()
         .map(|t| parse_time("until", t, now))
         .transpose()?;
-    if let (Some(since), Some(until)) = (since, until) {
-        if since > until {
-            return Err(Failure::user(
-                "invalid_window",
-                format!("--since ({since}) is after --until ({until}); swap them"),
-            ));
-        }
+    if let (Some(since), Some(until)) = (since, until)
+        && since > until
+    {
+        return Err(Failure::user(
+            "invalid_window",
+            format!("--since ({since}) is after --until ({until}); swap them"),
+        ));
     }
     let zone: Tz = display_time_zone(None, &context.config)?;
     let budget = match &args.budget {
@@ -398,21 +398,20 @@ pub(crate) fn bundle_draft(
         options.budget = Some(options.budget.map_or(limit, |given| given.min(limit)));
     }
     // The issue type's evidence, unless the user chose.
-    if options.evidence.is_none() {
-        if let Some(kind) = profile
+    if options.evidence.is_none()
+        && let Some(kind) = profile
             .issue_types
             .iter()
             .find(|t| t.id == request.issue_type)
-        {
-            let ids: Vec<String> = kind
-                .required_evidence
-                .iter()
-                .chain(&kind.optional_evidence)
-                .cloned()
-                .collect();
-            if !ids.is_empty() {
-                options.evidence = Some(ids);
-            }
+    {
+        let ids: Vec<String> = kind
+            .required_evidence
+            .iter()
+            .chain(&kind.optional_evidence)
+            .cloned()
+            .collect();
+        if !ids.is_empty() {
+            options.evidence = Some(ids);
         }
     }
     let draft_dir = draft.parent().unwrap_or(Path::new("."));
@@ -443,8 +442,8 @@ pub(crate) fn bundle_draft(
     }
     options.request = Some(RequestDocs {
         case_code: request.case_code.clone(),
-        json: render::request_json(&request),
-        markdown: render::request_markdown(&request, profile),
+        json: render::request_json(request),
+        markdown: render::request_markdown(request, profile),
     });
     let outcome = run_collect(context, profile, &env, &options, output)?;
     Ok((outcome, options.redact))
@@ -716,17 +715,18 @@ pub(crate) fn key_command(
                 .map_err(|e| Failure::user("invalid_key", e.to_string()))?;
             let existing = PseudonymKey::load(&context.data_dir)
                 .map_err(|e| Failure::other("key", e.to_string()))?;
-            if let Some(existing) = existing {
-                if existing.fingerprint() != key.fingerprint() && !force {
-                    return Err(Failure::user(
-                        "key_exists",
-                        format!(
-                            "{} already holds a different key (fingerprint {}); bundles made with it would no longer match new ones. Add --force to replace it",
-                            key_path_hint(&context.data_dir),
-                            existing.fingerprint()
-                        ),
-                    ));
-                }
+            if let Some(existing) = existing
+                && existing.fingerprint() != key.fingerprint()
+                && !force
+            {
+                return Err(Failure::user(
+                    "key_exists",
+                    format!(
+                        "{} already holds a different key (fingerprint {}); bundles made with it would no longer match new ones. Add --force to replace it",
+                        key_path_hint(&context.data_dir),
+                        existing.fingerprint()
+                    ),
+                ));
             }
             key.save(&context.data_dir)
                 .map_err(|e| Failure::other("key", e.to_string()))?;

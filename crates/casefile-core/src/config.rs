@@ -139,18 +139,17 @@ impl Config {
                 ));
             }
         }
-        if let Some(name) = &config.delivery.default_channel {
-            if name != crate::deliver::channel::DEFAULT_CHANNEL
-                && !config.channels.contains_key(name)
-            {
-                return Err(invalid(
-                    String::new(),
-                    format!(
-                        "[delivery] default_channel {name:?} is not a configured channel; add [channels.{name}] or choose one of: {}",
-                        config.channel_names().join(", ")
-                    ),
-                ));
-            }
+        if let Some(name) = &config.delivery.default_channel
+            && name != crate::deliver::channel::DEFAULT_CHANNEL
+            && !config.channels.contains_key(name)
+        {
+            return Err(invalid(
+                String::new(),
+                format!(
+                    "[delivery] default_channel {name:?} is not a configured channel; add [channels.{name}] or choose one of: {}",
+                    config.channel_names().join(", ")
+                ),
+            ));
         }
         Ok(config)
     }

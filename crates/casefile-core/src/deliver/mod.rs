@@ -264,8 +264,11 @@ pub struct Progress {
 /// [`Checkpoint::set`] returns, so that a retry after a crash can resume where it stopped.
 pub struct Checkpoint<'a> {
     values: serde_json::Map<String, serde_json::Value>,
-    save: Box<dyn FnMut(&serde_json::Map<String, serde_json::Value>) -> std::io::Result<()> + 'a>,
+    save: SaveFn<'a>,
 }
+
+type SaveFn<'a> =
+    Box<dyn FnMut(&serde_json::Map<String, serde_json::Value>) -> std::io::Result<()> + 'a>;
 
 impl<'a> Checkpoint<'a> {
     /// A checkpoint starting from `values` that calls `save` with every new state.

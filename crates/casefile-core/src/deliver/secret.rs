@@ -123,13 +123,13 @@ impl<'a> Secrets<'a> {
 
     /// The secret `name` and where it came from; `None` when neither has it.
     pub fn get(&self, name: &str) -> Result<Option<(Secret, SecretSource)>, SecretError> {
-        if let Some(value) = self.environment.get(&secret_env_var(name)) {
-            if !value.is_empty() {
-                return Ok(Some((
-                    Secret::new(value.clone()),
-                    SecretSource::Environment,
-                )));
-            }
+        if let Some(value) = self.environment.get(&secret_env_var(name))
+            && !value.is_empty()
+        {
+            return Ok(Some((
+                Secret::new(value.clone()),
+                SecretSource::Environment,
+            )));
         }
         Ok(self
             .keychain
