@@ -368,7 +368,8 @@ fn join<T>(handle: JoinHandle<T>) -> T {
     }
 }
 
-/// A certificate for localhost/127.0.0.1 made with openssl: (cert.pem, key.pem).
+/// A self-signed certificate for localhost/127.0.0.1 made with `openssl req -x509`, which marks
+/// it as an authority (so WebPKI alone would refuse it as a server's): (cert.pem, key.pem).
 fn test_certificate(dir: &Path) -> (PathBuf, PathBuf) {
     let cert = dir.join("cert.pem");
     let key = dir.join("key.pem");
@@ -395,6 +396,54 @@ fn test_certificate(dir: &Path) -> (PathBuf, PathBuf) {
         "openssl could not make a test certificate"
     );
     (cert, key)
+}
+
+/// A test authority and a localhost/127.0.0.1 server certificate it signed, as
+/// `tests/helpdesk/up.sh` makes them for Postfix: (ca.pem, cert.pem, key.pem).
+fn test_authority_and_certificate(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let ca = dir.join("ca.pem");
+    let ca_key = dir.join("ca-key.pem");
+    let cert = dir.join("server.pem");
+    let key = dir.join("server-key.pem");
+    let csr = dir.join("server.csr");
+    let extensions = dir.join("server.ext");
+    std::fs::write(
+        &extensions,
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("write the extensions");
+    let path = |p: &PathBuf| p.to_string_lossy().into_owned();
+    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1";
+    let steps = [
+        format!(
+            "req -x509 {ec} -subj /CN=Casefile-test-CA -keyout {} -out {}",
+            path(&ca_key),
+            path(&ca)
+        ),
+        format!(
+            "req {ec} -subj /CN=localhost -keyout {} -out {}",
+            path(&key),
+            path(&csr)
+        ),
+        format!(
+            "x509 -req -days 1 -in {} -CA {} -CAkey {} -CAcreateserial -extfile {} -out {}",
+            path(&csr),
+            path(&ca),
+            path(&ca_key),
+            path(&extensions),
+            path(&cert)
+        ),
+    ];
+    for step in steps {
+        let status = Command::new("openssl")
+            .args(step.split(' '))
+            .current_dir(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("openssl runs (apt-get install openssl)");
+        assert!(status.success(), "openssl {step} failed");
+    }
+    (ca, cert, key)
 }
 
 fn tls_server_config(cert: &Path, key: &Path) -> Arc<rustls::ServerConfig> {
@@ -791,7 +840,7 @@ fn a_server_that_refuses_connections_is_worth_retrying() {
 #[test]
 fn starttls_with_a_ca_file_then_auth_plain_over_tls_delivers() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (cert, key) = test_certificate(dir.path());
+    let (ca, cert, key) = test_authority_and_certificate(dir.path());
     let server_tls = tls_server_config(&cert, &key);
     let submission = submission(dir.path(), 100_000);
     let (port, server) = fake_server(move |fake| {
@@ -816,7 +865,7 @@ fn starttls_with_a_ca_file_then_auth_plain_over_tls_delivers() {
         (auth, data.len())
     });
     let mut settings = config("localhost", port, SmtpTls::Starttls);
-    settings.ca_file = Some(cert);
+    settings.ca_file = Some(ca);
     settings.username = Some("ada".to_owned());
     let transport =
         SmtpTransport::new(settings, Some(Secret::new("FAKE-smtp-password"))).expect("valid");
