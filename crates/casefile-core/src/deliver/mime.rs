@@ -472,25 +472,42 @@ fn fold_line(line: &str) -> String {
     out
 }
 
-/// The Subject header: ASCII as is (folded at spaces), anything else as RFC 2047 encoded words.
+/// The Subject header: ASCII words as they are (so the case code stays searchable in the raw
+/// message), runs of other words as RFC 2047 encoded words; folded to 78 columns.
 fn subject_header(subject: &str) -> String {
     let clean: String = subject
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let words: Vec<&str> = clean.split(' ').filter(|w| !w.is_empty()).collect();
-    let plain = words.join(" ");
-    if plain.is_ascii() && words.iter().all(|word| word.len() <= 900) && !plain.contains("=?") {
-        return fold_line(&format!("Subject: {plain}"));
+    let plain = |word: &str| word.is_ascii() && word.len() <= 900 && !word.contains("=?");
+    let mut tokens: Vec<String> = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
+    for word in clean.split(' ').filter(|w| !w.is_empty()) {
+        if plain(word) {
+            if !run.is_empty() {
+                tokens.extend(encoded_words(&run.join(" ")));
+                run.clear();
+            }
+            tokens.push(word.to_owned());
+        } else {
+            run.push(word);
+        }
+    }
+    if !run.is_empty() {
+        tokens.extend(encoded_words(&run.join(" ")));
     }
     let mut out = String::from("Subject:");
-    for word in encoded_words(&plain) {
-        if out.ends_with(':') {
-            out.push(' ');
-        } else {
+    let mut length = out.len();
+    for token in tokens {
+        if length + 1 + token.len() > 78 && length > 8 {
             out.push_str("\r\n ");
+            length = 1;
+        } else {
+            out.push(' ');
+            length += 1;
         }
-        out.push_str(&word);
+        out.push_str(&token);
+        length += token.len();
     }
     out.push_str("\r\n");
     out
@@ -868,6 +885,16 @@ mod tests {
             "a-b---Bcc--x-y@casefile.invalid"
         );
         assert_eq!(message_id("..", ""), "casefile@casefile.invalid");
+    }
+
+    #[test]
+    fn a_non_ascii_subject_keeps_its_ascii_words_readable_in_the_raw_message() {
+        let header = subject_header("[CF-7K2M-9QXD] Agent – Überwachung gestört seit Montag");
+        assert!(
+            header.starts_with("Subject: [CF-7K2M-9QXD] Agent =?UTF-8?B?"),
+            "{header}"
+        );
+        assert!(header.contains(" seit Montag\r\n"), "{header}");
     }
 
     #[test]
