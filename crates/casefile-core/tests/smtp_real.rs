@@ -913,6 +913,48 @@ fn implicit_tls_checks_the_certificate_and_names_ca_file_when_it_is_not_trusted(
     assert!(error.message.contains("ca_file"), "{}", error.message);
 }
 
+#[test]
+fn implicit_tls_to_a_plain_smtp_port_says_to_check_tls_and_port() {
+    let (port, server) = fake_server(|fake| {
+        fake.send("220 fake.example.test ESMTP scripted\r\n");
+        fake.line()
+    });
+    let transport =
+        SmtpTransport::new(config("127.0.0.1", port, SmtpTls::Implicit), None).expect("valid");
+    let error = transport.check().expect_err("not TLS");
+    join(server);
+    assert!(!error.is_retryable(), "{error:?}");
+    assert!(
+        error.message.contains("tls = \"implicit\"") && error.message.contains("port 465"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn a_server_that_is_not_smtp_is_a_configuration_error_and_a_421_greeting_is_retried() {
+    let (port, server) = fake_server(|fake| fake.send("HTTP/1.1 400 Bad Request\r\n\r\n"));
+    let transport =
+        SmtpTransport::new(config("127.0.0.1", port, SmtpTls::None), None).expect("valid");
+    let error = transport.check().expect_err("not SMTP");
+    join(server);
+    assert!(!error.is_retryable(), "{error:?}");
+    assert!(
+        error.message.contains("not an SMTP reply"),
+        "{}",
+        error.message
+    );
+
+    let (port, server) =
+        fake_server(|fake| fake.send("421 4.3.2 Service shutting down, try later\r\n"));
+    let transport =
+        SmtpTransport::new(config("127.0.0.1", port, SmtpTls::None), None).expect("valid");
+    let error = transport.check().expect_err("421");
+    join(server);
+    assert!(error.is_retryable(), "{error:?}");
+    assert!(error.message.contains("421 4.3.2"), "{}", error.message);
+}
+
 // ---- the real Postfix ---------------------------------------------------------------------------
 
 fn postfix(settings: &HashMap<String, String>, to: &str) -> SmtpTransport {

@@ -695,8 +695,12 @@ impl<'a> Session<'a> {
             Some(rustls::Error::InvalidMessage(_))
             | Some(rustls::Error::InappropriateMessage { .. }) => {
                 DeliveryError::permanent(format!(
-                    "the SMTP server {address} does not speak TLS the way tls = {:?} expects ({error}); implicit TLS is usually port 465, STARTTLS port 587 or 25: check tls and port in the smtp channel",
-                    format!("{:?}", self.transport.config.tls).to_lowercase()
+                    "the SMTP server {address} does not speak TLS the way tls = \"{}\" expects ({error}); implicit TLS is usually port 465, STARTTLS port 587 or 25: check tls and port in the smtp channel",
+                    match self.transport.config.tls {
+                        SmtpTls::Implicit => "implicit",
+                        SmtpTls::Starttls => "starttls",
+                        SmtpTls::None => "none",
+                    }
                 ))
             }
             Some(other) => DeliveryError::retryable(format!(
