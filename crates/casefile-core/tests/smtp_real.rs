@@ -712,7 +712,9 @@ fn auth_login_is_used_when_only_login_is_offered_and_the_message_arrives_byte_fo
         &["desk@example.test".to_owned()],
         fixed_date(),
     )
-    .expect("message");
+    .expect("message")
+    .reply_to("ada@example.test")
+    .expect("the requester's address");
     let mut expected = Vec::new();
     message.write_to(&mut expected).expect("written");
     assert_eq!(

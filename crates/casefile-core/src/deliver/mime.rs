@@ -201,6 +201,15 @@ impl Message {
         })
     }
 
+    /// Adds `Reply-To: <address>`, so that answers reach the requester when the message is sent
+    /// from another address (a relay's no-reply sender).
+    pub fn reply_to(mut self, address: &str) -> Result<Message, MimeError> {
+        let address = check_address("Reply-To", address)?;
+        self.head
+            .insert_str(0, &format!("Reply-To: <{address}>\r\n"));
+        Ok(self)
+    }
+
     /// The Message-ID without angle brackets (`CF-7K2M-9QXD.helpdesk@casefile.invalid`).
     pub fn message_id(&self) -> &str {
         &self.message_id
@@ -1005,6 +1014,23 @@ mod tests {
         let message = Message::new(&over, Some(&ada()), &["a@example.test".into()], date())
             .expect("test step");
         assert!(message.size() + transit_allowance(limit) > limit);
+    }
+
+    #[test]
+    fn reply_to_is_counted_in_the_size_and_read_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (submission, _) = submission(dir.path(), &[("CF.zip", 10)]);
+        let message = Message::new(&submission, Some(&ada()), &[], date())
+            .expect("message")
+            .reply_to("requester@example.test")
+            .expect("a valid address");
+        let bytes = written(&message);
+        assert_eq!(message.size(), bytes.len() as u64);
+        assert!(bytes.starts_with(b"Reply-To: <requester@example.test>\r\n"));
+        let bad = Message::new(&submission, None, &[], date())
+            .expect("message")
+            .reply_to("x\r\nBcc: y@z");
+        assert!(bad.is_err());
     }
 
     #[test]

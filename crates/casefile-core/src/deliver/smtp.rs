@@ -272,6 +272,14 @@ impl Transport for SmtpTransport {
                 _ => DeliveryError::permanent(format!("{error}; submit the request again")),
             },
         )?;
+        // Answers go to the requester when the relay sends as another address.
+        let requester = submission.requester.email.trim();
+        let message = if !requester.is_empty() && !requester.eq_ignore_ascii_case(&from.address) {
+            let fallback = message.clone();
+            message.reply_to(requester).unwrap_or(fallback)
+        } else {
+            message
+        };
         let size = message.size();
         if let Some(limit) = self.config.max_size
             && size > limit.0
