@@ -12,8 +12,12 @@ packages=(
   xvfb xauth webkit2gtk-driver imagemagick
   # Stock archive tools the bundle tests read our zips back with.
   zip unzip libarchive-tools
-  # The bundle tests and the benchmark read bundles back with Python's zipfile.
-  python3
+  # The bundle tests and the benchmark read bundles back with Python's zipfile; the help-desk
+  # emulators are Python too, and make their TLS certificates with openssl.
+  python3 openssl
+  # The OS keychain on Linux (Secret Service over D-Bus): the library to build against, and a real
+  # keyring daemon on a private session bus for the keychain tests.
+  libdbus-1-dev dbus-daemon gnome-keyring
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -74,6 +74,11 @@ pub(crate) struct GatherArgs {
     /// Worker threads [default: one per core].
     #[arg(long, default_value_t = 0)]
     threads: usize,
+}
+
+/// Where `collect` and `bundle` write.
+#[derive(Debug, Args)]
+pub(crate) struct OutputArgs {
     /// Where to write the bundle (a .zip).
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
@@ -96,6 +101,8 @@ pub(crate) struct CollectArgs {
     profile: Option<String>,
     #[command(flatten)]
     gather: GatherArgs,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -105,6 +112,8 @@ pub(crate) struct BundleArgs {
     draft: PathBuf,
     #[command(flatten)]
     gather: GatherArgs,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -241,8 +250,10 @@ fn check_output(path: &Path, force: bool) -> Result<(), Failure> {
 }
 
 /// Builds the run's options from the shared flags.
-fn gather_options(context: &Context, args: &GatherArgs) -> Result<(Env, CollectOptions), Failure> {
-    check_output(&args.output, args.force)?;
+pub(crate) fn gather_options(
+    context: &Context,
+    args: &GatherArgs,
+) -> Result<(Env, CollectOptions), Failure> {
     let os = args.os.map(|os| match os {
         OsArg::Linux => Os::Linux,
         OsArg::Macos => Os::Macos,
@@ -290,13 +301,13 @@ fn gather_options(context: &Context, args: &GatherArgs) -> Result<(Env, CollectO
         .as_deref()
         .map(|t| parse_time("until", t, now))
         .transpose()?;
-    if let (Some(since), Some(until)) = (since, until) {
-        if since > until {
-            return Err(Failure::user(
-                "invalid_window",
-                format!("--since ({since}) is after --until ({until}); swap them"),
-            ));
-        }
+    if let (Some(since), Some(until)) = (since, until)
+        && since > until
+    {
+        return Err(Failure::user(
+            "invalid_window",
+            format!("--since ({since}) is after --until ({until}); swap them"),
+        ));
     }
     let zone: Tz = display_time_zone(None, &context.config)?;
     let budget = match &args.budget {
@@ -343,8 +354,10 @@ pub(crate) fn collect_command(
         .or_else(|| context.config.default_profile.clone())
         .unwrap_or_else(|| "generic".to_owned());
     let profile = &find_profile(&context.catalog, &profile_id)?.profile;
+    check_output(&args.output.output, args.output.force)?;
     let (env, options) = gather_options(context, &args.gather)?;
-    run_collect(context, profile, &env, &options, &args.gather.output, out)
+    let outcome = run_collect(context, profile, &env, &options, &args.output.output)?;
+    Ok(report_collect(&outcome, options.redact, out))
 }
 
 pub(crate) fn bundle_command(
@@ -352,35 +365,56 @@ pub(crate) fn bundle_command(
     args: &BundleArgs,
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
+    check_output(&args.output.output, args.output.force)?;
     let request = crate::load_draft(&args.draft)?;
-    let profile = &find_profile(&context.catalog, &request.profile)
-        .map_err(|f| {
-            Failure::user(
-                f.code,
-                format!("{}: field profile: {}", args.draft.display(), f.message),
-            )
-        })?
-        .profile;
-    let (env, mut options) = gather_options(context, &args.gather)?;
+    let profile = &crate::draft_profile(context, &args.draft, &request)?.profile;
+    let (outcome, redacted) = bundle_draft(
+        context,
+        &args.draft,
+        &request,
+        profile,
+        &args.gather,
+        None,
+        &args.output.output,
+    )?;
+    Ok(report_collect(&outcome, redacted, out))
+}
+
+/// Packs `request` (loaded from `draft`) and its evidence into a bundle at `output`: the issue
+/// type's evidence kinds unless `--evidence` chose, the draft's listed files, and the request as
+/// request.md and request.json. `budget` caps the size besides `--budget`. Returns the outcome and
+/// whether it was redacted.
+pub(crate) fn bundle_draft(
+    context: &Context,
+    draft: &Path,
+    request: &casefile_core::request::Request,
+    profile: &casefile_core::profile::schema::Profile,
+    gather: &GatherArgs,
+    budget: Option<u64>,
+    output: &Path,
+) -> Result<(collect::Outcome, bool), Failure> {
+    let (env, mut options) = gather_options(context, gather)?;
+    if let Some(limit) = budget {
+        options.budget = Some(options.budget.map_or(limit, |given| given.min(limit)));
+    }
     // The issue type's evidence, unless the user chose.
-    if options.evidence.is_none() {
-        if let Some(kind) = profile
+    if options.evidence.is_none()
+        && let Some(kind) = profile
             .issue_types
             .iter()
             .find(|t| t.id == request.issue_type)
-        {
-            let ids: Vec<String> = kind
-                .required_evidence
-                .iter()
-                .chain(&kind.optional_evidence)
-                .cloned()
-                .collect();
-            if !ids.is_empty() {
-                options.evidence = Some(ids);
-            }
+    {
+        let ids: Vec<String> = kind
+            .required_evidence
+            .iter()
+            .chain(&kind.optional_evidence)
+            .cloned()
+            .collect();
+        if !ids.is_empty() {
+            options.evidence = Some(ids);
         }
     }
-    let draft_dir = args.draft.parent().unwrap_or(Path::new("."));
+    let draft_dir = draft.parent().unwrap_or(Path::new("."));
     for item in &request.evidence {
         if item.path.trim().is_empty() {
             continue;
@@ -391,7 +425,7 @@ pub(crate) fn bundle_command(
                 "not_found",
                 format!(
                     "{}: evidence path {:?} does not exist; fix the path or remove the item",
-                    args.draft.display(),
+                    draft.display(),
                     item.path
                 ),
             ));
@@ -408,10 +442,11 @@ pub(crate) fn bundle_command(
     }
     options.request = Some(RequestDocs {
         case_code: request.case_code.clone(),
-        json: render::request_json(&request),
-        markdown: render::request_markdown(&request, profile),
+        json: render::request_json(request),
+        markdown: render::request_markdown(request, profile),
     });
-    run_collect(context, profile, &env, &options, &args.gather.output, out)
+    let outcome = run_collect(context, profile, &env, &options, output)?;
+    Ok((outcome, options.redact))
 }
 
 fn run_collect(
@@ -420,8 +455,7 @@ fn run_collect(
     env: &Env,
     options: &CollectOptions,
     output: &Path,
-    out: &mut Output,
-) -> Result<ExitCode, Failure> {
+) -> Result<collect::Outcome, Failure> {
     let key = if options.redact {
         Some(load_key(context)?)
     } else {
@@ -447,12 +481,17 @@ fn run_collect(
             Failure::other("io", e.to_string())
         }
     })?;
-    out.collect_outcome(&outcome, options.redact);
-    Ok(if outcome.leaks.is_empty() {
+    Ok(outcome)
+}
+
+/// Prints a collection's outcome; exit 1 when the leak scan found something.
+fn report_collect(outcome: &collect::Outcome, redacted: bool, out: &mut Output) -> ExitCode {
+    out.collect_outcome(outcome, redacted);
+    if outcome.leaks.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
 }
 
 /// Ctrl-C cancels the run cleanly (no half-written bundle); a second one exits at once.
@@ -676,17 +715,18 @@ pub(crate) fn key_command(
                 .map_err(|e| Failure::user("invalid_key", e.to_string()))?;
             let existing = PseudonymKey::load(&context.data_dir)
                 .map_err(|e| Failure::other("key", e.to_string()))?;
-            if let Some(existing) = existing {
-                if existing.fingerprint() != key.fingerprint() && !force {
-                    return Err(Failure::user(
-                        "key_exists",
-                        format!(
-                            "{} already holds a different key (fingerprint {}); bundles made with it would no longer match new ones. Add --force to replace it",
-                            key_path_hint(&context.data_dir),
-                            existing.fingerprint()
-                        ),
-                    ));
-                }
+            if let Some(existing) = existing
+                && existing.fingerprint() != key.fingerprint()
+                && !force
+            {
+                return Err(Failure::user(
+                    "key_exists",
+                    format!(
+                        "{} already holds a different key (fingerprint {}); bundles made with it would no longer match new ones. Add --force to replace it",
+                        key_path_hint(&context.data_dir),
+                        existing.fingerprint()
+                    ),
+                ));
             }
             key.save(&context.data_dir)
                 .map_err(|e| Failure::other("key", e.to_string()))?;

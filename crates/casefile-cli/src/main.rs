@@ -1,5 +1,6 @@
 //! The `casefile` command: argument parsing, output and exit codes over `casefile-core`.
 
+mod deliver;
 mod evidence;
 mod output;
 
@@ -18,9 +19,11 @@ use output::{Failure, Output};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success (validation may still list warnings)
-  1  a problem you can fix: invalid input, a draft or profile with errors, an unknown id
-  2  any other failure (file system, internal error)";
+  0  success (validation may still list warnings; submit: delivered)
+  1  a problem you can fix: invalid input, a draft or profile with errors, an unknown id,
+     a delivery refused for good (the request stays in the outbox with the reason)
+  2  any other failure (file system, internal error, a server that cannot be reached)
+  3  submit, outbox retry/drain: not delivered yet, kept in the outbox for a later attempt";
 
 /// Compose, check and time support requests for software vendors.
 #[derive(Debug, Parser)]
@@ -63,6 +66,17 @@ enum Command {
     /// Export, import or show the pseudonym key shared by a fleet.
     #[command(subcommand)]
     Key(evidence::KeyCommand),
+    /// Send a draft and its bundle through a channel, via the outbox, and print the receipt.
+    Submit(deliver::SubmitArgs),
+    /// List, show, retry, drain or remove submissions in the outbox.
+    #[command(subcommand)]
+    Outbox(deliver::OutboxCommand),
+    /// List the configured delivery channels, or test one without sending anything.
+    #[command(subcommand)]
+    Channels(deliver::ChannelsCommand),
+    /// Store or remove a channel's password or token in the OS keychain.
+    #[command(subcommand)]
+    Secret(deliver::SecretCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,6 +203,10 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, Failure> {
         Command::Redact(args) => evidence::redact_command(&context, args, out),
         Command::Translate(args) => evidence::translate_command(&context, args, out),
         Command::Key(command) => evidence::key_command(&context, command, out),
+        Command::Submit(args) => deliver::submit_command(&context, args, out),
+        Command::Outbox(command) => deliver::outbox_command(&context, command, out),
+        Command::Channels(command) => deliver::channels_command(&context, command, out),
+        Command::Secret(command) => deliver::secret_command(&context, command, out),
     }
 }
 
@@ -347,16 +365,23 @@ fn load_draft(path: &Path) -> Result<casefile_core::request::Request, Failure> {
     })
 }
 
+/// The profile a draft names, or an error that points at the draft's `profile` field.
+fn draft_profile<'a>(
+    context: &'a Context,
+    path: &Path,
+    request: &casefile_core::request::Request,
+) -> Result<&'a LoadedProfile, Failure> {
+    find_profile(&context.catalog, &request.profile).map_err(|failure| {
+        Failure::user(
+            failure.code,
+            format!("{}: field profile: {}", path.display(), failure.message),
+        )
+    })
+}
+
 fn validate_command(context: &Context, path: &Path, out: &mut Output) -> Result<ExitCode, Failure> {
     let request = load_draft(path)?;
-    let profile = &find_profile(&context.catalog, &request.profile)
-        .map_err(|failure| {
-            Failure::user(
-                failure.code,
-                format!("{}: field profile: {}", path.display(), failure.message),
-            )
-        })?
-        .profile;
+    let profile = &draft_profile(context, path, &request)?.profile;
     let problems = validate::validate(&request, profile);
     let report = wire::validation_report(&problems);
     out.validation(path, &report);

@@ -5,7 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
+
+use crate::deliver::channel::ChannelConfig;
+use crate::profile::schema::Timeout;
 
 use crate::profile::line_column;
 use crate::profile::schema::TimeZone;
@@ -32,6 +37,31 @@ pub struct Config {
     /// Where user profiles live, instead of `profiles/` beside this file.
     #[serde(default)]
     pub profiles_dir: Option<PathBuf>,
+    /// Delivery settings: the default channel and how failed attempts are retried.
+    #[serde(default)]
+    pub delivery: DeliverySettings,
+    /// The configured destinations, by name (`[channels.helpdesk]`).
+    #[serde(default)]
+    pub channels: BTreeMap<String, ChannelConfig>,
+}
+
+/// `[delivery]`: which channel `submit` uses by default and how the outbox retries.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverySettings {
+    /// The channel used when none is named [default: `folder`].
+    #[serde(default)]
+    pub default_channel: Option<String>,
+    /// The wait after a first failed attempt, doubled after each further one [default: 30 seconds].
+    #[serde(default)]
+    pub retry_initial: Option<Timeout>,
+    /// The longest wait between attempts [default: 1 hour].
+    #[serde(default)]
+    pub retry_max: Option<Timeout>,
+    /// How many attempts `submit` makes before leaving a request in the outbox [default: 3];
+    /// it only waits between them when the wait is at most 30 seconds.
+    #[serde(default)]
+    pub attempts_inline: Option<u32>,
 }
 
 /// Why the configuration could not be read.
@@ -95,7 +125,56 @@ impl Config {
                 ),
             ));
         }
+        for name in config.channels.keys() {
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(invalid(
+                    String::new(),
+                    format!(
+                        "channel name {name:?} may only hold letters, digits, '-' and '_'; rename [channels.{name}]"
+                    ),
+                ));
+            }
+        }
+        if let Some(name) = &config.delivery.default_channel
+            && name != crate::deliver::channel::DEFAULT_CHANNEL
+            && !config.channels.contains_key(name)
+        {
+            return Err(invalid(
+                String::new(),
+                format!(
+                    "[delivery] default_channel {name:?} is not a configured channel; add [channels.{name}] or choose one of: {}",
+                    config.channel_names().join(", ")
+                ),
+            ));
+        }
         Ok(config)
+    }
+
+    /// Every channel name, the built-in `folder` included.
+    pub fn channel_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.channels.keys().cloned().collect();
+        if !self
+            .channels
+            .contains_key(crate::deliver::channel::DEFAULT_CHANNEL)
+        {
+            names.insert(0, crate::deliver::channel::DEFAULT_CHANNEL.to_owned());
+        }
+        names
+    }
+
+    /// The channel called `name`: a configured one, or the built-in folder channel.
+    pub fn channel(&self, name: &str) -> Option<ChannelConfig> {
+        match self.channels.get(name) {
+            Some(channel) => Some(channel.clone()),
+            None if name == crate::deliver::channel::DEFAULT_CHANNEL => Some(
+                ChannelConfig::Folder(crate::deliver::channel::FolderConfig::default()),
+            ),
+            None => None,
+        }
     }
 
     /// The folder of user profiles for a configuration file at `path`.

@@ -34,11 +34,11 @@ pub fn propose_priority(profile: &Profile, request: &Request) -> Proposal {
         rule: matched,
         capped: None,
     };
-    if let Some(cap) = applicable_cap(profile, request) {
-        if more_severe(profile, &proposal.priority, &cap.max_priority) {
-            proposal.priority = cap.max_priority.clone();
-            proposal.capped = Some(cap.message.clone());
-        }
+    if let Some(cap) = applicable_cap(profile, request)
+        && more_severe(profile, &proposal.priority, &cap.max_priority)
+    {
+        proposal.priority = cap.max_priority.clone();
+        proposal.capped = Some(cap.message.clone());
     }
     proposal
 }

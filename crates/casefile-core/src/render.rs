@@ -155,20 +155,19 @@ pub fn request_markdown(request: &Request, profile: &Profile) -> String {
         .issue_types
         .iter()
         .find(|t| t.id == request.issue_type)
+        && !kind.checklist.is_empty()
     {
-        if !kind.checklist.is_empty() {
-            md.push_str("## Checklist\n\n");
-            for item in &kind.checklist {
-                let done = request.checklist_done.contains(&item.id);
-                let _ = writeln!(
-                    md,
-                    "- [{}] {}",
-                    if done { "x" } else { " " },
-                    one_line(&item.text)
-                );
-            }
-            md.push('\n');
+        md.push_str("## Checklist\n\n");
+        for item in &kind.checklist {
+            let done = request.checklist_done.contains(&item.id);
+            let _ = writeln!(
+                md,
+                "- [{}] {}",
+                if done { "x" } else { " " },
+                one_line(&item.text)
+            );
         }
+        md.push('\n');
     }
 
     if !request.evidence.is_empty() {

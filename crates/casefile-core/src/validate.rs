@@ -290,17 +290,17 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
         );
     }
     if priority_known {
-        if let Some(cap) = applicable_cap(profile, request) {
-            if more_severe(profile, &request.impact.priority, &cap.max_priority) {
-                add(
-                    "priority",
-                    Severity::Error,
-                    format!(
-                        "{} Choose priority {} or lower.",
-                        cap.message, cap.max_priority
-                    ),
-                );
-            }
+        if let Some(cap) = applicable_cap(profile, request)
+            && more_severe(profile, &request.impact.priority, &cap.max_priority)
+        {
+            add(
+                "priority",
+                Severity::Error,
+                format!(
+                    "{} Choose priority {} or lower.",
+                    cap.message, cap.max_priority
+                ),
+            );
         }
         if let Some(tier) = tier {
             for rule in &profile.rules.phone_first {
@@ -507,14 +507,13 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
             .extra
             .get(&rule.field)
             .filter(|value| !value.trim().is_empty())
+            && !rule.allowed.iter().any(|allowed| allowed == value.trim())
         {
-            if !rule.allowed.iter().any(|allowed| allowed == value.trim()) {
-                add(
-                    &format!("extra.{}", rule.field),
-                    Severity::Error,
-                    rule.message.clone(),
-                );
-            }
+            add(
+                &format!("extra.{}", rule.field),
+                Severity::Error,
+                rule.message.clone(),
+            );
         }
     }
 

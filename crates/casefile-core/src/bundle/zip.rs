@@ -92,12 +92,12 @@ pub fn check_entry_name(name: &str) -> Result<(), String> {
         ));
     }
     let mut chars = name.chars();
-    if let (Some(letter), Some(':')) = (chars.next(), chars.next()) {
-        if letter.is_ascii_alphabetic() {
-            return Err(format!(
-                "entry name {name:?} starts with a drive letter; use a relative name"
-            ));
-        }
+    if let (Some(letter), Some(':')) = (chars.next(), chars.next())
+        && letter.is_ascii_alphabetic()
+    {
+        return Err(format!(
+            "entry name {name:?} starts with a drive letter; use a relative name"
+        ));
     }
     if name.contains('\\') {
         return Err(format!(

@@ -161,6 +161,7 @@ impl Http {
 
     /// `POST path` with a body streamed from `body`, `length` bytes long, reporting progress as
     /// `step`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn post_stream(
         &self,
         path: &str,

@@ -14,6 +14,8 @@ pub mod freshdesk;
 pub(crate) mod http;
 pub mod jsm;
 pub mod mime;
+pub mod outbox;
+pub mod receipt;
 pub mod rt;
 pub mod secret;
 pub mod smtp;
@@ -27,6 +29,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use secret::secret_env_var;
+
+use crate::profile::schema::Profile;
+use crate::render;
+use crate::request::Request;
 
 /// What one delivery sends. Built once when the submission enters the outbox and stored there, so
 /// every attempt sends the same thing.
@@ -55,6 +61,48 @@ pub struct Submission {
     pub vendor_email: Option<String>,
     /// The files that go with the request: the bundle, in practice.
     pub attachments: Vec<Attachment>,
+}
+
+/// The submission of `request` to `profile`'s vendor with `attachments`; its `id` is assigned when
+/// it enters the outbox. The subject starts with the case code, where agents search for it.
+pub fn submission(
+    request: &Request,
+    profile: &Profile,
+    attachments: Vec<Attachment>,
+) -> Submission {
+    let priority_id = request.impact.priority.trim();
+    let rank = profile
+        .priorities
+        .iter()
+        .position(|priority| priority.id == priority_id);
+    let priority = PriorityLevel {
+        id: priority_id.to_owned(),
+        label: rank
+            .and_then(|rank| profile.priorities.get(rank))
+            .map(|priority| priority.label.clone())
+            .unwrap_or_else(|| priority_id.to_owned()),
+        rank: rank.unwrap_or(profile.priorities.len() / 2),
+        levels: profile.priorities.len().max(1),
+    };
+    let subject = request.problem.subject.trim();
+    Submission {
+        id: String::new(),
+        case_code: request.case_code.clone(),
+        subject: format!("[{}] {subject}", request.case_code),
+        text: render::request_markdown(request, profile),
+        request_json: String::from_utf8_lossy(&render::request_json(request)).into_owned(),
+        requester: Requester {
+            name: request.contact.name.trim().to_owned(),
+            email: request.contact.email.trim().to_owned(),
+            phone: request.contact.phone.trim().to_owned(),
+            company: request.contact.company.trim().to_owned(),
+        },
+        priority,
+        vendor: profile.name.clone(),
+        profile: profile.id.clone(),
+        vendor_email: profile.contact.email.clone(),
+        attachments,
+    }
 }
 
 /// Who asks.
@@ -216,8 +264,11 @@ pub struct Progress {
 /// [`Checkpoint::set`] returns, so that a retry after a crash can resume where it stopped.
 pub struct Checkpoint<'a> {
     values: serde_json::Map<String, serde_json::Value>,
-    save: Box<dyn FnMut(&serde_json::Map<String, serde_json::Value>) -> std::io::Result<()> + 'a>,
+    save: SaveFn<'a>,
 }
+
+type SaveFn<'a> =
+    Box<dyn FnMut(&serde_json::Map<String, serde_json::Value>) -> std::io::Result<()> + 'a>;
 
 impl<'a> Checkpoint<'a> {
     /// A checkpoint starting from `values` that calls `save` with every new state.

@@ -483,10 +483,10 @@ impl Pool {
             return;
         }
         buffer.clear();
-        if let Ok(mut free) = self.0.lock() {
-            if free.len() < 12 {
-                free.push(buffer);
-            }
+        if let Ok(mut free) = self.0.lock()
+            && free.len() < 12
+        {
+            free.push(buffer);
         }
     }
 }
@@ -728,11 +728,12 @@ pub fn collect(
         file.flush().map_err(write_error)?;
         let bundle_bytes = file.seek(SeekFrom::End(0)).map_err(write_error)?;
 
-        if let Some(budget) = options.budget {
-            if bundle_bytes > budget && passes < MAX_PASSES {
-                plan_trim(&mut work, &per_item, bundle_bytes, budget)?;
-                continue;
-            }
+        if let Some(budget) = options.budget
+            && bundle_bytes > budget
+            && passes < MAX_PASSES
+        {
+            plan_trim(&mut work, &per_item, bundle_bytes, budget)?;
+            continue;
         }
 
         // Read it back for leaks.

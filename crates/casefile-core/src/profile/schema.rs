@@ -945,11 +945,11 @@ impl FromStr for Timeout {
 impl fmt::Display for Timeout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let millis = self.0.as_millis();
-        if millis % 3_600_000 == 0 {
+        if millis.is_multiple_of(3_600_000) {
             write!(f, "{} hours", millis / 3_600_000)
-        } else if millis % 60_000 == 0 {
+        } else if millis.is_multiple_of(60_000) {
             write!(f, "{} minutes", millis / 60_000)
-        } else if millis % 1_000 == 0 {
+        } else if millis.is_multiple_of(1_000) {
             write!(f, "{} seconds", millis / 1_000)
         } else {
             write!(f, "{millis} ms")

@@ -129,15 +129,13 @@ impl Names {
     /// cannot be read are skipped. The stop list applies.
     pub fn from_system(root: &Path, live: bool) -> Names {
         let mut names = Names::default();
-        if live {
-            if let Some(host) = sysinfo::System::host_name() {
-                names.learn_host(&host);
-            }
+        if live && let Some(host) = sysinfo::System::host_name() {
+            names.learn_host(&host);
         }
-        if let Ok(text) = std::fs::read_to_string(root.join("etc").join("hostname")) {
-            if let Some(line) = text.lines().map(str::trim).find(|l| !l.starts_with('#')) {
-                names.learn_host(line);
-            }
+        if let Ok(text) = std::fs::read_to_string(root.join("etc").join("hostname"))
+            && let Some(line) = text.lines().map(str::trim).find(|l| !l.starts_with('#'))
+        {
+            names.learn_host(line);
         }
         if let Ok(text) = std::fs::read_to_string(root.join("etc").join("passwd")) {
             for line in text.lines() {
@@ -160,10 +158,10 @@ impl Names {
                 continue;
             };
             for entry in entries.flatten() {
-                if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                    if let Some(name) = entry.file_name().to_str() {
-                        names.learn_user(name);
-                    }
+                if entry.file_type().is_ok_and(|t| t.is_dir())
+                    && let Some(name) = entry.file_name().to_str()
+                {
+                    names.learn_user(name);
                 }
             }
         }
@@ -180,10 +178,10 @@ impl Names {
     fn learn_host(&mut self, raw: &str) {
         let raw = raw.trim().trim_end_matches('.');
         if let Some(name) = plausible_name(raw) {
-            if let Some((first, _)) = name.split_once('.') {
-                if let Some(label) = plausible_name(first) {
-                    self.hostnames.insert(label);
-                }
+            if let Some((first, _)) = name.split_once('.')
+                && let Some(label) = plausible_name(first)
+            {
+                self.hostnames.insert(label);
             }
             self.hostnames.insert(name);
         }

@@ -388,15 +388,15 @@ impl Redactor {
                 if cache.names_seen.len() <= index {
                     cache.names_seen.resize(index + 1, false);
                 }
-                if let Some(seen) = cache.names_seen.get_mut(index) {
-                    if !*seen {
-                        *seen = true;
-                        found.mapping.insert(
-                            entry.pseudonym.clone(),
-                            entry.category,
-                            entry.original.clone(),
-                        );
-                    }
+                if let Some(seen) = cache.names_seen.get_mut(index)
+                    && !*seen
+                {
+                    *seen = true;
+                    found.mapping.insert(
+                        entry.pseudonym.clone(),
+                        entry.category,
+                        entry.original.clone(),
+                    );
                 }
                 entry.category
             }
@@ -1070,10 +1070,10 @@ fn userinfo(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
             kind: Kind::User,
         });
     }
-    if let Some((ps, pe)) = password {
-        if !is_left_alone(input.get(ps..pe)?) {
-            edits.push(secret(ps, pe));
-        }
+    if let Some((ps, pe)) = password
+        && !is_left_alone(input.get(ps..pe)?)
+    {
+        edits.push(secret(ps, pe));
     }
     Some(last + 1)
 }
@@ -1117,36 +1117,36 @@ fn punctuation_edits(input: &[u8], edits: &mut Vec<Edit>) {
                 if let Some(next) = colon_run(input, i, edits) {
                     from = next.max(i + 1);
                     // A run that was no address may end in one: `addr:10.0.0.1`.
-                    if edits.len() == pushed {
-                        if let Some(dot) =
+                    if edits.len() == pushed
+                        && let Some(dot) =
                             memchr::memchr(b'.', input.get(i..next).unwrap_or_default())
-                        {
-                            from = i + dot;
-                        }
+                    {
+                        from = i + dot;
                     }
                 }
             }
             _ => {
-                if at(input, i + 1) == b'-' && !is_word_byte(before(input, i)) {
-                    if let Some(edit) = secret_after_flag(input, i) {
-                        from = edit.end;
-                        edits.push(edit);
-                        continue;
-                    }
+                if at(input, i + 1) == b'-'
+                    && !is_word_byte(before(input, i))
+                    && let Some(edit) = secret_after_flag(input, i)
+                {
+                    from = edit.end;
+                    edits.push(edit);
+                    continue;
                 }
                 // `-`: a dash MAC starts two bytes earlier.
-                if i >= 2 {
-                    if let Some(bytes) = mac_at(input, i - 2, b'-') {
-                        if !mac_left_alone(&bytes) {
-                            edits.push(Edit {
-                                start: i - 2,
-                                end: i + 15,
-                                prio: 2,
-                                kind: Kind::Mac(bytes),
-                            });
-                        }
-                        from = i + 15;
+                if i >= 2
+                    && let Some(bytes) = mac_at(input, i - 2, b'-')
+                {
+                    if !mac_left_alone(&bytes) {
+                        edits.push(Edit {
+                            start: i - 2,
+                            end: i + 15,
+                            prio: 2,
+                            kind: Kind::Mac(bytes),
+                        });
                     }
+                    from = i + 15;
                 }
             }
         }
@@ -1258,18 +1258,18 @@ fn colon_run(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
         return Some(run_end);
     }
     let candidate = input.get(start..end)?;
-    if candidate.len() == 17 {
-        if let Some(bytes) = mac_at(input, start, b':') {
-            if !mac_left_alone(&bytes) {
-                edits.push(Edit {
-                    start,
-                    end,
-                    prio: 2,
-                    kind: Kind::Mac(bytes),
-                });
-            }
-            return Some(run_end);
+    if candidate.len() == 17
+        && let Some(bytes) = mac_at(input, start, b':')
+    {
+        if !mac_left_alone(&bytes) {
+            edits.push(Edit {
+                start,
+                end,
+                prio: 2,
+                kind: Kind::Mac(bytes),
+            });
         }
+        return Some(run_end);
     }
     let compressed = memmem::find(candidate, b"::").is_some();
     let colons = memchr::memchr_iter(b':', candidate).count();

@@ -1,0 +1,886 @@
+//! `casefile submit`, `outbox`, `channels` and `secret`: delivery from the shell.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use casefile_core::deliver::channel::{ChannelConfig, DEFAULT_CHANNEL};
+use casefile_core::deliver::outbox::{Item, NewItem, Outbox, OutboxError, RetryPolicy, State};
+use casefile_core::deliver::receipt::{Receipt, receipt};
+use casefile_core::deliver::secret::{Keychain, OsKeychain, SecretSource, Secrets};
+use casefile_core::deliver::{self, Attachment, Progress, Secret, Transport, secret_env_var};
+use casefile_core::profile::schema::ByteSize;
+use casefile_core::validate;
+use chrono::Utc;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use crate::evidence::{GatherArgs, bundle_draft};
+use crate::output::{Failure, Output};
+use crate::{Context, display_time_zone};
+
+/// Exit code: the request is kept in the outbox for a later attempt.
+const EXIT_QUEUED: u8 = 3;
+
+/// The longest wait `submit` sits through between its own attempts.
+const MAX_INLINE_WAIT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Args)]
+pub(crate) struct SubmitArgs {
+    /// The draft to send.
+    #[arg(long, value_name = "FILE")]
+    draft: PathBuf,
+    /// Send this bundle instead of collecting one from the draft.
+    #[arg(long, value_name = "ZIP")]
+    bundle: Option<PathBuf>,
+    /// The channel to send through [default: the config's [delivery] default_channel, else folder].
+    #[arg(long, value_name = "CHANNEL")]
+    via: Option<String>,
+    /// Submit even though this request already went to this channel.
+    #[arg(long)]
+    again: bool,
+    /// Put the request in the outbox without sending it now (`outbox drain` sends it).
+    #[arg(long)]
+    queue_only: bool,
+    #[command(flatten)]
+    gather: GatherArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OutboxCommand {
+    /// List every submission with its state.
+    List,
+    /// Show one submission: state, history, last error, receipt.
+    Show {
+        /// The item id, e.g. CF-7K2M-9QXD.helpdesk.
+        id: String,
+    },
+    /// Try one submission again now, whatever its wait.
+    Retry {
+        /// The item id.
+        id: String,
+    },
+    /// Send every submission that is due: queued, interrupted, or past its retry wait.
+    Drain,
+    /// Remove a submission and its files from the outbox.
+    Remove {
+        /// The item id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ChannelsCommand {
+    /// List the configured channels and whether their secrets are set.
+    List,
+    /// Check that a channel's server answers and accepts its credentials, without sending anything.
+    Test {
+        /// The channel's name.
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SecretCommand {
+    /// Store a channel's password or token in the OS keychain, read from standard input.
+    Set {
+        /// The secret's name (the channel's name unless the channel says `secret = "..."`).
+        name: String,
+    },
+    /// Remove a secret from the OS keychain.
+    Delete {
+        /// The secret's name.
+        name: String,
+    },
+}
+
+fn outbox_failure(error: OutboxError) -> Failure {
+    if error.is_user_error() {
+        Failure::user("outbox", error.to_string())
+    } else {
+        Failure::other("outbox", error.to_string())
+    }
+}
+
+fn retry_policy(context: &Context) -> RetryPolicy {
+    let defaults = RetryPolicy::default();
+    let settings = &context.config.delivery;
+    RetryPolicy {
+        initial: settings.retry_initial.map_or(defaults.initial, |t| t.0),
+        max: settings.retry_max.map_or(defaults.max, |t| t.0),
+    }
+}
+
+fn secrets() -> Secrets<'static> {
+    static KEYCHAIN: OsKeychain = OsKeychain;
+    Secrets::new(std::env::vars(), &KEYCHAIN)
+}
+
+/// Where the folder channel saves when its config names no path.
+fn default_folder(context: &Context) -> PathBuf {
+    dirs::document_dir()
+        .map(|documents| documents.join("Casefile"))
+        .unwrap_or_else(|| context.data_dir.join("saved"))
+}
+
+fn channel_config(context: &Context, name: &str) -> Result<ChannelConfig, Failure> {
+    context.config.channel(name).ok_or_else(|| {
+        Failure::user(
+            "unknown_channel",
+            format!(
+                "no channel {name:?}; choose one of: {} (add [channels.{name}] to the configuration to make one)",
+                context.config.channel_names().join(", ")
+            ),
+        )
+    })
+}
+
+/// Opens channel `name` with its secret.
+fn open_channel(
+    context: &Context,
+    name: &str,
+) -> Result<(ChannelConfig, Box<dyn Transport>), Failure> {
+    let config = channel_config(context, name)?;
+    let secret = match config.secret_name(name) {
+        Some(secret_name) => match secrets().get(secret_name) {
+            Ok(Some((secret, _))) => Some(secret),
+            Ok(None) => {
+                return Err(Failure::user(
+                    "secret_missing",
+                    format!(
+                        "channel {name} needs the secret {secret_name:?}: store it with `casefile secret set {secret_name}` or set the environment variable {}",
+                        secret_env_var(secret_name)
+                    ),
+                ));
+            }
+            Err(error) => return Err(Failure::user("secret_unavailable", error.to_string())),
+        },
+        None => None,
+    };
+    let transport = config
+        .open(secret, &default_folder(context))
+        .map_err(|error| {
+            Failure::user(
+                "channel_invalid",
+                format!("channel {name}: {}", error.message),
+            )
+        })?;
+    Ok((config, transport))
+}
+
+pub(crate) fn submit_command(
+    context: &Context,
+    args: &SubmitArgs,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    let request = crate::load_draft(&args.draft)?;
+    let profile = &crate::draft_profile(context, &args.draft, &request)?.profile;
+    let problems = validate::validate(&request, profile);
+    let errors: Vec<String> = problems
+        .iter()
+        .filter(|problem| problem.severity == validate::Severity::Error)
+        .map(|problem| format!("{}: {}", problem.field, problem.message))
+        .collect();
+    if !errors.is_empty() {
+        return Err(Failure::user(
+            "draft_invalid",
+            format!(
+                "{} is not ready to send; fix these fields (see `casefile validate {}`):\n  {}",
+                args.draft.display(),
+                args.draft.display(),
+                errors.join("\n  ")
+            ),
+        ));
+    }
+    let channel = args
+        .via
+        .clone()
+        .or_else(|| context.config.delivery.default_channel.clone())
+        .unwrap_or_else(|| DEFAULT_CHANNEL.to_owned());
+    let (config, transport) = open_channel(context, &channel)?;
+    let outbox = Outbox::new(&context.data_dir);
+    if !args.again
+        && let Some(item) = outbox
+            .find(&request.case_code, &channel)
+            .map_err(outbox_failure)?
+            .last()
+    {
+        return Err(outbox_failure(OutboxError::AlreadySubmitted {
+            case_code: request.case_code.clone(),
+            channel: channel.clone(),
+            id: item.id().to_owned(),
+            state: item.state.as_str(),
+        }));
+    }
+
+    // The bundle: the one given, or one collected now, sized for the channel.
+    let (bundle, made_here, _guard) = match &args.bundle {
+        Some(path) => {
+            if !path.is_file() {
+                return Err(Failure::user(
+                    "not_found",
+                    format!("--bundle {}: no such file", path.display()),
+                ));
+            }
+            if let Some(limit) = transport.max_attachment() {
+                let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+                if size > limit {
+                    return Err(Failure::user(
+                        "too_large",
+                        format!(
+                            "--bundle {} is {} but channel {channel} takes at most {}; make a smaller one with `casefile bundle --budget {}` or submit without --bundle",
+                            path.display(),
+                            ByteSize(size),
+                            ByteSize(limit),
+                            ByteSize(limit)
+                        ),
+                    ));
+                }
+            }
+            (path.clone(), false, None)
+        }
+        None => {
+            std::fs::create_dir_all(&context.data_dir).map_err(|error| {
+                Failure::other("io", format!("{}: {error}", context.data_dir.display()))
+            })?;
+            let scratch = tempfile::Builder::new()
+                .prefix(".bundle-")
+                .tempdir_in(&context.data_dir)
+                .map_err(|error| Failure::other("io", error.to_string()))?;
+            let path = scratch.path().join(format!("{}.zip", request.case_code));
+            if !out.is_json() {
+                eprintln!("collecting evidence for {} ...", request.case_code);
+            }
+            let (outcome, _) = bundle_draft(
+                context,
+                &args.draft,
+                &request,
+                profile,
+                &args.gather,
+                transport.max_attachment(),
+                &path,
+            )?;
+            if !outcome.leaks.is_empty() {
+                return Err(Failure::user(
+                    "leaks",
+                    format!(
+                        "the bundle still holds {} possible secret(s) after redaction, so it was not sent; look at them with `casefile bundle --draft {} -o FILE` and remove or redact them (--keyword) first",
+                        outcome.leaks.len(),
+                        args.draft.display()
+                    ),
+                ));
+            }
+            (path, true, Some(scratch))
+        }
+    };
+    let attachment = Attachment {
+        name: format!("{}.zip", request.case_code),
+        path: bundle,
+        content_type: "application/zip".to_owned(),
+        size: 0,
+        sha256: String::new(),
+    };
+    let submission = deliver::submission(&request, profile, vec![attachment]);
+    let item = outbox
+        .enqueue(
+            NewItem {
+                channel: channel.clone(),
+                kind: config.kind().to_owned(),
+                destination: config.destination(),
+                tier: request.tier.clone(),
+                submission,
+                move_attachments: made_here,
+            },
+            args.again,
+            Utc::now(),
+        )
+        .map_err(outbox_failure)?;
+    if args.queue_only {
+        return Ok(report_item(context, &item, out));
+    }
+    let attempts = context.config.delivery.attempts_inline.unwrap_or(3).max(1);
+    let item = send(
+        context,
+        &outbox,
+        item.id(),
+        transport.as_ref(),
+        attempts,
+        out,
+    )?;
+    Ok(report_item(context, &item, out))
+}
+
+/// Attempts item `id` up to `attempts` times, waiting between attempts only when the wait is
+/// short.
+fn send(
+    context: &Context,
+    outbox: &Outbox,
+    id: &str,
+    transport: &dyn Transport,
+    attempts: u32,
+    out: &Output,
+) -> Result<Item, Failure> {
+    let policy = retry_policy(context);
+    let bar = UploadBar::new(!out.is_json() && std::io::stderr().is_terminal());
+    let mut made = 0;
+    loop {
+        let item = outbox
+            .attempt(id, transport, &policy, &Utc::now, &mut |p| bar.show(&p))
+            .map_err(outbox_failure)?;
+        bar.clear();
+        made += 1;
+        if item.state != State::FailedRetryable || made >= attempts {
+            return Ok(item);
+        }
+        let wait = item
+            .next_attempt_at
+            .map(|at| (at - Utc::now()).to_std().unwrap_or_default())
+            .unwrap_or_default();
+        if wait > MAX_INLINE_WAIT {
+            return Ok(item);
+        }
+        if !out.is_json() {
+            eprintln!(
+                "attempt {} failed: {}\nretrying in {:.0} s ...",
+                item.attempts,
+                item.last_error.as_deref().unwrap_or("unknown error"),
+                wait.as_secs_f64().ceil()
+            );
+        }
+        std::thread::sleep(wait);
+    }
+}
+
+/// The JSON shape of an outbox item for programs.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemReport<'a> {
+    id: &'a str,
+    case_code: &'a str,
+    state: &'static str,
+    channel: &'a str,
+    kind: &'a str,
+    destination: &'a str,
+    attempts: u32,
+    created_at: chrono::DateTime<Utc>,
+    updated_at: chrono::DateTime<Utc>,
+    next_attempt_at: Option<chrono::DateTime<Utc>>,
+    last_error: Option<&'a str>,
+    attachments: Vec<AttachmentReport<'a>>,
+    history: &'a [casefile_core::deliver::outbox::Event],
+    receipt: Option<Receipt>,
+}
+
+#[derive(Serialize)]
+struct AttachmentReport<'a> {
+    name: &'a str,
+    size: u64,
+    sha256: &'a str,
+}
+
+fn item_report<'a>(context: &Context, item: &'a Item) -> ItemReport<'a> {
+    let display = display_time_zone(None, &context.config).unwrap_or(chrono_tz::Tz::UTC);
+    let profile = context
+        .catalog
+        .get(&item.submission.profile)
+        .map(|loaded| &loaded.profile);
+    ItemReport {
+        id: item.id(),
+        case_code: &item.submission.case_code,
+        state: item.state.as_str(),
+        channel: &item.channel,
+        kind: &item.kind,
+        destination: &item.destination,
+        attempts: item.attempts,
+        created_at: item.created_at,
+        updated_at: item.updated_at,
+        next_attempt_at: item.next_attempt_at,
+        last_error: item.last_error.as_deref(),
+        attachments: item
+            .submission
+            .attachments
+            .iter()
+            .map(|a| AttachmentReport {
+                name: &a.name,
+                size: a.size,
+                sha256: &a.sha256,
+            })
+            .collect(),
+        history: &item.history,
+        receipt: receipt(item, profile, display),
+    }
+}
+
+/// Prints an item after an attempt (or after queueing) and picks the exit code from its state.
+fn report_item(context: &Context, item: &Item, out: &Output) -> ExitCode {
+    let report = item_report(context, item);
+    if out.is_json() {
+        Output::print_json(&report);
+    } else {
+        print_item(&report, false);
+    }
+    exit_for(item.state)
+}
+
+fn exit_for(state: State) -> ExitCode {
+    match state {
+        State::Sent => ExitCode::SUCCESS,
+        State::Failed => ExitCode::from(1),
+        State::Queued | State::Sending | State::FailedRetryable => ExitCode::from(EXIT_QUEUED),
+    }
+}
+
+fn print_item(report: &ItemReport<'_>, history: bool) {
+    match report.state {
+        "sent" => println!(
+            "Sent {} through {} ({}).",
+            report.case_code, report.channel, report.kind
+        ),
+        "queued" => println!(
+            "{} is in the outbox as {}; send it with `casefile outbox drain`.",
+            report.case_code, report.id
+        ),
+        "failed" => println!(
+            "{} was NOT sent through {}, and will not be retried until you fix this:\n  {}\nIt is kept in the outbox as {}; after fixing, run `casefile outbox retry {}`.",
+            report.case_code,
+            report.channel,
+            report.last_error.unwrap_or("unknown error"),
+            report.id,
+            report.id
+        ),
+        _ => println!(
+            "{} is not sent yet ({}): {}\nIt is kept in the outbox as {}{}; `casefile outbox drain` sends it when due, `casefile outbox retry {}` now.",
+            report.case_code,
+            report.state,
+            report.last_error.unwrap_or("interrupted"),
+            report.id,
+            report
+                .next_attempt_at
+                .map(|at| format!(", next attempt after {}", at.to_rfc3339()))
+                .unwrap_or_default(),
+            report.id
+        ),
+    }
+    if history {
+        println!("  item:        {}", report.id);
+        println!("  state:       {}", report.state);
+        println!(
+            "  channel:     {} ({}) → {}",
+            report.channel, report.kind, report.destination
+        );
+        println!("  attempts:    {}", report.attempts);
+        for attachment in &report.attachments {
+            println!(
+                "  attachment:  {} ({}, sha256 {})",
+                attachment.name,
+                ByteSize(attachment.size),
+                attachment.sha256
+            );
+        }
+        println!("  history:");
+        for event in report.history {
+            println!(
+                "    {}  {:<16} {}",
+                event.at.to_rfc3339(),
+                event.state.as_str(),
+                event.note
+            );
+        }
+    }
+    if let Some(receipt) = &report.receipt {
+        print_receipt(receipt);
+    }
+}
+
+fn print_receipt(receipt: &Receipt) {
+    println!();
+    match (&receipt.ticket_id, &receipt.url) {
+        (Some(id), Some(url)) => println!("Ticket {id}: {url}"),
+        (Some(id), None) => println!("Ticket {id}"),
+        (None, Some(url)) => println!("Saved: {url}"),
+        (None, None) => {}
+    }
+    println!("{}", receipt.detail);
+    if let Some(sla) = &receipt.sla {
+        if !sla.targets.is_empty() {
+            println!(
+                "\nResponse targets ({}, {}):",
+                sla.coverage, sla.display_time_zone
+            );
+            for target in &sla.targets {
+                println!("  {}", target.text);
+            }
+        }
+        if !sla.escalations.is_empty() {
+            println!("\nIf no answer comes in time:");
+            for escalation in &sla.escalations {
+                println!("  {}", escalation.text);
+            }
+        }
+        for notice in &sla.notices {
+            println!("Note: {notice}");
+        }
+    }
+    if let Some(problem) = &receipt.sla_problem {
+        println!("\nNo response targets: {problem}");
+    }
+    println!(
+        "\nEscalation message (to {}):\n",
+        if receipt.escalation_to.is_empty() {
+            "the vendor's support".to_owned()
+        } else {
+            receipt.escalation_to.join(", ")
+        }
+    );
+    for line in receipt.escalation_message.lines() {
+        println!("  {line}");
+    }
+}
+
+pub(crate) fn outbox_command(
+    context: &Context,
+    command: &OutboxCommand,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    let outbox = Outbox::new(&context.data_dir);
+    match command {
+        OutboxCommand::List => {
+            let (items, problems) = outbox.list().map_err(outbox_failure)?;
+            for problem in &problems {
+                out.warn(problem);
+            }
+            if out.is_json() {
+                let reports: Vec<ItemReport<'_>> = items
+                    .iter()
+                    .map(|item| item_report(context, item))
+                    .collect();
+                Output::print_json(&reports);
+            } else if items.is_empty() {
+                println!("The outbox is empty.");
+            } else {
+                println!(
+                    "{:<28} {:<16} {:<12} {:>8}  WHAT",
+                    "ITEM", "STATE", "CHANNEL", "ATTEMPTS"
+                );
+                for item in &items {
+                    let what = match item.state {
+                        State::Sent => item
+                            .delivered
+                            .as_ref()
+                            .map(|d| match (&d.ticket_id, &d.url) {
+                                (Some(id), Some(url)) => format!("ticket {id} {url}"),
+                                (Some(id), None) => format!("ticket {id}"),
+                                (None, Some(url)) => url.clone(),
+                                (None, None) => d.detail.clone(),
+                            })
+                            .unwrap_or_default(),
+                        State::FailedRetryable => format!(
+                            "next attempt after {}: {}",
+                            item.next_attempt_at
+                                .map(|at| at.to_rfc3339())
+                                .unwrap_or_else(|| "now".into()),
+                            item.last_error.as_deref().unwrap_or_default()
+                        ),
+                        State::Failed => item.last_error.clone().unwrap_or_default(),
+                        State::Queued | State::Sending => item.submission.subject.clone(),
+                    };
+                    println!(
+                        "{:<28} {:<16} {:<12} {:>8}  {}",
+                        item.id(),
+                        item.state.as_str(),
+                        item.channel,
+                        item.attempts,
+                        what
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        OutboxCommand::Show { id } => {
+            let item = outbox.load(id).map_err(outbox_failure)?;
+            let report = item_report(context, &item);
+            if out.is_json() {
+                Output::print_json(&report);
+            } else {
+                print_item(&report, true);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        OutboxCommand::Retry { id } => {
+            let item = outbox.load(id).map_err(outbox_failure)?;
+            if item.state == State::Sent {
+                return Ok(report_item(context, &item, out));
+            }
+            let (_, transport) = open_channel(context, &item.channel)?;
+            let item = send(context, &outbox, id, transport.as_ref(), 1, out)?;
+            Ok(report_item(context, &item, out))
+        }
+        OutboxCommand::Drain => drain(context, &outbox, out),
+        OutboxCommand::Remove { id } => {
+            let item = outbox.remove(id).map_err(outbox_failure)?;
+            if out.is_json() {
+                Output::print_json(
+                    &serde_json::json!({ "removed": item.id(), "state": item.state.as_str() }),
+                );
+            } else {
+                println!(
+                    "Removed {} ({}) from the outbox.",
+                    item.id(),
+                    item.state.as_str()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn drain(context: &Context, outbox: &Outbox, out: &mut Output) -> Result<ExitCode, Failure> {
+    let due = outbox.due(Utc::now()).map_err(outbox_failure)?;
+    let mut results = Vec::new();
+    let mut worst = State::Sent;
+    for item in due {
+        let id = item.id().to_owned();
+        let attempt = open_channel(context, &item.channel)
+            .and_then(|(_, transport)| send(context, outbox, &id, transport.as_ref(), 1, out));
+        let item = match attempt {
+            Ok(item) => item,
+            Err(failure) => {
+                // The channel cannot be opened (config or secret): the item stays as it was.
+                out.warn(&format!("{id}: {}", failure.message));
+                worst = State::Failed;
+                continue;
+            }
+        };
+        worst = match (worst, item.state) {
+            (State::Failed, _) | (_, State::Failed) => State::Failed,
+            (State::FailedRetryable, _) | (_, State::FailedRetryable) => State::FailedRetryable,
+            _ => State::Sent,
+        };
+        results.push(item);
+    }
+    if out.is_json() {
+        let reports: Vec<ItemReport<'_>> = results
+            .iter()
+            .map(|item| item_report(context, item))
+            .collect();
+        Output::print_json(&reports);
+    } else if results.is_empty() && worst == State::Sent {
+        println!("Nothing is due in the outbox.");
+    } else {
+        for item in &results {
+            println!(
+                "{:<28} {:<16} {}",
+                item.id(),
+                item.state.as_str(),
+                match item.state {
+                    State::Sent => item
+                        .delivered
+                        .as_ref()
+                        .map(|d| d.detail.clone())
+                        .unwrap_or_default(),
+                    _ => item.last_error.clone().unwrap_or_default(),
+                }
+            );
+        }
+    }
+    Ok(exit_for(worst))
+}
+
+#[derive(Serialize)]
+struct ChannelReport {
+    name: String,
+    kind: &'static str,
+    destination: String,
+    default: bool,
+    secret: Option<String>,
+    secret_source: Option<SecretSource>,
+}
+
+pub(crate) fn channels_command(
+    context: &Context,
+    command: &ChannelsCommand,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    match command {
+        ChannelsCommand::List => {
+            let default = context
+                .config
+                .delivery
+                .default_channel
+                .clone()
+                .unwrap_or_else(|| DEFAULT_CHANNEL.to_owned());
+            let secrets = secrets();
+            let mut reports = Vec::new();
+            for name in context.config.channel_names() {
+                let Some(config) = context.config.channel(&name) else {
+                    continue;
+                };
+                let secret = config.secret_name(&name).map(str::to_owned);
+                let secret_source = match &secret {
+                    Some(secret) => match secrets.get(secret) {
+                        Ok(found) => found.map(|(_, source)| source),
+                        Err(error) => {
+                            out.warn(&error.to_string());
+                            None
+                        }
+                    },
+                    None => None,
+                };
+                let destination = match &config {
+                    ChannelConfig::Folder(folder) if folder.path.is_none() => {
+                        default_folder(context).display().to_string()
+                    }
+                    _ => config.destination(),
+                };
+                reports.push(ChannelReport {
+                    default: name == default,
+                    kind: config.kind(),
+                    destination,
+                    secret,
+                    secret_source,
+                    name,
+                });
+            }
+            if out.is_json() {
+                Output::print_json(&reports);
+            } else {
+                for report in &reports {
+                    let secret = match (&report.secret, report.secret_source) {
+                        (None, _) => "no secret needed".to_owned(),
+                        (Some(name), Some(SecretSource::Environment)) => {
+                            format!("secret {name}: from {}", secret_env_var(name))
+                        }
+                        (Some(name), Some(SecretSource::Keychain)) => {
+                            format!("secret {name}: in the keychain")
+                        }
+                        (Some(name), None) => format!(
+                            "secret {name}: MISSING (casefile secret set {name}, or {})",
+                            secret_env_var(name)
+                        ),
+                    };
+                    println!(
+                        "{}{:<14} {:<10} {}  [{}]",
+                        if report.default { "* " } else { "  " },
+                        report.name,
+                        report.kind,
+                        report.destination,
+                        secret
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ChannelsCommand::Test { name } => {
+            let (config, transport) = open_channel(context, name)?;
+            match transport.check() {
+                Ok(found) => {
+                    if out.is_json() {
+                        Output::print_json(&serde_json::json!({
+                            "channel": name, "kind": config.kind(), "ok": true, "detail": found,
+                        }));
+                    } else {
+                        println!("{name} ({}): OK: {found}", config.kind());
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => Err(if error.is_retryable() {
+                    Failure::other("channel_unreachable", format!("{name}: {}", error.message))
+                } else {
+                    Failure::user("channel_refused", format!("{name}: {}", error.message))
+                }),
+            }
+        }
+    }
+}
+
+pub(crate) fn secret_command(
+    _context: &Context,
+    command: &SecretCommand,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    let keychain = OsKeychain;
+    match command {
+        SecretCommand::Set { name } => {
+            let value = read_secret(name)?;
+            keychain
+                .set(name, &value)
+                .map_err(|error| Failure::user("secret_unavailable", error.to_string()))?;
+            if out.is_json() {
+                Output::print_json(&serde_json::json!({ "stored": name }));
+            } else {
+                println!("Stored secret {name} in the OS keychain.");
+            }
+        }
+        SecretCommand::Delete { name } => {
+            let removed = keychain
+                .delete(name)
+                .map_err(|error| Failure::user("secret_unavailable", error.to_string()))?;
+            if out.is_json() {
+                Output::print_json(&serde_json::json!({ "deleted": name, "existed": removed }));
+            } else if removed {
+                println!("Removed secret {name} from the OS keychain.");
+            } else {
+                println!("The OS keychain holds no secret {name}.");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a secret: hidden at a terminal prompt, else the first line of standard input.
+fn read_secret(name: &str) -> Result<Secret, Failure> {
+    let value = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("Secret {name}: "))
+            .map_err(|error| Failure::other("io", format!("cannot read the secret: {error}")))?
+    } else {
+        let mut text = String::new();
+        std::io::stdin()
+            .take(64 * 1024)
+            .read_to_string(&mut text)
+            .map_err(|error| Failure::other("io", format!("cannot read the secret: {error}")))?;
+        text.lines().next().unwrap_or_default().to_owned()
+    };
+    if value.trim().is_empty() {
+        return Err(Failure::user(
+            "secret_empty",
+            "the secret is empty; type it at the prompt or pipe it in (`printf %s TOKEN | casefile secret set NAME`)".into(),
+        ));
+    }
+    Ok(Secret::new(value.trim_end_matches(['\r', '\n'])))
+}
+
+/// An upload progress line on stderr, only on a terminal.
+struct UploadBar {
+    enabled: bool,
+}
+
+impl UploadBar {
+    fn new(enabled: bool) -> UploadBar {
+        UploadBar { enabled }
+    }
+
+    fn show(&self, progress: &Progress) {
+        if !self.enabled {
+            return;
+        }
+        let line = if progress.total > 0 {
+            format!(
+                "{}: {} of {} ({:.0}%)",
+                progress.step,
+                ByteSize(progress.sent),
+                ByteSize(progress.total),
+                progress.sent as f64 * 100.0 / progress.total as f64
+            )
+        } else {
+            format!("{}: {}", progress.step, ByteSize(progress.sent))
+        };
+        eprint!("\r\x1b[2K{line}");
+    }
+
+    fn clear(&self) {
+        if self.enabled {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
