@@ -124,13 +124,13 @@ impl Transport for WebhookTransport {
         _checkpoint: &mut Checkpoint<'_>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Delivered, DeliveryError> {
-        if let Some(limit) = self.max_attachment() {
-            if let Some(big) = submission.attachments.iter().find(|a| a.size > limit) {
-                return Err(DeliveryError::permanent(format!(
-                    "{} is {} bytes, over the {limit} bytes this webhook channel takes (max_size): make a smaller bundle (--budget) or raise max_size if the receiver accepts more",
-                    big.name, big.size
-                )));
-            }
+        if let Some(limit) = self.max_attachment()
+            && let Some(big) = submission.attachments.iter().find(|a| a.size > limit)
+        {
+            return Err(DeliveryError::permanent(format!(
+                "{} is {} bytes, over the {limit} bytes this webhook channel takes (max_size): make a smaller bundle (--budget) or raise max_size if the receiver accepts more",
+                big.name, big.size
+            )));
         }
         let mut form = Multipart::new(&submission.id);
         form.typed(
