@@ -49,6 +49,17 @@ const TICKET_KEY: &str = "rt_ticket";
 /// How many pages of a ticket's attachment list are read at most (100 each).
 const MAX_PAGES: u64 = 50;
 
+/// How this attempt came to the ticket it reports.
+#[derive(Debug, Clone, Copy)]
+enum Origin {
+    /// This attempt created it.
+    Created,
+    /// An earlier attempt of `deliver` created it (the checkpoint says so).
+    Resumed,
+    /// The case code search found it.
+    Found,
+}
+
 /// A configured Request Tracker channel.
 pub struct RtTransport {
     config: RtConfig,
@@ -106,8 +117,9 @@ impl RtTransport {
         format!("{}/Ticket/Display.html?id={id}", self.web)
     }
 
-    /// Turns a refusal into an error, with RT-specific advice for 401 and 403.
-    fn refused(&self, reply: &Reply, doing: &str) -> DeliveryError {
+    /// Turns a refusal into an error, with RT-specific advice for 401 and for 403, which names
+    /// `right`, the RT right the request needs on the queue.
+    fn refused(&self, reply: &Reply, doing: &str, right: &str) -> DeliveryError {
         let service = format!("Request Tracker at {}", self.http.base());
         let excerpt = reply.excerpt();
         match reply.status {
@@ -120,9 +132,10 @@ impl RtTransport {
                 }
             ))),
             403 => DeliveryError::permanent(self.http.scrub(format!(
-                "{service} answered 403 while {doing}: {excerpt}; check the channel's queue {:?} (the name as RT spells it) and that the account has the CreateTicket right on it",
+                "{service} answered 403 while {doing}: {excerpt}; check the channel's queue {:?} (the name as RT spells it) and that the account has the {right} right on it",
                 self.config.queue
             ))),
+            // 401 is handled above, so the secret name Http::error would advise on is unused.
             _ => self
                 .http
                 .error(reply, doing, self.config.secret.as_deref().unwrap_or("CHANNEL")),
@@ -130,10 +143,10 @@ impl RtTransport {
     }
 
     /// `GET path` as JSON, a non-2xx answer turned into an error.
-    fn get_json(&self, path: &str, doing: &str) -> Result<Value, DeliveryError> {
+    fn get_json(&self, path: &str, doing: &str, right: &str) -> Result<Value, DeliveryError> {
         let reply = self.http.get(path, &[])?;
         if !reply.ok() {
-            return Err(self.refused(&reply, doing));
+            return Err(self.refused(&reply, doing, right));
         }
         reply.json(&format!("Request Tracker at {}", self.http.base()))
     }
@@ -174,7 +187,7 @@ impl RtTransport {
             .http
             .post_multipart("/ticket", &form, &[], &step, progress)?;
         if !reply.ok() {
-            return Err(self.refused(&reply, "creating the ticket"));
+            return Err(self.refused(&reply, "creating the ticket", "CreateTicket"));
         }
         let body = reply.json(&format!("Request Tracker at {}", self.http.base()))?;
         id_of(&body).ok_or_else(|| {
@@ -197,6 +210,7 @@ impl RtTransport {
                     "/ticket/{id}/attachments?fields=Filename,ContentLength&per_page=100&page={page}"
                 ),
                 &format!("listing the attachments of ticket {id}"),
+                "ShowTicket",
             )?;
             for item in body["items"].as_array().into_iter().flatten() {
                 let name = item["Filename"].as_str().unwrap_or_default();
@@ -225,7 +239,7 @@ impl RtTransport {
         &self,
         id: &str,
         submission: &Submission,
-        how: &str,
+        how: Origin,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Delivered, DeliveryError> {
         let mut notes = Vec::new();
@@ -255,7 +269,11 @@ impl RtTransport {
                 progress,
             )?;
             if !reply.ok() {
-                return Err(self.refused(&reply, &format!("attaching {names} to ticket {id}")));
+                return Err(self.refused(
+                    &reply,
+                    &format!("attaching {names} to ticket {id}"),
+                    "CommentOnTicket",
+                ));
             }
             let still = missing_names(&submission.attachments, &self.attachments(id)?);
             if !still.is_empty() {
@@ -269,8 +287,17 @@ impl RtTransport {
         notes.extend(self.field_warnings(id)?);
         let count = submission.attachments.len();
         let mut detail = format!(
-            "{how} ticket {id} in queue {}, {count} attachment{} verified",
+            "{} ticket {id} in queue {}{}, {count} attachment{} verified",
+            match how {
+                Origin::Created => "created",
+                Origin::Resumed => "completed",
+                Origin::Found => "found",
+            },
             self.config.queue,
+            match how {
+                Origin::Found => " (made by an earlier attempt)",
+                _ => "",
+            },
             if count == 1 { "" } else { "s" }
         );
         if !notes.is_empty() {
@@ -290,7 +317,11 @@ impl RtTransport {
         if self.config.custom_fields.is_empty() {
             return Ok(Vec::new());
         }
-        let ticket = self.get_json(&format!("/ticket/{id}"), &format!("reading ticket {id}"))?;
+        let ticket = self.get_json(
+            &format!("/ticket/{id}"),
+            &format!("reading ticket {id}"),
+            "ShowTicket",
+        )?;
         let mut have: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for field in ticket["CustomFields"].as_array().into_iter().flatten() {
             let name = field["name"].as_str().unwrap_or_default().to_owned();
@@ -323,7 +354,7 @@ impl RtTransport {
 
 impl Transport for RtTransport {
     fn check(&self) -> Result<String, DeliveryError> {
-        let about = self.get_json("/rt", "asking for its version")?;
+        let about = self.get_json("/rt", "asking for its version", "SeeQueue")?;
         let version = about["Version"].as_str().unwrap_or("(version not given)");
         let reply = self
             .http
@@ -336,7 +367,11 @@ impl Transport for RtTransport {
             )));
         }
         if !reply.ok() {
-            return Err(self.refused(&reply, &format!("looking up queue {:?}", self.config.queue)));
+            return Err(self.refused(
+                &reply,
+                &format!("looking up queue {:?}", self.config.queue),
+                "SeeQueue",
+            ));
         }
         let queue = reply.json(&format!("Request Tracker at {}", self.http.base()))?;
         let can_create = queue["_hyperlinks"]
@@ -403,6 +438,7 @@ impl Transport for RtTransport {
                 encode(&query)
             ),
             &format!("searching for a ticket with case code {code}"),
+            "ShowTicket",
         )?;
         let found = body["items"].as_array().into_iter().flatten().find(|item| {
             item["Subject"]
@@ -412,13 +448,8 @@ impl Transport for RtTransport {
         let Some(id) = found.and_then(id_of) else {
             return Ok(None);
         };
-        self.complete(
-            &id,
-            submission,
-            "found (made by an earlier attempt)",
-            &mut |_| {},
-        )
-        .map(Some)
+        self.complete(&id, submission, Origin::Found, &mut |_| {})
+            .map(Some)
     }
 
     fn deliver(
@@ -429,11 +460,11 @@ impl Transport for RtTransport {
     ) -> Result<Delivered, DeliveryError> {
         self.check_sizes(submission)?;
         let (id, how) = match checkpoint.get(TICKET_KEY).and_then(Value::as_str) {
-            Some(id) => (id.to_owned(), "completed"),
+            Some(id) => (id.to_owned(), Origin::Resumed),
             None => {
                 let id = self.create(submission, progress)?;
                 checkpoint.set(TICKET_KEY, Value::String(id.clone()))?;
-                (id, "created")
+                (id, Origin::Created)
             }
         };
         self.complete(&id, submission, how, progress)
