@@ -568,13 +568,15 @@ fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
     }
 }
 
-/// The `id` of an RT answer, which RT writes as a string or a number.
+/// The ticket `id` of an RT answer, which RT writes as a string or a number; only digits are
+/// taken, since the id goes into URL paths.
 fn id_of(body: &Value) -> Option<String> {
-    match &body["id"] {
-        Value::String(id) if !id.trim().is_empty() => Some(id.trim().to_owned()),
-        Value::Number(id) => Some(id.to_string()),
-        _ => None,
-    }
+    let id = match &body["id"] {
+        Value::String(id) => id.trim().to_owned(),
+        Value::Number(id) => id.to_string(),
+        _ => return None,
+    };
+    (!id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())).then_some(id)
 }
 
 /// Whether `subject` holds `code` as a whole word (so `CF-AB` does not match `CF-ABC`).
@@ -732,6 +734,15 @@ mod tests {
             rt.ticket_url("42"),
             "http://127.0.0.1:9/Ticket/Display.html?id=42"
         );
+    }
+
+    #[test]
+    fn ticket_ids_are_read_as_strings_or_numbers_and_only_digits_are_taken() {
+        assert_eq!(id_of(&json!({"id": "42"})), Some("42".to_owned()));
+        assert_eq!(id_of(&json!({"id": 7})), Some("7".to_owned()));
+        assert_eq!(id_of(&json!({"id": "../queue/1"})), None);
+        assert_eq!(id_of(&json!({"id": ""})), None);
+        assert_eq!(id_of(&json!({"type": "ticket"})), None);
     }
 
     #[test]
