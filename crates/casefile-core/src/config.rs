@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::deliver::channel::ChannelConfig;
 use crate::profile::schema::Timeout;
@@ -41,8 +42,12 @@ pub struct Config {
     #[serde(default)]
     pub delivery: DeliverySettings,
     /// The configured destinations, by name (`[channels.helpdesk]`).
-    #[serde(default)]
+    #[serde(skip)]
     pub channels: BTreeMap<String, ChannelConfig>,
+    /// The `[channels.*]` tables as written, with their keys' places in the file: read into
+    /// `channels` one by one so an error names its channel and line.
+    #[serde(default, rename = "channels")]
+    raw_channels: BTreeMap<String, BTreeMap<Spanned<String>, toml::Value>>,
 }
 
 /// `[delivery]`: which channel `submit` uses by default and how the outbox retries.
@@ -87,6 +92,65 @@ pub enum ConfigError {
     },
 }
 
+/// Reads one `[channels.NAME]` table by its `kind`; an error comes with the key it is about.
+fn read_channel(
+    table: &BTreeMap<Spanned<String>, toml::Value>,
+) -> Result<ChannelConfig, (String, String)> {
+    use crate::deliver::channel as c;
+    let mut values: toml::Table = table
+        .iter()
+        .map(|(key, value)| (key.get_ref().clone(), value.clone()))
+        .collect();
+    let kinds = "folder, smtp, rt, zendesk, freshdesk, jsm, webhook";
+    let kind = match values.remove("kind") {
+        Some(toml::Value::String(kind)) => kind,
+        Some(other) => {
+            return Err((
+                "kind".into(),
+                format!("kind must be a string, one of: {kinds}; found {other}"),
+            ));
+        }
+        None => {
+            return Err((
+                String::new(),
+                format!("missing kind; add kind = \"...\" with one of: {kinds}"),
+            ));
+        }
+    };
+    fn read<T: serde::de::DeserializeOwned>(values: toml::Table) -> Result<T, (String, String)> {
+        serde_path_to_error::deserialize(toml::Value::Table(values)).map_err(|error| {
+            let key = error.path().to_string();
+            let message = error.inner().message().trim().replace('\n', " ");
+            if key == "." || key.is_empty() {
+                (
+                    message.split('`').nth(1).unwrap_or_default().to_owned(),
+                    message,
+                )
+            } else {
+                (
+                    key.split('.').next().unwrap_or_default().to_owned(),
+                    format!("{key}: {message}"),
+                )
+            }
+        })
+    }
+    Ok(match kind.as_str() {
+        "folder" => ChannelConfig::Folder(read::<c::FolderConfig>(values)?),
+        "smtp" => ChannelConfig::Smtp(read::<c::SmtpConfig>(values)?),
+        "rt" => ChannelConfig::Rt(read::<c::RtConfig>(values)?),
+        "zendesk" => ChannelConfig::Zendesk(read::<c::ZendeskConfig>(values)?),
+        "freshdesk" => ChannelConfig::Freshdesk(read::<c::FreshdeskConfig>(values)?),
+        "jsm" => ChannelConfig::Jsm(read::<c::JsmConfig>(values)?),
+        "webhook" => ChannelConfig::Webhook(read::<c::WebhookConfig>(values)?),
+        other => {
+            return Err((
+                "kind".into(),
+                format!("unknown kind {other:?}; use one of: {kinds}"),
+            ));
+        }
+    })
+}
+
 impl Config {
     /// Reads the configuration at `path`; a missing file gives the defaults.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -107,7 +171,7 @@ impl Config {
             location,
             message,
         };
-        let config: Config = toml::from_str(&source).map_err(|error| {
+        let mut config: Config = toml::from_str(&source).map_err(|error| {
             let location = error
                 .span()
                 .map(|span| format!(":{}", line_column(&source, span.start).0))
@@ -124,6 +188,22 @@ impl Config {
                     "schema_version {version} is not {CONFIG_SCHEMA_VERSION}; this build reads version {CONFIG_SCHEMA_VERSION}"
                 ),
             ));
+        }
+        for (name, table) in std::mem::take(&mut config.raw_channels) {
+            let line = |start: usize| format!(":{}", line_column(&source, start).0);
+            let first = table.keys().map(|key| key.span().start).min();
+            let located = |key: &str| {
+                table
+                    .keys()
+                    .find(|spanned| spanned.get_ref() == key)
+                    .map(|spanned| line(spanned.span().start))
+                    .or_else(|| first.map(line))
+                    .unwrap_or_default()
+            };
+            let channel = read_channel(&table).map_err(|(key, message)| {
+                invalid(located(&key), format!("[channels.{name}]: {message}"))
+            })?;
+            config.channels.insert(name, channel);
         }
         for name in config.channels.keys() {
             if name.is_empty()

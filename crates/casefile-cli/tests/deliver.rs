@@ -1,0 +1,300 @@
+//! `casefile submit`, `outbox`, `channels` and `secret` end to end, with the folder channel and
+//! the OS keychain (a real Secret Service on a private D-Bus session).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use common::{casefile, json};
+use predicates::prelude::*;
+
+/// Writes a complete generic draft in `dir` whose case code comes from `entropy`, and returns
+/// its path.
+pub(crate) fn write_draft(dir: &Path, entropy: u64) -> PathBuf {
+    let case_code = casefile_core::case_code::CaseCode::from_entropy(entropy).to_string();
+    let path = dir.join(format!("{case_code}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            r#"schema_version = 1
+case_code = "{case_code}"
+profile = "generic"
+tier = "standard"
+
+[contact]
+name = "Ada Example"
+email = "ada@example.test"
+company = "Example Ltd"
+
+[problem]
+subject = "Agent stopped reporting"
+description = "Since Monday the agent on build-01 reports nothing. FAKE-token should not matter."
+
+[impact]
+priority = "2"
+"#
+        ),
+    )
+    .expect("write draft");
+    path
+}
+
+fn write_config(dir: &Path, text: &str) {
+    std::fs::write(dir.join("config.toml"), text).expect("write config");
+}
+
+#[test]
+fn submit_refuses_a_draft_with_errors_and_names_the_fields() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let draft = write_draft(dir.path(), 1);
+    let text = std::fs::read_to_string(&draft)
+        .expect("read")
+        .replace("ada@example.test", "");
+    std::fs::write(&draft, text).expect("write");
+    casefile(dir.path())
+        .args(["submit", "--draft"])
+        .arg(&draft)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("not ready to send").and(predicate::str::contains("email")),
+        );
+    assert!(!dir.path().join("data/outbox").exists(), "nothing queued");
+}
+
+#[test]
+fn an_unknown_channel_is_named_with_the_ones_there_are() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let draft = write_draft(dir.path(), 2);
+    write_config(
+        dir.path(),
+        "[channels.desk]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/hook\"\n",
+    );
+    casefile(dir.path())
+        .args(["submit", "--via", "nope", "--draft"])
+        .arg(&draft)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "no channel \"nope\"; choose one of: folder, desk",
+        ));
+}
+
+#[test]
+fn a_secret_that_cannot_be_read_names_the_environment_variable_and_nothing_is_queued() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let draft = write_draft(dir.path(), 3);
+    write_config(
+        dir.path(),
+        "[channels.helpdesk]\nkind = \"rt\"\nurl = \"http://127.0.0.1:9/REST/2.0\"\nqueue = \"Support\"\n",
+    );
+    casefile(dir.path())
+        .args(["submit", "--via", "helpdesk", "--draft"])
+        .arg(&draft)
+        .env_remove("CASEFILE_SECRET_HELPDESK")
+        // No keychain here: a session bus that does not exist.
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("keychain")
+                .and(predicate::str::contains("\"helpdesk\""))
+                .and(predicate::str::contains("CASEFILE_SECRET_HELPDESK")),
+        );
+    assert!(!dir.path().join("data/outbox").exists(), "nothing queued");
+}
+
+#[test]
+fn a_password_in_the_configuration_file_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_config(
+        dir.path(),
+        "[channels.mail]\nkind = \"smtp\"\nhost = \"smtp.example.test\"\nusername = \"ada\"\npassword = \"FAKE-hunter2\"\n",
+    );
+    casefile(dir.path())
+        .args(["channels", "list"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("config.toml:5")
+                .and(predicate::str::contains("unknown field `password`")),
+        );
+}
+
+#[test]
+fn channels_list_shows_the_builtin_folder_as_default_and_secret_sources() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_config(
+        dir.path(),
+        "[delivery]\ndefault_channel = \"helpdesk\"\n\n[channels.helpdesk]\nkind = \"rt\"\nurl = \"https://rt.example.test/REST/2.0\"\nqueue = \"Support\"\n\n[channels.drop]\nkind = \"folder\"\npath = \"out\"\n",
+    );
+    let output = casefile(dir.path())
+        .args(["--json", "channels", "list"])
+        .env("CASEFILE_SECRET_HELPDESK", "FAKE-token-env")
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !stdout.contains("FAKE-token-env"),
+        "the secret is never printed"
+    );
+    let channels = json(&output.stdout);
+    let names: Vec<&str> = channels
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|c| c["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["folder", "drop", "helpdesk"]);
+    let helpdesk = &channels[2];
+    assert_eq!(helpdesk["default"], true);
+    assert_eq!(helpdesk["secret"], "helpdesk");
+    assert_eq!(helpdesk["secret_source"], "environment");
+    assert_eq!(channels[0]["secret"], serde_json::Value::Null);
+}
+
+#[test]
+fn outbox_commands_on_an_empty_or_unknown_item_say_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    casefile(dir.path())
+        .args(["outbox", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("The outbox is empty."));
+    casefile(dir.path())
+        .args(["outbox", "show", "CF-NOPE-0000.folder"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "no outbox item \"CF-NOPE-0000.folder\"",
+        ));
+    casefile(dir.path())
+        .args(["outbox", "drain"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Nothing is due"));
+}
+
+/// Whether a real Secret Service can run here (dbus-run-session and gnome-keyring-daemon).
+fn keyring_tools() -> bool {
+    let found = ["dbus-run-session", "gnome-keyring-daemon"]
+        .iter()
+        .all(|tool| {
+            Process::new("sh")
+                .args(["-c", &format!("command -v {tool}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    if !found && std::env::var_os("CASEFILE_REQUIRE_HELPDESK").is_some() {
+        panic!(
+            "dbus-run-session and gnome-keyring-daemon are required (scripts/setup.sh installs them)"
+        );
+    }
+    found
+}
+
+#[test]
+fn a_secret_stored_in_the_os_keychain_is_found_and_never_written_to_disk() {
+    if !keyring_tools() {
+        eprintln!("skipped: no dbus-run-session or gnome-keyring-daemon here");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_config(
+        dir.path(),
+        "[channels.helpdesk]\nkind = \"rt\"\nurl = \"https://rt.example.test/REST/2.0\"\nqueue = \"Support\"\n",
+    );
+    let draft = write_draft(dir.path(), 7);
+    let binary = assert_cmd::cargo::cargo_bin("casefile");
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    // A private session bus with an unlocked keyring: store, list, delete, list again.
+    let script = format!(
+        r#"set -e
+echo -n "FAKE-unlock" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+cf() {{ "{bin}" --data-dir "{dir}/data" --config "{dir}/config.toml" "$@"; }}
+printf 'FAKE-rt-token-42\n' | cf secret set helpdesk
+cf --json channels list > "{dir}/stored.json"
+cf secret delete helpdesk
+cf --json channels list > "{dir}/deleted.json"
+cf submit --via helpdesk --draft "{draft}" 2> "{dir}/missing.txt" || echo $? > "{dir}/missing.code"
+"#,
+        draft = draft.display(),
+        bin = binary.display(),
+        dir = dir.path().display()
+    );
+    let output = Process::new("dbus-run-session")
+        .args(["--", "sh", "-c", &script])
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("XDG_RUNTIME_DIR", dir.path())
+        .env_remove("CASEFILE_SECRET_HELPDESK")
+        .output()
+        .expect("dbus-run-session");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stored = json(&std::fs::read(dir.path().join("stored.json")).expect("stored"));
+    let helpdesk = stored
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|c| c["name"] == "helpdesk")
+        .expect("helpdesk");
+    assert_eq!(helpdesk["secret_source"], "keychain");
+    let deleted = json(&std::fs::read(dir.path().join("deleted.json")).expect("deleted"));
+    let helpdesk = deleted
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|c| c["name"] == "helpdesk")
+        .expect("helpdesk");
+    assert_eq!(helpdesk["secret_source"], serde_json::Value::Null);
+    // Once deleted, submit names both ways to give it, and queues nothing.
+    let missing = std::fs::read_to_string(dir.path().join("missing.txt")).expect("stderr");
+    assert!(
+        missing.contains("casefile secret set helpdesk")
+            && missing.contains("CASEFILE_SECRET_HELPDESK"),
+        "{missing}"
+    );
+    let code = std::fs::read_to_string(dir.path().join("missing.code")).expect("exit code");
+    assert_eq!(code.trim(), "1");
+    assert!(!dir.path().join("data/outbox").exists(), "nothing queued");
+    // The token is in no file casefile wrote.
+    for entry in walk(dir.path()) {
+        if entry.starts_with(&home) {
+            continue; // the keyring daemon's own (encrypted) store
+        }
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("FAKE-rt-token-42"),
+            "{} holds the secret",
+            entry.display()
+        );
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
