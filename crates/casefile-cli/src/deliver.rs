@@ -433,9 +433,13 @@ fn exit_for(state: State) -> ExitCode {
 
 fn print_item(report: &ItemReport<'_>, history: bool) {
     match report.state {
-        "sent" => println!(
-            "Sent {} through {} ({}).",
+        "sent" if report.kind == "folder" => println!(
+            "Saved {} through {} ({}).",
             report.case_code, report.channel, report.kind
+        ),
+        "sent" => println!(
+            "Sent {} through {} ({}) to {}.",
+            report.case_code, report.channel, report.kind, report.destination
         ),
         "queued" => println!(
             "{} is in the outbox as {}; send it with `casefile outbox drain`.",
@@ -524,6 +528,12 @@ fn print_receipt(receipt: &Receipt) {
     }
     if let Some(problem) = &receipt.sla_problem {
         println!("\nNo response targets: {problem}");
+    }
+    if let Some(step) = &receipt.next_step {
+        println!("\n{step}");
+    }
+    if receipt.escalation_message.is_empty() {
+        return;
     }
     println!(
         "\nEscalation message (to {}):\n",

@@ -518,6 +518,16 @@ impl Outbox {
             }
         }
         self.save(&item)?;
+        if item.state == State::Sent {
+            // The help desk has the files now; the item keeps their names, sizes and sha256 as
+            // the record of what was sent, and a bundle of a gigabyte is not kept twice.
+            let dir = self.item_dir(item.id());
+            for attachment in &item.submission.attachments {
+                if attachment.path.starts_with(&dir) {
+                    let _ = fs::remove_file(&attachment.path);
+                }
+            }
+        }
         Ok(item)
     }
 
@@ -856,6 +866,10 @@ mod tests {
             "looked up before the second attempt"
         );
         assert_eq!(transport.delivers.get(), 2);
+        // The sent item keeps the record of its files, not a second copy of them.
+        let attachment = &item.submission.attachments[0];
+        assert!(!attachment.path.exists(), "the copy in the outbox is gone");
+        assert_eq!(attachment.size, b"PK fake zip".len() as u64);
         // A sent item is never sent again.
         let item = outbox
             .attempt(&id, &transport, &policy, &clock, &mut |_| {})

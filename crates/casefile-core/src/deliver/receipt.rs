@@ -36,8 +36,11 @@ pub struct Receipt {
     pub sla_problem: Option<String>,
     /// Who to write to when escalating.
     pub escalation_to: Vec<String>,
-    /// A message to send if no answer comes in time.
+    /// A message to send if no answer comes in time; empty when nothing was filed yet.
     pub escalation_message: String,
+    /// What the user still has to do, when the channel only saved the request (the folder
+    /// channel): send the saved message to the vendor. The response targets start then.
+    pub next_step: Option<String>,
 }
 
 /// The receipt of a sent item, with texts in `display` (the user's time zone); `None` when the
@@ -46,6 +49,30 @@ pub fn receipt(item: &Item, profile: Option<&Profile>, display: Tz) -> Option<Re
     let delivered = item.delivered.as_ref()?;
     let sent_at = item.sent_at?;
     let submission = &item.submission;
+    if item.kind == "folder" {
+        let to = submission
+            .vendor_email
+            .as_deref()
+            .map(|email| format!(" to {email}"))
+            .unwrap_or_else(|| format!(" to {} support", submission.vendor));
+        return Some(Receipt {
+            id: item.id().to_owned(),
+            case_code: submission.case_code.clone(),
+            channel: item.channel.clone(),
+            kind: item.kind.clone(),
+            ticket_id: delivered.ticket_id.clone(),
+            url: delivered.url.clone(),
+            detail: delivered.detail.clone(),
+            sent_at,
+            sla: None,
+            sla_problem: None,
+            escalation_to: Vec::new(),
+            escalation_message: String::new(),
+            next_step: Some(format!(
+                "Nothing has reached the vendor yet: open the saved .eml in your mail program and send it{to} (or attach the .zip to a message or portal form yourself). The response targets count from when they receive it."
+            )),
+        });
+    }
     let (sla, sla_problem) = match profile {
         Some(profile) => {
             match sla::response_targets(profile, &item.tier, &submission.priority.id, sent_at) {
@@ -107,9 +134,14 @@ pub fn receipt(item: &Item, profile: Option<&Profile>, display: Tz) -> Option<Re
             ));
         }
     }
-    message.push_str(
-        "\nWe have not received the response we expected by then. Please escalate this request and tell us who is handling it.\n",
-    );
+    let has_targets = sla
+        .as_ref()
+        .is_some_and(|sla| sla.targets.iter().any(|target| target.due.is_some()));
+    message.push_str(if has_targets {
+        "\nWe have not received the response we expected by then. Please escalate this request and tell us who is handling it.\n"
+    } else {
+        "\nWe have not received a response yet. Please escalate this request and tell us who is handling it.\n"
+    });
     let requester = &submission.requester;
     let contact: Vec<&str> = [
         requester.name.as_str(),
@@ -135,5 +167,6 @@ pub fn receipt(item: &Item, profile: Option<&Profile>, display: Tz) -> Option<Re
         sla_problem,
         escalation_to,
         escalation_message: message,
+        next_step: None,
     })
 }
