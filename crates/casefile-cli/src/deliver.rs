@@ -669,13 +669,22 @@ fn drain(context: &Context, outbox: &Outbox, out: &mut Output) -> Result<ExitCod
         };
         results.push(item);
     }
+    // Items still waiting for their next attempt are not lost, but not sent either: say so.
+    let (items, _) = outbox.list().map_err(outbox_failure)?;
+    let waiting: Vec<&Item> = items
+        .iter()
+        .filter(|item| item.state == State::FailedRetryable)
+        .collect();
+    if !waiting.is_empty() && worst == State::Sent {
+        worst = State::FailedRetryable;
+    }
     if out.is_json() {
         let reports: Vec<ItemReport<'_>> = results
             .iter()
             .map(|item| item_report(context, item))
             .collect();
         Output::print_json(&reports);
-    } else if results.is_empty() && worst == State::Sent {
+    } else if results.is_empty() && waiting.is_empty() && worst == State::Sent {
         println!("Nothing is due in the outbox.");
     } else {
         for item in &results {
@@ -691,6 +700,20 @@ fn drain(context: &Context, outbox: &Outbox, out: &mut Output) -> Result<ExitCod
                         .unwrap_or_default(),
                     _ => item.last_error.clone().unwrap_or_default(),
                 }
+            );
+        }
+        for item in waiting
+            .iter()
+            .filter(|item| !results.iter().any(|r| r.id() == item.id()))
+        {
+            println!(
+                "{:<28} {:<16} waiting; next attempt after {} (`casefile outbox retry {}` sends it now)",
+                item.id(),
+                item.state.as_str(),
+                item.next_attempt_at
+                    .map(|at| at.to_rfc3339())
+                    .unwrap_or_default(),
+                item.id()
             );
         }
     }

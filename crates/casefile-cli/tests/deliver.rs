@@ -298,3 +298,278 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+
+/// The webhook emulator (`tests/emulators/webhook.py`), stopped when dropped.
+struct Webhook {
+    child: std::process::Child,
+    url: String,
+    _state: tempfile::TempDir,
+}
+
+impl Webhook {
+    fn start(token: &str) -> Webhook {
+        use std::io::BufRead;
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/emulators/webhook.py");
+        let state = tempfile::tempdir().expect("state dir");
+        let mut child = Process::new("python3")
+            .arg(&script)
+            .arg("--state")
+            .arg(state.path())
+            .args(["--token", token])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start python3 tests/emulators/webhook.py");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("READY line");
+        let url = line
+            .trim()
+            .strip_prefix("READY ")
+            .unwrap_or_else(|| panic!("the emulator said {line:?}"))
+            .to_owned();
+        Webhook {
+            child,
+            url,
+            _state: state,
+        }
+    }
+
+    fn faults(&self, faults: serde_json::Value) {
+        ureq::post(format!("{}/_emulator/faults", self.url))
+            .header("Content-Type", "application/json")
+            .send(faults.to_string().as_bytes())
+            .expect("queue faults");
+    }
+
+    fn state(&self) -> serde_json::Value {
+        let text = ureq::get(format!("{}/_emulator/state", self.url))
+            .call()
+            .expect("state")
+            .body_mut()
+            .read_to_string()
+            .expect("state body");
+        json(text.as_bytes())
+    }
+}
+
+impl Drop for Webhook {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn webhook_config(dir: &Path, url: &str, extra: &str) {
+    write_config(
+        dir,
+        &format!(
+            "[delivery]\ndefault_channel = \"hook\"\nretry_initial = \"1 second\"\n{extra}\n[channels.hook]\nkind = \"webhook\"\nurl = \"{url}/hook\"\nsecret = \"hook\"\n"
+        ),
+    );
+}
+
+/// A log with planted, obviously fake secrets, for `--add`.
+fn planted_log(dir: &Path) -> PathBuf {
+    let path = dir.join("agent.log");
+    std::fs::write(
+        &path,
+        "2026-12-04T10:00:00Z connect failed password=FAKE-hunter2-planted\n\
+         2026-12-04T10:00:01Z retrying with Authorization: Bearer FAKE-bearer-planted\n",
+    )
+    .expect("write log");
+    path
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
+#[test]
+fn submit_to_the_folder_saves_a_redacted_bundle_and_an_eml_that_carries_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let draft = write_draft(dir.path(), 11);
+    let log = planted_log(dir.path());
+    let output = casefile(dir.path())
+        .args(["--json", "submit", "--no-snapshot", "--draft"])
+        .arg(&draft)
+        .arg("--add")
+        .arg(&log)
+        .output()
+        .expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output.stdout);
+    let case = report["caseCode"].as_str().expect("case code").to_owned();
+    assert_eq!(report["state"], "sent");
+    assert!(
+        report["receipt"]["nextStep"]
+            .as_str()
+            .is_some_and(|step| step.contains("send it")),
+        "{report}"
+    );
+    let saved = dir.path().join("data/saved");
+    let zip = std::fs::read(saved.join(format!("{case}.zip"))).expect("saved zip");
+    // Stock tools read both back: Python's zipfile and email parser.
+    let script = format!(
+        r#"import email, hashlib, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+assert z.testzip() is None
+names = z.namelist()
+assert "manifest.json" in names and "request.md" in names, names
+assert any(n.endswith("agent.log") for n in names), names
+blob = b"".join(z.read(n) for n in names)
+assert b"FAKE-hunter2-planted" not in blob and b"FAKE-bearer-planted" not in blob
+m = email.message_from_binary_file(open(sys.argv[2], "rb"))
+assert "[{case}]" in m["Subject"], m["Subject"]
+parts = [p for p in m.walk() if p.get_filename()]
+assert [p.get_filename() for p in parts] == ["{case}.zip"], [p.get_filename() for p in parts]
+print(hashlib.sha256(parts[0].get_payload(decode=True)).hexdigest())
+"#
+    );
+    let read = Process::new("python3")
+        .args(["-c", &script])
+        .arg(saved.join(format!("{case}.zip")))
+        .arg(saved.join(format!("{case}.eml")))
+        .output()
+        .expect("python3");
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&read.stdout).trim(),
+        sha256_hex(&zip)
+    );
+    assert_eq!(report["attachments"][0]["sha256"], sha256_hex(&zip));
+
+    // The same request again is refused, and --again saves a second copy beside the first.
+    casefile(dir.path())
+        .args(["submit", "--no-snapshot", "--draft"])
+        .arg(&draft)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--again"));
+    casefile(dir.path())
+        .args(["submit", "--no-snapshot", "--again", "--draft"])
+        .arg(&draft)
+        .assert()
+        .code(0);
+    assert!(saved.join(format!("{case}-2.eml")).exists());
+}
+
+#[test]
+fn a_500_after_the_webhook_stored_the_request_is_retried_without_a_second_record() {
+    let hook = Webhook::start("FAKE-hook-token");
+    let dir = tempfile::tempdir().expect("temp dir");
+    webhook_config(dir.path(), &hook.url, "");
+    let draft = write_draft(dir.path(), 12);
+    hook.faults(serde_json::json!([{"status": 500, "after_commit": true}]));
+    let output = casefile(dir.path())
+        .args(["--json", "submit", "--no-snapshot", "--draft"])
+        .arg(&draft)
+        .env("CASEFILE_SECRET_HOOK", "FAKE-hook-token")
+        .output()
+        .expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output.stdout);
+    assert_eq!(report["attempts"], 2);
+    let state = hook.state();
+    assert_eq!(state["records"].as_array().expect("records").len(), 1);
+    assert_eq!(state["counts"]["replayed"], 1, "{state}");
+    assert_eq!(report["receipt"]["ticketId"], state["records"][0]["id"]);
+    assert_eq!(
+        state["records"][0]["attachments"][0]["sha256"],
+        report["attachments"][0]["sha256"]
+    );
+}
+
+#[test]
+fn a_429_with_retry_after_is_waited_out_and_sent_once() {
+    let hook = Webhook::start("FAKE-hook-token");
+    let dir = tempfile::tempdir().expect("temp dir");
+    webhook_config(dir.path(), &hook.url, "");
+    let draft = write_draft(dir.path(), 13);
+    hook.faults(serde_json::json!([{"status": 429, "retry_after": 2}]));
+    let started = std::time::Instant::now();
+    let output = casefile(dir.path())
+        .args(["--json", "submit", "--no-snapshot", "--draft"])
+        .arg(&draft)
+        .env("CASEFILE_SECRET_HOOK", "FAKE-hook-token")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(2),
+        "waited the 2 s the server asked for, not the 1 s backoff"
+    );
+    let report = json(&output.stdout);
+    assert!(
+        report["history"][2]["note"]
+            .as_str()
+            .is_some_and(|note| note.contains("429")),
+        "{report}"
+    );
+    assert_eq!(
+        hook.state()["records"].as_array().expect("records").len(),
+        1
+    );
+}
+
+#[test]
+fn when_the_help_desk_is_down_the_request_waits_in_the_outbox_and_drain_sends_it_later() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Nothing listens on port 9 (discard) here: the connection is refused.
+    webhook_config(dir.path(), "http://127.0.0.1:9", "attempts_inline = 1\n");
+    let draft = write_draft(dir.path(), 14);
+    let output = casefile(dir.path())
+        .args(["--json", "submit", "--no-snapshot", "--draft"])
+        .arg(&draft)
+        .env("CASEFILE_SECRET_HOOK", "FAKE-hook-token")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(3), "exit 3: kept in the outbox");
+    let report = json(&output.stdout);
+    assert_eq!(report["state"], "failed-retryable");
+    let id = report["id"].as_str().expect("id").to_owned();
+    // A drain before the wait is over sends nothing and says it is still waiting.
+    casefile(dir.path())
+        .args(["outbox", "drain"])
+        .env("CASEFILE_SECRET_HOOK", "FAKE-hook-token")
+        .assert()
+        .code(3);
+    // The help desk comes back (at another address); the item was kept whole.
+    let hook = Webhook::start("FAKE-hook-token");
+    webhook_config(dir.path(), &hook.url, "attempts_inline = 1\n");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let output = casefile(dir.path())
+        .args(["--json", "outbox", "drain"])
+        .env("CASEFILE_SECRET_HOOK", "FAKE-hook-token")
+        .output()
+        .expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let state = hook.state();
+    assert_eq!(state["records"].as_array().expect("records").len(), 1);
+    casefile(dir.path())
+        .args(["--json", "outbox", "show", &id])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"state\": \"sent\""));
+}
