@@ -10,7 +10,8 @@ XVFB := xvfb-run -a -s '-screen 0 1280x800x24'
 run: app
 	./$(or $(CARGO_TARGET_DIR),target)/debug/casefile-desktop
 
-## Every test: formatting, lints, the UI's type check and unit tests, the Rust tests, and the
+## Every test: formatting, lints, the UI's type check and unit tests, the Rust tests (delivery
+## against a real Request Tracker and Postfix on loopback, and local help-desk emulators), and the
 ## real app in a real window under Xvfb.
 test: setup
 	$(CARGO) fmt --all --check
@@ -20,7 +21,7 @@ test: setup
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	cd ui && npm test
 	python3 scripts/bench/test_bench.py
-	E2E_REQUIRED=1 $(XVFB) $(CARGO) test --locked --workspace
+	E2E_REQUIRED=1 scripts/with-helpdesk.sh $(XVFB) $(CARGO) test --locked --workspace
 
 setup:
 	scripts/setup.sh
