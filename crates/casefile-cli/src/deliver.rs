@@ -461,7 +461,10 @@ fn print_item(report: &ItemReport<'_>, history: bool) {
             report.id,
             report
                 .next_attempt_at
-                .map(|at| format!(", next attempt after {}", at.to_rfc3339()))
+                .map(|at| format!(
+                    ", next attempt after {}",
+                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ))
                 .unwrap_or_default(),
             report.id
         ),
@@ -486,7 +489,7 @@ fn print_item(report: &ItemReport<'_>, history: bool) {
         for event in report.history {
             println!(
                 "    {}  {:<16} {}",
-                event.at.to_rfc3339(),
+                event.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 event.state.as_str(),
                 event.note
             );
@@ -588,7 +591,7 @@ pub(crate) fn outbox_command(
                         State::FailedRetryable => format!(
                             "next attempt after {}: {}",
                             item.next_attempt_at
-                                .map(|at| at.to_rfc3339())
+                                .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
                                 .unwrap_or_else(|| "now".into()),
                             item.last_error.as_deref().unwrap_or_default()
                         ),
@@ -711,7 +714,7 @@ fn drain(context: &Context, outbox: &Outbox, out: &mut Output) -> Result<ExitCod
                 item.id(),
                 item.state.as_str(),
                 item.next_attempt_at
-                    .map(|at| at.to_rfc3339())
+                    .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
                     .unwrap_or_default(),
                 item.id()
             );

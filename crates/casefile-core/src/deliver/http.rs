@@ -270,21 +270,30 @@ impl Http {
     }
 
     fn transport_error(&self, path: &str, error: &ureq::Error) -> DeliveryError {
+        // `service` already names the base URL; add the path when there is one.
+        let target = if path.is_empty() {
+            String::new()
+        } else {
+            format!(" ({path})")
+        };
         let what = match error {
             ureq::Error::Timeout(_) => "did not answer in time".to_owned(),
             ureq::Error::ConnectionFailed => "refused the connection (is it running?)".to_owned(),
             ureq::Error::HostNotFound => "cannot be found (check the host name)".to_owned(),
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+                "refused the connection (is it running?)".to_owned()
+            }
             ureq::Error::Io(io) => format!("broke the connection: {io}"),
             ureq::Error::Tls(_) | ureq::Error::Rustls(_) => {
                 return DeliveryError::permanent(self.scrub(format!(
-                    "{}: the TLS connection failed for {path}: {error}; check the URL, or set ca_file to the authority that signed the server's certificate",
+                    "{}: the TLS connection failed{target}: {error}; check the URL, or set ca_file to the authority that signed the server's certificate",
                     self.service
                 )));
             }
             other => other.to_string(),
         };
         DeliveryError::retryable(self.scrub(format!(
-            "{} {what} ({path}); it will be retried",
+            "{} {what}{target}; it will be retried",
             self.service
         )))
     }

@@ -503,7 +503,11 @@ impl Outbox {
                         item.next_attempt_at = Some(at);
                         (
                             State::FailedRetryable,
-                            format!("{} (next attempt after {})", error.message, at.to_rfc3339()),
+                            format!(
+                                "{} (next attempt after {})",
+                                error.message,
+                                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                            ),
                         )
                     }
                     Retry::Never => (State::Failed, error.message.clone()),
