@@ -736,3 +736,65 @@ sys.exit("no message for {case} in " + sys.argv[1])
     );
     assert_eq!(String::from_utf8_lossy(&read.stdout).trim(), sha);
 }
+
+#[test]
+fn a_submit_killed_while_waiting_for_the_answer_is_finished_by_drain_without_a_second_record() {
+    let hook = Webhook::start("FAKE-hook-token");
+    let dir = tempfile::tempdir().expect("temp dir");
+    webhook_config(dir.path(), &hook.url, "");
+    let draft = write_draft(dir.path(), 15);
+    // The help desk holds the request for 2 s before storing it and answering.
+    hook.faults(serde_json::json!([{"stall": 2}]));
+    let mut submit = Process::new(assert_cmd::cargo::cargo_bin("casefile"))
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--config")
+        .arg(dir.path().join("config.toml"))
+        .args(["submit", "--no-snapshot", "--draft"])
+        .arg(&draft)
+        .env("CASEFILE_SECRET_HOOK", "FAKE-hook-token")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start submit");
+    let until = |what: &str, done: &dyn Fn(&serde_json::Value) -> bool| {
+        for _ in 0..200 {
+            if done(&hook.state()) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the emulator never saw {what}: {}", hook.state());
+    };
+    until("the request", &|state| state["counts"]["requests"] == 1);
+    // The power goes: no chance to write anything more.
+    submit.kill().expect("kill");
+    submit.wait().expect("wait");
+    let listed = casefile(dir.path())
+        .args(["--json", "outbox", "list"])
+        .output()
+        .expect("list");
+    let listed = json(&listed.stdout);
+    assert_eq!(listed[0]["state"], "sending", "{listed}");
+    // The help desk stored it anyway and answered nobody.
+    until("the stored record", &|state| {
+        state["records"].as_array().is_some_and(|r| r.len() == 1)
+    });
+    let output = casefile(dir.path())
+        .args(["--json", "outbox", "drain"])
+        .env("CASEFILE_SECRET_HOOK", "FAKE-hook-token")
+        .output()
+        .expect("drain");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let drained = json(&output.stdout);
+    assert_eq!(drained[0]["state"], "sent");
+    let state = hook.state();
+    assert_eq!(state["records"].as_array().expect("records").len(), 1);
+    assert_eq!(drained[0]["receipt"]["ticketId"], state["records"][0]["id"]);
+}
