@@ -228,7 +228,7 @@ pub struct RtConfig {
     /// Fixed custom field values set on every ticket.
     #[serde(default)]
     pub custom_fields: BTreeMap<String, String>,
-    /// Extra certificate authorities (PEM).
+    /// A PEM file of the authorities to trust instead of the public ones (a company or test CA).
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
     /// The largest attachment to send.
@@ -278,7 +278,7 @@ pub struct ZendeskConfig {
     /// Tags added to every ticket (the case code is always added).
     #[serde(default)]
     pub tags: Vec<String>,
-    /// Extra certificate authorities (PEM).
+    /// A PEM file of the authorities to trust instead of the public ones (a company or test CA).
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
     /// The largest attachment [default: Zendesk's 50 MB].
@@ -307,7 +307,7 @@ pub struct FreshdeskConfig {
     /// Tags added to every ticket (the case code is always added).
     #[serde(default)]
     pub tags: Vec<String>,
-    /// Extra certificate authorities (PEM).
+    /// A PEM file of the authorities to trust instead of the public ones (a company or test CA).
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
     /// The largest attachment [default: Freshdesk's 20 MB per ticket].
@@ -337,7 +337,7 @@ pub struct JsmConfig {
     /// Raise the request on behalf of this Atlassian account id (not an e-mail address).
     #[serde(default)]
     pub on_behalf_of: Option<String>,
-    /// Extra certificate authorities (PEM).
+    /// A PEM file of the authorities to trust instead of the public ones (a company or test CA).
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
     /// The largest attachment [default: 1 GB, the site default].
@@ -357,7 +357,7 @@ pub struct WebhookConfig {
     /// The secret's name, sent as `Authorization: Bearer <secret>`; none sends no credentials.
     #[serde(default)]
     pub secret: Option<String>,
-    /// Extra certificate authorities (PEM).
+    /// A PEM file of the authorities to trust instead of the public ones (a company or test CA).
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
     /// The largest attachment.
