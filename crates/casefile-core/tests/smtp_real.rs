@@ -997,6 +997,23 @@ fn find_in_maildir(maildir: &Path, message_id: &str, wait: Duration) -> Option<P
 }
 
 #[test]
+fn the_bundle_budget_follows_the_size_postfix_advertises() {
+    let Some(settings) = helpdesk_env() else {
+        return;
+    };
+    let limit: u64 = env(&settings, "SMTP_SIZE_LIMIT")
+        .parse()
+        .expect("SMTP_SIZE_LIMIT");
+    let transport = postfix(&settings, "sink@example.test");
+    let budget = transport.max_attachment().expect("Postfix advertises SIZE");
+    assert_eq!(
+        budget,
+        casefile_core::deliver::mime::attachment_budget(limit)
+    );
+    assert!(budget < limit * 3 / 4, "base64 and headers are counted");
+}
+
+#[test]
 fn bundles_of_several_sizes_arrive_in_the_maildir_over_starttls_unchanged() {
     let Some(settings) = helpdesk_env() else {
         return;

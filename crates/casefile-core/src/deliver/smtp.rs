@@ -246,10 +246,20 @@ impl Transport for SmtpTransport {
         ))
     }
 
+    /// The channel's `max_size` or the server's advertised `SIZE`, whichever is smaller (asked
+    /// in a short session that sends nothing), less what base64 and the headers take. A server
+    /// that cannot be reached now leaves the budget to `max_size`: the send itself refuses a
+    /// message over `SIZE` before a byte of it goes out.
     fn max_attachment(&self) -> Option<u64> {
-        self.config
-            .max_size
-            .map(|limit| mime::attachment_budget(limit.0))
+        let advertised = self.open().ok().and_then(|(mut session, ehlo)| {
+            let _ = session.quit();
+            ehlo.size
+        });
+        [self.config.max_size.map(|limit| limit.0), advertised]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(mime::attachment_budget)
     }
 
     fn find_existing(&self, _submission: &Submission) -> Result<Option<Delivered>, DeliveryError> {
@@ -1141,14 +1151,17 @@ mod tests {
 
     #[test]
     fn max_attachment_counts_base64_and_room_for_the_text() {
-        let mut limited = config(SmtpTls::Starttls, "smtp.example.com");
+        // Nothing listens on 127.0.0.1:9, so only max_size counts.
+        let mut limited = config(SmtpTls::Starttls, "127.0.0.1");
+        limited.port = Some(9);
         limited.max_size = Some(ByteSize(10 * 1024 * 1024));
         let transport = SmtpTransport::new(limited, None).expect("valid");
         let room = transport.max_attachment().expect("a limit");
         assert_eq!(room, mime::attachment_budget(10 * 1024 * 1024));
         assert!(mime::encoded_len(room) < 10 * 1024 * 1024);
-        let unlimited =
-            SmtpTransport::new(config(SmtpTls::Starttls, "smtp.example.com"), None).expect("valid");
+        let mut unlimited = config(SmtpTls::Starttls, "127.0.0.1");
+        unlimited.port = Some(9);
+        let unlimited = SmtpTransport::new(unlimited, None).expect("valid");
         assert_eq!(unlimited.max_attachment(), None);
     }
 
