@@ -664,6 +664,16 @@ fn submit_through_request_tracker_creates_one_ticket_with_the_bundle() {
             .any(|a| a["Filename"] == format!("{case}.zip")),
         "{attachments}"
     );
+    // `channels test` logs in and reads the queue; it creates nothing.
+    casefile(dir.path())
+        .args(["channels", "test", "rt"])
+        .env("CASEFILE_SECRET_RT", &env["RT_TOKEN"])
+        .assert()
+        .code(0);
+    let again = get(&format!(
+        "/tickets?query=Subject%20LIKE%20%27{case}%27&fields=Subject"
+    ));
+    assert_eq!(again["count"], 1, "{again}");
     // The receipt points at the ticket in RT's web UI.
     assert!(
         report["receipt"]["url"]
@@ -797,4 +807,31 @@ fn a_submit_killed_while_waiting_for_the_answer_is_finished_by_drain_without_a_s
     let state = hook.state();
     assert_eq!(state["records"].as_array().expect("records").len(), 1);
     assert_eq!(drained[0]["receipt"]["ticketId"], state["records"][0]["id"]);
+}
+
+#[test]
+fn channels_test_reaches_the_webhook_with_the_secret_and_submits_nothing() {
+    let hook = Webhook::start("FAKE-hook-token");
+    let dir = tempfile::tempdir().expect("temp dir");
+    webhook_config(dir.path(), &hook.url, "");
+    casefile(dir.path())
+        .args(["channels", "test", "hook"])
+        .env("CASEFILE_SECRET_HOOK", "FAKE-hook-token")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("hook"));
+    // A wrong token is refused, named by its variable, and not shown.
+    casefile(dir.path())
+        .args(["channels", "test", "hook"])
+        .env("CASEFILE_SECRET_HOOK", "FAKE-wrong-token")
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("CASEFILE_SECRET_HOOK")
+                .and(predicate::str::contains("FAKE-wrong-token").not()),
+        );
+    assert_eq!(
+        hook.state()["records"].as_array().expect("records").len(),
+        0
+    );
 }
