@@ -2,7 +2,7 @@
 # helpdesk-up.sh: install (once) and start Request Tracker 5 + Postfix on loopback, for integration tests.
 # Debian 12 (bookworm), run as root. Re-runnable: every run gets a fresh RT database and mail sink under $STATE.
 #   RT REST2:  http://127.0.0.1:$RT_PORT/REST/2.0/   (token in $STATE/env, or basic auth root:$RT_ROOT_PASS)
-#   SMTP:      127.0.0.1:$SMTP_PORT, STARTTLS offered (CA = $STATE/tls/cert.pem, name localhost)
+#   SMTP:      127.0.0.1:$SMTP_PORT, STARTTLS offered (CA = $STATE/tls/ca.pem, name localhost)
 #              helpdesk@example.test -> rt-mailgate -> RT queue "Support"; any other @example.test -> $STATE/mail/Maildir
 set -euo pipefail
 STATE=${STATE:-$PWD/target/helpdesk}
@@ -92,9 +92,18 @@ nohup /usr/share/request-tracker5/libexec/rt-server --host 127.0.0.1 --port "$RT
 echo $! > "$STATE/rt/server.pid"
 
 # ---- 3. Postfix: 127.0.0.1:$SMTP_PORT, STARTTLS, local domain example.test -----------------------
-openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=localhost" \
-  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-  -keyout "$STATE/tls/key.pem" -out "$STATE/tls/cert.pem" 2>/dev/null
+# A test authority (ca.pem, what clients trust) and a server certificate it signs: a real chain, as
+# a company CA gives, rather than a self-signed certificate marked as an authority (which WebPKI
+# clients such as rustls refuse as a server's own).
+openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=Casefile test CA" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+  -keyout "$STATE/tls/ca-key.pem" -out "$STATE/tls/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+  -keyout "$STATE/tls/key.pem" -out "$STATE/tls/server.csr" 2>/dev/null
+printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=critical,CA:FALSE" \
+  "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" > "$STATE/tls/server.ext"
+openssl x509 -req -days 7 -in "$STATE/tls/server.csr" -CA "$STATE/tls/ca.pem" -CAkey "$STATE/tls/ca-key.pem" \
+  -CAcreateserial -extfile "$STATE/tls/server.ext" -out "$STATE/tls/cert.pem" 2>/dev/null
 chown -R nobody:nogroup "$STATE/mail"      # local(8) does alias file and pipe deliveries as nobody
 cat > "$STATE/postfix/aliases" <<EOF
 postmaster: root
@@ -136,7 +145,7 @@ RT_QUEUE=Support
 SMTP_HOST=127.0.0.1
 SMTP_PORT=$SMTP_PORT
 SMTP_SIZE_LIMIT=$SMTP_SIZE_LIMIT
-SMTP_TLS_CA=$STATE/tls/cert.pem
+SMTP_TLS_CA=$STATE/tls/ca.pem
 SMTP_TLS_NAME=localhost
 HELPDESK_ADDR=helpdesk@$DOMAIN
 MAILDIR=$STATE/mail/Maildir
