@@ -356,16 +356,18 @@ impl Http {
     /// Turns a non-2xx reply into the error it means; `doing` says what was being done
     /// (`creating the ticket`). `secret_name` is named in the advice for 401/403.
     pub(crate) fn error(&self, reply: &Reply, doing: &str, secret_name: &str) -> DeliveryError {
-        self.error_explained(reply, doing, secret_name, None)
+        self.error_explained(reply, doing, Some(secret_name), None)
     }
 
     /// [`Http::error`] with the help desk's own account of the problem (`subject: cannot be
-    /// blank`) in place of the raw body excerpt, when the channel could read one.
+    /// blank`) in place of the raw body excerpt, when the channel could read one. `secret` is the
+    /// secret's name when the configuration names it (else the advice says it is named like the
+    /// channel).
     pub(crate) fn error_explained(
         &self,
         reply: &Reply,
         doing: &str,
-        secret_name: &str,
+        secret: Option<&str>,
         explanation: Option<String>,
     ) -> DeliveryError {
         let excerpt = explanation
@@ -381,8 +383,8 @@ impl Http {
         let message = |advice: &str| self.scrub(format!("{head}{detail}; {advice}"));
         match status {
             401 => DeliveryError::permanent(message(&format!(
-                "the credentials were refused: check the secret {secret_name:?} (set it with `casefile secret set {secret_name}` or the environment variable {}) and the user name in the channel",
-                super::secret_env_var(secret_name)
+                "the credentials were refused: {} and the user name in the channel",
+                secret_advice(secret)
             ))),
             403 => DeliveryError::permanent(message(
                 "the account may not do this: check its role and permissions in the help desk",
@@ -451,6 +453,29 @@ impl Reply {
             .and_then(|date| chrono::DateTime::parse_from_rfc2822(date.trim()).ok())?;
         Some((at - now).to_std().unwrap_or_default())
     }
+}
+
+/// How to set a channel's secret: by name when the configuration names it, else named like the
+/// channel.
+pub(crate) fn secret_advice(name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!(
+            "check the secret {name:?} (set it with `casefile secret set {name}` or the environment variable {})",
+            super::secret_env_var(name)
+        ),
+        None => "check the channel's secret, named like the channel (set it with `casefile secret set CHANNEL` or the environment variable CASEFILE_SECRET_<CHANNEL>, CHANNEL being the channel's name)".to_owned(),
+    }
+}
+
+/// `url` without a trailing `/` and without an API `suffix` (`/api/v2`) someone may have written
+/// after the account's address.
+pub(crate) fn account_url(url: &str, suffix: &str) -> String {
+    let trimmed = url.trim().trim_end_matches('/');
+    trimmed
+        .strip_suffix(suffix)
+        .unwrap_or(trimmed)
+        .trim_end_matches('/')
+        .to_owned()
 }
 
 /// `text` cut to `limit` characters, with an ellipsis when cut.

@@ -473,11 +473,20 @@ mod tests {
             checkpoint.staged("uploads", &attachment, max, minutes(54)),
             Some("tok-1".to_owned())
         );
-        assert_eq!(checkpoint.staged("uploads", &attachment, max, minutes(55)), None);
-        assert_eq!(checkpoint.staged("uploads", &attachment, max, minutes(-1)), None);
+        assert_eq!(
+            checkpoint.staged("uploads", &attachment, max, minutes(55)),
+            None
+        );
+        assert_eq!(
+            checkpoint.staged("uploads", &attachment, max, minutes(-1)),
+            None
+        );
         let mut changed = attachment.clone();
         changed.sha256 = "cd".repeat(32);
-        assert_eq!(checkpoint.staged("uploads", &changed, max, minutes(1)), None);
+        assert_eq!(
+            checkpoint.staged("uploads", &changed, max, minutes(1)),
+            None
+        );
         checkpoint
             .stage("uploads", &attachment, "tok-2", minutes(60))
             .expect("stage again");

@@ -11,11 +11,20 @@
 //!    `Idempotency-Key`, so a retry after a lost answer gets the first ticket back
 //!    (`x-idempotency-lookup: hit`) instead of a second one; `external_id` is the case code, which
 //!    [`Transport::find_existing`] looks up. In `request` mode Zendesk has no idempotency, so the
-//!    outbox's look-up (a request search for the case code) is what prevents duplicates.
+//!    outbox's look-up (a request search for the case code) is what prevents duplicates; an
+//!    anonymous channel cannot search, so there a retry after a lost answer may file a second
+//!    request.
 //!
 //! Upload tokens the server no longer knows (expired early, already used) make Zendesk refuse the
-//! ticket; the channel then uploads the files again once and retries. Ticket URL for people:
-//! `<url>/agent/tickets/<id>`; request URL: `<url>/hc/requests/<id>`.
+//! ticket (422 on `uploads`); the channel then uploads the files again once and retries, in
+//! `ticket` mode under a new idempotency key (`<submission id>.u<time>`, recorded in the checkpoint
+//! before it is used), since Zendesk may keep the refusal under the old key and would answer the
+//! new body with `IdempotentRequestError`. When that error comes anyway (an earlier attempt used
+//! the key with other tokens), the ticket is looked up by `external_id`.
+//!
+//! URLs for people: `<url>/agent/tickets/<id>` (ticket) and `<url>/hc/requests/<id>` (request).
+//! `check()` reads `GET /api/v2/users/me.json` and creates nothing; an end-user account is refused
+//! for `ticket` mode.
 
 use std::fmt;
 use std::time::Duration;
@@ -23,7 +32,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::channel::{ZendeskConfig, ZendeskMode};
-use super::http::{Auth, Http, Reply, query_encode};
+use super::http::{Auth, Http, Reply, account_url, query_encode, secret_advice};
 use super::{
     Attachment, Checkpoint, Delivered, DeliveryError, Progress, Secret, Submission, Transport,
 };
@@ -33,6 +42,12 @@ pub const ZENDESK_MAX_UPLOAD: u64 = 50 * 1024 * 1024;
 
 /// How long a recorded upload token is reused (Zendesk keeps unused uploads for 60 minutes).
 const TOKEN_REUSE: Duration = Duration::from_secs(55 * 60);
+
+/// The checkpoint key of the upload tokens (name, SHA-256, token, time per file).
+const UPLOADS_KEY: &str = "uploads";
+
+/// The checkpoint key of the `Idempotency-Key` in use when it is not the submission id.
+const KEY_KEY: &str = "zendesk_idempotency_key";
 
 const PRIORITIES: [&str; 4] = ["urgent", "high", "normal", "low"];
 const TYPES: [&str; 4] = ["problem", "incident", "question", "task"];
@@ -114,10 +129,6 @@ impl ZendeskTransport {
         })
     }
 
-    fn secret_name(&self) -> &str {
-        self.config.secret.as_deref().unwrap_or("CHANNEL")
-    }
-
     fn max_size(&self) -> u64 {
         self.config
             .max_size
@@ -127,7 +138,7 @@ impl ZendeskTransport {
 
     fn fail(&self, reply: &Reply, doing: &str) -> DeliveryError {
         self.http
-            .error_explained(reply, doing, self.secret_name(), explain(reply))
+            .error_explained(reply, doing, self.config.secret.as_deref(), explain(reply))
     }
 
     /// The Zendesk priority for the submission's level.
@@ -161,12 +172,12 @@ impl ZendeskTransport {
         let mut tokens = Vec::with_capacity(submission.attachments.len());
         for attachment in &submission.attachments {
             let now = chrono::Utc::now();
-            if let Some(token) = checkpoint.staged("uploads", attachment, TOKEN_REUSE, now) {
+            if let Some(token) = checkpoint.staged(UPLOADS_KEY, attachment, TOKEN_REUSE, now) {
                 tokens.push(token);
                 continue;
             }
             let token = self.upload(attachment, progress)?;
-            checkpoint.stage("uploads", attachment, &token, chrono::Utc::now())?;
+            checkpoint.stage(UPLOADS_KEY, attachment, &token, chrono::Utc::now())?;
             tokens.push(token);
         }
         Ok(tokens)
@@ -223,7 +234,11 @@ impl ZendeskTransport {
         json!({ "ticket": ticket })
     }
 
-    fn request_body(&self, submission: &Submission, tokens: &[String]) -> Result<Value, DeliveryError> {
+    fn request_body(
+        &self,
+        submission: &Submission,
+        tokens: &[String],
+    ) -> Result<Value, DeliveryError> {
         let mut request = json!({
             "subject": submission.subject,
             "comment": {"body": submission.text, "uploads": tokens},
@@ -239,10 +254,12 @@ impl ZendeskTransport {
         Ok(json!({ "request": request }))
     }
 
+    /// Creates the ticket or request; `key` is the ticket's `Idempotency-Key`.
     fn create(
         &self,
         submission: &Submission,
         tokens: &[String],
+        key: &str,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Reply, DeliveryError> {
         let (path, body, step) = match self.config.mode {
@@ -262,9 +279,9 @@ impl ZendeskTransport {
             sent: 0,
             total: 0,
         });
-        let key = [("Idempotency-Key", submission.id.as_str())];
+        let key = [("Idempotency-Key", key)];
         let headers: &[(&str, &str)] = match self.config.mode {
-            ZendeskMode::Ticket if !submission.id.is_empty() => &key,
+            ZendeskMode::Ticket if !key[0].1.is_empty() => &key,
             _ => &[],
         };
         self.http.post_json(path, &body, headers)
@@ -291,7 +308,10 @@ impl Transport for ZendeskTransport {
         }
         let body = reply.json(self.http.service())?;
         let user = body.get("user").cloned().unwrap_or(Value::Null);
-        let role = user.get("role").and_then(Value::as_str).unwrap_or("unknown");
+        let role = user
+            .get("role")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown");
         if self.config.anonymous {
             return Ok(format!(
                 "{}: reachable; requests are sent anonymously (the account must let anyone submit)",
@@ -345,16 +365,15 @@ impl Transport for ZendeskTransport {
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
-                    .filter(|ticket| ticket.get("external_id").and_then(Value::as_str) == Some(code))
+                    .filter(|ticket| {
+                        ticket.get("external_id").and_then(Value::as_str) == Some(code)
+                    })
                     .find_map(|ticket| id_of(ticket.get("id")?));
                 Ok(found.map(|id| self.delivered(&id, "found: an earlier attempt created it")))
             }
             ZendeskMode::Request if self.config.anonymous => Ok(None),
             ZendeskMode::Request => {
-                let path = format!(
-                    "/api/v2/requests/search.json?query={}",
-                    query_encode(code)
-                );
+                let path = format!("/api/v2/requests/search.json?query={}", query_encode(code));
                 let reply = self.http.get(&path, &[])?;
                 if !reply.ok() {
                     return Err(self.fail(&reply, "looking the case code up"));
@@ -394,14 +413,30 @@ impl Transport for ZendeskTransport {
             ZendeskMode::Ticket => "creating the ticket",
             ZendeskMode::Request => "creating the request",
         };
+        let mut key = checkpoint
+            .get(KEY_KEY)
+            .and_then(Value::as_str)
+            .unwrap_or(&submission.id)
+            .to_owned();
         let mut tokens = self.upload_all(submission, checkpoint, progress)?;
-        let mut reply = self.create(submission, &tokens, progress)?;
+        let mut reply = self.create(submission, &tokens, &key, progress)?;
         if !tokens.is_empty() && refuses_uploads(&reply) {
             // The server no longer knows a token (expired early, or used by a ticket whose
-            // answer was lost): upload the files again, once.
-            checkpoint.remove("uploads")?;
+            // answer was lost, which the outbox's look-up before this attempt did not find):
+            // upload the files again, once. The refused create made nothing, but Zendesk may
+            // keep its answer under the key, so the new body goes with a new key, recorded
+            // before it is used so that a later attempt repeats it.
+            checkpoint.remove(UPLOADS_KEY)?;
             tokens = self.upload_all(submission, checkpoint, progress)?;
-            reply = self.create(submission, &tokens, progress)?;
+            if !submission.id.is_empty() {
+                key = format!(
+                    "{}.u{}",
+                    submission.id,
+                    chrono::Utc::now().format("%Y%m%d%H%M%S")
+                );
+                checkpoint.set(KEY_KEY, json!(key))?;
+            }
+            reply = self.create(submission, &tokens, &key, progress)?;
         }
         if reply.status == 400 && error_code(&reply) == Some("IdempotentRequestError") {
             // The key was used with another body (new upload tokens after an earlier attempt
@@ -539,27 +574,6 @@ fn file_name(name: &str) -> String {
     }
 }
 
-/// `url` without a trailing `/` and without the API `suffix` someone may have written.
-pub(crate) fn account_url(url: &str, suffix: &str) -> String {
-    let trimmed = url.trim().trim_end_matches('/');
-    trimmed
-        .strip_suffix(suffix)
-        .unwrap_or(trimmed)
-        .trim_end_matches('/')
-        .to_owned()
-}
-
-/// How to set the channel's secret, by name when the configuration names it.
-pub(crate) fn secret_advice(name: Option<&str>) -> String {
-    match name {
-        Some(name) => format!(
-            "check the secret {name:?} (set it with `casefile secret set {name}` or the environment variable {})",
-            super::secret_env_var(name)
-        ),
-        None => "check the channel's secret, named like the channel (set it with `casefile secret set CHANNEL` or the environment variable CASEFILE_SECRET_<CHANNEL>)".to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -641,7 +655,10 @@ mod tests {
         let error = ZendeskTransport::new(bad, None).expect_err("anonymous ticket");
         assert!(error.message.contains("mode = \"request\""), "{error}");
         let error = ZendeskTransport::new(config(), None).expect_err("no secret");
-        assert!(error.message.contains("casefile secret set zendesk"), "{error}");
+        assert!(
+            error.message.contains("casefile secret set zendesk"),
+            "{error}"
+        );
     }
 
     #[test]

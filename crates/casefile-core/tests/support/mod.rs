@@ -18,19 +18,19 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 /// One running emulator; stopped when dropped.
-pub struct Emulator {
+pub(crate) struct Emulator {
     child: Child,
     /// `https://127.0.0.1:PORT`.
-    pub url: String,
+    pub(crate) url: String,
     /// The emulator's self-signed certificate, to trust as `ca_file`.
-    pub ca: PathBuf,
+    pub(crate) ca: PathBuf,
     agent: ureq::Agent,
     _state: tempfile::TempDir,
 }
 
 impl Emulator {
     /// Starts `tests/emulators/<kind>.py` with `args` and waits for its READY line.
-    pub fn start(kind: &str, args: &[&str]) -> Emulator {
+    pub(crate) fn start(kind: &str, args: &[&str]) -> Emulator {
         let state = tempfile::tempdir().expect("state dir");
         let script = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/emulators")
@@ -94,25 +94,26 @@ impl Emulator {
     }
 
     /// Queues faults (a JSON object or a list of them).
-    pub fn faults(&self, faults: Value) {
-        let (status, _, body) = self.raw("POST", "/_emulator/faults", &[], Some(faults.to_string()));
+    pub(crate) fn faults(&self, faults: Value) {
+        let (status, _, body) =
+            self.raw("POST", "/_emulator/faults", &[], Some(faults.to_string()));
         assert_eq!(status, 200, "faults refused: {body}");
     }
 
     /// The emulator's records and request counts.
-    pub fn state(&self) -> Value {
+    pub(crate) fn state(&self) -> Value {
         let (status, _, body) = self.raw("GET", "/_emulator/state", &[], None);
         assert_eq!(status, 200, "{body}");
         serde_json::from_str(&body).expect("state JSON")
     }
 
     /// How many requests route `route` (`POST /api/v2/tickets`) has seen.
-    pub fn count(&self, route: &str) -> u64 {
+    pub(crate) fn count(&self, route: &str) -> u64 {
         self.state()["counts"][route].as_u64().unwrap_or(0)
     }
 
     /// Sends one raw request; returns status, headers (lowercased names) and body.
-    pub fn raw(
+    pub(crate) fn raw(
         &self,
         method: &str,
         path: &str,
@@ -123,7 +124,7 @@ impl Emulator {
     }
 
     /// [`Emulator::raw`] with a byte body.
-    pub fn raw_bytes(
+    pub(crate) fn raw_bytes(
         &self,
         method: &str,
         path: &str,
@@ -136,9 +137,7 @@ impl Emulator {
             request = request.header(*name, *value);
         }
         let result = match body {
-            Some(bytes) => self
-                .agent
-                .run(request.body(bytes).expect("request")),
+            Some(bytes) => self.agent.run(request.body(bytes).expect("request")),
             None => self.agent.run(request.body(()).expect("request")),
         };
         let mut response = result.unwrap_or_else(|error| panic!("{method} {path}: {error}"));
@@ -170,8 +169,17 @@ impl Drop for Emulator {
     }
 }
 
+/// An `Authorization: Basic` value.
+pub(crate) fn basic(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
 /// A header's value from [`Emulator::raw`].
-pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|(n, _)| n == name)
@@ -179,7 +187,7 @@ pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str
 }
 
 /// A file of `size` reproducible but not repetitive bytes.
-pub fn write_file(dir: &Path, name: &str, size: usize, seed: u8) -> PathBuf {
+pub(crate) fn write_file(dir: &Path, name: &str, size: usize, seed: u8) -> PathBuf {
     let mut bytes = Vec::with_capacity(size);
     let mut state = u32::from(seed).wrapping_mul(2_654_435_761).wrapping_add(1);
     while bytes.len() < size {
@@ -195,7 +203,13 @@ pub fn write_file(dir: &Path, name: &str, size: usize, seed: u8) -> PathBuf {
 }
 
 /// An attachment of `size` bytes written to `dir`.
-pub fn attachment(dir: &Path, name: &str, content_type: &str, size: usize, seed: u8) -> Attachment {
+pub(crate) fn attachment(
+    dir: &Path,
+    name: &str,
+    content_type: &str,
+    size: usize,
+    seed: u8,
+) -> Attachment {
     let path = write_file(dir, name, size, seed);
     let bytes = std::fs::read(&path).expect("read back");
     Attachment {
@@ -212,7 +226,12 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A submission for case `code` with `attachments`, at rank `rank` of a four-level scale.
-pub fn submission(code: &str, channel: &str, rank: usize, attachments: Vec<Attachment>) -> Submission {
+pub(crate) fn submission(
+    code: &str,
+    channel: &str,
+    rank: usize,
+    attachments: Vec<Attachment>,
+) -> Submission {
     Submission {
         id: format!("{code}.{channel}"),
         case_code: code.to_owned(),
@@ -242,11 +261,11 @@ pub fn submission(code: &str, channel: &str, rank: usize, attachments: Vec<Attac
 
 /// A checkpoint store that outlives attempts, as the outbox's `item.json` does.
 #[derive(Clone, Default)]
-pub struct Stored(pub Rc<RefCell<Map<String, Value>>>);
+pub(crate) struct Stored(pub(crate) Rc<RefCell<Map<String, Value>>>);
 
 impl Stored {
     /// A checkpoint starting from what was stored, saving every change back.
-    pub fn checkpoint(&self) -> Checkpoint<'static> {
+    pub(crate) fn checkpoint(&self) -> Checkpoint<'static> {
         let store = self.0.clone();
         Checkpoint::new(self.0.borrow().clone(), move |values| {
             *store.borrow_mut() = values.clone();
@@ -255,13 +274,13 @@ impl Stored {
     }
 
     /// The stored values.
-    pub fn values(&self) -> Map<String, Value> {
+    pub(crate) fn values(&self) -> Map<String, Value> {
         self.0.borrow().clone()
     }
 }
 
 /// The wait a retryable error asks for; panics when the error is permanent.
-pub fn retry_after(error: &DeliveryError) -> Option<Duration> {
+pub(crate) fn retry_after(error: &DeliveryError) -> Option<Duration> {
     match error.retry {
         Retry::Later { after } => after,
         Retry::Never => panic!("expected a retryable error, got a permanent one: {error}"),
@@ -269,7 +288,7 @@ pub fn retry_after(error: &DeliveryError) -> Option<Duration> {
 }
 
 /// Fails unless `error` is permanent.
-pub fn assert_permanent(error: &DeliveryError) {
+pub(crate) fn assert_permanent(error: &DeliveryError) {
     assert!(
         !error.is_retryable(),
         "expected a permanent error, got a retryable one: {error}"
@@ -277,7 +296,10 @@ pub fn assert_permanent(error: &DeliveryError) {
 }
 
 /// A progress sink that keeps the steps it saw.
-pub fn steps() -> (Rc<RefCell<Vec<String>>>, impl FnMut(casefile_core::deliver::Progress)) {
+pub(crate) fn steps() -> (
+    Rc<RefCell<Vec<String>>>,
+    impl FnMut(casefile_core::deliver::Progress),
+) {
     let seen = Rc::new(RefCell::new(Vec::new()));
     let sink = seen.clone();
     (seen, move |progress: casefile_core::deliver::Progress| {
