@@ -34,6 +34,14 @@ pub(crate) enum Auth {
     Bearer(Secret),
     /// `Authorization: <scheme> <secret>` (Request Tracker's `token`).
     Scheme(&'static str, Secret),
+    /// `Authorization: Basic base64(secret:password)`: the secret is the user part and the
+    /// password a fixed word (Freshdesk's `api_key:X`).
+    BasicKey {
+        /// The API key.
+        secret: Secret,
+        /// The fixed password.
+        password: &'static str,
+    },
 }
 
 impl Auth {
@@ -47,15 +55,21 @@ impl Auth {
             )),
             Auth::Bearer(secret) => Some(format!("Bearer {}", secret.expose())),
             Auth::Scheme(scheme, secret) => Some(format!("{scheme} {}", secret.expose())),
+            Auth::BasicKey { secret, password } => Some(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD
+                    .encode(format!("{}:{password}", secret.expose()))
+            )),
         }
     }
 
     fn secret(&self) -> Option<&Secret> {
         match self {
             Auth::None => None,
-            Auth::Basic { secret, .. } | Auth::Bearer(secret) | Auth::Scheme(_, secret) => {
-                Some(secret)
-            }
+            Auth::Basic { secret, .. }
+            | Auth::Bearer(secret)
+            | Auth::Scheme(_, secret)
+            | Auth::BasicKey { secret, .. } => Some(secret),
         }
     }
 }
@@ -197,6 +211,41 @@ impl Http {
         self.finish(path, result)
     }
 
+    /// `POST path` with the file at `file` as the raw body (`size` bytes, as recorded when the
+    /// submission was made: a file that changed size fails rather than sending a body of the
+    /// wrong length).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn post_file(
+        &self,
+        path: &str,
+        content_type: &str,
+        file: &Path,
+        size: u64,
+        headers: &[(&str, &str)],
+        step: &str,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Reply, DeliveryError> {
+        let cannot = |error: io::Error| {
+            DeliveryError::permanent(format!(
+                "cannot read {} to upload it: {error}; submit the request again",
+                file.display()
+            ))
+        };
+        let actual = std::fs::metadata(file).map_err(cannot)?.len();
+        if actual != size {
+            return Err(DeliveryError::permanent(format!(
+                "{} is {actual} bytes, {size} expected: it changed after the submission was made; submit the request again",
+                file.display()
+            )));
+        }
+        let reader = Exact {
+            inner: File::open(file).map_err(cannot)?.take(size),
+            left: size,
+            path: file.to_owned(),
+        };
+        self.post_stream(path, content_type, reader, size, headers, step, progress)
+    }
+
     /// `POST path` with a multipart body.
     pub(crate) fn post_multipart(
         &self,
@@ -308,10 +357,31 @@ impl Http {
         }
     }
 
+    /// How the service is named in messages (`Zendesk at https://acme.zendesk.com`).
+    pub(crate) fn service(&self) -> &str {
+        &self.service
+    }
+
     /// Turns a non-2xx reply into the error it means; `doing` says what was being done
     /// (`creating the ticket`). `secret_name` is named in the advice for 401/403.
     pub(crate) fn error(&self, reply: &Reply, doing: &str, secret_name: &str) -> DeliveryError {
-        let excerpt = reply.excerpt();
+        self.error_explained(reply, doing, Some(secret_name), None)
+    }
+
+    /// [`Http::error`] with the help desk's own account of the problem (`subject: cannot be
+    /// blank`) in place of the raw body excerpt, when the channel could read one. `secret` is the
+    /// secret's name when the configuration names it (else the advice says it is named like the
+    /// channel).
+    pub(crate) fn error_explained(
+        &self,
+        reply: &Reply,
+        doing: &str,
+        secret: Option<&str>,
+        explanation: Option<String>,
+    ) -> DeliveryError {
+        let excerpt = explanation
+            .map(|text| truncate(&text, 300))
+            .unwrap_or_else(|| reply.excerpt());
         let status = reply.status;
         let head = format!("{} answered {status} while {doing}", self.service);
         let detail = if excerpt.is_empty() {
@@ -322,8 +392,8 @@ impl Http {
         let message = |advice: &str| self.scrub(format!("{head}{detail}; {advice}"));
         match status {
             401 => DeliveryError::permanent(message(&format!(
-                "the credentials were refused: check the secret {secret_name:?} (set it with `casefile secret set {secret_name}` or the environment variable {}) and the user name in the channel",
-                super::secret_env_var(secret_name)
+                "the credentials were refused: {} and the user name in the channel",
+                secret_advice(secret)
             ))),
             403 => DeliveryError::permanent(message(
                 "the account may not do this: check its role and permissions in the help desk",
@@ -392,6 +462,50 @@ impl Reply {
             .and_then(|date| chrono::DateTime::parse_from_rfc2822(date.trim()).ok())?;
         Some((at - now).to_std().unwrap_or_default())
     }
+}
+
+/// How to set a channel's secret: by name when the configuration names it, else named like the
+/// channel.
+pub(crate) fn secret_advice(name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!(
+            "check the secret {name:?} (set it with `casefile secret set {name}` or the environment variable {})",
+            super::secret_env_var(name)
+        ),
+        None => "check the channel's secret, named like the channel (set it with `casefile secret set CHANNEL` or the environment variable CASEFILE_SECRET_<CHANNEL>, CHANNEL being the channel's name)".to_owned(),
+    }
+}
+
+/// `url` without a trailing `/` and without an API `suffix` (`/api/v2`) someone may have written
+/// after the account's address.
+pub(crate) fn account_url(url: &str, suffix: &str) -> String {
+    let trimmed = url.trim().trim_end_matches('/');
+    trimmed
+        .strip_suffix(suffix)
+        .unwrap_or(trimmed)
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// `text` cut to `limit` characters, with an ellipsis when cut.
+pub(crate) fn truncate(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// `value` percent-encoded for a URL query (every byte but RFC 3986's unreserved characters).
+pub(crate) fn query_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// Checks that `url` is https, or http to a loopback host.
@@ -697,6 +811,34 @@ mod tests {
             Some(Duration::from_secs(30))
         );
         assert_eq!(reply(&[("retry-after", "soon")]).retry_after(), None);
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded_except_unreserved_characters() {
+        assert_eq!(query_encode("CF-7K2M_9.~"), "CF-7K2M_9.~");
+        assert_eq!(
+            query_encode("\"tag:'CF 1'\"&x=é"),
+            "%22tag%3A%27CF%201%27%22%26x%3D%C3%A9"
+        );
+    }
+
+    #[test]
+    fn an_api_key_used_as_the_user_is_scrubbed_but_the_fixed_password_is_not() {
+        let http = Http::new(
+            "Desk",
+            "https://desk.example.test",
+            Auth::BasicKey {
+                secret: Secret::new("FAKE-key-9"),
+                password: "X",
+            },
+            None,
+            None,
+        )
+        .expect("client");
+        assert_eq!(
+            http.scrub("key FAKE-key-9 and X".to_owned()),
+            "key <secret> and X"
+        );
     }
 
     fn one_request_server(answer: &'static str) -> (String, std::thread::JoinHandle<Vec<u8>>) {

@@ -320,6 +320,59 @@ impl<'a> Checkpoint<'a> {
     }
 }
 
+impl Checkpoint<'_> {
+    /// The server-side id under which `attachment` was staged (an upload token, a temporary
+    /// attachment id), as recorded under `key` by [`Checkpoint::stage`], if it was staged less than
+    /// `max_age` before `now` and the file is still the same (name and SHA-256).
+    pub fn staged(
+        &self,
+        key: &str,
+        attachment: &Attachment,
+        max_age: Duration,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<String> {
+        self.get(key)?.as_array()?.iter().find_map(|entry| {
+            if entry.get("name")?.as_str()? != attachment.name
+                || entry.get("sha256")?.as_str()? != attachment.sha256
+            {
+                return None;
+            }
+            let at = chrono::DateTime::parse_from_rfc3339(entry.get("at")?.as_str()?).ok()?;
+            let age = (now - at.with_timezone(&chrono::Utc)).to_std().ok()?;
+            if age >= max_age {
+                return None;
+            }
+            entry.get("id")?.as_str().map(str::to_owned)
+        })
+    }
+
+    /// Records durably, under `key`, that `attachment` was staged on the server as `id` at `now`
+    /// (replacing an earlier record of the same file).
+    pub fn stage(
+        &mut self,
+        key: &str,
+        attachment: &Attachment,
+        id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), DeliveryError> {
+        let mut list: Vec<serde_json::Value> = self
+            .get(key)
+            .and_then(|value| value.as_array())
+            .cloned()
+            .unwrap_or_default();
+        list.retain(|entry| {
+            entry.get("name").and_then(|v| v.as_str()) != Some(attachment.name.as_str())
+        });
+        list.push(serde_json::json!({
+            "name": attachment.name,
+            "sha256": attachment.sha256,
+            "id": id,
+            "at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }));
+        self.set(key, serde_json::Value::Array(list))
+    }
+}
+
 /// One configured channel, ready to send.
 pub trait Transport {
     /// Checks reachability and credentials without creating anything; says what it found
@@ -396,6 +449,58 @@ mod tests {
         );
         assert_eq!((0..2).map(|r| level(r, 2)).collect::<Vec<_>>(), [0, 3]);
         assert_eq!(level(0, 1), 1);
+    }
+
+    #[test]
+    fn a_staged_file_is_reused_only_while_young_and_unchanged() {
+        let attachment = Attachment {
+            name: "CF-TEST-0001.zip".into(),
+            path: PathBuf::from("/nonexistent/CF-TEST-0001.zip"),
+            content_type: "application/zip".into(),
+            size: 3,
+            sha256: "ab".repeat(32),
+        };
+        let start = chrono::DateTime::parse_from_rfc3339("2026-11-02T10:00:00Z")
+            .expect("time")
+            .with_timezone(&chrono::Utc);
+        let minutes = |m: i64| start + chrono::TimeDelta::minutes(m);
+        let mut checkpoint = Checkpoint::in_memory();
+        checkpoint
+            .stage("uploads", &attachment, "tok-1", start)
+            .expect("stage");
+        let max = Duration::from_secs(55 * 60);
+        assert_eq!(
+            checkpoint.staged("uploads", &attachment, max, minutes(54)),
+            Some("tok-1".to_owned())
+        );
+        assert_eq!(
+            checkpoint.staged("uploads", &attachment, max, minutes(55)),
+            None
+        );
+        assert_eq!(
+            checkpoint.staged("uploads", &attachment, max, minutes(-1)),
+            None
+        );
+        let mut changed = attachment.clone();
+        changed.sha256 = "cd".repeat(32);
+        assert_eq!(
+            checkpoint.staged("uploads", &changed, max, minutes(1)),
+            None
+        );
+        checkpoint
+            .stage("uploads", &attachment, "tok-2", minutes(60))
+            .expect("stage again");
+        assert_eq!(
+            checkpoint.staged("uploads", &attachment, max, minutes(61)),
+            Some("tok-2".to_owned())
+        );
+        assert_eq!(
+            checkpoint
+                .get("uploads")
+                .and_then(|v| v.as_array())
+                .map(Vec::len),
+            Some(1)
+        );
     }
 
     #[test]
