@@ -299,51 +299,79 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// The webhook emulator (`tests/emulators/webhook.py`), stopped when dropped.
-struct Webhook {
+/// An emulator from `tests/emulators/` (webhook over HTTP; Zendesk, Freshdesk, JSM over HTTPS
+/// with their own certificate), stopped when dropped.
+struct Emulator {
     child: std::process::Child,
     url: String,
+    /// The certificate to trust (`ca_file`), for the HTTPS ones.
+    ca: Option<PathBuf>,
+    agent: ureq::Agent,
     _state: tempfile::TempDir,
 }
 
-impl Webhook {
-    fn start(token: &str) -> Webhook {
+impl Emulator {
+    fn start(kind: &str, args: &[&str]) -> Emulator {
         use std::io::BufRead;
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/emulators/webhook.py");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/emulators")
+            .join(format!("{kind}.py"));
         let state = tempfile::tempdir().expect("state dir");
         let mut child = Process::new("python3")
             .arg(&script)
             .arg("--state")
             .arg(state.path())
-            .args(["--token", token])
+            .args(args)
             .stdout(std::process::Stdio::piped())
             .spawn()
-            .expect("start python3 tests/emulators/webhook.py");
+            .unwrap_or_else(|error| panic!("start python3 {}: {error}", script.display()));
         let mut line = String::new();
         std::io::BufReader::new(child.stdout.take().expect("stdout"))
             .read_line(&mut line)
             .expect("READY line");
-        let url = line
-            .trim()
-            .strip_prefix("READY ")
-            .unwrap_or_else(|| panic!("the emulator said {line:?}"))
-            .to_owned();
-        Webhook {
+        let mut words = line.split_whitespace();
+        assert_eq!(words.next(), Some("READY"), "the emulator said {line:?}");
+        let url = words.next().expect("url").to_owned();
+        let ca = words
+            .next()
+            .and_then(|w| w.strip_prefix("CA="))
+            .map(PathBuf::from);
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if let Some(ca) = &ca {
+            let pem = std::fs::read(ca).expect("read CA");
+            let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
+                    _ => None,
+                })
+                .collect();
+            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&certs));
+        }
+        let agent = ureq::Agent::config_builder()
+            .tls_config(tls.build())
+            .build()
+            .new_agent();
+        Emulator {
             child,
             url,
+            ca,
+            agent,
             _state: state,
         }
     }
 
     fn faults(&self, faults: serde_json::Value) {
-        ureq::post(format!("{}/_emulator/faults", self.url))
+        self.agent
+            .post(format!("{}/_emulator/faults", self.url))
             .header("Content-Type", "application/json")
             .send(faults.to_string().as_bytes())
             .expect("queue faults");
     }
 
     fn state(&self) -> serde_json::Value {
-        let text = ureq::get(format!("{}/_emulator/state", self.url))
+        let text = self
+            .agent
+            .get(format!("{}/_emulator/state", self.url))
             .call()
             .expect("state")
             .body_mut()
@@ -353,7 +381,7 @@ impl Webhook {
     }
 }
 
-impl Drop for Webhook {
+impl Drop for Emulator {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -467,7 +495,7 @@ print(hashlib.sha256(parts[0].get_payload(decode=True)).hexdigest())
 
 #[test]
 fn a_500_after_the_webhook_stored_the_request_is_retried_without_a_second_record() {
-    let hook = Webhook::start("FAKE-hook-token");
+    let hook = Emulator::start("webhook", &["--token", "FAKE-hook-token"]);
     let dir = tempfile::tempdir().expect("temp dir");
     webhook_config(dir.path(), &hook.url, "");
     let draft = write_draft(dir.path(), 12);
@@ -499,7 +527,7 @@ fn a_500_after_the_webhook_stored_the_request_is_retried_without_a_second_record
 
 #[test]
 fn a_429_with_retry_after_is_waited_out_and_sent_once() {
-    let hook = Webhook::start("FAKE-hook-token");
+    let hook = Emulator::start("webhook", &["--token", "FAKE-hook-token"]);
     let dir = tempfile::tempdir().expect("temp dir");
     webhook_config(dir.path(), &hook.url, "");
     let draft = write_draft(dir.path(), 13);
@@ -552,7 +580,7 @@ fn when_the_help_desk_is_down_the_request_waits_in_the_outbox_and_drain_sends_it
         .assert()
         .code(3);
     // The help desk comes back (at another address); the item was kept whole.
-    let hook = Webhook::start("FAKE-hook-token");
+    let hook = Emulator::start("webhook", &["--token", "FAKE-hook-token"]);
     webhook_config(dir.path(), &hook.url, "attempts_inline = 1\n");
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let output = casefile(dir.path())
@@ -749,7 +777,7 @@ sys.exit("no message for {case} in " + sys.argv[1])
 
 #[test]
 fn a_submit_killed_while_waiting_for_the_answer_is_finished_by_drain_without_a_second_record() {
-    let hook = Webhook::start("FAKE-hook-token");
+    let hook = Emulator::start("webhook", &["--token", "FAKE-hook-token"]);
     let dir = tempfile::tempdir().expect("temp dir");
     webhook_config(dir.path(), &hook.url, "");
     let draft = write_draft(dir.path(), 15);
@@ -811,7 +839,7 @@ fn a_submit_killed_while_waiting_for_the_answer_is_finished_by_drain_without_a_s
 
 #[test]
 fn channels_test_reaches_the_webhook_with_the_secret_and_submits_nothing() {
-    let hook = Webhook::start("FAKE-hook-token");
+    let hook = Emulator::start("webhook", &["--token", "FAKE-hook-token"]);
     let dir = tempfile::tempdir().expect("temp dir");
     webhook_config(dir.path(), &hook.url, "");
     casefile(dir.path())
@@ -834,4 +862,195 @@ fn channels_test_reaches_the_webhook_with_the_secret_and_submits_nothing() {
         hook.state()["records"].as_array().expect("records").len(),
         0
     );
+}
+
+/// Submits a fresh draft with a planted log through the emulated help desk `kind`, configured
+/// by `settings` (the keys after `kind`, `url` and `ca_file`); returns the JSON report, the
+/// emulator's state, and the emulator.
+fn submit_to_emulator(
+    kind: &str,
+    args: &[&str],
+    settings: &str,
+    secret: &str,
+    entropy: u64,
+) -> (serde_json::Value, serde_json::Value, Emulator) {
+    let emulator = Emulator::start(kind, args);
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_config(
+        dir.path(),
+        &format!(
+            "[channels.desk]\nkind = \"{kind}\"\nurl = \"{}\"\nca_file = \"{}\"\n{settings}",
+            emulator.url,
+            emulator.ca.as_ref().expect("an HTTPS emulator").display()
+        ),
+    );
+    let draft = write_draft(dir.path(), entropy);
+    let log = planted_log(dir.path());
+    let output = casefile(dir.path())
+        .args([
+            "--json",
+            "submit",
+            "--via",
+            "desk",
+            "--no-snapshot",
+            "--draft",
+        ])
+        .arg(&draft)
+        .arg("--add")
+        .arg(&log)
+        .env("CASEFILE_SECRET_DESK", secret)
+        .output()
+        .expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output.stdout);
+    let state = emulator.state();
+    // The bundle arrived whole: its sha256 is in what the help desk stored.
+    let sha = report["attachments"][0]["sha256"].as_str().expect("sha256");
+    assert!(state.to_string().contains(sha), "{state}");
+    assert!(
+        !state.to_string().contains(secret),
+        "the token is not echoed into the ticket"
+    );
+    (report, state, emulator)
+}
+
+#[test]
+fn submit_through_zendesk_uploads_the_bundle_and_creates_one_ticket() {
+    let (report, state, _zendesk) = submit_to_emulator(
+        "zendesk",
+        &["--email", "agent@example.test", "--token", "FAKE-zd-token"],
+        "email = \"agent@example.test\"\n",
+        "FAKE-zd-token",
+        31,
+    );
+    let tickets = state["tickets"].as_array().expect("tickets");
+    assert_eq!(tickets.len(), 1, "{state}");
+    let id = report["receipt"]["ticketId"].as_str().expect("ticket id");
+    assert!(
+        report["receipt"]["url"]
+            .as_str()
+            .is_some_and(|url| url.ends_with(&format!("/agent/tickets/{id}"))),
+        "{report}"
+    );
+}
+
+#[test]
+fn submit_through_freshdesk_creates_one_ticket_with_the_bundle() {
+    let (report, state, _freshdesk) = submit_to_emulator(
+        "freshdesk",
+        &["--api-key", "FAKE-fd-key"],
+        "",
+        "FAKE-fd-key",
+        32,
+    );
+    assert_eq!(state["tickets"].as_array().expect("tickets").len(), 1);
+    assert!(report["receipt"]["ticketId"].is_string(), "{report}");
+}
+
+#[test]
+fn submit_through_jira_service_management_raises_one_request_with_the_bundle() {
+    let (report, state, _jsm) = submit_to_emulator(
+        "jsm",
+        &[
+            "--email",
+            "bot@example.test",
+            "--token",
+            "FAKE-jsm-token",
+            "--account-id",
+            "5b10ac8d82e05b22cc7d4ef5",
+        ],
+        "service_desk_id = \"5\"\nrequest_type_id = \"20\"\nemail = \"bot@example.test\"\n",
+        "FAKE-jsm-token",
+        33,
+    );
+    assert_eq!(state["requests"].as_array().expect("requests").len(), 1);
+    assert!(
+        report["receipt"]["ticketId"]
+            .as_str()
+            .is_some_and(|key| key.starts_with("SD-")),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_submit_killed_between_upload_and_ticket_creation_is_finished_by_drain_reusing_the_upload() {
+    let zendesk = Emulator::start(
+        "zendesk",
+        &["--email", "agent@example.test", "--token", "FAKE-zd-token"],
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_config(
+        dir.path(),
+        &format!(
+            "[channels.desk]\nkind = \"zendesk\"\nurl = \"{}\"\nca_file = \"{}\"\nemail = \"agent@example.test\"\n",
+            zendesk.url,
+            zendesk.ca.as_ref().expect("ca").display()
+        ),
+    );
+    let draft = write_draft(dir.path(), 34);
+    // The ticket request hangs, then the connection drops: the ticket is never created.
+    zendesk.faults(serde_json::json!([
+        {"match": "POST /api/v2/tickets", "stall": 3, "reset": true}
+    ]));
+    let mut submit = Process::new(assert_cmd::cargo::cargo_bin("casefile"))
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--config")
+        .arg(dir.path().join("config.toml"))
+        .args(["submit", "--via", "desk", "--no-snapshot", "--draft"])
+        .arg(&draft)
+        .env("CASEFILE_SECRET_DESK", "FAKE-zd-token")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start submit");
+    let mut waited = 0;
+    while zendesk.state()["counts"]["POST /api/v2/tickets"] != 1 {
+        assert!(waited < 400, "no ticket request came: {}", zendesk.state());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        waited += 1;
+    }
+    // Uploaded, ticket requested: the process dies before any answer.
+    submit.kill().expect("kill");
+    submit.wait().expect("wait");
+    assert_eq!(zendesk.state()["counts"]["POST /api/v2/uploads"], 1);
+    // Let the emulator drop the hanging request, so the help desk has the upload and no ticket.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(
+        zendesk.state()["tickets"]
+            .as_array()
+            .expect("tickets")
+            .len(),
+        0
+    );
+    let output = casefile(dir.path())
+        .args(["--json", "outbox", "drain"])
+        .env("CASEFILE_SECRET_DESK", "FAKE-zd-token")
+        .output()
+        .expect("drain");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let state = zendesk.state();
+    assert_eq!(
+        state["tickets"].as_array().expect("tickets").len(),
+        1,
+        "{state}"
+    );
+    assert_eq!(
+        state["counts"]["POST /api/v2/uploads"], 1,
+        "the upload token from before the crash was reused: {state}"
+    );
+    let drained = json(&output.stdout);
+    assert_eq!(drained[0]["state"], "sent");
 }
