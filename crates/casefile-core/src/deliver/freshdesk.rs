@@ -193,19 +193,7 @@ impl FreshdeskTransport {
             form.text("tags[]", &tag);
         }
         for attachment in &submission.attachments {
-            form.file(
-                "attachments[]",
-                &attachment.name,
-                &attachment.content_type,
-                &attachment.path,
-            )
-            .map_err(|error| {
-                DeliveryError::permanent(format!(
-                    "cannot read attachment {} at {}: {error}; the outbox item is incomplete, submit the request again",
-                    attachment.name,
-                    attachment.path.display()
-                ))
-            })?;
+            form.attachment("attachments[]", attachment)?;
         }
         Ok(form)
     }
@@ -423,7 +411,6 @@ fn explain(reply: &Reply) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deliver::{PriorityLevel, Requester};
 
     fn config() -> FreshdeskConfig {
         FreshdeskConfig {
@@ -439,28 +426,7 @@ mod tests {
     }
 
     fn submission(rank: usize) -> Submission {
-        Submission {
-            id: "CF-7K2M-9QXD.freshdesk".into(),
-            case_code: "CF-7K2M-9QXD".into(),
-            subject: "[CF-7K2M-9QXD] Agent stopped reporting".into(),
-            text: "text".into(),
-            request_json: "{}".into(),
-            requester: Requester {
-                name: "Ada".into(),
-                email: "ada@example.test".into(),
-                ..Requester::default()
-            },
-            priority: PriorityLevel {
-                id: format!("P{}", rank + 1),
-                label: String::new(),
-                rank,
-                levels: 4,
-            },
-            vendor: "Acme".into(),
-            profile: "acme".into(),
-            vendor_email: None,
-            attachments: Vec::new(),
-        }
+        Submission::example("CF-7K2M-9QXD.freshdesk", rank, 4)
     }
 
     #[test]

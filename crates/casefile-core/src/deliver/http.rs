@@ -676,6 +676,28 @@ impl Multipart {
         Ok(self)
     }
 
+    /// Adds a file part for `attachment` under the part name `name`; a file gone from the outbox
+    /// is a permanent error (the item cannot be sent as it is).
+    pub(crate) fn attachment(
+        &mut self,
+        name: &str,
+        attachment: &super::Attachment,
+    ) -> Result<&mut Self, DeliveryError> {
+        self.file(
+            name,
+            &attachment.name,
+            &attachment.content_type,
+            &attachment.path,
+        )
+        .map_err(|error| {
+            DeliveryError::permanent(format!(
+                "cannot read attachment {} at {}: {error}; the outbox item is incomplete, submit the request again",
+                attachment.name,
+                attachment.path.display()
+            ))
+        })
+    }
+
     /// The `Content-Type` header value.
     pub(crate) fn content_type(&self) -> String {
         format!("multipart/form-data; boundary={}", self.boundary)

@@ -198,19 +198,7 @@ impl JsmTransport {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<String, DeliveryError> {
         let mut form = Multipart::new(&attachment.sha256);
-        form.file(
-            "file",
-            &attachment.name,
-            &attachment.content_type,
-            &attachment.path,
-        )
-        .map_err(|error| {
-            DeliveryError::permanent(format!(
-                "cannot read attachment {} at {}: {error}; the outbox item is incomplete, submit the request again",
-                attachment.name,
-                attachment.path.display()
-            ))
-        })?;
+        form.attachment("file", attachment)?;
         let doing = format!("uploading {}", attachment.name);
         let reply = self.http.post_multipart(
             &format!("{}/attachTemporaryFile", self.desk_path()),
@@ -753,22 +741,8 @@ mod tests {
     #[test]
     fn the_summary_is_one_line_of_at_most_255_characters() {
         let mut submission = Submission {
-            id: "CF-1.jsm".into(),
-            case_code: "CF-1".into(),
             subject: "[CF-1] two\nlines".into(),
-            text: String::new(),
-            request_json: String::new(),
-            requester: Default::default(),
-            priority: crate::deliver::PriorityLevel {
-                id: String::new(),
-                label: String::new(),
-                rank: 0,
-                levels: 1,
-            },
-            vendor: String::new(),
-            profile: String::new(),
-            vendor_email: None,
-            attachments: Vec::new(),
+            ..Submission::example("CF-1.jsm", 0, 1)
         };
         assert_eq!(JsmTransport::summary(&submission), "[CF-1] two lines");
         submission.subject = format!("[CF-1] {}", "é".repeat(300));

@@ -63,6 +63,36 @@ pub struct Submission {
     pub attachments: Vec<Attachment>,
 }
 
+#[cfg(test)]
+impl Submission {
+    /// A submission for unit tests: case `CF-7K2M-9QXD`, requester Ada, the level `rank` of a
+    /// scale of `levels` (id `P<rank+1>`), no attachments.
+    pub(crate) fn example(id: &str, rank: usize, levels: usize) -> Submission {
+        Submission {
+            id: id.into(),
+            case_code: "CF-7K2M-9QXD".into(),
+            subject: "[CF-7K2M-9QXD] Agent stopped reporting".into(),
+            text: "The agent stopped.".into(),
+            request_json: "{}".into(),
+            requester: Requester {
+                name: "Ada".into(),
+                email: "ada@example.test".into(),
+                ..Requester::default()
+            },
+            priority: PriorityLevel {
+                id: format!("P{}", rank + 1),
+                label: String::new(),
+                rank,
+                levels,
+            },
+            vendor: "Acme".into(),
+            profile: "acme".into(),
+            vendor_email: None,
+            attachments: Vec::new(),
+        }
+    }
+}
+
 /// The submission of `request` to `profile`'s vendor with `attachments`; its `id` is assigned when
 /// it enters the outbox. The subject starts with the case code, where agents search for it.
 pub fn submission(

@@ -521,19 +521,7 @@ fn add_files<'a>(
     attachments: impl Iterator<Item = &'a Attachment>,
 ) -> Result<(), DeliveryError> {
     for attachment in attachments {
-        form.file(
-            "Attachments",
-            &attachment.name,
-            &attachment.content_type,
-            &attachment.path,
-        )
-        .map_err(|error| {
-            DeliveryError::permanent(format!(
-                "cannot read attachment {} at {}: {error}; the outbox item is incomplete, submit the request again",
-                attachment.name,
-                attachment.path.display()
-            ))
-        })?;
+        form.attachment("Attachments", attachment)?;
     }
     Ok(())
 }
@@ -621,7 +609,6 @@ fn secret_advice(name: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deliver::{PriorityLevel, Requester};
     use std::path::PathBuf;
 
     fn config() -> RtConfig {
@@ -639,28 +626,7 @@ mod tests {
     }
 
     fn submission(rank: usize, levels: usize) -> Submission {
-        Submission {
-            id: "CF-7K2M-9QXD.helpdesk".into(),
-            case_code: "CF-7K2M-9QXD".into(),
-            subject: "[CF-7K2M-9QXD] Agent stopped reporting".into(),
-            text: "The agent stopped.".into(),
-            request_json: "{}".into(),
-            requester: Requester {
-                name: "Ada".into(),
-                email: "ada@example.test".into(),
-                ..Requester::default()
-            },
-            priority: PriorityLevel {
-                id: format!("P{}", rank + 1),
-                label: String::new(),
-                rank,
-                levels,
-            },
-            vendor: "Acme".into(),
-            profile: "acme".into(),
-            vendor_email: None,
-            attachments: Vec::new(),
-        }
+        Submission::example("CF-7K2M-9QXD.helpdesk", rank, levels)
     }
 
     fn attachment(name: &str, size: u64) -> Attachment {

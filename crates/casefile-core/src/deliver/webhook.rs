@@ -144,19 +144,7 @@ impl Transport for WebhookTransport {
             Some("text/markdown; charset=utf-8"),
         );
         for attachment in &submission.attachments {
-            form.file(
-                "bundle",
-                &attachment.name,
-                &attachment.content_type,
-                &attachment.path,
-            )
-            .map_err(|error| {
-                DeliveryError::permanent(format!(
-                    "cannot read attachment {} at {}: {error}; the outbox item is incomplete, submit the request again",
-                    attachment.name,
-                    attachment.path.display()
-                ))
-            })?;
+            form.attachment("bundle", attachment)?;
         }
         let headers = [
             ("Idempotency-Key", submission.id.as_str()),

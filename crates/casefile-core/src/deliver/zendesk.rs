@@ -577,7 +577,6 @@ fn file_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deliver::{PriorityLevel, Requester};
 
     fn config() -> ZendeskConfig {
         ZendeskConfig {
@@ -596,28 +595,7 @@ mod tests {
     }
 
     fn submission(rank: usize) -> Submission {
-        Submission {
-            id: "CF-7K2M-9QXD.zendesk".into(),
-            case_code: "CF-7K2M-9QXD".into(),
-            subject: "[CF-7K2M-9QXD] Agent stopped reporting".into(),
-            text: "text".into(),
-            request_json: "{}".into(),
-            requester: Requester {
-                name: "Ada".into(),
-                email: "ada@example.test".into(),
-                ..Requester::default()
-            },
-            priority: PriorityLevel {
-                id: format!("P{}", rank + 1),
-                label: String::new(),
-                rank,
-                levels: 4,
-            },
-            vendor: "Acme".into(),
-            profile: "acme".into(),
-            vendor_email: None,
-            attachments: Vec::new(),
-        }
+        Submission::example("CF-7K2M-9QXD.zendesk", rank, 4)
     }
 
     #[test]
