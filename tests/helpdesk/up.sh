@@ -3,7 +3,8 @@
 # Debian 12 (bookworm), run as root. Re-runnable: every run gets a fresh RT database and mail sink under $STATE.
 #   RT REST2:  http://127.0.0.1:$RT_PORT/REST/2.0/   (token in $STATE/env, or basic auth root:$RT_ROOT_PASS)
 #   SMTP:      127.0.0.1:$SMTP_PORT, STARTTLS offered (CA = $STATE/tls/ca.pem, name localhost)
-#              helpdesk@example.test -> rt-mailgate -> RT queue "Support"; any other @example.test -> $STATE/mail/Maildir
+#              helpdesk@example.test -> rt-mailgate -> RT queue "Support"; any other @example.test -> $MAILDIR (in /var/tmp: local(8) writes
+#              it as nobody, who may not be able to reach $STATE)
 set -euo pipefail
 STATE=${STATE:-$PWD/target/helpdesk}
 RT_PORT=${RT_PORT:-8080}
@@ -11,6 +12,7 @@ SMTP_PORT=${SMTP_PORT:-2525}
 SMTP_SIZE_LIMIT=${SMTP_SIZE_LIMIT:-20971520}   # Postfix message_size_limit: bundles near it exercise SIZE
 RT_ROOT_PASS=${RT_ROOT_PASS:-rtpassword123}
 DOMAIN=example.test
+MAILDIR=${MAILDIR:-/var/tmp/casefile-helpdesk-$SMTP_PORT/Maildir}
 export DEBIAN_FRONTEND=noninteractive
 log() { printf '[helpdesk-up %3ss] %s\n' "$SECONDS" "$*"; }
 APT="apt-get -o DPkg::Lock::Timeout=600 -y -q"
@@ -20,7 +22,7 @@ if [ -f "$STATE/rt/server.pid" ]; then
   pid=$(cat "$STATE/rt/server.pid"); kill "$pid" 2>/dev/null || true
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
 fi
-rm -rf "$STATE"; mkdir -p "$STATE"/{rt/etc,tls,mail/Maildir/{new,cur,tmp},postfix}
+rm -rf "$STATE" "$MAILDIR"; mkdir -p "$STATE"/{rt/etc,tls,postfix} "$MAILDIR"/{new,cur,tmp}
 
 # ---- 1. packages (skipped when already installed) -------------------------------------------------
 PKGS="request-tracker5 rt5-db-sqlite rt5-clients postfix openssl curl ca-certificates"
@@ -104,12 +106,13 @@ printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=crit
   "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" > "$STATE/tls/server.ext"
 openssl x509 -req -days 7 -in "$STATE/tls/server.csr" -CA "$STATE/tls/ca.pem" -CAkey "$STATE/tls/ca-key.pem" \
   -CAcreateserial -extfile "$STATE/tls/server.ext" -out "$STATE/tls/cert.pem" 2>/dev/null
-chown -R nobody:nogroup "$STATE/mail"      # local(8) does alias file and pipe deliveries as nobody
+chown -R nobody:nogroup "$MAILDIR"         # local(8) does alias file and pipe deliveries as nobody
+chmod 755 "$(dirname "$MAILDIR")"
 cat > "$STATE/postfix/aliases" <<EOF
 postmaster: root
 helpdesk: "|/usr/bin/rt-mailgate --queue Support --action correspond --url http://127.0.0.1:$RT_PORT/"
 helpdesk-comment: "|/usr/bin/rt-mailgate --queue Support --action comment --url http://127.0.0.1:$RT_PORT/"
-sink: $STATE/mail/Maildir/
+sink: $MAILDIR/
 EOF
 postalias "$STATE/postfix/aliases"
 postconf -e "myhostname=mx.$DOMAIN" "mydestination=$DOMAIN, localhost" "myorigin=$DOMAIN" \
@@ -148,6 +151,6 @@ SMTP_SIZE_LIMIT=$SMTP_SIZE_LIMIT
 SMTP_TLS_CA=$STATE/tls/ca.pem
 SMTP_TLS_NAME=localhost
 HELPDESK_ADDR=helpdesk@$DOMAIN
-MAILDIR=$STATE/mail/Maildir
+MAILDIR=$MAILDIR
 EOF
 log "ready; settings in $STATE/env"

@@ -751,7 +751,7 @@ fn submit_by_smtp_delivers_a_message_that_carries_the_bundle() {
     // Postfix delivers to the Maildir a moment later; Python's email parser reads it back.
     let script = format!(
         r#"import email, glob, hashlib, sys, time
-for _ in range(100):
+for _ in range(300):
     for path in glob.glob(sys.argv[1] + "/new/*"):
         m = email.message_from_binary_file(open(path, "rb"))
         if "[{case}]" in (m["Subject"] or ""):
