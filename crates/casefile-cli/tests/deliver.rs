@@ -1054,3 +1054,63 @@ fn a_submit_killed_between_upload_and_ticket_creation_is_finished_by_drain_reusi
     let drained = json(&output.stdout);
     assert_eq!(drained[0]["state"], "sent");
 }
+
+#[test]
+fn the_receipt_of_a_ticket_counts_the_vendors_targets_from_the_send_and_prepares_an_escalation() {
+    let hook = Emulator::start("webhook", &["--token", "FAKE-hook-token"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    webhook_config(dir.path(), &hook.url, "");
+    let case_code = casefile_core::case_code::CaseCode::from_entropy(16).to_string();
+    let draft = dir.path().join("jetpatch.toml");
+    std::fs::write(
+        &draft,
+        format!(
+            r#"schema_version = 1
+case_code = "{case_code}"
+profile = "jetpatch"
+tier = "standard"
+issue_type = "agent-management"
+
+[contact]
+name = "Ada Example"
+email = "ada@example.test"
+
+[problem]
+subject = "Agent offline"
+description = "The agent on web-01 stopped reporting."
+operation_requested = "Restart the agent"
+expected_result = "The agent reports"
+
+[impact]
+priority = "2"
+"#
+        ),
+    )
+    .expect("write draft");
+    let output = casefile(dir.path())
+        .args(["--json", "submit", "--no-snapshot", "--draft"])
+        .arg(&draft)
+        .env("CASEFILE_SECRET_HOOK", "FAKE-hook-token")
+        .output()
+        .expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let receipt = &json(&output.stdout)["receipt"];
+    let targets = receipt["sla"]["targets"].as_array().expect("targets");
+    assert!(!targets.is_empty(), "{receipt}");
+    assert_eq!(receipt["escalationTo"][0], "support@jetpatch.com");
+    let message = receipt["escalationMessage"].as_str().expect("message");
+    assert!(
+        message.contains(&format!("[{case_code}]"))
+            && message.contains("WH-1")
+            && message.contains("Acknowledgment within 1 business day: due")
+            && message.contains("Ada Example, ada@example.test"),
+        "{message}"
+    );
+    assert_eq!(receipt["nextStep"], serde_json::Value::Null);
+}
