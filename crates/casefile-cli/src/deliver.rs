@@ -5,16 +5,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use casefile_core::deliver::channel::{ChannelConfig, DEFAULT_CHANNEL};
-use casefile_core::deliver::outbox::{Item, NewItem, Outbox, OutboxError, RetryPolicy, State};
-use casefile_core::deliver::receipt::{Receipt, receipt};
+use casefile_core::deliver::channel::ChannelConfig;
+use casefile_core::deliver::outbox::{Item, NewItem, Outbox, OutboxError, State};
+use casefile_core::deliver::receipt::Receipt;
 use casefile_core::deliver::secret::{Keychain, OsKeychain, SecretSource, Secrets};
+use casefile_core::deliver::service::{self, MAX_INLINE_WAIT};
 use casefile_core::deliver::{self, Attachment, Progress, Secret, Transport, secret_env_var};
 use casefile_core::profile::schema::ByteSize;
 use casefile_core::validate;
+use casefile_core::wire::{self, OutboxItemReport};
 use chrono::Utc;
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
 use crate::evidence::{GatherArgs, bundle_draft};
 use crate::output::{Failure, Output};
@@ -22,9 +23,6 @@ use crate::{Context, display_time_zone};
 
 /// Exit code: the request is kept in the outbox for a later attempt.
 const EXIT_QUEUED: u8 = 3;
-
-/// The longest wait `submit` sits through between its own attempts.
-const MAX_INLINE_WAIT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Args)]
 pub(crate) struct SubmitArgs {
@@ -103,15 +101,6 @@ fn outbox_failure(error: OutboxError) -> Failure {
     }
 }
 
-fn retry_policy(context: &Context) -> RetryPolicy {
-    let defaults = RetryPolicy::default();
-    let settings = &context.config.delivery;
-    RetryPolicy {
-        initial: settings.retry_initial.map_or(defaults.initial, |t| t.0),
-        max: settings.retry_max.map_or(defaults.max, |t| t.0),
-    }
-}
-
 fn secrets() -> Secrets<'static> {
     static KEYCHAIN: OsKeychain = OsKeychain;
     Secrets::new(std::env::vars(), &KEYCHAIN)
@@ -119,21 +108,7 @@ fn secrets() -> Secrets<'static> {
 
 /// Where the folder channel saves when its config names no path.
 fn default_folder(context: &Context) -> PathBuf {
-    dirs::document_dir()
-        .map(|documents| documents.join("Casefile"))
-        .unwrap_or_else(|| context.data_dir.join("saved"))
-}
-
-fn channel_config(context: &Context, name: &str) -> Result<ChannelConfig, Failure> {
-    context.config.channel(name).ok_or_else(|| {
-        Failure::user(
-            "unknown_channel",
-            format!(
-                "no channel {name:?}; choose one of: {} (add [channels.{name}] to the configuration to make one)",
-                context.config.channel_names().join(", ")
-            ),
-        )
-    })
+    service::default_folder(dirs::document_dir().as_deref(), &context.data_dir)
 }
 
 /// Opens channel `name` with its secret.
@@ -141,32 +116,8 @@ fn open_channel(
     context: &Context,
     name: &str,
 ) -> Result<(ChannelConfig, Box<dyn Transport>), Failure> {
-    let config = channel_config(context, name)?;
-    let secret = match config.secret_name(name) {
-        Some(secret_name) => match secrets().get(secret_name) {
-            Ok(Some((secret, _))) => Some(secret),
-            Ok(None) => {
-                return Err(Failure::user(
-                    "secret_missing",
-                    format!(
-                        "channel {name} needs the secret {secret_name:?}: store it with `casefile secret set {secret_name}` or set the environment variable {}",
-                        secret_env_var(secret_name)
-                    ),
-                ));
-            }
-            Err(error) => return Err(Failure::user("secret_unavailable", error.to_string())),
-        },
-        None => None,
-    };
-    let transport = config
-        .open(secret, &default_folder(context))
-        .map_err(|error| {
-            Failure::user(
-                "channel_invalid",
-                format!("channel {name}: {}", error.message),
-            )
-        })?;
-    Ok((config, transport))
+    service::open_channel(&context.config, name, &secrets(), &default_folder(context))
+        .map_err(|error| Failure::user(error.code(), error.to_string()))
 }
 
 pub(crate) fn submit_command(
@@ -193,11 +144,7 @@ pub(crate) fn submit_command(
             ),
         ));
     }
-    let channel = args
-        .via
-        .clone()
-        .or_else(|| context.config.delivery.default_channel.clone())
-        .unwrap_or_else(|| DEFAULT_CHANNEL.to_owned());
+    let channel = context.config.delivery.channel_name(args.via.as_deref());
     let (config, transport) = open_channel(context, &channel)?;
     let outbox = Outbox::new(&context.data_dir);
     if !args.again
@@ -299,7 +246,7 @@ pub(crate) fn submit_command(
     if args.queue_only {
         return Ok(report_item(context, &item, out));
     }
-    let attempts = context.config.delivery.attempts_inline.unwrap_or(3).max(1);
+    let attempts = context.config.delivery.attempts();
     let item = send(
         context,
         &outbox,
@@ -312,7 +259,7 @@ pub(crate) fn submit_command(
 }
 
 /// Attempts item `id` up to `attempts` times, waiting between attempts only when the wait is
-/// short.
+/// short, with an upload bar on a terminal.
 fn send(
     context: &Context,
     outbox: &Outbox,
@@ -321,95 +268,40 @@ fn send(
     attempts: u32,
     out: &Output,
 ) -> Result<Item, Failure> {
-    let policy = retry_policy(context);
     let bar = UploadBar::new(!out.is_json() && std::io::stderr().is_terminal());
-    let mut made = 0;
-    loop {
-        let item = outbox
-            .attempt(id, transport, &policy, &Utc::now, &mut |p| bar.show(&p))
-            .map_err(outbox_failure)?;
-        bar.clear();
-        made += 1;
-        if item.state != State::FailedRetryable || made >= attempts {
-            return Ok(item);
-        }
-        let wait = item
-            .next_attempt_at
-            .map(|at| (at - Utc::now()).to_std().unwrap_or_default())
-            .unwrap_or_default();
-        if wait > MAX_INLINE_WAIT {
-            return Ok(item);
-        }
-        if !out.is_json() {
-            eprintln!(
-                "attempt {} failed: {}\nretrying in {:.0} s ...",
-                item.attempts,
-                item.last_error.as_deref().unwrap_or("unknown error"),
-                wait.as_secs_f64().ceil()
-            );
-        }
-        std::thread::sleep(wait);
-    }
+    let quiet = out.is_json();
+    let item = outbox
+        .send(
+            id,
+            transport,
+            &context.config.delivery.retry_policy(),
+            attempts,
+            MAX_INLINE_WAIT,
+            &mut |item, wait: Duration| {
+                bar.clear();
+                if !quiet {
+                    eprintln!(
+                        "attempt {} failed: {}\nretrying in {:.0} s ...",
+                        item.attempts,
+                        item.last_error.as_deref().unwrap_or("unknown error"),
+                        wait.as_secs_f64().ceil()
+                    );
+                }
+            },
+            &mut |p| bar.show(&p),
+        )
+        .map_err(outbox_failure)?;
+    bar.clear();
+    Ok(item)
 }
 
-/// The JSON shape of an outbox item for programs.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ItemReport<'a> {
-    id: &'a str,
-    case_code: &'a str,
-    state: &'static str,
-    channel: &'a str,
-    kind: &'a str,
-    destination: &'a str,
-    attempts: u32,
-    created_at: chrono::DateTime<Utc>,
-    updated_at: chrono::DateTime<Utc>,
-    next_attempt_at: Option<chrono::DateTime<Utc>>,
-    last_error: Option<&'a str>,
-    attachments: Vec<AttachmentReport<'a>>,
-    history: &'a [casefile_core::deliver::outbox::Event],
-    receipt: Option<Receipt>,
-}
-
-#[derive(Serialize)]
-struct AttachmentReport<'a> {
-    name: &'a str,
-    size: u64,
-    sha256: &'a str,
-}
-
-fn item_report<'a>(context: &Context, item: &'a Item) -> ItemReport<'a> {
+fn item_report(context: &Context, item: &Item) -> OutboxItemReport {
     let display = display_time_zone(None, &context.config).unwrap_or(chrono_tz::Tz::UTC);
     let profile = context
         .catalog
         .get(&item.submission.profile)
         .map(|loaded| &loaded.profile);
-    ItemReport {
-        id: item.id(),
-        case_code: &item.submission.case_code,
-        state: item.state.as_str(),
-        channel: &item.channel,
-        kind: &item.kind,
-        destination: &item.destination,
-        attempts: item.attempts,
-        created_at: item.created_at,
-        updated_at: item.updated_at,
-        next_attempt_at: item.next_attempt_at,
-        last_error: item.last_error.as_deref(),
-        attachments: item
-            .submission
-            .attachments
-            .iter()
-            .map(|a| AttachmentReport {
-                name: &a.name,
-                size: a.size,
-                sha256: &a.sha256,
-            })
-            .collect(),
-        history: &item.history,
-        receipt: receipt(item, profile, display),
-    }
+    wire::outbox_item_report(item, profile, display)
 }
 
 /// Prints an item after an attempt (or after queueing) and picks the exit code from its state.
@@ -431,8 +323,8 @@ fn exit_for(state: State) -> ExitCode {
     }
 }
 
-fn print_item(report: &ItemReport<'_>, history: bool) {
-    match report.state {
+fn print_item(report: &OutboxItemReport, history: bool) {
+    match report.state.as_str() {
         "sent" if report.kind == "folder" => println!(
             "Saved {} through {} ({}).",
             report.case_code, report.channel, report.kind
@@ -449,7 +341,7 @@ fn print_item(report: &ItemReport<'_>, history: bool) {
             "{} was NOT sent through {}, and will not be retried until you fix this:\n  {}\nIt is kept in the outbox as {}; after fixing, run `casefile outbox retry {}`.",
             report.case_code,
             report.channel,
-            report.last_error.unwrap_or("unknown error"),
+            report.last_error.as_deref().unwrap_or("unknown error"),
             report.id,
             report.id
         ),
@@ -457,7 +349,7 @@ fn print_item(report: &ItemReport<'_>, history: bool) {
             "{} is not sent yet ({}): {}\nIt is kept in the outbox as {}{}; `casefile outbox drain` sends it when due, `casefile outbox retry {}` now.",
             report.case_code,
             report.state,
-            report.last_error.unwrap_or("interrupted"),
+            report.last_error.as_deref().unwrap_or("interrupted"),
             report.id,
             report
                 .next_attempt_at
@@ -486,7 +378,7 @@ fn print_item(report: &ItemReport<'_>, history: bool) {
             );
         }
         println!("  history:");
-        for event in report.history {
+        for event in &report.history {
             println!(
                 "    {}  {:<16} {}",
                 event.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -564,7 +456,7 @@ pub(crate) fn outbox_command(
                 out.warn(problem);
             }
             if out.is_json() {
-                let reports: Vec<ItemReport<'_>> = items
+                let reports: Vec<OutboxItemReport> = items
                     .iter()
                     .map(|item| item_report(context, item))
                     .collect();
@@ -682,7 +574,7 @@ fn drain(context: &Context, outbox: &Outbox, out: &mut Output) -> Result<ExitCod
         worst = State::FailedRetryable;
     }
     if out.is_json() {
-        let reports: Vec<ItemReport<'_>> = results
+        let reports: Vec<OutboxItemReport> = results
             .iter()
             .map(|item| item_report(context, item))
             .collect();
@@ -723,16 +615,6 @@ fn drain(context: &Context, outbox: &Outbox, out: &mut Output) -> Result<ExitCod
     Ok(exit_for(worst))
 }
 
-#[derive(Serialize)]
-struct ChannelReport {
-    name: String,
-    kind: &'static str,
-    destination: String,
-    default: bool,
-    secret: Option<String>,
-    secret_source: Option<SecretSource>,
-}
-
 pub(crate) fn channels_command(
     context: &Context,
     command: &ChannelsCommand,
@@ -740,43 +622,10 @@ pub(crate) fn channels_command(
 ) -> Result<ExitCode, Failure> {
     match command {
         ChannelsCommand::List => {
-            let default = context
-                .config
-                .delivery
-                .default_channel
-                .clone()
-                .unwrap_or_else(|| DEFAULT_CHANNEL.to_owned());
-            let secrets = secrets();
-            let mut reports = Vec::new();
-            for name in context.config.channel_names() {
-                let Some(config) = context.config.channel(&name) else {
-                    continue;
-                };
-                let secret = config.secret_name(&name).map(str::to_owned);
-                let secret_source = match &secret {
-                    Some(secret) => match secrets.get(secret) {
-                        Ok(found) => found.map(|(_, source)| source),
-                        Err(error) => {
-                            out.warn(&error.to_string());
-                            None
-                        }
-                    },
-                    None => None,
-                };
-                let destination = match &config {
-                    ChannelConfig::Folder(folder) if folder.path.is_none() => {
-                        default_folder(context).display().to_string()
-                    }
-                    _ => config.destination(),
-                };
-                reports.push(ChannelReport {
-                    default: name == default,
-                    kind: config.kind(),
-                    destination,
-                    secret,
-                    secret_source,
-                    name,
-                });
+            let (reports, problems) =
+                service::channel_summaries(&context.config, &secrets(), &default_folder(context));
+            for problem in &problems {
+                out.warn(problem);
             }
             if out.is_json() {
                 Output::print_json(&reports);

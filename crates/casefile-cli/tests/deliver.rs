@@ -155,7 +155,7 @@ fn channels_list_shows_the_builtin_folder_as_default_and_secret_sources() {
     let helpdesk = &channels[2];
     assert_eq!(helpdesk["default"], true);
     assert_eq!(helpdesk["secret"], "helpdesk");
-    assert_eq!(helpdesk["secret_source"], "environment");
+    assert_eq!(helpdesk["secretSource"], "environment");
     assert_eq!(channels[0]["secret"], serde_json::Value::Null);
 }
 
@@ -250,7 +250,7 @@ cf submit --via helpdesk --draft "{draft}" 2> "{dir}/missing.txt" || echo $? > "
         .iter()
         .find(|c| c["name"] == "helpdesk")
         .expect("helpdesk");
-    assert_eq!(helpdesk["secret_source"], "keychain");
+    assert_eq!(helpdesk["secretSource"], "keychain");
     let deleted = json(&std::fs::read(dir.path().join("deleted.json")).expect("deleted"));
     let helpdesk = deleted
         .as_array()
@@ -258,7 +258,7 @@ cf submit --via helpdesk --draft "{draft}" 2> "{dir}/missing.txt" || echo $? > "
         .iter()
         .find(|c| c["name"] == "helpdesk")
         .expect("helpdesk");
-    assert_eq!(helpdesk["secret_source"], serde_json::Value::Null);
+    assert_eq!(helpdesk["secretSource"], serde_json::Value::Null);
     // Once deleted, submit names both ways to give it, and queues nothing.
     let missing = std::fs::read_to_string(dir.path().join("missing.txt")).expect("stderr");
     assert!(

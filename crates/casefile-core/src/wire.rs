@@ -260,3 +260,104 @@ pub fn validation_report(problems: &[Problem]) -> ValidationReport {
             .collect(),
     }
 }
+
+/// A delivery channel as listed for choosing one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelSummary {
+    /// The channel's name (`folder`, `helpdesk`).
+    pub name: String,
+    /// `folder`, `smtp`, `rt`, `zendesk`, `freshdesk`, `jsm` or `webhook`.
+    pub kind: String,
+    /// Where it sends (a folder, an address, a URL).
+    pub destination: String,
+    /// The channel `submit` uses when none is named.
+    pub default: bool,
+    /// The name of the secret it needs, if any.
+    pub secret: Option<String>,
+    /// Where that secret was found; `null` when it is needed and set nowhere.
+    pub secret_source: Option<crate::deliver::secret::SecretSource>,
+}
+
+/// An outbox item as reported to people and programs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxItemReport {
+    /// The item id (`CF-7K2M-9QXD.helpdesk`).
+    pub id: String,
+    /// The case code.
+    pub case_code: String,
+    /// The subject sent.
+    pub subject: String,
+    /// `queued`, `sending`, `sent`, `failed-retryable` or `failed`.
+    pub state: String,
+    /// The channel's name.
+    pub channel: String,
+    /// The channel's kind.
+    pub kind: String,
+    /// Where it goes.
+    pub destination: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When it entered the outbox.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// When the next attempt is due, for an item waiting to be retried.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// The files sent with it.
+    pub attachments: Vec<AttachmentReport>,
+    /// Everything that happened to it.
+    pub history: Vec<crate::deliver::outbox::Event>,
+    /// The receipt, once sent.
+    pub receipt: Option<crate::deliver::receipt::Receipt>,
+}
+
+/// A file sent with a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentReport {
+    /// The file name the help desk sees.
+    pub name: String,
+    /// Bytes.
+    pub size: u64,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+/// Reports an outbox item; `profile` (the request's vendor profile, when installed) gives the
+/// receipt its response targets, with texts in `display`.
+pub fn outbox_item_report(
+    item: &crate::deliver::outbox::Item,
+    profile: Option<&crate::profile::schema::Profile>,
+    display: Tz,
+) -> OutboxItemReport {
+    OutboxItemReport {
+        id: item.id().to_owned(),
+        case_code: item.submission.case_code.clone(),
+        subject: item.submission.subject.clone(),
+        state: item.state.as_str().to_owned(),
+        channel: item.channel.clone(),
+        kind: item.kind.clone(),
+        destination: item.destination.clone(),
+        attempts: item.attempts,
+        created_at: item.created_at,
+        updated_at: item.updated_at,
+        next_attempt_at: item.next_attempt_at,
+        last_error: item.last_error.clone(),
+        attachments: item
+            .submission
+            .attachments
+            .iter()
+            .map(|attachment| AttachmentReport {
+                name: attachment.name.clone(),
+                size: attachment.size,
+                sha256: attachment.sha256.clone(),
+            })
+            .collect(),
+        history: item.history.clone(),
+        receipt: crate::deliver::receipt::receipt(item, profile, display),
+    }
+}

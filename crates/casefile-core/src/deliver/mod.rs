@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod receipt;
 pub mod rt;
 pub mod secret;
+pub mod service;
 pub mod smtp;
 pub mod webhook;
 pub mod zendesk;

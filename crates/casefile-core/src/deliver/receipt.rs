@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::outbox::Item;
 use crate::profile::schema::Profile;
@@ -11,7 +11,7 @@ use crate::sla::{self, format_instant};
 use crate::wire::{SlaReport, sla_report};
 
 /// What the user keeps after a request went out.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Receipt {
     /// The outbox item.

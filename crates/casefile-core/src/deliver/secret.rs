@@ -30,7 +30,7 @@ pub fn secret_env_var(name: &str) -> String {
 }
 
 /// Where a secret was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SecretSource {
     /// The `CASEFILE_SECRET_<NAME>` environment variable.

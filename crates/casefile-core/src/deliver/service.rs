@@ -1,0 +1,211 @@
+//! Delivery as the front ends use it: open a configured channel with its secret, list the
+//! channels, and send an outbox item with a few attempts in a row. The CLI and the desktop app
+//! both call these, so a request goes out the same way from either.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::Progress;
+use super::Transport;
+use super::channel::{ChannelConfig, DEFAULT_CHANNEL};
+use super::outbox::{Item, Outbox, OutboxError, RetryPolicy, State};
+use super::secret::{Secrets, secret_env_var};
+use crate::config::{Config, DeliverySettings};
+use crate::wire::ChannelSummary;
+
+/// The longest wait between attempts that a front end sits through before leaving the rest to
+/// the outbox.
+pub const MAX_INLINE_WAIT: Duration = Duration::from_secs(30);
+
+/// Why a channel could not be opened; nothing was sent or queued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpenError {
+    /// No channel has that name.
+    #[error(
+        "no channel {name:?}; choose one of: {} (add [channels.{name}] to the configuration to make one)",
+        choices.join(", ")
+    )]
+    Unknown {
+        /// The name asked for.
+        name: String,
+        /// The channels there are.
+        choices: Vec<String>,
+    },
+    /// The channel needs a secret that is set nowhere.
+    #[error(
+        "channel {channel} needs the secret {secret:?}: store it with `casefile secret set {secret}` (or in the app's settings) or set the environment variable {}",
+        secret_env_var(secret)
+    )]
+    SecretMissing {
+        /// The channel.
+        channel: String,
+        /// The secret's name.
+        secret: String,
+    },
+    /// The keychain could not be asked.
+    #[error("{0}")]
+    SecretUnavailable(String),
+    /// The channel's settings are wrong.
+    #[error("channel {channel}: {message}")]
+    Invalid {
+        /// The channel.
+        channel: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+}
+
+impl OpenError {
+    /// A stable code for programs (`unknown_channel`, `secret_missing`, ...).
+    pub fn code(&self) -> &'static str {
+        match self {
+            OpenError::Unknown { .. } => "unknown_channel",
+            OpenError::SecretMissing { .. } => "secret_missing",
+            OpenError::SecretUnavailable(_) => "secret_unavailable",
+            OpenError::Invalid { .. } => "channel_invalid",
+        }
+    }
+}
+
+impl DeliverySettings {
+    /// The backoff the outbox waits between attempts.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        let defaults = RetryPolicy::default();
+        RetryPolicy {
+            initial: self.retry_initial.map_or(defaults.initial, |t| t.0),
+            max: self.retry_max.map_or(defaults.max, |t| t.0),
+        }
+    }
+
+    /// How many attempts a submission makes before leaving the rest to the outbox [default: 3].
+    pub fn attempts(&self) -> u32 {
+        self.attempts_inline.unwrap_or(3).max(1)
+    }
+
+    /// The channel to use: `via` when given, else the default channel, else `folder`.
+    pub fn channel_name(&self, via: Option<&str>) -> String {
+        via.map(str::to_owned)
+            .or_else(|| self.default_channel.clone())
+            .unwrap_or_else(|| DEFAULT_CHANNEL.to_owned())
+    }
+}
+
+/// Where the folder channel saves when its configuration names no path: `Casefile` in the
+/// user's documents folder, else `saved` in the data directory.
+pub fn default_folder(documents: Option<&Path>, data_dir: &Path) -> PathBuf {
+    documents
+        .map(|documents| documents.join("Casefile"))
+        .unwrap_or_else(|| data_dir.join("saved"))
+}
+
+/// Opens channel `name` from `config`, with its secret from `secrets`.
+pub fn open_channel(
+    config: &Config,
+    name: &str,
+    secrets: &Secrets<'_>,
+    default_folder: &Path,
+) -> Result<(ChannelConfig, Box<dyn Transport>), OpenError> {
+    let channel = config.channel(name).ok_or_else(|| OpenError::Unknown {
+        name: name.to_owned(),
+        choices: config.channel_names(),
+    })?;
+    let secret = match channel.secret_name(name) {
+        Some(secret_name) => match secrets.get(secret_name) {
+            Ok(Some((secret, _))) => Some(secret),
+            Ok(None) => {
+                return Err(OpenError::SecretMissing {
+                    channel: name.to_owned(),
+                    secret: secret_name.to_owned(),
+                });
+            }
+            Err(error) => return Err(OpenError::SecretUnavailable(error.to_string())),
+        },
+        None => None,
+    };
+    let transport = channel
+        .open(secret, default_folder)
+        .map_err(|error| OpenError::Invalid {
+            channel: name.to_owned(),
+            message: error.message,
+        })?;
+    Ok((channel, transport))
+}
+
+/// Every channel (the built-in folder included) with where it sends and where its secret is;
+/// a keychain that cannot be asked is reported as a problem, and the secret as not found.
+pub fn channel_summaries(
+    config: &Config,
+    secrets: &Secrets<'_>,
+    default_folder: &Path,
+) -> (Vec<ChannelSummary>, Vec<String>) {
+    let default = config.delivery.channel_name(None);
+    let mut problems = Vec::new();
+    let mut summaries = Vec::new();
+    for name in config.channel_names() {
+        let Some(channel) = config.channel(&name) else {
+            continue;
+        };
+        let secret = channel.secret_name(&name).map(str::to_owned);
+        let secret_source = match &secret {
+            Some(secret) => match secrets.get(secret) {
+                Ok(found) => found.map(|(_, source)| source),
+                Err(error) => {
+                    problems.push(error.to_string());
+                    None
+                }
+            },
+            None => None,
+        };
+        let destination = match &channel {
+            ChannelConfig::Folder(folder) if folder.path.is_none() => {
+                default_folder.display().to_string()
+            }
+            _ => channel.destination(),
+        };
+        summaries.push(ChannelSummary {
+            default: name == default,
+            kind: channel.kind().to_owned(),
+            destination,
+            secret,
+            secret_source,
+            name,
+        });
+    }
+    (summaries, problems)
+}
+
+impl Outbox {
+    /// Attempts item `id` up to `attempts` times; between attempts it sleeps only when the wait
+    /// is at most `max_wait` (telling `waiting` first), else it leaves the item to a later drain.
+    #[allow(clippy::too_many_arguments)]
+    pub fn send(
+        &self,
+        id: &str,
+        transport: &dyn Transport,
+        policy: &RetryPolicy,
+        attempts: u32,
+        max_wait: Duration,
+        waiting: &mut dyn FnMut(&Item, Duration),
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Item, OutboxError> {
+        let mut made = 0;
+        loop {
+            let item = self.attempt(id, transport, policy, &Utc::now, progress)?;
+            made += 1;
+            if item.state != State::FailedRetryable || made >= attempts {
+                return Ok(item);
+            }
+            let wait = item
+                .next_attempt_at
+                .map(|at| (at - Utc::now()).to_std().unwrap_or_default())
+                .unwrap_or_default();
+            if wait > max_wait {
+                return Ok(item);
+            }
+            waiting(&item, wait);
+            std::thread::sleep(wait);
+        }
+    }
+}
