@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use casefile_core::collection_code;
 use casefile_core::evidence::collect::{
     self, CollectContext, CollectError, CollectOptions, Phase, Progress, RequestDocs,
 };
@@ -68,6 +69,10 @@ pub(crate) struct GatherArgs {
     /// Leave out the support snapshot (OS, hardware, network, processes).
     #[arg(long)]
     no_snapshot: bool,
+    /// A collection code support dictated (CC-XXXX-XXXX): it chooses the evidence kinds, the
+    /// time window and whether the snapshot and binaries go in, where you did not choose.
+    #[arg(long, value_name = "CODE")]
+    code: Option<String>,
     /// Compression level, 1 (fastest) to 9 (smallest).
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=9))]
     level: u32,
@@ -253,7 +258,15 @@ fn check_output(path: &Path, force: bool) -> Result<(), Failure> {
 pub(crate) fn gather_options(
     context: &Context,
     args: &GatherArgs,
+    profile: &casefile_core::profile::schema::Profile,
 ) -> Result<(Env, CollectOptions), Failure> {
+    let code = match &args.code {
+        Some(text) => Some(
+            collection_code::read(profile, text)
+                .map_err(|error| Failure::user("invalid_code", format!("--code: {error}")))?,
+        ),
+        None => None,
+    };
     let os = args.os.map(|os| match os {
         OsArg::Linux => Os::Linux,
         OsArg::Macos => Os::Macos,
@@ -291,11 +304,11 @@ pub(crate) fn gather_options(
         }
     }
     let now = Utc::now();
-    let since = args
-        .since
-        .as_deref()
-        .map(|t| parse_time("since", t, now))
-        .transpose()?;
+    let since = match (&args.since, code.as_ref().and_then(|code| code.window)) {
+        (Some(text), _) => Some(parse_time("since", text, now)?),
+        (None, Some(window)) => Some(now - chrono::TimeDelta::from_std(window).unwrap_or_default()),
+        (None, None) => None,
+    };
     let until = args
         .until
         .as_deref()
@@ -327,15 +340,19 @@ pub(crate) fn gather_options(
     );
     names.hostnames.extend(args.hostname.iter().cloned());
     names.usernames.extend(args.username.iter().cloned());
+    let chosen = match (&code, args.evidence.is_empty()) {
+        (Some(code), true) if !code.evidence.is_empty() => code.evidence.clone(),
+        _ => args.evidence.clone(),
+    };
     let options = CollectOptions {
-        evidence: (!args.evidence.is_empty()).then(|| args.evidence.clone()),
+        evidence: (!chosen.is_empty()).then_some(chosen),
         add: args.add.clone(),
         window: Window { since, until, zone },
         budget,
         redact: !args.no_redact,
         names,
-        include_binary: args.include_binary,
-        snapshot: !args.no_snapshot,
+        include_binary: args.include_binary || code.as_ref().is_some_and(|c| c.include_binary),
+        snapshot: !args.no_snapshot && code.as_ref().is_none_or(|c| c.snapshot),
         level: args.level,
         threads: args.threads,
         request: None,
@@ -355,7 +372,7 @@ pub(crate) fn collect_command(
         .unwrap_or_else(|| "generic".to_owned());
     let profile = &find_profile(&context.catalog, &profile_id)?.profile;
     check_output(&args.output.output, args.output.force)?;
-    let (env, options) = gather_options(context, &args.gather)?;
+    let (env, options) = gather_options(context, &args.gather, profile)?;
     let outcome = run_collect(context, profile, &env, &options, &args.output.output)?;
     Ok(report_collect(&outcome, options.redact, out))
 }
@@ -393,7 +410,7 @@ pub(crate) fn bundle_draft(
     budget: Option<u64>,
     output: &Path,
 ) -> Result<(collect::Outcome, bool), Failure> {
-    let (env, mut options) = gather_options(context, gather)?;
+    let (env, mut options) = gather_options(context, gather, profile)?;
     if let Some(limit) = budget {
         options.budget = Some(options.budget.map_or(limit, |given| given.min(limit)));
     }
@@ -731,6 +748,133 @@ pub(crate) fn key_command(
             key.save(&context.data_dir)
                 .map_err(|e| Failure::other("key", e.to_string()))?;
             out.key_imported(&key.fingerprint(), &key_path_hint(&context.data_dir));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CodeCommand {
+    /// Make a collection code to dictate to a user: the evidence kinds, a time window, and
+    /// whether the snapshot and binaries go in.
+    Make {
+        /// The vendor profile the user collects with [default: the config's default_profile, else generic].
+        #[arg(long)]
+        profile: Option<String>,
+        /// An evidence kind to collect (repeatable) [default: every kind].
+        #[arg(long = "evidence", value_name = "ID")]
+        evidence: Vec<String>,
+        /// Keep log records from this long ago on: 1h, 6h, 24h, 3d, 7d, 14d or 30d.
+        #[arg(long, value_name = "WINDOW")]
+        since: Option<String>,
+        /// Leave out the support snapshot.
+        #[arg(long)]
+        no_snapshot: bool,
+        /// Include binary files.
+        #[arg(long)]
+        include_binary: bool,
+    },
+    /// Show what a collection code selects.
+    Read {
+        /// The code, e.g. CC-4G7K-2MQ8.
+        code: String,
+        /// The vendor profile it was made for [default: the config's default_profile, else generic].
+        #[arg(long)]
+        profile: Option<String>,
+    },
+}
+
+pub(crate) fn code_command(
+    context: &Context,
+    command: &CodeCommand,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    let profile_id = |given: &Option<String>| {
+        given
+            .clone()
+            .or_else(|| context.config.default_profile.clone())
+            .unwrap_or_else(|| "generic".to_owned())
+    };
+    let invalid =
+        |error: collection_code::CodeError| Failure::user("invalid_code", error.to_string());
+    let (profile, code, selection) = match command {
+        CodeCommand::Make {
+            profile,
+            evidence,
+            since,
+            no_snapshot,
+            include_binary,
+        } => {
+            let profile = &find_profile(&context.catalog, &profile_id(profile))?.profile;
+            let selection = collection_code::Selection {
+                evidence: evidence.clone(),
+                window: since
+                    .as_deref()
+                    .map(collection_code::parse_window)
+                    .transpose()
+                    .map_err(invalid)?,
+                snapshot: !no_snapshot,
+                include_binary: *include_binary,
+            };
+            let code = collection_code::make(profile, &selection).map_err(invalid)?;
+            (profile, code.to_string(), selection)
+        }
+        CodeCommand::Read { code, profile } => {
+            let profile = &find_profile(&context.catalog, &profile_id(profile))?.profile;
+            let selection = collection_code::read(profile, code).map_err(invalid)?;
+            let canonical = collection_code::make(profile, &selection).map_err(invalid)?;
+            (profile, canonical.to_string(), selection)
+        }
+    };
+    let kinds: Vec<(&str, &str)> = profile
+        .evidence
+        .iter()
+        .filter(|e| selection.evidence.is_empty() || selection.evidence.contains(&e.id))
+        .map(|e| (e.id.as_str(), e.label.as_str()))
+        .collect();
+    if out.is_json() {
+        Output::print_json(&serde_json::json!({
+            "code": code,
+            "profile": profile.id,
+            "evidence": kinds.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+            "since": selection.window_label(),
+            "snapshot": selection.snapshot,
+            "includeBinary": selection.include_binary,
+        }));
+    } else {
+        println!("{code}  ({} profile)", profile.name);
+        println!(
+            "  evidence: {}",
+            if kinds.is_empty() {
+                "none (this profile lists no evidence kinds)".to_owned()
+            } else {
+                kinds
+                    .iter()
+                    .map(|(id, label)| format!("{label} ({id})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        );
+        println!(
+            "  logs from: {}",
+            selection
+                .window_label()
+                .map_or_else(|| "all of them".to_owned(), |w| format!("the last {w}"))
+        );
+        println!(
+            "  snapshot: {}; binary files: {}",
+            if selection.snapshot { "yes" } else { "no" },
+            if selection.include_binary {
+                "yes"
+            } else {
+                "no"
+            }
+        );
+        if matches!(command, CodeCommand::Make { .. }) {
+            println!(
+                "The user types it at the Evidence step, or runs `casefile collect --profile {} --code {code} -o FILE`.",
+                profile.id
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

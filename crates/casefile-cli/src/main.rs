@@ -66,6 +66,9 @@ enum Command {
     /// Export, import or show the pseudonym key shared by a fleet.
     #[command(subcommand)]
     Key(evidence::KeyCommand),
+    /// Make or read a collection code: the evidence a support engineer asks for, in 8 symbols.
+    #[command(subcommand)]
+    Code(evidence::CodeCommand),
     /// Send a draft and its bundle through a channel, via the outbox, and print the receipt.
     Submit(deliver::SubmitArgs),
     /// List, show, retry, drain or remove submissions in the outbox.
@@ -203,6 +206,7 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, Failure> {
         Command::Redact(args) => evidence::redact_command(&context, args, out),
         Command::Translate(args) => evidence::translate_command(&context, args, out),
         Command::Key(command) => evidence::key_command(&context, command, out),
+        Command::Code(command) => evidence::code_command(&context, command, out),
         Command::Submit(args) => deliver::submit_command(&context, args, out),
         Command::Outbox(command) => deliver::outbox_command(&context, command, out),
         Command::Channels(command) => deliver::channels_command(&context, command, out),

@@ -687,3 +687,108 @@ fn bundle_packs_the_drafts_request_and_its_evidence() {
             .is_some_and(|c| c.starts_with("CF-"))
     );
 }
+
+#[test]
+fn a_collection_code_selects_the_evidence_window_and_snapshot_support_asked_for() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A JumpCloud machine under --root: the agent log with an old and a new record, and syslog.
+    let root = dir.path().join("root");
+    fs::create_dir_all(root.join("var/log")).expect("mkdir");
+    let now = chrono::Utc::now();
+    let old = (now - chrono::TimeDelta::days(3)).to_rfc3339();
+    let new = (now - chrono::TimeDelta::hours(1)).to_rfc3339();
+    fs::write(
+        root.join("var/log/jcagent.log"),
+        format!("{old} old record\n{new} new record\n"),
+    )
+    .expect("write");
+    fs::write(
+        root.join("var/log/syslog"),
+        "Dec  4 10:00:00 host kernel: hello\n",
+    )
+    .expect("write");
+
+    let made = casefile(dir.path())
+        .args([
+            "--json",
+            "code",
+            "make",
+            "--profile",
+            "jumpcloud",
+            "--evidence",
+            "jcagent-log",
+            "--since",
+            "24h",
+            "--no-snapshot",
+        ])
+        .output()
+        .expect("make");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let code = json(&made.stdout)["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    // Read back as dictated: lower case, spaces.
+    let spoken = code.to_lowercase().replace('-', " ");
+    let read = casefile(dir.path())
+        .args(["--json", "code", "read", &spoken, "--profile", "jumpcloud"])
+        .output()
+        .expect("read");
+    let read = json(&read.stdout);
+    assert_eq!(read["code"], code.as_str());
+    assert_eq!(read["evidence"], serde_json::json!(["jcagent-log"]));
+
+    let out = dir.path().join("out.zip");
+    let output = casefile(dir.path())
+        .args([
+            "--json",
+            "collect",
+            "--profile",
+            "jumpcloud",
+            "--os",
+            "linux",
+            "--root",
+        ])
+        .arg(&root)
+        .args(["--code", &code, "-o"])
+        .arg(&out)
+        .output()
+        .expect("collect");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let entries = unpack(&out);
+    let names: Vec<&String> = entries.keys().collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with("snapshot/")),
+        "{names:?}"
+    );
+    assert!(!names.iter().any(|n| n.ends_with("syslog")), "{names:?}");
+    let log = entries
+        .iter()
+        .find(|(name, _)| name.ends_with("jcagent.log"))
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .expect("the agent log");
+    assert!(
+        log.contains("new record") && !log.contains("old record"),
+        "{log}"
+    );
+
+    // A mistyped code is refused before anything is collected.
+    let mut wrong: Vec<char> = code.chars().collect();
+    wrong[4] = if wrong[4] == 'Z' { 'Y' } else { 'Z' };
+    let wrong: String = wrong.into_iter().collect();
+    casefile(dir.path())
+        .args(["collect", "--profile", "jumpcloud", "--code", &wrong, "-o"])
+        .arg(dir.path().join("never.zip"))
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("does not check out"));
+    assert!(!dir.path().join("never.zip").exists());
+}

@@ -9,7 +9,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Crockford base32, the symbols of case codes and collection codes.
+pub(crate) const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const DATA_SYMBOLS: usize = 7;
 const PREFIX: &str = "CF";
 
@@ -89,7 +90,8 @@ impl fmt::Display for CaseCode {
     }
 }
 
-fn symbol_value(character: char) -> Option<u8> {
+/// The value of a symbol as Crockford reads it (`O` is 0, `I` and `L` are 1, any case).
+pub(crate) fn symbol_value(character: char) -> Option<u8> {
     let upper = match character.to_ascii_uppercase() {
         'O' => '0',
         'I' | 'L' => '1',
@@ -118,7 +120,7 @@ fn gf32_multiply(mut left: u8, mut right: u8) -> u8 {
 }
 
 /// The check symbol: sum over positions of symbol times alpha^(position + 1), alpha = x.
-fn check_symbol(data: &[u8]) -> u8 {
+pub(crate) fn check_symbol(data: &[u8]) -> u8 {
     let mut weight = 1u8;
     let mut sum = 0u8;
     for &value in data {

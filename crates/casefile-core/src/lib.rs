@@ -27,6 +27,7 @@
 pub mod bundle;
 pub mod calendar;
 pub mod case_code;
+pub mod collection_code;
 pub mod config;
 pub mod deliver;
 pub mod draft;
