@@ -255,24 +255,14 @@ fn check_output(path: &Path, force: bool) -> Result<(), Failure> {
 }
 
 /// Builds the run's options from the shared flags.
-pub(crate) fn gather_options(
-    context: &Context,
-    args: &GatherArgs,
-    profile: &casefile_core::profile::schema::Profile,
-) -> Result<(Env, CollectOptions), Failure> {
-    let code = match &args.code {
-        Some(text) => Some(
-            collection_code::read(profile, text)
-                .map_err(|error| Failure::user("invalid_code", format!("--code: {error}")))?,
-        ),
-        None => None,
-    };
-    let os = args.os.map(|os| match os {
+/// The system to read: this machine, or a disk or container mounted at `root` seen as `os`.
+fn env_for(root: Option<&Path>, os: Option<OsArg>) -> Result<Env, Failure> {
+    let os = os.map(|os| match os {
         OsArg::Linux => Os::Linux,
         OsArg::Macos => Os::Macos,
         OsArg::Windows => Os::Windows,
     });
-    let env = match &args.root {
+    let env = match root {
         Some(root) => {
             if !root.is_dir() {
                 return Err(Failure::user(
@@ -295,6 +285,22 @@ pub(crate) fn gather_options(
             Env::live()
         }
     };
+    Ok(env)
+}
+
+pub(crate) fn gather_options(
+    context: &Context,
+    args: &GatherArgs,
+    profile: &casefile_core::profile::schema::Profile,
+) -> Result<(Env, CollectOptions), Failure> {
+    let code = match &args.code {
+        Some(text) => Some(
+            collection_code::read(profile, text)
+                .map_err(|error| Failure::user("invalid_code", format!("--code: {error}")))?,
+        ),
+        None => None,
+    };
+    let env = env_for(args.root.as_deref(), args.os)?;
     for path in &args.add {
         if std::fs::symlink_metadata(path).is_err() {
             return Err(Failure::user(
@@ -876,6 +882,59 @@ pub(crate) fn code_command(
                 profile.id
             );
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SummaryArgs {
+    /// The vendor profile whose agent to describe [default: the config's default_profile, else generic].
+    #[arg(long)]
+    profile: Option<String>,
+    /// Describe the system mounted at DIR instead of this machine.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// The OS of the system under --root [default: this machine's].
+    #[arg(long, value_enum, value_name = "OS")]
+    os: Option<OsArg>,
+}
+
+pub(crate) fn summary_command(
+    context: &Context,
+    args: &SummaryArgs,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    let profile_id = args
+        .profile
+        .clone()
+        .or_else(|| context.config.default_profile.clone())
+        .unwrap_or_else(|| "generic".to_owned());
+    let profile = &find_profile(&context.catalog, &profile_id)?.profile;
+    let env = env_for(args.root.as_deref(), args.os)?;
+    let snapshot = casefile_core::evidence::snapshot::take(profile, &env);
+    let summary = casefile_core::evidence::summary::machine_summary(profile, &env, &snapshot);
+    if out.is_json() {
+        Output::print_json(&summary);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Operating system: {}", summary.os);
+    println!(
+        "Host name: {}",
+        summary.hostname.as_deref().unwrap_or("unknown")
+    );
+    println!(
+        "{} agent version: {}",
+        profile.name,
+        summary.agent_version.as_deref().unwrap_or("not found")
+    );
+    if let Some(log) = &summary.agent_log {
+        println!("Last errors in {log}:");
+        for line in &summary.last_errors {
+            println!("  {line}");
+        }
+    }
+    for note in &summary.notes {
+        println!("Note: {note}");
     }
     Ok(ExitCode::SUCCESS)
 }

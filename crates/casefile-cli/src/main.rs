@@ -66,6 +66,8 @@ enum Command {
     /// Export, import or show the pseudonym key shared by a fleet.
     #[command(subcommand)]
     Key(evidence::KeyCommand),
+    /// The machine in a few lines to read to support: OS, host, agent version, last agent errors.
+    Summary(evidence::SummaryArgs),
     /// Make or read a collection code: the evidence a support engineer asks for, in 8 symbols.
     #[command(subcommand)]
     Code(evidence::CodeCommand),
@@ -206,6 +208,7 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, Failure> {
         Command::Redact(args) => evidence::redact_command(&context, args, out),
         Command::Translate(args) => evidence::translate_command(&context, args, out),
         Command::Key(command) => evidence::key_command(&context, command, out),
+        Command::Summary(args) => evidence::summary_command(&context, args, out),
         Command::Code(command) => evidence::code_command(&context, command, out),
         Command::Submit(args) => deliver::submit_command(&context, args, out),
         Command::Outbox(command) => deliver::outbox_command(&context, command, out),

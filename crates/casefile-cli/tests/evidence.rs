@@ -792,3 +792,43 @@ fn a_collection_code_selects_the_evidence_window_and_snapshot_support_asked_for(
         .stderr(predicates::str::contains("does not check out"));
     assert!(!dir.path().join("never.zip").exists());
 }
+
+#[test]
+fn summary_reads_out_the_agent_version_and_its_last_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("root");
+    fs::create_dir_all(root.join("var/log")).expect("mkdir");
+    fs::create_dir_all(root.join("opt/jc")).expect("mkdir");
+    fs::write(root.join("opt/jc/version.txt"), "2.9.1\n").expect("write");
+    fs::write(
+        root.join("var/log/jcagent.log"),
+        "2026-12-04T10:00:00Z INFO ok\n2026-12-04T10:01:00Z ERROR websocket closed: 401\n",
+    )
+    .expect("write");
+    // System logs are not the agent's: their errors are not read out.
+    fs::write(root.join("var/log/syslog"), "kernel: error on sda\n").expect("write");
+    let output = casefile(dir.path())
+        .args([
+            "--json",
+            "summary",
+            "--profile",
+            "jumpcloud",
+            "--os",
+            "linux",
+            "--root",
+        ])
+        .arg(&root)
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = json(&output.stdout);
+    assert_eq!(summary["agentVersion"], "2.9.1");
+    assert_eq!(
+        summary["lastErrors"],
+        serde_json::json!(["2026-12-04T10:01:00Z ERROR websocket closed: 401"])
+    );
+}

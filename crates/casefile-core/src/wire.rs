@@ -361,3 +361,6 @@ pub fn outbox_item_report(
         receipt: crate::deliver::receipt::receipt(item, profile, display),
     }
 }
+
+/// The machine in a few lines for the phone (`casefile summary`, the app's phone mode).
+pub use crate::evidence::summary::MachineSummary;

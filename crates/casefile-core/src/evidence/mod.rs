@@ -12,6 +12,7 @@ pub mod merge;
 pub mod plan;
 pub mod resolve;
 pub mod snapshot;
+pub mod summary;
 pub mod window;
 
 use std::path::PathBuf;

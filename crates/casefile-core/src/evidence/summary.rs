@@ -1,0 +1,235 @@
+//! The machine in a few lines, for reading aloud to a support engineer on the phone: the OS, the
+//! host name, the vendor agent's version, and the last error lines of the agent's own log.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::atomic::AtomicBool;
+
+use serde::{Deserialize, Serialize};
+
+use super::ItemSource;
+use super::plan::{PlanRequest, plan};
+use super::resolve::Env;
+use super::snapshot::Snapshot;
+use crate::profile::schema::Profile;
+
+/// How much of the end of the agent log is searched for errors.
+const TAIL_BYTES: u64 = 256 * 1024;
+/// How many error lines are read out.
+const MAX_LINES: usize = 5;
+/// The longest line read out, in characters.
+const MAX_LINE_CHARS: usize = 200;
+
+/// What a user reads to support on the phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MachineSummary {
+    /// `Debian GNU/Linux 12 (kernel 6.1.0)`, or the OS family when nothing more is known.
+    pub os: String,
+    /// The host name, when known.
+    pub hostname: Option<String>,
+    /// The vendor agent's version, from the profile's version file.
+    pub agent_version: Option<String>,
+    /// The log the error lines come from (the profile's first evidence kind's newest file).
+    pub agent_log: Option<String>,
+    /// Its last lines that report an error, oldest first, each cut to 200 characters.
+    pub last_errors: Vec<String>,
+    /// What could not be found, said plainly ("no agent log found under ...").
+    pub notes: Vec<String>,
+}
+
+/// Summarises the machine `snapshot` describes, with the agent log found through `profile`'s
+/// first evidence kind that has files for the OS.
+pub fn machine_summary(profile: &Profile, env: &Env, snapshot: &Snapshot) -> MachineSummary {
+    let mut notes = Vec::new();
+    let os = match (&snapshot.os_name, &snapshot.os_version, &snapshot.kernel) {
+        (Some(name), Some(version), Some(kernel)) if !name.contains(version.as_str()) => {
+            format!("{name} {version}, kernel {kernel}")
+        }
+        (Some(name), _, Some(kernel)) => format!("{name}, kernel {kernel}"),
+        (Some(name), _, None) => name.clone(),
+        _ => format!("{:?}", snapshot.os),
+    };
+    let (agent_log, last_errors) = match newest_agent_log(profile, env) {
+        Some(path) => match error_lines(&path) {
+            Ok(lines) => {
+                if lines.is_empty() {
+                    notes.push(format!("no error lines at the end of {}", path.display()));
+                }
+                (Some(path.display().to_string()), lines)
+            }
+            Err(error) => {
+                notes.push(format!("cannot read {}: {error}", path.display()));
+                (Some(path.display().to_string()), Vec::new())
+            }
+        },
+        None => {
+            notes.push(format!("no {} log found on this machine", profile.name));
+            (None, Vec::new())
+        }
+    };
+    if snapshot.agent_version.is_none() {
+        notes.push(format!(
+            "the {} agent's version file was not found",
+            profile.name
+        ));
+    }
+    MachineSummary {
+        os,
+        hostname: snapshot.hostname.clone(),
+        agent_version: snapshot.agent_version.clone(),
+        agent_log,
+        last_errors,
+        notes,
+    }
+}
+
+/// The newest file of the profile's first evidence kind with paths for this OS (the agent's own
+/// log, by the profiles' convention); other kinds (system logs) are not the agent's.
+fn newest_agent_log(profile: &Profile, env: &Env) -> Option<std::path::PathBuf> {
+    let cancel = AtomicBool::new(false);
+    let evidence = profile.evidence.iter().find(|evidence| {
+        evidence
+            .sources
+            .iter()
+            .any(|source| source.os == env.os && !source.paths.is_empty())
+    })?;
+    let ids = [evidence.id.clone()];
+    let planned = plan(
+        &PlanRequest {
+            profile,
+            env,
+            evidence: Some(&ids),
+            add: &[],
+            include_binary: false,
+        },
+        &cancel,
+    );
+    planned
+        .items
+        .iter()
+        .filter_map(|item| match &item.source {
+            ItemSource::File { path, gzip: false } => Some((item.modified, path)),
+            _ => None,
+        })
+        .max_by_key(|(modified, _)| *modified)
+        .map(|(_, path)| path.clone())
+}
+
+/// The last lines in the tail of `path` that report an error.
+fn error_lines(path: &std::path::Path) -> std::io::Result<Vec<String>> {
+    let mut file = File::open(path)?;
+    let size = file.metadata()?.len();
+    let start = size.saturating_sub(TAIL_BYTES);
+    file.seek(SeekFrom::Start(start))?;
+    let mut bytes = Vec::new();
+    file.take(TAIL_BYTES).read_to_end(&mut bytes)?;
+    let text = String::from_utf8_lossy(&bytes);
+    let mut lines: Vec<&str> = text.lines().collect();
+    if start > 0 && !lines.is_empty() {
+        lines.remove(0); // cut in the middle
+    }
+    let mut found: Vec<String> = lines
+        .iter()
+        .rev()
+        .filter(|line| is_error(line))
+        .take(MAX_LINES)
+        .map(|line| {
+            let line = line.trim();
+            if line.chars().count() > MAX_LINE_CHARS {
+                let cut: String = line.chars().take(MAX_LINE_CHARS).collect();
+                format!("{cut}…")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    found.reverse();
+    Ok(found)
+}
+
+/// Whether a line reports an error: one of its words (not a part of a word, so a package called
+/// `libexception` is not one) says so.
+fn is_error(line: &str) -> bool {
+    line.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| {
+            matches!(
+                word.to_ascii_lowercase().as_str(),
+                "error"
+                    | "errors"
+                    | "err"
+                    | "fatal"
+                    | "fail"
+                    | "failed"
+                    | "failure"
+                    | "panic"
+                    | "exception"
+                    | "critical"
+                    | "crit"
+                    | "emerg"
+                    | "alert"
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Catalog;
+    use crate::profile::schema::Os;
+
+    #[test]
+    fn the_last_error_lines_of_the_agent_log_are_read_out_oldest_first() {
+        let root = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(root.path().join("var/log")).expect("mkdir");
+        std::fs::create_dir_all(root.path().join("opt/jc")).expect("mkdir");
+        std::fs::write(root.path().join("opt/jc/version.txt"), "2.9.0\n").expect("write");
+        let mut log = String::new();
+        for i in 0..20 {
+            log.push_str(&format!("2026-12-04T10:{i:02}:00Z INFO heartbeat ok\n"));
+            log.push_str(&format!(
+                "2026-12-04T10:{i:02}:30Z ERROR cannot reach console {i}\n"
+            ));
+        }
+        log.push_str(&format!(
+            "{} ERROR {}\n",
+            "2026-12-04T11:00:00Z",
+            "x".repeat(500)
+        ));
+        std::fs::write(root.path().join("var/log/jcagent.log"), log).expect("write");
+        let catalog = Catalog::load(None);
+        let profile = &catalog.get("jumpcloud").expect("jumpcloud").profile;
+        let env = Env::under_root(Os::Linux, root.path());
+        let snapshot = super::super::snapshot::take(profile, &env);
+        let summary = machine_summary(profile, &env, &snapshot);
+        assert_eq!(summary.agent_version.as_deref(), Some("2.9.0"));
+        assert!(
+            summary
+                .agent_log
+                .as_deref()
+                .is_some_and(|log| log.ends_with("jcagent.log")),
+            "{summary:?}"
+        );
+        assert_eq!(summary.last_errors.len(), 5);
+        assert!(summary.last_errors[0].contains("console 16"), "{summary:?}");
+        assert!(summary.last_errors[3].contains("console 19"));
+        assert!(summary.last_errors[4].ends_with('…'));
+        assert!(summary.last_errors[4].chars().count() <= MAX_LINE_CHARS + 1);
+    }
+
+    #[test]
+    fn a_machine_without_the_agent_says_so() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let catalog = Catalog::load(None);
+        let profile = &catalog.get("jumpcloud").expect("jumpcloud").profile;
+        let env = Env::under_root(Os::Linux, root.path());
+        let snapshot = super::super::snapshot::take(profile, &env);
+        let summary = machine_summary(profile, &env, &snapshot);
+        assert_eq!(summary.agent_log, None);
+        assert!(summary.last_errors.is_empty());
+        assert!(
+            summary.notes.iter().any(|n| n.contains("no JumpCloud log")),
+            "{summary:?}"
+        );
+    }
+}
