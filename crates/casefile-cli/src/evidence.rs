@@ -420,54 +420,10 @@ pub(crate) fn bundle_draft(
     if let Some(limit) = budget {
         options.budget = Some(options.budget.map_or(limit, |given| given.min(limit)));
     }
-    // The issue type's evidence, unless the user chose.
-    if options.evidence.is_none()
-        && let Some(kind) = profile
-            .issue_types
-            .iter()
-            .find(|t| t.id == request.issue_type)
-    {
-        let ids: Vec<String> = kind
-            .required_evidence
-            .iter()
-            .chain(&kind.optional_evidence)
-            .cloned()
-            .collect();
-        if !ids.is_empty() {
-            options.evidence = Some(ids);
-        }
-    }
     let draft_dir = draft.parent().unwrap_or(Path::new("."));
-    for item in &request.evidence {
-        if item.path.trim().is_empty() {
-            continue;
-        }
-        let path = draft_dir.join(&item.path);
-        if std::fs::symlink_metadata(&path).is_err() {
-            return Err(Failure::user(
-                "not_found",
-                format!(
-                    "{}: evidence path {:?} does not exist; fix the path or remove the item",
-                    draft.display(),
-                    item.path
-                ),
-            ));
-        }
-        options.add.push(path);
-    }
-    for endpoint in &request.scope.endpoints {
-        if !endpoint.hostname.trim().is_empty() {
-            options
-                .names
-                .hostnames
-                .insert(endpoint.hostname.trim().to_owned());
-        }
-    }
-    options.request = Some(RequestDocs {
-        case_code: request.case_code.clone(),
-        json: render::request_json(request),
-        markdown: render::request_markdown(request, profile),
-    });
+    options
+        .for_draft(request, profile, draft_dir)
+        .map_err(|message| Failure::user("not_found", format!("{}: {message}", draft.display())))?;
     let outcome = run_collect(context, profile, &env, &options, output)?;
     Ok((outcome, options.redact))
 }

@@ -95,6 +95,62 @@ impl Default for CollectOptions {
     }
 }
 
+impl CollectOptions {
+    /// Makes these options pack `request` (a draft in `draft_dir`): the issue type's evidence
+    /// kinds unless kinds were chosen, the files the draft lists (relative to `draft_dir`), the
+    /// endpoints' host names to pseudonymize, and the request as `request.md` and `request.json`.
+    /// A listed file that does not exist is an error naming it; nothing is collected then.
+    pub fn for_draft(
+        &mut self,
+        request: &crate::request::Request,
+        profile: &Profile,
+        draft_dir: &Path,
+    ) -> Result<(), String> {
+        if self.evidence.is_none()
+            && let Some(kind) = profile
+                .issue_types
+                .iter()
+                .find(|t| t.id == request.issue_type)
+        {
+            let ids: Vec<String> = kind
+                .required_evidence
+                .iter()
+                .chain(&kind.optional_evidence)
+                .cloned()
+                .collect();
+            if !ids.is_empty() {
+                self.evidence = Some(ids);
+            }
+        }
+        for item in &request.evidence {
+            if item.path.trim().is_empty() {
+                continue;
+            }
+            let path = draft_dir.join(&item.path);
+            if std::fs::symlink_metadata(&path).is_err() {
+                return Err(format!(
+                    "evidence path {:?} does not exist; fix the path or remove the item",
+                    item.path
+                ));
+            }
+            self.add.push(path);
+        }
+        for endpoint in &request.scope.endpoints {
+            if !endpoint.hostname.trim().is_empty() {
+                self.names
+                    .hostnames
+                    .insert(endpoint.hostname.trim().to_owned());
+            }
+        }
+        self.request = Some(RequestDocs {
+            case_code: request.case_code.clone(),
+            json: crate::render::request_json(request),
+            markdown: crate::render::request_markdown(request, profile),
+        });
+        Ok(())
+    }
+}
+
 /// The request's two documents and its case code.
 #[derive(Debug, Clone)]
 pub struct RequestDocs {
