@@ -364,3 +364,169 @@ pub fn outbox_item_report(
 
 /// The machine in a few lines for the phone (`casefile summary`, the app's phone mode).
 pub use crate::evidence::summary::MachineSummary;
+
+/// What a collection would take, before it runs: for the Evidence step's tick boxes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvidencePreview {
+    /// Each kind of the profile with its files.
+    pub kinds: Vec<EvidenceKindPreview>,
+    /// Files the user added.
+    pub added: Vec<PlannedFile>,
+    /// What was asked for but will not be collected, with why.
+    pub skipped: Vec<SkippedReport>,
+    /// Bytes to read, after each file's size cap.
+    pub total_bytes: u64,
+    /// A rough size of the zip: text logs compress to about a tenth.
+    pub estimated_bundle_bytes: u64,
+}
+
+/// One evidence kind in a preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvidenceKindPreview {
+    /// Evidence id.
+    pub id: String,
+    /// The vendor's name for it.
+    pub label: String,
+    /// What it is.
+    pub description: String,
+    /// The files and commands found for it here.
+    pub files: Vec<PlannedFile>,
+    /// Bytes to read for it.
+    pub bytes: u64,
+}
+
+/// One planned file or command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedFile {
+    /// The entry name in the bundle (before pseudonymization).
+    pub entry: String,
+    /// The path read, or the command run.
+    pub source: String,
+    /// Bytes to read (after the size cap); 0 for a command.
+    pub size: u64,
+    /// Last modified, when known.
+    pub modified: Option<DateTime<Utc>>,
+}
+
+/// Something that will not be collected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedReport {
+    /// The path, glob or command.
+    pub source: String,
+    /// Why, as a code (`not-found`, `permission-denied`, `binary`, ...).
+    pub reason: String,
+    /// Detail for a person.
+    pub detail: String,
+}
+
+/// The preview of `plan` for `profile`.
+pub fn evidence_preview(
+    plan: &crate::evidence::plan::Plan,
+    profile: &crate::profile::schema::Profile,
+) -> EvidencePreview {
+    use crate::evidence::ItemSource;
+    let file = |item: &crate::evidence::PlannedItem| PlannedFile {
+        entry: item.entry.clone(),
+        source: match &item.source {
+            ItemSource::File { path, .. } => path.display().to_string(),
+            ItemSource::Command(command) => command.argv.join(" "),
+            ItemSource::Generated(_) => item.entry.clone(),
+        },
+        size: item.max_bytes.map_or(item.size, |cap| cap.min(item.size)),
+        modified: item.modified.map(DateTime::<Utc>::from),
+    };
+    let kinds: Vec<EvidenceKindPreview> = profile
+        .evidence
+        .iter()
+        .map(|evidence| {
+            let files: Vec<PlannedFile> = plan
+                .items
+                .iter()
+                .filter(|item| item.evidence_id.as_deref() == Some(evidence.id.as_str()))
+                .map(file)
+                .collect();
+            EvidenceKindPreview {
+                id: evidence.id.clone(),
+                label: evidence.label.clone(),
+                description: evidence.description.clone(),
+                bytes: files.iter().map(|f| f.size).sum(),
+                files,
+            }
+        })
+        .collect();
+    let added: Vec<PlannedFile> = plan
+        .items
+        .iter()
+        .filter(|item| item.evidence_id.is_none())
+        .map(file)
+        .collect();
+    let total_bytes: u64 =
+        kinds.iter().map(|k| k.bytes).sum::<u64>() + added.iter().map(|f| f.size).sum::<u64>();
+    EvidencePreview {
+        skipped: plan
+            .skipped
+            .iter()
+            .map(|skipped| SkippedReport {
+                source: skipped.source.clone(),
+                reason: serde_json::to_value(skipped.reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                detail: skipped.detail.clone(),
+            })
+            .collect(),
+        kinds,
+        added,
+        total_bytes,
+        estimated_bundle_bytes: total_bytes / 10 + 64 * 1024,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::plan::{PlanRequest, plan};
+    use crate::evidence::resolve::Env;
+    use crate::profile::schema::Os;
+
+    #[test]
+    fn the_evidence_preview_groups_files_by_kind_and_lists_what_is_missing() {
+        let root = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(root.path().join("var/log")).expect("mkdir");
+        std::fs::write(root.path().join("var/log/jcagent.log"), vec![b'a'; 5000]).expect("log");
+        let added = root.path().join("notes.txt");
+        std::fs::write(&added, "hello").expect("notes");
+        let catalog = Catalog::load(None);
+        let profile = &catalog.get("jumpcloud").expect("jumpcloud").profile;
+        let env = Env::under_root(Os::Linux, root.path());
+        let planned = plan(
+            &PlanRequest {
+                profile,
+                env: &env,
+                evidence: None,
+                add: std::slice::from_ref(&added),
+                include_binary: false,
+            },
+            &std::sync::atomic::AtomicBool::new(false),
+        );
+        let preview = evidence_preview(&planned, profile);
+        let agent = preview
+            .kinds
+            .iter()
+            .find(|kind| kind.id == "jcagent-log")
+            .expect("the agent log kind");
+        assert_eq!(agent.bytes, 5000);
+        assert!(agent.files[0].source.ends_with("jcagent.log"));
+        assert_eq!(preview.added.len(), 1);
+        assert_eq!(preview.total_bytes, 5005);
+        assert!(
+            preview.skipped.iter().any(|s| s.reason == "not-found"),
+            "{:?}",
+            preview.skipped
+        );
+    }
+}
