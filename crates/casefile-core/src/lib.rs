@@ -40,3 +40,4 @@ pub mod sla;
 pub mod template;
 pub mod validate;
 pub mod wire;
+pub mod wizard;
