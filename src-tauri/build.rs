@@ -6,7 +6,15 @@
 //! command is open to every local page. Keep this list equal to `generate_handler!` in lib.rs
 //! (the mock-runtime test in tests/ipc.rs fails if a command is missing here).
 
-const COMMANDS: &[&str] = &["list_profile_problems", "list_vendor_profiles"];
+const COMMANDS: &[&str] = &[
+    "delete_draft",
+    "list_drafts",
+    "list_profile_problems",
+    "list_vendor_profiles",
+    "new_draft",
+    "open_draft",
+    "save_draft",
+];
 
 fn main() {
     let attributes = tauri_build::Attributes::new()

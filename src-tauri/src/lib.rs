@@ -12,23 +12,40 @@ mod paths;
 use tauri::{Builder, Runtime};
 
 pub use crate::error::{ErrorCode, IpcError};
-pub use crate::paths::{CONFIG_DIR_VAR, UserProfilesDir};
+pub use crate::paths::{CONFIG_DIR_VAR, DATA_DIR_VAR, DataDir, DisplayTimeZone, UserProfilesDir};
 
 /// Registers the commands and the state they read on `builder`.
-pub fn setup<R: Runtime>(builder: Builder<R>, profiles_dir: UserProfilesDir) -> Builder<R> {
+pub fn setup<R: Runtime>(
+    builder: Builder<R>,
+    profiles_dir: UserProfilesDir,
+    data_dir: DataDir,
+    time_zone: DisplayTimeZone,
+) -> Builder<R> {
     builder
         .manage(profiles_dir)
+        .manage(data_dir)
+        .manage(time_zone)
         .invoke_handler(tauri::generate_handler![
+            commands::delete_draft,
+            commands::list_drafts,
             commands::list_profile_problems,
-            commands::list_vendor_profiles
+            commands::list_vendor_profiles,
+            commands::new_draft,
+            commands::open_draft,
+            commands::save_draft
         ])
 }
 
 /// Runs the desktop app until its window closes.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    let app = setup(Builder::default(), UserProfilesDir::from_environment())
-        .run(tauri::generate_context!());
+    let app = setup(
+        Builder::default(),
+        UserProfilesDir::from_environment(),
+        DataDir::from_environment(),
+        DisplayTimeZone::from_environment(),
+    )
+    .run(tauri::generate_context!());
     if let Err(error) = app {
         eprintln!("error: casefile could not start: {error}");
         std::process::exit(1);

@@ -169,9 +169,8 @@ fn context(cli: &Cli) -> Result<Context, Failure> {
         .map_err(|error| Failure::user("config_invalid", error.to_string()))?;
     let data_dir = match &cli.data_dir {
         Some(dir) => dir.clone(),
-        None => dirs::data_dir()
-            .unwrap_or_else(|| PathBuf::from("."))
-            .join("casefile"),
+        None => casefile_core::config::default_data_dir(dirs::data_dir().as_deref())
+            .unwrap_or_else(|| PathBuf::from(".").join("casefile")),
     };
     let catalog = Catalog::load(Some(&config.profiles_dir(&config_path)));
     Ok(Context {

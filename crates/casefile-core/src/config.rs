@@ -16,6 +16,15 @@ use crate::profile::schema::Timeout;
 use crate::profile::line_column;
 use crate::profile::schema::TimeZone;
 
+/// The environment variable that overrides the data folder (drafts, outbox).
+pub const DATA_DIR_VAR: &str = "CASEFILE_DATA_DIR";
+
+/// The data folder when [`DATA_DIR_VAR`] is not set: `casefile` in the OS data folder
+/// (`~/.local/share`, `~/Library/Application Support`, `%APPDATA%`), if the OS has one.
+pub fn default_data_dir(os_data_dir: Option<&Path>) -> Option<PathBuf> {
+    os_data_dir.map(|dir| dir.join("casefile"))
+}
+
 /// The configuration schema version this build reads.
 pub const CONFIG_SCHEMA_VERSION: u32 = 1;
 

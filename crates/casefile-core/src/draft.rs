@@ -41,6 +41,20 @@ pub enum DraftError {
         /// The version in the file.
         found: u32,
     },
+    /// A new draft would replace an existing file.
+    #[error("{path} exists already; Casefile never writes a new draft over another")]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The path is not a draft in the drafts folder.
+    #[error("{path} is not a draft in {folder}: open drafts from the Drafts list")]
+    NotADraft {
+        /// The path given.
+        path: PathBuf,
+        /// The drafts folder.
+        folder: PathBuf,
+    },
     /// The request could not be written as TOML.
     #[error("cannot write the draft as TOML: {0}")]
     Serialize(String),

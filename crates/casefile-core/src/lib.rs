@@ -2,7 +2,8 @@
 //!
 //! Casefile helps a customer write a complete support request for a software vendor. This crate
 //! holds the request model ([`request`]) and its validation ([`validate`]), case codes
-//! ([`case_code`]), drafts on disk ([`draft`]), vendor profiles ([`profile`]), the impact
+//! ([`case_code`]), drafts on disk ([`draft`], and the app's drafts folder in [`drafts`]), the
+//! desktop wizard's view of a draft ([`wizard`]), vendor profiles ([`profile`]), the impact
 //! questionnaire ([`impact`]), and response-target arithmetic ([`calendar`], [`sla`]). The
 //! `casefile` CLI and the desktop app are both thin layers over it; [`wire`] is the JSON they
 //! share.
@@ -31,6 +32,7 @@ pub mod collection_code;
 pub mod config;
 pub mod deliver;
 pub mod draft;
+pub mod drafts;
 pub mod evidence;
 pub mod impact;
 pub mod profile;
@@ -41,3 +43,4 @@ pub mod sla;
 pub mod template;
 pub mod validate;
 pub mod wire;
+pub mod wizard;

@@ -518,17 +518,7 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
     }
 
     if let Some(scope) = &profile.rules.scope {
-        let text = format!(
-            "{}\n{}",
-            request.problem.subject, request.problem.description
-        )
-        .to_lowercase();
-        let hits: Vec<&str> = scope
-            .consulting_keywords
-            .iter()
-            .filter(|keyword| text.contains(&keyword.to_lowercase()))
-            .map(String::as_str)
-            .collect();
+        let hits = consulting_hits(profile, request);
         if !hits.is_empty() {
             add(
                 "description",
@@ -540,6 +530,24 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
 
     problems.sort_by_key(|problem| problem.severity);
     problems
+}
+
+/// The profile's consulting keywords that the request's subject or description mentions.
+pub(crate) fn consulting_hits<'a>(profile: &'a Profile, request: &Request) -> Vec<&'a str> {
+    let Some(scope) = &profile.rules.scope else {
+        return Vec::new();
+    };
+    let text = format!(
+        "{}\n{}",
+        request.problem.subject, request.problem.description
+    )
+    .to_lowercase();
+    scope
+        .consulting_keywords
+        .iter()
+        .filter(|keyword| text.contains(&keyword.to_lowercase()))
+        .map(String::as_str)
+        .collect()
 }
 
 fn looks_like_email(text: &str) -> bool {

@@ -486,6 +486,262 @@ pub fn evidence_preview(
     }
 }
 
+/// A draft as listed on the Drafts screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftSummary {
+    /// The draft file.
+    pub path: String,
+    /// The case code (from the file, or its name when the file cannot be read).
+    pub case_code: String,
+    /// Profile id; empty when the file cannot be read.
+    pub profile: String,
+    /// The profile's vendor name; the profile id when no such profile is loaded.
+    pub vendor: String,
+    /// The subject so far.
+    pub subject: String,
+    /// The wizard step the user was at, 1 to 7.
+    pub step: u8,
+    /// When the draft was last saved, RFC 3339 UTC.
+    pub updated_at: DateTime<Utc>,
+    /// Number of validation errors.
+    pub errors: usize,
+    /// Why the draft cannot be opened (`FILE:LINE:COLUMN: message`), or `null` when it can.
+    pub problem: Option<String>,
+}
+
+/// Everything the wizard shows for one draft, recomputed after every save.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftView {
+    /// The draft file.
+    pub path: String,
+    /// The wizard step the user was at, 1 to 7.
+    pub step: u8,
+    /// The request, in the draft file's own (snake_case) structure.
+    pub request: crate::request::Request,
+    /// The profile's vendor name.
+    pub vendor: String,
+    /// The seven steps, numbered 1 to 7.
+    pub steps: Vec<StepSpec>,
+    /// Every validation problem, errors first.
+    pub problems: Vec<ProblemReport>,
+    /// The profile's tiers, in profile order.
+    pub tiers: Vec<TierOption>,
+    /// The profile's issue types, in profile order; empty when it has none.
+    pub issue_types: Vec<IssueTypeOption>,
+    /// The priority scale, most severe first.
+    pub priorities: Vec<PriorityOption>,
+    /// The priority the questionnaire proposes.
+    pub proposal: PriorityProposal,
+    /// The profile's rules that apply to the request now.
+    pub notices: Vec<Notice>,
+    /// Response targets if the request were sent now, texts in the user's time zone.
+    pub sla: Option<SlaReport>,
+    /// Why there is no response-target preview, when there is none.
+    pub sla_problem: Option<String>,
+}
+
+/// Which wizard step a [`StepSpec`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepId {
+    /// 1, Vendor and contact.
+    Contact,
+    /// 2, Problem.
+    Problem,
+    /// 3, Scope.
+    Scope,
+    /// 4, Impact and priority.
+    Impact,
+    /// 5, Evidence.
+    Evidence,
+    /// 6, Review.
+    Review,
+    /// 7, Send.
+    Send,
+}
+
+/// One wizard step and the fields it shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepSpec {
+    /// 1 to 7, the number a phone agent names.
+    pub number: u8,
+    /// Which step.
+    pub id: StepId,
+    /// The step's title.
+    pub title: String,
+    /// The fields the step shows, in order.
+    pub fields: Vec<FieldSpec>,
+    /// Validation errors on this step's fields.
+    pub errors: usize,
+    /// Validation warnings on this step's fields.
+    pub warnings: usize,
+}
+
+/// How a field is edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// One line of text.
+    Text,
+    /// Several lines of text.
+    Multiline,
+    /// An e-mail address.
+    Email,
+    /// A phone number.
+    Phone,
+    /// One of `choices`.
+    Choice,
+    /// A date.
+    Date,
+    /// A number.
+    Number,
+    /// A web address.
+    Url,
+}
+
+/// One field of a wizard step, as the vendor's profile describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldSpec {
+    /// The validation field name (`contact_name`, `extra.customer_type`), as in [`ProblemReport`].
+    pub id: String,
+    /// Dotted path into the request (`contact.name`, `impact.priority`, `extra.customer_type`).
+    pub path: String,
+    /// The vendor's label.
+    pub label: String,
+    /// The vendor's help, if any.
+    pub help: Option<String>,
+    /// Whether the field must be filled.
+    pub required: bool,
+    /// How it is edited.
+    pub kind: FieldKind,
+    /// The choices, for `choice` fields; empty otherwise.
+    pub choices: Vec<ChoiceOption>,
+}
+
+/// One choice of a choice field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChoiceOption {
+    /// Stored value.
+    pub id: String,
+    /// Shown value.
+    pub label: String,
+}
+
+/// A tier as offered in the wizard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TierOption {
+    /// Tier id.
+    pub id: String,
+    /// Tier name.
+    pub label: String,
+    /// False when the tier cannot file support requests.
+    pub supported: bool,
+    /// The vendor's explanation when the tier is not supported.
+    pub message: Option<String>,
+    /// Anything else to know about the tier.
+    pub note: Option<String>,
+}
+
+/// An issue type as offered in the wizard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueTypeOption {
+    /// Issue type id.
+    pub id: String,
+    /// The vendor's name for it.
+    pub label: String,
+    /// When to choose it.
+    pub description: String,
+    /// Steps to go through first, ticked in `request.checklist_done`.
+    pub checklist: Vec<ChecklistOption>,
+    /// Evidence ids the vendor requires.
+    pub required_evidence: Vec<String>,
+    /// Evidence ids the vendor asks for when possible.
+    pub optional_evidence: Vec<String>,
+}
+
+/// One checklist step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChecklistOption {
+    /// Step id, recorded when ticked.
+    pub id: String,
+    /// The step, in the vendor's words.
+    pub text: String,
+}
+
+/// A priority level with the vendor's definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PriorityOption {
+    /// Priority id.
+    pub id: String,
+    /// Priority name.
+    pub label: String,
+    /// The vendor's definition.
+    pub definition: String,
+}
+
+/// The priority the questionnaire proposes, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PriorityProposal {
+    /// The proposed priority id; `null` until the answers say enough.
+    pub priority: Option<String>,
+    /// Why, one phrase each (`production is down`, `capped at 2: ...`).
+    pub reasons: Vec<String>,
+    /// The cap that applies to the request, if any.
+    pub cap: Option<CapInfo>,
+}
+
+/// A priority cap that applies to a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapInfo {
+    /// The most severe priority allowed.
+    pub max_priority: String,
+    /// The vendor's explanation.
+    pub message: String,
+}
+
+/// What kind of rule a [`Notice`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// Call support before sending.
+    PhoneFirst,
+    /// A priority cap applies.
+    Cap,
+    /// The customer may not be eligible for support.
+    Eligibility,
+    /// The request reads like consulting.
+    Scope,
+    /// The chosen tier cannot file requests.
+    Tier,
+    /// Search the vendor's knowledge base first.
+    KnowledgeBase,
+}
+
+/// A profile rule that applies to the request now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notice {
+    /// Which kind of rule.
+    pub kind: NoticeKind,
+    /// The profile's words.
+    pub message: String,
+    /// For `phone_first`: the number to call first.
+    pub phone: Option<String>,
+    /// The field it concerns, when one does.
+    pub field: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
