@@ -228,3 +228,90 @@ export function draftView(overrides: Partial<DraftView> = {}): DraftView {
     ...overrides,
   };
 }
+
+/**
+ * A stand-in for the core's `save_draft`: the view it would answer for `request`, with the
+ * required-field problems, a proposal from the questionnaire and a target preview.
+ */
+export function viewFor(request: Request, step: number): DraftView {
+  const problems: ProblemReport[] = [];
+  const required: [string, string, string][] = [
+    ["contact_name", request.contact.name, "Contact name"],
+    ["email", request.contact.email, "E-mail"],
+    ["company", request.contact.company, "Company"],
+    ["subject", request.problem.subject, "Subject"],
+    ["description", request.problem.description, "Description"],
+  ];
+  for (const [field, value, label] of required) {
+    if (value.trim() === "") {
+      problems.push({ field, severity: "error", message: `${label} is required by JetPatch: fill it in` });
+    }
+  }
+  if (request.scope.environment === null) {
+    problems.push({ field: "environment", severity: "error", message: "Environment is required: choose production, development or poc" });
+  }
+  request.scope.endpoints.forEach((endpoint, index) => {
+    if (endpoint.hostname.trim() === "" && endpoint.ip.trim() === "") {
+      problems.push({ field: `endpoints[${index}]`, severity: "error", message: "an endpoint needs a hostname or an IP address" });
+    }
+  });
+  if (request.issue_type === "patch-management") {
+    const checklist = ["endpoint-readiness", "predictive-patching", "system-tasks"];
+    checklist.forEach((id, index) => {
+      if (!request.checklist_done.includes(id)) {
+        problems.push({
+          field: "checklist",
+          severity: "warning",
+          message: `JetPatch asks you to go through this first: step ${index + 1} is not ticked`,
+        });
+      }
+    });
+  }
+  if (request.impact.priority === "") {
+    problems.push({ field: "priority", severity: "error", message: "Priority is required by JetPatch: fill it in" });
+  }
+  const answers = request.impact.answers;
+  const proposal =
+    answers.production_down === true
+      ? { priority: "1", reasons: ["production is down"], cap: null }
+      : answers.question_only === true
+        ? { priority: "3", reasons: ["it is a question, a cosmetic issue or an enhancement request"], cap: null }
+        : Object.values(answers).some((answer) => answer !== null)
+          ? { priority: "2", reasons: ["JetPatch's default when no rule matches"], cap: null }
+          : { priority: null, reasons: [], cap: null };
+  const priority = request.impact.priority;
+  return draftView({
+    step,
+    request: structuredClone(request),
+    problems,
+    proposal,
+    sla:
+      priority === ""
+        ? null
+        : {
+            profile: "jetpatch",
+            tier: "standard",
+            priority,
+            submitted: "2026-11-24T15:00:00Z",
+            coverage: "Mon-Fri 4 am - 4 pm US Eastern",
+            vendorTimeZone: "America/New_York",
+            displayTimeZone: "America/New_York",
+            clockStarts: "2026-11-24T15:00:00Z",
+            targets: [
+              {
+                name: "acknowledgment",
+                label: "Acknowledgment",
+                within: priority === "1" ? "4 business hours" : "1 business day",
+                due: "2026-11-24T18:30:00Z",
+                text:
+                  priority === "1"
+                    ? "Acknowledgment: within 4 business hours, by Tue 24 Nov 2026, 13:30 EST your time"
+                    : "Acknowledgment: within 1 business day, by Wed 25 Nov 2026, 10:00 EST your time",
+              },
+            ],
+            escalations: [],
+            notices: [],
+          },
+    slaProblem: priority === "" ? "Choose a priority to see when JetPatch owes an answer." : null,
+  });
+}
