@@ -1,7 +1,17 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, test } from "vitest";
 import summaries from "./fixtures/profile-summaries.json";
-import { AppError, listProfileProblems, listVendorProfiles } from "./ipc";
+import { draftView, emptyRequest } from "../testing/draft-view";
+import {
+  AppError,
+  deleteDraft,
+  listDrafts,
+  listProfileProblems,
+  listVendorProfiles,
+  newDraft,
+  openDraft,
+  saveDraft,
+} from "./ipc";
 
 afterEach(() => {
   clearMocks();
@@ -53,5 +63,44 @@ describe("ipc", () => {
     expect(AppError.from(null).message).toBe("unexpected error value: null");
     const original = new AppError("ipc", "kept");
     expect(AppError.from(original)).toBe(original);
+  });
+
+  test("draft commands send camelCase arguments and the request unchanged", async () => {
+    const calls: { command: string; args: unknown }[] = [];
+    const view = draftView();
+    mockIPC((command, args) => {
+      calls.push({ command, args });
+      switch (command) {
+        case "list_drafts":
+          return [];
+        case "delete_draft":
+          return null;
+        default:
+          return view;
+      }
+    });
+    const request = emptyRequest();
+    await expect(newDraft("jetpatch", "standard")).resolves.toEqual(view);
+    await newDraft("jumpcloud");
+    await expect(listDrafts()).resolves.toEqual([]);
+    await openDraft(view.path);
+    await saveDraft(view.path, request, 3);
+    await expect(deleteDraft(view.path)).resolves.toBeUndefined();
+    expect(calls).toEqual([
+      { command: "new_draft", args: { profile: "jetpatch", tier: "standard" } },
+      { command: "new_draft", args: { profile: "jumpcloud", tier: null } },
+      { command: "list_drafts", args: {} },
+      { command: "open_draft", args: { path: view.path } },
+      { command: "save_draft", args: { path: view.path, request, step: 3 } },
+      { command: "delete_draft", args: { path: view.path } },
+    ]);
+  });
+
+  test("draft errors keep their code", async () => {
+    mockIPC(() => {
+      throw { code: "draft_invalid", message: "CF-7K2M-9QXD.toml line 4: unknown key `subjct`" };
+    });
+    const error = await rejectionOf(openDraft("/drafts/CF-7K2M-9QXD.toml"));
+    expect(error.code).toBe("draft_invalid");
   });
 });

@@ -1,7 +1,7 @@
 // The only module that talks to the Rust side. Each command gets one typed function, and every
 // rejection becomes an `AppError` so callers branch on `code`, never on message text.
 import { invoke } from "@tauri-apps/api/core";
-import type { ProfileProblem, ProfileSummary } from "./types";
+import type { DraftSummary, DraftView, ProfileProblem, ProfileSummary, Request } from "./types";
 
 /**
  * Codes the UI may see. The first group comes from `IpcError` in Rust; `ipc` marks a
@@ -11,6 +11,10 @@ import type { ProfileProblem, ProfileSummary } from "./types";
 export type ErrorCode =
   | "config_dir_unavailable"
   | "invalid_config_dir"
+  | "draft_not_found"
+  | "draft_invalid"
+  | "profile_not_found"
+  | "io"
   | "ipc"
   | "unknown"
   | (string & {});
@@ -51,9 +55,9 @@ function isErrorPayload(value: unknown): value is { code: string; message: strin
   return typeof record["code"] === "string" && typeof record["message"] === "string";
 }
 
-async function call<T>(command: string): Promise<T> {
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
-    return await invoke<T>(command);
+    return await invoke<T>(command, args);
   } catch (reason: unknown) {
     throw AppError.from(reason);
   }
@@ -67,4 +71,32 @@ export function listVendorProfiles(): Promise<ProfileSummary[]> {
 /** Problems found in the user's profile files; empty when all loaded. */
 export function listProfileProblems(): Promise<ProfileProblem[]> {
   return call<ProfileProblem[]>("list_profile_problems");
+}
+
+/** Starts a draft for a vendor profile (saved at once, at step 1); `tier` may be decided later. */
+export function newDraft(profile: string, tier: string | null = null): Promise<DraftView> {
+  return call<DraftView>("new_draft", { profile, tier });
+}
+
+/** The saved drafts, newest first. */
+export function listDrafts(): Promise<DraftSummary[]> {
+  return call<DraftSummary[]>("list_drafts");
+}
+
+/** Opens a draft at the step the user left it. */
+export function openDraft(path: string): Promise<DraftView> {
+  return call<DraftView>("open_draft", { path });
+}
+
+/**
+ * Writes the whole edited request and the current step (autosave) and answers a fresh view.
+ * The caller keeps its own `request`: see `DraftSaver` in `autosave.ts`.
+ */
+export function saveDraft(path: string, request: Request, step: number): Promise<DraftView> {
+  return call<DraftView>("save_draft", { path, request, step });
+}
+
+/** Deletes a draft file. */
+export async function deleteDraft(path: string): Promise<void> {
+  await call<null>("delete_draft", { path });
 }

@@ -4,9 +4,26 @@
 import { describe, expect, test } from "vitest";
 import problemsFixture from "./fixtures/profile-problems.json";
 import summariesFixture from "./fixtures/profile-summaries.json";
-import type { PrioritySummary, ProfileProblem, ProfileSummary, TierSummary } from "./types";
+import { draftView, emptyRequest, viewFor } from "../testing/draft-view";
+import type {
+  DraftView,
+  FieldSpec,
+  PrioritySummary,
+  ProfileProblem,
+  ProfileSummary,
+  StepSpec,
+  TierSummary,
+} from "./types";
 
-type JsonKind = "string" | "number" | "array" | "nullable-string" | "nullable-number";
+type JsonKind =
+  | "string"
+  | "number"
+  | "boolean"
+  | "array"
+  | "object"
+  | "nullable-object"
+  | "nullable-string"
+  | "nullable-number";
 
 // `Record<keyof T, …>` makes the compiler reject a missing or an extra key, so these schemas
 // cannot fall out of step with the interfaces in types.ts.
@@ -29,14 +46,55 @@ const problemSchema: Record<keyof ProfileProblem, JsonKind> = {
   message: "string",
 };
 
+// The draft types. Until the Rust side commits `fixtures/draft-view-*.json`, these check the
+// hand-built views the wizard tests use; the generated fixtures should be run through them too.
+const draftViewSchema: Record<keyof DraftView, JsonKind> = {
+  path: "string",
+  step: "number",
+  request: "object",
+  vendor: "string",
+  steps: "array",
+  problems: "array",
+  tiers: "array",
+  issueTypes: "array",
+  priorities: "array",
+  proposal: "object",
+  notices: "array",
+  sla: "nullable-object",
+  slaProblem: "nullable-string",
+};
+const stepSchema: Record<keyof StepSpec, JsonKind> = {
+  number: "number",
+  id: "string",
+  title: "string",
+  fields: "array",
+  errors: "number",
+  warnings: "number",
+};
+const fieldSchema: Record<keyof FieldSpec, JsonKind> = {
+  id: "string",
+  path: "string",
+  label: "string",
+  help: "nullable-string",
+  required: "boolean",
+  kind: "string",
+  choices: "array",
+};
+
 function kindMatches(value: unknown, kind: JsonKind): boolean {
   switch (kind) {
     case "string":
       return typeof value === "string";
     case "number":
       return typeof value === "number";
+    case "boolean":
+      return typeof value === "boolean";
     case "array":
       return Array.isArray(value);
+    case "object":
+      return typeof value === "object" && value !== null && !Array.isArray(value);
+    case "nullable-object":
+      return value === null || (typeof value === "object" && !Array.isArray(value));
     case "nullable-string":
       return value === null || typeof value === "string";
     case "nullable-number":
@@ -104,5 +162,21 @@ describe("wire fixtures", () => {
       "p.line: expected nullable-number, got \"7\"",
       "p.key: missing",
     ]);
+  });
+
+  test("draft views have the DraftView shape, with seven numbered steps", () => {
+    const views: unknown[] = [JSON.parse(JSON.stringify(draftView())), JSON.parse(JSON.stringify(viewFor(emptyRequest(), 2)))];
+    for (const [index, value] of views.entries()) {
+      const where = `views[${index}]`;
+      expect(shapeProblems(value, draftViewSchema, where)).toEqual([]);
+      const view = value as DraftView;
+      expect(view.steps.map((step) => step.number)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(
+        view.steps.flatMap((step, i) => [
+          ...shapeProblems(step, stepSchema, `${where}.steps[${i}]`),
+          ...step.fields.flatMap((field, j) => shapeProblems(field, fieldSchema, `${where}.steps[${i}].fields[${j}]`)),
+        ]),
+      ).toEqual([]);
+    }
   });
 });
