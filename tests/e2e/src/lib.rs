@@ -133,6 +133,8 @@ impl DriverProcess {
             .env("TAURI_WEBVIEW_AUTOMATION", "true")
             // Inherited by the app: its user profiles come from this folder only.
             .env("CASEFILE_CONFIG_DIR", config_dir)
+            // ...and its drafts and outbox from `data` in it, never the user's own.
+            .env("CASEFILE_DATA_DIR", config_dir.join("data"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .process_group(0)

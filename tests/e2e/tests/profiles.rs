@@ -24,6 +24,18 @@ async fn the_app_lists_the_built_in_profiles_over_ipc() {
         "Casefile"
     );
 
+    // The app opens on the requests screen; the profiles are one section away.
+    client
+        .wait()
+        .at_most(STARTUP_TIMEOUT)
+        .for_element(Locator::XPath(
+            "//nav[@aria-label='Sections']//button[normalize-space()='Vendor profiles']",
+        ))
+        .await
+        .expect("the Vendor profiles section button")
+        .click()
+        .await
+        .expect("open the profiles");
     let list = client
         .wait()
         .at_most(STARTUP_TIMEOUT)
