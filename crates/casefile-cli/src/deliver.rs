@@ -6,13 +6,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use casefile_core::deliver::channel::ChannelConfig;
-use casefile_core::deliver::outbox::{Item, NewItem, Outbox, OutboxError, State};
+use casefile_core::deliver::outbox::{Item, Outbox, OutboxError, State};
 use casefile_core::deliver::receipt::Receipt;
 use casefile_core::deliver::secret::{Keychain, OsKeychain, SecretSource, Secrets};
-use casefile_core::deliver::service::{self, MAX_INLINE_WAIT};
-use casefile_core::deliver::{self, Attachment, Progress, Secret, Transport, secret_env_var};
+use casefile_core::deliver::service::{self, MAX_INLINE_WAIT, SubmitError};
+use casefile_core::deliver::{Progress, Secret, Transport, secret_env_var};
 use casefile_core::profile::schema::ByteSize;
-use casefile_core::validate;
 use casefile_core::wire::{self, OutboxItemReport};
 use chrono::Utc;
 use clap::{Args, Subcommand};
@@ -127,14 +126,20 @@ pub(crate) fn submit_command(
 ) -> Result<ExitCode, Failure> {
     let request = crate::load_draft(&args.draft)?;
     let profile = &crate::draft_profile(context, &args.draft, &request)?.profile;
-    let problems = validate::validate(&request, profile);
-    let errors: Vec<String> = problems
-        .iter()
-        .filter(|problem| problem.severity == validate::Severity::Error)
-        .map(|problem| format!("{}: {}", problem.field, problem.message))
-        .collect();
-    if !errors.is_empty() {
-        return Err(Failure::user(
+    let channel = context.config.delivery.channel_name(args.via.as_deref());
+    let outbox = Outbox::new(&context.data_dir);
+    let (config, transport) = service::open_for_submission(
+        &context.config,
+        &outbox,
+        &request,
+        profile,
+        &channel,
+        args.again,
+        &secrets(),
+        &default_folder(context),
+    )
+    .map_err(|error| match error {
+        SubmitError::NotReady(errors) => Failure::user(
             "draft_invalid",
             format!(
                 "{} is not ready to send; fix these fields (see `casefile validate {}`):\n  {}",
@@ -142,24 +147,10 @@ pub(crate) fn submit_command(
                 args.draft.display(),
                 errors.join("\n  ")
             ),
-        ));
-    }
-    let channel = context.config.delivery.channel_name(args.via.as_deref());
-    let (config, transport) = open_channel(context, &channel)?;
-    let outbox = Outbox::new(&context.data_dir);
-    if !args.again
-        && let Some(item) = outbox
-            .find(&request.case_code, &channel)
-            .map_err(outbox_failure)?
-            .last()
-    {
-        return Err(outbox_failure(OutboxError::AlreadySubmitted {
-            case_code: request.case_code.clone(),
-            channel: channel.clone(),
-            id: item.id().to_owned(),
-            state: item.state.as_str(),
-        }));
-    }
+        ),
+        SubmitError::Open(error) => Failure::user(error.code(), error.to_string()),
+        SubmitError::Outbox(error) => outbox_failure(error),
+    })?;
 
     // The bundle: the one given, or one collected now, sized for the channel.
     let (bundle, made_here, _guard) = match &args.bundle {
@@ -221,28 +212,18 @@ pub(crate) fn submit_command(
             (path, true, Some(scratch))
         }
     };
-    let attachment = Attachment {
-        name: format!("{}.zip", request.case_code),
-        path: bundle,
-        content_type: "application/zip".to_owned(),
-        size: 0,
-        sha256: String::new(),
-    };
-    let submission = deliver::submission(&request, profile, vec![attachment]);
-    let item = outbox
-        .enqueue(
-            NewItem {
-                channel: channel.clone(),
-                kind: config.kind().to_owned(),
-                destination: config.destination(),
-                tier: request.tier.clone(),
-                submission,
-                move_attachments: made_here,
-            },
-            args.again,
-            Utc::now(),
-        )
-        .map_err(outbox_failure)?;
+    let item = service::enqueue_submission(
+        &outbox,
+        &request,
+        profile,
+        &channel,
+        &config,
+        &bundle,
+        made_here,
+        args.again,
+        Utc::now(),
+    )
+    .map_err(outbox_failure)?;
     if args.queue_only {
         return Ok(report_item(context, &item, out));
     }

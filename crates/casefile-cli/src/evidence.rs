@@ -18,7 +18,7 @@ use casefile_core::evidence::window::Window;
 use casefile_core::profile::schema::{ByteSize, Os};
 use casefile_core::redact::{Found, Learner, Mapping, Names, PseudonymKey, Redactor};
 use casefile_core::render;
-use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Local, Utc};
 use chrono_tz::Tz;
 use clap::{Args, Subcommand};
 
@@ -179,57 +179,13 @@ fn load_key(context: &Context) -> Result<PseudonymKey, Failure> {
 }
 
 fn mapping_path(context: &Context) -> PathBuf {
-    context.data_dir.join("mapping.json")
+    casefile_core::redact::mapping_path(&context.data_dir)
 }
 
-/// Reads `--since`/`--until`.
+/// Reads `--since`/`--until` (local times in this machine's zone).
 fn parse_time(flag: &str, text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Failure> {
-    let text = text.trim();
-    if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
-        return Ok(instant.with_timezone(&Utc));
-    }
-    let local = |naive: NaiveDateTime| Local.from_local_datetime(&naive).earliest();
-    for format in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Some(t) = NaiveDateTime::parse_from_str(text, format)
-            .ok()
-            .and_then(local)
-        {
-            return Ok(t.with_timezone(&Utc));
-        }
-    }
-    if let Some(t) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(local)
-    {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let (number, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let seconds = match unit.trim() {
-        "s" => 1,
-        "m" | "min" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 604_800,
-        _ => 0,
-    };
-    if let (Ok(n), true) = (number.parse::<i64>(), seconds > 0) {
-        return Ok(now - chrono::Duration::seconds(n.saturating_mul(seconds)));
-    }
-    Err(Failure::user(
-        "invalid_time",
-        format!(
-            "--{flag} {text:?} is not a time; write 2026-11-23T14:00:00Z, 2026-11-23T14:00 (local time), 2026-11-23, or a duration ago like 90m, 24h or 7d"
-        ),
-    ))
+    casefile_core::evidence::window::parse_time(text, now, &Local)
+        .map_err(|message| Failure::user("invalid_time", format!("--{flag} {message}")))
 }
 
 fn check_output(path: &Path, force: bool) -> Result<(), Failure> {

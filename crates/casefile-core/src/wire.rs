@@ -467,23 +467,154 @@ pub fn evidence_preview(
     let total_bytes: u64 =
         kinds.iter().map(|k| k.bytes).sum::<u64>() + added.iter().map(|f| f.size).sum::<u64>();
     EvidencePreview {
-        skipped: plan
-            .skipped
-            .iter()
-            .map(|skipped| SkippedReport {
-                source: skipped.source.clone(),
-                reason: serde_json::to_value(skipped.reason)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-                detail: skipped.detail.clone(),
-            })
-            .collect(),
+        skipped: plan.skipped.iter().map(skipped_report).collect(),
         kinds,
         added,
         total_bytes,
         estimated_bundle_bytes: total_bytes / 10 + 64 * 1024,
     }
+}
+
+/// The evidence the user chose at the Evidence step (held by the UI, not saved).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvidenceSelection {
+    /// Evidence ids ticked; `None` for the default: the issue type's kinds, else every kind
+    /// with sources on this OS.
+    pub kinds: Option<Vec<String>>,
+    /// Keep log records from this long ago on (`24h`, a collection code's window label) or from
+    /// this instant (RFC 3339); `None` keeps everything.
+    pub since: Option<String>,
+    /// Add the support snapshot.
+    pub snapshot: bool,
+    /// Include binary files as they are.
+    pub include_binary: bool,
+}
+
+/// What a collection code selects, for `profile`: its kinds (every kind of the profile when the
+/// code names none), its window label, and its flags.
+pub fn evidence_selection(
+    selection: &crate::collection_code::Selection,
+    profile: &crate::profile::schema::Profile,
+) -> EvidenceSelection {
+    let kinds = if selection.evidence.is_empty() {
+        profile.evidence.iter().map(|e| e.id.clone()).collect()
+    } else {
+        selection.evidence.clone()
+    };
+    EvidenceSelection {
+        kinds: Some(kinds),
+        since: selection.window_label().map(str::to_owned),
+        snapshot: selection.snapshot,
+        include_binary: selection.include_binary,
+    }
+}
+
+/// A bundle just built, for the Evidence step's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BundleReport {
+    /// The bundle file.
+    pub bundle: String,
+    /// Its size.
+    pub bundle_bytes: u64,
+    /// Bytes read from the evidence, after size caps and the window.
+    pub input_bytes: u64,
+    /// The channel's largest attachment, when known (the budget the bundle was fitted to).
+    pub limit: Option<u64>,
+    /// Every entry.
+    pub entries: Vec<BundleEntryReport>,
+    /// What was asked for but left out, with why.
+    pub skipped: Vec<SkippedReport>,
+    /// Replacements per category over the whole bundle (`secret`, `email`, `ipv4`, ...).
+    pub redactions: crate::redact::Counts,
+    /// Originals the leak scan found in the finished bundle: not empty means do not send.
+    pub leaks: Vec<LeakEntry>,
+}
+
+/// One entry of a built bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BundleEntryReport {
+    /// The entry name.
+    pub name: String,
+    /// The evidence kind it belongs to, if any.
+    pub evidence: Option<String>,
+    /// Bytes stored (after redaction, before compression).
+    pub size: u64,
+    /// Replacements made in it.
+    pub redactions: u64,
+    /// Whether part of it was left out (size cap, window, budget).
+    pub truncated: bool,
+}
+
+/// An original the leak scan found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeakEntry {
+    /// The entry it is in.
+    pub entry: String,
+    /// What was found (secrets masked).
+    pub what: String,
+}
+
+/// Reports a collection's outcome; `limit` is the channel's largest attachment, when known.
+pub fn bundle_report(
+    outcome: &crate::evidence::collect::Outcome,
+    limit: Option<u64>,
+) -> BundleReport {
+    BundleReport {
+        bundle: outcome.bundle.display().to_string(),
+        bundle_bytes: outcome.bundle_bytes,
+        input_bytes: outcome.input_bytes,
+        limit,
+        entries: outcome
+            .entries
+            .iter()
+            .map(|entry| BundleEntryReport {
+                name: entry.name.clone(),
+                evidence: entry.evidence.clone(),
+                size: entry.size,
+                redactions: entry.redactions.total(),
+                truncated: !entry.truncated.is_empty(),
+            })
+            .collect(),
+        skipped: outcome.skipped.iter().map(skipped_report).collect(),
+        redactions: outcome.redactions.clone(),
+        leaks: outcome
+            .leaks
+            .iter()
+            .map(|leak| LeakEntry {
+                entry: leak.entry.clone(),
+                what: leak.what.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn skipped_report(skipped: &crate::evidence::Skipped) -> SkippedReport {
+    SkippedReport {
+        source: skipped.source.clone(),
+        reason: serde_json::to_value(skipped.reason)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        detail: skipped.detail.clone(),
+    }
+}
+
+/// A file as the bundle would show it, redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedactionPreview {
+    /// The file.
+    pub file: String,
+    /// Its first 64 KiB, redacted.
+    pub text: String,
+    /// Whether the file is longer than what is shown.
+    pub truncated: bool,
+    /// Replacements per category in what is shown.
+    pub redactions: crate::redact::Counts,
 }
 
 /// A draft as listed on the Drafts screen.

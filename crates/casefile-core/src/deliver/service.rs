@@ -10,9 +10,12 @@ use chrono::Utc;
 use super::Progress;
 use super::Transport;
 use super::channel::{ChannelConfig, DEFAULT_CHANNEL};
-use super::outbox::{Item, Outbox, OutboxError, RetryPolicy, State};
+use super::outbox::{Item, NewItem, Outbox, OutboxError, RetryPolicy, State};
 use super::secret::{Secrets, secret_env_var};
+use super::{Attachment, submission};
 use crate::config::{Config, DeliverySettings};
+use crate::profile::schema::Profile;
+use crate::request::Request;
 use crate::wire::ChannelSummary;
 
 /// The longest wait between attempts that a front end sits through before leaving the rest to
@@ -174,6 +177,90 @@ pub fn channel_summaries(
         });
     }
     (summaries, problems)
+}
+
+/// Why a request cannot be submitted; nothing was sent or queued.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// Validation found errors: each is `field: message`.
+    #[error("the request is not ready to send; fix these fields:\n  {}", .0.join("\n  "))]
+    NotReady(Vec<String>),
+    /// The channel cannot be opened.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// The outbox refused: already submitted, or it cannot be read.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
+}
+
+/// The first steps of a submission, before its bundle is attached: `request` validates without
+/// errors against `profile`, channel `name` opens with its secret, and (unless `again`) the
+/// request has not gone to that channel already. Returns the opened channel.
+#[allow(clippy::too_many_arguments)]
+pub fn open_for_submission(
+    config: &Config,
+    outbox: &Outbox,
+    request: &Request,
+    profile: &Profile,
+    name: &str,
+    again: bool,
+    secrets: &Secrets<'_>,
+    default_folder: &Path,
+) -> Result<(ChannelConfig, Box<dyn Transport>), SubmitError> {
+    let errors: Vec<String> = crate::validate::validate(request, profile)
+        .iter()
+        .filter(|problem| problem.severity == crate::validate::Severity::Error)
+        .map(|problem| format!("{}: {}", problem.field, problem.message))
+        .collect();
+    if !errors.is_empty() {
+        return Err(SubmitError::NotReady(errors));
+    }
+    let (channel, transport) = open_channel(config, name, secrets, default_folder)?;
+    if !again && let Some(item) = outbox.find(&request.case_code, name)?.last() {
+        return Err(OutboxError::AlreadySubmitted {
+            case_code: request.case_code.clone(),
+            channel: name.to_owned(),
+            id: item.id().to_owned(),
+            state: item.state.as_str(),
+        }
+        .into());
+    }
+    Ok((channel, transport))
+}
+
+/// Puts `request` with `bundle` (attached as `<CASE>.zip`; moved in when `move_bundle`, else
+/// copied) into the outbox for channel `name`, complete on disk before anything is sent.
+#[allow(clippy::too_many_arguments)]
+pub fn enqueue_submission(
+    outbox: &Outbox,
+    request: &Request,
+    profile: &Profile,
+    name: &str,
+    channel: &ChannelConfig,
+    bundle: &Path,
+    move_bundle: bool,
+    again: bool,
+    now: chrono::DateTime<Utc>,
+) -> Result<Item, OutboxError> {
+    let attachment = Attachment {
+        name: format!("{}.zip", request.case_code),
+        path: bundle.to_owned(),
+        content_type: "application/zip".to_owned(),
+        size: 0,
+        sha256: String::new(),
+    };
+    outbox.enqueue(
+        NewItem {
+            channel: name.to_owned(),
+            kind: channel.kind().to_owned(),
+            destination: channel.destination(),
+            tier: request.tier.clone(),
+            submission: submission(request, profile, vec![attachment]),
+            move_attachments: move_bundle,
+        },
+        again,
+        now,
+    )
 }
 
 impl Outbox {

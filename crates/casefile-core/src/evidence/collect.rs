@@ -96,6 +96,36 @@ impl Default for CollectOptions {
 }
 
 impl CollectOptions {
+    /// Options for what the user chose at the Evidence step: the ticked kinds (`None` leaves the
+    /// default), the window (a label such as `24h` counted back from `now`, or an RFC 3339
+    /// instant; times without an offset are read in `zone`, which is also the window's zone),
+    /// the snapshot and binary flags. The rest keeps its defaults: redacted, level 6.
+    pub fn for_selection(
+        selection: &crate::wire::EvidenceSelection,
+        now: DateTime<Utc>,
+        zone: chrono_tz::Tz,
+    ) -> Result<CollectOptions, String> {
+        let since = match selection.since.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(match crate::collection_code::parse_window(text) {
+                Ok(window) => now - chrono::TimeDelta::from_std(window).unwrap_or_default(),
+                Err(_) => super::window::parse_time(text, now, &zone)
+                    .map_err(|message| format!("since: {message}"))?,
+            }),
+        };
+        Ok(CollectOptions {
+            evidence: selection.kinds.clone(),
+            window: Window {
+                since,
+                until: None,
+                zone,
+            },
+            include_binary: selection.include_binary,
+            snapshot: selection.snapshot,
+            ..CollectOptions::default()
+        })
+    }
+
     /// Makes these options pack `request` (a draft in `draft_dir`): the issue type's evidence
     /// kinds unless kinds were chosen, the files the draft lists (relative to `draft_dir`), the
     /// endpoints' host names to pseudonymize, and the request as `request.md` and `request.json`.

@@ -14,6 +14,59 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
+/// Reads a `--since`/`--until` time: RFC 3339 (`2026-11-23T14:00:00Z`), a local date and time
+/// (`2026-11-23T14:00`, `2026-11-23 14:00:00`) or date (`2026-11-23`, midnight) read in `zone`,
+/// or a duration before `now` (`90m`, `24h`, `7d`, `2w`, `30s`). The error says what forms work.
+pub fn parse_time<Z: TimeZone>(
+    text: &str,
+    now: DateTime<Utc>,
+    zone: &Z,
+) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
+        return Ok(instant.with_timezone(&Utc));
+    }
+    let local = |naive: NaiveDateTime| zone.from_local_datetime(&naive).earliest();
+    for format in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Some(t) = NaiveDateTime::parse_from_str(text, format)
+            .ok()
+            .and_then(local)
+        {
+            return Ok(t.with_timezone(&Utc));
+        }
+    }
+    if let Some(t) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(local)
+    {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let seconds = match unit.trim() {
+        "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => 0,
+    };
+    if let (Ok(n), true) = (number.parse::<i64>(), seconds > 0) {
+        return Ok(now - chrono::Duration::seconds(n.saturating_mul(seconds)));
+    }
+    Err(format!(
+        "{text:?} is not a time; write 2026-11-23T14:00:00Z, 2026-11-23T14:00 (local time), 2026-11-23, or a duration ago like 90m, 24h or 7d"
+    ))
+}
+
 /// How many bytes at the start of a line are searched for its time.
 const SEARCH: usize = 64;
 

@@ -199,6 +199,53 @@ impl Found {
     }
 }
 
+/// Where the local pseudonym mapping is kept in a data folder: `mapping.json`.
+pub fn mapping_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("mapping.json")
+}
+
+/// The first `max_bytes` of the file at `path`, redacted as a bundle would redact it on this
+/// machine: names learned from the system and from the text itself, pseudonyms under `key`.
+/// Returns the text, whether the file is longer than what was read, and the replacements; a
+/// binary file gives a sentence saying so instead of its bytes.
+pub fn preview_file(
+    key: &PseudonymKey,
+    path: &Path,
+    max_bytes: usize,
+) -> std::io::Result<(String, bool, Counts)> {
+    use std::io::Read;
+    let file = fs_err::File::open(path)?;
+    let length = file.metadata()?.len();
+    let mut bytes = Vec::with_capacity(max_bytes.min(usize::try_from(length).unwrap_or(max_bytes)));
+    file.take(u64::try_from(max_bytes).unwrap_or(u64::MAX))
+        .read_to_end(&mut bytes)?;
+    let truncated = length > bytes.len() as u64;
+    let sample = &bytes[..bytes.len().min(crate::evidence::plan::SAMPLE_SIZE)];
+    if crate::evidence::plan::is_binary(sample) {
+        return Ok((
+            format!(
+                "{} is a binary file: it is not shown, and goes into a bundle as it is only when binary files are included",
+                path.display()
+            ),
+            truncated,
+            Counts::default(),
+        ));
+    }
+    let mut names = Names::from_system(Path::new("/"), true);
+    let mut learner = Learner::new();
+    learner.feed(&bytes);
+    names.merge(learner.finish());
+    let redactor = Redactor::new(key, &names);
+    let mut found = Found::default();
+    let mut out = Vec::with_capacity(bytes.len());
+    redactor.redact(&bytes, false, &mut out, &mut found);
+    Ok((
+        String::from_utf8_lossy(&out).into_owned(),
+        truncated,
+        found.counts,
+    ))
+}
+
 /// Whether a chunk that starts in state `in_private_key` ends inside a private-key block.
 ///
 /// Cheap (a `memmem` for `PRIVATE KEY-----`); a caller splitting one file into chunks for
