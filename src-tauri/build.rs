@@ -7,13 +7,25 @@
 //! (the mock-runtime test in tests/ipc.rs fails if a command is missing here).
 
 const COMMANDS: &[&str] = &[
+    "build_bundle",
+    "cancel_bundle",
     "delete_draft",
+    "list_channels",
     "list_drafts",
+    "list_outbox",
     "list_profile_problems",
     "list_vendor_profiles",
+    "machine_summary",
     "new_draft",
     "open_draft",
+    "preview_evidence",
+    "read_collection_code",
+    "redaction_preview",
+    "remove_outbox",
+    "render_request",
+    "retry_outbox",
     "save_draft",
+    "submit_draft",
 ];
 
 fn main() {

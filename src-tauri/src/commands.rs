@@ -3,12 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
+use casefile_core::config::Config;
 use casefile_core::drafts;
+use casefile_core::profile::schema::Profile;
 use casefile_core::profile::{Catalog, LoadedProfile};
 use casefile_core::request::Request;
 use casefile_core::wire::{self, DraftSummary, DraftView, ProfileProblem, ProfileSummary};
 use casefile_core::wizard;
 use chrono::Utc;
+use chrono_tz::Tz;
 use tauri::State;
 
 use crate::error::{ErrorCode, IpcError};
@@ -57,7 +60,13 @@ pub(crate) async fn new_draft(
         u64::from_le_bytes(entropy),
     )?;
     let (request, step) = drafts::open(&path)?;
-    view(&catalog, &path, step, request, *time_zone)
+    view(
+        &catalog,
+        &path,
+        step,
+        request,
+        view_zone(&profiles_dir, *time_zone),
+    )
 }
 
 /// Every draft, newest first; one that cannot be read is listed with its problem.
@@ -81,7 +90,13 @@ pub(crate) async fn open_draft(
     let path = drafts::check_path(data_dir.path()?, &path)?;
     let catalog = Catalog::load(Some(profiles_dir.path()?));
     let (request, step) = drafts::open(&path)?;
-    view(&catalog, &path, step, request, *time_zone)
+    view(
+        &catalog,
+        &path,
+        step,
+        request,
+        view_zone(&profiles_dir, *time_zone),
+    )
 }
 
 /// Saves the edited request and the step (autosave) and answers the recomputed view.
@@ -97,7 +112,13 @@ pub(crate) async fn save_draft(
     let path = drafts::check_path(data_dir.path()?, &path)?;
     let catalog = Catalog::load(Some(profiles_dir.path()?));
     drafts::save(&path, &request, step)?;
-    view(&catalog, &path, step, request, *time_zone)
+    view(
+        &catalog,
+        &path,
+        step,
+        request,
+        view_zone(&profiles_dir, *time_zone),
+    )
 }
 
 /// Deletes a draft.
@@ -110,7 +131,16 @@ pub(crate) async fn delete_draft(
     Ok(drafts::delete(&path)?)
 }
 
-fn find_profile<'a>(catalog: &'a Catalog, id: &str) -> Result<&'a LoadedProfile, IpcError> {
+/// The zone for a draft view. A broken `config.toml` does not stop a draft from opening: the
+/// system's zone is used, and the channel list reports the configuration's error.
+fn view_zone(profiles_dir: &UserProfilesDir, system: DisplayTimeZone) -> Tz {
+    display_zone(load_config(profiles_dir).ok().as_ref(), system)
+}
+
+pub(crate) fn find_profile<'a>(
+    catalog: &'a Catalog,
+    id: &str,
+) -> Result<&'a LoadedProfile, IpcError> {
     catalog.get(id).ok_or_else(|| {
         IpcError::new(
             ErrorCode::ProfileNotFound,
@@ -122,12 +152,85 @@ fn find_profile<'a>(catalog: &'a Catalog, id: &str) -> Result<&'a LoadedProfile,
     })
 }
 
+/// A draft from the webview, checked to be in the drafts folder, with the catalog its profile is in.
+pub(crate) struct DraftFile {
+    /// The draft file.
+    pub(crate) path: PathBuf,
+    /// Its request.
+    pub(crate) request: Request,
+    /// The built-in and user profiles.
+    pub(crate) catalog: Catalog,
+}
+
+impl DraftFile {
+    /// Opens the draft at `path` (only inside `DATA_DIR/drafts`).
+    pub(crate) fn open(
+        path: &Path,
+        profiles_dir: &UserProfilesDir,
+        data_dir: &DataDir,
+    ) -> Result<DraftFile, IpcError> {
+        let path = drafts::check_path(data_dir.path()?, path)?;
+        let catalog = Catalog::load(Some(profiles_dir.path()?));
+        let (request, _) = drafts::open(&path)?;
+        Ok(DraftFile {
+            path,
+            request,
+            catalog,
+        })
+    }
+
+    /// The profile the draft names, or an error naming the draft's `profile` field.
+    pub(crate) fn profile(&self) -> Result<&Profile, IpcError> {
+        find_profile(&self.catalog, &self.request.profile)
+            .map(|loaded| &loaded.profile)
+            .map_err(|error| {
+                IpcError::new(
+                    error.code,
+                    format!("{}: field profile: {}", self.path.display(), error.message),
+                )
+            })
+    }
+
+    /// Where the case's bundle is kept: `DATA_DIR/bundles/<CASE>.zip`, named after the draft file
+    /// (whose name the drafts folder vouches for), not after the editable case code.
+    pub(crate) fn bundle_path(&self, data_dir: &DataDir) -> Result<PathBuf, IpcError> {
+        let stem = self
+            .path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(data_dir.path()?.join("bundles").join(format!("{stem}.zip")))
+    }
+}
+
+/// The user's `config.toml` (beside the profiles folder), read afresh so edits apply at once;
+/// a missing file gives the defaults.
+pub(crate) fn load_config(profiles_dir: &UserProfilesDir) -> Result<Config, IpcError> {
+    Ok(Config::load(&profiles_dir.config_file()?)?)
+}
+
+/// The zone times are shown in: the configuration's `time_zone` when set, else the system's.
+pub(crate) fn display_zone(config: Option<&Config>, system: DisplayTimeZone) -> Tz {
+    config
+        .and_then(|config| config.time_zone)
+        .map_or(system.0, |zone| zone.0)
+}
+
+/// Runs blocking work (file system, collection, network) off the async runtime.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, IpcError> + Send + 'static,
+) -> Result<T, IpcError> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|error| IpcError::new(ErrorCode::Io, format!("the work stopped: {error}")))?
+}
+
 fn view(
     catalog: &Catalog,
     path: &Path,
     step: u8,
     request: Request,
-    time_zone: DisplayTimeZone,
+    time_zone: Tz,
 ) -> Result<DraftView, IpcError> {
     let loaded = find_profile(catalog, &request.profile).map_err(|error| {
         IpcError::new(
@@ -141,6 +244,6 @@ fn view(
         request,
         &loaded.profile,
         Utc::now(),
-        time_zone.0,
+        time_zone,
     ))
 }

@@ -1,7 +1,11 @@
 //! The one error type every command rejects with: `{ code, message }`, where `code` is a stable
 //! snake_case string the UI branches on and `message` is a sentence a user can act on.
 
+use casefile_core::config::ConfigError;
+use casefile_core::deliver::outbox::OutboxError;
+use casefile_core::deliver::service::{OpenError, SubmitError};
 use casefile_core::draft::DraftError;
+use casefile_core::evidence::collect::CollectError;
 use serde::Serialize;
 
 /// Why a command failed, as the UI sees it. Add a code only when the UI treats it differently.
@@ -22,6 +26,34 @@ pub enum ErrorCode {
     DraftInvalid,
     /// No loaded vendor profile has the id asked for or named by the draft.
     ProfileNotFound,
+    /// `config.toml` cannot be read as a configuration; the message names the file and line.
+    ConfigInvalid,
+    /// A collection code does not read (mistyped, misheard, made for another profile).
+    InvalidCode,
+    /// The evidence selection cannot be used (a `since` that is not a window or a time).
+    InvalidSelection,
+    /// The user cancelled the bundle; nothing was written.
+    Cancelled,
+    /// Nothing could be collected, or the channel's size limit is too small for the bundle.
+    Collect,
+    /// A file the command needs (an added evidence file, a file to preview, an outbox item) is gone.
+    NotFound,
+    /// `submit_draft` needs the bundle `build_bundle` makes, and there is none for this case.
+    BundleMissing,
+    /// The request has validation errors; the message lists the fields.
+    DraftNotReady,
+    /// The request already went to this channel; submit again with `again` to send it twice.
+    AlreadySubmitted,
+    /// No channel has the name asked for.
+    UnknownChannel,
+    /// The channel needs a secret that is set nowhere.
+    SecretMissing,
+    /// The OS keychain could not be asked for the channel's secret.
+    SecretUnavailable,
+    /// The channel's settings in `config.toml` are wrong.
+    ChannelInvalid,
+    /// Another process is sending this outbox item right now.
+    Busy,
     /// The file system refused, or the system could not provide randomness.
     Io,
 }
@@ -67,6 +99,86 @@ impl From<DraftError> for IpcError {
     }
 }
 
+impl From<ConfigError> for IpcError {
+    fn from(error: ConfigError) -> IpcError {
+        let code = match &error {
+            ConfigError::Invalid { .. } => ErrorCode::ConfigInvalid,
+            ConfigError::Io { .. } => ErrorCode::Io,
+        };
+        IpcError::new(code, error.to_string())
+    }
+}
+
+impl From<OpenError> for IpcError {
+    fn from(error: OpenError) -> IpcError {
+        let code = match &error {
+            OpenError::Unknown { .. } => ErrorCode::UnknownChannel,
+            OpenError::SecretMissing { .. } => ErrorCode::SecretMissing,
+            OpenError::SecretUnavailable(_) => ErrorCode::SecretUnavailable,
+            OpenError::Invalid { .. } => ErrorCode::ChannelInvalid,
+        };
+        IpcError::new(code, error.to_string())
+    }
+}
+
+impl From<OutboxError> for IpcError {
+    fn from(error: OutboxError) -> IpcError {
+        let code = match &error {
+            OutboxError::NotFound { id } => {
+                return IpcError::new(
+                    ErrorCode::NotFound,
+                    format!("no outbox item {id:?}: it was removed; refresh the Outbox"),
+                );
+            }
+            OutboxError::AlreadySubmitted {
+                case_code,
+                channel,
+                id,
+                state,
+            } => {
+                return IpcError::new(
+                    ErrorCode::AlreadySubmitted,
+                    format!(
+                        "{case_code} was already submitted to channel {channel} (outbox item {id}, {state}); see it in the Outbox and retry it there, or send again to submit it a second time"
+                    ),
+                );
+            }
+            OutboxError::Busy { .. } => ErrorCode::Busy,
+            OutboxError::Io { .. } | OutboxError::Invalid { .. } => ErrorCode::Io,
+        };
+        IpcError::new(code, error.to_string())
+    }
+}
+
+impl From<SubmitError> for IpcError {
+    fn from(error: SubmitError) -> IpcError {
+        match error {
+            SubmitError::NotReady(errors) => IpcError::new(
+                ErrorCode::DraftNotReady,
+                format!(
+                    "the request is not ready to send; fix these fields first:\n  {}",
+                    errors.join("\n  ")
+                ),
+            ),
+            SubmitError::Open(error) => error.into(),
+            SubmitError::Outbox(error) => error.into(),
+        }
+    }
+}
+
+impl From<CollectError> for IpcError {
+    fn from(error: CollectError) -> IpcError {
+        let code = match &error {
+            CollectError::Cancelled => ErrorCode::Cancelled,
+            CollectError::BudgetTooSmall { .. } | CollectError::Empty(_) | CollectError::NoKey => {
+                ErrorCode::Collect
+            }
+            CollectError::Write { .. } | CollectError::Verify { .. } => ErrorCode::Io,
+        };
+        IpcError::new(code, error.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +209,20 @@ mod tests {
             ErrorCode::DraftNotFound,
             ErrorCode::DraftInvalid,
             ErrorCode::ProfileNotFound,
+            ErrorCode::ConfigInvalid,
+            ErrorCode::InvalidCode,
+            ErrorCode::InvalidSelection,
+            ErrorCode::Cancelled,
+            ErrorCode::Collect,
+            ErrorCode::NotFound,
+            ErrorCode::BundleMissing,
+            ErrorCode::DraftNotReady,
+            ErrorCode::AlreadySubmitted,
+            ErrorCode::UnknownChannel,
+            ErrorCode::SecretMissing,
+            ErrorCode::SecretUnavailable,
+            ErrorCode::ChannelInvalid,
+            ErrorCode::Busy,
             ErrorCode::Io,
         ]
         .map(|code| serde_json::to_value(code).expect("ErrorCode serializes"));
@@ -110,6 +236,20 @@ mod tests {
                 "draft_not_found",
                 "draft_invalid",
                 "profile_not_found",
+                "config_invalid",
+                "invalid_code",
+                "invalid_selection",
+                "cancelled",
+                "collect",
+                "not_found",
+                "bundle_missing",
+                "draft_not_ready",
+                "already_submitted",
+                "unknown_channel",
+                "secret_missing",
+                "secret_unavailable",
+                "channel_invalid",
+                "busy",
                 "io",
             ]
             .map(|code| serde_json::json!(code))

@@ -6,7 +6,9 @@
 //! with `tauri::test::mock_builder()`.
 
 mod commands;
+mod delivery;
 mod error;
+mod evidence;
 mod paths;
 
 use tauri::{Builder, Runtime};
@@ -25,6 +27,7 @@ pub fn setup<R: Runtime>(
         .manage(profiles_dir)
         .manage(data_dir)
         .manage(time_zone)
+        .manage(evidence::BundleCancel::default())
         .invoke_handler(tauri::generate_handler![
             commands::delete_draft,
             commands::list_drafts,
@@ -32,7 +35,19 @@ pub fn setup<R: Runtime>(
             commands::list_vendor_profiles,
             commands::new_draft,
             commands::open_draft,
-            commands::save_draft
+            commands::save_draft,
+            evidence::build_bundle,
+            evidence::cancel_bundle,
+            evidence::machine_summary,
+            evidence::preview_evidence,
+            evidence::read_collection_code,
+            evidence::redaction_preview,
+            evidence::render_request,
+            delivery::list_channels,
+            delivery::list_outbox,
+            delivery::remove_outbox,
+            delivery::retry_outbox,
+            delivery::submit_draft
         ])
 }
 

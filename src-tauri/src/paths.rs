@@ -57,6 +57,15 @@ impl UserProfilesDir {
     pub fn path(&self) -> Result<&Path, IpcError> {
         self.0.as_deref().map_err(Clone::clone)
     }
+
+    /// The user's `config.toml`, beside the profiles folder.
+    pub fn config_file(&self) -> Result<PathBuf, IpcError> {
+        let profiles = self.path()?;
+        Ok(profiles
+            .parent()
+            .unwrap_or(profiles)
+            .join(casefile_core::config::CONFIG_FILE_NAME))
+    }
 }
 
 /// Overrides the data folder; drafts are then kept in `<it>/drafts`.

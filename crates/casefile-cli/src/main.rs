@@ -163,7 +163,7 @@ fn context(cli: &Cli) -> Result<Context, Failure> {
         None => dirs::config_dir()
             .unwrap_or_else(|| PathBuf::from("."))
             .join("casefile")
-            .join("config.toml"),
+            .join(casefile_core::config::CONFIG_FILE_NAME),
     };
     let config = Config::load(&config_path)
         .map_err(|error| Failure::user("config_invalid", error.to_string()))?;

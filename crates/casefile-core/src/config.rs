@@ -25,6 +25,9 @@ pub fn default_data_dir(os_data_dir: Option<&Path>) -> Option<PathBuf> {
     os_data_dir.map(|dir| dir.join("casefile"))
 }
 
+/// The configuration file's name in the configuration folder.
+pub const CONFIG_FILE_NAME: &str = "config.toml";
+
 /// The configuration schema version this build reads.
 pub const CONFIG_SCHEMA_VERSION: u32 = 1;
 

@@ -288,7 +288,7 @@ impl Outbox {
 
     /// The item `id`.
     pub fn load(&self, id: &str) -> Result<Item, OutboxError> {
-        if id.is_empty() || id.starts_with('.') || id.contains(['/', '\\']) {
+        if !is_item_id(id) {
             return Err(OutboxError::NotFound { id: id.to_owned() });
         }
         let dir = self.item_dir(id);
@@ -412,7 +412,7 @@ impl Outbox {
     /// Locks item `id` for sending; [`OutboxError::Busy`] when another process holds it.
     pub fn lock(&self, id: &str) -> Result<ItemLock, OutboxError> {
         let dir = self.item_dir(id);
-        if !dir.join("item.json").exists() {
+        if !is_item_id(id) || !dir.join("item.json").exists() {
             return Err(OutboxError::NotFound { id: id.to_owned() });
         }
         let path = dir.join("lock");
@@ -578,6 +578,11 @@ impl Outbox {
         fs::remove_dir_all(&dir).map_err(io_error(&dir))?;
         Ok(item)
     }
+}
+
+/// Whether `id` can name an item: one plain folder name inside the outbox.
+fn is_item_id(id: &str) -> bool {
+    !id.is_empty() && !id.starts_with('.') && !id.contains(['/', '\\'])
 }
 
 fn attachment_file_name(name: &str) -> String {

@@ -1,0 +1,239 @@
+//! The Evidence and Review steps' commands and phone mode: preview a selection, read a
+//! collection code, build the bundle with progress (and cancel it), preview a file's redaction,
+//! render the request, and summarise the machine. Collection runs on a blocking thread.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use casefile_core::collection_code;
+use casefile_core::deliver::service;
+use casefile_core::evidence::collect::{self, CollectContext, CollectOptions, Phase, Progress};
+use casefile_core::evidence::plan::{self, PlanRequest};
+use casefile_core::evidence::resolve::Env;
+use casefile_core::evidence::{snapshot, summary};
+use casefile_core::redact::{self, PseudonymKey};
+use casefile_core::render;
+use casefile_core::wire::{
+    self, BundleReport, EvidencePreview, EvidenceSelection, MachineSummary, RedactionPreview,
+};
+use chrono::Utc;
+use tauri::State;
+use tauri::ipc::Channel;
+
+use crate::commands::{DraftFile, blocking, display_zone, load_config};
+use crate::delivery::{default_folder, secrets};
+use crate::error::{ErrorCode, IpcError};
+use crate::paths::{DataDir, DisplayTimeZone, UserProfilesDir};
+
+/// How much of a file `redaction_preview` shows.
+const PREVIEW_BYTES: usize = 64 * 1024;
+/// The least time between two progress messages of the same phase.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// The cancel flag of the running `build_bundle`, set by `cancel_bundle`.
+#[derive(Debug, Default)]
+pub(crate) struct BundleCancel(Arc<AtomicBool>);
+
+/// The options for `selection` on `draft`: the ticked kinds (else the issue type's, else
+/// every kind for this OS), the window in the display zone, the draft's added files.
+fn options_for(
+    draft: &DraftFile,
+    selection: &EvidenceSelection,
+    zone: chrono_tz::Tz,
+) -> Result<CollectOptions, IpcError> {
+    let mut options = CollectOptions::for_selection(selection, Utc::now(), zone)
+        .map_err(|message| IpcError::new(ErrorCode::InvalidSelection, message))?;
+    let draft_dir = draft.path.parent().unwrap_or(Path::new("."));
+    options
+        .for_draft(&draft.request, draft.profile()?, draft_dir)
+        .map_err(|message| {
+            IpcError::new(
+                ErrorCode::NotFound,
+                format!("{}: {message}", draft.path.display()),
+            )
+        })?;
+    Ok(options)
+}
+
+/// What a selection would collect on this machine, per kind, with sizes and what is skipped.
+#[tauri::command]
+pub(crate) async fn preview_evidence(
+    path: PathBuf,
+    selection: EvidenceSelection,
+    profiles_dir: State<'_, UserProfilesDir>,
+    data_dir: State<'_, DataDir>,
+    time_zone: State<'_, DisplayTimeZone>,
+) -> Result<EvidencePreview, IpcError> {
+    let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
+    let zone = display_zone(Some(&load_config(&profiles_dir)?), *time_zone);
+    blocking(move || {
+        let options = options_for(&draft, &selection, zone)?;
+        let profile = draft.profile()?;
+        let env = Env::live();
+        let plan = plan::plan(
+            &PlanRequest {
+                profile,
+                env: &env,
+                evidence: options.evidence.as_deref(),
+                add: &options.add,
+                include_binary: options.include_binary,
+            },
+            &AtomicBool::new(false),
+        );
+        Ok(wire::evidence_preview(&plan, profile))
+    })
+    .await
+}
+
+/// The selection a collection code (dictated by support) stands for, for the draft's profile.
+#[tauri::command]
+pub(crate) async fn read_collection_code(
+    path: PathBuf,
+    code: String,
+    profiles_dir: State<'_, UserProfilesDir>,
+    data_dir: State<'_, DataDir>,
+) -> Result<EvidenceSelection, IpcError> {
+    let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
+    let profile = draft.profile()?;
+    let selection = collection_code::read(profile, &code)
+        .map_err(|error| IpcError::new(ErrorCode::InvalidCode, error.to_string()))?;
+    Ok(wire::evidence_selection(&selection, profile))
+}
+
+/// Collects the selection and the request into `DATA_DIR/bundles/<CASE>.zip` (replacing an
+/// earlier one atomically), fitted to `channel`'s size limit, reporting progress on `on_progress`.
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn build_bundle(
+    path: PathBuf,
+    selection: EvidenceSelection,
+    channel: Option<String>,
+    on_progress: Channel<Progress>,
+    profiles_dir: State<'_, UserProfilesDir>,
+    data_dir: State<'_, DataDir>,
+    time_zone: State<'_, DisplayTimeZone>,
+    cancel: State<'_, BundleCancel>,
+) -> Result<BundleReport, IpcError> {
+    let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
+    let config = load_config(&profiles_dir)?;
+    let zone = display_zone(Some(&config), *time_zone);
+    let data = data_dir.path()?.to_owned();
+    let output = draft.bundle_path(&data_dir)?;
+    let cancel = Arc::clone(&cancel.0);
+    cancel.store(false, Ordering::SeqCst);
+    blocking(move || {
+        let limit = match channel {
+            Some(name) => {
+                let (_, transport) =
+                    service::open_channel(&config, &name, &secrets(), &default_folder(&data))?;
+                transport.max_attachment()
+            }
+            None => None,
+        };
+        let mut options = options_for(&draft, &selection, zone)?;
+        options.budget = limit;
+        let key = PseudonymKey::load_or_create(&data)
+            .map_err(|error| IpcError::new(ErrorCode::Io, error.to_string()))?;
+        let mapping = redact::mapping_path(&data);
+        if let Some(folder) = output.parent() {
+            std::fs::create_dir_all(folder).map_err(|error| {
+                IpcError::new(ErrorCode::Io, format!("{}: {error}", folder.display()))
+            })?;
+        }
+        let env = Env::live();
+        let context = CollectContext {
+            profile: draft.profile()?,
+            env: &env,
+            key: Some(&key),
+            mapping_path: Some(&mapping),
+        };
+        let last = Mutex::new(None::<(Phase, Instant)>);
+        let progress = |progress: &Progress| {
+            let Ok(mut last) = last.lock() else {
+                return;
+            };
+            let due = match *last {
+                Some((phase, at)) => {
+                    phase != progress.phase
+                        || progress.phase == Phase::Done
+                        || at.elapsed() >= PROGRESS_EVERY
+                }
+                None => true,
+            };
+            if due {
+                *last = Some((progress.phase, Instant::now()));
+                // A closed window cannot receive progress; the work goes on regardless.
+                let _ = on_progress.send(progress.clone());
+            }
+        };
+        let outcome = collect::collect(&context, &options, &output, &progress, &cancel)?;
+        Ok(wire::bundle_report(&outcome, limit))
+    })
+    .await
+}
+
+/// Cancels the running `build_bundle`, which then rejects with `cancelled` and writes nothing.
+#[tauri::command]
+pub(crate) async fn cancel_bundle(cancel: State<'_, BundleCancel>) -> Result<(), IpcError> {
+    cancel.0.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+/// The start of a file as the bundle will show it, redacted with this machine's key and names.
+#[tauri::command]
+pub(crate) async fn redaction_preview(
+    file: PathBuf,
+    data_dir: State<'_, DataDir>,
+) -> Result<RedactionPreview, IpcError> {
+    let data = data_dir.path()?.to_owned();
+    blocking(move || {
+        let key = PseudonymKey::load_or_create(&data)
+            .map_err(|error| IpcError::new(ErrorCode::Io, error.to_string()))?;
+        let (text, truncated, redactions) = redact::preview_file(&key, &file, PREVIEW_BYTES)
+            .map_err(|error| {
+                let code = if error.kind() == std::io::ErrorKind::NotFound {
+                    ErrorCode::NotFound
+                } else {
+                    ErrorCode::Io
+                };
+                IpcError::new(code, format!("{}: cannot read: {error}", file.display()))
+            })?;
+        Ok(RedactionPreview {
+            file: file.display().to_string(),
+            text,
+            truncated,
+            redactions,
+        })
+    })
+    .await
+}
+
+/// `request.md` exactly as the vendor will read it.
+#[tauri::command]
+pub(crate) async fn render_request(
+    path: PathBuf,
+    profiles_dir: State<'_, UserProfilesDir>,
+    data_dir: State<'_, DataDir>,
+) -> Result<String, IpcError> {
+    let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
+    Ok(render::request_markdown(&draft.request, draft.profile()?))
+}
+
+/// This machine in a few lines to read aloud: OS, host name, agent version, last errors.
+#[tauri::command]
+pub(crate) async fn machine_summary(
+    path: PathBuf,
+    profiles_dir: State<'_, UserProfilesDir>,
+    data_dir: State<'_, DataDir>,
+) -> Result<MachineSummary, IpcError> {
+    let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
+    blocking(move || {
+        let profile = draft.profile()?;
+        let env = Env::live();
+        let snapshot = snapshot::take(profile, &env);
+        Ok(summary::machine_summary(profile, &env, &snapshot))
+    })
+    .await
+}
