@@ -5,10 +5,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use casefile_core::wire::{DraftSummary, DraftView, ProfileProblem, ProfileSummary};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use casefile_core::wire::{
+    BundleReport, ChannelSummary, DraftSummary, DraftView, EvidencePreview, MachineSummary,
+    OutboxItemReport, ProfileProblem, ProfileSummary,
+};
 use casefile_desktop::{DataDir, DisplayTimeZone, UserProfilesDir, setup};
 use serde_json::Value;
-use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
 use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
@@ -144,7 +150,8 @@ fn the_webview_may_call_nothing_but_casefile_commands() {
     for cmd in [
         "plugin:app|version",
         "plugin:window|close",
-        "plugin:event|listen",
+        "plugin:event|emit",
+        "plugin:event|emit_to",
         "plugin:webview|print",
     ] {
         let rejection = invoke(&window, cmd).expect_err(cmd);
@@ -159,6 +166,35 @@ fn the_webview_may_call_nothing_but_casefile_commands() {
         invoke(&window, "submit_request").is_err(),
         "an unregistered command is refused"
     );
+}
+
+/// The drag-drop event reaches the page through `listen`, which the capability grants (with
+/// `unlisten`); progress channels need no permission: their data fetch is not refused by the
+/// access list (it fails here only because the request names no channel data).
+#[test]
+fn the_webview_may_listen_for_drag_drop_and_fetch_channel_data() {
+    let dir = temp_profiles_dir();
+    let app = app(UserProfilesDir::at(dir.path()));
+    let window = main_window(&app);
+    let listened = invoke_with(
+        &window,
+        "plugin:event|listen",
+        serde_json::json!({ "event": "tauri://drag-drop", "target": { "kind": "Any" }, "handler": 7 }),
+    )
+    .expect("listen is allowed");
+    let unlistened = invoke_with(
+        &window,
+        "plugin:event|unlisten",
+        serde_json::json!({ "event": "tauri://drag-drop", "eventId": listened }),
+    );
+    assert!(unlistened.is_ok(), "{unlistened:?}");
+    let fetched = invoke(&window, "plugin:__TAURI_CHANNEL__|fetch");
+    let not_allowed = fetched
+        .as_ref()
+        .err()
+        .and_then(Value::as_str)
+        .is_some_and(|message| message.contains("not allowed"));
+    assert!(!not_allowed, "{fetched:?}");
 }
 
 /// The UI's JSON fixtures (checked against the TypeScript types by `ui/src/lib/types.test.ts`)
@@ -462,6 +498,568 @@ fn ui_draft_fixtures_have_the_shape_of_the_real_replies() {
                 &data.path().display().to_string(),
                 "/home/user/.local/share/casefile",
             );
+            std::fs::write(&path, text + "\n").expect("the fixture is writable");
+        }
+        let text = std::fs::read_to_string(&path).expect("the fixture exists");
+        let fixture_value: Value = serde_json::from_str(&text).expect("the fixture is JSON");
+        assert_eq!(
+            shape(&fixture_value),
+            shape(&real),
+            "{fixture} differs in shape from the real reply"
+        );
+    }
+}
+
+// ---- Evidence, Review, Send and the Outbox ----
+
+/// An app over temporary config, data and log folders. The config folder holds `profiles/lab.toml`
+/// (the generic profile plus an `app-logs` kind, first, reading `<logs>/*.log`) and the given
+/// `config.toml`. Channel messages are captured; with `cancel_on_progress`, the first one
+/// invokes `cancel_bundle` before the run goes on.
+struct Lab {
+    app: App<MockRuntime>,
+    config: tempfile::TempDir,
+    data: tempfile::TempDir,
+    logs: tempfile::TempDir,
+    messages: Arc<Mutex<Vec<Value>>>,
+}
+
+fn lab(config_toml: &str, cancel_on_progress: bool) -> Lab {
+    let config = tempfile::tempdir().expect("a config folder");
+    let data = tempfile::tempdir().expect("a data folder");
+    let logs = tempfile::tempdir().expect("a log folder");
+    let profiles = config.path().join("profiles");
+    std::fs::create_dir_all(&profiles).expect("the profiles folder");
+    let generic = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/casefile-core/src/profile/builtin/generic.toml"),
+    )
+    .expect("the generic profile");
+    let pattern = logs.path().join("*.log").display().to_string();
+    let missing = logs
+        .path()
+        .join("old")
+        .join("app.log")
+        .display()
+        .to_string();
+    let kind = format!(
+        "[[evidence]]\nid = \"app-logs\"\nlabel = \"Application logs\"\ndescription = \"The lab app's logs.\"\nsources = [\n  {{ os = \"linux\", paths = [{pattern:?}, {missing:?}] }},\n  {{ os = \"macos\", paths = [{pattern:?}, {missing:?}] }},\n]\n\n"
+    );
+    let at = generic
+        .find("[[evidence]]")
+        .expect("generic has evidence kinds");
+    let profile = format!("{}{kind}{}", &generic[..at], &generic[at..])
+        .replacen("id = \"generic\"", "id = \"lab\"", 1)
+        .replacen("name = \"Generic vendor\"", "name = \"Lab vendor\"", 1);
+    fs_write(&profiles.join("lab.toml"), &profile);
+    fs_write(&config.path().join("config.toml"), config_toml);
+    fs_write(
+        &logs.path().join("app.log"),
+        "2026-01-05T10:00:00Z INFO started on web01\n2026-01-05T10:00:01Z ERROR cannot reach 10.1.2.3: password=hunter2-FAKE\n",
+    );
+
+    let messages = Arc::new(Mutex::new(Vec::new()));
+    let captured = Arc::clone(&messages);
+    let cancelled = AtomicBool::new(false);
+    let builder = mock_builder().channel_interceptor(move |webview, _callback, _index, body| {
+        if let InvokeResponseBody::Json(json) = body
+            && let Ok(value) = serde_json::from_str::<Value>(json)
+            && let Ok(mut messages) = captured.lock()
+        {
+            messages.push(value);
+        }
+        if cancel_on_progress && !cancelled.swap(true, Ordering::SeqCst) {
+            let window = webview
+                .app_handle()
+                .get_webview_window("main")
+                .expect("the main window");
+            invoke(&window, "cancel_bundle").expect("cancel_bundle succeeds");
+        }
+        true
+    });
+    let app = setup(
+        builder,
+        UserProfilesDir::at(&profiles),
+        DataDir::at(data.path()),
+        DisplayTimeZone(chrono_tz::Europe::Berlin),
+    )
+    .build(tauri::generate_context!())
+    .expect("the app builds on the mock runtime");
+    Lab {
+        app,
+        config,
+        data,
+        logs,
+        messages,
+    }
+}
+
+impl Lab {
+    fn window(&self) -> WebviewWindow<MockRuntime> {
+        main_window(&self.app)
+    }
+
+    /// A lab draft with every required field filled in, saved at step 5.
+    fn ready_draft(&self) -> DraftView {
+        let window = self.window();
+        let created = invoke_with(
+            &window,
+            "new_draft",
+            serde_json::json!({ "profile": "lab", "tier": null }),
+        )
+        .map(draft_view)
+        .expect("new_draft lab");
+        let mut request = created.request.clone();
+        request.contact.name = "Ada Example".into();
+        request.contact.email = "ada@example.com".into();
+        request.contact.company = "Example Ltd".into();
+        request.problem.subject = "The lab app cannot reach its database".into();
+        request.problem.description = "Since this morning every request fails.".into();
+        request.problem.expected_result = "Requests succeed.".into();
+        request.problem.actual_result = "Every request fails with a timeout.".into();
+        request.problem.operation_requested = "Find the cause.".into();
+        request.problem.steps_to_reproduce = "1. Start the app\n2. Open the home page".into();
+        request.problem.troubleshooting_done = "Restarted the app.".into();
+        request.problem.error_messages = "cannot reach database".into();
+        request.problem.started_at = "2026-01-05 10:00".into();
+        request.scope.environment = Some(casefile_core::request::Environment::Production);
+        request.scope.versions = "lab 1.2.3".into();
+        request.impact.answers.production_down = Some(true);
+        request.impact.priority = "1".into();
+        let added = self.logs.path().join("screen.txt");
+        fs_write(&added, "what the screen said\n");
+        request.evidence.push(casefile_core::request::EvidenceItem {
+            evidence_id: String::new(),
+            path: added.display().to_string(),
+            note: String::new(),
+        });
+        let saved = invoke_with(
+            &window,
+            "save_draft",
+            serde_json::json!({ "path": created.path, "request": request, "step": 5 }),
+        )
+        .map(draft_view)
+        .expect("save_draft lab");
+        let errors: Vec<_> = saved
+            .problems
+            .iter()
+            .filter(|problem| problem.severity == "error")
+            .collect();
+        assert!(errors.is_empty(), "the draft is not ready: {errors:#?}");
+        saved
+    }
+
+    fn messages(&self) -> Vec<Value> {
+        self.messages.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}
+
+fn selection(kinds: &[&str]) -> Value {
+    serde_json::json!({ "kinds": kinds, "since": null, "snapshot": false, "includeBinary": false })
+}
+
+fn build(lab: &Lab, path: &str, channel: Option<&str>) -> Result<Value, Value> {
+    invoke_with(
+        &lab.window(),
+        "build_bundle",
+        serde_json::json!({
+            "path": path,
+            "selection": selection(&["app-logs"]),
+            "channel": channel,
+            "onProgress": "__CHANNEL__:11",
+        }),
+    )
+}
+
+#[test]
+fn preview_lists_a_planted_file_under_its_kind_and_an_added_file() {
+    let lab = lab("", false);
+    let draft = lab.ready_draft();
+    let reply = invoke_with(
+        &lab.window(),
+        "preview_evidence",
+        serde_json::json!({ "path": draft.path, "selection": selection(&["app-logs"]) }),
+    )
+    .expect("preview_evidence succeeds");
+    let preview: EvidencePreview = serde_json::from_value(reply).expect("an EvidencePreview");
+    let kind = preview
+        .kinds
+        .iter()
+        .find(|kind| kind.id == "app-logs")
+        .expect("the app-logs kind is listed");
+    assert_eq!(kind.files.len(), 1, "{preview:#?}");
+    assert!(kind.files[0].source.ends_with("app.log"), "{preview:#?}");
+    assert!(kind.bytes > 0);
+    assert!(
+        preview
+            .added
+            .iter()
+            .any(|file| file.source.ends_with("screen.txt")),
+        "{preview:#?}"
+    );
+    assert!(preview.total_bytes >= kind.bytes);
+}
+
+#[test]
+fn build_bundle_writes_the_zip_with_the_request_and_reports_progress() {
+    let lab = lab("", false);
+    let draft = lab.ready_draft();
+    let reply = build(&lab, &draft.path, None).expect("build_bundle succeeds");
+    let report: BundleReport = serde_json::from_value(reply).expect("a BundleReport");
+    let expected = lab
+        .data
+        .path()
+        .join("bundles")
+        .join(format!("{}.zip", draft.request.case_code));
+    assert_eq!(Path::new(&report.bundle), expected);
+    let bytes = std::fs::read(&expected).expect("the bundle is written");
+    assert_eq!(report.bundle_bytes, bytes.len() as u64);
+    assert!(
+        report
+            .entries
+            .iter()
+            .any(|entry| entry.name == "request.md"),
+        "{report:#?}"
+    );
+    assert!(
+        report
+            .entries
+            .iter()
+            .any(|entry| entry.evidence.as_deref() == Some("app-logs")),
+        "{report:#?}"
+    );
+    assert!(
+        report.redactions.total() > 0,
+        "the password and address are redacted"
+    );
+    assert!(report.leaks.is_empty(), "{report:#?}");
+    let phases: Vec<String> = lab
+        .messages()
+        .iter()
+        .filter_map(|message| message["phase"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        phases.first().map(String::as_str),
+        Some("plan"),
+        "{phases:?}"
+    );
+    assert_eq!(
+        phases.last().map(String::as_str),
+        Some("done"),
+        "{phases:?}"
+    );
+
+    // A second build replaces the first.
+    build(&lab, &draft.path, None).expect("a second build_bundle succeeds");
+    assert!(expected.is_file());
+}
+
+#[test]
+fn cancel_bundle_stops_the_build_and_leaves_no_file() {
+    let lab = lab("", true);
+    let draft = lab.ready_draft();
+    let rejection = build(&lab, &draft.path, None).expect_err("the build is cancelled");
+    assert_eq!(rejection["code"], "cancelled", "{rejection}");
+    let bundles = lab.data.path().join("bundles");
+    let left: Vec<_> = std::fs::read_dir(&bundles)
+        .map(|entries| entries.flatten().map(|entry| entry.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "files left behind: {left:?}");
+    assert!(
+        !lab.messages().is_empty(),
+        "progress arrived before the cancel"
+    );
+}
+
+#[test]
+fn a_collection_code_reads_back_and_a_mistyped_one_is_invalid_code() {
+    let lab = lab("", false);
+    let draft = lab.ready_draft();
+    let catalog = casefile_core::profile::Catalog::load(Some(&lab.config.path().join("profiles")));
+    let profile = &catalog.get("lab").expect("the lab profile loads").profile;
+    let code = casefile_core::collection_code::make(
+        profile,
+        &casefile_core::collection_code::Selection {
+            evidence: vec!["app-logs".into()],
+            window: Some(std::time::Duration::from_secs(86_400)),
+            snapshot: false,
+            include_binary: false,
+        },
+    )
+    .expect("a code")
+    .to_string();
+    let reply = invoke_with(
+        &lab.window(),
+        "read_collection_code",
+        serde_json::json!({ "path": draft.path, "code": code }),
+    )
+    .expect("the code reads");
+    assert_eq!(
+        reply,
+        serde_json::json!({ "kinds": ["app-logs"], "since": "24h", "snapshot": false, "includeBinary": false })
+    );
+    // One symbol changed: the check symbol catches it.
+    let last = code.chars().last().expect("a symbol");
+    let other = if last == '7' { '8' } else { '7' };
+    let mistyped = format!("{}{other}", &code[..code.len() - 1]);
+    let rejection = invoke_with(
+        &lab.window(),
+        "read_collection_code",
+        serde_json::json!({ "path": draft.path, "code": mistyped }),
+    )
+    .expect_err("a mistyped code");
+    assert_eq!(rejection["code"], "invalid_code", "{rejection}");
+    assert!(
+        rejection["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("mistyped")),
+        "{rejection}"
+    );
+}
+
+#[test]
+fn submit_through_the_folder_channel_saves_the_request_once() {
+    let drop = tempfile::tempdir().expect("a drop folder");
+    let lab = lab(
+        &format!(
+            "[channels.drop]\nkind = \"folder\"\npath = {:?}\n",
+            drop.path().display().to_string()
+        ),
+        false,
+    );
+    let draft = lab.ready_draft();
+    let submit = |again: bool| {
+        invoke_with(
+            &lab.window(),
+            "submit_draft",
+            serde_json::json!({ "path": draft.path, "channel": "drop", "again": again, "onProgress": "__CHANNEL__:12" }),
+        )
+    };
+    let missing = submit(false).expect_err("no bundle yet");
+    assert_eq!(missing["code"], "bundle_missing", "{missing}");
+
+    build(&lab, &draft.path, Some("drop")).expect("build_bundle succeeds");
+    let reply = submit(false).expect("submit_draft succeeds");
+    let report: OutboxItemReport = serde_json::from_value(reply).expect("an OutboxItemReport");
+    assert_eq!(report.state, "sent", "{report:#?}");
+    let receipt = report.receipt.as_ref().expect("a receipt");
+    assert!(receipt.next_step.is_some(), "{receipt:#?}");
+    let case = &draft.request.case_code;
+    for file in [format!("{case}.eml"), format!("{case}.zip")] {
+        assert!(drop.path().join(&file).is_file(), "{file} is in the folder");
+    }
+    assert!(
+        lab.data
+            .path()
+            .join("bundles")
+            .join(format!("{case}.zip"))
+            .is_file(),
+        "the built bundle stays for another channel"
+    );
+
+    let again = submit(false).expect_err("a second submit without again");
+    assert_eq!(again["code"], "already_submitted", "{again}");
+    assert!(
+        again["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("again")),
+        "{again}"
+    );
+}
+
+#[test]
+fn submit_through_an_unreachable_webhook_is_kept_in_the_outbox() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let lab = lab(
+        &format!(
+            "[delivery]\nattempts_inline = 1\n\n[channels.hook]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:{port}/casefile\"\n"
+        ),
+        false,
+    );
+    let draft = lab.ready_draft();
+    build(&lab, &draft.path, Some("hook")).expect("build_bundle succeeds");
+    let reply = invoke_with(
+        &lab.window(),
+        "submit_draft",
+        serde_json::json!({ "path": draft.path, "channel": "hook", "again": false, "onProgress": "__CHANNEL__:13" }),
+    )
+    .expect("a failed send is a report, not a rejection");
+    let report: OutboxItemReport = serde_json::from_value(reply).expect("an OutboxItemReport");
+    assert_eq!(report.state, "failed-retryable", "{report:#?}");
+    assert!(report.last_error.is_some(), "{report:#?}");
+
+    let listed: Vec<OutboxItemReport> = invoke(&lab.window(), "list_outbox")
+        .map(|reply| serde_json::from_value(reply).expect("a list of OutboxItemReport"))
+        .expect("list_outbox succeeds");
+    assert_eq!(listed.len(), 1, "{listed:#?}");
+    assert_eq!(listed[0].id, report.id);
+    assert_eq!(listed[0].state, "failed-retryable");
+
+    let retried: OutboxItemReport = invoke_with(
+        &lab.window(),
+        "retry_outbox",
+        serde_json::json!({ "id": report.id, "onProgress": "__CHANNEL__:14" }),
+    )
+    .map(|reply| serde_json::from_value(reply).expect("an OutboxItemReport"))
+    .expect("retry_outbox succeeds");
+    assert_eq!(retried.state, "failed-retryable");
+    assert_eq!(retried.attempts, 2);
+
+    let removed = invoke_with(
+        &lab.window(),
+        "remove_outbox",
+        serde_json::json!({ "id": report.id }),
+    );
+    assert_eq!(removed, Ok(Value::Null));
+    assert_eq!(
+        invoke(&lab.window(), "list_outbox"),
+        Ok(serde_json::json!([]))
+    );
+    let gone = invoke_with(
+        &lab.window(),
+        "remove_outbox",
+        serde_json::json!({ "id": "../bundles" }),
+    )
+    .expect_err("not an outbox item");
+    assert_eq!(gone["code"], "not_found", "{gone}");
+}
+
+#[test]
+fn a_broken_config_is_config_invalid_naming_its_line() {
+    let lab = lab(
+        "[channels.drop]\nkind = \"folder\"\npaht = \"/tmp\"\n",
+        false,
+    );
+    let rejection = invoke(&lab.window(), "list_channels").expect_err("a broken config");
+    assert_eq!(rejection["code"], "config_invalid", "{rejection}");
+    assert!(
+        rejection["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("config.toml:3")),
+        "{rejection}"
+    );
+}
+
+const CHANNEL_SECRET_VAR: &str = "CASEFILE_SECRET_HOOK_TOKEN";
+
+/// The secret is read from the process environment, which a test cannot set for itself without
+/// `unsafe`: the test runs itself again in a child process with the variable set.
+#[test]
+fn list_channels_shows_a_secret_from_the_environment() {
+    let name = "list_channels_shows_a_secret_from_the_environment";
+    if std::env::var_os(CHANNEL_SECRET_VAR).is_none() {
+        let exe = std::env::current_exe().expect("the test binary");
+        let output = std::process::Command::new(exe)
+            .args([name, "--exact", "--test-threads=1"])
+            .env(CHANNEL_SECRET_VAR, "token-FAKE")
+            .output()
+            .expect("the test runs again");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("1 passed"),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return;
+    }
+    let lab = lab(
+        "[delivery]\ndefault_channel = \"hook\"\n\n[channels.hook]\nkind = \"webhook\"\nurl = \"https://hooks.example.com/casefile\"\nsecret = \"hook-token\"\n",
+        false,
+    );
+    let channels: Vec<ChannelSummary> = invoke(&lab.window(), "list_channels")
+        .map(|reply| serde_json::from_value(reply).expect("a list of ChannelSummary"))
+        .expect("list_channels succeeds");
+    let hook = channels
+        .iter()
+        .find(|channel| channel.name == "hook")
+        .expect("the hook channel is listed");
+    assert!(hook.default);
+    assert_eq!(hook.secret.as_deref(), Some("hook-token"));
+    let json = serde_json::to_value(hook).expect("serializes");
+    assert_eq!(json["secretSource"], "environment", "{json}");
+    assert!(
+        channels.iter().any(|channel| channel.name == "folder"),
+        "{channels:#?}"
+    );
+}
+
+/// The Evidence, Send and Outbox fixtures the UI's types are checked against, made from real
+/// replies. `CASEFILE_BLESS_FIXTURES=1` rewrites them.
+#[test]
+fn ui_delivery_fixtures_have_the_shape_of_the_real_replies() {
+    let drop = tempfile::tempdir().expect("a drop folder");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let lab = lab(
+        &format!(
+            "[delivery]\nattempts_inline = 1\ndefault_channel = \"drop\"\n\n[channels.drop]\nkind = \"folder\"\npath = {:?}\n\n[channels.hook]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:{port}/casefile\"\n",
+            drop.path().display().to_string()
+        ),
+        false,
+    );
+    let draft = lab.ready_draft();
+    let window = lab.window();
+    let preview = invoke_with(
+        &window,
+        "preview_evidence",
+        serde_json::json!({ "path": draft.path, "selection": selection(&["app-logs"]) }),
+    )
+    .expect("preview_evidence");
+    let bundle = build(&lab, &draft.path, Some("drop")).expect("build_bundle");
+    for channel in ["drop", "hook"] {
+        invoke_with(
+            &window,
+            "submit_draft",
+            serde_json::json!({ "path": draft.path, "channel": channel, "again": false, "onProgress": "__CHANNEL__:15" }),
+        )
+        .expect("submit_draft");
+    }
+    let outbox = invoke(&window, "list_outbox").expect("list_outbox");
+    let channels = invoke(&window, "list_channels").expect("list_channels");
+    let summary = invoke_with(
+        &window,
+        "machine_summary",
+        serde_json::json!({ "path": draft.path }),
+    )
+    .expect("machine_summary");
+    let summary_value: MachineSummary =
+        serde_json::from_value(summary.clone()).expect("a MachineSummary");
+    assert!(
+        summary_value
+            .agent_log
+            .as_deref()
+            .is_some_and(|log| log.ends_with("app.log")),
+        "{summary_value:#?}"
+    );
+    assert_eq!(summary_value.last_errors.len(), 1, "{summary_value:#?}");
+
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/fixtures");
+    let bless = std::env::var("CASEFILE_BLESS_FIXTURES").is_ok_and(|value| value == "1");
+    for (real, fixture) in [
+        (preview, "evidence-preview.json"),
+        (bundle, "bundle-report.json"),
+        (outbox, "outbox-items.json"),
+        (channels, "channels.json"),
+        (summary, "machine-summary.json"),
+    ] {
+        let path = fixtures.join(fixture);
+        if bless {
+            let text = serde_json::to_string_pretty(&real).expect("JSON serializes");
+            let text = text
+                .replace(
+                    &lab.data.path().display().to_string(),
+                    "/home/user/.local/share/casefile",
+                )
+                .replace(&lab.logs.path().display().to_string(), "/var/log/lab")
+                .replace(
+                    &drop.path().display().to_string(),
+                    "/home/user/Documents/Casefile",
+                );
             std::fs::write(&path, text + "\n").expect("the fixture is writable");
         }
         let text = std::fs::read_to_string(&path).expect("the fixture exists");
