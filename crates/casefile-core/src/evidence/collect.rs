@@ -1964,3 +1964,45 @@ fn scan_stream(reader: &mut dyn Read, scanner: &LeakScanner) -> io::Result<Vec<L
     }
     Ok(leaks)
 }
+
+#[cfg(test)]
+mod selection_tests {
+    use super::*;
+    use crate::wire::EvidenceSelection;
+
+    fn check(since: Option<&str>, expect: Result<Option<&str>, &str>) {
+        let now: DateTime<Utc> = "2026-11-23T20:00:00Z".parse().expect("instant");
+        let selection = EvidenceSelection {
+            kinds: Some(vec!["app-logs".into()]),
+            since: since.map(str::to_owned),
+            snapshot: false,
+            include_binary: true,
+        };
+        let actual = CollectOptions::for_selection(&selection, now, chrono_tz::UTC);
+        match (actual, expect) {
+            (Ok(options), Ok(since)) => {
+                assert_eq!(options.evidence, selection.kinds);
+                assert!(!options.snapshot && options.include_binary && options.redact);
+                assert_eq!(
+                    options.window.since,
+                    since.map(|s| s.parse().expect("instant")),
+                    "{since:?}"
+                );
+            }
+            (Err(message), Err(part)) => assert!(message.contains(part), "{message}"),
+            (actual, expect) => panic!("{since:?}: {actual:?} is not {expect:?}"),
+        }
+    }
+
+    #[test]
+    fn a_selection_becomes_options() {
+        check(None, Ok(None));
+        check(Some("24h"), Ok(Some("2026-11-22T20:00:00Z")));
+        check(Some("30d"), Ok(Some("2026-10-24T20:00:00Z")));
+        check(
+            Some("2026-11-20T08:00:00Z"),
+            Ok(Some("2026-11-20T08:00:00Z")),
+        );
+        check(Some("last week"), Err("since: \"last week\" is not a time"));
+    }
+}

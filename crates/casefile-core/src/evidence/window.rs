@@ -339,6 +339,25 @@ fn access_log(s: &[u8]) -> Option<DateTime<Utc>> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn parse_time_reads_instants_local_times_and_durations() {
+        let now = utc("2026-11-23T20:00:00Z");
+        let zone = chrono_tz::Europe::Berlin;
+        for (text, expect) in [
+            ("2026-11-23T14:00:00Z", "2026-11-23T14:00:00Z"),
+            ("2026-11-23T14:00", "2026-11-23T13:00:00Z"),
+            ("2026-11-23 14:00:30", "2026-11-23T13:00:30Z"),
+            ("2026-11-23", "2026-11-22T23:00:00Z"),
+            ("90m", "2026-11-23T18:30:00Z"),
+            ("24h", "2026-11-22T20:00:00Z"),
+            ("7d", "2026-11-16T20:00:00Z"),
+        ] {
+            assert_eq!(parse_time(text, now, &zone), Ok(utc(expect)), "{text}");
+        }
+        let error = parse_time("yesterday", now, &zone).expect_err("not a time");
+        assert!(error.contains("\"yesterday\" is not a time"), "{error}");
+    }
+
     fn utc(s: &str) -> DateTime<Utc> {
         s.parse().expect("test instant")
     }
