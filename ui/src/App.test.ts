@@ -19,6 +19,7 @@ const saved: DraftSummary = {
   step: 3,
   updatedAt: "2026-11-24T15:04:00Z",
   errors: 2,
+  problem: null,
 };
 
 /** Mocks the start screen's commands; returns the calls made. */
