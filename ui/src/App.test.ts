@@ -5,9 +5,11 @@ import App from "./App.svelte";
 import summaries from "./lib/fixtures/profile-summaries.json";
 import type { DraftSummary } from "./lib/types";
 import { DRAFT_PATH, draftView } from "./testing/draft-view";
+import { machine } from "./testing/evidence";
 
 afterEach(() => {
   clearMocks();
+  localStorage.clear();
 });
 
 const saved: DraftSummary = {
@@ -19,6 +21,7 @@ const saved: DraftSummary = {
   step: 3,
   updatedAt: "2026-11-24T15:04:00Z",
   errors: 2,
+  problem: null,
 };
 
 /** Mocks the start screen's commands; returns the calls made. */
@@ -45,6 +48,10 @@ function backend(drafts: DraftSummary[], options: { openError?: unknown } = {}) 
         return null;
       case "save_draft":
         return draftView();
+      case "machine_summary":
+        return machine();
+      case "list_outbox":
+        return [];
       default:
         throw `unexpected command ${command}`;
     }
@@ -123,5 +130,43 @@ describe("start screen", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Start request" }));
     await screen.findByRole("heading", { level: 2, name: "Step 1: Vendor and contact" });
     expect(calls.find((call) => call.command === "new_draft")?.args).toEqual({ profile: "jetpatch", tier: "standard" });
+  });
+});
+
+describe("phone mode", () => {
+  test("the header toggle is remembered and brings the Read aloud panel to the wizard", async () => {
+    backend([saved]);
+    const first = render(App);
+    const toggle = screen.getByRole("button", { name: /Phone mode/ });
+    expect(toggle.getAttribute("aria-pressed")).toBe("false");
+    await fireEvent.click(toggle);
+    expect(toggle.getAttribute("aria-pressed")).toBe("true");
+    expect(localStorage.getItem("casefile.phoneMode")).toBe("on");
+    first.unmount();
+
+    render(App);
+    expect(screen.getByRole("button", { name: /Phone mode/ }).getAttribute("aria-pressed")).toBe("true");
+    const list = await screen.findByRole("list", { name: "Drafts" });
+    await fireEvent.click(within(list).getByRole("button", { name: "Continue CF-7K2M-9QXD" }));
+    const panel = await screen.findByRole("complementary", { name: "Read aloud" });
+    await waitFor(() => expect(panel.textContent).toContain("web-01"));
+    expect(document.querySelector(".wizard.phone")).not.toBeNull();
+
+    await fireEvent.click(screen.getByRole("button", { name: /Phone mode/ }));
+    expect(screen.queryByRole("complementary", { name: "Read aloud" })).toBeNull();
+    expect(localStorage.getItem("casefile.phoneMode")).toBe("off");
+  });
+
+  test("the Outbox section sits beside Requests and Vendor profiles", async () => {
+    backend([]);
+    render(App);
+    const nav = screen.getByRole("navigation", { name: "Sections" });
+    expect(within(nav).getAllByRole("button").map((button) => button.textContent?.trim())).toEqual([
+      "Requests",
+      "Outbox",
+      "Vendor profiles",
+    ]);
+    await fireEvent.click(within(nav).getByRole("button", { name: "Outbox" }));
+    await screen.findByText(/Nothing sent yet/);
   });
 });

@@ -1,7 +1,22 @@
 // The only module that talks to the Rust side. Each command gets one typed function, and every
 // rejection becomes an `AppError` so callers branch on `code`, never on message text.
-import { invoke } from "@tauri-apps/api/core";
-import type { DraftSummary, DraftView, ProfileProblem, ProfileSummary, Request } from "./types";
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type {
+  BundleReport,
+  ChannelSummary,
+  CollectProgress,
+  DraftSummary,
+  DraftView,
+  EvidencePreview,
+  EvidenceSelection,
+  MachineSummary,
+  OutboxItemReport,
+  ProfileProblem,
+  ProfileSummary,
+  RedactionPreview,
+  Request,
+  SendProgress,
+} from "./types";
 
 /**
  * Codes the UI may see. The first group comes from `IpcError` in Rust; `ipc` marks a
@@ -15,6 +30,18 @@ export type ErrorCode =
   | "draft_invalid"
   | "profile_not_found"
   | "io"
+  | "invalid_code"
+  | "cancelled"
+  | "collect"
+  | "not_found"
+  | "config_invalid"
+  | "bundle_missing"
+  | "draft_not_ready"
+  | "already_submitted"
+  | "unknown_channel"
+  | "secret_missing"
+  | "secret_unavailable"
+  | "channel_invalid"
   | "ipc"
   | "unknown"
   | (string & {});
@@ -99,4 +126,87 @@ export function saveDraft(path: string, request: Request, step: number): Promise
 /** Deletes a draft file. */
 export async function deleteDraft(path: string): Promise<void> {
   await call<null>("delete_draft", { path });
+}
+
+/** A progress channel for one long command; `onmessage` receives each report in order. */
+function progressChannel<T>(onprogress: (progress: T) => void): Channel<T> {
+  const channel = new Channel<T>();
+  channel.onmessage = onprogress;
+  return channel;
+}
+
+/** What a collection with `selection` would take: kinds with files and sizes, gaps, estimate. */
+export function previewEvidence(path: string, selection: EvidenceSelection): Promise<EvidencePreview> {
+  return call<EvidencePreview>("preview_evidence", { path, selection });
+}
+
+/** The selection a support engineer's collection code stands for; `invalid_code` when it is not one. */
+export function readCollectionCode(path: string, code: string): Promise<EvidenceSelection> {
+  return call<EvidenceSelection>("read_collection_code", { path, code });
+}
+
+/**
+ * Collects, redacts and packs the bundle (replacing this case's earlier one); `channel`'s size
+ * limit becomes the budget. Rejects with `cancelled` after `cancelBundle`.
+ */
+export function buildBundle(
+  path: string,
+  selection: EvidenceSelection,
+  channel: string | null,
+  onprogress: (progress: CollectProgress) => void,
+): Promise<BundleReport> {
+  return call<BundleReport>("build_bundle", { path, selection, channel, onProgress: progressChannel(onprogress) });
+}
+
+/** Stops the running `buildBundle`, which then rejects with `cancelled` and leaves no file. */
+export async function cancelBundle(): Promise<void> {
+  await call<null>("cancel_bundle");
+}
+
+/** A file (an entry's source, or an added file) as the bundle will carry it, redacted. */
+export function redactionPreview(file: string): Promise<RedactionPreview> {
+  return call<RedactionPreview>("redaction_preview", { file });
+}
+
+/** `request.md` exactly as the vendor will read it. */
+export function renderRequest(path: string): Promise<string> {
+  return call<string>("render_request", { path });
+}
+
+/** The delivery channels of `config.toml`; `config_invalid` names file and line. */
+export function listChannels(): Promise<ChannelSummary[]> {
+  return call<ChannelSummary[]>("list_channels");
+}
+
+/**
+ * Puts the request and its bundle into the outbox and sends it. A failed delivery is a result
+ * (state `failed-retryable` or `failed`), not a rejection; `again` files an already sent case again.
+ */
+export function submitDraft(
+  path: string,
+  channel: string,
+  again: boolean,
+  onprogress: (progress: SendProgress) => void,
+): Promise<OutboxItemReport> {
+  return call<OutboxItemReport>("submit_draft", { path, channel, again, onProgress: progressChannel(onprogress) });
+}
+
+/** Every outbox item, newest first. */
+export function listOutbox(): Promise<OutboxItemReport[]> {
+  return call<OutboxItemReport[]>("list_outbox");
+}
+
+/** Tries an outbox item again now. */
+export function retryOutbox(id: string, onprogress: (progress: SendProgress) => void): Promise<OutboxItemReport> {
+  return call<OutboxItemReport>("retry_outbox", { id, onProgress: progressChannel(onprogress) });
+}
+
+/** Removes an outbox item (its receipt goes with it). */
+export async function removeOutbox(id: string): Promise<void> {
+  await call<null>("remove_outbox", { id });
+}
+
+/** OS, host name, agent version and the agent log's last errors, for reading aloud. */
+export function machineSummary(path: string): Promise<MachineSummary> {
+  return call<MachineSummary>("machine_summary", { path });
 }

@@ -6,6 +6,19 @@ import problemsFixture from "./fixtures/profile-problems.json";
 import summariesFixture from "./fixtures/profile-summaries.json";
 import { draftView, emptyRequest, viewFor } from "../testing/draft-view";
 import type {
+  AttachmentReport,
+  BundleEntry,
+  BundleReport,
+  ChannelSummary,
+  DraftSummary,
+  EvidenceKindPreview,
+  EvidencePreview,
+  MachineSummary,
+  OutboxEvent,
+  OutboxItemReport,
+  PlannedFile,
+  Receipt,
+  SkippedReport,
   DraftView,
   FieldSpec,
   PrioritySummary,
@@ -23,7 +36,8 @@ type JsonKind =
   | "object"
   | "nullable-object"
   | "nullable-string"
-  | "nullable-number";
+  | "nullable-number"
+  | "nullable-array";
 
 // `Record<keyof T, …>` makes the compiler reject a missing or an extra key, so these schemas
 // cannot fall out of step with the interfaces in types.ts.
@@ -81,6 +95,109 @@ const fieldSchema: Record<keyof FieldSpec, JsonKind> = {
   choices: "array",
 };
 
+const draftSummarySchema: Record<keyof DraftSummary, JsonKind> = {
+  path: "string",
+  caseCode: "string",
+  profile: "string",
+  vendor: "string",
+  subject: "string",
+  step: "number",
+  updatedAt: "string",
+  errors: "number",
+  problem: "nullable-string",
+};
+
+// Contract 2: evidence, the bundle, channels, the outbox and the machine summary.
+const plannedFileSchema: Record<keyof PlannedFile, JsonKind> = {
+  entry: "string",
+  source: "string",
+  size: "number",
+  modified: "nullable-string",
+};
+const kindPreviewSchema: Record<keyof EvidenceKindPreview, JsonKind> = {
+  id: "string",
+  label: "string",
+  description: "string",
+  files: "array",
+  bytes: "number",
+};
+const skippedSchema: Record<keyof SkippedReport, JsonKind> = { source: "string", reason: "string", detail: "string" };
+const evidencePreviewSchema: Record<keyof EvidencePreview, JsonKind> = {
+  kinds: "array",
+  added: "array",
+  skipped: "array",
+  totalBytes: "number",
+  estimatedBundleBytes: "number",
+};
+const bundleReportSchema: Record<keyof BundleReport, JsonKind> = {
+  bundle: "string",
+  bundleBytes: "number",
+  inputBytes: "number",
+  limit: "nullable-number",
+  entries: "array",
+  skipped: "array",
+  redactions: "object",
+  leaks: "array",
+};
+const bundleEntrySchema: Record<keyof BundleEntry, JsonKind> = {
+  name: "string",
+  evidence: "nullable-string",
+  size: "number",
+  redactions: "number",
+  truncated: "boolean",
+};
+const leakSchema: Record<keyof BundleReport["leaks"][number], JsonKind> = { entry: "string", what: "string" };
+const channelSchema: Record<keyof ChannelSummary, JsonKind> = {
+  name: "string",
+  kind: "string",
+  destination: "string",
+  default: "boolean",
+  secret: "nullable-string",
+  secretSource: "nullable-string",
+};
+const outboxItemSchema: Record<keyof OutboxItemReport, JsonKind> = {
+  id: "string",
+  caseCode: "string",
+  subject: "string",
+  state: "string",
+  channel: "string",
+  kind: "string",
+  destination: "string",
+  attempts: "number",
+  createdAt: "string",
+  updatedAt: "string",
+  nextAttemptAt: "nullable-string",
+  lastError: "nullable-string",
+  attachments: "array",
+  history: "array",
+  receipt: "nullable-object",
+};
+const attachmentSchema: Record<keyof AttachmentReport, JsonKind> = { name: "string", size: "number", sha256: "string" };
+const eventSchema: Record<keyof OutboxEvent, JsonKind> = { at: "string", state: "string", note: "string" };
+const receiptSchema: Record<keyof Receipt, JsonKind> = {
+  id: "string",
+  caseCode: "string",
+  channel: "string",
+  kind: "string",
+  ticketId: "nullable-string",
+  url: "nullable-string",
+  detail: "string",
+  sentAt: "string",
+  sla: "nullable-object",
+  slaProblem: "nullable-string",
+  escalationTo: "array",
+  escalationMessage: "string",
+  nextStep: "nullable-string",
+};
+const machineSchema: Record<keyof MachineSummary, JsonKind> = {
+  os: "string",
+  hostname: "nullable-string",
+  agentVersion: "nullable-string",
+  agentLog: "nullable-string",
+  lastErrors: "array",
+  notes: "array",
+};
+
 function kindMatches(value: unknown, kind: JsonKind): boolean {
   switch (kind) {
     case "string":
@@ -99,6 +216,8 @@ function kindMatches(value: unknown, kind: JsonKind): boolean {
       return value === null || typeof value === "string";
     case "nullable-number":
       return value === null || typeof value === "number";
+    case "nullable-array":
+      return value === null || Array.isArray(value);
   }
 }
 
@@ -178,5 +297,127 @@ describe("wire fixtures", () => {
         ]),
       ).toEqual([]);
     }
+  });
+});
+
+// Checks of nested values, one per contract-2 type; each returns one line per mismatch.
+const nested = {
+  evidencePreview(value: unknown, where: string): string[] {
+    const top = shapeProblems(value, evidencePreviewSchema, where);
+    if (top.length > 0) {
+      return top;
+    }
+    const preview = value as EvidencePreview;
+    return [
+      ...preview.kinds.flatMap((kind, i) => {
+        const at = `${where}.kinds[${i}]`;
+        const own = shapeProblems(kind, kindPreviewSchema, at);
+        return own.length > 0 ? own : kind.files.flatMap((file, j) => shapeProblems(file, plannedFileSchema, `${at}.files[${j}]`));
+      }),
+      ...preview.added.flatMap((file, i) => shapeProblems(file, plannedFileSchema, `${where}.added[${i}]`)),
+      ...preview.skipped.flatMap((gap, i) => shapeProblems(gap, skippedSchema, `${where}.skipped[${i}]`)),
+    ];
+  },
+  bundleReport(value: unknown, where: string): string[] {
+    const top = shapeProblems(value, bundleReportSchema, where);
+    if (top.length > 0) {
+      return top;
+    }
+    const report = value as BundleReport;
+    return [
+      ...report.entries.flatMap((entry, i) => shapeProblems(entry, bundleEntrySchema, `${where}.entries[${i}]`)),
+      ...report.skipped.flatMap((gap, i) => shapeProblems(gap, skippedSchema, `${where}.skipped[${i}]`)),
+      ...report.leaks.flatMap((leak, i) => shapeProblems(leak, leakSchema, `${where}.leaks[${i}]`)),
+      ...Object.entries(report.redactions)
+        .filter(([, count]) => typeof count !== "number")
+        .map(([category]) => `${where}.redactions.${category}: not a number`),
+    ];
+  },
+  outboxItem(value: unknown, where: string): string[] {
+    const top = shapeProblems(value, outboxItemSchema, where);
+    if (top.length > 0) {
+      return top;
+    }
+    const item = value as OutboxItemReport;
+    return [
+      ...item.attachments.flatMap((attachment, i) => shapeProblems(attachment, attachmentSchema, `${where}.attachments[${i}]`)),
+      ...item.history.flatMap((event, i) => shapeProblems(event, eventSchema, `${where}.history[${i}]`)),
+      ...(item.receipt === null ? [] : shapeProblems(item.receipt, receiptSchema, `${where}.receipt`)),
+    ];
+  },
+  channel: (value: unknown, where: string): string[] => shapeProblems(value, channelSchema, where),
+  machine: (value: unknown, where: string): string[] => shapeProblems(value, machineSchema, where),
+  draftSummary: (value: unknown, where: string): string[] => shapeProblems(value, draftSummarySchema, where),
+  draftView(value: unknown, where: string): string[] {
+    const top = shapeProblems(value, draftViewSchema, where);
+    if (top.length > 0) {
+      return top;
+    }
+    const view = value as DraftView;
+    return view.steps.flatMap((step, i) => [
+      ...shapeProblems(step, stepSchema, `${where}.steps[${i}]`),
+      ...step.fields.flatMap((field, j) => shapeProblems(field, fieldSchema, `${where}.steps[${i}].fields[${j}]`)),
+    ]);
+  },
+};
+
+/** Every value of a fixture: the list's items, or the one object. */
+function valuesOf(fixture: unknown): unknown[] {
+  return Array.isArray(fixture) ? fixture : [fixture];
+}
+
+// Generated by the Rust side (`CASEFILE_BLESS_FIXTURES=1 cargo test -p casefile-desktop --test
+// ipc`). The contract-2 ones may not exist yet: each is checked once it is committed.
+const fixtures = import.meta.glob<unknown>("./fixtures/*.json", { eager: true, import: "default" });
+const fixtureChecks: [string, (value: unknown, where: string) => string[]][] = [
+  ["draft-view-generic.json", nested.draftView],
+  ["draft-view-jetpatch.json", nested.draftView],
+  ["draft-summaries.json", nested.draftSummary],
+  ["evidence-preview.json", nested.evidencePreview],
+  ["bundle-report.json", nested.bundleReport],
+  ["outbox-items.json", nested.outboxItem],
+  ["channels.json", nested.channel],
+  ["machine-summary.json", nested.machine],
+];
+
+describe("generated fixtures", () => {
+  const present = fixtureChecks.filter(([name]) => `./fixtures/${name}` in fixtures);
+  const absent = fixtureChecks.filter(([name]) => !(`./fixtures/${name}` in fixtures)).map(([name]) => name);
+
+  test("the contract-1 fixtures are committed", () => {
+    expect(absent.filter((name) => name.startsWith("draft-"))).toEqual([]);
+  });
+
+  test.each(present)("%s matches types.ts", (name, check) => {
+    const values = valuesOf(fixtures[`./fixtures/${name}`]);
+    expect(values.length).toBeGreaterThan(0);
+    expect(values.flatMap((value, i) => check(value, `${name}[${i}]`))).toEqual([]);
+  });
+
+  test("draft views from the core have seven numbered steps", () => {
+    for (const name of ["draft-view-generic.json", "draft-view-jetpatch.json"]) {
+      const view = fixtures[`./fixtures/${name}`] as DraftView;
+      expect(view.steps.map((step) => step.number)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    }
+  });
+
+  test("a broken draft is listed with its problem", () => {
+    const summaries = fixtures["./fixtures/draft-summaries.json"] as DraftSummary[];
+    expect(summaries.some((summary) => summary.problem !== null)).toBe(true);
+  });
+});
+
+describe("test data for steps 5 to 7", () => {
+  test("the hand-built replies have the contract's shapes", async () => {
+    const data = await import("../testing/evidence");
+    const problems = [
+      ...nested.evidencePreview(data.evidencePreview(), "evidencePreview"),
+      ...nested.bundleReport(data.bundleReport({ leaks: [{ entry: "a", what: "b" }] }), "bundleReport"),
+      ...data.channels().flatMap((channel, i) => nested.channel(channel, `channels[${i}]`)),
+      ...nested.outboxItem(data.sentItem(), "sentItem"),
+      ...nested.outboxItem(data.waitingItem(), "waitingItem"),
+      ...nested.machine(data.machine(), "machine"),
+    ];
+    expect(problems).toEqual([]);
   });
 });

@@ -63,6 +63,8 @@ export interface DraftSummary {
   /** RFC 3339. */
   updatedAt: string;
   errors: number;
+  /** Why the draft cannot be opened (`FILE:LINE:COLUMN: message`, unknown profile); `null` when it opens. */
+  problem: string | null;
 }
 
 export type Environment = "production" | "development" | "poc";
@@ -231,4 +233,183 @@ export interface DraftView {
   notices: Notice[];
   sla: SlaReport | null;
   slaProblem: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evidence, the bundle, delivery and the outbox (see /work/briefs/wizard-contract-2.md).
+
+/** Collection window choices the core understands; an RFC 3339 instant is accepted too. */
+export type SinceLabel = "1h" | "6h" | "24h" | "3d" | "7d" | "14d" | "30d";
+
+/** What to collect, held by the UI while the draft is open (not saved in this slice). */
+export interface EvidenceSelection {
+  /** Evidence ids ticked; `null` = the default (the issue type's kinds, else every kind with sources here). */
+  kinds: string[] | null;
+  /** A window label, an RFC 3339 instant, or `null` for whole files. */
+  since: SinceLabel | (string & {}) | null;
+  snapshot: boolean;
+  includeBinary: boolean;
+}
+
+/** One planned file or command (`wire::PlannedFile`). */
+export interface PlannedFile {
+  /** The entry name in the bundle (before pseudonymization). */
+  entry: string;
+  /** The path read, or the command run. */
+  source: string;
+  /** Bytes to read after the size cap; 0 for a command. */
+  size: number;
+  /** RFC 3339, when known. */
+  modified: string | null;
+}
+
+/** One evidence kind of the profile, with the files found for it here. */
+export interface EvidenceKindPreview {
+  id: string;
+  label: string;
+  description: string;
+  files: PlannedFile[];
+  bytes: number;
+}
+
+/** Something that will not be collected, and why (`reason` is a code: `not-found`, `binary`, ...). */
+export interface SkippedReport {
+  source: string;
+  reason: string;
+  detail: string;
+}
+
+/** What a collection would take, before it runs. */
+export interface EvidencePreview {
+  kinds: EvidenceKindPreview[];
+  added: PlannedFile[];
+  skipped: SkippedReport[];
+  totalBytes: number;
+  estimatedBundleBytes: number;
+}
+
+export type CollectPhase = "plan" | "commands" | "learn" | "write" | "trim" | "verify" | "done";
+
+/** Where a bundle build stands (core `evidence::collect::Progress`), sent often over a channel. */
+export interface CollectProgress {
+  phase: CollectPhase | (string & {});
+  itemsDone: number;
+  itemsTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  current: string;
+}
+
+/** Where a delivery stands (core `deliver::Progress`); `total` is 0 when unknown. */
+export interface SendProgress {
+  step: string;
+  sent: number;
+  total: number;
+}
+
+export interface BundleEntry {
+  name: string;
+  evidence: string | null;
+  size: number;
+  redactions: number;
+  truncated: boolean;
+}
+
+/** What `build_bundle` wrote. Non-empty `leaks` means: do not send. */
+export interface BundleReport {
+  bundle: string;
+  bundleBytes: number;
+  inputBytes: number;
+  /** The channel's largest attachment, when known. */
+  limit: number | null;
+  entries: BundleEntry[];
+  skipped: SkippedReport[];
+  /** Counts per category: secret, email, ipv4, ipv6, mac, hostname, username, keyword. */
+  redactions: Record<string, number>;
+  leaks: { entry: string; what: string }[];
+}
+
+/** The first 64 KiB of a file, redacted as the bundle will be. */
+export interface RedactionPreview {
+  file: string;
+  text: string;
+  truncated: boolean;
+  redactions: Record<string, number>;
+}
+
+/** A delivery channel from `config.toml`. */
+export interface ChannelSummary {
+  name: string;
+  /** `folder`, `smtp`, `rt`, `zendesk`, `freshdesk`, `jsm` or `webhook`. */
+  kind: string;
+  destination: string;
+  default: boolean;
+  /** The name of the secret it needs, if any. */
+  secret: string | null;
+  /** Where that secret was found; `null` when it is needed and set nowhere. */
+  secretSource: "environment" | "keychain" | null;
+}
+
+export type OutboxState = "queued" | "sending" | "sent" | "failed-retryable" | "failed";
+
+export interface AttachmentReport {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+/** One thing that happened to an outbox item. */
+export interface OutboxEvent {
+  at: string;
+  state: OutboxState | (string & {});
+  note: string;
+}
+
+/** What the user keeps after a request went out. */
+export interface Receipt {
+  id: string;
+  caseCode: string;
+  channel: string;
+  kind: string;
+  ticketId: string | null;
+  url: string | null;
+  detail: string;
+  sentAt: string;
+  sla: SlaReport | null;
+  slaProblem: string | null;
+  escalationTo: string[];
+  /** Empty when nothing was filed yet. */
+  escalationMessage: string;
+  /** For the folder channel: what the user still has to do. */
+  nextStep: string | null;
+}
+
+/** A submission in the outbox (`wire::OutboxItemReport`). */
+export interface OutboxItemReport {
+  /** `CF-7K2M-9QXD.helpdesk`. */
+  id: string;
+  caseCode: string;
+  subject: string;
+  state: OutboxState | (string & {});
+  channel: string;
+  kind: string;
+  destination: string;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  attachments: AttachmentReport[];
+  history: OutboxEvent[];
+  receipt: Receipt | null;
+}
+
+/** The machine in a few lines, for reading aloud on the phone. */
+export interface MachineSummary {
+  os: string;
+  hostname: string | null;
+  agentVersion: string | null;
+  agentLog: string | null;
+  lastErrors: string[];
+  notes: string[];
 }

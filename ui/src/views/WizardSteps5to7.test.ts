@@ -1,0 +1,356 @@
+// Steps 5 Evidence, 6 Review and 7 Send, with the contract-2 commands mocked.
+import type { Channel } from "@tauri-apps/api/core";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { afterEach, describe, expect, test } from "vitest";
+import type {
+  BundleReport,
+  CollectProgress,
+  EvidenceSelection,
+  OutboxItemReport,
+  Request,
+  SendProgress,
+} from "../lib/types";
+import { draftView, viewFor } from "../testing/draft-view";
+import { bundleReport, channels, evidencePreview, machine, redaction, sentItem, waitingItem } from "../testing/evidence";
+import WizardView from "./WizardView.svelte";
+
+afterEach(() => {
+  clearMocks();
+});
+
+interface Call {
+  command: string;
+  args: Record<string, unknown>;
+}
+
+interface Options {
+  report?: () => BundleReport;
+  /** Holds `build_bundle` open until `release` is called; sends `progress` first. */
+  holdBuild?: { progress: CollectProgress[]; release?: (value: unknown) => void; reject?: (reason: unknown) => void };
+  submit?: (again: boolean) => OutboxItemReport | { error: { code: string; message: string } };
+  retry?: () => OutboxItemReport;
+}
+
+function backend(options: Options = {}): Call[] {
+  const calls: Call[] = [];
+  mockIPC((command, raw) => {
+    const args = (raw ?? {}) as Record<string, unknown>;
+    calls.push({ command, args });
+    switch (command) {
+      case "save_draft":
+        return viewFor(args["request"] as Request, args["step"] as number);
+      case "list_channels":
+        return channels();
+      case "preview_evidence": {
+        const selection = args["selection"] as EvidenceSelection;
+        return evidencePreview(selection.kinds ?? ["agent-logs", "manager-logs"]);
+      }
+      case "read_collection_code":
+        if (args["code"] === "K7Q2-M9XD") {
+          return { kinds: ["manager-logs"], since: "24h", snapshot: false, includeBinary: false };
+        }
+        throw { code: "invalid_code", message: "the check character does not match: a character was mistyped" };
+      case "build_bundle": {
+        const hold = options.holdBuild;
+        if (hold !== undefined) {
+          const channel = args["onProgress"] as Channel<CollectProgress>;
+          for (const message of hold.progress) {
+            channel.onmessage(message);
+          }
+          return new Promise((resolve, reject) => {
+            hold.release = resolve;
+            hold.reject = reject;
+          });
+        }
+        return (options.report ?? bundleReport)();
+      }
+      case "cancel_bundle":
+        options.holdBuild?.reject?.({ code: "cancelled", message: "cancelled: no bundle was written" });
+        return null;
+      case "redaction_preview":
+        return redaction(args["file"] as string);
+      case "render_request":
+        return "# CF-7K2M-9QXD: Agents stop reporting after patch window\n\nVendor: JetPatch\n";
+      case "submit_draft": {
+        const channel = args["onProgress"] as Channel<SendProgress>;
+        channel.onmessage({ step: "uploading CF-7K2M-9QXD.zip", sent: 100, total: 420000 });
+        const result = (options.submit ?? (() => sentItem()))(args["again"] as boolean);
+        if ("error" in result) {
+          throw result.error;
+        }
+        return result;
+      }
+      case "retry_outbox":
+        return (options.retry ?? (() => sentItem()))();
+      case "machine_summary":
+        return machine();
+      default:
+        throw `unexpected command ${command}`;
+    }
+  });
+  return calls;
+}
+
+function open(step: number, phoneMode = false): void {
+  render(WizardView, { initial: draftView({ step, problems: [] }), saveDelayMs: 10, onclose: () => undefined, phoneMode });
+}
+
+function commands(calls: Call[], name: string): Call[] {
+  return calls.filter((call) => call.command === name);
+}
+
+describe("step 5 Evidence", () => {
+  test("lists the kinds with files and sizes; unticking one asks for a fresh preview", async () => {
+    const calls = backend();
+    open(5);
+    const kinds = await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    const agent = within(kinds).getByRole("checkbox", { name: /Agent logs/ }) as HTMLInputElement;
+    const manager = within(kinds).getByRole("checkbox", { name: /Manager logs/ }) as HTMLInputElement;
+    expect(agent.checked).toBe(true);
+    expect(manager.checked).toBe(true);
+    expect(within(kinds).getByRole("list", { name: "Files for Agent logs" }).textContent).toContain("/var/log/jetpatch/agent.log");
+    expect(within(kinds).getByText(/2 files, 3.1 MB/)).toBeTruthy();
+    expect(commands(calls, "preview_evidence")[0]?.args["selection"]).toEqual({
+      kinds: null,
+      since: null,
+      snapshot: true,
+      includeBinary: false,
+    });
+
+    await fireEvent.click(agent);
+    await waitFor(() => expect(commands(calls, "preview_evidence")).toHaveLength(2));
+    expect((commands(calls, "preview_evidence")[1]?.args["selection"] as EvidenceSelection).kinds).toEqual(["manager-logs"]);
+    await waitFor(() => expect(within(kinds).queryByRole("list", { name: "Files for Agent logs" })).toBeNull());
+    expect(agent.checked).toBe(false);
+
+    await fireEvent.click(screen.getByRole("radio", { name: "Last 7 days" }));
+    await waitFor(() => expect(commands(calls, "preview_evidence")).toHaveLength(3));
+    expect((commands(calls, "preview_evidence")[2]?.args["selection"] as EvidenceSelection).since).toBe("7d");
+  });
+
+  test("a collection code applies its selection and says what it chose", async () => {
+    const calls = backend();
+    open(5);
+    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    const field = screen.getByRole("textbox", { name: "Support gave you a code? Type it" });
+    await fireEvent.input(field, { target: { value: "K7Q2-M9XD" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Apply code" }));
+    await waitFor(() => expect(screen.getByText(/Code applied: Manager logs; last 24 hours; without the support snapshot\./)).toBeTruthy());
+    expect(commands(calls, "read_collection_code")[0]?.args).toEqual({ path: draftView().path, code: "K7Q2-M9XD" });
+    await waitFor(() =>
+      expect(commands(calls, "preview_evidence").at(-1)?.args["selection"]).toEqual({
+        kinds: ["manager-logs"],
+        since: "24h",
+        snapshot: false,
+        includeBinary: false,
+      }),
+    );
+    expect((screen.getByRole("radio", { name: "Last 24 hours" }) as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByRole("checkbox", { name: /support snapshot/ }) as HTMLInputElement).checked).toBe(false);
+  });
+
+  test("a mistyped code shows the core's message beside the field", async () => {
+    backend();
+    open(5);
+    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    const field = screen.getByRole("textbox", { name: "Support gave you a code? Type it" });
+    await fireEvent.input(field, { target: { value: "K7Q2-M9XE" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Apply code" }));
+    await waitFor(() => expect(field.getAttribute("aria-invalid")).toBe("true"));
+    const message = document.getElementById(field.getAttribute("aria-describedby")?.split(" ").at(-1) ?? "");
+    expect(message?.textContent?.trim()).toBe("the check character does not match: a character was mistyped");
+  });
+
+  test("a typed path is added to the request's evidence and saved; a relative one is refused", async () => {
+    const calls = backend();
+    open(5);
+    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    const path = screen.getByRole("textbox", { name: "File path" });
+    await fireEvent.input(path, { target: { value: "notes.txt" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add file" }));
+    expect(path.getAttribute("aria-invalid")).toBe("true");
+    await fireEvent.input(path, { target: { value: "/home/ana/error.png" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add file" }));
+    await waitFor(() =>
+      expect((commands(calls, "save_draft").at(-1)?.args["request"] as Request).evidence).toEqual([
+        { evidence_id: "screenshot", path: "/home/ana/error.png", note: "" },
+      ]),
+    );
+    expect(within(screen.getByRole("list", { name: "Added files" })).getByText("/home/ana/error.png")).toBeTruthy();
+    // The preview is asked after the save, so the core sees the added file.
+    const saved = calls.findIndex((call) => call.command === "save_draft");
+    expect(calls.slice(saved).some((call) => call.command === "preview_evidence")).toBe(true);
+  });
+
+  test("building shows live progress from the channel, and Cancel calls cancel_bundle", async () => {
+    const hold: NonNullable<Options["holdBuild"]> = {
+      progress: [
+        { phase: "plan", itemsDone: 0, itemsTotal: 3, bytesDone: 0, bytesTotal: 0, current: "" },
+        { phase: "write", itemsDone: 1, itemsTotal: 3, bytesDone: 1_048_576, bytesTotal: 3_145_728, current: "logs/agent/agent.log" },
+      ],
+    };
+    const calls = backend({ holdBuild: hold });
+    open(5);
+    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
+    const bar = await screen.findByRole("progressbar", { name: "Writing the bundle" });
+    expect(Number(bar.getAttribute("value"))).toBeCloseTo(1 / 3);
+    expect(screen.getByText(/1 of 3 items, 1 MB of 3 MB/).textContent).toContain("logs/agent/agent.log");
+    expect(commands(calls, "build_bundle")[0]?.args["channel"]).toBe("helpdesk");
+
+    await fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
+    await waitFor(() => expect(commands(calls, "cancel_bundle")).toHaveLength(1));
+    await screen.findByText("Cancelled: no bundle was written.");
+    expect(screen.queryByRole("progressbar")).toBeNull();
+  });
+
+  test("the result shows entries, redactions, gaps, and a redaction preview per file", async () => {
+    const calls = backend();
+    open(5);
+    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
+    const result = await screen.findByRole("region", { name: "The bundle" });
+    const table = within(result).getByRole("table", { name: "Files in the bundle" });
+    expect(within(table).getByText("logs/manager/server.log")).toBeTruthy();
+    expect(within(table).getByText(/trimmed to fit/)).toBeTruthy();
+    expect(within(result).getByText(/E-mail addresses/).textContent).toContain("5");
+    expect(within(result).getByRole("list", { name: "Skipped" }).textContent).toContain("Permission denied");
+    expect(within(result).getByText(/Leak check passed/)).toBeTruthy();
+
+    await fireEvent.click(within(table).getByRole("button", { name: "Preview redaction of logs/agent/agent.log" }));
+    const preview = await screen.findByRole("region", { name: "Redaction preview" });
+    expect(commands(calls, "redaction_preview")[0]?.args).toEqual({ file: "/var/log/jetpatch/agent.log" });
+    expect(within(preview).getByText(/password=\[REDACTED\]/)).toBeTruthy();
+    expect(within(preview).getByText(/replaced 1 secret, 1 hostname/)).toBeTruthy();
+  });
+
+  test("leaks block sending, with the reason", async () => {
+    backend({ report: () => bundleReport({ leaks: [{ entry: "logs/agent/agent.log", what: "the host name web-01" }] }) });
+    open(5);
+    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
+    const verdict = await screen.findByRole("alert");
+    expect(verdict.textContent).toContain("Do not send this bundle");
+    expect(verdict.textContent).toContain("the host name web-01");
+
+    await fireEvent.click(screen.getByRole("button", { name: "Next: step 6" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Next: step 7" }));
+    const send = await screen.findByRole("button", { name: "Send the request" });
+    await waitFor(() => expect(screen.getByRole("radio", { name: /helpdesk/ })).toBeTruthy());
+    expect((send as HTMLButtonElement).disabled).toBe(true);
+    const blockers = document.getElementById(send.getAttribute("aria-describedby") ?? "");
+    expect(blockers?.textContent).toContain("The leak check found originals in the bundle (logs/agent/agent.log)");
+  });
+});
+
+describe("step 6 Review", () => {
+  test("shows request.md, the bundle's files and the destination", async () => {
+    const calls = backend();
+    open(5);
+    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
+    await screen.findByRole("region", { name: "The bundle" });
+    await fireEvent.click(screen.getByRole("button", { name: "Next: step 6" }));
+    const text = await screen.findByLabelText("request.md");
+    expect(text.textContent).toContain("# CF-7K2M-9QXD: Agents stop reporting after patch window");
+    expect(commands(calls, "render_request")[0]?.args).toEqual({ path: draftView().path });
+    const files = screen.getByRole("list", { name: "Files in the bundle" });
+    expect(within(files).getAllByRole("listitem").map((item) => item.textContent?.replace(/\s+/g, " ").trim())).toEqual([
+      "request.md 2.1 KB",
+      "logs/agent/agent.log 2.3 MB",
+      "logs/manager/server.log 500 KB",
+    ]);
+    const destination = screen.getByRole("region", { name: "Destination" });
+    expect(destination.textContent).toContain("https://jetpatch.zendesk.com");
+  });
+});
+
+describe("step 7 Send", () => {
+  async function buildThenSend(): Promise<void> {
+    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
+    await screen.findByRole("region", { name: "The bundle" });
+    await fireEvent.click(screen.getByRole("button", { name: "Next: step 6" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Next: step 7" }));
+  }
+
+  test("the default channel is chosen; a channel without its secret says how to set it", async () => {
+    backend();
+    open(7);
+    const helpdesk = (await screen.findByRole("radio", { name: /helpdesk/ })) as HTMLInputElement;
+    expect(helpdesk.checked).toBe(true);
+    const mail = screen.getByRole("radio", { name: /mail/ });
+    expect(document.getElementById(mail.getAttribute("aria-describedby") ?? "")?.textContent).toContain(
+      "casefile secret set mail",
+    );
+    // Without a bundle built in this session, Send waits.
+    expect((screen.getByRole("button", { name: "Send the request" }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByText("There is no bundle yet: build it in step 5.")).toBeTruthy();
+  });
+
+  test("Send shows the receipt: ticket, address, targets and a copyable escalation", async () => {
+    const calls = backend();
+    const copied: string[] = [];
+    Object.defineProperty(navigator, "clipboard", {
+      configurable: true,
+      value: { writeText: (text: string) => (copied.push(text), Promise.resolve()) },
+    });
+    open(5);
+    await buildThenSend();
+    await fireEvent.click(await screen.findByRole("button", { name: "Send the request" }));
+    const receipt = await screen.findByRole("region", { name: "Receipt for CF-7K2M-9QXD" });
+    expect(commands(calls, "submit_draft")[0]?.args).toMatchObject({ path: draftView().path, channel: "helpdesk", again: false });
+    expect(within(receipt).getByText("4711")).toBeTruthy();
+    expect(within(receipt).getByText("https://jetpatch.zendesk.com/hc/requests/4711")).toBeTruthy();
+    expect(within(receipt).getByText(/Acknowledgment: within 4 business hours/)).toBeTruthy();
+    expect(within(receipt).getByText(/escalations@jetpatch.com/, { selector: "span" })).toBeTruthy();
+    await fireEvent.click(within(receipt).getByRole("button", { name: "Copy the escalation message" }));
+    await waitFor(() => expect(copied).toEqual([sentItem().receipt?.escalationMessage]));
+    expect(within(receipt).getByRole("status").textContent).toBe("Escalation message copied.");
+  });
+
+  test("a failed-retryable result shows the reason, keeps the request, and Retry sends it", async () => {
+    const calls = backend({ submit: () => waitingItem() });
+    open(5);
+    await buildThenSend();
+    await fireEvent.click(await screen.findByRole("button", { name: "Send the request" }));
+    const waiting = await screen.findByRole("alert");
+    expect(waiting.textContent).toContain("Not sent yet: it waits in the outbox");
+    expect(waiting.textContent).toContain("jetpatch.zendesk.com answered 503 Service Unavailable");
+    expect(waiting.textContent).toContain("Your request is kept");
+    expect(commands(calls, "delete_draft")).toHaveLength(0);
+
+    await fireEvent.click(within(waiting).getByRole("button", { name: "Retry now" }));
+    await screen.findByRole("region", { name: "Receipt for CF-7K2M-9QXD" });
+    expect(commands(calls, "retry_outbox")[0]?.args["id"]).toBe("CF-7K2M-9QXD.helpdesk");
+  });
+
+  test("an already sent case can be sent again on purpose", async () => {
+    const calls = backend({
+      submit: (again) =>
+        again ? sentItem() : { error: { code: "already_submitted", message: "CF-7K2M-9QXD was sent on 24 Nov; pass again to send it anew" } },
+    });
+    open(5);
+    await buildThenSend();
+    await fireEvent.click(await screen.findByRole("button", { name: "Send the request" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("This case was sent before");
+    await fireEvent.click(within(alert).getByRole("button", { name: "Send it again anyway" }));
+    await screen.findByRole("region", { name: "Receipt for CF-7K2M-9QXD" });
+    expect(commands(calls, "submit_draft").map((call) => call.args["again"])).toEqual([false, true]);
+  });
+});
+
+describe("phone mode in the wizard", () => {
+  test("shows the Read aloud panel with the machine summary", async () => {
+    const calls = backend();
+    open(1, true);
+    const panel = await screen.findByRole("complementary", { name: "Read aloud" });
+    await waitFor(() => expect(within(panel).getByText("web-01")).toBeTruthy());
+    expect(panel.textContent).toContain("Debian GNU/Linux 12 (bookworm), kernel 6.1.0");
+    expect(panel.textContent).toContain("4.2.1");
+    expect(panel.textContent).toContain("cannot reach manager: timed out");
+    expect(commands(calls, "machine_summary")[0]?.args).toEqual({ path: draftView().path });
+  });
+});
