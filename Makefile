@@ -38,8 +38,10 @@ app: ui
 cli:
 	$(CARGO) build --locked -p casefile-cli
 
-## Regenerate docs/screenshots/ from the built app.
+## Regenerate docs/screenshots/: every screen and step from the built UI in Chromium with the
+## browser tests' fake backend (ui/e2e/screenshots.mjs), and the real app's window.
 screenshot: app
+	cd ui && npm run --silent screenshots
 	scripts/screenshot.sh
 
 ## The evidence benchmark (scripts/bench/README.md): Info-ZIP against `casefile collect` on
