@@ -146,6 +146,10 @@ describe("the wizard in a browser", () => {
     await confirm.getByRole("button", { name: "Delete draft" }).click();
     await page.getByRole("button", { name: "Continue CF-K5C6-55XS" }).waitFor({ state: "detached" });
     assert.equal(await items.count(), 2);
+
+    await page.getByRole("button", { name: "Vendor profiles" }).click();
+    await page.getByRole("heading", { name: "JetPatch", level: 3 }).waitFor();
+    await assertAccessible(page, "vendor profiles");
     noPageErrors(errors);
     await context.close();
   });
@@ -406,6 +410,10 @@ describe("the wizard in a browser", () => {
     await stepButton(page, 4).click();
     await heading(page, "Step 4: Impact and priority").waitFor();
     await assertAccessible(page, "dark: jetpatch step 4");
+    await page.getByRole("button", { name: "Back to drafts" }).click();
+    await page.getByRole("button", { name: "Vendor profiles" }).click();
+    await page.getByRole("heading", { name: "JetPatch", level: 3 }).waitFor();
+    await assertAccessible(page, "dark: vendor profiles");
     noPageErrors(errors);
     await context.close();
   });
