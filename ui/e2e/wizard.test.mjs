@@ -398,9 +398,15 @@ describe("the wizard in a browser", () => {
       if (background === "rgba(0, 0, 0, 0)") {
         background = getComputedStyle(document.documentElement).backgroundColor;
       }
-      return { background: luminance(background), text: luminance(body.color), dark: matchMedia("(prefers-color-scheme: dark)").matches };
+      return {
+        painted: background !== "rgba(0, 0, 0, 0)",
+        background: luminance(background),
+        text: luminance(body.color),
+        dark: matchMedia("(prefers-color-scheme: dark)").matches,
+      };
     });
     assert.equal(colours.dark, true);
+    assert.equal(colours.painted, true, "the page paints its own background");
     assert.ok(colours.background < 0.25, `dark background (luminance ${colours.background})`);
     assert.ok(colours.text > 0.7, `light text (luminance ${colours.text})`);
     await assertAccessible(page, "dark: start with drafts");
