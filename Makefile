@@ -10,7 +10,8 @@ XVFB := xvfb-run -a -s '-screen 0 1280x800x24'
 run: app
 	./$(or $(CARGO_TARGET_DIR),target)/debug/casefile-desktop
 
-## Every test: formatting, lints, the UI's type check and unit tests, the Rust tests (delivery
+## Every test: formatting, lints, the UI's type check and unit tests, the built UI in Chromium
+## with a fake backend (ui/e2e: walks, keyboard, axe-core, zoom, dark scheme), the Rust tests (delivery
 ## against a real Request Tracker and Postfix on loopback, and local help-desk emulators), and the
 ## real app in a real window under Xvfb.
 test: setup
@@ -20,6 +21,7 @@ test: setup
 	$(CARGO) build --locked -p casefile-desktop -p casefile-cli
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	cd ui && npm test
+	cd ui && npm run --silent e2e
 	python3 scripts/bench/test_bench.py
 	E2E_REQUIRED=1 scripts/with-helpdesk.sh $(XVFB) $(CARGO) test --locked --workspace
 
@@ -36,8 +38,10 @@ app: ui
 cli:
 	$(CARGO) build --locked -p casefile-cli
 
-## Regenerate docs/screenshots/ from the built app.
+## Regenerate docs/screenshots/: every screen and step from the built UI in Chromium with the
+## browser tests' fake backend (ui/e2e/screenshots.mjs), and the real app's window.
 screenshot: app
+	cd ui && npm run --silent screenshots
 	scripts/screenshot.sh
 
 ## The evidence benchmark (scripts/bench/README.md): Info-ZIP against `casefile collect` on

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Takes a screenshot of the built desktop app for the docs.
+# Takes a screenshot of the built desktop app's first screen, in its real WebKitGTK window.
+# (The screenshots of every screen and step come from the UI in Chromium: ui/e2e/screenshots.mjs.)
 #
-#   scripts/screenshot.sh [OUT.png]          default: docs/screenshots/profiles.png
+#   scripts/screenshot.sh [OUT.png]          default: docs/screenshots/app-window.png
 #
-# Runs the debug build (or $CASEFILE_APP_BIN) on a private Xvfb display with an empty
-# configuration folder, so only the built-in profiles show. Waits until the window is mapped
+# Runs the debug build (or $CASEFILE_APP_BIN) on a private Xvfb display with empty
+# configuration and data folders, so only the built-in profiles and no drafts show. Waits until the window is mapped
 # and its content has stopped changing, saves the window's area of the screen, and stops the
 # app. Set GTK_THEME=Adwaita:dark to capture the dark theme.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-app=${CASEFILE_APP_BIN:-$root/target/debug/casefile-desktop}
-out=${1:-$root/docs/screenshots/profiles.png}
+app=${CASEFILE_APP_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/casefile-desktop}
+out=${1:-$root/docs/screenshots/app-window.png}
 timeout_s=${SCREENSHOT_TIMEOUT:-30}
 
 if [[ "${CASEFILE_SCREENSHOT_INSIDE:-}" != 1 ]]; then
@@ -38,10 +39,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir "$work/config"
+mkdir "$work/config" "$work/data"
 # Without accelerated compositing WebKit paints in one pass, so the same screen gives the same
 # pixels on every run (with it, text anti-aliasing differs between tiles from run to run).
-CASEFILE_CONFIG_DIR="$work/config" WEBKIT_DISABLE_COMPOSITING_MODE=1 "$app" >"$work/app.log" 2>&1 &
+CASEFILE_CONFIG_DIR="$work/config" CASEFILE_DATA_DIR="$work/data" WEBKIT_DISABLE_COMPOSITING_MODE=1 "$app" >"$work/app.log" 2>&1 &
 app_pid=$!
 
 deadline=$((SECONDS + timeout_s))

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Installs what building and testing Casefile needs on Debian or Ubuntu, skipping what is there:
 # the system libraries Tauri links against, Xvfb and WebKitWebDriver for the real-window tests,
-# the Rust components for linting, and the UI's npm packages (exactly as package-lock.json says).
+# Chromium for the UI's browser tests, the Rust components for linting, and the UI's npm packages
+# (exactly as package-lock.json says).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
   # Tauri 2 on Linux: WebKitGTK and friends.
   libwebkit2gtk-4.1-dev build-essential file libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev pkg-config
-  # A display and a WebDriver for the real-window tests, and screenshots.
-  xvfb xauth webkit2gtk-driver imagemagick
+  # A display and a WebDriver for the real-window tests, and screenshots (xdotool finds the window).
+  xvfb xauth webkit2gtk-driver imagemagick xdotool
+  # The browser the UI's Playwright tests and screenshots drive (ui/e2e; playwright-core downloads none).
+  chromium
   # Stock archive tools the bundle tests read our zips back with.
   zip unzip libarchive-tools
   # The bundle tests and the benchmark read bundles back with Python's zipfile; the help-desk

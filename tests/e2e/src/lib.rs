@@ -90,6 +90,37 @@ impl Session {
         Ok(Session { client, driver })
     }
 
+    /// The app's process id: the driver's child running the app binary.
+    pub fn app_pid(&self) -> Option<u32> {
+        self.driver.app_pid()
+    }
+
+    /// Kills the app with SIGKILL, as a crash or a power cut would end it: no window close, no
+    /// flush, no clean shutdown. Waits until the process is gone, then stops the driver (and
+    /// the rest of its process group). Panics when there is no app process to kill.
+    pub async fn kill_app_hard(self) {
+        let Session { client, driver } = self;
+        let pid = driver
+            .app_pid()
+            .expect("the app runs as a child of WebKitWebDriver");
+        let killed = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(killed.success(), "kill -KILL {pid} failed");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while process_alive(pid) {
+            assert!(
+                Instant::now() < deadline,
+                "the app (pid {pid}) outlived SIGKILL"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // The WebDriver session died with the app; there is nothing to close.
+        drop(client);
+        drop(driver);
+    }
+
     /// Ends the WebDriver session (the driver closes the app), waits for the app to exit so that
     /// the driver reaps it, then stops the driver.
     pub async fn close(self) {
@@ -150,6 +181,19 @@ impl DriverProcess {
 }
 
 impl DriverProcess {
+    /// The driver's child process that runs the app binary, if it runs.
+    fn app_pid(&self) -> Option<u32> {
+        let app = app_binary();
+        let output = Command::new("pgrep")
+            .args(["-P", &self.child.id().to_string()])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&output.stdout)
+            .split_whitespace()
+            .filter_map(|pid| pid.parse::<u32>().ok())
+            .find(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == app))
+    }
+
     /// Whether processes other than the driver (the app, WebKit's helpers) are still running
     /// in its process group.
     fn group_has_others(&self) -> bool {
@@ -177,6 +221,16 @@ impl Drop for DriverProcess {
         }
         let _ = self.child.wait();
     }
+}
+
+/// Whether a process with this id still runs (a zombie, dead but not yet reaped, does not).
+fn process_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // The state follows the command name, which is in parentheses and may hold spaces.
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    })
 }
 
 fn free_port() -> std::io::Result<u16> {

@@ -1,0 +1,436 @@
+// The built UI in a real browser (Debian's Chromium through playwright-core), with the Tauri IPC
+// answered by a fake backend built on the Rust-generated fixtures (see harness.mjs). Covers the
+// start screen, new requests (generic and JetPatch) through the wizard's steps, keyboard-only use,
+// an axe-core scan of every screen, 200% zoom and the dark scheme.
+//
+// Steps 5 to 7 are walked only when the wizard's stepper offers them, so the walk grows with the
+// app; until then it stops at the last offered step.
+//
+//   npm run e2e          (after `npm run build`)
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import {
+  axeScan,
+  fixtureDrafts,
+  horizontalOverflow,
+  isFocused,
+  launchBrowser,
+  loadFixtures,
+  openApp,
+  serveDist,
+  tabTo,
+} from "./harness.mjs";
+
+const TIMEOUT = { timeout: 60_000 };
+let browser;
+let server;
+let fixtures;
+
+before(async () => {
+  [server, browser, fixtures] = await Promise.all([serveDist(), launchBrowser(), loadFixtures()]);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Every screen the walks pass: name -> violations of any impact (reported at the end). */
+const scanned = new Map();
+
+/** Scans the page with axe-core and fails on serious or critical violations. */
+async function assertAccessible(page, screen) {
+  const violations = await axeScan(page);
+  scanned.set(screen, violations);
+  const blocking = violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
+  assert.deepEqual(blocking, [], `axe on "${screen}": serious or critical violations`);
+}
+
+function heading(page, name) {
+  return page.getByRole("heading", { name, level: 2 });
+}
+
+function stepButtons(page) {
+  return page.getByRole("navigation", { name: "Steps" }).getByRole("button");
+}
+
+function stepButton(page, number) {
+  return page.getByRole("navigation", { name: "Steps" }).getByRole("button", { name: new RegExp(`^Step ${number}:`) });
+}
+
+/** Waits for the autosave indicator to say "Saved" after the latest edit. */
+async function saved(page) {
+  await page.getByRole("status").filter({ hasText: /^\s*Saved\s*$/ }).waitFor();
+}
+
+/** The problem text shown beside a control (its `aria-describedby` targets), joined. */
+function describedText(locator) {
+  return locator.evaluate((element) =>
+    (element.getAttribute("aria-describedby") ?? "")
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((id) => document.getElementById(id)?.textContent?.trim() ?? "")
+      .join(" | "),
+  );
+}
+
+/** Waits until the text beside a control (its `aria-describedby` targets) matches `pattern`. */
+async function waitForDescribed(locator, pattern, timeout = 10_000) {
+  const deadline = Date.now() + timeout;
+  let text = await describedText(locator);
+  while (!pattern.test(text)) {
+    if (Date.now() > deadline) {
+      assert.fail(`the text beside the control is ${JSON.stringify(text)}, not ${pattern}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    text = await describedText(locator);
+  }
+}
+
+async function startRequest(page, vendor) {
+  await heading(page, "New request").waitFor();
+  await page.getByRole("radio", { name: new RegExp(`^${vendor}`) }).check();
+  await page.getByRole("button", { name: "Start request" }).click();
+  await heading(page, "Step 1: Vendor and contact").waitFor();
+}
+
+/** The last save the app sent: { path, request, step }. */
+function lastSave(page) {
+  return page.evaluate(() => window.__fakeBackend.calls.filter((call) => call.cmd === "save_draft").at(-1)?.args);
+}
+
+/**
+ * Goes on from step 4 into the steps after it, but only those the stepper offers (5 Evidence,
+ * 6 Review, 7 Send are being built): each is opened from the stepper, shows its heading and is
+ * scanned. Answers how many steps the stepper offered.
+ */
+async function walkOfferedStepsAfter(page, last, screenPrefix) {
+  const offered = await stepButtons(page).count();
+  for (let number = last + 1; number <= offered; number += 1) {
+    await stepButton(page, number).click();
+    await heading(page, new RegExp(`^Step ${number}: `)).waitFor();
+    assert.equal(await isFocused(heading(page, new RegExp(`^Step ${number}: `))), true, `step ${number}'s heading has the focus`);
+    await assertAccessible(page, `${screenPrefix} step ${number}`);
+  }
+  return offered;
+}
+
+function noPageErrors(errors) {
+  assert.deepEqual(
+    errors.map((error) => error.message),
+    [],
+    "no script errors in the page",
+  );
+}
+
+describe("the wizard in a browser", () => {
+  test("the start screen lists saved drafts, reopens one at the step it was left and deletes one after confirmation", TIMEOUT, async () => {
+    const { page, context, errors } = await openApp(browser, server.url, fixtures, { seed: fixtureDrafts(fixtures) });
+    await heading(page, "Drafts").waitFor();
+    await assertAccessible(page, "start with drafts");
+    const items = page.getByRole("list", { name: "Drafts" }).getByRole("listitem");
+    assert.equal(await items.count(), 3);
+    assert.match(await items.nth(0).innerText(), /Patching fails on two endpoints/);
+    assert.match(await items.nth(0).innerText(), /left at step 2/);
+
+    await page.getByRole("button", { name: "Continue CF-A4ME-98VK" }).click();
+    await heading(page, "Step 2: Problem").waitFor();
+    assert.equal(await page.getByRole("textbox", { name: /^Subject/ }).inputValue(), "Patching fails on two endpoints");
+    await page.getByRole("button", { name: "Back to drafts" }).click();
+
+    await page.getByRole("button", { name: "Delete… CF-K5C6-55XS" }).click();
+    const confirm = page.getByRole("group", { name: "Delete CF-K5C6-55XS?" });
+    await confirm.waitFor();
+    assert.equal(await isFocused(page.getByRole("button", { name: "Keep it" })), true, "the safe choice has the focus");
+    await assertAccessible(page, "start, confirming a delete");
+    await confirm.getByRole("button", { name: "Delete draft" }).click();
+    await page.getByRole("button", { name: "Continue CF-K5C6-55XS" }).waitFor({ state: "detached" });
+    assert.equal(await items.count(), 2);
+
+    await page.getByRole("button", { name: "Vendor profiles" }).click();
+    await page.getByRole("heading", { name: "JetPatch", level: 3 }).waitFor();
+    await assertAccessible(page, "vendor profiles");
+    noPageErrors(errors);
+    await context.close();
+  });
+
+  test("a generic request goes through steps 1 to 4 with problems beside their fields and a summary of what is missing", TIMEOUT, async () => {
+    const { page, context, errors } = await openApp(browser, server.url, fixtures);
+    // No drafts yet: the start screen opens on a new request.
+    await assertAccessible(page, "start, new request");
+    await startRequest(page, "Generic vendor");
+    await assertAccessible(page, "generic step 1");
+
+    // Problems sit beside their fields, tied to them for screen readers.
+    const name = page.getByRole("textbox", { name: /^Contact name/ });
+    assert.equal(await name.getAttribute("aria-invalid"), "true");
+    assert.match(await describedText(name), /Contact name is required by Generic vendor/);
+    assert.match(await stepButton(page, 1).innerText(), /2 errors/);
+
+    await name.fill("Ada Example");
+    await saved(page);
+    await page.getByText("Contact name is required").waitFor({ state: "detached" });
+    assert.equal(await name.getAttribute("aria-invalid"), "false");
+    assert.match(await stepButton(page, 1).innerText(), /1 error\b/);
+
+    // Next with a field still missing shows the summary first, with a link to the field.
+    await page.getByRole("button", { name: "Next: step 2" }).click();
+    const summary = page.getByRole("region", { name: "Step 1 still has 1 thing to fix" });
+    await summary.waitFor();
+    assert.equal(await isFocused(summary), true, "the summary has the focus");
+    await assertAccessible(page, "generic step 1, missing-fields summary");
+    await summary.getByRole("link", { name: "E-mail" }).click();
+    const email = page.getByRole("textbox", { name: /^E-mail/ });
+    assert.equal(await isFocused(email), true, "the summary's link focuses the field");
+
+    await email.fill("ada@");
+    await waitForDescribed(email, /Error: "ada@" is not an e-mail address/);
+    await email.fill("ada@example.com");
+    await saved(page);
+    await waitForDescribed(email, /^$/);
+    assert.match(await stepButton(page, 1).innerText(), /Complete/);
+
+    await page.getByRole("button", { name: "Next: step 2" }).click();
+    await heading(page, "Step 2: Problem").waitFor();
+    assert.equal(await isFocused(heading(page, "Step 2: Problem")), true, "the new step's heading has the focus");
+    await assertAccessible(page, "generic step 2");
+    await page.getByRole("textbox", { name: /^Subject/ }).fill("Login page times out");
+    await page.getByRole("textbox", { name: /^Description/ }).fill("Since Monday the login page times out after 30 s.");
+    await saved(page);
+    assert.match(await stepButton(page, 2).innerText(), /Complete/);
+
+    await page.getByRole("button", { name: "Next: step 3" }).click();
+    await heading(page, "Step 3: Scope").waitFor();
+    await page.getByRole("radio", { name: "Production" }).check();
+    await page.getByRole("textbox", { name: /^Versions/ }).fill("Portal 4.2.1");
+    await saved(page);
+    await assertAccessible(page, "generic step 3");
+
+    await page.getByRole("button", { name: "Next: step 4" }).click();
+    await heading(page, "Step 4: Impact and priority").waitFor();
+    await page.getByRole("group", { name: "Is a production system down?" }).getByRole("radio", { name: "Yes" }).check();
+    await page.getByText("Proposed priority: Critical").waitFor();
+    await page.getByRole("radio", { name: /^Critical/ }).check();
+    await saved(page);
+    await assertAccessible(page, "generic step 4");
+    for (const number of [1, 2, 3, 4]) {
+      assert.match(await stepButton(page, number).innerText(), /Complete/, `step ${number} is complete`);
+    }
+
+    const save = await lastSave(page);
+    assert.equal(save.step, 4);
+    assert.equal(save.request.contact.name, "Ada Example");
+    assert.equal(save.request.problem.subject, "Login page times out");
+    assert.equal(save.request.scope.environment, "production");
+    assert.equal(save.request.impact.answers.production_down, true);
+    assert.equal(save.request.impact.priority, "1");
+
+    const offered = await walkOfferedStepsAfter(page, 4, "generic");
+    assert.ok(offered >= 4, "the stepper offers at least steps 1 to 4");
+    noPageErrors(errors);
+    await context.close();
+  });
+
+  test("a JetPatch request shows the issue type's checklist, takes ticks and the questionnaire's answers", TIMEOUT, async () => {
+    const { page, context, errors } = await openApp(browser, server.url, fixtures);
+    await startRequest(page, "JetPatch");
+    // The only tier is chosen already.
+    assert.equal(await page.getByRole("radio", { name: /^Standard maintenance and support/ }).isChecked(), true);
+    await page.getByRole("textbox", { name: /^Contact name/ }).fill("Ada Example");
+    await page.getByRole("textbox", { name: /^E-mail/ }).fill("ada@example.com");
+    await saved(page);
+    await assertAccessible(page, "jetpatch step 1");
+
+    await page.getByRole("button", { name: "Next: step 2" }).click();
+    await heading(page, "Step 2: Problem").waitFor();
+    await page.getByRole("radio", { name: /^Patch Management/ }).check();
+    const checklist = page.getByRole("group", { name: "Checklist for Patch Management" });
+    await checklist.waitFor();
+    const boxes = checklist.getByRole("checkbox");
+    assert.equal(await boxes.count(), 6);
+    await saved(page);
+    assert.match(await stepButton(page, 2).innerText(), /6 warnings/);
+    assert.match(await checklist.innerText(), /Warning:.*"Checking Endpoint Readiness" is not ticked/);
+
+    await page.getByRole("textbox", { name: /^Subject/ }).fill("Patching fails on two endpoints");
+    await page.getByRole("textbox", { name: /^Description/ }).fill("Two Windows endpoints fail the May patches.");
+    await page.getByRole("textbox", { name: /^Operation requested/ }).fill("Deploy May patches");
+    await page.getByRole("textbox", { name: /^Expected result/ }).fill("Both endpoints patched.");
+    for (let index = 0; index < 6; index += 1) {
+      await boxes.nth(index).check();
+    }
+    await saved(page);
+    assert.match(await stepButton(page, 2).innerText(), /Complete/);
+    assert.doesNotMatch(await checklist.innerText(), /is not ticked/);
+    // The knowledge-base notice sits beside the subject.
+    await page.getByText("search its knowledge base for your subject").waitFor();
+    await assertAccessible(page, "jetpatch step 2, checklist ticked");
+
+    await stepButton(page, 4).click();
+    await heading(page, "Step 4: Impact and priority").waitFor();
+    const answer = (question, choice) =>
+      page.getByRole("group", { name: question }).getByRole("radio", { name: choice }).check();
+    await answer("Is a production system down?", "Yes");
+    await answer("Are data lost or corrupted?", "No");
+    await answer("Is there a workaround?", "No");
+    await answer("How many users are affected?", "Most or all");
+    await answer("Is this only a question, a cosmetic issue or an enhancement request?", "No");
+    await page.getByText("Proposed priority: Priority Error").waitFor();
+    await page.getByRole("list", { name: "Why this priority" }).getByText("production is down").waitFor();
+
+    // Choosing against the proposal asks why.
+    await page.getByRole("radio", { name: /^Secondary Error/ }).check();
+    const why = page.getByRole("textbox", { name: /^Why another priority/ });
+    await why.fill("Only the two test endpoints are affected.");
+    await saved(page);
+    await page.getByRole("heading", { name: "Response targets if you send now" }).waitFor();
+    await assertAccessible(page, "jetpatch step 4, questionnaire answered");
+
+    const save = await lastSave(page);
+    assert.deepEqual(save.request.checklist_done.length, 6);
+    assert.deepEqual(save.request.impact.answers, {
+      production_down: true,
+      data_loss: false,
+      workaround: false,
+      users_affected: "most",
+      question_only: false,
+    });
+    assert.equal(save.request.impact.priority, "2");
+    assert.equal(save.request.impact.proposed_priority, "1");
+    assert.equal(save.request.impact.override_reason, "Only the two test endpoints are affected.");
+
+    await walkOfferedStepsAfter(page, 4, "jetpatch");
+    noPageErrors(errors);
+    await context.close();
+  });
+
+  test("step 1 can be filled in and left with the keyboard alone (Tab, Enter, Space)", TIMEOUT, async () => {
+    const { page, context, errors } = await openApp(browser, server.url, fixtures);
+    await heading(page, "New request").waitFor();
+
+    // Tab to the first vendor, arrow to Generic vendor (the radio group's own keys), Space picks it.
+    const first = page.getByRole("radio").first();
+    await tabTo(page, first);
+    const generic = page.getByRole("radio", { name: /^Generic vendor/ });
+    for (let presses = 0; presses < 10 && !(await isFocused(generic)); presses += 1) {
+      await page.keyboard.press("ArrowDown");
+    }
+    await page.keyboard.press("Space");
+    assert.equal(await generic.isChecked(), true, "Space chose Generic vendor");
+    await tabTo(page, page.getByRole("button", { name: "Start request" }));
+    await page.keyboard.press("Enter");
+
+    const step1 = heading(page, "Step 1: Vendor and contact");
+    await step1.waitFor();
+    assert.equal(await isFocused(step1), true, "the step heading has the focus");
+    await tabTo(page, page.getByRole("textbox", { name: /^Contact name/ }));
+    await page.keyboard.type("Ada Example");
+
+    // Next with the e-mail missing: Enter on Next shows the summary, its link leads to the field.
+    await tabTo(page, page.getByRole("button", { name: "Next: step 2" }));
+    await page.keyboard.press("Enter");
+    const summary = page.getByRole("region", { name: /^Step 1 still has/ });
+    await summary.waitFor();
+    assert.equal(await isFocused(summary), true, "the summary has the focus");
+    await tabTo(page, summary.getByRole("link", { name: "E-mail" }));
+    await page.keyboard.press("Enter");
+    assert.equal(await isFocused(page.getByRole("textbox", { name: /^E-mail/ })), true, "Enter on the link focuses the field");
+    await page.keyboard.type("ada@example.com");
+    await saved(page);
+
+    await tabTo(page, page.getByRole("button", { name: "Next: step 2" }));
+    await page.keyboard.press("Enter");
+    const step2 = heading(page, "Step 2: Problem");
+    await step2.waitFor();
+    assert.equal(await isFocused(step2), true, "step 2's heading has the focus");
+    const save = await lastSave(page);
+    assert.equal(save.request.contact.name, "Ada Example");
+    assert.equal(save.request.contact.email, "ada@example.com");
+    noPageErrors(errors);
+    await context.close();
+  });
+
+  test("at 200% zoom in a 1280 px window no screen scrolls sideways", TIMEOUT, async () => {
+    // 200% zoom of a 1280 x 800 window: a 640 x 400 CSS-pixel viewport at twice the pixel density.
+    const { page, context, errors } = await openApp(browser, server.url, fixtures, {
+      seed: fixtureDrafts(fixtures),
+      viewport: { width: 640, height: 400 },
+      deviceScaleFactor: 2,
+    });
+    const overflows = [];
+    const check = async (screen) => {
+      const overflow = await horizontalOverflow(page);
+      if (overflow > 0) {
+        overflows.push(`${screen}: ${overflow}px`);
+      }
+    };
+    await heading(page, "Drafts").waitFor();
+    await check("start with drafts");
+    await page.getByRole("button", { name: "New request" }).click();
+    await page.getByRole("radio", { name: /^JumpCloud/ }).check();
+    await check("start, new request with tiers");
+    await page.getByRole("button", { name: "Continue CF-A4ME-98VK" }).click();
+    await heading(page, "Step 2: Problem").waitFor();
+    const offered = await stepButtons(page).count();
+    for (let number = 1; number <= offered; number += 1) {
+      await stepButton(page, number).click();
+      await heading(page, new RegExp(`^Step ${number}: `)).waitFor();
+      await check(`jetpatch step ${number}`);
+    }
+    assert.deepEqual(overflows, [], "screens wider than the window");
+    noPageErrors(errors);
+    await context.close();
+  });
+
+  test("the dark scheme renders light text on a dark background, with no serious axe violations", TIMEOUT, async () => {
+    const { page, context, errors } = await openApp(browser, server.url, fixtures, {
+      seed: fixtureDrafts(fixtures),
+      colorScheme: "dark",
+    });
+    await heading(page, "Drafts").waitFor();
+    const colours = await page.evaluate(() => {
+      const luminance = (css) => {
+        const [r, g, b] = css.match(/[\d.]+/g).slice(0, 3).map(Number);
+        return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+      };
+      const body = getComputedStyle(document.body);
+      let background = body.backgroundColor;
+      if (background === "rgba(0, 0, 0, 0)") {
+        background = getComputedStyle(document.documentElement).backgroundColor;
+      }
+      return {
+        painted: background !== "rgba(0, 0, 0, 0)",
+        background: luminance(background),
+        text: luminance(body.color),
+        dark: matchMedia("(prefers-color-scheme: dark)").matches,
+      };
+    });
+    assert.equal(colours.dark, true);
+    assert.equal(colours.painted, true, "the page paints its own background");
+    assert.ok(colours.background < 0.25, `dark background (luminance ${colours.background})`);
+    assert.ok(colours.text > 0.7, `light text (luminance ${colours.text})`);
+    await assertAccessible(page, "dark: start with drafts");
+    await page.getByRole("button", { name: "Continue CF-A4ME-98VK" }).click();
+    await heading(page, "Step 2: Problem").waitFor();
+    await assertAccessible(page, "dark: jetpatch step 2");
+    await stepButton(page, 4).click();
+    await heading(page, "Step 4: Impact and priority").waitFor();
+    await assertAccessible(page, "dark: jetpatch step 4");
+    await page.getByRole("button", { name: "Back to drafts" }).click();
+    await page.getByRole("button", { name: "Vendor profiles" }).click();
+    await page.getByRole("heading", { name: "JetPatch", level: 3 }).waitFor();
+    await assertAccessible(page, "dark: vendor profiles");
+    noPageErrors(errors);
+    await context.close();
+  });
+
+  test("axe-core: the scanned screens and their lesser findings", { timeout: 5_000 }, (t) => {
+    // Runs last: reports what the walks above scanned, including moderate and minor findings
+    // (which do not fail a walk), so they are visible in the log.
+    assert.ok(scanned.size > 0, "the walks scanned screens");
+    for (const [screen, violations] of scanned) {
+      const found = violations.map((violation) => `${violation.impact} ${violation.rule}: ${violation.targets.join(", ")}`);
+      t.diagnostic(`${screen}: ${found.length === 0 ? "no violations" : found.join("; ")}`);
+    }
+  });
+});
