@@ -6,7 +6,9 @@
 # Ports: RT_PORT (default 18080) and SMTP_PORT (default 12525); state under the cargo target dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export STATE=${STATE:-$PWD/${CARGO_TARGET_DIR:-target}/helpdesk}
+target=${CARGO_TARGET_DIR:-target}
+case $target in /*) ;; *) target=$PWD/$target ;; esac
+export STATE=${STATE:-$target/helpdesk}
 export RT_PORT=${RT_PORT:-18080} SMTP_PORT=${SMTP_PORT:-12525}
 trap 'tests/helpdesk/down.sh' EXIT
 tests/helpdesk/up.sh
