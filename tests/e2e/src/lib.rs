@@ -14,10 +14,71 @@ use std::time::{Duration, Instant};
 
 use std::os::unix::process::CommandExt;
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
 
 /// How long the driver may take to listen and the app to show its first screen.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+// ---- finding things the way a user does: headings, labels, button texts --------------------
+
+/// Waits for the element an XPath names.
+pub async fn element(client: &Client, xpath: &str) -> Element {
+    client
+        .wait()
+        .at_most(STARTUP_TIMEOUT)
+        .for_element(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|error| panic!("no element {xpath}: {error}"))
+}
+
+/// The text input or textarea whose `<label>` text starts with `label`.
+pub async fn field(client: &Client, label: &str) -> Element {
+    element(
+        client,
+        &format!(
+            "//*[(self::input or self::textarea) and @id=//label[starts-with(normalize-space(), '{label}')]/@for]"
+        ),
+    )
+    .await
+}
+
+/// Clicks the element an XPath names, once it is there.
+pub async fn click(client: &Client, xpath: &str) {
+    element(client, xpath)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|error| panic!("cannot click {xpath}: {error}"));
+}
+
+/// The XPath of the `h2` whose text is `text`.
+pub fn heading(text: &str) -> String {
+    format!("//h2[normalize-space()='{text}']")
+}
+
+/// The XPath of the button whose text is `text`.
+pub fn button(text: &str) -> String {
+    format!("//button[normalize-space()='{text}']")
+}
+
+/// Waits until the autosave status (the live region in the wizard's bar) says "Saved".
+pub async fn wait_until_saved(client: &Client) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let statuses = client
+            .find_all(Locator::XPath("//*[@role='status']"))
+            .await
+            .expect("status regions");
+        for status in statuses {
+            if status.text().await.is_ok_and(|text| text.trim() == "Saved") {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "the draft never showed Saved");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
 
 /// A running app under WebDriver control.
 pub struct Session {

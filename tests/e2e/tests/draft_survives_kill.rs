@@ -3,68 +3,11 @@
 //! user had reached.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use casefile_e2e::{STARTUP_TIMEOUT, Session};
-use fantoccini::{Client, Locator, elements::Element};
+use casefile_e2e::{Session, button, click, element, field, heading, wait_until_saved};
 
 const SUBJECT: &str = "Login page times out after the upgrade";
 const CONTACT: &str = "Ada Example";
-
-/// Waits for the element an XPath names.
-async fn element(client: &Client, xpath: &str) -> Element {
-    client
-        .wait()
-        .at_most(STARTUP_TIMEOUT)
-        .for_element(Locator::XPath(xpath))
-        .await
-        .unwrap_or_else(|error| panic!("no element {xpath}: {error}"))
-}
-
-/// The text input or textarea whose `<label>` text starts with `label`.
-async fn field(client: &Client, label: &str) -> Element {
-    element(
-        client,
-        &format!(
-            "//*[(self::input or self::textarea) and @id=//label[starts-with(normalize-space(), '{label}')]/@for]"
-        ),
-    )
-    .await
-}
-
-async fn click(client: &Client, xpath: &str) {
-    element(client, xpath)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|error| panic!("cannot click {xpath}: {error}"));
-}
-
-fn heading(text: &str) -> String {
-    format!("//h2[normalize-space()='{text}']")
-}
-
-fn button(text: &str) -> String {
-    format!("//button[normalize-space()='{text}']")
-}
-
-/// Waits until the autosave status (the live region in the wizard's bar) says "Saved".
-async fn wait_until_saved(client: &Client) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let statuses = client
-            .find_all(Locator::XPath("//*[@role='status']"))
-            .await
-            .expect("status regions");
-        for status in statuses {
-            if status.text().await.is_ok_and(|text| text.trim() == "Saved") {
-                return;
-            }
-        }
-        assert!(Instant::now() < deadline, "the draft never showed Saved");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// The draft files in the data folder (the sidecars with the step are `*.state.json`).
 fn draft_files(data_dir: &Path) -> Vec<String> {
