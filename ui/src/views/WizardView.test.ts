@@ -1,6 +1,6 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import type { DraftView, Request } from "../lib/types";
 import { draftView, viewFor } from "../testing/draft-view";
 import WizardView from "./WizardView.svelte";
@@ -14,8 +14,11 @@ interface SaveCall {
   step: number;
 }
 
-/** Mocks `save_draft` with the stand-in core; `fail` makes the next saves reject. */
-function backend(options: { fail?: () => boolean } = {}) {
+/**
+ * Mocks `save_draft` with the stand-in core; `fail` makes the next saves reject; `clean` answers
+ * views without problems (a complete request).
+ */
+function backend(options: { fail?: () => boolean; clean?: boolean } = {}) {
   const saves: SaveCall[] = [];
   mockIPC((command, args) => {
     if (command !== "save_draft") {
@@ -26,7 +29,11 @@ function backend(options: { fail?: () => boolean } = {}) {
     if (options.fail?.() === true) {
       throw { code: "io", message: "cannot write the draft: No space left on device" };
     }
-    return viewFor(request, step);
+    const view = viewFor(request, step);
+    if (options.clean === true) {
+      return { ...view, problems: [], steps: view.steps.map((spec) => ({ ...spec, errors: 0, warnings: 0 })) };
+    }
+    return view;
   });
   return saves;
 }
@@ -54,7 +61,7 @@ function stepButton(number: number): HTMLElement {
 
 describe("WizardView", () => {
   test("walks the steps, focusing each step's heading; all seven are in the stepper", async () => {
-    backend();
+    backend({ clean: true });
     open(draftView({ problems: [] }));
     expect(heading().textContent).toBe("Step 1: Vendor and contact");
     expect(document.activeElement).toBe(heading());
@@ -63,10 +70,11 @@ describe("WizardView", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Next: step 2" }));
     expect(heading().textContent).toBe("Step 2: Problem");
     expect(document.activeElement).toBe(heading());
+    // Next waits for a save in flight (here: the step just left), so it may take a moment.
     await fireEvent.click(screen.getByRole("button", { name: "Next: step 3" }));
-    expect(heading().textContent).toBe("Step 3: Scope");
+    await vi.waitFor(() => expect(heading().textContent).toBe("Step 3: Scope"));
     await fireEvent.click(screen.getByRole("button", { name: "Next: step 4" }));
-    expect(heading().textContent).toBe("Step 4: Impact and priority");
+    await vi.waitFor(() => expect(heading().textContent).toBe("Step 4: Impact and priority"));
     expect(screen.getByRole("button", { name: "Next: step 5" })).toBeTruthy();
     expect(screen.queryByText(/not in this version/)).toBeNull();
 
@@ -78,6 +86,17 @@ describe("WizardView", () => {
     const nav = screen.getByRole("navigation", { name: "Steps" });
     expect(within(nav).getAllByRole("button")).toHaveLength(7);
     expect(stepButton(1).getAttribute("aria-current")).toBe("step");
+  });
+
+  test("fields typed just before Next are not reported missing: Next waits for their save", async () => {
+    backend();
+    open(draftView(), 10_000); // a long pause: only Next itself can send the edits in time
+    await fireEvent.input(screen.getByRole("textbox", { name: /Contact name/ }), { target: { value: "Ada" } });
+    await fireEvent.input(screen.getByRole("textbox", { name: /E-mail/ }), { target: { value: "ada@example.test" } });
+    await fireEvent.input(screen.getByRole("textbox", { name: /Company/ }), { target: { value: "Example Ltd" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Next: step 2" }));
+    await vi.waitFor(() => expect(heading().textContent).toBe("Step 2: Problem"));
+    expect(document.getElementById("missing-summary")).toBeNull();
   });
 
   test("problems are shown beside their fields and counted on the stepper", async () => {
