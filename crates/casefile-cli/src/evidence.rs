@@ -327,12 +327,7 @@ pub(crate) fn collect_command(
     args: &CollectArgs,
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
-    let profile_id = args
-        .profile
-        .clone()
-        .or_else(|| context.config.default_profile.clone())
-        .unwrap_or_else(|| "generic".to_owned());
-    let profile = &find_profile(&context.catalog, &profile_id)?.profile;
+    let profile = &context.profile_or_default(args.profile.as_deref())?.profile;
     check_output(&args.output.output, args.output.force)?;
     let (env, options) = gather_options(context, &args.gather, profile)?;
     let outcome = run_collect(context, profile, &env, &options, &args.output.output)?;
@@ -707,12 +702,6 @@ pub(crate) fn code_command(
     command: &CodeCommand,
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
-    let profile_id = |given: &Option<String>| {
-        given
-            .clone()
-            .or_else(|| context.config.default_profile.clone())
-            .unwrap_or_else(|| "generic".to_owned())
-    };
     let invalid =
         |error: collection_code::CodeError| Failure::user("invalid_code", error.to_string());
     let (profile, code, selection) = match command {
@@ -723,7 +712,7 @@ pub(crate) fn code_command(
             no_snapshot,
             include_binary,
         } => {
-            let profile = &find_profile(&context.catalog, &profile_id(profile))?.profile;
+            let profile = &context.profile_or_default(profile.as_deref())?.profile;
             let selection = collection_code::Selection {
                 evidence: evidence.clone(),
                 window: since
@@ -738,7 +727,7 @@ pub(crate) fn code_command(
             (profile, code.to_string(), selection)
         }
         CodeCommand::Read { code, profile } => {
-            let profile = &find_profile(&context.catalog, &profile_id(profile))?.profile;
+            let profile = &context.profile_or_default(profile.as_deref())?.profile;
             let selection = collection_code::read(profile, code).map_err(invalid)?;
             let canonical = collection_code::make(profile, &selection).map_err(invalid)?;
             (profile, canonical.to_string(), selection)
@@ -816,12 +805,7 @@ pub(crate) fn summary_command(
     args: &SummaryArgs,
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
-    let profile_id = args
-        .profile
-        .clone()
-        .or_else(|| context.config.default_profile.clone())
-        .unwrap_or_else(|| "generic".to_owned());
-    let profile = &find_profile(&context.catalog, &profile_id)?.profile;
+    let profile = &context.profile_or_default(args.profile.as_deref())?.profile;
     let env = env_for(args.root.as_deref(), args.os)?;
     let snapshot = casefile_core::evidence::snapshot::take(profile, &env);
     let summary = casefile_core::evidence::summary::machine_summary(profile, &env, &snapshot);

@@ -216,6 +216,16 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, Failure> {
     }
 }
 
+impl Context {
+    /// The profile `given` names, else the config's `default_profile`, else `generic`.
+    fn profile_or_default(&self, given: Option<&str>) -> Result<&LoadedProfile, Failure> {
+        let id = given
+            .or(self.config.default_profile.as_deref())
+            .unwrap_or("generic");
+        find_profile(&self.catalog, id)
+    }
+}
+
 fn find_profile<'a>(catalog: &'a Catalog, id: &str) -> Result<&'a LoadedProfile, Failure> {
     catalog.get(id).ok_or_else(|| {
         Failure::user(
@@ -284,12 +294,7 @@ fn display_time_zone(flag: Option<&str>, config: &Config) -> Result<Tz, Failure>
 }
 
 fn new_command(context: &Context, args: &NewArgs, out: &mut Output) -> Result<ExitCode, Failure> {
-    let profile_id = args
-        .profile
-        .clone()
-        .or_else(|| context.config.default_profile.clone())
-        .unwrap_or_else(|| "generic".to_owned());
-    let profile = &find_profile(&context.catalog, &profile_id)?.profile;
+    let profile = &context.profile_or_default(args.profile.as_deref())?.profile;
     let tier = match args
         .tier
         .clone()
