@@ -51,6 +51,11 @@ const KNOWN = [
       "BundleResult.svelte: an entry's preview button shows the source path (/var/log/lab/screen.txt) but is named " +
       '"Preview redaction of <entry name>" (attachments/screen.txt), so speech users cannot say what they see',
   },
+  {
+    rule: "label-content-name-mismatch",
+    target: /^button\[aria-label="Retry [^"]+"\]$/,
+    why: 'OutboxView.svelte: the button reads "Retry now" but is named "Retry <item id>" (the visible words are not in the name)',
+  },
 ];
 const knownSeen = new Map(); // KNOWN index -> screens
 
@@ -244,6 +249,35 @@ async function sendWithProgress(page, button, done) {
   await button.click();
   await page.getByRole("status").filter({ hasText: /Preparing the message…|Delivering to .*…|Reading the answer…/ }).waitFor();
   await done.waitFor();
+}
+
+/**
+ * The fixtures' JetPatch draft (left at step 2 with the description and more missing) made ready
+ * to send, from the start screen or from inside that draft: step 2 completed, then at step 5 a collection code applied and the bundle built.
+ */
+async function readySeededJetpatch(page) {
+  const open = page.getByRole("button", { name: "Continue CF-A4ME-98VK" });
+  await (await open.isVisible() ? open : stepButton(page, 2)).click();
+  await heading(page, "Step 2: Problem").waitFor();
+  await page.getByRole("textbox", { name: /^Description/ }).fill("Two Windows endpoints fail the May patches.");
+  await page.getByRole("textbox", { name: /^Operation requested/ }).fill("Deploy May patches");
+  await page.getByRole("textbox", { name: /^Expected result/ }).fill("Both endpoints patched.");
+  await saved(page);
+  await stepButton(page, 5).click();
+  await heading(page, "Step 5: Evidence").waitFor();
+  await page.getByRole("textbox", { name: "Support gave you a code? Type it" }).fill("CC-4G7K-2MQ8");
+  await page.getByRole("button", { name: "Apply code" }).click();
+  await page.getByText(/^Code applied:/).waitFor();
+  await page.getByRole("button", { name: "Build the bundle" }).click();
+  await page.getByRole("region", { name: "The bundle" }).waitFor();
+}
+
+/** From step 5 on, sends by the default folder channel and waits for the receipt. */
+async function sendSeededJetpatch(page) {
+  await stepButton(page, 7).click();
+  await heading(page, "Step 7: Send").waitFor();
+  await page.getByRole("button", { name: "Send the request" }).click();
+  await page.getByRole("region", { name: "Receipt for CF-A4ME-98VK" }).waitFor();
 }
 
 function noPageErrors(errors) {
@@ -535,6 +569,107 @@ describe("the wizard in a browser", () => {
     await context.close();
   });
 
+  test("the Outbox lists items with state and errors; Retry sends, Remove asks first; a sent request joins it", TIMEOUT, async () => {
+    const { page, context, errors } = await openApp(browser, server.url, fixtures, { seed: fixtureDrafts(fixtures) });
+    await heading(page, "Drafts").waitFor();
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Outbox" }).click();
+    await heading(page, "Outbox and history").waitFor();
+    const items = page.getByRole("list", { name: "Outbox items" }).getByRole("listitem").filter({ has: page.locator(".case") });
+    assert.equal(await items.count(), 2);
+    const hook = items.nth(0);
+    const drop = items.nth(1);
+    assert.match(await hook.innerText(), /CF-WFM3-9Y9Z\s+Waiting to retry/);
+    assert.match(await hook.innerText(), /Last error\s+Webhook at http:\/\/127\.0\.0\.1:44177\/casefile refused the connection/);
+    assert.match(await hook.innerText(), /Next attempt\s+\S/);
+    assert.match(await drop.innerText(), /CF-WFM3-9Y9Z\s+Sent/);
+    assert.equal(await drop.getByRole("button", { name: /^Retry/ }).count(), 0, "a sent item offers no retry");
+    await assertAccessible(page, "outbox");
+    await drop.getByText("Receipt", { exact: true }).click();
+    await drop.getByText(/Still to do: Nothing has reached the vendor yet/).waitFor();
+    await drop.getByText("History", { exact: true }).click();
+    await drop.getByText(/entered the outbox/).waitFor();
+    await assertAccessible(page, "outbox, receipt and history open");
+
+    // Retry: progress, then the item is sent with a ticket.
+    await hook.getByRole("button", { name: "Retry CF-WFM3-9Y9Z.hook" }).click();
+    await page.getByRole("status").filter({ hasText: /Preparing the message…|Delivering to .*…|Reading the answer…/ }).waitFor();
+    await page.getByRole("status").filter({ hasText: "CF-WFM3-9Y9Z sent." }).waitFor();
+    assert.match(await hook.innerText(), /CF-WFM3-9Y9Z\s+Sent/);
+    assert.match(await hook.innerText(), /Attempts\s+2/);
+    await hook.getByText(/^Receipt: ticket TCK-\d+$/).waitFor();
+    await assertAccessible(page, "outbox, after a retry");
+
+    // Remove asks first; Keep it keeps it and returns the focus.
+    const removeButton = drop.getByRole("button", { name: "Remove… CF-WFM3-9Y9Z.drop" });
+    await removeButton.click();
+    const confirm = drop.getByRole("group", { name: "Remove CF-WFM3-9Y9Z.drop?" });
+    await confirm.waitFor();
+    assert.match(await confirm.innerText(), /Its receipt goes with it\. The draft is not touched\./);
+    assert.equal(await isFocused(confirm.getByRole("button", { name: "Keep it" })), true, "Keep it has the focus");
+    await assertAccessible(page, "outbox, confirming a remove");
+    await confirm.getByRole("button", { name: "Keep it" }).click();
+    assert.equal(await isFocused(removeButton), true, "the focus is back on Remove…");
+    assert.equal(await items.count(), 2);
+    await removeButton.click();
+    await confirm.getByRole("button", { name: "Remove", exact: true }).click();
+    await page.getByRole("status").filter({ hasText: "CF-WFM3-9Y9Z.drop removed from the outbox." }).waitFor();
+    assert.equal(await items.count(), 1);
+    assert.equal(await isFocused(heading(page, "Outbox and history")), true, "the focus is on the outbox heading");
+    assert.deepEqual(
+      await page.evaluate(() => window.__fakeBackend.calls.filter((call) => call.cmd === "remove_outbox").map((call) => call.args.id)),
+      ["CF-WFM3-9Y9Z.drop"],
+    );
+
+    // A request sent from the wizard is the newest item.
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Requests" }).click();
+    await readySeededJetpatch(page);
+    await sendSeededJetpatch(page);
+    await page.getByRole("button", { name: "Back to drafts" }).click();
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Outbox" }).click();
+    await heading(page, "Outbox and history").waitFor();
+    await items.nth(1).waitFor();
+    assert.match(await items.nth(0).innerText(), /CF-A4ME-98VK\s+Sent/);
+    assert.match(await items.nth(0).innerText(), /drop \(folder\): \/home\/user\/Documents\/Casefile/);
+    noPageErrors(errors);
+    await context.close();
+  });
+
+  test("phone mode makes the case code large and shows the Read aloud panel; it toggles off again", TIMEOUT, async () => {
+    const { page, context, errors } = await openApp(browser, server.url, fixtures, { seed: fixtureDrafts(fixtures) });
+    await page.getByRole("button", { name: "Continue CF-A4ME-98VK" }).click();
+    await heading(page, "Step 2: Problem").waitFor();
+    const toggle = page.getByRole("button", { name: /^Phone mode:/ });
+    assert.equal(await toggle.getAttribute("aria-pressed"), "false");
+    const codeSize = () => page.locator(".case-code").evaluate((element) => parseFloat(getComputedStyle(element).fontSize));
+    const before = await codeSize();
+    assert.equal(await page.getByRole("complementary", { name: "Read aloud" }).count(), 0);
+
+    await toggle.click();
+    assert.equal(await toggle.getAttribute("aria-pressed"), "true");
+    assert.match(await toggle.innerText(), /Phone mode: on/);
+    const panel = page.getByRole("complementary", { name: "Read aloud" });
+    await panel.getByText(fixtures.machineSummary.os).waitFor();
+    const text = await panel.innerText();
+    assert.match(text, /Host name\s+vm/);
+    assert.match(text, /Agent version\s+not found/);
+    assert.match(text, /Agent log\s+\/var\/log\/lab\/app\.log/);
+    assert.ok(text.includes(fixtures.machineSummary.lastErrors[0]), "the last error line is listed");
+    assert.ok(text.includes(fixtures.machineSummary.notes[0]), "the note is listed");
+    assert.ok((await codeSize()) > before, `the case code is larger in phone mode (${before}px before)`);
+    await assertAccessible(page, "phone mode, jetpatch step 2");
+    await stepButton(page, 5).click();
+    await heading(page, "Step 5: Evidence").waitFor();
+    await panel.waitFor();
+    await assertAccessible(page, "phone mode, jetpatch step 5");
+
+    await toggle.click();
+    assert.equal(await toggle.getAttribute("aria-pressed"), "false");
+    assert.equal(await page.getByRole("complementary", { name: "Read aloud" }).count(), 0);
+    assert.equal(await codeSize(), before);
+    noPageErrors(errors);
+    await context.close();
+  });
+
   test("at 200% zoom in a 1280 px window no screen scrolls sideways", TIMEOUT, async () => {
     // 200% zoom of a 1280 x 800 window: a 640 x 400 CSS-pixel viewport at twice the pixel density.
     const { page, context, errors } = await openApp(browser, server.url, fixtures, {
@@ -562,6 +697,28 @@ describe("the wizard in a browser", () => {
       await heading(page, new RegExp(`^Step ${number}: `)).waitFor();
       await check(`jetpatch step ${number}`);
     }
+    await readySeededJetpatch(page);
+    await check("jetpatch step 5, bundle built");
+    await page.getByRole("region", { name: "The bundle" }).getByRole("button", { name: "Preview redaction of logs/var/log/lab/app.log" }).click();
+    await page.getByRole("region", { name: "Redaction preview" }).waitFor();
+    await check("jetpatch step 5, redaction preview");
+    await stepButton(page, 6).click();
+    await page.getByRole("region", { name: "What the vendor will read" }).locator("pre").waitFor();
+    await check("jetpatch step 6 with the bundle");
+    await sendSeededJetpatch(page);
+    await check("jetpatch step 7, receipt");
+    await page.getByRole("button", { name: /^Phone mode:/ }).click();
+    await page.getByRole("complementary", { name: "Read aloud" }).getByText(fixtures.machineSummary.os).waitFor();
+    await check("phone mode, jetpatch step 7");
+    await page.getByRole("button", { name: /^Phone mode:/ }).click();
+    await page.getByRole("button", { name: "Back to drafts" }).click();
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Outbox" }).click();
+    await heading(page, "Outbox and history").waitFor();
+    await page.getByRole("list", { name: "Outbox items" }).waitFor();
+    await check("outbox");
+    await page.getByRole("button", { name: "Remove… CF-WFM3-9Y9Z.hook" }).click();
+    await page.getByRole("group", { name: "Remove CF-WFM3-9Y9Z.hook?" }).waitFor();
+    await check("outbox, confirming a remove");
     assert.deepEqual(overflows, [], "screens wider than the window");
     noPageErrors(errors);
     await context.close();
