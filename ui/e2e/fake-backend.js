@@ -6,10 +6,21 @@
 // real validation, proposal and response-target logic is the core's and is tested in Rust; this
 // recomputes only what the UI needs to move (required fields, checklist, a proposal).
 //
+// Steps 5 to 7, the outbox and phone mode (wizard-contract-2) answer from the fixtures of real
+// replies (evidence preview, bundle report, channels, outbox items, machine summary), shaped to
+// the draft asked about. Long commands (`build_bundle`, `submit_draft`, `retry_outbox`) send
+// progress over the `Channel` argument the way Tauri delivers channel messages: the argument
+// serialises to `__CHANNEL__:<id>` (its `transformCallback` id), and each message arrives later,
+// from outside the invoke, as `runCallback(id, { index, message })`, then `{ index, end: true }`.
+// Delivery fakes: a folder channel delivers at once (receipt with the next step); a webhook
+// channel refuses its first attempt (failed-retryable, as in the outbox fixture) and answers a
+// retry with a ticket and the draft's response targets.
+//
 // The function is serialised into the page, so it must not close over anything: all it gets is
-// `options` = { fixtures, seed, saveDelayMs }.
+// `options` = { fixtures, seed, saveDelayMs, progressDelayMs }.
 export function installFakeTauri(options) {
   const { fixtures, seed, saveDelayMs } = options;
+  const progressDelayMs = options.progressDelayMs ?? 120;
   const clone = (value) => JSON.parse(JSON.stringify(value));
   const drafts = new Map(); // path -> { request, step, updatedAt }
   const calls = [];
@@ -149,6 +160,193 @@ export function installFakeTauri(options) {
     };
   }
 
+
+  // ---- steps 5 to 7 ----
+  const bundles = new Map(); // path -> the last BundleReport built for it
+  let building = null; // { cancelled } while a build_bundle runs
+  const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const basename = (file) => file.split(/[\\/]/).pop();
+  // Codes a support engineer might dictate (the core's format: CC- and 8 Crockford symbols).
+  const collectionCodes = {
+    CC4G7K2MQ8: { kinds: ["app-logs"], since: "24h", snapshot: true, includeBinary: false },
+    CC9X3DR7WA: { kinds: ["app-logs", "system-logs"], since: "7d", snapshot: false, includeBinary: false },
+  };
+  const redactedTexts = {
+    "/var/log/lab/app.log":
+      "2026-01-05T10:00:00Z INFO starting host-3f9a1c2e\n2026-01-05T10:00:01Z ERROR cannot reach 240.17.88.5: password=[REDACTED]\n",
+    "/var/log/lab/screen.txt": "what the screen said\n",
+  };
+
+  /** The `__CHANNEL__:<id>` a Channel argument serialises to, as the Rust side reads it. */
+  function channelId(argument) {
+    const match = /^__CHANNEL__:(\d+)$/.exec(JSON.parse(JSON.stringify(argument ?? null)) ?? "");
+    return match === null ? null : Number(match[1]);
+  }
+
+  /** One channel message, delivered from outside the invoke as Tauri does. */
+  function post(id, index, message, end = false) {
+    if (id === null) {
+      return;
+    }
+    const payload = end ? { index, end: true } : { index, message: clone(message) };
+    setTimeout(() => window.__TAURI_INTERNALS__.runCallback(id, payload), 0);
+  }
+
+  /** The kinds a selection ticks, as the core decides: the issue type's, else every kind with files. */
+  function tickedKinds(path, selection) {
+    if (selection?.kinds !== null && selection?.kinds !== undefined) {
+      return new Set(selection.kinds);
+    }
+    const view = viewOf(path);
+    const type = view.issueTypes.find((candidate) => candidate.id === view.request.issue_type);
+    const own = type === undefined ? [] : [...type.requiredEvidence, ...type.optionalEvidence];
+    if (own.length > 0) {
+      return new Set(own);
+    }
+    return new Set(fixtures.evidencePreview.kinds.filter((kind) => kind.files.length > 0).map((kind) => kind.id));
+  }
+
+  function addedOf(path) {
+    return drafts
+      .get(path)
+      .request.evidence.filter((item) => item.path !== "")
+      .map(
+        (item) =>
+          clone(fixtures.evidencePreview.added.find((planned) => planned.source === item.path)) ?? {
+            entry: `attachments/${basename(item.path)}`,
+            modified: "2026-12-04T15:10:00Z",
+            size: 1000 + item.path.length * 37,
+            source: item.path,
+          },
+      );
+  }
+
+  function previewOf(path, selection) {
+    const ticked = tickedKinds(path, selection);
+    const preview = clone(fixtures.evidencePreview);
+    preview.added = addedOf(path);
+    const bytes =
+      preview.kinds.filter((kind) => ticked.has(kind.id)).reduce((sum, kind) => sum + kind.bytes, 0) +
+      preview.added.reduce((sum, file) => sum + file.size, 0);
+    preview.totalBytes = bytes + (selection?.snapshot === false ? 0 : 21);
+    preview.estimatedBundleBytes = Math.round(fixtures.evidencePreview.estimatedBundleBytes * (preview.totalBytes / fixtures.evidencePreview.totalBytes));
+    return preview;
+  }
+
+  function bundleOf(path, selection, channel) {
+    const ticked = tickedKinds(path, selection);
+    const caseCode = drafts.get(path).request.case_code;
+    const report = clone(fixtures.bundleReport);
+    const added = addedOf(path);
+    const fixed = report.entries.filter((entry) => entry.evidence === null && !entry.name.startsWith("attachments/"));
+    const files = added.map(
+      (file) =>
+        report.entries.find((entry) => entry.name === file.entry) ?? { evidence: null, name: file.entry, redactions: 0, size: file.size, truncated: false },
+    );
+    const logs = report.entries.filter((entry) => entry.evidence !== null && ticked.has(entry.evidence));
+    report.entries = [...fixed, ...files, ...logs];
+    report.bundle = report.bundle.replace(/[^/]+\.zip$/, `${caseCode}.zip`);
+    report.inputBytes = report.entries.reduce((sum, entry) => sum + entry.size, 0);
+    report.bundleBytes = Math.round(fixtures.bundleReport.bundleBytes * (report.inputBytes / fixtures.bundleReport.inputBytes));
+    if (logs.length === 0) {
+      report.redactions = {};
+    }
+    report.limit = fixtures.channels.find((candidate) => candidate.name === channel)?.kind === "email" ? 10 * 1024 * 1024 : null;
+    return report;
+  }
+
+  /** request.md, shaped like the core's render (facts, then one section per filled field). */
+  function markdownOf(path) {
+    const view = viewOf(path);
+    const request = view.request;
+    const labels = new Map(view.steps.flatMap((step) => step.fields.map((field) => [field.id, field.label])));
+    const priority = view.priorities.find((candidate) => candidate.id === request.impact.priority);
+    const tier = view.tiers.find((candidate) => candidate.id === request.tier);
+    const issueType = view.issueTypes.find((candidate) => candidate.id === request.issue_type);
+    const lines = [`# [${request.case_code}] ${request.problem.subject.trim() || "(no subject)"}`, ""];
+    lines.push(`- **Case code:** ${request.case_code}`, `- **Vendor:** ${view.vendor}`);
+    lines.push(`- **Support tier:** ${tier?.label ?? (request.tier || "-")}`);
+    lines.push(`- **Priority:** ${priority === undefined ? "-" : `${priority.label} (${priority.id})`}`);
+    if (issueType !== undefined) {
+      lines.push(`- **Issue type:** ${issueType.label}`);
+    }
+    if (request.impact.override_reason.trim() !== "") {
+      lines.push(`- **Priority chosen over the proposed ${request.impact.proposed_priority}:** ${request.impact.override_reason.trim()}`);
+    }
+    lines.push("");
+    for (const field of ["description", "operation_requested", "expected_result", "actual_result", "error_messages", "steps_to_reproduce", "troubleshooting_done", "started_at"]) {
+      const value = String(request.problem[field] ?? "").trim();
+      if (value !== "") {
+        lines.push(`## ${labels.get(field) ?? field}`, "", value, "");
+      }
+    }
+    lines.push("## Contact", "", `- ${request.contact.name} <${request.contact.email}>`, "");
+    return lines.join("\n");
+  }
+
+  // The outbox: the fixture's items (newest first), then what the app submits.
+  const outbox = clone(fixtures.outboxItems).map((item) => ({ ...item, vendor: "Lab vendor", path: null }));
+
+  function reportOf(item) {
+    const { vendor: _vendor, path: _path, ...report } = item;
+    return clone(report);
+  }
+
+  /** One delivery attempt with progress: folders deliver, a webhook refuses its first attempt. */
+  async function attempt(item, id) {
+    const steps = [
+      { step: "Preparing the message", sent: 0, total: 3 },
+      { step: `Delivering to ${item.destination}`, sent: 1, total: 3 },
+      { step: "Reading the answer", sent: 2, total: 3 },
+    ];
+    item.attempts += 1;
+    item.state = "sending";
+    item.history.push({ at: now(), note: `attempt ${item.attempts}`, state: "sending" });
+    for (let index = 0; index < steps.length; index += 1) {
+      await wait(progressDelayMs);
+      post(id, index, steps[index]);
+    }
+    await wait(progressDelayMs);
+    post(id, steps.length, null, true);
+    const at = now();
+    item.updatedAt = at;
+    if (item.kind === "webhook" && item.attempts === 1) {
+      const message = `Webhook at ${item.destination} refused the connection (is it running?); it will be retried`;
+      item.state = "failed-retryable";
+      item.lastError = message;
+      item.nextAttemptAt = new Date(Date.parse(at) + 30_000).toISOString();
+      item.history.push({ at, note: `${message} (next attempt after ${item.nextAttemptAt})`, state: "failed-retryable" });
+      return reportOf(item);
+    }
+    const sample = fixtures.outboxItems.find((candidate) => candidate.receipt !== null).receipt;
+    const view = item.path !== null && drafts.has(item.path) ? viewOf(item.path) : null;
+    const receipt = { ...clone(sample), caseCode: item.caseCode, channel: item.channel, id: item.id, kind: item.kind, sentAt: at };
+    if (item.kind === "folder") {
+      receipt.detail = `saved ${item.destination}/${item.caseCode}.eml and ${item.destination}/${item.caseCode}.zip`;
+      receipt.url = `file://${item.destination}/${item.caseCode}.eml`;
+      receipt.nextStep = sample.nextStep.replace("Lab vendor", item.vendor);
+    } else {
+      receipt.ticketId = `TCK-${20400 + outbox.indexOf(item) + item.attempts}`;
+      receipt.detail = `${item.destination} answered 201 Created with ticket ${receipt.ticketId}`;
+      receipt.url = `https://support.example.com/tickets/${receipt.ticketId}`;
+      receipt.nextStep = null;
+      receipt.sla = view?.sla ?? null;
+      receipt.slaProblem = receipt.sla === null ? `${item.vendor} states no response targets for this tier and priority.` : null;
+      const escalation = receipt.sla?.escalations[0];
+      receipt.escalationTo = escalation?.contacts ?? [];
+      receipt.escalationMessage =
+        escalation === undefined
+          ? ""
+          : `Subject: Escalation: ${item.subject} (ticket ${receipt.ticketId})\n\nHello,\n\nWe sent case ${item.caseCode} (ticket ${receipt.ticketId}) on ${at} and have had no response within the agreed time. Please pick it up.\n`;
+    }
+    item.state = "sent";
+    item.lastError = null;
+    item.nextAttemptAt = null;
+    item.receipt = receipt;
+    item.history.push({ at, note: `delivered: ${receipt.detail}`, state: "sent" });
+    return reportOf(item);
+  }
+
   const fail = (code, message) => Promise.reject({ code, message });
   const known = (path) => (drafts.has(path) ? null : fail("draft_not_found", `no draft at ${path}`));
 
@@ -185,6 +383,160 @@ export function installFakeTauri(options) {
       return viewOf(path);
     },
     delete_draft: ({ path }) => known(path) ?? (drafts.delete(path), null),
+
+    // ---- wizard-contract-2: evidence, bundle, delivery, outbox, phone mode ----
+    preview_evidence: ({ path, selection }) => known(path) ?? previewOf(path, selection),
+    read_collection_code: ({ path, code }) => {
+      const missing = known(path);
+      if (missing !== null) {
+        return missing;
+      }
+      const typed = String(code);
+      const symbols = typed.toUpperCase().replace(/[\s-]/g, "");
+      if (!/^CC[0-9A-HJKMNP-TV-Z]{8}$/.test(symbols)) {
+        return fail(
+          "invalid_code",
+          `${JSON.stringify(typed)} is not a collection code: it has CC- and 8 symbols (digits and letters except I, L, O, U), like CC-4G7K-2MQ8`,
+        );
+      }
+      const selection = collectionCodes[symbols];
+      if (selection === undefined) {
+        return fail(
+          "invalid_code",
+          `collection code ${JSON.stringify(typed)} does not check out: a symbol was probably misheard or mistyped; ask for it again`,
+        );
+      }
+      return clone(selection);
+    },
+    build_bundle: async ({ path, selection, channel, onProgress }) => {
+      const missing = known(path);
+      if (missing !== null) {
+        return missing;
+      }
+      const id = channelId(onProgress);
+      const report = bundleOf(path, selection, channel);
+      const total = report.entries.length;
+      const steps = [
+        { phase: "plan", itemsDone: 0, itemsTotal: total, bytesDone: 0, bytesTotal: report.inputBytes, current: "" },
+        ...report.entries.map((entry, index) => ({
+          phase: "write",
+          itemsDone: index,
+          itemsTotal: total,
+          bytesDone: report.entries.slice(0, index).reduce((sum, done) => sum + done.size, 0),
+          bytesTotal: report.inputBytes,
+          current: entry.name,
+        })),
+        { phase: "verify", itemsDone: total, itemsTotal: total, bytesDone: report.inputBytes, bytesTotal: report.inputBytes, current: "" },
+        { phase: "done", itemsDone: total, itemsTotal: total, bytesDone: report.inputBytes, bytesTotal: report.inputBytes, current: "" },
+      ];
+      building = { cancelled: false };
+      const mine = building;
+      try {
+        for (let index = 0; index < steps.length; index += 1) {
+          await wait(progressDelayMs);
+          if (mine.cancelled) {
+            post(id, index, null, true);
+            return fail("cancelled", "the bundle was cancelled");
+          }
+          post(id, index, steps[index]);
+        }
+        post(id, steps.length, null, true);
+        bundles.set(path, report);
+        return clone(report);
+      } finally {
+        if (building === mine) {
+          building = null;
+        }
+      }
+    },
+    cancel_bundle: () => {
+      if (building !== null) {
+        building.cancelled = true;
+      }
+      return null;
+    },
+    redaction_preview: ({ file }) => {
+      const text = redactedTexts[file] ?? `${file}, redacted as the bundle will carry it.\n[redacted lines of the fake backend]\n`;
+      const redactions = Object.fromEntries(
+        [...text.matchAll(/\[REDACTED\]|240\.\d+\.\d+\.\d+|host-[0-9a-f]{8}/g)].reduce((counts, match) => {
+          const category = match[0] === "[REDACTED]" ? "secret" : match[0].startsWith("host-") ? "hostname" : "ipv4";
+          counts.set(category, (counts.get(category) ?? 0) + 1);
+          return counts;
+        }, new Map()),
+      );
+      return { file, text, truncated: false, redactions };
+    },
+    render_request: ({ path }) => known(path) ?? markdownOf(path),
+    list_channels: () => clone(fixtures.channels),
+    submit_draft: async ({ path, channel, again, onProgress }) => {
+      const missing = known(path);
+      if (missing !== null) {
+        return missing;
+      }
+      const bundle = bundles.get(path);
+      if (bundle === undefined) {
+        return fail("bundle_missing", `no bundle for ${drafts.get(path).request.case_code}: build it first`);
+      }
+      const spec = fixtures.channels.find((candidate) => candidate.name === channel);
+      if (spec === undefined) {
+        return fail("unknown_channel", `no channel "${channel}" in config.toml`);
+      }
+      const view = viewOf(path);
+      const errors = view.problems.filter((problem) => problem.severity === "error");
+      if (errors.length > 0) {
+        return fail("draft_not_ready", `the request is not complete: ${errors.map((problem) => problem.field).join(", ")}`);
+      }
+      const caseCode = drafts.get(path).request.case_code;
+      const itemId = `${caseCode}.${channel}`;
+      const earlier = outbox.find((item) => item.id === itemId);
+      if (earlier !== undefined && earlier.state === "sent" && !again) {
+        return fail("already_submitted", `${caseCode} was already sent by ${channel} on ${earlier.updatedAt}; pass again to send it once more`);
+      }
+      const item = {
+        attachments: [{ name: `${caseCode}.zip`, sha256: "0".repeat(64), size: bundle.bundleBytes }],
+        attempts: 0,
+        caseCode,
+        channel,
+        createdAt: now(),
+        destination: spec.destination,
+        history: [],
+        id: itemId,
+        kind: spec.kind,
+        lastError: null,
+        nextAttemptAt: null,
+        receipt: null,
+        state: "queued",
+        subject: `[${caseCode}] ${drafts.get(path).request.problem.subject}`,
+        updatedAt: "",
+        vendor: view.vendor,
+        path,
+      };
+      item.updatedAt = item.createdAt;
+      item.history.push({ at: item.createdAt, note: "entered the outbox", state: "queued" });
+      const at = outbox.indexOf(earlier);
+      if (at >= 0) {
+        outbox.splice(at, 1);
+      }
+      outbox.unshift(item);
+      return attempt(item, channelId(onProgress));
+    },
+    list_outbox: () => outbox.map(reportOf),
+    retry_outbox: ({ id, onProgress }) => {
+      const item = outbox.find((candidate) => candidate.id === id);
+      if (item === undefined) {
+        return fail("not_found", `no outbox item ${id}`);
+      }
+      return attempt(item, channelId(onProgress));
+    },
+    remove_outbox: ({ id }) => {
+      const at = outbox.findIndex((candidate) => candidate.id === id);
+      if (at < 0) {
+        return fail("not_found", `no outbox item ${id}`);
+      }
+      outbox.splice(at, 1);
+      return null;
+    },
+    machine_summary: ({ path }) => known(path) ?? clone(fixtures.machineSummary),
   };
 
   for (const entry of seed ?? []) {
@@ -230,5 +582,5 @@ export function installFakeTauri(options) {
   };
   window.__TAURI_EVENT_PLUGIN_INTERNALS__ = { unregisterListener: (_event, id) => callbacks.delete(id) };
   // For the tests: what the app asked for, and the drafts as the fake backend holds them.
-  window.__fakeBackend = { calls, drafts };
+  window.__fakeBackend = { calls, drafts, outbox, bundles };
 }

@@ -84,14 +84,20 @@ async function fixture(name) {
 
 /** The Rust-generated replies the fake backend answers from. */
 export async function loadFixtures() {
-  const [profiles, profileProblems, generic, jetpatch, summaries] = await Promise.all([
-    fixture("profile-summaries"),
-    fixture("profile-problems"),
-    fixture("draft-view-generic"),
-    fixture("draft-view-jetpatch"),
-    fixture("draft-summaries"),
-  ]);
-  return { profiles, profileProblems, generic, jetpatch, summaries };
+  const names = {
+    profiles: "profile-summaries",
+    profileProblems: "profile-problems",
+    generic: "draft-view-generic",
+    jetpatch: "draft-view-jetpatch",
+    summaries: "draft-summaries",
+    evidencePreview: "evidence-preview",
+    bundleReport: "bundle-report",
+    outboxItems: "outbox-items",
+    channels: "channels",
+    machineSummary: "machine-summary",
+  };
+  const loaded = await Promise.all(Object.values(names).map(fixture));
+  return Object.fromEntries(Object.keys(names).map((key, index) => [key, loaded[index]]));
 }
 
 /** Saved drafts as the fixtures describe them: the JetPatch one at step 2, a fresh generic one, a broken file. */
@@ -105,7 +111,8 @@ export function fixtureDrafts(fixtures) {
 
 /**
  * A page on the app with the fake backend installed.
- * options: { seed: drafts to start with, colorScheme, viewport, deviceScaleFactor, saveDelayMs }
+ * options: { seed: drafts to start with, colorScheme, viewport, deviceScaleFactor, saveDelayMs,
+ *   progressDelayMs: the pause before each progress message of a bundle build or a delivery }
  */
 export async function openApp(browser, url, fixtures, options = {}) {
   const context = await browser.newContext({
@@ -125,9 +132,20 @@ export async function openApp(browser, url, fixtures, options = {}) {
     }
   });
   await page.addInitScript(installFakeTauri, {
-    fixtures: { profiles: fixtures.profiles, profileProblems: fixtures.profileProblems, generic: fixtures.generic, jetpatch: fixtures.jetpatch },
+    fixtures: {
+      profiles: fixtures.profiles,
+      profileProblems: fixtures.profileProblems,
+      generic: fixtures.generic,
+      jetpatch: fixtures.jetpatch,
+      evidencePreview: fixtures.evidencePreview,
+      bundleReport: fixtures.bundleReport,
+      outboxItems: fixtures.outboxItems,
+      channels: fixtures.channels,
+      machineSummary: fixtures.machineSummary,
+    },
     seed: options.seed ?? [],
     saveDelayMs: options.saveDelayMs ?? 0,
+    progressDelayMs: options.progressDelayMs ?? 120,
   });
   await page.goto(url);
   return { page, context, errors };

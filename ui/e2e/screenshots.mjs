@@ -3,7 +3,12 @@
 //
 //   start.png              the start screen with saved drafts
 //   new-request.png        a new request: vendor and tier
-//   wizard-step-N.png      every step the wizard offers, for a JetPatch request under way
+//   wizard-step-N.png      steps 1 to 4 of a JetPatch request under way; steps 5 to 7 once it
+//                          is complete: 5 after a collection code and a build (the result), 6 the
+//                          review with the bundle, 7 the receipt of a webhook delivery with a
+//                          ticket and response targets (full-page pictures)
+//   outbox.png             the Outbox: a delivery waiting to retry, a sent one with its receipt
+//   phone-mode.png         phone mode on step 7: the large case code and the Read aloud panel (full page)
 //   wizard-missing.png     the summary of what is still missing on a step
 //   wizard-step-2-dark.png step 2 in the dark scheme
 //   profiles.png, profiles-dark.png   the vendor profiles section
@@ -20,12 +25,16 @@ await mkdir(out, { recursive: true });
 const [server, browser, fixtures] = await Promise.all([serveDist(), launchBrowser(), loadFixtures()]);
 const written = [];
 
-async function shot(page, name) {
+async function shot(page, name, fullPage = false) {
   // Let autosave settle and fonts finish, so the same screen gives the same picture.
   await page.evaluate(() => document.fonts.ready);
   await page.waitForTimeout(400);
   await page.mouse.move(0, 0);
-  await page.screenshot({ path: resolve(out, name), animations: "disabled", caret: "hide" });
+  if (fullPage) {
+    // From the top, so the sticky wizard bar sits where it belongs in the long picture.
+    await page.evaluate(() => window.scrollTo(0, 0));
+  }
+  await page.screenshot({ path: resolve(out, name), animations: "disabled", caret: "hide", fullPage });
   written.push(name);
 }
 
@@ -58,7 +67,7 @@ try {
     await heading(page, "Step 2: Problem").waitFor();
     const steps = page.getByRole("navigation", { name: "Steps" }).getByRole("button");
     const offered = await steps.count();
-    for (let number = 1; number <= offered; number += 1) {
+    for (let number = 1; number <= Math.min(offered, 4); number += 1) {
       await steps.nth(number - 1).click();
       await heading(page, new RegExp(`^Step ${number}: `)).waitFor();
       await shot(page, `wizard-step-${number}.png`);
@@ -70,7 +79,52 @@ try {
     await page.getByRole("region", { name: /still has/ }).waitFor();
     await shot(page, "wizard-missing.png");
 
+    // Complete step 2, then step 5: the code support dictated, a build, its result.
+    await steps.nth(1).click();
+    await heading(page, "Step 2: Problem").waitFor();
+    await page.getByRole("textbox", { name: /^Description/ }).fill("Two Windows endpoints fail the May patches with error 0x80070005.");
+    await page.getByRole("textbox", { name: /^Operation requested/ }).fill("Deploy the May patches to the Windows pilot group");
+    await page.getByRole("textbox", { name: /^Expected result/ }).fill("Both endpoints patched and rebooted.");
+    await page.getByRole("status").filter({ hasText: /^\s*Saved\s*$/ }).waitFor();
+    await steps.nth(4).click();
+    await heading(page, "Step 5: Evidence").waitFor();
+    await page.getByRole("textbox", { name: "Support gave you a code? Type it" }).fill("CC-4G7K-2MQ8");
+    await page.getByRole("button", { name: "Apply code" }).click();
+    await page.getByText(/^Code applied:/).waitFor();
+    await page.getByRole("textbox", { name: "File path" }).fill("/var/log/lab/screen.txt");
+    await page.getByRole("button", { name: "Add file" }).click();
+    await page.getByRole("list", { name: "Added files" }).waitFor();
+    await page.getByRole("button", { name: "Build the bundle" }).click();
+    await page.getByRole("region", { name: "The bundle" }).waitFor();
+    await shot(page, "wizard-step-5.png", true);
+
+    await steps.nth(5).click();
+    await page.getByRole("region", { name: "What the vendor will read" }).locator("pre").waitFor();
+    await shot(page, "wizard-step-6.png", true);
+
+    // Step 7 by the webhook: refused once, retried, then the receipt with a ticket.
+    await steps.nth(6).click();
+    await heading(page, "Step 7: Send").waitFor();
+    await page.getByRole("radio", { name: /^hook \(webhook\)/ }).check();
+    await page.getByRole("button", { name: "Send the request" }).click();
+    await page.getByRole("button", { name: "Retry now" }).click();
+    await page.getByRole("region", { name: "Receipt for CF-A4ME-98VK" }).waitFor();
+    await shot(page, "wizard-step-7.png", true);
+
+    await page.getByRole("button", { name: /^Phone mode:/ }).click();
+    await page.getByRole("complementary", { name: "Read aloud" }).getByText("Operating system").waitFor();
+    await shot(page, "phone-mode.png", true);
+    await page.getByRole("button", { name: /^Phone mode:/ }).click();
+
+
     await page.getByRole("button", { name: "Back to drafts" }).click();
+    await page.getByRole("button", { name: "Outbox" }).click();
+    await heading(page, "Outbox and history").waitFor();
+    const items = page.getByRole("list", { name: "Outbox items" }).getByRole("listitem").filter({ has: page.locator(".case") });
+    await items.nth(2).waitFor();
+    await items.nth(2).getByText("Receipt", { exact: true }).click();
+    await shot(page, "outbox.png", true);
+
     await page.getByRole("button", { name: "Vendor profiles" }).click();
     await page.getByRole("heading", { name: "JetPatch" }).first().waitFor();
     await shot(page, "profiles.png");
