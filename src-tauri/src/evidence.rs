@@ -229,11 +229,14 @@ pub(crate) async fn machine_summary(
     data_dir: State<'_, DataDir>,
 ) -> Result<MachineSummary, IpcError> {
     let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
+    let data = data_dir.path()?.to_owned();
     blocking(move || {
         let profile = draft.profile()?;
+        let key = PseudonymKey::load_or_create(&data)
+            .map_err(|error| IpcError::new(ErrorCode::Io, error.to_string()))?;
         let env = Env::live();
         let snapshot = snapshot::take(profile, &env);
-        Ok(summary::machine_summary(profile, &env, &snapshot))
+        Ok(summary::machine_summary(profile, &env, &snapshot, &key))
     })
     .await
 }

@@ -808,7 +808,8 @@ pub(crate) fn summary_command(
     let profile = &context.profile_or_default(args.profile.as_deref())?.profile;
     let env = env_for(args.root.as_deref(), args.os)?;
     let snapshot = casefile_core::evidence::snapshot::take(profile, &env);
-    let summary = casefile_core::evidence::summary::machine_summary(profile, &env, &snapshot);
+    let key = load_key(context)?;
+    let summary = casefile_core::evidence::summary::machine_summary(profile, &env, &snapshot, &key);
     if out.is_json() {
         Output::print_json(&summary);
         return Ok(ExitCode::SUCCESS);

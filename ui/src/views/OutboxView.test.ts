@@ -57,10 +57,10 @@ describe("OutboxView", () => {
   test("Retry sends the item again and shows its new state", async () => {
     const calls = backend();
     render(OutboxView);
-    await fireEvent.click(await screen.findByRole("button", { name: "Retry CF-AAAA-BBBB.helpdesk" }));
+    await fireEvent.click(await screen.findByRole("button", { name: "Retry now: CF-AAAA-BBBB.helpdesk" }));
     await screen.findByText("CF-AAAA-BBBB sent.");
     expect(calls.find((call) => call.command === "retry_outbox")?.args).toMatchObject({ id: "CF-AAAA-BBBB.helpdesk" });
-    expect(screen.queryByRole("button", { name: "Retry CF-AAAA-BBBB.helpdesk" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Retry now: CF-AAAA-BBBB.helpdesk" })).toBeNull();
   });
 
   test("Remove asks first; Keep it cancels, Remove removes", async () => {

@@ -218,7 +218,7 @@ describe("step 5 Evidence", () => {
     expect(within(result).getByRole("list", { name: "Skipped" }).textContent).toContain("Permission denied");
     expect(within(result).getByText(/Leak check passed/)).toBeTruthy();
 
-    await fireEvent.click(within(table).getByRole("button", { name: "Preview redaction of logs/agent/agent.log" }));
+    await fireEvent.click(within(table).getByRole("button", { name: /agent\.log: preview its redaction$/ }));
     const preview = await screen.findByRole("region", { name: "Redaction preview" });
     expect(commands(calls, "redaction_preview")[0]?.args).toEqual({ file: "/var/log/jetpatch/agent.log" });
     expect(within(preview).getByText(/password=\[REDACTED\]/)).toBeTruthy();

@@ -12,6 +12,7 @@ use super::plan::{PlanRequest, plan};
 use super::resolve::Env;
 use super::snapshot::Snapshot;
 use crate::profile::schema::Profile;
+use crate::redact::{Found, Names, PseudonymKey, Redactor};
 
 /// How much of the end of the agent log is searched for errors.
 const TAIL_BYTES: u64 = 256 * 1024;
@@ -39,8 +40,16 @@ pub struct MachineSummary {
 }
 
 /// Summarises the machine `snapshot` describes, with the agent log found through `profile`'s
-/// first evidence kind that has files for the OS.
-pub fn machine_summary(profile: &Profile, env: &Env, snapshot: &Snapshot) -> MachineSummary {
+/// first evidence kind that has files for the OS. The error lines are redacted with `key` as the
+/// bundle is (a password in a log line is not read out over the phone; an address gets the same
+/// pseudonym as in the bundle).
+pub fn machine_summary(
+    profile: &Profile,
+    env: &Env,
+    snapshot: &Snapshot,
+    key: &PseudonymKey,
+) -> MachineSummary {
+    let redactor = Redactor::new(key, &Names::default());
     let mut notes = Vec::new();
     let os = match (&snapshot.os_name, &snapshot.os_version, &snapshot.kernel) {
         (Some(name), Some(version), Some(kernel)) if !name.contains(version.as_str()) => {
@@ -53,6 +62,10 @@ pub fn machine_summary(profile: &Profile, env: &Env, snapshot: &Snapshot) -> Mac
     let (agent_log, last_errors) = match newest_agent_log(profile, env) {
         Some(path) => match error_lines(&path) {
             Ok(lines) => {
+                let lines: Vec<String> = lines
+                    .iter()
+                    .map(|line| redactor.redact_text(line, &mut Found::default()))
+                    .collect();
                 if lines.is_empty() {
                     notes.push(format!("no error lines at the end of {}", path.display()));
                 }
@@ -178,6 +191,10 @@ mod tests {
     use crate::profile::Catalog;
     use crate::profile::schema::Os;
 
+    fn key() -> PseudonymKey {
+        PseudonymKey::import(&format!("casefile-key-v1:{}", "07".repeat(32))).expect("a test key")
+    }
+
     #[test]
     fn the_last_error_lines_of_the_agent_log_are_read_out_oldest_first() {
         let root = tempfile::tempdir().expect("temp dir");
@@ -191,6 +208,7 @@ mod tests {
                 "2026-12-04T10:{i:02}:30Z ERROR cannot reach console {i}\n"
             ));
         }
+        log.push_str("2026-12-04T10:59:00Z ERROR login refused password=FAKE-summary-secret\n");
         log.push_str(&format!(
             "{} ERROR {}\n",
             "2026-12-04T11:00:00Z",
@@ -201,7 +219,7 @@ mod tests {
         let profile = &catalog.get("jumpcloud").expect("jumpcloud").profile;
         let env = Env::under_root(Os::Linux, root.path());
         let snapshot = super::super::snapshot::take(profile, &env);
-        let summary = machine_summary(profile, &env, &snapshot);
+        let summary = machine_summary(profile, &env, &snapshot, &key());
         assert_eq!(summary.agent_version.as_deref(), Some("2.9.0"));
         assert!(
             summary
@@ -211,8 +229,13 @@ mod tests {
             "{summary:?}"
         );
         assert_eq!(summary.last_errors.len(), 5);
-        assert!(summary.last_errors[0].contains("console 16"), "{summary:?}");
-        assert!(summary.last_errors[3].contains("console 19"));
+        assert!(summary.last_errors[0].contains("console 17"), "{summary:?}");
+        assert!(summary.last_errors[2].contains("console 19"));
+        assert!(summary.last_errors[3].contains("login refused"));
+        assert!(
+            !summary.last_errors[3].contains("FAKE-summary-secret"),
+            "a secret in a log line is not read out: {summary:?}"
+        );
         assert!(summary.last_errors[4].ends_with('…'));
         assert!(summary.last_errors[4].chars().count() <= MAX_LINE_CHARS + 1);
     }
@@ -224,7 +247,7 @@ mod tests {
         let profile = &catalog.get("jumpcloud").expect("jumpcloud").profile;
         let env = Env::under_root(Os::Linux, root.path());
         let snapshot = super::super::snapshot::take(profile, &env);
-        let summary = machine_summary(profile, &env, &snapshot);
+        let summary = machine_summary(profile, &env, &snapshot, &key());
         assert_eq!(summary.agent_log, None);
         assert!(summary.last_errors.is_empty());
         assert!(
