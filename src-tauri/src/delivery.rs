@@ -90,6 +90,7 @@ pub(crate) async fn submit_draft(
             &secrets(),
             &default_folder(&data),
         )?;
+        service::check_bundle_size(&bundle, &channel, transport.as_ref())?;
         let item = service::enqueue_submission(
             &outbox,
             &draft.request,

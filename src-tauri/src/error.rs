@@ -40,6 +40,8 @@ pub enum ErrorCode {
     NotFound,
     /// `submit_draft` needs the bundle `build_bundle` makes, and there is none for this case.
     BundleMissing,
+    /// The bundle is bigger than the chosen channel takes.
+    TooLarge,
     /// The request has validation errors; the message lists the fields.
     DraftNotReady,
     /// The request already went to this channel; submit again with `again` to send it twice.
@@ -162,6 +164,10 @@ impl From<SubmitError> for IpcError {
             ),
             SubmitError::Open(error) => error.into(),
             SubmitError::Outbox(error) => error.into(),
+            SubmitError::TooLarge { .. } => IpcError::new(
+                ErrorCode::TooLarge,
+                format!("{error}: build it again at the Evidence step for this channel"),
+            ),
         }
     }
 }
@@ -216,6 +222,7 @@ mod tests {
             ErrorCode::Collect,
             ErrorCode::NotFound,
             ErrorCode::BundleMissing,
+            ErrorCode::TooLarge,
             ErrorCode::DraftNotReady,
             ErrorCode::AlreadySubmitted,
             ErrorCode::UnknownChannel,
@@ -243,6 +250,7 @@ mod tests {
                 "collect",
                 "not_found",
                 "bundle_missing",
+                "too_large",
                 "draft_not_ready",
                 "already_submitted",
                 "unknown_channel",

@@ -150,6 +150,7 @@ pub(crate) fn submit_command(
         ),
         SubmitError::Open(error) => Failure::user(error.code(), error.to_string()),
         SubmitError::Outbox(error) => outbox_failure(error),
+        SubmitError::TooLarge { .. } => Failure::user("too_large", error.to_string()),
     })?;
 
     // The bundle: the one given, or one collected now, sized for the channel.
@@ -161,21 +162,14 @@ pub(crate) fn submit_command(
                     format!("--bundle {}: no such file", path.display()),
                 ));
             }
-            if let Some(limit) = transport.max_attachment() {
-                let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-                if size > limit {
-                    return Err(Failure::user(
-                        "too_large",
-                        format!(
-                            "--bundle {} is {} but channel {channel} takes at most {}; make a smaller one with `casefile bundle --budget {}` or submit without --bundle",
-                            path.display(),
-                            ByteSize(size),
-                            ByteSize(limit),
-                            ByteSize(limit)
-                        ),
-                    ));
-                }
-            }
+            service::check_bundle_size(path, &channel, transport.as_ref()).map_err(|error| {
+                Failure::user(
+                    "too_large",
+                    format!(
+                        "--bundle: {error} (`casefile bundle --budget SIZE`, or submit without --bundle)"
+                    ),
+                )
+            })?;
             (path.clone(), false, None)
         }
         None => {

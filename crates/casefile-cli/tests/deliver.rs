@@ -1114,3 +1114,27 @@ priority = "2"
     );
     assert_eq!(receipt["nextStep"], serde_json::Value::Null);
 }
+
+#[test]
+fn a_bundle_bigger_than_the_channel_takes_is_refused_before_it_is_queued() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_config(
+        dir.path(),
+        "[channels.hook]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/hook\"\nmax_size = \"1 KiB\"\n",
+    );
+    let draft = write_draft(dir.path(), 17);
+    let bundle = dir.path().join("big.zip");
+    std::fs::write(&bundle, vec![0u8; 4096]).expect("bundle");
+    casefile(dir.path())
+        .args(["submit", "--via", "hook", "--draft"])
+        .arg(&draft)
+        .arg("--bundle")
+        .arg(&bundle)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("takes at most 1.0 KiB")
+                .or(predicate::str::contains("takes at most 1 KiB")),
+        );
+    assert!(!dir.path().join("data/outbox").exists(), "nothing queued");
+}

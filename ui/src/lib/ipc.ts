@@ -36,6 +36,7 @@ export type ErrorCode =
   | "not_found"
   | "config_invalid"
   | "bundle_missing"
+  | "too_large"
   | "draft_not_ready"
   | "already_submitted"
   | "unknown_channel"

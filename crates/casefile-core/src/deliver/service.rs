@@ -14,6 +14,7 @@ use super::outbox::{Item, NewItem, Outbox, OutboxError, RetryPolicy, State};
 use super::secret::{Secrets, secret_env_var};
 use super::{Attachment, submission};
 use crate::config::{Config, DeliverySettings};
+use crate::profile::schema::ByteSize;
 use crate::profile::schema::Profile;
 use crate::request::Request;
 use crate::wire::ChannelSummary;
@@ -191,6 +192,45 @@ pub enum SubmitError {
     /// The outbox refused: already submitted, or it cannot be read.
     #[error(transparent)]
     Outbox(#[from] OutboxError),
+    /// The bundle is bigger than the channel takes.
+    #[error(
+        "the bundle {bundle} is {} but channel {channel} takes at most {}; make a smaller one (a budget of {} fits) or send it through another channel",
+        ByteSize(*size),
+        ByteSize(*limit),
+        ByteSize(*limit)
+    )]
+    TooLarge {
+        /// The bundle.
+        bundle: String,
+        /// Its size.
+        size: u64,
+        /// The channel.
+        channel: String,
+        /// What the channel takes.
+        limit: u64,
+    },
+}
+
+/// Refuses a `bundle` bigger than channel `name` (opened as `transport`) takes, before it is
+/// queued, rather than failing at the help desk after an upload.
+pub fn check_bundle_size(
+    bundle: &Path,
+    name: &str,
+    transport: &dyn Transport,
+) -> Result<(), SubmitError> {
+    let Some(limit) = transport.max_attachment() else {
+        return Ok(());
+    };
+    let size = std::fs::metadata(bundle).map(|m| m.len()).unwrap_or(0);
+    if size > limit {
+        return Err(SubmitError::TooLarge {
+            bundle: bundle.display().to_string(),
+            size,
+            channel: name.to_owned(),
+            limit,
+        });
+    }
+    Ok(())
 }
 
 /// The first steps of a submission, before its bundle is attached: `request` validates without

@@ -107,11 +107,11 @@ impl CollectOptions {
     ) -> Result<CollectOptions, String> {
         let since = match selection.since.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(text) => Some(match crate::collection_code::parse_window(text) {
-                Ok(window) => now - chrono::TimeDelta::from_std(window).unwrap_or_default(),
-                Err(_) => super::window::parse_time(text, now, &zone)
+            // A window label (`24h`) is a duration `parse_time` reads too.
+            Some(text) => Some(
+                super::window::parse_time(text, now, &zone)
                     .map_err(|message| format!("since: {message}"))?,
-            }),
+            ),
         };
         Ok(CollectOptions {
             evidence: selection.kinds.clone(),
