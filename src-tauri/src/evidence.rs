@@ -169,6 +169,11 @@ pub(crate) async fn build_bundle(
             }
         };
         let outcome = collect::collect(&context, &options, &output, &progress, &cancel)?;
+        if !outcome.leaks.is_empty() {
+            // A bundle that still holds originals must not be sendable: `submit_draft` then finds
+            // no bundle. The report says what leaked, so the user can fix it and build again.
+            let _ = std::fs::remove_file(&output);
+        }
         Ok(wire::bundle_report(&outcome, limit))
     })
     .await
