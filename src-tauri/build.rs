@@ -25,6 +25,8 @@ const COMMANDS: &[&str] = &[
     "render_request",
     "retry_outbox",
     "save_draft",
+    "save_selection",
+    "saved_evidence",
     "submit_draft",
 ];
 

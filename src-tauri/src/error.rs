@@ -38,6 +38,8 @@ pub enum ErrorCode {
     Collect,
     /// A file the command needs (an added evidence file, a file to preview, an outbox item) is gone.
     NotFound,
+    /// `redaction_preview` reads only the files the last evidence preview listed.
+    NotInPreview,
     /// `submit_draft` needs the bundle `build_bundle` makes, and there is none for this case.
     BundleMissing,
     /// The bundle is bigger than the chosen channel takes.
@@ -221,6 +223,7 @@ mod tests {
             ErrorCode::Cancelled,
             ErrorCode::Collect,
             ErrorCode::NotFound,
+            ErrorCode::NotInPreview,
             ErrorCode::BundleMissing,
             ErrorCode::TooLarge,
             ErrorCode::DraftNotReady,
@@ -249,6 +252,7 @@ mod tests {
                 "cancelled",
                 "collect",
                 "not_found",
+                "not_in_preview",
                 "bundle_missing",
                 "too_large",
                 "draft_not_ready",

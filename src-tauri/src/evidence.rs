@@ -2,12 +2,12 @@
 //! collection code, build the bundle with progress (and cancel it), preview a file's redaction,
 //! render the request, and summarise the machine. Collection runs on a blocking thread.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use casefile_core::collection_code;
 use casefile_core::deliver::service;
 use casefile_core::evidence::collect::{self, CollectContext, CollectOptions, Phase, Progress};
 use casefile_core::evidence::plan::{self, PlanRequest};
@@ -17,7 +17,9 @@ use casefile_core::redact::{self, PseudonymKey};
 use casefile_core::render;
 use casefile_core::wire::{
     self, BundleReport, EvidencePreview, EvidenceSelection, MachineSummary, RedactionPreview,
+    SavedEvidence,
 };
+use casefile_core::{collection_code, drafts};
 use chrono::Utc;
 use tauri::State;
 use tauri::ipc::Channel;
@@ -31,6 +33,11 @@ use crate::paths::{DataDir, DisplayTimeZone, UserProfilesDir};
 const PREVIEW_BYTES: usize = 64 * 1024;
 /// The least time between two progress messages of the same phase.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// The files the last `preview_evidence` listed: the only ones `redaction_preview` reads, so the
+/// webview cannot have any other file on the machine read to it.
+#[derive(Debug, Default)]
+pub(crate) struct PreviewedFiles(Mutex<BTreeSet<PathBuf>>);
 
 /// The cancel flag of the running `build_bundle`, set by `cancel_bundle`.
 #[derive(Debug, Default)]
@@ -65,10 +72,11 @@ pub(crate) async fn preview_evidence(
     profiles_dir: State<'_, UserProfilesDir>,
     data_dir: State<'_, DataDir>,
     time_zone: State<'_, DisplayTimeZone>,
+    previewed: State<'_, PreviewedFiles>,
 ) -> Result<EvidencePreview, IpcError> {
     let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
     let zone = display_zone(Some(&load_config(&profiles_dir)?), *time_zone);
-    blocking(move || {
+    let preview = blocking(move || {
         let options = options_for(&draft, &selection, zone)?;
         let profile = draft.profile()?;
         let env = Env::live();
@@ -84,7 +92,40 @@ pub(crate) async fn preview_evidence(
         );
         Ok(wire::evidence_preview(&plan, profile))
     })
-    .await
+    .await?;
+    let files = preview
+        .kinds
+        .iter()
+        .flat_map(|kind| &kind.files)
+        .chain(&preview.added)
+        .map(|file| PathBuf::from(&file.source))
+        .collect();
+    if let Ok(mut previewed) = previewed.0.lock() {
+        *previewed = files;
+    }
+    Ok(preview)
+}
+
+/// The selection and last bundle kept with the draft, for a reopened Evidence step.
+#[tauri::command]
+pub(crate) async fn saved_evidence(
+    path: PathBuf,
+    profiles_dir: State<'_, UserProfilesDir>,
+    data_dir: State<'_, DataDir>,
+) -> Result<SavedEvidence, IpcError> {
+    let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
+    Ok(drafts::saved_evidence(&draft.path, &draft.request)?)
+}
+
+/// Keeps the Evidence step's selection with the draft.
+#[tauri::command]
+pub(crate) async fn save_selection(
+    path: PathBuf,
+    selection: EvidenceSelection,
+    data_dir: State<'_, DataDir>,
+) -> Result<(), IpcError> {
+    let path = drafts::check_path(data_dir.path()?, &path)?;
+    Ok(drafts::save_selection(&path, &selection)?)
 }
 
 /// The selection a collection code (dictated by support) stands for, for the draft's profile.
@@ -126,9 +167,7 @@ pub(crate) async fn build_bundle(
     blocking(move || {
         let limit = match channel {
             Some(name) => {
-                let (_, transport) =
-                    service::open_channel(&config, &name, &secrets(), &default_folder(&data))?;
-                transport.max_attachment()
+                service::attachment_limit(&config, &name, &secrets(), &default_folder(&data))?
             }
             None => None,
         };
@@ -169,12 +208,20 @@ pub(crate) async fn build_bundle(
             }
         };
         let outcome = collect::collect(&context, &options, &output, &progress, &cancel)?;
-        if !outcome.leaks.is_empty() {
+        let kept = outcome.leaks.is_empty();
+        if !kept {
             // A bundle that still holds originals must not be sendable: `submit_draft` then finds
             // no bundle. The report says what leaked, so the user can fix it and build again.
             let _ = std::fs::remove_file(&output);
         }
-        Ok(wire::bundle_report(&outcome, limit))
+        let report = wire::bundle_report(&outcome, limit);
+        drafts::record_bundle(
+            &draft.path,
+            &draft.request,
+            &selection,
+            kept.then_some(&report),
+        )?;
+        Ok(report)
     })
     .await
 }
@@ -191,7 +238,21 @@ pub(crate) async fn cancel_bundle(cancel: State<'_, BundleCancel>) -> Result<(),
 pub(crate) async fn redaction_preview(
     file: PathBuf,
     data_dir: State<'_, DataDir>,
+    previewed: State<'_, PreviewedFiles>,
 ) -> Result<RedactionPreview, IpcError> {
+    let listed = previewed
+        .0
+        .lock()
+        .is_ok_and(|previewed| previewed.contains(&file));
+    if !listed {
+        return Err(IpcError::new(
+            ErrorCode::NotInPreview,
+            format!(
+                "{}: only files the Evidence step lists can be previewed; add the file to the evidence first",
+                file.display()
+            ),
+        ));
+    }
     let data = data_dir.path()?.to_owned();
     blocking(move || {
         let key = PseudonymKey::load_or_create(&data)

@@ -28,6 +28,7 @@ pub fn setup<R: Runtime>(
         .manage(data_dir)
         .manage(time_zone)
         .manage(evidence::BundleCancel::default())
+        .manage(evidence::PreviewedFiles::default())
         .invoke_handler(tauri::generate_handler![
             commands::delete_draft,
             commands::list_drafts,
@@ -43,6 +44,8 @@ pub fn setup<R: Runtime>(
             evidence::read_collection_code,
             evidence::redaction_preview,
             evidence::render_request,
+            evidence::save_selection,
+            evidence::saved_evidence,
             delivery::list_channels,
             delivery::list_outbox,
             delivery::remove_outbox,

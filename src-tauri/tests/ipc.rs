@@ -755,6 +755,99 @@ fn build_bundle_writes_the_zip_with_the_request_and_reports_progress() {
 }
 
 #[test]
+fn the_selection_and_the_last_bundle_come_back_with_a_reopened_draft() {
+    let lab = lab("", false);
+    let draft = lab.ready_draft();
+    let window = lab.window();
+    let saved = invoke_with(
+        &window,
+        "saved_evidence",
+        serde_json::json!({ "path": draft.path }),
+    )
+    .expect("saved_evidence succeeds");
+    assert_eq!(
+        saved,
+        serde_json::json!({ "selection": null, "bundle": null, "bundleCurrent": false })
+    );
+
+    let built = build(&lab, &draft.path, None).expect("build_bundle succeeds");
+    let saved = invoke_with(
+        &window,
+        "saved_evidence",
+        serde_json::json!({ "path": draft.path }),
+    )
+    .expect("saved_evidence succeeds");
+    assert_eq!(saved["selection"], selection(&["app-logs"]));
+    assert_eq!(saved["bundle"], built, "the report as build_bundle gave it");
+    assert_eq!(saved["bundleCurrent"], true);
+
+    // Another selection: kept, and the bundle no longer matches it.
+    invoke_with(
+        &window,
+        "save_selection",
+        serde_json::json!({ "path": draft.path, "selection": selection(&[]) }),
+    )
+    .expect("save_selection succeeds");
+    let saved = invoke_with(
+        &window,
+        "saved_evidence",
+        serde_json::json!({ "path": draft.path }),
+    )
+    .expect("saved_evidence succeeds");
+    assert_eq!(saved["selection"], selection(&[]));
+    assert_eq!(saved["bundleCurrent"], false);
+    assert_eq!(saved["bundle"], built);
+}
+
+#[test]
+fn redaction_preview_reads_only_files_the_evidence_preview_listed() {
+    let lab = lab("", false);
+    let draft = lab.ready_draft();
+    let window = lab.window();
+    let log = lab.logs.path().join("app.log");
+    let secret_file = lab.config.path().join("not-evidence.txt");
+    fs_write(&secret_file, "password=FAKE-never-read-to-the-webview\n");
+
+    let before = invoke_with(
+        &window,
+        "redaction_preview",
+        serde_json::json!({ "file": log }),
+    )
+    .expect_err("nothing previewed yet");
+    assert_eq!(before["code"], "not_in_preview", "{before}");
+
+    invoke_with(
+        &window,
+        "preview_evidence",
+        serde_json::json!({ "path": draft.path, "selection": selection(&["app-logs"]) }),
+    )
+    .expect("preview_evidence succeeds");
+    let preview = invoke_with(
+        &window,
+        "redaction_preview",
+        serde_json::json!({ "file": log }),
+    )
+    .expect("a listed file previews");
+    let text = preview["text"].as_str().expect("text");
+    assert!(text.contains("INFO started"), "{text}");
+    assert!(!text.contains("hunter2-FAKE"), "{text}");
+
+    let refused = invoke_with(
+        &window,
+        "redaction_preview",
+        serde_json::json!({ "file": secret_file }),
+    )
+    .expect_err("a file outside the preview is refused");
+    assert_eq!(refused["code"], "not_in_preview", "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("not-evidence.txt")),
+        "{refused}"
+    );
+}
+
+#[test]
 fn cancel_bundle_stops_the_build_and_leaves_no_file() {
     let lab = lab("", true);
     let draft = lab.ready_draft();

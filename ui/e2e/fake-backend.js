@@ -163,6 +163,8 @@ export function installFakeTauri(options) {
 
   // ---- steps 5 to 7 ----
   const bundles = new Map(); // path -> the last BundleReport built for it
+  const selections = new Map(); // path -> the evidence selection kept with the draft
+  const builtFrom = new Map(); // path -> the request and selection (JSON) its bundle was built from
   let building = null; // { cancelled } while a build_bundle runs
   const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const basename = (file) => file.split(/[\\/]/).pop();
@@ -442,6 +444,8 @@ export function installFakeTauri(options) {
         }
         post(id, steps.length, null, true);
         bundles.set(path, report);
+        selections.set(path, clone(selection));
+        builtFrom.set(path, JSON.stringify([drafts.get(path).request, selection]));
         return clone(report);
       } finally {
         if (building === mine) {
@@ -537,6 +541,24 @@ export function installFakeTauri(options) {
       return null;
     },
     machine_summary: ({ path }) => known(path) ?? clone(fixtures.machineSummary),
+    saved_evidence: ({ path }) => {
+      const missing = known(path);
+      if (missing !== null) {
+        return missing;
+      }
+      const selection = selections.get(path) ?? null;
+      const bundle = bundles.get(path) ?? null;
+      const current = bundle !== null && builtFrom.get(path) === JSON.stringify([drafts.get(path).request, selection]);
+      return { selection: clone(selection), bundle: clone(bundle), bundleCurrent: current };
+    },
+    save_selection: ({ path, selection }) => {
+      const missing = known(path);
+      if (missing !== null) {
+        return missing;
+      }
+      selections.set(path, clone(selection));
+      return null;
+    },
   };
 
   for (const entry of seed ?? []) {

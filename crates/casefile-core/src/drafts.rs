@@ -1,9 +1,12 @@
 //! The desktop's drafts folder, `DATA_DIR/drafts`: one `<CASE>.toml` per request (the draft
 //! format of [`draft`], unchanged, so the CLI reads what the app writes) and beside it a small
-//! `<CASE>.state.json` recording the wizard step the user was at.
+//! `<CASE>.state.json` recording the wizard step the user was at, the evidence they chose at
+//! step 5, and the last bundle built for the draft (with a fingerprint of the request and the
+//! selection it was built from, so a reopened draft knows whether it is still current).
 //!
-//! Both files are written atomically. The step is a convenience: a missing or unreadable state
-//! file means step 1, never an error; a draft that cannot be read is listed with its error.
+//! Both files are written atomically. The state is a convenience: a missing or unreadable state
+//! file means step 1 and nothing chosen yet, never an error; a draft that cannot be read is listed
+//! with its error.
 //! Every path the desktop sends back is checked to be a draft in the folder before it is read,
 //! written or deleted.
 //!
@@ -21,18 +24,33 @@ use crate::profile::schema::Profile;
 use crate::request::Request;
 use crate::template::draft_template;
 use crate::validate::{Severity, validate};
-use crate::wire::DraftSummary;
+use crate::wire::{BundleReport, DraftSummary, EvidenceSelection, SavedEvidence};
 use crate::wizard::clamp_step;
 
 /// The state file's schema version.
 const STATE_SCHEMA_VERSION: u32 = 1;
 
-/// Where the user was in the wizard, kept beside the draft.
-#[derive(Debug, Serialize, Deserialize)]
+/// Where the user was in the wizard and what they chose there, kept beside the draft.
+#[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct DraftState {
     schema_version: u32,
     step: u8,
+    /// The Evidence step's choices, once the user made any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    selection: Option<EvidenceSelection>,
+    /// The last bundle built for the draft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bundle: Option<BuiltBundle>,
+}
+
+/// A bundle built for a draft and what it was built from.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BuiltBundle {
+    report: BundleReport,
+    /// [`fingerprint`] of the request and selection at build time.
+    fingerprint: String,
 }
 
 /// The drafts folder under a data folder.
@@ -86,7 +104,13 @@ pub fn create(
     }
     let text = draft_template(profile, &case_code, tier);
     draft::write_atomically(&path, text.as_bytes())?;
-    write_state(&path, 1)?;
+    write_state(
+        &path,
+        DraftState {
+            step: 1,
+            ..DraftState::default()
+        },
+    )?;
     Ok(path)
 }
 
@@ -99,7 +123,74 @@ pub fn open(path: &Path) -> Result<(Request, u8), DraftError> {
 /// Saves a draft and the step the user is at, each file atomically.
 pub fn save(path: &Path, request: &Request, step: u8) -> Result<(), DraftError> {
     draft::save(path, request)?;
-    write_state(path, clamp_step(step))
+    let mut state = read_state(path);
+    state.step = clamp_step(step);
+    write_state(path, state)
+}
+
+/// Keeps the Evidence step's choices with the draft.
+pub fn save_selection(path: &Path, selection: &EvidenceSelection) -> Result<(), DraftError> {
+    let mut state = read_state(path);
+    state.selection = Some(selection.clone());
+    write_state(path, state)
+}
+
+/// Records the bundle just built for the draft from `request` and `selection` (the selection
+/// is kept too); `None` forgets an earlier one (its file is gone).
+pub fn record_bundle(
+    path: &Path,
+    request: &Request,
+    selection: &EvidenceSelection,
+    report: Option<&BundleReport>,
+) -> Result<(), DraftError> {
+    let mut state = read_state(path);
+    state.selection = Some(selection.clone());
+    state.bundle = report
+        .map(|report| {
+            Ok::<_, DraftError>(BuiltBundle {
+                report: report.clone(),
+                fingerprint: fingerprint(request, selection)?,
+            })
+        })
+        .transpose()?;
+    write_state(path, state)
+}
+
+/// The Evidence step's saved choices and last bundle for the draft holding `request`. The
+/// bundle is only given while its file is still there with the size it was built with; it is
+/// `current` when the request and the selection are what it was built from.
+pub fn saved_evidence(path: &Path, request: &Request) -> Result<SavedEvidence, DraftError> {
+    let state = read_state(path);
+    let mut saved = SavedEvidence {
+        selection: state.selection.clone(),
+        bundle: None,
+        bundle_current: false,
+    };
+    if let (Some(built), Some(selection)) = (state.bundle, state.selection) {
+        let on_disk = fs_err::metadata(&built.report.bundle).is_ok_and(|metadata| {
+            metadata.is_file() && metadata.len() == built.report.bundle_bytes
+        });
+        if on_disk {
+            saved.bundle_current = fingerprint(request, &selection)? == built.fingerprint;
+            saved.bundle = Some(built.report);
+        }
+    }
+    Ok(saved)
+}
+
+/// A digest of what a bundle is built from: the request as the draft file holds it and the
+/// evidence selection.
+fn fingerprint(request: &Request, selection: &EvidenceSelection) -> Result<String, DraftError> {
+    use sha2::{Digest, Sha256};
+    let request = draft::to_toml(request)?;
+    let selection = serde_json::to_string(selection)
+        .map_err(|error| DraftError::Serialize(error.to_string()))?;
+    let digest = Sha256::new()
+        .chain_update(request.as_bytes())
+        .chain_update([0])
+        .chain_update(selection.as_bytes())
+        .finalize();
+    Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
 /// Deletes a draft and its state file.
@@ -201,17 +292,21 @@ fn summary(path: &Path, catalog: &Catalog) -> DraftSummary {
 }
 
 fn read_step(draft: &Path) -> u8 {
-    fs_err::read_to_string(state_path(draft))
-        .ok()
-        .and_then(|text| serde_json::from_str::<DraftState>(&text).ok())
-        .map_or(1, |state| clamp_step(state.step))
+    read_state(draft).step
 }
 
-fn write_state(draft: &Path, step: u8) -> Result<(), DraftError> {
-    let state = DraftState {
-        schema_version: STATE_SCHEMA_VERSION,
-        step,
-    };
+/// The state beside `draft`; missing or unreadable means step 1 and nothing chosen.
+fn read_state(draft: &Path) -> DraftState {
+    let mut state = fs_err::read_to_string(state_path(draft))
+        .ok()
+        .and_then(|text| serde_json::from_str::<DraftState>(&text).ok())
+        .unwrap_or_default();
+    state.step = clamp_step(state.step);
+    state
+}
+
+fn write_state(draft: &Path, mut state: DraftState) -> Result<(), DraftError> {
+    state.schema_version = STATE_SCHEMA_VERSION;
     let text =
         serde_json::to_string(&state).map_err(|error| DraftError::Serialize(error.to_string()))?;
     draft::write_atomically(&state_path(draft), text.as_bytes())
@@ -319,6 +414,101 @@ mod tests {
             .expect("the broken draft's error");
         assert!(problem.contains("CF-BROK-EN00.toml:2:"), "{problem}");
         assert_eq!(listed[2].case_code, "CF-BROK-EN00");
+    }
+
+    fn report_for(bundle: &Path, bytes: u64) -> BundleReport {
+        BundleReport {
+            bundle: bundle.display().to_string(),
+            bundle_bytes: bytes,
+            input_bytes: 10,
+            limit: None,
+            entries: Vec::new(),
+            skipped: Vec::new(),
+            redactions: crate::redact::Counts::default(),
+            leaks: Vec::new(),
+        }
+    }
+
+    fn last_day() -> EvidenceSelection {
+        EvidenceSelection {
+            kinds: Some(vec!["os-logs".into()]),
+            since: Some("24h".into()),
+            snapshot: false,
+            include_binary: false,
+        }
+    }
+
+    #[test]
+    fn the_selection_and_last_bundle_survive_reopening_and_later_saves() {
+        let data = tempfile::tempdir().expect("temp dir");
+        let catalog = Catalog::load(None);
+        let path = create(data.path(), generic(&catalog), "", 1).expect("create");
+        let (request, _) = open(&path).expect("open");
+        let nothing = saved_evidence(&path, &request).expect("saved");
+        assert_eq!(nothing.selection, None);
+        assert_eq!(nothing.bundle, None);
+
+        let bundle = data.path().join("bundles").join("case.zip");
+        fs_err::create_dir_all(bundle.parent().expect("parent")).expect("mkdir");
+        fs_err::write(&bundle, b"PK-fake-zip").expect("write");
+        let report = report_for(&bundle, 11);
+        record_bundle(&path, &request, &last_day(), Some(&report)).expect("record");
+        save(&path, &request, 6).expect("an autosave keeps the evidence state");
+
+        let saved = saved_evidence(&path, &request).expect("saved");
+        assert_eq!(saved.selection, Some(last_day()));
+        assert_eq!(saved.bundle, Some(report));
+        assert!(saved.bundle_current);
+        assert_eq!(open(&path).expect("open").1, 6);
+    }
+
+    #[test]
+    fn a_bundle_is_stale_after_the_request_or_selection_changes_and_gone_with_its_file() {
+        let data = tempfile::tempdir().expect("temp dir");
+        let catalog = Catalog::load(None);
+        let path = create(data.path(), generic(&catalog), "", 1).expect("create");
+        let (mut request, _) = open(&path).expect("open");
+        let bundle = data.path().join("case.zip");
+        fs_err::write(&bundle, b"PK-fake-zip").expect("write");
+        record_bundle(&path, &request, &last_day(), Some(&report_for(&bundle, 11)))
+            .expect("record");
+
+        request.problem.subject = "Edited after the build".into();
+        save(&path, &request, 5).expect("save");
+        let saved = saved_evidence(&path, &request).expect("saved");
+        assert!(
+            saved.bundle.is_some() && !saved.bundle_current,
+            "request changed"
+        );
+
+        let (request, _) = open(&path).expect("open");
+        record_bundle(&path, &request, &last_day(), Some(&report_for(&bundle, 11)))
+            .expect("record");
+        let mut wider = last_day();
+        wider.since = Some("7d".into());
+        save_selection(&path, &wider).expect("save selection");
+        let saved = saved_evidence(&path, &request).expect("saved");
+        assert_eq!(saved.selection, Some(wider));
+        assert!(
+            saved.bundle.is_some() && !saved.bundle_current,
+            "selection changed"
+        );
+
+        fs_err::write(&bundle, b"PK-other-size-zip").expect("rewrite");
+        assert_eq!(
+            saved_evidence(&path, &request).expect("saved").bundle,
+            None,
+            "replaced"
+        );
+        fs_err::remove_file(&bundle).expect("remove");
+        assert_eq!(
+            saved_evidence(&path, &request).expect("saved").bundle,
+            None,
+            "gone"
+        );
+        record_bundle(&path, &request, &last_day(), None).expect("forget");
+        let text = fs_err::read_to_string(state_path(&path)).expect("state");
+        assert!(!text.contains("bundle"), "{text}");
     }
 
     #[test]

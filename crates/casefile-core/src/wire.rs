@@ -475,7 +475,8 @@ pub fn evidence_preview(
     }
 }
 
-/// The evidence the user chose at the Evidence step (held by the UI, not saved).
+/// The evidence the user chose at the Evidence step (kept beside the draft by
+/// [`crate::drafts::save_selection`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EvidenceSelection {
@@ -508,6 +509,18 @@ pub fn evidence_selection(
         snapshot: selection.snapshot,
         include_binary: selection.include_binary,
     }
+}
+
+/// What a reopened draft had at the Evidence step: the selection and the last bundle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedEvidence {
+    /// The selection last used; `None` when the user never changed the defaults.
+    pub selection: Option<EvidenceSelection>,
+    /// The last bundle built, while its file is still there unchanged.
+    pub bundle: Option<BundleReport>,
+    /// The bundle was built from the draft and selection as they are now.
+    pub bundle_current: bool,
 }
 
 /// A bundle just built, for the Evidence step's result.

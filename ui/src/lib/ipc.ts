@@ -15,6 +15,7 @@ import type {
   ProfileSummary,
   RedactionPreview,
   Request,
+  SavedEvidence,
   SendProgress,
 } from "./types";
 
@@ -34,6 +35,7 @@ export type ErrorCode =
   | "cancelled"
   | "collect"
   | "not_found"
+  | "not_in_preview"
   | "config_invalid"
   | "bundle_missing"
   | "too_large"
@@ -139,6 +141,16 @@ function progressChannel<T>(onprogress: (progress: T) => void): Channel<T> {
 /** What a collection with `selection` would take: kinds with files and sizes, gaps, estimate. */
 export function previewEvidence(path: string, selection: EvidenceSelection): Promise<EvidencePreview> {
   return call<EvidencePreview>("preview_evidence", { path, selection });
+}
+
+/** The Evidence step's selection and last bundle kept with the draft, for a reopened draft. */
+export function savedEvidence(path: string): Promise<SavedEvidence> {
+  return call<SavedEvidence>("saved_evidence", { path });
+}
+
+/** Keeps the Evidence step's selection with the draft. */
+export async function saveSelection(path: string, selection: EvidenceSelection): Promise<void> {
+  await call<null>("save_selection", { path, selection });
 }
 
 /** The selection a support engineer's collection code stands for; `invalid_code` when it is not one. */

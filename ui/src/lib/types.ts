@@ -316,6 +316,16 @@ export interface BundleEntry {
 }
 
 /** What `build_bundle` wrote. Non-empty `leaks` means: do not send. */
+/** What a reopened draft had at the Evidence step (core `wire::SavedEvidence`). */
+export interface SavedEvidence {
+  /** The selection last used; null when the defaults were never changed. */
+  selection: EvidenceSelection | null;
+  /** The last bundle built, while its file is still there unchanged. */
+  bundle: BundleReport | null;
+  /** The bundle was built from the draft and selection as they are now. */
+  bundleCurrent: boolean;
+}
+
 export interface BundleReport {
   bundle: string;
   bundleBytes: number;

@@ -9,6 +9,7 @@ import type {
   EvidenceSelection,
   OutboxItemReport,
   Request,
+  SavedEvidence,
   SendProgress,
 } from "../lib/types";
 import { draftView, viewFor } from "../testing/draft-view";
@@ -30,6 +31,8 @@ interface Options {
   holdBuild?: { progress: CollectProgress[]; release?: (value: unknown) => void; reject?: (reason: unknown) => void };
   submit?: (again: boolean) => OutboxItemReport | { error: { code: string; message: string } };
   retry?: () => OutboxItemReport;
+  /** What `saved_evidence` answers: the selection and last bundle kept with the draft. */
+  saved?: SavedEvidence;
 }
 
 function backend(options: Options = {}): Call[] {
@@ -85,6 +88,10 @@ function backend(options: Options = {}): Call[] {
         return (options.retry ?? (() => sentItem()))();
       case "machine_summary":
         return machine();
+      case "saved_evidence":
+        return options.saved ?? { selection: null, bundle: null, bundleCurrent: false };
+      case "save_selection":
+        return null;
       default:
         throw `unexpected command ${command}`;
     }
@@ -241,6 +248,43 @@ describe("step 5 Evidence", () => {
     expect((send as HTMLButtonElement).disabled).toBe(true);
     const blockers = document.getElementById(send.getAttribute("aria-describedby") ?? "");
     expect(blockers?.textContent).toContain("The leak check found originals in the bundle (logs/agent/agent.log)");
+  });
+});
+
+describe("a reopened draft", () => {
+  const lastDay: EvidenceSelection = { kinds: ["manager-logs"], since: "24h", snapshot: false, includeBinary: false };
+
+  test("gets back its selection and its current bundle, so it can be sent at once", async () => {
+    const calls = backend({ saved: { selection: lastDay, bundle: bundleReport(), bundleCurrent: true } });
+    open(7);
+    const send = (await screen.findByRole("button", { name: "Send the request" })) as HTMLButtonElement;
+    await waitFor(() => expect(send.disabled).toBe(false));
+    await fireEvent.click(screen.getByRole("button", { name: /^Step 5: Evidence/ }));
+    await screen.findByRole("region", { name: "The bundle" });
+    expect(screen.queryByText(/You changed the request or the selection after building/)).toBeNull();
+    await waitFor(() => expect(commands(calls, "preview_evidence").at(-1)?.args["selection"]).toEqual(lastDay));
+    expect(commands(calls, "save_selection")).toEqual([]);
+  });
+
+  test("shows a bundle built from an older request as out of date", async () => {
+    backend({ saved: { selection: lastDay, bundle: bundleReport(), bundleCurrent: false } });
+    open(5);
+    await screen.findByRole("region", { name: "The bundle" });
+    expect(screen.getByText(/You changed the request or the selection after building/)).toBeTruthy();
+  });
+
+  test("keeps a changed selection with the draft", async () => {
+    const calls = backend();
+    open(5);
+    const kinds = await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await waitFor(() => expect(commands(calls, "saved_evidence")).toHaveLength(1));
+    await fireEvent.click(within(kinds).getByRole("checkbox", { name: /Agent logs/ }));
+    await waitFor(() =>
+      expect(commands(calls, "save_selection").at(-1)?.args).toEqual({
+        path: draftView().path,
+        selection: { kinds: ["manager-logs"], since: null, snapshot: true, includeBinary: false },
+      }),
+    );
   });
 });
 

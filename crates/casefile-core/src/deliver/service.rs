@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 
 use super::Progress;
+use super::Secret;
 use super::Transport;
 use super::channel::{ChannelConfig, DEFAULT_CHANNEL};
 use super::outbox::{Item, NewItem, Outbox, OutboxError, RetryPolicy, State};
@@ -135,6 +136,36 @@ pub fn open_channel(
             message: error.message,
         })?;
     Ok((channel, transport))
+}
+
+/// The largest bundle channel `name` takes (`None`: no limit), to fit a bundle to before it is
+/// sent. A channel whose secret is not set yet still answers: its limit comes from its settings
+/// or, for SMTP, from the server's greeting, none of which needs the secret, so the bundle can be
+/// built while the user sets the credential.
+pub fn attachment_limit(
+    config: &Config,
+    name: &str,
+    secrets: &Secrets<'_>,
+    default_folder: &Path,
+) -> Result<Option<u64>, OpenError> {
+    match open_channel(config, name, secrets, default_folder) {
+        Ok((_, transport)) => Ok(transport.max_attachment()),
+        Err(OpenError::SecretMissing { channel, secret }) => {
+            let Some(settings) = config.channel(name) else {
+                return Err(OpenError::SecretMissing { channel, secret });
+            };
+            // Only asked for its limit, never used to send: no credential is needed or used.
+            let unused = Secret::new("never-sent");
+            let transport = settings
+                .open(Some(unused), default_folder)
+                .map_err(|error| OpenError::Invalid {
+                    channel: name.to_owned(),
+                    message: error.message,
+                })?;
+            Ok(transport.max_attachment())
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Every channel (the built-in folder included) with where it sends and where its secret is;
@@ -334,5 +365,34 @@ impl Outbox {
             waiting(&item, wait);
             std::thread::sleep(wait);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deliver::secret::MemoryKeychain;
+
+    #[test]
+    fn a_channel_without_its_secret_still_tells_its_size_limit() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let path = folder.path().join("config.toml");
+        fs_err::write(
+            &path,
+            "[channels.vendor]\nkind = \"freshdesk\"\nurl = \"https://example.freshdesk.com\"\nsecret = \"vendor-key\"\nmax_size = \"5 MiB\"\n",
+        )
+        .expect("write");
+        let config = Config::load(&path).expect("config");
+        let keychain = MemoryKeychain::default();
+        let secrets = Secrets::new(Vec::new(), &keychain);
+
+        let error = open_channel(&config, "vendor", &secrets, folder.path())
+            .err()
+            .expect("no secret to send with");
+        assert!(matches!(error, OpenError::SecretMissing { .. }), "{error}");
+        let limit = attachment_limit(&config, "vendor", &secrets, folder.path()).expect("a limit");
+        assert_eq!(limit, Some(5 * 1024 * 1024));
+        let unknown = attachment_limit(&config, "nowhere", &secrets, folder.path());
+        assert!(matches!(unknown, Err(OpenError::Unknown { .. })));
     }
 }
