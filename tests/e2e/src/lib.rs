@@ -62,6 +62,82 @@ pub fn button(text: &str) -> String {
     format!("//button[normalize-space()='{text}']")
 }
 
+/// Waits until the page's text contains `text`.
+pub async fn wait_for_text(client: &Client, text: &str, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let body = client
+            .find(Locator::Css("body"))
+            .await
+            .expect("the page")
+            .text()
+            .await
+            .unwrap_or_default();
+        if body.contains(text) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the page never showed {text:?}; it shows:\n{body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Goes on to step `to` right after typing, as a user does: Next waits for the save itself.
+pub async fn next(client: &Client, to: usize) {
+    click(client, &button(&format!("Next: step {to}"))).await;
+}
+
+/// The XPath of the radio button or checkbox whose label text starts with `label`.
+pub fn choice(label: &str) -> String {
+    format!(
+        "//label[starts-with(normalize-space(), '{label}')]//input[@type='radio' or @type='checkbox'] | //input[(@type='radio' or @type='checkbox') and @id=//label[starts-with(normalize-space(), '{label}')]/@for]"
+    )
+}
+
+/// The XPath of the radio button `answer` in the group (fieldset) whose legend is `question`.
+pub fn answer(question: &str, answer: &str) -> String {
+    format!(
+        "//fieldset[legend[normalize-space()='{question}']]//label[starts-with(normalize-space(), '{answer}')]//input[@type='radio'] | //fieldset[legend[normalize-space()='{question}']]//input[@type='radio' and @id=//label[starts-with(normalize-space(), '{answer}')]/@for]"
+    )
+}
+
+/// The files a folder channel saved in `folder`: the `.eml` and the `.zip`, by name.
+pub fn saved_files(folder: &Path) -> (PathBuf, PathBuf) {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(folder)
+        .unwrap_or_else(|error| panic!("{}: {error}", folder.display()))
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.path())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let [eml, zip] = [&names[0], &names[1]];
+    assert!(
+        eml.extension().is_some_and(|ext| ext == "eml")
+            && zip.extension().is_some_and(|ext| ext == "zip"),
+        "{names:?}"
+    );
+    (eml.clone(), zip.clone())
+}
+
+/// What `unzip` says about `zip`: `-l` lists it, `-p ENTRY` prints an entry.
+pub fn unzip(args: &[&str], zip: &Path) -> String {
+    let output = Command::new("unzip")
+        .args(&args[..1])
+        .arg(zip)
+        .args(&args[1..])
+        .output()
+        .expect("unzip runs");
+    assert!(
+        output.status.success(),
+        "unzip {args:?} {}: {}",
+        zip.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// Waits until the autosave status (the live region in the wizard's bar) says "Saved".
 pub async fn wait_until_saved(client: &Client) {
     let deadline = Instant::now() + Duration::from_secs(15);

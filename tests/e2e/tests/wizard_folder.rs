@@ -3,40 +3,12 @@
 //! channel at step 7; then the saved bundle and `.eml` are read back from disk.
 
 use std::io::Read;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use casefile_e2e::{Session, button, click, element, field, heading};
-use fantoccini::{Client, Locator};
+use casefile_e2e::{Session, button, click, element, field, heading, next, wait_for_text};
 
 const SUBJECT: &str = "Nightly sync stops with a timeout";
 const PLANTED: &str = "FAKE-e2e-password-7731";
-
-/// Waits until the page's text contains `text`.
-async fn wait_for_text(client: &Client, text: &str, within: Duration) {
-    let deadline = Instant::now() + within;
-    loop {
-        let body = client
-            .find(Locator::Css("body"))
-            .await
-            .expect("the page")
-            .text()
-            .await
-            .unwrap_or_default();
-        if body.contains(text) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the page never showed {text:?}; it shows:\n{body}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Goes on to step `to` right after typing, as a user does: Next waits for the save itself.
-async fn next(client: &Client, to: usize) {
-    click(client, &button(&format!("Next: step {to}"))).await;
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_generic_request_goes_through_all_seven_steps_and_lands_in_the_folder() {
