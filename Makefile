@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 XVFB := xvfb-run -a -s '-screen 0 1280x800x24'
 
-.PHONY: run test setup ui app cli lint screenshot clean bench
+.PHONY: run test setup ui app cli lint screenshot clean bench startup
 
 ## Build the UI and the desktop app, then start it.
 run: app
@@ -51,6 +51,13 @@ BENCH_SIZES ?= 100,1024
 BENCH_RUNS ?= 5
 bench:
 	python3 scripts/bench/run.py --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) $(BENCH_ARGS)
+
+## Start-up time to first paint and the release binary's size (scripts/startup.sh), each run
+## alternated with WebKitGTK's MiniBrowser showing the same UI, under Xvfb. STARTUP_RUNS=5.
+STARTUP_RUNS ?= 5
+startup: setup ui
+	$(CARGO) build --locked --release -p casefile-desktop --features custom-protocol
+	$(XVFB) scripts/startup.sh $(or $(CARGO_TARGET_DIR),target)/release/casefile-desktop $(STARTUP_RUNS)
 
 clean:
 	$(CARGO) clean

@@ -21,6 +21,8 @@ packages=(
   # The OS keychain on Linux (Secret Service over D-Bus): the library to build against, and a real
   # keyring daemon on a private session bus for the keychain tests.
   libdbus-1-dev dbus-daemon gnome-keyring
+  # `make startup`: its baseline is a bare WebKitGTK window from Python (scripts/bench/webkit_window.py).
+  python3-gi gir1.2-webkit2-4.1 bc
 )
 missing=()
 for package in "${packages[@]}"; do
