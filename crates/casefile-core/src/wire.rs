@@ -1053,6 +1053,28 @@ pub struct KeyExport {
     pub fingerprint: String,
 }
 
+/// A channel that answered a check (logged in and read; nothing created).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelCheck {
+    /// The channel.
+    pub channel: String,
+    /// Its kind.
+    pub kind: String,
+    /// What the check found (`RT 5.0.3 at ..., queue Support, authenticated as ada`).
+    pub detail: String,
+}
+
+/// The profile and tier a new request starts with (from the configuration, when still valid).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftDefaults {
+    /// The profile id.
+    pub profile: String,
+    /// The tier id; `null` to choose it in the wizard.
+    pub tier: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
