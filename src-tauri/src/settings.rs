@@ -273,6 +273,15 @@ pub(crate) async fn new_draft_defaults(
 ) -> Result<DraftDefaults, IpcError> {
     let config = Config::load(&profiles_dir.config_file()?)?;
     let catalog = Catalog::load(Some(profiles_dir.path()?));
+    if config.default_profile.is_none() {
+        return Ok(DraftDefaults {
+            profile: None,
+            tier: None,
+        });
+    }
     let (profile, tier) = settings::new_draft_defaults(&config, &catalog);
-    Ok(DraftDefaults { profile, tier })
+    Ok(DraftDefaults {
+        profile: Some(profile),
+        tier,
+    })
 }

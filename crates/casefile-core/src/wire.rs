@@ -1069,8 +1069,8 @@ pub struct ChannelCheck {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DraftDefaults {
-    /// The profile id.
-    pub profile: String,
+    /// The profile id; `null` when the configuration sets none (the user chooses).
+    pub profile: Option<String>,
     /// The tier id; `null` to choose it in the wizard.
     pub tier: Option<String>,
 }
