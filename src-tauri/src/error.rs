@@ -3,9 +3,12 @@
 
 use casefile_core::config::ConfigError;
 use casefile_core::deliver::outbox::OutboxError;
+use casefile_core::deliver::secret::SecretError;
 use casefile_core::deliver::service::{OpenError, SubmitError};
 use casefile_core::draft::DraftError;
 use casefile_core::evidence::collect::CollectError;
+use casefile_core::redact::KeyError;
+use casefile_core::settings::SettingsError;
 use serde::Serialize;
 
 /// Why a command failed, as the UI sees it. Add a code only when the UI treats it differently.
@@ -58,6 +61,14 @@ pub enum ErrorCode {
     ChannelInvalid,
     /// Another process is sending this outbox item right now.
     Busy,
+    /// A setting or channel field is refused; `field` names it, the file is unchanged.
+    SettingInvalid,
+    /// A channel check could not reach the help desk (network, DNS, a timeout).
+    ChannelUnreachable,
+    /// A channel check reached the help desk, which refused (credentials, permissions).
+    ChannelRefused,
+    /// The text to import is not an exported pseudonym key, or the key file is damaged.
+    KeyInvalid,
     /// The file system refused, or the system could not provide randomness.
     Io,
 }
@@ -70,6 +81,9 @@ pub struct IpcError {
     pub code: ErrorCode,
     /// What went wrong and how to fix it, safe to show to the user.
     pub message: String,
+    /// The form field the error belongs beside (`url`, `default_tier`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 impl IpcError {
@@ -78,7 +92,45 @@ impl IpcError {
         IpcError {
             code,
             message: message.into(),
+            field: None,
         }
+    }
+
+    /// The same error, shown beside form field `field`.
+    pub fn with_field(mut self, field: impl Into<String>) -> IpcError {
+        self.field = Some(field.into()).filter(|field: &String| !field.is_empty());
+        self
+    }
+}
+
+impl From<SettingsError> for IpcError {
+    fn from(error: SettingsError) -> IpcError {
+        match error {
+            SettingsError::Invalid { field, message } => {
+                IpcError::new(ErrorCode::SettingInvalid, message).with_field(field)
+            }
+            SettingsError::UnknownChannel { .. } => {
+                IpcError::new(ErrorCode::UnknownChannel, error.to_string())
+            }
+            SettingsError::Config(error) => error.into(),
+            SettingsError::Io { .. } => IpcError::new(ErrorCode::Io, error.to_string()),
+        }
+    }
+}
+
+impl From<KeyError> for IpcError {
+    fn from(error: KeyError) -> IpcError {
+        let code = match &error {
+            KeyError::BadImport(_) | KeyError::Malformed { .. } => ErrorCode::KeyInvalid,
+            KeyError::Random(_) | KeyError::Io { .. } => ErrorCode::Io,
+        };
+        IpcError::new(code, error.to_string())
+    }
+}
+
+impl From<SecretError> for IpcError {
+    fn from(error: SecretError) -> IpcError {
+        IpcError::new(ErrorCode::SecretUnavailable, error.to_string())
     }
 }
 
@@ -233,6 +285,10 @@ mod tests {
             ErrorCode::SecretUnavailable,
             ErrorCode::ChannelInvalid,
             ErrorCode::Busy,
+            ErrorCode::SettingInvalid,
+            ErrorCode::ChannelUnreachable,
+            ErrorCode::ChannelRefused,
+            ErrorCode::KeyInvalid,
             ErrorCode::Io,
         ]
         .map(|code| serde_json::to_value(code).expect("ErrorCode serializes"));
@@ -262,6 +318,10 @@ mod tests {
                 "secret_unavailable",
                 "channel_invalid",
                 "busy",
+                "setting_invalid",
+                "channel_unreachable",
+                "channel_refused",
+                "key_invalid",
                 "io",
             ]
             .map(|code| serde_json::json!(code))

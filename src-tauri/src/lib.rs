@@ -10,21 +10,42 @@ mod delivery;
 mod error;
 mod evidence;
 mod paths;
+mod settings;
 
 use tauri::{Builder, Runtime};
 
 pub use crate::error::{ErrorCode, IpcError};
 pub use crate::paths::{CONFIG_DIR_VAR, DATA_DIR_VAR, DataDir, DisplayTimeZone, UserProfilesDir};
+pub use crate::settings::AppKeychain;
 
-/// Registers the commands and the state they read on `builder`.
+/// Registers the commands and the state they read on `builder`, with the OS keychain.
 pub fn setup<R: Runtime>(
     builder: Builder<R>,
     profiles_dir: UserProfilesDir,
     data_dir: DataDir,
     time_zone: DisplayTimeZone,
 ) -> Builder<R> {
+    setup_with_keychain(
+        builder,
+        profiles_dir,
+        data_dir,
+        time_zone,
+        AppKeychain::os(),
+    )
+}
+
+/// [`setup`] with the keychain the Settings commands store channel secrets in and read them
+/// from (tests pass a `MemoryKeychain`).
+pub fn setup_with_keychain<R: Runtime>(
+    builder: Builder<R>,
+    profiles_dir: UserProfilesDir,
+    data_dir: DataDir,
+    time_zone: DisplayTimeZone,
+    keychain: AppKeychain,
+) -> Builder<R> {
     builder
         .manage(profiles_dir)
+        .manage(keychain)
         .manage(data_dir)
         .manage(time_zone)
         .manage(evidence::BundleCancel::default())
@@ -50,7 +71,17 @@ pub fn setup<R: Runtime>(
             delivery::list_outbox,
             delivery::remove_outbox,
             delivery::retry_outbox,
-            delivery::submit_draft
+            delivery::submit_draft,
+            settings::delete_secret,
+            settings::export_key,
+            settings::get_settings,
+            settings::import_key,
+            settings::new_draft_defaults,
+            settings::remove_channel,
+            settings::save_channel,
+            settings::save_defaults,
+            settings::set_secret,
+            settings::test_channel
         ])
 }
 

@@ -287,6 +287,7 @@ export function installFakeTauri(options) {
   }
 
   // The outbox: the fixture's items (newest first), then what the app submits.
+  const settings = clone(fixtures.settingsView);
   const outbox = clone(fixtures.outboxItems).map((item) => ({ ...item, vendor: "Lab vendor", path: null }));
 
   function reportOf(item) {
@@ -472,6 +473,43 @@ export function installFakeTauri(options) {
     },
     render_request: ({ path }) => known(path) ?? markdownOf(path),
     list_channels: () => clone(fixtures.channels),
+    // Settings: answered from the settings fixture, changed in memory; the core's checks are
+    // tested in Rust, here a remote http URL stands for a refused field.
+    new_draft_defaults: () => ({ profile: null, tier: null }),
+    get_settings: () => clone(settings),
+    save_defaults: ({ defaults }) => {
+      settings.defaults = clone(defaults);
+      return clone(settings);
+    },
+    save_channel: ({ name, kind, fields }) => {
+      if ((fields.url ?? "").startsWith("http://")) {
+        throw { code: "setting_invalid", message: `channel ${name}: plain http is only allowed to this machine; use https`, field: "url" };
+      }
+      const channel = { name, kind, destination: fields.url ?? fields.host ?? fields.path ?? "", values: clone(fields), otherKeys: [], secret: kind === "folder" ? null : fields.secret || name, secretSource: null, secretEnv: null, default: false, builtIn: false };
+      settings.channels = [...settings.channels.filter((candidate) => candidate.name !== name), channel];
+      return clone(settings);
+    },
+    remove_channel: ({ name }) => {
+      settings.channels = settings.channels.filter((candidate) => candidate.name !== name);
+      return clone(settings);
+    },
+    set_secret: ({ name }) => {
+      settings.channels = settings.channels.map((channel) => (channel.secret === name ? { ...channel, secretSource: "keychain" } : channel));
+      return clone(settings);
+    },
+    delete_secret: ({ name }) => {
+      settings.channels = settings.channels.map((channel) => (channel.secret === name ? { ...channel, secretSource: null } : channel));
+      return clone(settings);
+    },
+    test_channel: ({ name }) => ({ ...clone(fixtures.channelCheck), channel: name }),
+    export_key: () => clone(fixtures.keyExport),
+    import_key: ({ text }) => {
+      if (!text.trim().startsWith("casefile-key-v1:")) {
+        throw { code: "key_invalid", message: "not a Casefile key export; expected `casefile-key-v1:` followed by 64 hex digits" };
+      }
+      settings.key = { ...settings.key, exists: true, fingerprint: "0a1b2c3d" };
+      return clone(settings);
+    },
     submit_draft: async ({ path, channel, again, onProgress }) => {
       const missing = known(path);
       if (missing !== null) {

@@ -95,6 +95,9 @@ export async function loadFixtures() {
     outboxItems: "outbox-items",
     channels: "channels",
     machineSummary: "machine-summary",
+    settingsView: "settings-view",
+    keyExport: "key-export",
+    channelCheck: "channel-check",
   };
   const loaded = await Promise.all(Object.values(names).map(fixture));
   return Object.fromEntries(Object.keys(names).map((key, index) => [key, loaded[index]]));
@@ -142,6 +145,9 @@ export async function openApp(browser, url, fixtures, options = {}) {
       outboxItems: fixtures.outboxItems,
       channels: fixtures.channels,
       machineSummary: fixtures.machineSummary,
+      settingsView: fixtures.settingsView,
+      keyExport: fixtures.keyExport,
+      channelCheck: fixtures.channelCheck,
     },
     seed: options.seed ?? [],
     saveDelayMs: options.saveDelayMs ?? 0,

@@ -656,6 +656,56 @@ describe("the wizard in a browser", () => {
     await context.close();
   });
 
+  test("Settings: defaults, a channel added by keyboard with an error beside its field, the key export; axe clean", TIMEOUT, async () => {
+    const { page, context, errors } = await openApp(browser, server.url, fixtures, { seed: fixtureDrafts(fixtures) });
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Settings" }).click();
+    await heading(page, "Settings").waitFor();
+    assert.equal(await page.getByLabel("Vendor profile for new requests").inputValue(), "jumpcloud");
+    await assertAccessible(page, "settings");
+    const add = page.getByRole("button", { name: "Add a channel" });
+    await add.focus();
+    await page.keyboard.press("Enter");
+    const form = page.getByRole("form", { name: "Add a channel" });
+    await form.waitFor();
+    await form.getByLabel("Name").focus();
+    await page.keyboard.type("hook");
+    await page.keyboard.press("Tab");
+    await form.getByLabel("Kind").selectOption("webhook");
+    await form.getByLabel(/^URL/).fill("http://hooks.example.test/x");
+    await form.getByLabel("Password or token").fill("FAKE-token-e2e");
+    await form.getByLabel("Password or token").press("Enter");
+    await form.getByText("plain http is only allowed").waitFor();
+    assert.equal(await form.getByLabel(/^URL/).getAttribute("aria-invalid"), "true");
+    await assertAccessible(page, "settings, a channel with an error");
+    await form.getByLabel(/^URL/).fill("https://hooks.example.test/x");
+    await form.getByRole("button", { name: "Save channel" }).click();
+    await page.getByText("Secret hook: in the keychain").waitFor();
+    await page.getByRole("button", { name: "Export…" }).click();
+    assert.equal(await page.getByLabel("Exported key").inputValue(), fixtures.keyExport.line);
+    await assertAccessible(page, "settings, key exported");
+    const sent = await page.evaluate(() => JSON.stringify(window.__fakeBackend.calls.filter((call) => call.cmd === "save_channel")));
+    assert.equal(sent.includes("FAKE-token-e2e"), false, "the password went only to set_secret");
+    noPageErrors(errors);
+    await context.close();
+  });
+
+  test("Settings at 200% zoom and in the dark scheme does not scroll sideways", TIMEOUT, async () => {
+    const { page, context, errors } = await openApp(browser, server.url, fixtures, {
+      seed: fixtureDrafts(fixtures),
+      viewport: { width: 640, height: 400 },
+      deviceScaleFactor: 2,
+      colorScheme: "dark",
+    });
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Settings" }).click();
+    await heading(page, "Settings").waitFor();
+    await page.getByRole("button", { name: "Edit channel helpdesk" }).click();
+    await page.getByRole("form", { name: "Edit channel helpdesk" }).waitFor();
+    assert.equal(await horizontalOverflow(page), 0, "the settings screen is wider than the window");
+    await assertAccessible(page, "settings, 200% zoom, dark");
+    noPageErrors(errors);
+    await context.close();
+  });
+
   test("at 200% zoom in a 1280 px window no screen scrolls sideways", TIMEOUT, async () => {
     // 200% zoom of a 1280 x 800 window: a 640 x 400 CSS-pixel viewport at twice the pixel density.
     const { page, context, errors } = await openApp(browser, server.url, fixtures, {

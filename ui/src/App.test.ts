@@ -157,7 +157,7 @@ describe("phone mode", () => {
     expect(localStorage.getItem("casefile.phoneMode")).toBe("off");
   });
 
-  test("the Outbox section sits beside Requests and Vendor profiles", async () => {
+  test("the Outbox and Settings sections sit beside Requests and Vendor profiles", async () => {
     backend([]);
     render(App);
     const nav = screen.getByRole("navigation", { name: "Sections" });
@@ -165,6 +165,7 @@ describe("phone mode", () => {
       "Requests",
       "Outbox",
       "Vendor profiles",
+      "Settings",
     ]);
     await fireEvent.click(within(nav).getByRole("button", { name: "Outbox" }));
     await screen.findByText(/Nothing sent yet/);

@@ -67,12 +67,35 @@ pub(crate) enum OutboxCommand {
     },
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct ChannelsArgs {
+    #[command(subcommand)]
+    command: Option<ChannelsCommand>,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum ChannelsCommand {
-    /// List the configured channels and whether their secrets are set.
+    /// List the configured channels and whether their secrets are set (the default).
     List,
     /// Check that a channel's server answers and accepts its credentials, without sending anything.
     Test {
+        /// The channel's name.
+        name: String,
+    },
+    /// Add a channel to config.toml, or replace one; the password or token goes to the
+    /// keychain with `casefile secret set`, never into the file.
+    Add {
+        /// The channel's name: letters, digits, '-' and '_'.
+        name: String,
+        /// folder, smtp, rt, zendesk, freshdesk, jsm or webhook.
+        #[arg(long)]
+        kind: String,
+        /// A field of that kind, e.g. --set url=https://rt.example.com/REST/2.0 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// Remove a channel from config.toml (not while it is the default channel).
+    Remove {
         /// The channel's name.
         name: String,
     },
@@ -100,13 +123,13 @@ fn outbox_failure(error: OutboxError) -> Failure {
     }
 }
 
-fn secrets() -> Secrets<'static> {
+pub(crate) fn secrets() -> Secrets<'static> {
     static KEYCHAIN: OsKeychain = OsKeychain;
     Secrets::new(std::env::vars(), &KEYCHAIN)
 }
 
 /// Where the folder channel saves when its config names no path.
-fn default_folder(context: &Context) -> PathBuf {
+pub(crate) fn default_folder(context: &Context) -> PathBuf {
     service::default_folder(dirs::document_dir().as_deref(), &context.data_dir)
 }
 
@@ -592,10 +615,14 @@ fn drain(context: &Context, outbox: &Outbox, out: &mut Output) -> Result<ExitCod
 
 pub(crate) fn channels_command(
     context: &Context,
-    command: &ChannelsCommand,
+    args: &ChannelsArgs,
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
-    match command {
+    match args.command.as_ref().unwrap_or(&ChannelsCommand::List) {
+        ChannelsCommand::Add { name, kind, set } => {
+            crate::config::channels_add(context, name, kind, set, out)
+        }
+        ChannelsCommand::Remove { name } => crate::config::channels_remove(context, name, out),
         ChannelsCommand::List => {
             let (reports, problems) =
                 service::channel_summaries(&context.config, &secrets(), &default_folder(context));

@@ -1,5 +1,6 @@
 //! The `casefile` command: argument parsing, output and exit codes over `casefile-core`.
 
+mod config;
 mod deliver;
 mod evidence;
 mod output;
@@ -76,9 +77,11 @@ enum Command {
     /// List, show, retry, drain or remove submissions in the outbox.
     #[command(subcommand)]
     Outbox(deliver::OutboxCommand),
-    /// List the configured delivery channels, or test one without sending anything.
+    /// List the configured delivery channels (the default), test, add or remove one.
+    Channels(deliver::ChannelsArgs),
+    /// Show the configuration, or set and unset its defaults (profile, tier, time zone, channel).
     #[command(subcommand)]
-    Channels(deliver::ChannelsCommand),
+    Config(config::ConfigCommand),
     /// Store or remove a channel's password or token in the OS keychain.
     #[command(subcommand)]
     Secret(deliver::SecretCommand),
@@ -153,6 +156,7 @@ fn main() -> ExitCode {
 /// What the commands share: configuration, paths and the profile catalog.
 struct Context {
     config: Config,
+    config_path: PathBuf,
     data_dir: PathBuf,
     catalog: Catalog,
 }
@@ -175,6 +179,7 @@ fn context(cli: &Cli) -> Result<Context, Failure> {
     let catalog = Catalog::load(Some(&config.profiles_dir(&config_path)));
     Ok(Context {
         config,
+        config_path,
         data_dir,
         catalog,
     })
@@ -211,7 +216,8 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, Failure> {
         Command::Code(command) => evidence::code_command(&context, command, out),
         Command::Submit(args) => deliver::submit_command(&context, args, out),
         Command::Outbox(command) => deliver::outbox_command(&context, command, out),
-        Command::Channels(command) => deliver::channels_command(&context, command, out),
+        Command::Channels(args) => deliver::channels_command(&context, args, out),
+        Command::Config(command) => config::config_command(&context, command, out),
         Command::Secret(command) => deliver::secret_command(&context, command, out),
     }
 }

@@ -105,7 +105,7 @@ pub enum ConfigError {
 }
 
 /// Reads one `[channels.NAME]` table by its `kind`; an error comes with the key it is about.
-fn read_channel(
+pub(crate) fn read_channel(
     table: &BTreeMap<Spanned<String>, toml::Value>,
 ) -> Result<ChannelConfig, (String, String)> {
     use crate::deliver::channel as c;
@@ -178,6 +178,12 @@ impl Config {
                 });
             }
         };
+        Config::parse(&source, path)
+    }
+
+    /// Reads configuration text `source`; errors name `path` as the file it came from.
+    pub fn parse(source: &str, path: &Path) -> Result<Config, ConfigError> {
+        let source = source.to_owned();
         let invalid = |location: String, message: String| ConfigError::Invalid {
             path: path.to_owned(),
             location,

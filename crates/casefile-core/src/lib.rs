@@ -39,6 +39,7 @@ pub mod profile;
 pub mod redact;
 pub mod render;
 pub mod request;
+pub mod settings;
 pub mod sla;
 pub mod template;
 pub mod validate;

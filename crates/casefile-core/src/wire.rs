@@ -886,6 +886,208 @@ pub struct Notice {
     pub field: Option<String>,
 }
 
+/// The Settings screen's view of the configuration, the data folders and the pseudonym key,
+/// plus what its forms offer (the channel kinds with their fields, the profiles with tiers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsView {
+    /// The configuration file.
+    pub config_file: String,
+    /// Whether it exists yet (it is made by the first change).
+    pub config_exists: bool,
+    /// Why the file cannot be read (file, line and what to fix); the defaults and channels
+    /// are then empty and nothing can be changed until the file is fixed.
+    pub config_problem: Option<String>,
+    /// The folder of user vendor profiles.
+    pub profiles_dir: String,
+    /// The data folder and its parts.
+    pub data: DataLocations,
+    /// The defaults as set in the file; `null` when not set.
+    pub defaults: SettingsDefaults,
+    /// Every channel, the built-in folder channel included.
+    pub channels: Vec<ChannelSettings>,
+    /// The pseudonym key.
+    pub key: KeyInfo,
+    /// The channel kinds the forms offer, with their fields.
+    pub kinds: Vec<ChannelKindSpec>,
+    /// Every profile id with its tiers, for the default profile and tier choices.
+    pub profiles: Vec<ProfileTiers>,
+    /// Problems met while building the view (a keychain that cannot be asked).
+    pub problems: Vec<String>,
+}
+
+/// Where Casefile keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataLocations {
+    /// The data folder.
+    pub data_dir: String,
+    /// Drafts.
+    pub drafts: String,
+    /// The outbox.
+    pub outbox: String,
+    /// Bundles built by the app.
+    pub bundles: String,
+    /// Screenshots added as evidence.
+    pub screenshots: String,
+}
+
+/// The defaults of `config.toml`; `None` is "not set".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsDefaults {
+    /// `default_profile`: the profile new requests start with.
+    pub default_profile: Option<String>,
+    /// `default_tier`: a tier of that profile.
+    pub default_tier: Option<String>,
+    /// `time_zone`: the IANA zone times are shown in, instead of the system's.
+    pub time_zone: Option<String>,
+    /// `[delivery] default_channel`: the channel a request goes through unless another is chosen.
+    pub default_channel: Option<String>,
+}
+
+/// One channel as the Settings screen edits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelSettings {
+    /// The channel's name.
+    pub name: String,
+    /// Its kind (`rt`).
+    pub kind: String,
+    /// Where it sends.
+    pub destination: String,
+    /// The form's fields as text, by field name (lists joined with `, `); unset ones are absent.
+    pub values: std::collections::BTreeMap<String, String>,
+    /// Keys in the file the form does not edit (priority maps, custom fields); kept on save.
+    pub other_keys: Vec<String>,
+    /// The secret it needs, if any.
+    pub secret: Option<String>,
+    /// Where that secret is found; `null` when it is needed and set nowhere.
+    pub secret_source: Option<crate::deliver::secret::SecretSource>,
+    /// The environment variable that would hold the secret.
+    pub secret_env: Option<String>,
+    /// Whether it is the default channel.
+    pub default: bool,
+    /// True for the built-in folder channel that has no `[channels.folder]` table.
+    pub built_in: bool,
+}
+
+/// The pseudonym key as the Settings screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyInfo {
+    /// The key file.
+    pub file: String,
+    /// Whether it exists yet (the first bundle or export makes it).
+    pub exists: bool,
+    /// Its fingerprint, safe to share; `null` when there is no key yet.
+    pub fingerprint: Option<String>,
+    /// Why the key file cannot be read, if it cannot.
+    pub problem: Option<String>,
+}
+
+/// A channel kind and the fields its form shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelKindSpec {
+    /// The kind as written (`smtp`).
+    pub kind: String,
+    /// Its name for people.
+    pub label: String,
+    /// One sentence on what it does.
+    pub description: String,
+    /// The fields, in form order.
+    pub fields: Vec<ChannelFieldSpec>,
+}
+
+/// How a field is entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FieldInput {
+    /// Free text.
+    Text,
+    /// An `https://` URL.
+    Url,
+    /// A whole number.
+    Number,
+    /// On or off.
+    Checkbox,
+    /// One of `options`.
+    Select,
+    /// Comma-separated values.
+    List,
+    /// A file or folder path.
+    Path,
+    /// A size such as `20 MB`.
+    Size,
+    /// A duration such as `60 seconds`.
+    Duration,
+}
+
+/// One field of a channel kind's form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelFieldSpec {
+    /// The key in `config.toml`.
+    pub name: String,
+    /// Its label.
+    pub label: String,
+    /// What it means, its default, an example.
+    pub help: String,
+    /// Whether the channel needs it.
+    pub required: bool,
+    /// How it is entered.
+    pub input: FieldInput,
+    /// The choices of a `select`.
+    pub options: Vec<String>,
+    /// True for the field that names the secret (the value goes to the keychain, never here).
+    pub secret_name: bool,
+}
+
+/// A profile with its tiers, for choosing defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileTiers {
+    /// Profile id.
+    pub id: String,
+    /// Vendor name.
+    pub name: String,
+    /// Its tiers in profile order.
+    pub tiers: Vec<TierSummary>,
+}
+
+/// The pseudonym key's export, for carrying to another machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyExport {
+    /// `casefile-key-v1:` and 64 hex digits. Keep it secret.
+    pub line: String,
+    /// The key's fingerprint.
+    pub fingerprint: String,
+}
+
+/// A channel that answered a check (logged in and read; nothing created).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelCheck {
+    /// The channel.
+    pub channel: String,
+    /// Its kind.
+    pub kind: String,
+    /// What the check found (`RT 5.0.3 at ..., queue Support, authenticated as ada`).
+    pub detail: String,
+}
+
+/// The profile and tier a new request starts with (from the configuration, when still valid).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftDefaults {
+    /// The profile id; `null` when the configuration sets none (the user chooses).
+    pub profile: Option<String>,
+    /// The tier id; `null` to choose it in the wizard.
+    pub tier: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

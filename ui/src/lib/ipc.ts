@@ -3,12 +3,15 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   BundleReport,
+  ChannelCheck,
   ChannelSummary,
   CollectProgress,
+  DraftDefaults,
   DraftSummary,
   DraftView,
   EvidencePreview,
   EvidenceSelection,
+  KeyExport,
   MachineSummary,
   OutboxItemReport,
   ProfileProblem,
@@ -17,6 +20,8 @@ import type {
   Request,
   SavedEvidence,
   SendProgress,
+  SettingsDefaults,
+  SettingsView,
 } from "./types";
 
 /**
@@ -45,17 +50,24 @@ export type ErrorCode =
   | "secret_missing"
   | "secret_unavailable"
   | "channel_invalid"
+  | "setting_invalid"
+  | "channel_unreachable"
+  | "channel_refused"
+  | "key_invalid"
   | "ipc"
   | "unknown"
   | (string & {});
 
 export class AppError extends Error {
   readonly code: ErrorCode;
+  /** The form field the error belongs beside (`url`, `default_tier`), when the backend names one. */
+  readonly field: string | null;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, field: string | null = null) {
     super(message);
     this.name = "AppError";
     this.code = code;
+    this.field = field;
   }
 
   /** Turns whatever an `invoke` promise rejected with into an `AppError`. */
@@ -64,7 +76,8 @@ export class AppError extends Error {
       return reason;
     }
     if (isErrorPayload(reason)) {
-      return new AppError(reason.code, reason.message);
+      const field = (reason as { field?: unknown }).field;
+      return new AppError(reason.code, reason.message, typeof field === "string" ? field : null);
     }
     // Tauri rejects with a plain string when the command is unknown or not permitted.
     if (typeof reason === "string") {
@@ -222,4 +235,54 @@ export async function removeOutbox(id: string): Promise<void> {
 /** OS, host name, agent version and the agent log's last errors, for reading aloud. */
 export function machineSummary(path: string): Promise<MachineSummary> {
   return call<MachineSummary>("machine_summary", { path });
+}
+
+/** The Settings screen: config file, data folders, defaults, channels, the pseudonym key, form specs. */
+export function getSettings(): Promise<SettingsView> {
+  return call<SettingsView>("get_settings");
+}
+
+/** Writes the four defaults (`null` or empty unsets one); `setting_invalid` names the field. */
+export function saveDefaults(defaults: SettingsDefaults): Promise<SettingsView> {
+  return call<SettingsView>("save_defaults", { defaults });
+}
+
+/** Adds or replaces a channel; `fields` is text by field name (empty unsets). */
+export function saveChannel(name: string, kind: string, fields: Record<string, string>): Promise<SettingsView> {
+  return call<SettingsView>("save_channel", { name, kind, fields });
+}
+
+/** Removes a channel from `config.toml`. */
+export function removeChannel(name: string): Promise<SettingsView> {
+  return call<SettingsView>("remove_channel", { name });
+}
+
+/** Stores a password or token in the OS keychain under `name`; it is never sent back. */
+export function setSecret(name: string, value: string): Promise<SettingsView> {
+  return call<SettingsView>("set_secret", { name, value });
+}
+
+/** Removes a secret from the OS keychain. */
+export function deleteSecret(name: string): Promise<SettingsView> {
+  return call<SettingsView>("delete_secret", { name });
+}
+
+/** Logs in to a channel and reads, creating nothing; rejects with `channel_refused`, `channel_unreachable`, `secret_missing`... */
+export function testChannel(name: string): Promise<ChannelCheck> {
+  return call<ChannelCheck>("test_channel", { name });
+}
+
+/** The pseudonym key's export line (made first when there is none). Keep it secret. */
+export function exportKey(): Promise<KeyExport> {
+  return call<KeyExport>("export_key");
+}
+
+/** Replaces the pseudonym key with an exported one; `key_invalid` when the text is not one. */
+export function importKey(text: string): Promise<SettingsView> {
+  return call<SettingsView>("import_key", { text });
+}
+
+/** The profile and tier a new request starts with, from the configuration's defaults. */
+export function newDraftDefaults(): Promise<DraftDefaults> {
+  return call<DraftDefaults>("new_draft_defaults");
 }

@@ -423,3 +423,109 @@ export interface MachineSummary {
   lastErrors: string[];
   notes: string[];
 }
+
+/** Where a channel's secret was found (`SecretSource` in Rust). */
+export type SecretSource = "environment" | "keychain";
+
+/** The Settings screen's view (`SettingsView` in `wire.rs`). */
+export interface SettingsView {
+  configFile: string;
+  /** Whether `config.toml` exists yet (the first change makes it). */
+  configExists: boolean;
+  /** Why `config.toml` cannot be read (file, line, what to fix); nothing can be changed until it is fixed. */
+  configProblem: string | null;
+  profilesDir: string;
+  data: DataLocations;
+  defaults: SettingsDefaults;
+  channels: ChannelSettings[];
+  key: KeyInfo;
+  kinds: ChannelKindSpec[];
+  profiles: ProfileTiers[];
+  problems: string[];
+}
+
+export interface DataLocations {
+  dataDir: string;
+  drafts: string;
+  outbox: string;
+  bundles: string;
+  screenshots: string;
+}
+
+/** The defaults of `config.toml`; `null` is "not set". */
+export interface SettingsDefaults {
+  defaultProfile: string | null;
+  defaultTier: string | null;
+  timeZone: string | null;
+  defaultChannel: string | null;
+}
+
+export interface ChannelSettings {
+  name: string;
+  kind: string;
+  destination: string;
+  /** The form's fields as text by field name (lists joined with ", "); unset ones are absent. */
+  values: Record<string, string>;
+  /** Keys in the file the form does not edit (kept on save). */
+  otherKeys: string[];
+  secret: string | null;
+  secretSource: SecretSource | null;
+  /** The environment variable that would hold the secret. */
+  secretEnv: string | null;
+  default: boolean;
+  /** The built-in folder channel, not in the file. */
+  builtIn: boolean;
+}
+
+export interface KeyInfo {
+  file: string;
+  exists: boolean;
+  fingerprint: string | null;
+  problem: string | null;
+}
+
+export type FieldInput = "text" | "url" | "number" | "checkbox" | "select" | "list" | "path" | "size" | "duration";
+
+export interface ChannelFieldSpec {
+  name: string;
+  label: string;
+  help: string;
+  required: boolean;
+  input: FieldInput;
+  options: string[];
+  /** The field that names the secret; the value itself goes to the keychain. */
+  secretName: boolean;
+}
+
+export interface ChannelKindSpec {
+  kind: string;
+  label: string;
+  description: string;
+  fields: ChannelFieldSpec[];
+}
+
+export interface ProfileTiers {
+  id: string;
+  name: string;
+  tiers: TierSummary[];
+}
+
+/** The pseudonym key's export line. Keep it secret. */
+export interface KeyExport {
+  line: string;
+  fingerprint: string;
+}
+
+/** A channel that answered a check (nothing created). */
+export interface ChannelCheck {
+  channel: string;
+  kind: string;
+  detail: string;
+}
+
+/** The profile and tier a new request starts with. */
+export interface DraftDefaults {
+  /** `null` when the configuration sets no default profile. */
+  profile: string | null;
+  tier: string | null;
+}

@@ -95,6 +95,11 @@ impl PseudonymKey {
         }
     }
 
+    /// The key file in `data_dir`.
+    pub fn file_path(data_dir: &Path) -> PathBuf {
+        data_dir.join(FILE_NAME)
+    }
+
     /// The key stored in `data_dir`; `None` if there is no key file.
     pub fn load(data_dir: &Path) -> Result<Option<Self>, KeyError> {
         let path = data_dir.join(FILE_NAME);
