@@ -8,7 +8,6 @@ use casefile_core::config::Config;
 use casefile_core::deliver::Progress;
 use casefile_core::deliver::Transport;
 use casefile_core::deliver::outbox::{Item, Outbox, State as ItemState};
-use casefile_core::deliver::secret::{OsKeychain, Secrets};
 use casefile_core::deliver::service::{self, MAX_INLINE_WAIT};
 use casefile_core::profile::Catalog;
 use casefile_core::wire::{self, ChannelSummary, OutboxItemReport};
@@ -20,12 +19,7 @@ use tauri::ipc::Channel;
 use crate::commands::{DraftFile, blocking, display_zone, load_config};
 use crate::error::{ErrorCode, IpcError};
 use crate::paths::{DataDir, DisplayTimeZone, UserProfilesDir};
-
-/// Channel secrets: the environment first, then the OS keychain, read when a channel opens.
-pub(crate) fn secrets() -> Secrets<'static> {
-    static KEYCHAIN: OsKeychain = OsKeychain;
-    Secrets::new(std::env::vars(), &KEYCHAIN)
-}
+use crate::settings::AppKeychain;
 
 /// Where the folder channel saves when its configuration names no path.
 pub(crate) fn default_folder(data_dir: &Path) -> PathBuf {
@@ -37,13 +31,15 @@ pub(crate) fn default_folder(data_dir: &Path) -> PathBuf {
 pub(crate) async fn list_channels(
     profiles_dir: State<'_, UserProfilesDir>,
     data_dir: State<'_, DataDir>,
+    keychain: State<'_, AppKeychain>,
 ) -> Result<Vec<ChannelSummary>, IpcError> {
     let config = load_config(&profiles_dir)?;
     let data = data_dir.path()?.to_owned();
+    let keychain = keychain.inner().clone();
     blocking(move || {
         // A keychain that cannot be asked shows the secret as not set; sending says why.
         let (summaries, _problems) =
-            service::channel_summaries(&config, &secrets(), &default_folder(&data));
+            service::channel_summaries(&config, &keychain.secrets(), &default_folder(&data));
         Ok(summaries)
     })
     .await
@@ -61,6 +57,7 @@ pub(crate) async fn submit_draft(
     profiles_dir: State<'_, UserProfilesDir>,
     data_dir: State<'_, DataDir>,
     time_zone: State<'_, DisplayTimeZone>,
+    keychain: State<'_, AppKeychain>,
 ) -> Result<OutboxItemReport, IpcError> {
     let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
     let config = load_config(&profiles_dir)?;
@@ -77,6 +74,7 @@ pub(crate) async fn submit_draft(
             ),
         ));
     }
+    let keychain = keychain.inner().clone();
     blocking(move || {
         let profile = draft.profile()?;
         let outbox = Outbox::new(&data);
@@ -87,7 +85,7 @@ pub(crate) async fn submit_draft(
             profile,
             &channel,
             again,
-            &secrets(),
+            &keychain.secrets(),
             &default_folder(&data),
         )?;
         service::check_bundle_size(&bundle, &channel, transport.as_ref())?;
@@ -175,19 +173,25 @@ pub(crate) async fn retry_outbox(
     profiles_dir: State<'_, UserProfilesDir>,
     data_dir: State<'_, DataDir>,
     time_zone: State<'_, DisplayTimeZone>,
+    keychain: State<'_, AppKeychain>,
 ) -> Result<OutboxItemReport, IpcError> {
     let config = load_config(&profiles_dir)?;
     let zone = display_zone(Some(&config), *time_zone);
     let catalog = Catalog::load(Some(profiles_dir.path()?));
     let data = data_dir.path()?.to_owned();
+    let keychain = keychain.inner().clone();
     blocking(move || {
         let outbox = Outbox::new(&data);
         let item = outbox.load(&id)?;
         if item.state == ItemState::Sent {
             return Ok(report(&catalog, &item, zone));
         }
-        let (_, transport) =
-            service::open_channel(&config, &item.channel, &secrets(), &default_folder(&data))?;
+        let (_, transport) = service::open_channel(
+            &config,
+            &item.channel,
+            &keychain.secrets(),
+            &default_folder(&data),
+        )?;
         let item = send(&config, &outbox, &item, transport.as_ref(), 1, &on_progress)?;
         Ok(report(&catalog, &item, zone))
     })

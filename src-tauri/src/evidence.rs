@@ -25,9 +25,10 @@ use tauri::State;
 use tauri::ipc::Channel;
 
 use crate::commands::{DraftFile, blocking, display_zone, load_config};
-use crate::delivery::{default_folder, secrets};
+use crate::delivery::default_folder;
 use crate::error::{ErrorCode, IpcError};
 use crate::paths::{DataDir, DisplayTimeZone, UserProfilesDir};
+use crate::settings::AppKeychain;
 
 /// How much of a file `redaction_preview` shows.
 const PREVIEW_BYTES: usize = 64 * 1024;
@@ -156,6 +157,7 @@ pub(crate) async fn build_bundle(
     data_dir: State<'_, DataDir>,
     time_zone: State<'_, DisplayTimeZone>,
     cancel: State<'_, BundleCancel>,
+    keychain: State<'_, AppKeychain>,
 ) -> Result<BundleReport, IpcError> {
     let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
     let config = load_config(&profiles_dir)?;
@@ -164,11 +166,15 @@ pub(crate) async fn build_bundle(
     let output = draft.bundle_path(&data_dir)?;
     let cancel = Arc::clone(&cancel.0);
     cancel.store(false, Ordering::SeqCst);
+    let keychain = keychain.inner().clone();
     blocking(move || {
         let limit = match channel {
-            Some(name) => {
-                service::attachment_limit(&config, &name, &secrets(), &default_folder(&data))?
-            }
+            Some(name) => service::attachment_limit(
+                &config,
+                &name,
+                &keychain.secrets(),
+                &default_folder(&data),
+            )?,
             None => None,
         };
         let mut options = options_for(&draft, &selection, zone)?;

@@ -36,6 +36,11 @@ impl AppKeychain {
     pub fn new(keychain: Arc<dyn Keychain + Send + Sync>) -> AppKeychain {
         AppKeychain(keychain)
     }
+
+    /// Secrets as a channel opens them: the environment first, then this keychain.
+    pub(crate) fn secrets(&self) -> Secrets<'_> {
+        Secrets::new(std::env::vars(), self.0.as_ref())
+    }
 }
 
 /// Where the settings live, resolved from managed state for one command.

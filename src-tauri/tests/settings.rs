@@ -196,6 +196,16 @@ fn set_secret_stores_into_the_keychain_and_the_value_is_never_in_a_reply_or_a_fi
         .expect("hook");
     let json = serde_json::to_value(hook).expect("serializes");
     assert_eq!(json["secretSource"], "keychain", "{json}");
+    // The Send step's channel list reads the same keychain.
+    let channels = lab
+        .invoke("list_channels", serde_json::json!({}))
+        .expect("list_channels");
+    let listed = channels
+        .as_array()
+        .and_then(|channels| channels.iter().find(|c| c["name"] == "hook"))
+        .expect("hook is listed");
+    assert_eq!(listed["secretSource"], "keychain", "{channels}");
+    replies.push(channels);
     replies.push(
         lab.invoke("get_settings", serde_json::json!({}))
             .expect("get_settings"),
