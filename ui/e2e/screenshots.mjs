@@ -12,6 +12,7 @@
 //   wizard-missing.png     the summary of what is still missing on a step
 //   wizard-step-2-dark.png step 2 in the dark scheme
 //   profiles.png, profiles-dark.png   the vendor profiles section
+//   settings.png           Settings: defaults, channels, data locations, the pseudonym key (full page)
 //
 //   npm run screenshots [-- OUT_DIR]     (default: ../docs/screenshots)
 import { mkdir } from "node:fs/promises";
@@ -128,6 +129,10 @@ try {
     await page.getByRole("button", { name: "Vendor profiles" }).click();
     await page.getByRole("heading", { name: "JetPatch" }).first().waitFor();
     await shot(page, "profiles.png");
+
+    await page.getByRole("button", { name: "Settings" }).click();
+    await page.getByRole("heading", { name: "Pseudonym key" }).waitFor();
+    await shot(page, "settings.png", true);
   });
 
   await session("dark", async (page) => {
