@@ -896,6 +896,7 @@ mod tests {
                 env: &env,
                 evidence: None,
                 add: std::slice::from_ref(&added),
+                screenshots: &[],
                 include_binary: false,
             },
             &std::sync::atomic::AtomicBool::new(false),
