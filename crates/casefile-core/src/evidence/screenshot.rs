@@ -576,6 +576,30 @@ impl Store {
         Ok(id)
     }
 
+    /// Checks that `bytes` is an image Casefile can clean, keeps it as a pending item, and
+    /// returns what the user needs to black out regions: the cleaned image without boxes as a
+    /// `data:` URL, its size, the metadata that will be dropped, and `name` as the proposed name.
+    pub fn add_pending_image(
+        &self,
+        bytes: &[u8],
+        name: &str,
+    ) -> Result<crate::wire::PendingScreenshot, ScreenshotError> {
+        use base64::Engine as _;
+        let preview = clean(bytes, name, &[])?;
+        let id = self.add_pending(bytes)?;
+        Ok(crate::wire::PendingScreenshot {
+            id,
+            name: file_stem(name),
+            width: preview.width,
+            height: preview.height,
+            data_url: format!(
+                "data:image/png;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(&preview.png)
+            ),
+            stripped: preview.stripped,
+        })
+    }
+
     /// The path of a pending item; the id must be one [`Store::add_pending`] makes (32 lowercase
     /// hex digits), so nothing from outside can name another file.
     fn pending_path(&self, id: &str) -> Result<PathBuf, ScreenshotError> {
@@ -1048,6 +1072,25 @@ mod tests {
         );
         assert!(store.contains(&second.path));
         assert!(!store.contains(&data.path().join("elsewhere.png")));
+        let shown = store
+            .add_pending_image(&png, "Login screen.png")
+            .expect("pending image");
+        assert_eq!(
+            (shown.name.as_str(), shown.width, shown.height),
+            ("Login screen", 4, 4)
+        );
+        assert!(
+            shown
+                .data_url
+                .starts_with("data:image/png;base64,iVBORw0KGgo")
+        );
+        assert_eq!(
+            store
+                .add_pending_image(b"FAKE-token-not-an-image", "x.png")
+                .expect_err("not an image")
+                .code(),
+            "image_invalid"
+        );
         let third = store.add_pending(&png).expect("pending");
         store.discard(&third).expect("discard");
         assert_eq!(store.discard(&third).expect_err("gone").code(), "not_found");
