@@ -7,17 +7,23 @@
 //! (the mock-runtime test in tests/ipc.rs fails if a command is missing here).
 
 const COMMANDS: &[&str] = &[
+    "accept_screenshot",
     "build_bundle",
+    "capture_screenshot",
     "cancel_bundle",
     "delete_draft",
+    "discard_screenshot",
     "list_channels",
     "list_drafts",
     "list_outbox",
     "list_profile_problems",
     "list_vendor_profiles",
+    "list_windows",
     "machine_summary",
     "new_draft",
     "open_draft",
+    "pick_files",
+    "pick_screenshots",
     "preview_evidence",
     "read_collection_code",
     "redaction_preview",

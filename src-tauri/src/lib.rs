@@ -10,6 +10,7 @@ mod delivery;
 mod error;
 mod evidence;
 mod paths;
+mod screenshot;
 
 use tauri::{Builder, Runtime};
 
@@ -28,6 +29,7 @@ pub fn setup<R: Runtime>(
         .manage(data_dir)
         .manage(time_zone)
         .manage(evidence::BundleCancel::default())
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             commands::delete_draft,
             commands::list_drafts,
@@ -47,7 +49,13 @@ pub fn setup<R: Runtime>(
             delivery::list_outbox,
             delivery::remove_outbox,
             delivery::retry_outbox,
-            delivery::submit_draft
+            delivery::submit_draft,
+            screenshot::accept_screenshot,
+            screenshot::capture_screenshot,
+            screenshot::discard_screenshot,
+            screenshot::list_windows,
+            screenshot::pick_files,
+            screenshot::pick_screenshots
         ])
 }
 

@@ -876,6 +876,19 @@ pub struct Notice {
 pub use crate::evidence::screenshot::BlackOut;
 pub use crate::evidence::screenshot::capture::WindowInfo;
 
+/// What `capture_screenshot` captures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum CaptureTarget {
+    /// The whole screen.
+    Screen,
+    /// One window, by its id from `list_windows`.
+    Window {
+        /// The window's id.
+        id: u32,
+    },
+}
+
 /// A capture or a picked image waiting for the user to black out regions and accept it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
