@@ -95,6 +95,9 @@ export async function loadFixtures() {
     outboxItems: "outbox-items",
     channels: "channels",
     machineSummary: "machine-summary",
+    windows: "windows",
+    pendingScreenshot: "pending-screenshot",
+    savedScreenshot: "saved-screenshot",
   };
   const loaded = await Promise.all(Object.values(names).map(fixture));
   return Object.fromEntries(Object.keys(names).map((key, index) => [key, loaded[index]]));
@@ -142,6 +145,9 @@ export async function openApp(browser, url, fixtures, options = {}) {
       outboxItems: fixtures.outboxItems,
       channels: fixtures.channels,
       machineSummary: fixtures.machineSummary,
+      windows: fixtures.windows,
+      pendingScreenshot: fixtures.pendingScreenshot,
+      savedScreenshot: fixtures.savedScreenshot,
     },
     seed: options.seed ?? [],
     saveDelayMs: options.saveDelayMs ?? 0,
