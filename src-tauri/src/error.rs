@@ -7,6 +7,7 @@ use casefile_core::deliver::secret::SecretError;
 use casefile_core::deliver::service::{OpenError, SubmitError};
 use casefile_core::draft::DraftError;
 use casefile_core::evidence::collect::CollectError;
+use casefile_core::evidence::screenshot::ScreenshotError;
 use casefile_core::redact::KeyError;
 use casefile_core::settings::SettingsError;
 use serde::Serialize;
@@ -71,6 +72,18 @@ pub enum ErrorCode {
     KeyInvalid,
     /// The file system refused, or the system could not provide randomness.
     Io,
+    /// Capturing the screen is not possible here (Wayland without X, macOS, Windows): pick files.
+    CaptureUnavailable,
+    /// The display failed a capture.
+    CaptureFailed,
+    /// No window with this id is on the screen (closed or minimised since the list was made).
+    WindowNotFound,
+    /// A picked file is not an image Casefile reads, or is damaged.
+    ImageInvalid,
+    /// An image declares more pixels than Casefile opens.
+    ImageTooLarge,
+    /// A black-out box is empty or lies outside the image.
+    BlackOutInvalid,
 }
 
 /// What a command returns instead of its value; serialized as `{ "code": …, "message": … }`.
@@ -239,6 +252,22 @@ impl From<CollectError> for IpcError {
     }
 }
 
+impl From<ScreenshotError> for IpcError {
+    fn from(error: ScreenshotError) -> IpcError {
+        let code = match &error {
+            ScreenshotError::Invalid { .. } => ErrorCode::ImageInvalid,
+            ScreenshotError::TooLarge { .. } => ErrorCode::ImageTooLarge,
+            ScreenshotError::BadBox { .. } => ErrorCode::BlackOutInvalid,
+            ScreenshotError::PendingNotFound { .. } => ErrorCode::NotFound,
+            ScreenshotError::CaptureUnavailable { .. } => ErrorCode::CaptureUnavailable,
+            ScreenshotError::Capture(_) => ErrorCode::CaptureFailed,
+            ScreenshotError::WindowNotFound(_) => ErrorCode::WindowNotFound,
+            ScreenshotError::Io { .. } => ErrorCode::Io,
+        };
+        IpcError::new(code, error.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +319,12 @@ mod tests {
             ErrorCode::ChannelRefused,
             ErrorCode::KeyInvalid,
             ErrorCode::Io,
+            ErrorCode::CaptureUnavailable,
+            ErrorCode::CaptureFailed,
+            ErrorCode::WindowNotFound,
+            ErrorCode::ImageInvalid,
+            ErrorCode::ImageTooLarge,
+            ErrorCode::BlackOutInvalid,
         ]
         .map(|code| serde_json::to_value(code).expect("ErrorCode serializes"));
         assert_eq!(
@@ -323,6 +358,12 @@ mod tests {
                 "channel_refused",
                 "key_invalid",
                 "io",
+                "capture_unavailable",
+                "capture_failed",
+                "window_not_found",
+                "image_invalid",
+                "image_too_large",
+                "black_out_invalid",
             ]
             .map(|code| serde_json::json!(code))
         );

@@ -87,6 +87,7 @@ pub(crate) async fn preview_evidence(
                 env: &env,
                 evidence: options.evidence.as_deref(),
                 add: &options.add,
+                screenshots: &options.screenshots,
                 include_binary: options.include_binary,
             },
             &AtomicBool::new(false),

@@ -10,6 +10,7 @@ mod delivery;
 mod error;
 mod evidence;
 mod paths;
+mod screenshot;
 mod settings;
 
 use tauri::{Builder, Runtime};
@@ -50,6 +51,7 @@ pub fn setup_with_keychain<R: Runtime>(
         .manage(time_zone)
         .manage(evidence::BundleCancel::default())
         .manage(evidence::PreviewedFiles::default())
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             commands::delete_draft,
             commands::list_drafts,
@@ -81,7 +83,13 @@ pub fn setup_with_keychain<R: Runtime>(
             settings::save_channel,
             settings::save_defaults,
             settings::set_secret,
-            settings::test_channel
+            settings::test_channel,
+            screenshot::accept_screenshot,
+            screenshot::capture_screenshot,
+            screenshot::discard_screenshot,
+            screenshot::list_windows,
+            screenshot::pick_files,
+            screenshot::pick_screenshots
         ])
 }
 

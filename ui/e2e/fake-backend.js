@@ -16,6 +16,10 @@
 // channel refuses its first attempt (failed-retryable, as in the outbox fixture) and answers a
 // retry with a ticket and the draft's response targets.
 //
+// Screenshots: `list_windows`, `capture_screenshot` and `pick_screenshots` answer the fixtures'
+// window list and pending capture (a fresh id each time), `accept_screenshot` the saved fixture
+// named after the chosen name with the boxes counted, `pick_files` one fake document.
+//
 // The function is serialised into the page, so it must not close over anything: all it gets is
 // `options` = { fixtures, seed, saveDelayMs, progressDelayMs }.
 export function installFakeTauri(options) {
@@ -26,6 +30,8 @@ export function installFakeTauri(options) {
   const calls = [];
   const codes = ["CF-7K2M-9QXD", "CF-3HVP-42WA", "CF-9TRN-6BEX", "CF-5MCJ-81QF", "CF-2DKX-73LP"];
   let created = 0;
+  let shots = 0;
+  const pendingShots = new Set();
   let clock = Date.parse("2026-12-04T15:20:00Z");
   const now = () => new Date((clock += 60_000)).toISOString();
   const folder = "/home/ana/.local/share/casefile/drafts";
@@ -386,6 +392,53 @@ export function installFakeTauri(options) {
       return viewOf(path);
     },
     delete_draft: ({ path }) => known(path) ?? (drafts.delete(path), null),
+
+    // ---- screenshots and the file picker ----
+    list_windows: () => clone(fixtures.windows),
+    capture_screenshot: ({ path, target }) => {
+      const missing = known(path);
+      if (missing !== null) {
+        return missing;
+      }
+      const taken = clone(fixtures.pendingScreenshot);
+      shots += 1;
+      taken.id = `${String(shots).padStart(2, "0")}${taken.id.slice(2)}`;
+      pendingShots.add(taken.id);
+      const window = target.kind === "window" ? fixtures.windows.find((candidate) => candidate.id === target.id) : undefined;
+      taken.name = window?.title ?? "screen";
+      return taken;
+    },
+    pick_screenshots: ({ path }) => {
+      const missing = known(path);
+      if (missing !== null) {
+        return missing;
+      }
+      const picked = clone(fixtures.pendingScreenshot);
+      shots += 1;
+      picked.id = `${String(shots).padStart(2, "0")}${picked.id.slice(2)}`;
+      picked.name = "error dialog";
+      picked.stripped = ["EXIF (GPS position, camera)"];
+      pendingShots.add(picked.id);
+      return [picked];
+    },
+    pick_files: () => ["/home/ana/Documents/agent-notes.txt"],
+    accept_screenshot: ({ path, id, name, blackOut }) => {
+      const missing = known(path);
+      if (missing !== null) {
+        return missing;
+      }
+      if (!pendingShots.has(id)) {
+        return fail("not_found", `no pending screenshot "${id}": it was already added or discarded; capture or pick it again`);
+      }
+      pendingShots.delete(id);
+      const saved = clone(fixtures.savedScreenshot);
+      const folder = saved.path.slice(0, saved.path.lastIndexOf("/"));
+      saved.path = `${folder}/${name}.png`;
+      saved.boxes = blackOut.length;
+      return saved;
+    },
+    discard_screenshot: ({ id }) =>
+      pendingShots.delete(id) ? null : fail("not_found", `no pending screenshot "${id}": it was already added or discarded`),
 
     // ---- wizard-contract-2: evidence, bundle, delivery, outbox, phone mode ----
     preview_evidence: ({ path, selection }) => known(path) ?? previewOf(path, selection),

@@ -98,6 +98,9 @@ export async function loadFixtures() {
     settingsView: "settings-view",
     keyExport: "key-export",
     channelCheck: "channel-check",
+    windows: "windows",
+    pendingScreenshot: "pending-screenshot",
+    savedScreenshot: "saved-screenshot",
   };
   const loaded = await Promise.all(Object.values(names).map(fixture));
   return Object.fromEntries(Object.keys(names).map((key, index) => [key, loaded[index]]));
@@ -148,6 +151,9 @@ export async function openApp(browser, url, fixtures, options = {}) {
       settingsView: fixtures.settingsView,
       keyExport: fixtures.keyExport,
       channelCheck: fixtures.channelCheck,
+      windows: fixtures.windows,
+      pendingScreenshot: fixtures.pendingScreenshot,
+      savedScreenshot: fixtures.savedScreenshot,
     },
     seed: options.seed ?? [],
     saveDelayMs: options.saveDelayMs ?? 0,

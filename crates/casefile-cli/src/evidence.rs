@@ -309,6 +309,7 @@ pub(crate) fn gather_options(
     let options = CollectOptions {
         evidence: (!chosen.is_empty()).then_some(chosen),
         add: args.add.clone(),
+        screenshots: Vec::new(),
         window: Window { since, until, zone },
         budget,
         redact: !args.no_redact,

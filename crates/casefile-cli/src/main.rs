@@ -4,6 +4,7 @@ mod config;
 mod deliver;
 mod evidence;
 mod output;
+mod screenshot;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -72,6 +73,10 @@ enum Command {
     /// Make or read a collection code: the evidence a support engineer asks for, in 8 symbols.
     #[command(subcommand)]
     Code(evidence::CodeCommand),
+    /// Capture the screen or a window, list windows, or clean an image (black out regions, drop
+    /// metadata), optionally adding it to a draft as a screenshot.
+    #[command(subcommand)]
+    Screenshot(screenshot::ScreenshotCommand),
     /// Send a draft and its bundle through a channel, via the outbox, and print the receipt.
     Submit(deliver::SubmitArgs),
     /// List, show, retry, drain or remove submissions in the outbox.
@@ -214,6 +219,7 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, Failure> {
         Command::Key(command) => evidence::key_command(&context, command, out),
         Command::Summary(args) => evidence::summary_command(&context, args, out),
         Command::Code(command) => evidence::code_command(&context, command, out),
+        Command::Screenshot(command) => screenshot::screenshot_command(&context, command, out),
         Command::Submit(args) => deliver::submit_command(&context, args, out),
         Command::Outbox(command) => deliver::outbox_command(&context, command, out),
         Command::Channels(args) => deliver::channels_command(&context, args, out),

@@ -1088,6 +1088,69 @@ pub struct DraftDefaults {
     pub tier: Option<String>,
 }
 
+pub use crate::evidence::screenshot::BlackOut;
+pub use crate::evidence::screenshot::capture::WindowInfo;
+
+/// What `capture_screenshot` captures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum CaptureTarget {
+    /// The whole screen.
+    Screen,
+    /// One window, by its id from `list_windows`.
+    Window {
+        /// The window's id.
+        id: u32,
+    },
+}
+
+/// A capture or a picked image waiting for the user to black out regions and accept it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingScreenshot {
+    /// The pending item's id (random; only the store's own ids are accepted back).
+    pub id: String,
+    /// A proposed name: the picked file's or the window's, or `screen`.
+    pub name: String,
+    /// Width in pixels, after the EXIF orientation (the space black-out boxes are in).
+    pub width: u32,
+    /// Height in pixels, after the EXIF orientation.
+    pub height: u32,
+    /// The image as it will be cleaned (oriented, no metadata), `data:image/png;base64,...`.
+    pub data_url: String,
+    /// Metadata the original carries that cleaning drops.
+    pub stripped: Vec<String>,
+}
+
+/// A screenshot cleaned and written: where, its size, what was removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedScreenshot {
+    /// The cleaned PNG.
+    pub path: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Metadata found and dropped (`EXIF (GPS position, camera)`, `PNG text chunks`...).
+    pub stripped: Vec<String>,
+    /// How many black-out boxes were applied.
+    pub boxes: usize,
+}
+
+impl SavedScreenshot {
+    /// The report for a cleaned image written to `path`.
+    pub fn new(path: &std::path::Path, cleaned: &crate::evidence::screenshot::Cleaned) -> Self {
+        SavedScreenshot {
+            path: path.display().to_string(),
+            width: cleaned.width,
+            height: cleaned.height,
+            stripped: cleaned.stripped.clone(),
+            boxes: cleaned.boxes,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1111,6 +1174,7 @@ mod tests {
                 env: &env,
                 evidence: None,
                 add: std::slice::from_ref(&added),
+                screenshots: &[],
                 include_binary: false,
             },
             &std::sync::atomic::AtomicBool::new(false),

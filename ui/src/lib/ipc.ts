@@ -2,8 +2,10 @@
 // rejection becomes an `AppError` so callers branch on `code`, never on message text.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
+  BlackOut,
   BundleReport,
   ChannelCheck,
+  CaptureTarget,
   ChannelSummary,
   CollectProgress,
   DraftDefaults,
@@ -14,6 +16,7 @@ import type {
   KeyExport,
   MachineSummary,
   OutboxItemReport,
+  PendingScreenshot,
   ProfileProblem,
   ProfileSummary,
   RedactionPreview,
@@ -22,6 +25,8 @@ import type {
   SendProgress,
   SettingsDefaults,
   SettingsView,
+  SavedScreenshot,
+  WindowInfo,
 } from "./types";
 
 /**
@@ -54,6 +59,12 @@ export type ErrorCode =
   | "channel_unreachable"
   | "channel_refused"
   | "key_invalid"
+  | "capture_unavailable"
+  | "capture_failed"
+  | "window_not_found"
+  | "image_invalid"
+  | "image_too_large"
+  | "black_out_invalid"
   | "ipc"
   | "unknown"
   | (string & {});
@@ -285,4 +296,40 @@ export function importKey(text: string): Promise<SettingsView> {
 /** The profile and tier a new request starts with, from the configuration's defaults. */
 export function newDraftDefaults(): Promise<DraftDefaults> {
   return call<DraftDefaults>("new_draft_defaults");
+}
+
+/** The windows that can be captured; `capture_unavailable` where capturing is not possible. */
+export function listWindows(): Promise<WindowInfo[]> {
+  return call<WindowInfo[]>("list_windows");
+}
+
+/**
+ * Captures the screen or a window after `delaySeconds` (the app's window is hidden meanwhile)
+ * and keeps it as a pending screenshot of the draft at `path`.
+ */
+export function captureScreenshot(path: string, target: CaptureTarget, delaySeconds: number): Promise<PendingScreenshot> {
+  return call<PendingScreenshot>("capture_screenshot", { path, target, delaySeconds });
+}
+
+/** Image files picked in the system's dialog, each as a pending screenshot; `[]` if cancelled. */
+export function pickScreenshots(path: string): Promise<PendingScreenshot[]> {
+  return call<PendingScreenshot[]>("pick_screenshots", { path });
+}
+
+/** Files picked in the system's dialog, as absolute paths; `[]` if cancelled. */
+export function pickFiles(): Promise<string[]> {
+  return call<string[]>("pick_files");
+}
+
+/**
+ * Cleans a pending screenshot with its black-out boxes into the draft's screenshots folder
+ * (metadata dropped) and deletes the pending original. Add the returned path to the evidence.
+ */
+export function acceptScreenshot(path: string, id: string, name: string, blackOut: BlackOut[]): Promise<SavedScreenshot> {
+  return call<SavedScreenshot>("accept_screenshot", { path, id, name, blackOut });
+}
+
+/** Deletes a pending screenshot. */
+export async function discardScreenshot(path: string, id: string): Promise<void> {
+  await call<null>("discard_screenshot", { path, id });
 }

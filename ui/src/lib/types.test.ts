@@ -6,6 +6,9 @@ import problemsFixture from "./fixtures/profile-problems.json";
 import summariesFixture from "./fixtures/profile-summaries.json";
 import { draftView, emptyRequest, viewFor } from "../testing/draft-view";
 import type {
+  PendingScreenshot,
+  SavedScreenshot,
+  WindowInfo,
   AttachmentReport,
   BundleEntry,
   BundleReport,
@@ -198,6 +201,32 @@ const machineSchema: Record<keyof MachineSummary, JsonKind> = {
   notes: "array",
 };
 
+const windowSchema: Record<keyof WindowInfo, JsonKind> = {
+  id: "number",
+  title: "string",
+  x: "number",
+  y: "number",
+  width: "number",
+  height: "number",
+};
+
+const pendingScreenshotSchema: Record<keyof PendingScreenshot, JsonKind> = {
+  id: "string",
+  name: "string",
+  width: "number",
+  height: "number",
+  dataUrl: "string",
+  stripped: "array",
+};
+
+const savedScreenshotSchema: Record<keyof SavedScreenshot, JsonKind> = {
+  path: "string",
+  width: "number",
+  height: "number",
+  stripped: "array",
+  boxes: "number",
+};
+
 function kindMatches(value: unknown, kind: JsonKind): boolean {
   switch (kind) {
     case "string":
@@ -378,6 +407,9 @@ const fixtureChecks: [string, (value: unknown, where: string) => string[]][] = [
   ["outbox-items.json", nested.outboxItem],
   ["channels.json", nested.channel],
   ["machine-summary.json", nested.machine],
+  ["windows.json", (value, where) => shapeProblems(value, windowSchema, where)],
+  ["pending-screenshot.json", (value, where) => shapeProblems(value, pendingScreenshotSchema, where)],
+  ["saved-screenshot.json", (value, where) => shapeProblems(value, savedScreenshotSchema, where)],
 ];
 
 describe("generated fixtures", () => {

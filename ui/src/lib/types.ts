@@ -529,3 +529,48 @@ export interface DraftDefaults {
   profile: string | null;
   tier: string | null;
 }
+
+// ---- Screenshots (core `evidence::screenshot`, `wire::{WindowInfo, PendingScreenshot, SavedScreenshot}`) ----
+
+/** A top-level window that can be captured; the rectangle includes its frame. */
+export interface WindowInfo {
+  id: number;
+  title: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** What `captureScreenshot` captures. */
+export type CaptureTarget = { kind: "screen" } | { kind: "window"; id: number };
+
+/** A rectangle to fill with black, in image pixels (after the EXIF orientation). */
+export interface BlackOut {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A capture or picked image waiting to be blacked out and accepted, or discarded. */
+export interface PendingScreenshot {
+  id: string;
+  /** A proposed file name (without `.png`). */
+  name: string;
+  width: number;
+  height: number;
+  /** The image as it will be cleaned: `data:image/png;base64,...`. */
+  dataUrl: string;
+  /** Metadata the original carries that cleaning drops. */
+  stripped: string[];
+}
+
+/** A screenshot cleaned into the draft's screenshots folder. */
+export interface SavedScreenshot {
+  path: string;
+  width: number;
+  height: number;
+  stripped: string[];
+  boxes: number;
+}

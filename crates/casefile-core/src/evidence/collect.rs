@@ -53,6 +53,8 @@ pub struct CollectOptions {
     pub evidence: Option<Vec<String>>,
     /// Files and folders the user adds, taken as given (not under the root).
     pub add: Vec<PathBuf>,
+    /// Screenshots the user adds, as `screenshots/NAME`.
+    pub screenshots: Vec<PathBuf>,
     /// The incident window.
     pub window: Window,
     /// The largest bundle allowed, in bytes.
@@ -78,6 +80,7 @@ impl Default for CollectOptions {
         CollectOptions {
             evidence: None,
             add: Vec::new(),
+            screenshots: Vec::new(),
             window: Window {
                 since: None,
                 until: None,
@@ -163,7 +166,11 @@ impl CollectOptions {
                     item.path
                 ));
             }
-            self.add.push(path);
+            if item.evidence_id == super::plan::SCREENSHOT_ID {
+                self.screenshots.push(path);
+            } else {
+                self.add.push(path);
+            }
         }
         for endpoint in &request.scope.endpoints {
             if !endpoint.hostname.trim().is_empty() {
@@ -614,6 +621,7 @@ pub fn collect(
             env: context.env,
             evidence: options.evidence.as_deref(),
             add: &options.add,
+            screenshots: &options.screenshots,
             include_binary: options.include_binary,
         },
         cancel,

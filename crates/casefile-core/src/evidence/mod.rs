@@ -11,6 +11,7 @@ pub mod command;
 pub mod merge;
 pub mod plan;
 pub mod resolve;
+pub mod screenshot;
 pub mod snapshot;
 pub mod summary;
 pub mod window;

@@ -10,7 +10,8 @@
 //!
 //! Entry names: profile files are `logs/` plus their path under the root
 //! ([`super::resolve::entry_name`]); added files are `attachments/NAME` and added folders
-//! `attachments/FOLDER/RELATIVE/PATH`; commands are `commands/NAME.txt`. Every component is
+//! `attachments/FOLDER/RELATIVE/PATH`; screenshots (the request's `screenshot` items) are
+//! `screenshots/NAME`, images taken as they are; commands are `commands/NAME.txt`. Every component is
 //! sanitised by [`super::resolve::sanitize_component`]. Names that clash (also when they differ only in
 //! letter case, which Windows and macOS would extract onto one file) get ` (2)`, ` (3)`... before
 //! the extension. Items are sorted by entry name, and a file reached twice is planned once.
@@ -39,6 +40,8 @@ pub struct PlanRequest<'a> {
     pub evidence: Option<&'a [String]>,
     /// Files and folders the user adds, taken as given (not under [`Env::root`]).
     pub add: &'a [PathBuf],
+    /// Screenshots the user adds (cleaned images), planned as `screenshots/NAME`.
+    pub screenshots: &'a [PathBuf],
     /// Plan binary files instead of skipping them.
     pub include_binary: bool,
 }
@@ -54,6 +57,9 @@ pub struct Plan {
 
 /// How many leading bytes [`is_binary`] looks at.
 pub const SAMPLE_SIZE: usize = 8 * 1024;
+
+/// The request's evidence id for screenshots, which go under `screenshots/`.
+pub const SCREENSHOT_ID: &str = "screenshot";
 
 /// Image extensions that `--add` takes as attachments even though they are binary.
 const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp"];
@@ -117,7 +123,13 @@ pub fn plan(request: &PlanRequest<'_>, cancel: &AtomicBool) -> Plan {
         if planner.cancelled() {
             break;
         }
-        planner.added(added);
+        planner.added(added, "attachments");
+    }
+    for screenshot in request.screenshots {
+        if planner.cancelled() {
+            break;
+        }
+        planner.added(screenshot, "screenshots");
     }
     planner.finish()
 }
@@ -192,6 +204,9 @@ impl Planner<'_> {
                         Some(evidence) if evidence.sources.iter().any(|s| s.os == os) => {
                             wanted.push(evidence);
                         }
+                        // Screenshots are the user's to add; when some are, nothing is missing.
+                        Some(evidence)
+                            if evidence.id == SCREENSHOT_ID && !request.screenshots.is_empty() => {}
                         Some(evidence) => self.skipped.push(Skipped {
                             source: id.clone(),
                             reason: SkipReason::NotFound,
@@ -649,9 +664,9 @@ impl Planner<'_> {
         });
     }
 
-    /// Plans a path the user added: a file as `attachments/NAME`, a folder as
-    /// `attachments/FOLDER/...`; symbolic links inside may not leave it.
-    fn added(&mut self, added: &Path) {
+    /// Plans a path the user added: a file as `FOLDER/NAME` (`attachments`, `screenshots`), a
+    /// folder as `FOLDER/ADDED/...`; symbolic links inside may not leave it.
+    fn added(&mut self, added: &Path, folder: &'static str) {
         let top = added
             .file_name()
             .map(sanitize_component)
@@ -666,7 +681,7 @@ impl Planner<'_> {
         let base = added.to_path_buf();
         let name = move |path: &Path| -> String {
             let relative = path.strip_prefix(&base).unwrap_or(Path::new(""));
-            let mut entry = format!("attachments/{top}");
+            let mut entry = format!("{folder}/{top}");
             for component in relative.components() {
                 if let Component::Normal(part) = component {
                     entry.push('/');
@@ -856,6 +871,67 @@ mod tests {
         assert!(is_binary(b"\x7fELF\x02\x01\x01"));
         assert!(is_binary(b"SQLite format 3\0rest"));
         assert!(is_binary(&[0u8, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    }
+
+    #[test]
+    fn screenshots_land_in_their_own_folder_and_satisfy_the_screenshot_kind() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let shot = folder.path().join("login error.png");
+        std::fs::write(&shot, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR fake pixels").expect("png");
+        let other = folder.path().join("notes.txt");
+        std::fs::write(&other, "FAKE-token-notes").expect("notes");
+        let catalog = crate::profile::Catalog::load(None);
+        let profile = &catalog.get("jetpatch").expect("jetpatch").profile;
+        let env = super::super::resolve::Env::under_root(Os::Linux, folder.path());
+        let kinds = [SCREENSHOT_ID.to_owned()];
+        let request = |screenshots: &'_ [PathBuf]| {
+            let planned = plan(
+                &PlanRequest {
+                    profile,
+                    env: &env,
+                    evidence: Some(&kinds),
+                    add: std::slice::from_ref(&other),
+                    screenshots,
+                    include_binary: false,
+                },
+                &AtomicBool::new(false),
+            );
+            let entries: Vec<String> = planned.items.iter().map(|i| i.entry.clone()).collect();
+            (entries, planned.skipped)
+        };
+        let (entries, skipped) = request(std::slice::from_ref(&shot));
+        assert_eq!(
+            entries,
+            vec!["attachments/notes.txt", "screenshots/login error.png"]
+        );
+        assert!(skipped.is_empty(), "{skipped:?}");
+        // Without screenshots, the kind is reported as the user's to attach.
+        let (entries, skipped) = request(&[]);
+        assert_eq!(entries, vec!["attachments/notes.txt"]);
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+    }
+
+    #[test]
+    fn a_drafts_screenshot_items_are_planned_as_screenshots() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        std::fs::write(folder.path().join("a.png"), b"\x89PNG\r\n\x1a\n").expect("png");
+        std::fs::write(folder.path().join("b.txt"), b"text").expect("txt");
+        let catalog = crate::profile::Catalog::load(None);
+        let profile = &catalog.get("jetpatch").expect("jetpatch").profile;
+        let mut request = crate::request::Request::default();
+        for (evidence_id, path) in [("screenshot", "a.png"), ("", "b.txt")] {
+            request.evidence.push(crate::request::EvidenceItem {
+                evidence_id: evidence_id.to_owned(),
+                path: path.to_owned(),
+                note: String::new(),
+            });
+        }
+        let mut options = super::super::collect::CollectOptions::default();
+        options
+            .for_draft(&request, profile, folder.path())
+            .expect("for draft");
+        assert_eq!(options.screenshots, vec![folder.path().join("a.png")]);
+        assert_eq!(options.add, vec![folder.path().join("b.txt")]);
     }
 
     #[test]

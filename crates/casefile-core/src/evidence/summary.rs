@@ -114,6 +114,7 @@ fn newest_agent_log(profile: &Profile, env: &Env) -> Option<std::path::PathBuf> 
             env,
             evidence: Some(&ids),
             add: &[],
+            screenshots: &[],
             include_binary: false,
         },
         &cancel,
