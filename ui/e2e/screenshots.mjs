@@ -13,6 +13,7 @@
 //   wizard-step-2-dark.png step 2 in the dark scheme
 //   profiles.png, profiles-dark.png   the vendor profiles section
 //   settings.png           Settings: defaults, channels, data locations, the pseudonym key (full page)
+//   screenshot-editor.png  step 5: a captured window in the black-out editor, one box drawn
 //
 //   npm run screenshots [-- OUT_DIR]     (default: ../docs/screenshots)
 import { mkdir } from "node:fs/promises";
@@ -133,6 +134,26 @@ try {
     await page.getByRole("button", { name: "Settings" }).click();
     await page.getByRole("heading", { name: "Pseudonym key" }).waitFor();
     await shot(page, "settings.png", true);
+  });
+
+  await session("light", async (page) => {
+    await page.getByRole("button", { name: "Continue CF-A4ME-98VK" }).click();
+    await heading(page, "Step 2: Problem").waitFor();
+    await page.getByRole("navigation", { name: "Steps" }).getByRole("button", { name: /^Step 5:/ }).click();
+    await heading(page, "Step 5: Evidence").waitFor();
+    const shots = page.getByRole("region", { name: "Screenshots" });
+    await shots.getByRole("button", { name: "Capture a window…" }).click();
+    await shots.getByRole("button", { name: "Capture this window" }).click();
+    const editor = shots.getByRole("region", { name: "Black out what must not be sent" });
+    await editor.waitFor();
+    const surface = page.getByTestId("screenshot-surface");
+    const box = await surface.boundingBox();
+    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.3);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.45);
+    await page.mouse.up();
+    await editor.scrollIntoViewIfNeeded();
+    await shot(page, "screenshot-editor.png");
   });
 
   await session("dark", async (page) => {

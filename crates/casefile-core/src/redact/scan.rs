@@ -19,8 +19,8 @@ const REDACTED: &[u8] = b"[REDACTED]";
 /// - **Secrets** (replaced by `[REDACTED]`): the value assigned to a key that contains `pass`
 ///   (as `pass`, `password`, `passwd`, `passphrase`, `passcode`, or `pass` ending a key such as
 ///   `db_pass`), `pwd` (but not the `PWD`/`OLDPWD` working-folder variables), `secret`, `token`,
-///   `apikey`/`api_key`/`api-key`/`api key`, the same four forms of `access key`, `private key`
-///   and `auth key`, `credential`, or `authorization`. Forms: `k=v`, `k = v`, `k: v`, `"k": "v"`
+///   `apikey`/`api_key`/`api-key`/`api key`, the same four forms of `access key`, `private key`,
+///   `auth key` and `connect key` (JumpCloud's agent), `credential`, or `authorization`. Forms: `k=v`, `k = v`, `k: v`, `"k": "v"`
 ///   and `"k": 123`, `--k v` and `--k=v`, `?k=v&`, `;k=v;`. The key word must start a
 ///   component of the key: the key's start, after `_`, `-`, `.` or a space, or at a lower- to
 ///   upper-case step (`db_password`, `dbPassword`, `SMTP.PASSWORD`, `x-api-key`), so
@@ -80,7 +80,9 @@ struct NameEntry {
     pseudonym: String,
 }
 
-/// Secret key words; see [`Stem`].
+/// Secret key words; see [`Stem`]. [`stems_starting_with`] and [`find_stem`] index this list by
+/// position: keep words with the same first letter together, and the test
+/// `every_secret_key_word_is_found_as_a_key` checks that each is reachable.
 const STEMS: &[(&str, Stem)] = &[
     ("pass", Stem::Pass),
     ("pwd", Stem::Pwd),
@@ -102,6 +104,11 @@ const STEMS: &[(&str, Stem)] = &[
     ("auth_key", Stem::Plain),
     ("auth-key", Stem::Plain),
     ("auth key", Stem::Plain),
+    // JumpCloud's agent connect key (`connectKey`, `-JumpCloudConnectKey`, `CONNECT_KEY`).
+    ("connectkey", Stem::Plain),
+    ("connect_key", Stem::Plain),
+    ("connect-key", Stem::Plain),
+    ("connect key", Stem::Plain),
     ("credential", Stem::Plain),
     ("authorization", Stem::Authorization),
 ];
@@ -641,7 +648,7 @@ fn stems_starting_with(letter: u8) -> &'static [(&'static str, Stem)] {
         b's' => &STEMS[2..3],
         b't' => &STEMS[3..4],
         b'a' => &STEMS[4..12],
-        b'c' => &STEMS[20..21],
+        b'c' => &STEMS[20..25],
         _ => &[],
     }
 }
@@ -670,7 +677,7 @@ fn find_stem(key: &[u8]) -> Option<Stem> {
             _ => &[],
         };
         let last: &[(&str, Stem)] = if letter == b'a' {
-            STEMS.get(21..22).unwrap_or_default()
+            STEMS.get(25..26).unwrap_or_default()
         } else {
             &[]
         };
@@ -1385,6 +1392,23 @@ mod tests {
     }
 
     #[test]
+    fn every_secret_key_word_is_found_as_a_key() {
+        for (stem, _) in STEMS {
+            // (A bare upper-case `PWD` is the working-folder variable, not a secret.)
+            for key in [
+                stem.to_string(),
+                format!("db_{stem}"),
+                format!("DB_{}", stem.to_uppercase()),
+            ] {
+                assert!(
+                    find_stem(key.as_bytes()).is_some(),
+                    "{key:?} is not a secret key"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn secrets_in_every_assignment_form_are_removed() {
         for (input, expected) in [
             ("password=hunter2-FAKE", "password=[REDACTED]"),
@@ -1396,6 +1420,15 @@ mod tests {
             (
                 "{\"api_key\": \"AbC123FAKE\", \"n\": 1}",
                 "{\"api_key\": \"[REDACTED]\", \"n\": 1}",
+            ),
+            (
+                "checkin failed: 401; connectKey=FAKE-jc-key-1",
+                "checkin failed: 401; connectKey=[REDACTED]",
+            ),
+            ("JC_CONNECT_KEY=FAKE-jc-key-2", "JC_CONNECT_KEY=[REDACTED]"),
+            (
+                "--connect-key=FAKE-jc-key-3 --x",
+                "--connect-key=[REDACTED] --x",
             ),
             (
                 "{\"pin_token\":123456,\"x\":2}",
