@@ -127,8 +127,9 @@ pub(crate) async fn delete_draft(
     path: PathBuf,
     data_dir: State<'_, DataDir>,
 ) -> Result<(), IpcError> {
-    let path = drafts::check_path(data_dir.path()?, &path)?;
-    Ok(drafts::delete(&path)?)
+    let data = data_dir.path()?;
+    let path = drafts::check_path(data, &path)?;
+    Ok(drafts::delete(data, &path)?)
 }
 
 /// The zone for a draft view. A broken `config.toml` does not stop a draft from opening: the
@@ -191,15 +192,9 @@ impl DraftFile {
             })
     }
 
-    /// Where the case's bundle is kept: `DATA_DIR/bundles/<CASE>.zip`, named after the draft file
-    /// (whose name the drafts folder vouches for), not after the editable case code.
+    /// Where the case's bundle is kept: `DATA_DIR/bundles/<CASE>.zip`.
     pub(crate) fn bundle_path(&self, data_dir: &DataDir) -> Result<PathBuf, IpcError> {
-        let stem = self
-            .path
-            .file_stem()
-            .map(|stem| stem.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        Ok(data_dir.path()?.join("bundles").join(format!("{stem}.zip")))
+        Ok(drafts::bundle_path(data_dir.path()?, &self.path))
     }
 }
 

@@ -87,7 +87,9 @@ pub fn setup_with_keychain<R: Runtime>(
             screenshot::accept_screenshot,
             screenshot::capture_screenshot,
             screenshot::discard_screenshot,
+            screenshot::import_screenshots,
             screenshot::list_windows,
+            screenshot::pending_screenshots,
             screenshot::pick_files,
             screenshot::pick_screenshots
         ])

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use casefile_core::drafts;
 use casefile_core::evidence::screenshot::capture::{self, Target};
 use casefile_core::evidence::screenshot::{self, ScreenshotError, Store};
 use casefile_core::wire::{
@@ -34,12 +35,7 @@ fn store_for(
     data_dir: &DataDir,
 ) -> Result<Store, IpcError> {
     let draft = DraftFile::open(path, profiles_dir, data_dir)?;
-    let stem = draft
-        .path
-        .file_stem()
-        .map(|stem| stem.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Ok(Store::new(data_dir.path()?, &stem))
+    Ok(drafts::screenshots(data_dir.path()?, &draft.path))
 }
 
 /// The windows that can be captured.
@@ -133,6 +129,32 @@ pub(crate) async fn pick_screenshots<R: Runtime>(
     let store = store_for(&path, &profiles_dir, &data_dir)?;
     let files = pick(&app, true).await?;
     blocking(move || Ok(pending_from_files(&store, &files)?)).await
+}
+
+/// Images the user dropped on the window or typed the path of, each made a pending screenshot
+/// of the draft at `path` so it passes through the black-out editor and loses its metadata like
+/// a picked one. If one is not an image, none is kept and the error names it.
+#[tauri::command]
+pub(crate) async fn import_screenshots(
+    path: PathBuf,
+    files: Vec<PathBuf>,
+    profiles_dir: State<'_, UserProfilesDir>,
+    data_dir: State<'_, DataDir>,
+) -> Result<Vec<PendingScreenshot>, IpcError> {
+    let store = store_for(&path, &profiles_dir, &data_dir)?;
+    blocking(move || Ok(pending_from_files(&store, &files)?)).await
+}
+
+/// The draft's pending screenshots left from an earlier session (the app was closed while one
+/// was in the editor), oldest first, so the user can finish or discard them.
+#[tauri::command]
+pub(crate) async fn pending_screenshots(
+    path: PathBuf,
+    profiles_dir: State<'_, UserProfilesDir>,
+    data_dir: State<'_, DataDir>,
+) -> Result<Vec<PendingScreenshot>, IpcError> {
+    let store = store_for(&path, &profiles_dir, &data_dir)?;
+    blocking(move || Ok(store.pending())).await
 }
 
 /// Each file as a pending screenshot; on the first failure, the ones already made are dropped.

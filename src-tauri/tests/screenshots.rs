@@ -105,6 +105,11 @@ fn the_webview_may_call_the_screenshot_commands_but_not_open_dialogs_itself() {
         ),
         ("discard_screenshot", json!({ "path": outside, "id": "x" })),
         ("pick_screenshots", json!({ "path": outside })),
+        ("pending_screenshots", json!({ "path": outside })),
+        (
+            "import_screenshots",
+            json!({ "path": outside, "files": ["/etc/hostname"] }),
+        ),
         (
             "capture_screenshot",
             json!({ "path": outside, "target": { "kind": "screen" }, "delaySeconds": 0 }),
@@ -113,6 +118,76 @@ fn the_webview_may_call_the_screenshot_commands_but_not_open_dialogs_itself() {
         let rejection = invoke(&window, cmd, args).expect_err(cmd);
         assert_eq!(rejection["code"], "draft_not_found", "{cmd}: {rejection}");
     }
+}
+
+#[test]
+fn dropped_images_become_pending_screenshots_that_survive_a_restart() {
+    let harness = harness();
+    let window = main_window(&harness.app);
+    let path = new_draft(&window);
+    let image = harness.data.path().join("error dialog.png");
+    image::RgbImage::from_pixel(6, 4, image::Rgb([200, 10, 10]))
+        .save(&image)
+        .expect("a PNG");
+    let text = harness.data.path().join("notes.txt");
+    std::fs::write(&text, "FAKE-token-not-an-image").expect("a text file");
+
+    let refused = invoke(
+        &window,
+        "import_screenshots",
+        json!({ "path": path, "files": [image, text] }),
+    )
+    .expect_err("a text file is not an image");
+    assert_eq!(refused["code"], "image_invalid", "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("notes.txt")),
+        "{refused}"
+    );
+    let none = invoke(&window, "pending_screenshots", json!({ "path": path }))
+        .expect("pending_screenshots");
+    assert_eq!(none, json!([]), "nothing is kept when one file fails");
+
+    let imported: Vec<PendingScreenshot> = serde_json::from_value(
+        invoke(
+            &window,
+            "import_screenshots",
+            json!({ "path": path, "files": [image] }),
+        )
+        .expect("import_screenshots"),
+    )
+    .expect("pending screenshots");
+    assert_eq!(imported.len(), 1);
+    assert_eq!(imported[0].name, "error dialog");
+    assert_eq!((imported[0].width, imported[0].height), (6, 4));
+
+    // A new app over the same data (the old one was closed mid-edit) finds it waiting.
+    let again = setup(
+        mock_builder(),
+        UserProfilesDir::at(harness._profiles.path()),
+        DataDir::at(harness.data.path()),
+        DisplayTimeZone(chrono_tz::UTC),
+    )
+    .build(tauri::generate_context!())
+    .expect("a second app");
+    let window = main_window(&again);
+    let waiting: Vec<PendingScreenshot> = serde_json::from_value(
+        invoke(&window, "pending_screenshots", json!({ "path": path }))
+            .expect("pending_screenshots"),
+    )
+    .expect("pending screenshots");
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].id, imported[0].id);
+    invoke(
+        &window,
+        "discard_screenshot",
+        json!({ "path": path, "id": waiting[0].id }),
+    )
+    .expect("discard");
+    let after = invoke(&window, "pending_screenshots", json!({ "path": path }))
+        .expect("pending_screenshots");
+    assert_eq!(after, json!([]));
 }
 
 #[test]

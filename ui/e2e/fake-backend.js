@@ -32,6 +32,7 @@ export function installFakeTauri(options) {
   let created = 0;
   let shots = 0;
   const pendingShots = new Set();
+  const waiting = new Map(); // pending screenshot id -> { path, shot }, for `pending_screenshots`
   let clock = Date.parse("2026-12-04T15:20:00Z");
   const now = () => new Date((clock += 60_000)).toISOString();
   const folder = "/home/ana/.local/share/casefile/drafts";
@@ -406,6 +407,7 @@ export function installFakeTauri(options) {
       pendingShots.add(taken.id);
       const window = target.kind === "window" ? fixtures.windows.find((candidate) => candidate.id === target.id) : undefined;
       taken.name = window?.title ?? "screen";
+      waiting.set(taken.id, { path, shot: clone(taken) });
       return taken;
     },
     pick_screenshots: ({ path }) => {
@@ -419,8 +421,26 @@ export function installFakeTauri(options) {
       picked.name = "error dialog";
       picked.stripped = ["EXIF (GPS position, camera)"];
       pendingShots.add(picked.id);
+      waiting.set(picked.id, { path, shot: clone(picked) });
       return [picked];
     },
+    import_screenshots: ({ path, files }) => {
+      const missing = known(path);
+      if (missing !== null) {
+        return missing;
+      }
+      return files.map((file) => {
+        const imported = clone(fixtures.pendingScreenshot);
+        shots += 1;
+        imported.id = `${String(shots).padStart(2, "0")}${imported.id.slice(2)}`;
+        imported.name = file.replace(/^.*[\\/]/, "").replace(/\.[A-Za-z]+$/, "");
+        pendingShots.add(imported.id);
+        waiting.set(imported.id, { path, shot: clone(imported) });
+        return imported;
+      });
+    },
+    pending_screenshots: ({ path }) =>
+      known(path) ?? [...waiting.values()].filter((entry) => entry.path === path && pendingShots.has(entry.shot.id)).map((entry) => clone(entry.shot)),
     pick_files: () => ["/home/ana/Documents/agent-notes.txt"],
     accept_screenshot: ({ path, id, name, blackOut }) => {
       const missing = known(path);

@@ -63,6 +63,27 @@ pub fn state_path(draft: &Path) -> PathBuf {
     draft.with_extension("state.json")
 }
 
+/// The name the draft's other files go by: its file name without `.toml` (which the drafts
+/// folder vouches for), not the editable case code inside it.
+fn case_stem(draft: &Path) -> String {
+    draft
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Where the bundle built for `draft` is kept: `DATA_DIR/bundles/<CASE>.zip`.
+pub fn bundle_path(data_dir: &Path, draft: &Path) -> PathBuf {
+    data_dir
+        .join("bundles")
+        .join(format!("{}.zip", case_stem(draft)))
+}
+
+/// The screenshots folder of `draft`: `DATA_DIR/screenshots/<CASE>/`.
+pub fn screenshots(data_dir: &Path, draft: &Path) -> crate::evidence::screenshot::Store {
+    crate::evidence::screenshot::Store::new(data_dir, &case_stem(draft))
+}
+
 /// Checks that `path` names a draft file directly in the drafts folder of `data_dir`.
 pub fn check_path(data_dir: &Path, path: &Path) -> Result<PathBuf, DraftError> {
     let folder = folder(data_dir);
@@ -193,20 +214,25 @@ fn fingerprint(request: &Request, selection: &EvidenceSelection) -> Result<Strin
     Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
-/// Deletes a draft and its state file.
-pub fn delete(path: &Path) -> Result<(), DraftError> {
+/// Deletes a draft (checked with [`check_path`]) and what the app made for it: its state file,
+/// its bundle and its screenshots. What went into the outbox stays there.
+pub fn delete(data_dir: &Path, path: &Path) -> Result<(), DraftError> {
     fs_err::remove_file(path).map_err(|source| DraftError::Io {
         path: path.to_owned(),
         source,
     })?;
-    let state = state_path(path);
-    match fs_err::remove_file(&state) {
-        Err(source) if source.kind() != std::io::ErrorKind::NotFound => Err(DraftError::Io {
-            path: state,
-            source,
-        }),
+    let gone = |result: std::io::Result<()>, at: PathBuf| match result {
+        Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+            Err(DraftError::Io { path: at, source })
+        }
         _ => Ok(()),
-    }
+    };
+    let state = state_path(path);
+    gone(std::fs::remove_file(&state), state)?;
+    let bundle = bundle_path(data_dir, path);
+    gone(std::fs::remove_file(&bundle), bundle)?;
+    let shots = screenshots(data_dir, path).dir().to_owned();
+    gone(std::fs::remove_dir_all(&shots), shots)
 }
 
 /// Every draft in the folder, newest first; a draft that cannot be read is listed with its
@@ -512,13 +538,25 @@ mod tests {
     }
 
     #[test]
-    fn deleting_removes_the_draft_and_its_state() {
+    fn deleting_removes_the_draft_its_state_bundle_and_screenshots() {
         let data = tempfile::tempdir().expect("temp dir");
         let catalog = Catalog::load(None);
         let path = create(data.path(), generic(&catalog), "", 1).expect("create");
-        delete(&path).expect("delete");
+        let bundle = bundle_path(data.path(), &path);
+        fs_err::create_dir_all(bundle.parent().expect("parent")).expect("mkdir");
+        fs_err::write(&bundle, "PK-fake").expect("bundle");
+        let shots = screenshots(data.path(), &path);
+        fs_err::create_dir_all(shots.dir()).expect("mkdir");
+        fs_err::write(shots.dir().join("error.png"), "fake png").expect("screenshot");
+        let other = create(data.path(), generic(&catalog), "", 2).expect("another");
+        let kept = bundle_path(data.path(), &other);
+        fs_err::write(&kept, "PK-other").expect("bundle");
+        delete(data.path(), &path).expect("delete");
         assert!(!path.exists() && !state_path(&path).exists());
-        let error = delete(&path).expect_err("gone");
+        assert!(!bundle.exists() && !shots.dir().exists());
+        assert!(kept.exists(), "another draft's bundle stays");
+        delete(data.path(), &other).expect("a draft without screenshots is deleted too");
+        let error = delete(data.path(), &path).expect_err("gone");
         assert!(
             matches!(&error, DraftError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound),
             "{error}"

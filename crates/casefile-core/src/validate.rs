@@ -416,7 +416,10 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
                 "an evidence item needs a path; remove the item or give the file".to_owned(),
             );
         }
-        if !item.evidence_id.is_empty() && !evidence_ids.contains(item.evidence_id.as_str()) {
+        // A screenshot is Casefile's own kind: every profile takes one, whether it asks or not.
+        let own = item.evidence_id == crate::evidence::plan::SCREENSHOT_ID;
+        if !item.evidence_id.is_empty() && !own && !evidence_ids.contains(item.evidence_id.as_str())
+        {
             add(
                 &format!("evidence[{index}].evidence_id"),
                 Severity::Error,

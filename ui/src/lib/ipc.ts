@@ -316,6 +316,16 @@ export function pickScreenshots(path: string): Promise<PendingScreenshot[]> {
   return call<PendingScreenshot[]>("pick_screenshots", { path });
 }
 
+/** Images dropped on the window or typed by path, each as a pending screenshot for the editor. */
+export function importScreenshots(path: string, files: string[]): Promise<PendingScreenshot[]> {
+  return call<PendingScreenshot[]>("import_screenshots", { path, files });
+}
+
+/** The draft's pending screenshots left from an earlier session, oldest first. */
+export function pendingScreenshots(path: string): Promise<PendingScreenshot[]> {
+  return call<PendingScreenshot[]>("pending_screenshots", { path });
+}
+
 /** Files picked in the system's dialog, as absolute paths; `[]` if cancelled. */
 export function pickFiles(): Promise<string[]> {
   return call<string[]>("pick_files");

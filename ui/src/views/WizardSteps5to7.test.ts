@@ -8,12 +8,14 @@ import type {
   CollectProgress,
   EvidenceSelection,
   OutboxItemReport,
+  PendingScreenshot,
   Request,
   SavedEvidence,
   SendProgress,
 } from "../lib/types";
 import { draftView, viewFor } from "../testing/draft-view";
 import { bundleReport, channels, evidencePreview, machine, redaction, sentItem, waitingItem } from "../testing/evidence";
+import pendingFixture from "../lib/fixtures/pending-screenshot.json";
 import WizardView from "./WizardView.svelte";
 
 afterEach(() => {
@@ -33,6 +35,8 @@ interface Options {
   retry?: () => OutboxItemReport;
   /** What `saved_evidence` answers: the selection and last bundle kept with the draft. */
   saved?: SavedEvidence;
+  /** What `pending_screenshots` answers: screenshots left in the editor last time. */
+  pending?: PendingScreenshot[];
 }
 
 function backend(options: Options = {}): Call[] {
@@ -92,6 +96,14 @@ function backend(options: Options = {}): Call[] {
         return options.saved ?? { selection: null, bundle: null, bundleCurrent: false };
       case "save_selection":
         return null;
+      case "pending_screenshots":
+        return options.pending ?? [];
+      case "import_screenshots":
+        return (args["files"] as string[]).map((file, index) => ({
+          ...pendingFixture,
+          id: `${index}`.padStart(32, "0"),
+          name: file.replace(/^.*\//, "").replace(/\.[a-z]+$/, ""),
+        }));
       default:
         throw `unexpected command ${command}`;
     }
@@ -177,17 +189,38 @@ describe("step 5 Evidence", () => {
     await fireEvent.input(path, { target: { value: "notes.txt" } });
     await fireEvent.click(screen.getByRole("button", { name: "Add file" }));
     expect(path.getAttribute("aria-invalid")).toBe("true");
-    await fireEvent.input(path, { target: { value: "/home/ana/error.png" } });
+    await fireEvent.input(path, { target: { value: "/home/ana/notes.txt" } });
     await fireEvent.click(screen.getByRole("button", { name: "Add file" }));
     await waitFor(() =>
       expect((commands(calls, "save_draft").at(-1)?.args["request"] as Request).evidence).toEqual([
-        { evidence_id: "screenshot", path: "/home/ana/error.png", note: "" },
+        { evidence_id: "", path: "/home/ana/notes.txt", note: "" },
       ]),
     );
-    expect(within(screen.getByRole("list", { name: "Added files" })).getByText("/home/ana/error.png")).toBeTruthy();
+    expect(within(screen.getByRole("list", { name: "Added files" })).getByText("/home/ana/notes.txt")).toBeTruthy();
     // The preview is asked after the save, so the core sees the added file.
     const saved = calls.findIndex((call) => call.command === "save_draft");
     expect(calls.slice(saved).some((call) => call.command === "preview_evidence")).toBe(true);
+  });
+
+  test("a typed or dropped image opens in the black-out editor instead of going in as it is", async () => {
+    const calls = backend();
+    open(5);
+    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    const path = screen.getByRole("textbox", { name: "File path" });
+    await fireEvent.input(path, { target: { value: "/home/ana/error.png" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add file" }));
+    await screen.findByRole("region", { name: "Black out what must not be sent" });
+    expect(commands(calls, "import_screenshots")[0]?.args).toEqual({ path: draftView().path, files: ["/home/ana/error.png"] });
+    expect(screen.getByText(/The image opened in the screenshot editor/)).toBeTruthy();
+    const saves = commands(calls, "save_draft").map((call) => (call.args["request"] as Request).evidence);
+    expect(saves.flat().some((item) => item.path === "/home/ana/error.png")).toBe(false);
+  });
+
+  test("a screenshot left in the editor last time is waiting there again", async () => {
+    backend({ pending: [pendingFixture] });
+    open(5);
+    await screen.findByRole("region", { name: "Black out what must not be sent" });
+    expect(screen.getByText("A screenshot from your last session is waiting in the editor.")).toBeTruthy();
   });
 
   test("building shows live progress from the channel, and Cancel calls cancel_bundle", async () => {

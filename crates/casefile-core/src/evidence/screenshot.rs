@@ -584,20 +584,36 @@ impl Store {
         bytes: &[u8],
         name: &str,
     ) -> Result<crate::wire::PendingScreenshot, ScreenshotError> {
-        use base64::Engine as _;
         let preview = clean(bytes, name, &[])?;
         let id = self.add_pending(bytes)?;
-        Ok(crate::wire::PendingScreenshot {
-            id,
-            name: file_stem(name),
-            width: preview.width,
-            height: preview.height,
-            data_url: format!(
-                "data:image/png;base64,{}",
-                base64::engine::general_purpose::STANDARD.encode(&preview.png)
-            ),
-            stripped: preview.stripped,
-        })
+        Ok(pending_view(id, name, preview))
+    }
+
+    /// The pending items still waiting (the app was closed while they were being edited),
+    /// oldest first, each ready for the editor again under the name `screenshot`. A pending
+    /// file that no longer reads as an image is left out.
+    pub fn pending(&self) -> Vec<crate::wire::PendingScreenshot> {
+        let Ok(entries) = std::fs::read_dir(self.pending_dir()) else {
+            return Vec::new();
+        };
+        let mut found: Vec<(std::time::SystemTime, String)> = entries
+            .flatten()
+            .filter_map(|entry| {
+                let id = entry.file_name().into_string().ok()?;
+                self.pending_path(&id).ok()?;
+                let modified = entry.metadata().and_then(|meta| meta.modified()).ok()?;
+                Some((modified, id))
+            })
+            .collect();
+        found.sort();
+        found
+            .into_iter()
+            .filter_map(|(_, id)| {
+                let bytes = self.pending_bytes(&id).ok()?;
+                let preview = clean(&bytes, "screenshot", &[]).ok()?;
+                Some(pending_view(id, "screenshot", preview))
+            })
+            .collect()
     }
 
     /// The path of a pending item; the id must be one [`Store::add_pending`] makes (32 lowercase
@@ -684,6 +700,23 @@ impl Store {
             return false;
         };
         file.parent() == Some(dir.as_path()) && file.is_file()
+    }
+}
+
+/// What the editor needs of a pending item: the image without boxes as a `data:` URL, its size,
+/// the metadata that will be dropped, and the proposed name.
+fn pending_view(id: String, name: &str, preview: Cleaned) -> crate::wire::PendingScreenshot {
+    use base64::Engine as _;
+    crate::wire::PendingScreenshot {
+        id,
+        name: file_stem(name),
+        width: preview.width,
+        height: preview.height,
+        data_url: format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(&preview.png)
+        ),
+        stripped: preview.stripped,
     }
 }
 
@@ -1028,6 +1061,34 @@ mod tests {
         );
         assert!("10,20,300".parse::<BlackOut>().is_err());
         assert!("a,b,c,d".parse::<BlackOut>().is_err());
+    }
+
+    #[test]
+    fn pending_items_left_from_a_closed_app_come_back_oldest_first() {
+        let data = tempfile::tempdir().expect("temp");
+        let store = Store::new(data.path(), "CF-ABCD-EFGH");
+        assert!(store.pending().is_empty(), "no folder yet");
+        let first = store
+            .add_pending_image(&png_of(&gradient(4, 3)), "first.png")
+            .expect("pending");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let second = store
+            .add_pending_image(&png_of(&gradient(2, 2)), "second.png")
+            .expect("pending");
+        // A stray file in the pending folder is not an item.
+        fs_err::write(
+            data.path()
+                .join("screenshots/CF-ABCD-EFGH/.pending/notes.txt"),
+            "x",
+        )
+        .expect("write");
+        let back = store.pending();
+        let ids: Vec<&str> = back.iter().map(|item| item.id.as_str()).collect();
+        assert_eq!(ids, [first.id.as_str(), second.id.as_str()]);
+        assert_eq!((back[0].width, back[0].height), (4, 3));
+        assert_eq!(back[0].data_url, first.data_url);
+        store.discard(&first.id).expect("discard");
+        assert_eq!(store.pending().len(), 1);
     }
 
     #[test]

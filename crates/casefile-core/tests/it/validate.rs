@@ -92,6 +92,26 @@ fn a_complete_request_has_no_errors() {
 }
 
 #[test]
+fn a_screenshot_is_accepted_by_a_profile_that_does_not_ask_for_one() {
+    let profile = builtin("generic");
+    assert!(profile.evidence.iter().all(|kind| kind.id != "screenshot"));
+    let mut request = complete("generic", "standard", "2");
+    request.evidence.push(EvidenceItem {
+        evidence_id: "screenshot".into(),
+        path: "/home/ada/.local/share/casefile/screenshots/CF-X/error.png".into(),
+        note: String::new(),
+    });
+    let errors = fields(&validate(&request, &profile), Severity::Error);
+    assert!(
+        !errors.iter().any(|field| field.starts_with("evidence")),
+        "{errors:?}"
+    );
+    request.evidence[0].evidence_id = "made-up".into();
+    let errors = fields(&validate(&request, &profile), Severity::Error);
+    assert_eq!(errors, vec!["evidence[0].evidence_id"]);
+}
+
+#[test]
 fn jetpatch_patching_checklist_steps_not_ticked_are_warnings() {
     let profile = builtin("jetpatch");
     let mut request = complete("jetpatch", "standard", "2");
