@@ -22,14 +22,37 @@ pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 // ---- finding things the way a user does: headings, labels, button texts --------------------
 
-/// Waits for the element an XPath names.
+/// Waits for the element an XPath names. When it never comes, the failure shows what the page
+/// said instead, and a picture of the window is saved (its path is in the message).
 pub async fn element(client: &Client, xpath: &str) -> Element {
-    client
+    match client
         .wait()
         .at_most(STARTUP_TIMEOUT)
         .for_element(Locator::XPath(xpath))
         .await
-        .unwrap_or_else(|error| panic!("no element {xpath}: {error}"))
+    {
+        Ok(found) => found,
+        Err(error) => {
+            let body = match client.find(Locator::Css("body")).await {
+                Ok(body) => body.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            let picture = std::env::temp_dir()
+                .join(format!("casefile-e2e-failure-{}.png", std::process::id()));
+            let saved = match client.screenshot().await {
+                Ok(png) => std::fs::write(&picture, png).is_ok(),
+                Err(_) => false,
+            };
+            panic!(
+                "no element {xpath}: {error}\n{}the page shows:\n{body}",
+                if saved {
+                    format!("a picture of the window: {}\n", picture.display())
+                } else {
+                    String::new()
+                }
+            )
+        }
+    }
 }
 
 /// The text input or textarea whose `<label>` text starts with `label`.
@@ -45,11 +68,39 @@ pub async fn field(client: &Client, label: &str) -> Element {
 
 /// Clicks the element an XPath names, once it is there.
 pub async fn click(client: &Client, xpath: &str) {
-    element(client, xpath)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|error| panic!("cannot click {xpath}: {error}"));
+    let target = element(client, xpath).await;
+    press(client, &target, xpath).await;
+}
+
+/// Clicks `target` as a user would: scrolled to the middle of the window first, so the wizard's
+/// sticky bar cannot cover it, and again after a moment while something still lies over it (a
+/// status line settling, a scroll still under way). `what` names it in a failure.
+pub async fn press(client: &Client, target: &Element, what: &str) {
+    let mut attempts = 0;
+    loop {
+        if let Ok(reference) = serde_json::to_value(target) {
+            // Scrolling is a courtesy: when it fails, the click below still says why.
+            let _ = client
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});",
+                    vec![reference],
+                )
+                .await;
+        }
+        match target.click().await {
+            Ok(()) => return,
+            Err(error) => {
+                let covered = matches!(
+                    &error,
+                    fantoccini::error::CmdError::Standard(webdriver)
+                        if webdriver.error == fantoccini::error::ErrorStatus::ElementClickIntercepted
+                );
+                attempts += 1;
+                assert!(covered && attempts < 20, "cannot click {what}: {error}");
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+        }
+    }
 }
 
 /// The XPath of the `h2` whose text is `text`.

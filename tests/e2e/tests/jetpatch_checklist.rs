@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use casefile_e2e::{
-    Session, answer, button, choice, click, element, field, heading, next, saved_files, unzip,
-    wait_for_text,
+    Session, answer, button, choice, click, element, field, heading, next, press, saved_files,
+    unzip, wait_for_text,
 };
 
 const SUBJECT: &str = "May patches fail on two Windows endpoints";
@@ -157,7 +157,7 @@ async fn a_jetpatch_patching_request_is_filed_with_its_checklist_ticked() {
     wait_for_text(client, "activity-output.txt", Duration::from_secs(15)).await;
     let snapshot = element(client, &choice("Add the support snapshot")).await;
     if snapshot.prop("checked").await.ok().flatten().as_deref() == Some("true") {
-        snapshot.click().await.expect("untick the snapshot");
+        press(client, &snapshot, "the snapshot tick box").await;
     }
     click(client, &button("Build the bundle")).await;
     element(client, "//h3[normalize-space()='The bundle']").await;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use casefile_e2e::{
-    Session, button, choice, click, element, field, heading, next, saved_files, unzip,
+    Session, button, choice, click, element, field, heading, next, press, saved_files, unzip,
     wait_for_text,
 };
 
@@ -214,7 +214,7 @@ async fn a_jumpcloud_agent_request_goes_out_with_its_log_and_a_blacked_out_scree
     wait_for_text(client, AGENT_LOG, Duration::from_secs(30)).await;
     let snapshot = element(client, &choice("Add the support snapshot")).await;
     if snapshot.prop("checked").await.ok().flatten().as_deref() == Some("true") {
-        snapshot.click().await.expect("untick the snapshot");
+        press(client, &snapshot, "the snapshot tick box").await;
     }
     click(client, &button("Capture a window…")).await;
     let windows = element(client, "//select[@id='window-choice']").await;
@@ -242,8 +242,15 @@ async fn a_jumpcloud_agent_request_goes_out_with_its_log_and_a_blacked_out_scree
     wait_for_text(client, "Leak check passed", Duration::from_secs(30)).await;
     next(client, 6).await;
 
-    // 6 Review: the screenshot is among the files JumpCloud gets.
+    // 6 Review: the request as JumpCloud reads it (loaded last, so the page has settled), and
+    // the screenshot among the files it gets.
     element(client, &heading("Step 6: Review")).await;
+    wait_for_text(
+        client,
+        "## Troubleshooting actions taken",
+        Duration::from_secs(15),
+    )
+    .await;
     wait_for_text(
         client,
         "screenshots/agent-error.png",

@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::time::Duration;
 
-use casefile_e2e::{Session, button, click, element, field, heading, next, wait_for_text};
+use casefile_e2e::{Session, button, click, element, field, heading, next, press, wait_for_text};
 
 const SUBJECT: &str = "Nightly sync stops with a timeout";
 const PLANTED: &str = "FAKE-e2e-password-7731";
@@ -100,7 +100,7 @@ async fn a_generic_request_goes_through_all_seven_steps_and_lands_in_the_folder(
     )
     .await;
     if snapshot.prop("checked").await.ok().flatten().as_deref() == Some("true") {
-        snapshot.click().await.expect("untick the snapshot");
+        press(client, &snapshot, "the snapshot tick box").await;
     }
     click(client, &button("Build the bundle")).await;
     element(client, "//h3[normalize-space()='The bundle']").await;
