@@ -386,12 +386,16 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
             .map(|item| item.evidence_id.as_str())
             .collect();
         for evidence_id in &issue_type.required_evidence {
-            if !attached.contains(evidence_id.as_str()) {
-                let label = profile
-                    .evidence
-                    .iter()
-                    .find(|evidence| &evidence.id == evidence_id)
-                    .map_or(evidence_id.as_str(), |evidence| evidence.label.as_str());
+            let kind = profile
+                .evidence
+                .iter()
+                .find(|evidence| &evidence.id == evidence_id);
+            // A kind with sources is collected by default (the app's Evidence step and
+            // `casefile bundle` both start from the issue type's kinds, and say when nothing
+            // was found); only what the user must attach by hand can be missing here.
+            let collected = kind.is_some_and(|kind| !kind.sources.is_empty());
+            if !collected && !attached.contains(evidence_id.as_str()) {
+                let label = kind.map_or(evidence_id.as_str(), |evidence| evidence.label.as_str());
                 add(
                     "evidence",
                     Severity::Warning,

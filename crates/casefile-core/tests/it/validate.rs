@@ -136,19 +136,27 @@ fn jetpatch_patching_checklist_steps_not_ticked_are_warnings() {
 }
 
 #[test]
-fn required_evidence_missing_is_a_warning_naming_it() {
+fn required_evidence_to_attach_by_hand_is_a_warning_naming_it() {
+    let profile = builtin("jetpatch");
+    let mut request = complete("jetpatch", "standard", "2");
+    request.issue_type = "connector".into();
+    let problems = validate(&request, &profile);
+    assert_eq!(fields(&problems, Severity::Warning), vec!["evidence"]);
+    assert!(
+        problems[0].message.contains("Connector logs"),
+        "{}",
+        problems[0].message
+    );
+}
+
+#[test]
+fn required_evidence_the_profile_collects_is_not_reported_missing() {
+    // jcagent.log has sources: the Evidence step and `casefile bundle` collect it by default.
     let profile = builtin("jumpcloud");
     let mut request = complete("jumpcloud", "standard", "2");
     request.issue_type = "agent".into();
     let problems = validate(&request, &profile);
-    assert_eq!(fields(&problems, Severity::Warning), vec!["evidence"]);
-    assert!(
-        problems[0]
-            .message
-            .contains("JumpCloud agent log (jcagent.log)"),
-        "{}",
-        problems[0].message
-    );
+    assert_eq!(fields(&problems, Severity::Warning), Vec::<String>::new());
 }
 
 #[test]
