@@ -13,7 +13,7 @@ const DIALOG_TITLE: &str = "Add files to the evidence";
 /// The X window id of the dialog, once it is mapped.
 fn dialog_window(within: Duration) -> Option<String> {
     let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
+    loop {
         let found = Command::new("xdotool")
             .args(["search", "--onlyvisible", "--name", DIALOG_TITLE])
             .output()
@@ -22,17 +22,32 @@ fn dialog_window(within: Duration) -> Option<String> {
         if let Some(id) = text.lines().next().filter(|id| !id.trim().is_empty()) {
             return Some(id.trim().to_owned());
         }
+        if Instant::now() >= deadline {
+            return None;
+        }
         std::thread::sleep(Duration::from_millis(200));
     }
-    None
 }
 
-fn xdotool(args: &[&str]) {
-    let status = Command::new("xdotool")
+/// Runs xdotool; `false` when it fails (the dialog went away meanwhile, say).
+fn xdotool(args: &[&str]) -> bool {
+    Command::new("xdotool")
         .args(args)
         .status()
-        .expect("xdotool runs (scripts/setup.sh installs it)");
-    assert!(status.success(), "xdotool {args:?} failed");
+        .expect("xdotool runs (scripts/setup.sh installs it)")
+        .success()
+}
+
+/// Whether the dialog is gone, waiting up to `within` for it to close.
+fn dialog_closed(within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if dialog_window(Duration::ZERO).is_none() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -58,20 +73,33 @@ async fn a_file_chosen_in_the_system_dialog_is_added_to_the_evidence() {
     element(client, &heading("Step 5: Evidence")).await;
 
     click(client, &button("Pick files…")).await;
-    let dialog = dialog_window(Duration::from_secs(20)).expect("the file dialog opens");
-    xdotool(&["windowfocus", "--sync", &dialog]);
-    // GTK's file chooser takes a typed path that starts with "/" in its location field.
-    xdotool(&[
-        "type",
-        "--delay",
-        "20",
-        "--window",
-        &dialog,
-        &notes.display().to_string(),
-    ]);
-    std::thread::sleep(Duration::from_millis(500));
-    xdotool(&["key", "--window", &dialog, "Return"]);
-
+    let path = notes.display().to_string();
+    // A dialog that has just been mapped may not take keys yet (a loaded machine): type the path
+    // again until the dialog closes with it, as a user would.
+    let mut closed = false;
+    for _ in 0..4 {
+        let Some(dialog) = dialog_window(Duration::from_secs(20)) else {
+            break;
+        };
+        std::thread::sleep(Duration::from_millis(700));
+        // Ctrl+L opens GTK's location field; the path typed there is the file chosen.
+        let typed = xdotool(&["windowfocus", "--sync", &dialog])
+            && xdotool(&["key", "--window", &dialog, "ctrl+l"])
+            && {
+                std::thread::sleep(Duration::from_millis(300));
+                xdotool(&["type", "--delay", "20", "--window", &dialog, &path])
+            }
+            && {
+                std::thread::sleep(Duration::from_millis(300));
+                xdotool(&["key", "--window", &dialog, "Return"])
+            };
+        if dialog_closed(Duration::from_secs(5)) {
+            closed = true;
+            break;
+        }
+        eprintln!("the dialog is still open (keys sent: {typed}); typing the path again");
+    }
+    assert!(closed, "the file dialog did not take the typed path");
     wait_for_text(client, "agent-notes.txt", Duration::from_secs(20)).await;
     element(
         client,
