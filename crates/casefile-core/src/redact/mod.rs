@@ -40,7 +40,7 @@ mod mapping;
 mod names;
 mod scan;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -188,6 +188,9 @@ pub struct Found {
     pub mapping: Mapping,
     /// Every removed secret value of 4 bytes or more, for the leak scan; kept in memory only.
     pub secrets: BTreeSet<Vec<u8>>,
+    /// Secrets removed, per kind (`password`, `jwt`, `private-key`…): what the disclosure review
+    /// shows instead of the values.
+    pub secret_kinds: BTreeMap<&'static str, u64>,
 }
 
 impl Found {
@@ -196,6 +199,10 @@ impl Found {
         self.counts.merge(&other.counts);
         self.mapping.merge(other.mapping);
         self.secrets.extend(other.secrets);
+        for (kind, n) in other.secret_kinds {
+            let slot = self.secret_kinds.entry(kind).or_default();
+            *slot = slot.saturating_add(n);
+        }
     }
 }
 

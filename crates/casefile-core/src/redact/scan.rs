@@ -121,6 +121,17 @@ enum Stem {
     Authorization,
 }
 
+impl Stem {
+    /// The secret kind a value assigned to a key with this word is reported as.
+    fn kind_name(self) -> &'static str {
+        match self {
+            Stem::Pass | Stem::Pwd => "password",
+            Stem::Plain => "secret-value",
+            Stem::Authorization => "authorization",
+        }
+    }
+}
+
 /// A proposed replacement of `input[start..end]`.
 struct Edit {
     start: usize,
@@ -131,7 +142,9 @@ struct Edit {
 }
 
 enum Kind {
-    Secret,
+    /// A removed secret, with the kind of secret it is (`password`, `jwt`, `aws-access-key-id`…),
+    /// counted in [`Found::secret_kinds`] for the disclosure review; never its value.
+    Secret(&'static str),
     /// A line inside a private-key block; `first` counts the block.
     KeyLine {
         first: bool,
@@ -297,10 +310,16 @@ impl Redactor {
     ) {
         let text = || String::from_utf8_lossy(original).into_owned();
         let category = match kind {
-            Kind::Secret | Kind::KeyLine { .. } => {
+            Kind::Secret(_) | Kind::KeyLine { .. } => {
                 out.extend_from_slice(REDACTED);
-                if !matches!(kind, Kind::KeyLine { first: false }) {
+                let counted = match kind {
+                    Kind::Secret(secret_kind) => Some(secret_kind),
+                    Kind::KeyLine { first: true } => Some("private-key"),
+                    _ => None,
+                };
+                if let Some(secret_kind) = counted {
                     found.counts.add(Category::Secret, 1);
+                    *found.secret_kinds.entry(secret_kind).or_default() += 1;
                 }
                 if original.len() >= 4 && !found.secrets.contains(original) {
                     found.secrets.insert(original.to_vec());
@@ -632,12 +651,13 @@ fn line_end(input: &[u8], i: usize) -> usize {
     }
 }
 
-fn secret(start: usize, end: usize) -> Edit {
+/// A secret of kind `secret_kind` at `input[start..end]`.
+fn secret(start: usize, end: usize, secret_kind: &'static str) -> Edit {
     Edit {
         start,
         end,
         prio: 3,
-        kind: Kind::Secret,
+        kind: Kind::Secret(secret_kind),
     }
 }
 
@@ -863,7 +883,7 @@ fn secret_value(
     if is_left_alone(value) {
         return None;
     }
-    Some(secret(value_start, value_end))
+    Some(secret(value_start, value_end, stem.kind_name()))
 }
 
 /// Only white space (and a YAML list dash) before the key on its line.
@@ -910,7 +930,7 @@ fn bearer_token(input: &[u8], start: usize) -> Option<Edit> {
     if token.len() < 8 || token.iter().all(u8::is_ascii_lowercase) || is_left_alone(token) {
         return None;
     }
-    Some(secret(p, p + len))
+    Some(secret(p, p + len, "bearer-token"))
 }
 
 /// JWTs, AWS key ids and bearer tokens.
@@ -948,7 +968,7 @@ fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
             p += 1;
         }
         if parts == 3 && first_len >= 10 {
-            edits.push(secret(start, p));
+            edits.push(secret(start, p, "jwt"));
         }
     }
     for prefix in [&b"AKIA"[..], b"ASIA"] {
@@ -961,7 +981,7 @@ fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
                 })
                 && !at(input, start + 20).is_ascii_alphanumeric()
             {
-                edits.push(secret(start, start + 20));
+                edits.push(secret(start, start + 20, "aws-access-key-id"));
             }
         }
     }
@@ -1080,7 +1100,7 @@ fn userinfo(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
     if let Some((ps, pe)) = password
         && !is_left_alone(input.get(ps..pe)?)
     {
-        edits.push(secret(ps, pe));
+        edits.push(secret(ps, pe, "url-password"));
     }
     Some(last + 1)
 }
@@ -1406,6 +1426,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn removed_secrets_are_counted_by_kind_without_their_values() {
+        let (_, found) = run(concat!(
+            "password=hunter2-FAKE\ntoken=abcFAKE123\n",
+            "Authorization: Bearer FAKEtoken12345\n",
+            "id AKIAFAKEFAKEFAKE1234\n",
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEFAKE\nMIIEFAKE\n-----END RSA PRIVATE KEY-----\n",
+        ));
+        let kinds: Vec<(&str, u64)> = found.secret_kinds.into_iter().collect();
+        assert_eq!(
+            kinds,
+            [
+                ("authorization", 1),
+                ("aws-access-key-id", 1),
+                ("password", 1),
+                ("private-key", 1),
+                ("secret-value", 1),
+            ]
+        );
     }
 
     #[test]
