@@ -123,7 +123,9 @@ pub(crate) fn mentions(text: &str, keyword: &str) -> bool {
         };
         // The whitespace-separated token the match sits in.
         let token_start = head.rfind(char::is_whitespace).map_or(0, |index| index + 1);
-        let token_end = tail.find(char::is_whitespace).map_or(text.len(), |index| end + index);
+        let token_end = tail
+            .find(char::is_whitespace)
+            .map_or(text.len(), |index| end + index);
         let token = text.get(token_start..token_end).unwrap_or_default();
         if token.contains("://") || token.contains('@') {
             return false;

@@ -344,7 +344,11 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
             );
         }
         for suggested in suggested_caps(profile, request) {
-            if more_severe(profile, &request.impact.priority, &suggested.cap.max_priority) {
+            if more_severe(
+                profile,
+                &request.impact.priority,
+                &suggested.cap.max_priority,
+            ) {
                 add(
                     "priority",
                     Severity::Warning,
@@ -657,7 +661,10 @@ pub(crate) fn suggested_cap_message(
         .map(|issue| issue.label.as_str())
         .collect();
     let confirm = if types.is_empty() {
-        format!("if it is about them, choose priority {} or lower", cap.max_priority)
+        format!(
+            "if it is about them, choose priority {} or lower",
+            cap.max_priority
+        )
     } else {
         format!(
             "if it is about them, choose the issue type {} to confirm (the cap then applies: priority {} or lower)",

@@ -45,11 +45,7 @@ pub fn draft_view(
     now: DateTime<Utc>,
     display: Tz,
 ) -> DraftView {
-    let problems = validate_on(
-        &request,
-        profile,
-        now.with_timezone(&display).date_naive(),
-    );
+    let problems = validate_on(&request, profile, now.with_timezone(&display).date_naive());
     let mut steps = steps(profile);
     for problem in &problems {
         let number = step_of_field(&problem.field);

@@ -669,10 +669,7 @@ fn check(profile: &Profile) -> Vec<(KeyPath, String)> {
                 ),
             );
         } else if !release_versions.insert(release.version.trim()) {
-            checker.problem(
-                path,
-                format!("release {:?} appears twice", release.version),
-            );
+            checker.problem(path, format!("release {:?} appears twice", release.version));
         }
     }
     for (index, issue_type) in profile.issue_types.iter().enumerate() {
@@ -748,11 +745,7 @@ fn check_choices(
     values: &[String],
     rule: &str,
 ) {
-    match profile
-        .extra_fields
-        .iter()
-        .find(|extra| extra.id == field)
-    {
+    match profile.extra_fields.iter().find(|extra| extra.id == field) {
         Some(extra) if extra.kind == ExtraFieldKind::Choice => {
             let choices: BTreeSet<&str> = extra
                 .choices

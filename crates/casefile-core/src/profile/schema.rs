@@ -89,10 +89,7 @@ pub struct Profile {
 impl Profile {
     /// The address a request is e-mailed to: the first `[[rules.routing]]` rule whose field
     /// holds one of its choices in `extra` (the request's extra fields), else `contact.email`.
-    pub fn delivery_email(
-        &self,
-        extra: &BTreeMap<String, String>,
-    ) -> Option<String> {
+    pub fn delivery_email(&self, extra: &BTreeMap<String, String>) -> Option<String> {
         self.rules
             .routing
             .iter()
