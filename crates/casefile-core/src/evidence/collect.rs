@@ -639,10 +639,7 @@ pub fn collect(
         });
     };
     report(Phase::Plan, 0, 0, "");
-    let Plan {
-        mut items,
-        mut skipped,
-    } = plan::plan(
+    let mut planned = plan::plan(
         &PlanRequest {
             profile: context.profile,
             env: context.env,
@@ -654,7 +651,8 @@ pub fn collect(
         cancel,
     );
     check(cancel)?;
-    keep_required_binaries(&options.required_binaries, &mut items, &mut skipped);
+    keep_required_binaries(&options.required_binaries, &mut planned);
+    let Plan { items, mut skipped } = planned;
 
     let mut work = Vec::new();
     if let Some(request) = &options.request {
@@ -1028,16 +1026,14 @@ fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
 }
 
 /// The binary files the planner skipped that the draft attached for evidence the profile
-/// requires (`required`, path to kind id): planned after all, flagged `required_binary`, so they
-/// go in as they are and the manifest names them as not redacted.
-fn keep_required_binaries(
-    required: &BTreeMap<PathBuf, String>,
-    items: &mut Vec<PlannedItem>,
-    skipped: &mut Vec<Skipped>,
-) {
+/// requires (`required`, [`CollectOptions::required_binaries`]): planned after all, flagged
+/// `required_binary`, so they go in as they are and the manifest names them as not redacted.
+/// The Evidence step's preview applies it too, so it shows what the bundle will hold.
+pub fn keep_required_binaries(required: &BTreeMap<PathBuf, String>, plan: &mut Plan) {
     if required.is_empty() {
         return;
     }
+    let Plan { items, skipped } = plan;
     skipped.retain(|skip| {
         if skip.reason != SkipReason::Binary {
             return true;
