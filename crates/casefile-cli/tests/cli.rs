@@ -370,8 +370,11 @@ fn validate_warns_when_the_product_version_is_outside_the_tiers_window() {
         .success();
     let text = std::fs::read_to_string(&draft).expect("draft");
     assert!(text.contains("versions = \"\""), "{text}");
-    std::fs::write(&draft, text.replace("versions = \"\"", "versions = \"3.13.4\""))
-        .expect("write");
+    std::fs::write(
+        &draft,
+        text.replace("versions = \"\"", "versions = \"3.13.4\""),
+    )
+    .expect("write");
     let output = casefile(dir.path())
         .args(["--json", "validate"])
         .arg(&draft)

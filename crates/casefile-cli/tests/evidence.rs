@@ -851,7 +851,11 @@ fn a_binary_attached_for_required_evidence_goes_in_as_it_is_and_the_manifest_say
         .chain((0u8..=255).cycle().take(4096))
         .collect();
     fs::write(dir.path().join("snapshot.zip"), &snapshot).expect("write");
-    fs::write(dir.path().join("other.zip"), b"PK\x03\x04FAKE-other\x00\x00").expect("write");
+    fs::write(
+        dir.path().join("other.zip"),
+        b"PK\x03\x04FAKE-other\x00\x00",
+    )
+    .expect("write");
     let mut text = fs::read_to_string(&draft).expect("draft");
     text = text.replacen("issue_type = \"\"", "issue_type = \"defect\"", 1);
     text.push_str("\n[[evidence]]\nevidence_id = \"support-snapshot\"\npath = \"snapshot.zip\"\n");
