@@ -67,8 +67,8 @@ pub struct CollectOptions {
     pub include_binary: bool,
     /// Files in `add` attached for evidence kinds the profile requires (path to kind id), set by
     /// [`CollectOptions::for_draft`]: a binary one goes in as it is, named in the manifest as not
-    /// redacted, even without `include_binary` (the vendor asks for it: JetPatch's agent
-    /// binaries, Jumpmind's support snapshot `.zip`).
+    /// redacted, even without `include_binary` (the vendor asks for it: agent binaries, a
+    /// product's support snapshot `.zip`).
     pub required_binaries: BTreeMap<PathBuf, String>,
     /// Add the support snapshot.
     pub snapshot: bool,
