@@ -31,6 +31,7 @@ pub mod case_code;
 pub mod collection_code;
 pub mod config;
 pub mod deliver;
+pub mod disclose;
 pub mod draft;
 pub mod drafts;
 pub mod evidence;

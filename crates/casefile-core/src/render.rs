@@ -1,19 +1,117 @@
 //! The request as the vendor reads it: `request.md` for a person, `request.json` for a machine.
+//!
+//! Neither is ever rendered from the draft as the user typed it: [`outgoing_request`] first makes
+//! the request that leaves, every text field redacted with the bundle's [`Redactor`] (so a host
+//! reads `host-1416db43` in the request and in the logs), evidence named by its place in the
+//! bundle instead of a local path, and the draft's `[redaction]` choices left out.
 
 use std::fmt::Write as _;
 
 use crate::profile::schema::Profile;
-use crate::request::Request;
+use crate::redact::{Found, Redactor};
+use crate::request::{EvidenceItem, Request};
 use crate::validate::field_label;
 
-/// The request as pretty JSON (the draft's own schema, `schema_version` included).
+/// One text field of a request as it leaves: its name (`description`, `extra.customer_type`,
+/// `endpoints`...), the redacted text and what was replaced in it.
+#[derive(Debug, Clone)]
+pub struct RedactedField {
+    /// The field's name, as validation problems name it.
+    pub field: String,
+    /// Its text as it leaves.
+    pub text: String,
+    /// What the redactor replaced in it.
+    pub found: Found,
+}
+
+/// Calls `visit(field, text)` for every free-text field of `request` (contact, problem, scope,
+/// the priority override reason, extra fields, evidence notes), in a stable order.
+pub fn visit_texts(request: &mut Request, visit: &mut dyn FnMut(&str, &mut String)) {
+    let contact = &mut request.contact;
+    visit("company", &mut contact.company);
+    visit("contact_name", &mut contact.name);
+    visit("email", &mut contact.email);
+    visit("phone", &mut contact.phone);
+    visit("contact_id", &mut contact.contact_id);
+    let problem = &mut request.problem;
+    visit("subject", &mut problem.subject);
+    visit("description", &mut problem.description);
+    visit("operation_requested", &mut problem.operation_requested);
+    visit("expected_result", &mut problem.expected_result);
+    visit("actual_result", &mut problem.actual_result);
+    visit("steps_to_reproduce", &mut problem.steps_to_reproduce);
+    visit("troubleshooting_done", &mut problem.troubleshooting_done);
+    visit("error_messages", &mut problem.error_messages);
+    visit("started_at", &mut problem.started_at);
+    visit("versions", &mut request.scope.versions);
+    for endpoint in &mut request.scope.endpoints {
+        visit("endpoints", &mut endpoint.hostname);
+        visit("endpoints", &mut endpoint.ip);
+        visit("endpoints", &mut endpoint.os);
+        visit("endpoints", &mut endpoint.agent_version);
+    }
+    visit("override_reason", &mut request.impact.override_reason);
+    for (id, value) in &mut request.extra {
+        visit(&format!("extra.{id}"), value);
+    }
+    for item in &mut request.evidence {
+        visit("evidence", &mut item.note);
+    }
+}
+
+/// Every free-text field of `request` as one text, a field per line block, for the name-learning
+/// pass (so a host named only in the description is learned like one named in a log).
+pub fn request_text(request: &Request) -> String {
+    let mut copy = request.clone();
+    let mut text = String::new();
+    visit_texts(&mut copy, &mut |_, value| {
+        text.push_str(value);
+        text.push('\n');
+    });
+    text
+}
+
+/// The request as it leaves the machine: every text field redacted with `redactor` (none when
+/// the user turned redaction off), each evidence item named by `entry_of` (its place in the
+/// bundle, never a local path), and the `[redaction]` table left out. Also returns each
+/// non-empty field with what was replaced in it, in [`visit_texts`] order.
+pub fn outgoing_request(
+    request: &Request,
+    redactor: Option<&Redactor>,
+    entry_of: &dyn Fn(&EvidenceItem) -> String,
+) -> (Request, Vec<RedactedField>) {
+    let mut out = request.clone();
+    out.redaction = Default::default();
+    for item in &mut out.evidence {
+        item.path = entry_of(item);
+    }
+    let mut fields = Vec::new();
+    visit_texts(&mut out, &mut |field, value| {
+        if value.trim().is_empty() {
+            return;
+        }
+        let mut found = Found::default();
+        if let Some(redactor) = redactor {
+            *value = redactor.redact_text(value, &mut found);
+        }
+        fields.push(RedactedField {
+            field: field.to_owned(),
+            text: value.clone(),
+            found,
+        });
+    });
+    (out, fields)
+}
+
+/// The request as pretty JSON (the draft's own schema, `schema_version` included; render the
+/// [`outgoing_request`], not the draft).
 pub fn request_json(request: &Request) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(request).unwrap_or_default();
     bytes.push(b'\n');
     bytes
 }
 
-/// The request as Markdown, with the profile's own labels, in the order support reads it:
+/// The request as Markdown (render the [`outgoing_request`], not the draft), with the profile's own labels, in the order support reads it:
 /// what is wrong, how bad, where, who, then what was already tried and what comes with it.
 pub fn request_markdown(request: &Request, profile: &Profile) -> String {
     let mut md = String::new();

@@ -10,8 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::profile::schema::UsersAffected;
 
-/// The draft schema version this build writes and reads.
-pub const DRAFT_SCHEMA_VERSION: u32 = 1;
+/// The draft schema version this build writes, and the newest it reads. Version 2 added the
+/// optional `[redaction]` table; a version 1 draft (without it) reads unchanged.
+pub const DRAFT_SCHEMA_VERSION: u32 = 2;
+
+/// The oldest draft schema version this build reads.
+pub const OLDEST_DRAFT_SCHEMA_VERSION: u32 = 1;
 
 /// The core request fields a profile may require, hide or relabel, in the order they are asked.
 pub const FIELD_NAMES: &[&str] = &[
@@ -85,6 +89,36 @@ pub struct Request {
     /// Values of the profile's extra fields, by field id.
     #[serde(default)]
     pub extra: BTreeMap<String, String>,
+    /// The user's redaction choices for this request (schema version 2); never sent.
+    #[serde(default, skip_serializing_if = "Redaction::is_empty")]
+    pub redaction: Redaction,
+}
+
+/// The user's redaction choices, applied to everything that leaves with the request (the
+/// request text, the ticket body and the bundle): names the vendor may see, and words to hide.
+///
+/// ```toml
+/// [redaction]
+/// keep = ["build-srv-07"]   # left as it is everywhere, though it would be pseudonymised
+/// hide = ["Project Falcon"] # replaced by a word-… pseudonym everywhere, like --keyword
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Redaction {
+    /// Host names, user names, e-mail, IP or MAC addresses the vendor may see as they are.
+    #[serde(default)]
+    pub keep: Vec<String>,
+    /// Words to replace wherever they appear, as `word-<8 hex>` pseudonyms.
+    #[serde(default)]
+    pub hide: Vec<String>,
+}
+
+impl Redaction {
+    /// Whether nothing is chosen (the table is then left out of the draft).
+    pub fn is_empty(&self) -> bool {
+        self.keep.iter().all(|k| k.trim().is_empty())
+            && self.hide.iter().all(|h| h.trim().is_empty())
+    }
 }
 
 /// Who is asking.

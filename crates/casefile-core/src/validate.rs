@@ -10,7 +10,7 @@ use std::fmt;
 use crate::case_code::CaseCode;
 use crate::impact::{applicable_cap, more_severe};
 use crate::profile::schema::{ExtraFieldKind, Profile};
-use crate::request::{DRAFT_SCHEMA_VERSION, Request};
+use crate::request::{DRAFT_SCHEMA_VERSION, OLDEST_DRAFT_SCHEMA_VERSION, Request};
 
 /// How much a problem matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -93,12 +93,12 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
         });
     };
 
-    if request.schema_version != DRAFT_SCHEMA_VERSION {
+    if !(OLDEST_DRAFT_SCHEMA_VERSION..=DRAFT_SCHEMA_VERSION).contains(&request.schema_version) {
         add(
             "schema_version",
             Severity::Error,
             format!(
-                "draft schema version {} is not {DRAFT_SCHEMA_VERSION}; make a new draft with `casefile new`",
+                "draft schema version {} is not {OLDEST_DRAFT_SCHEMA_VERSION} to {DRAFT_SCHEMA_VERSION}; make a new draft with `casefile new`",
                 request.schema_version
             ),
         );
