@@ -36,6 +36,7 @@ pub mod draft;
 pub mod drafts;
 pub mod evidence;
 pub mod impact;
+pub mod pasted;
 pub mod profile;
 pub mod redact;
 pub mod render;

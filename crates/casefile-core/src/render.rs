@@ -111,6 +111,52 @@ pub fn request_json(request: &Request) -> Vec<u8> {
     bytes
 }
 
+/// The request as it leaves when no bundle goes with it: every field redacted by a redactor
+/// made as a bundle's is (`names`, usually [`Names::from_system`](crate::redact::Names::from_system),
+/// plus the names learned from the request's own text, its endpoints and its `[redaction]`
+/// choices), evidence named by file name only, then leak-scanned like a bundle. Returns the
+/// documents and what the leak scan found (not empty: do not send).
+pub fn redacted_alone(
+    request: &Request,
+    profile: &Profile,
+    key: &crate::redact::PseudonymKey,
+    mut names: crate::redact::Names,
+) -> (
+    crate::evidence::collect::RequestDocs,
+    Vec<crate::redact::Leak>,
+) {
+    use crate::evidence::collect::{RequestDocs, apply_redaction_choices, without_kept};
+    let mut keep = std::collections::BTreeSet::new();
+    apply_redaction_choices(request, &mut names, &mut keep);
+    for endpoint in &request.scope.endpoints {
+        if !endpoint.hostname.trim().is_empty() {
+            names.hostnames.insert(endpoint.hostname.trim().to_owned());
+        }
+    }
+    let mut learner = crate::redact::Learner::new();
+    learner.feed(request_text(request).as_bytes());
+    names.merge(learner.finish());
+    let names = without_kept(names, &keep);
+    let redactor = Redactor::with_kept(key, &names, &keep);
+    let entry_of = |item: &EvidenceItem| {
+        let file = std::path::Path::new(&item.path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        redactor.redact_text(&file, &mut Found::default())
+    };
+    let (outgoing, fields) = outgoing_request(request, Some(&redactor), &entry_of);
+    let mut found = Found::default();
+    for field in fields {
+        found.merge(field.found);
+    }
+    let docs = RequestDocs::render(&outgoing, profile);
+    let scanner = crate::redact::LeakScanner::new(&names, &found.mapping, &found.secrets);
+    let mut leaks = scanner.scan(&docs.json);
+    leaks.extend(scanner.scan(docs.markdown.as_bytes()));
+    (docs, leaks)
+}
+
 /// The request as Markdown (render the [`outgoing_request`], not the draft), with the profile's own labels, in the order support reads it:
 /// what is wrong, how bad, where, who, then what was already tried and what comes with it.
 pub fn request_markdown(request: &Request, profile: &Profile) -> String {

@@ -535,6 +535,10 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
         }
     }
 
+    for pasted in crate::pasted::pasted_logs(request) {
+        add(&pasted.field, Severity::Warning, pasted.message());
+    }
+
     problems.sort_by_key(|problem| problem.severity);
     problems
 }

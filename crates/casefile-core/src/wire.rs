@@ -755,7 +755,10 @@ pub struct HighlightedPreview {
 }
 
 /// The preview of `file` for the desktop, from [`crate::redact::preview_with`].
-pub fn highlighted_preview(file: &std::path::Path, preview: crate::redact::FilePreview) -> HighlightedPreview {
+pub fn highlighted_preview(
+    file: &std::path::Path,
+    preview: crate::redact::FilePreview,
+) -> HighlightedPreview {
     HighlightedPreview {
         file: file.display().to_string(),
         text: preview.text,

@@ -915,10 +915,18 @@ fn run(
         }
         request_fields = fields;
         let docs = RequestDocs::render(&outgoing, context.profile);
-        work.insert(0, generated("request.json", docs.json, None, Mode::Verbatim));
+        work.insert(
+            0,
+            generated("request.json", docs.json, None, Mode::Verbatim),
+        );
         work.insert(
             1,
-            generated("request.md", docs.markdown.into_bytes(), None, Mode::Verbatim),
+            generated(
+                "request.md",
+                docs.markdown.into_bytes(),
+                None,
+                Mode::Verbatim,
+            ),
         );
     }
 
@@ -998,7 +1006,10 @@ fn run(
                 version: env!("CARGO_PKG_VERSION"),
             },
             created_at: Utc::now(),
-            case_code: options.request.as_ref().map(|r| r.request.case_code.clone()),
+            case_code: options
+                .request
+                .as_ref()
+                .map(|r| r.request.case_code.clone()),
             profile: ProfileRef {
                 id: context.profile.id.clone(),
                 version: context.profile.version.clone(),
@@ -2188,21 +2199,15 @@ fn verify(
                         let name = reader.entries()[index].name.clone();
                         let mut entry = reader.open(index)?;
                         let mut counts = tally.map(|tally| vec![0u64; tally.len()]);
-                        let found = scan_stream(
-                            &mut entry,
-                            scanner,
-                            tally.zip(counts.as_mut()),
-                        )?;
+                        let found = scan_stream(&mut entry, scanner, tally.zip(counts.as_mut()))?;
                         if let Some(counts) = counts {
                             counted.push((name.clone(), counts));
                         }
-                        leaks.extend(found.into_iter().map(|leak| {
-                            LeakReport {
-                                entry: name.clone(),
-                                category: leak.category,
-                                what: leak.what,
-                                offset: leak.offset,
-                            }
+                        leaks.extend(found.into_iter().map(|leak| LeakReport {
+                            entry: name.clone(),
+                            category: leak.category,
+                            what: leak.what,
+                            offset: leak.offset,
                         }));
                     }
                     Ok((leaks, counted))
