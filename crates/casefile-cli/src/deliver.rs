@@ -227,6 +227,14 @@ pub(crate) fn submit_command(
                     format!("--bundle {}: no such file", path.display()),
                 ));
             }
+            service::check_bundle_size(path, &channel, transport.as_ref()).map_err(|error| {
+                Failure::user(
+                    "too_large",
+                    format!(
+                        "--bundle: {error} (`casefile bundle --budget SIZE`, or submit without --bundle)"
+                    ),
+                )
+            })?;
             match RequestDocs::from_bundle(path) {
                 Ok(Some(docs)) if docs.case_code == request.case_code => {}
                 Ok(Some(docs)) => {
@@ -258,14 +266,6 @@ pub(crate) fn submit_command(
                     ));
                 }
             }
-            service::check_bundle_size(path, &channel, transport.as_ref()).map_err(|error| {
-                Failure::user(
-                    "too_large",
-                    format!(
-                        "--bundle: {error} (`casefile bundle --budget SIZE`, or submit without --bundle)"
-                    ),
-                )
-            })?;
             (path.clone(), false, None)
         }
         None => {

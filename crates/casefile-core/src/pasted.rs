@@ -275,7 +275,13 @@ fn edit_in_place(source: &str, field: &str, attached: &Attached) -> Option<Strin
         },
     };
     let section = doc.get_mut(table)?.as_table_like_mut()?;
-    section.insert(key, value(attached.reference.clone()));
+    match section.get_mut(key) {
+        // In place, so the comment above the key stays.
+        Some(item) => *item = value(attached.reference.clone()),
+        None => {
+            section.insert(key, value(attached.reference.clone()));
+        }
+    }
     let mut item = Table::new();
     item.insert("evidence_id", value(attached.item.evidence_id.clone()));
     item.insert("path", value(attached.item.path.clone()));

@@ -2326,3 +2326,66 @@ mod selection_tests {
         check(Some("last week"), Err("since: \"last week\" is not a time"));
     }
 }
+
+#[cfg(test)]
+mod verify_tests {
+    use super::*;
+
+    /// A bundle holding `entries`, for the leak scan.
+    fn bundle(entries: &[(&str, &[u8])]) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        let mut zip = ZipWriter::new(file.as_file_mut());
+        let options = EntryOptions {
+            modified: SystemTime::now(),
+            unix_mode: 0o600,
+            method: Method::Deflate,
+        };
+        for (name, bytes) in entries {
+            zip.add_entry(name, &options, bytes, 6).expect("entry");
+        }
+        zip.finish().expect("finish");
+        file
+    }
+
+    #[test]
+    fn the_leak_scan_reads_the_request_files_too() {
+        let file = bundle(&[
+            ("request.json", b"{\"description\": \"all fine\"}\n"),
+            ("request.md", b"# [CF-TEST-0001] web01 stopped\n"),
+            ("logs/app.log", b"host-1a2b3c4d stopped\n"),
+        ]);
+        let mut names = Names::default();
+        names.hostnames.insert("web01".into());
+        let scanner = LeakScanner::new(&names, &Default::default(), &BTreeSet::new());
+        let (leaks, _, scanned) =
+            verify(file.path(), &scanner, None, 2, &AtomicBool::new(false)).expect("verify");
+        assert_eq!(scanned, 3);
+        let found: Vec<(&str, &str)> = leaks
+            .iter()
+            .map(|l| (l.entry.as_str(), l.what.as_str()))
+            .collect();
+        assert_eq!(found, vec![("request.md", "web01")]);
+    }
+
+    #[test]
+    fn the_disclosure_tally_counts_each_occurrence_once_across_read_blocks() {
+        // Occurrences on both sides of the 1 MiB block edge and inside the carried overlap.
+        let mut text = Vec::new();
+        while text.len() < (1 << 20) - 6 {
+            text.extend_from_slice(b"host-1a2b3c4d x ");
+        }
+        text.truncate((1 << 20) - 6);
+        text.extend_from_slice(b" host-1a2b3c4d end\n");
+        let expected = text
+            .split(|b| *b == b' ')
+            .filter(|w| *w == b"host-1a2b3c4d")
+            .count() as u64;
+        let mut mapping = crate::redact::Mapping::default();
+        mapping.insert("host-1a2b3c4d".into(), Category::Hostname, "web01".into());
+        let tally = crate::disclose::Tally::new(&mapping, &BTreeSet::new());
+        let scanner = LeakScanner::new(&Names::default(), &Default::default(), &BTreeSet::new());
+        let mut counts = vec![0; tally.len()];
+        scan_stream(&mut text.as_slice(), &scanner, Some((&tally, &mut counts))).expect("scan");
+        assert_eq!(counts, vec![expected]);
+    }
+}
