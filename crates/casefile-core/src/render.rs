@@ -150,18 +150,36 @@ pub fn redacted_alone(
     for field in fields {
         found.merge(field.found);
     }
-    let docs = RequestDocs::render(&outgoing, profile);
+    let docs = RequestDocs::render(&outgoing, profile, Some(&redactor));
     let scanner = crate::redact::LeakScanner::new(&names, &found.mapping, &found.secrets);
     let mut leaks = scanner.scan(&docs.json);
     leaks.extend(scanner.scan(docs.markdown.as_bytes()));
     (docs, leaks)
 }
 
-/// The request as Markdown (render the [`outgoing_request`], not the draft), with the profile's own labels, in the order support reads it:
+/// The request as Markdown, with the profile's own labels, in the order support reads it:
 /// what is wrong, how bad, where, who, then what was already tried and what comes with it.
+/// What leaves is [`request_markdown_redacted`] of the [`outgoing_request`], never the draft.
 pub fn request_markdown(request: &Request, profile: &Profile) -> String {
+    request_markdown_redacted(request, profile, None)
+}
+
+/// [`request_markdown`] with the words around the values (the profile's labels, the headings)
+/// also passed through `redactor`, so that a word the user hides is gone from them too. The
+/// values are taken as they are: render the [`outgoing_request`], whose fields are redacted.
+pub fn request_markdown_redacted(
+    request: &Request,
+    profile: &Profile,
+    redactor: Option<&Redactor>,
+) -> String {
+    let t = |text: &str| -> String {
+        match redactor {
+            Some(redactor) => redactor.redact_text(text, &mut Found::default()),
+            None => text.to_owned(),
+        }
+    };
     let mut md = String::new();
-    let label = |field: &str| field_label(profile, field);
+    let label = |field: &str| t(&field_label(profile, field));
     let subject = if request.problem.subject.trim().is_empty() {
         "(no subject)"
     } else {
@@ -172,30 +190,26 @@ pub fn request_markdown(request: &Request, profile: &Profile) -> String {
     let tier = profile
         .tiers
         .iter()
-        .find(|t| t.id == request.tier)
-        .map_or(request.tier.as_str(), |t| t.label.as_str());
+        .find(|tier| tier.id == request.tier)
+        .map_or(request.tier.clone(), |tier| t(&tier.label));
     let priority = profile
         .priorities
         .iter()
         .find(|p| p.id == request.impact.priority)
         .map_or(request.impact.priority.clone(), |p| {
-            format!("{} ({})", p.label, p.id)
+            format!("{} ({})", t(&p.label), p.id)
         });
     let issue_type = profile
         .issue_types
         .iter()
-        .find(|t| t.id == request.issue_type)
-        .map(|t| t.label.as_str());
+        .find(|kind| kind.id == request.issue_type)
+        .map(|kind| t(&kind.label));
     let mut facts = vec![
         ("Case code", request.case_code.clone()),
-        ("Vendor", profile.name.clone()),
+        ("Vendor", t(&profile.name)),
         (
             "Support tier",
-            if tier.is_empty() {
-                "-".into()
-            } else {
-                tier.into()
-            },
+            if tier.is_empty() { "-".into() } else { tier },
         ),
         (
             "Priority",
@@ -207,15 +221,16 @@ pub fn request_markdown(request: &Request, profile: &Profile) -> String {
         ),
     ];
     if let Some(issue_type) = issue_type {
-        facts.push(("Issue type", issue_type.to_owned()));
+        facts.push(("Issue type", issue_type));
     }
     for (name, value) in facts {
-        let _ = writeln!(md, "- **{name}:** {}", one_line(&value));
+        let _ = writeln!(md, "- **{}:** {}", t(name), one_line(&value));
     }
     if !request.impact.override_reason.trim().is_empty() {
         let _ = writeln!(
             md,
-            "- **Priority chosen over the proposed {}:** {}",
+            "- **{} {}:** {}",
+            t("Priority chosen over the proposed"),
             request.impact.proposed_priority,
             one_line(&request.impact.override_reason)
         );
@@ -238,7 +253,7 @@ pub fn request_markdown(request: &Request, profile: &Profile) -> String {
 
     let scope = &request.scope;
     if scope.environment.is_some() || !scope.endpoints.is_empty() || !scope.versions.is_empty() {
-        md.push_str("## Scope\n\n");
+        md.push_str(&t("## Scope\n\n"));
         if let Some(environment) = &scope.environment {
             let _ = writeln!(md, "- **{}:** {environment}", label("environment"));
         }
@@ -251,7 +266,7 @@ pub fn request_markdown(request: &Request, profile: &Profile) -> String {
             );
         }
         if !scope.endpoints.is_empty() {
-            md.push_str("\n| Hostname | IP | OS | Agent version |\n|---|---|---|---|\n");
+            md.push_str(&t("\n| Hostname | IP | OS | Agent version |\n|---|---|---|---|\n"));
             for endpoint in &scope.endpoints {
                 let _ = writeln!(
                     md,
@@ -267,7 +282,7 @@ pub fn request_markdown(request: &Request, profile: &Profile) -> String {
     }
 
     let contact = &request.contact;
-    md.push_str("## Contact\n\n");
+    md.push_str(&t("## Contact\n\n"));
     for (field, value) in [
         ("contact_name", &contact.name),
         ("company", &contact.company),
@@ -289,8 +304,8 @@ pub fn request_markdown(request: &Request, profile: &Profile) -> String {
                 .choices
                 .iter()
                 .find(|c| &c.id == value)
-                .map_or(value.as_str(), |c| c.label.as_str());
-            let _ = writeln!(md, "- **{}:** {}", field.label, one_line(shown));
+                .map_or(value.clone(), |c| t(&c.label));
+            let _ = writeln!(md, "- **{}:** {}", t(&field.label), one_line(&shown));
         }
     }
     md.push('\n');
@@ -301,30 +316,30 @@ pub fn request_markdown(request: &Request, profile: &Profile) -> String {
         .find(|t| t.id == request.issue_type)
         && !kind.checklist.is_empty()
     {
-        md.push_str("## Checklist\n\n");
+        md.push_str(&t("## Checklist\n\n"));
         for item in &kind.checklist {
             let done = request.checklist_done.contains(&item.id);
             let _ = writeln!(
                 md,
                 "- [{}] {}",
                 if done { "x" } else { " " },
-                one_line(&item.text)
+                one_line(&t(&item.text))
             );
         }
         md.push('\n');
     }
 
     if !request.evidence.is_empty() {
-        md.push_str("## Evidence\n\n");
+        md.push_str(&t("## Evidence\n\n"));
         for item in &request.evidence {
             let name = profile
                 .evidence
                 .iter()
                 .find(|e| e.id == item.evidence_id)
-                .map_or(item.evidence_id.as_str(), |e| e.label.as_str());
+                .map_or(t(&item.evidence_id), |e| t(&e.label));
             let _ = write!(md, "- {}", one_line(&item.path));
             if !name.is_empty() {
-                let _ = write!(md, " ({})", one_line(name));
+                let _ = write!(md, " ({})", one_line(&name));
             }
             if !item.note.trim().is_empty() {
                 let _ = write!(md, ": {}", one_line(&item.note));
@@ -333,7 +348,7 @@ pub fn request_markdown(request: &Request, profile: &Profile) -> String {
         }
         md.push('\n');
     }
-    md.push_str("The attached bundle's `manifest.json` lists every collected file with its checksum, and what was left out and why.\n");
+    md.push_str(&t("The attached bundle's `manifest.json` lists every collected file with its checksum, and what was left out and why.\n"));
     md
 }
 

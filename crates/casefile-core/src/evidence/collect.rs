@@ -267,13 +267,18 @@ pub struct RequestDocs {
 }
 
 impl RequestDocs {
-    /// The documents of `outgoing`, a request as it leaves ([`crate::render::outgoing_request`]).
-    pub fn render(outgoing: &crate::request::Request, profile: &Profile) -> RequestDocs {
+    /// The documents of `outgoing`, a request as it leaves ([`crate::render::outgoing_request`]
+    /// with `redactor`, which also passes over the profile's labels in `request.md`).
+    pub fn render(
+        outgoing: &crate::request::Request,
+        profile: &Profile,
+        redactor: Option<&Redactor>,
+    ) -> RequestDocs {
         RequestDocs {
             case_code: outgoing.case_code.clone(),
             subject: outgoing.problem.subject.trim().to_owned(),
             json: crate::render::request_json(outgoing),
-            markdown: crate::render::request_markdown(outgoing, profile),
+            markdown: crate::render::request_markdown_redacted(outgoing, profile, redactor),
         }
     }
 
@@ -914,7 +919,7 @@ fn run(
             request_found.merge(field.found.clone());
         }
         request_fields = fields;
-        let docs = RequestDocs::render(&outgoing, context.profile);
+        let docs = RequestDocs::render(&outgoing, context.profile, redacting);
         work.insert(
             0,
             generated("request.json", docs.json, None, Mode::Verbatim),
