@@ -880,7 +880,13 @@ fn bundle_redacts_the_request_like_its_evidence_and_shows_the_disclosure() {
     let draft = draft_with_pasted_secrets(dir.path());
     let out = dir.path().join("bundle.zip");
     let output = casefile(dir.path())
-        .args(["--json", "bundle", "--no-snapshot", "--show-disclosure", "--draft"])
+        .args([
+            "--json",
+            "bundle",
+            "--no-snapshot",
+            "--show-disclosure",
+            "--draft",
+        ])
         .arg(&draft)
         .arg("-o")
         .arg(&out)
@@ -903,7 +909,10 @@ fn bundle_redacts_the_request_like_its_evidence_and_shows_the_disclosure() {
         for original in [CONNECT_KEY, ADDRESS, "build-srv-07"] {
             assert!(!text.contains(original), "{original} in {name}:\n{text}");
         }
-        assert!(text.contains(&host), "{name} names the host as the log does:\n{text}");
+        assert!(
+            text.contains(&host),
+            "{name} names the host as the log does:\n{text}"
+        );
         assert!(
             !text.contains(&dir.path().display().to_string()),
             "a local path in {name}"
@@ -963,7 +972,11 @@ fn disclose_lists_identifiers_with_counts_and_places_and_secret_kinds_without_va
         .iter()
         .map(|p| {
             (
-                format!("{}:{}", p["kind"].as_str().unwrap_or(""), p["name"].as_str().unwrap_or("")),
+                format!(
+                    "{}:{}",
+                    p["kind"].as_str().unwrap_or(""),
+                    p["name"].as_str().unwrap_or("")
+                ),
                 p["count"].as_u64().unwrap_or(0),
             )
         })
@@ -986,7 +999,10 @@ fn disclose_lists_identifiers_with_counts_and_places_and_secret_kinds_without_va
             .is_some_and(|p| p.starts_with("word-"))
     );
     let secrets = report["secrets"].as_array().expect("secrets");
-    let removed: u64 = secrets.iter().map(|s| s["count"].as_u64().unwrap_or(0)).sum();
+    let removed: u64 = secrets
+        .iter()
+        .map(|s| s["count"].as_u64().unwrap_or(0))
+        .sum();
     assert_eq!(removed, 2, "{report:#}");
     assert!(secrets.iter().all(|s| s["kind"].as_str().is_some()));
     // Nothing was kept: the review's bundle is thrown away.
@@ -1008,11 +1024,18 @@ fn validate_offers_to_move_a_pasted_log_into_an_attachment_and_attach_text_does_
         .assert()
         .success();
     let log: String = (0..120)
-        .map(|i| format!("2026-12-01T10:00:{:02}Z ERROR agent: sync failed ({i})\n", i % 60))
+        .map(|i| {
+            format!(
+                "2026-12-01T10:00:{:02}Z ERROR agent: sync failed ({i})\n",
+                i % 60
+            )
+        })
         .collect();
-    let text = fs::read_to_string(&draft)
-        .expect("draft")
-        .replacen("\ndescription = \"\"", &format!("\ndescription = '''\n{log}'''"), 1);
+    let text = fs::read_to_string(&draft).expect("draft").replacen(
+        "\ndescription = \"\"",
+        &format!("\ndescription = '''\n{log}'''"),
+        1,
+    );
     fs::write(&draft, text).expect("write");
     let validate = casefile(dir.path())
         .arg("validate")
@@ -1038,7 +1061,10 @@ fn validate_offers_to_move_a_pasted_log_into_an_attachment_and_attach_text_does_
         .assert()
         .success();
     let text = fs::read_to_string(&draft).expect("draft");
-    assert!(text.contains("# Fill in the fields"), "comments kept:\n{text}");
+    assert!(
+        text.contains("# Fill in the fields"),
+        "comments kept:\n{text}"
+    );
     let case = text
         .lines()
         .find_map(|l| l.strip_prefix("case_code = \""))
@@ -1047,7 +1073,10 @@ fn validate_offers_to_move_a_pasted_log_into_an_attachment_and_attach_text_does_
         .to_owned();
     let file = dir.path().join(format!("{case}-description.log"));
     assert_eq!(fs::read_to_string(&file).expect("attachment"), log);
-    assert!(text.contains(&format!("path = \"{case}-description.log\"")), "{text}");
+    assert!(
+        text.contains(&format!("path = \"{case}-description.log\"")),
+        "{text}"
+    );
     let again = casefile(dir.path())
         .arg("validate")
         .arg(&draft)

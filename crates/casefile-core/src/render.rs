@@ -266,7 +266,9 @@ pub fn request_markdown_redacted(
             );
         }
         if !scope.endpoints.is_empty() {
-            md.push_str(&t("\n| Hostname | IP | OS | Agent version |\n|---|---|---|---|\n"));
+            md.push_str(&t(
+                "\n| Hostname | IP | OS | Agent version |\n|---|---|---|---|\n",
+            ));
             for endpoint in &scope.endpoints {
                 let _ = writeln!(
                     md,

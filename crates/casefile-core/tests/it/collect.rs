@@ -1264,7 +1264,8 @@ mod request_redaction {
             .find(|w| w.starts_with("host-"))
             .expect("host pseudonym in the log");
         assert!(
-            run.entries["request.md"].starts_with(&format!("# [CF-TEST-0001] Agent on {host} stops")),
+            run.entries["request.md"]
+                .starts_with(&format!("# [CF-TEST-0001] Agent on {host} stops")),
             "{}",
             run.entries["request.md"]
         );
@@ -1281,7 +1282,10 @@ mod request_redaction {
             .iter()
             .find(|e| e.name == "request.md")
             .expect("request.md");
-        assert!(md.redacted && md.redactions.get(Category::Secret) == 1, "{md:?}");
+        assert!(
+            md.redacted && md.redactions.get(Category::Secret) == 1,
+            "{md:?}"
+        );
         // The contact's address, which the vendor answers, is kept.
         assert!(run.entries["request.md"].contains("ada@example.test"));
     }
@@ -1290,7 +1294,10 @@ mod request_redaction {
     fn the_request_names_evidence_by_its_place_in_the_bundle_never_a_local_path() {
         let run = run(|_| {}, false, &key());
         let md = &run.entries["request.md"];
-        assert!(md.contains("- attachments/app.log: the agent's log"), "{md}");
+        assert!(
+            md.contains("- attachments/app.log: the agent's log"),
+            "{md}"
+        );
         let local = run.dir.display().to_string();
         for name in ["request.md", "request.json"] {
             assert!(!run.entries[name].contains(&local), "{local} in {name}");
@@ -1312,10 +1319,17 @@ mod request_redaction {
         let log = &run.entries["attachments/app.log"];
         assert_eq!(log.matches(HOST).count(), 2, "{log}");
         assert!(run.entries["request.md"].contains(&format!("Agent on {HOST} stops")));
-        assert!(run.outcome.leaks.is_empty(), "a kept name is no leak: {:?}", run.outcome.leaks);
+        assert!(
+            run.outcome.leaks.is_empty(),
+            "a kept name is no leak: {:?}",
+            run.outcome.leaks
+        );
         for (name, text) in &run.entries {
             assert!(!text.contains("Falcon"), "Falcon in {name}:\n{text}");
-            assert!(!text.contains("[redaction]") && !text.contains("\"hide\""), "{name}");
+            assert!(
+                !text.contains("[redaction]") && !text.contains("\"hide\""),
+                "{name}"
+            );
         }
         assert!(run.entries["request.md"].contains("Project word-"));
         // Still redacted: the secret and the address.
@@ -1336,7 +1350,11 @@ mod request_redaction {
             .find(|i| i.original == HOST)
             .expect("the host");
         assert_eq!(host.category, "hostname");
-        assert!(host.pseudonym.as_deref().is_some_and(|p| p.starts_with("host-")));
+        assert!(
+            host.pseudonym
+                .as_deref()
+                .is_some_and(|p| p.starts_with("host-"))
+        );
         // subject, description, endpoints, and twice in the log.
         assert_eq!(host.count, 5, "{host:?}");
         let places: Vec<(&str, &str, u64)> = host
@@ -1345,14 +1363,20 @@ mod request_redaction {
             .map(|p| (p.kind.as_str(), p.name.as_str(), p.count))
             .collect();
         assert!(places.contains(&("field", "description", 1)), "{places:?}");
-        assert!(places.contains(&("entry", "attachments/app.log", 2)), "{places:?}");
+        assert!(
+            places.contains(&("entry", "attachments/app.log", 2)),
+            "{places:?}"
+        );
         let address = report
             .identifiers
             .iter()
             .find(|i| i.original == ADDRESS)
             .expect("the kept address");
         assert!(address.kept && address.pseudonym.is_none(), "{address:?}");
-        assert_eq!(address.count, 4, "description, endpoints, log twice: {address:?}");
+        assert_eq!(
+            address.count, 4,
+            "description, endpoints, log twice: {address:?}"
+        );
         let kinds: Vec<&str> = report.secrets.iter().map(|s| s.kind.as_str()).collect();
         assert!(!kinds.is_empty());
         let secret_places: u64 = report
@@ -1412,11 +1436,14 @@ mod request_redaction {
             .expect("app.log");
         let rules =
             redaction_rules(&context, &options, &|_| {}, &AtomicBool::new(false)).expect("rules");
-        let preview =
-            preview_with(&rules.redactor(&key), &dir.path().join("app.log"), 64 << 10)
-                .expect("preview");
+        let preview = preview_with(&rules.redactor(&key), &dir.path().join("app.log"), 64 << 10)
+            .expect("preview");
         assert_eq!(preview.counts, bundled.redactions, "{}", preview.text);
-        assert!(preview.counts.get(Category::Username) >= 1, "{}", preview.text);
+        assert!(
+            preview.counts.get(Category::Username) >= 1,
+            "{}",
+            preview.text
+        );
         // Every span covers a replacement in the text.
         assert_eq!(preview.spans.len() as u64, preview.counts.total());
         for span in &preview.spans {
@@ -1427,7 +1454,9 @@ mod request_redaction {
             );
         }
         // The bundle holds exactly the preview's text for that file.
-        let docs = RequestDocs::from_bundle(&out).expect("read").expect("request docs");
+        let docs = RequestDocs::from_bundle(&out)
+            .expect("read")
+            .expect("request docs");
         assert_eq!(docs.case_code, "CF-TEST-0001");
         let mut reader = ZipReader::new(std::fs::File::open(&out).expect("open")).expect("zip");
         let index = reader.find("attachments/app.log").expect("entry");
