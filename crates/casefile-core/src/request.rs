@@ -282,3 +282,32 @@ pub struct EvidenceItem {
     #[serde(default)]
     pub note: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn a_version_2_draft_reads_its_redaction_table_and_a_version_1_draft_still_reads() {
+        let version_2 = "schema_version = 2\ncase_code = \"CF-0000-0000\"\nprofile = \"generic\"\n\n[redaction]\nkeep = [\"build-srv-07\"]\nhide = [\"Project Falcon\"]\n";
+        let request = crate::draft::from_toml(version_2, Path::new("d.toml")).expect("v2");
+        assert_eq!(request.redaction.keep, vec!["build-srv-07".to_owned()]);
+        assert_eq!(request.redaction.hide, vec!["Project Falcon".to_owned()]);
+        let text = crate::draft::to_toml(&request).expect("toml");
+        assert!(text.contains("[redaction]"), "{text}");
+
+        let version_1 = "schema_version = 1\ncase_code = \"CF-0000-0000\"\nprofile = \"generic\"\n";
+        let request = crate::draft::from_toml(version_1, Path::new("d.toml")).expect("v1");
+        assert!(request.redaction.is_empty());
+        let text = crate::draft::to_toml(&request).expect("toml");
+        assert!(
+            !text.contains("redaction"),
+            "an empty table is left out: {text}"
+        );
+
+        let newer = "schema_version = 3\ncase_code = \"CF-0000-0000\"\nprofile = \"generic\"\n";
+        let error = crate::draft::from_toml(newer, Path::new("d.toml")).expect_err("v3");
+        assert!(error.to_string().contains("update Casefile"), "{error}");
+    }
+}
