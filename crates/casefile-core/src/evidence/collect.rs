@@ -420,6 +420,9 @@ pub struct Outcome {
     pub redactions: Counts,
     /// Known originals found in the finished bundle: empty when redaction held.
     pub leaks: Vec<LeakReport>,
+    /// Entries the leak scan read back (all of them), or 0 when it had nothing to look for
+    /// (nothing was redacted) or redaction was off.
+    pub scanned_entries: usize,
     /// How many times the bundle was written (more than one when trimmed to the budget).
     pub passes: u32,
     /// The local mapping file, when one was kept.
@@ -1107,6 +1110,7 @@ fn run(
             skipped: all_skipped,
             redactions: found.counts,
             leaks,
+            scanned_entries,
             passes,
             mapping,
             key_fingerprint: redactor.map(|(_, _, f)| f),
