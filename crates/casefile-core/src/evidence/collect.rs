@@ -283,7 +283,9 @@ impl RequestDocs {
     }
 
     /// The request documents a bundle holds (`request.json` and `request.md`, exactly the bytes
-    /// that were leak-scanned), or `None` for a bundle without a request.
+    /// that were leak-scanned), or `None` for a bundle without a request. A redacted bundle whose
+    /// manifest says its request was not (made before the request was redacted) is an error:
+    /// its text must not become a ticket.
     pub fn from_bundle(bundle: &Path) -> io::Result<Option<RequestDocs>> {
         let mut reader = ZipReader::new(File::open(bundle)?)?;
         let mut read = |name: &str| -> io::Result<Option<Vec<u8>>> {
@@ -297,6 +299,22 @@ impl RequestDocs {
         let (Some(json), Some(markdown)) = (read("request.json")?, read("request.md")?) else {
             return Ok(None);
         };
+        let manifest: serde_json::Value = match read("manifest.json")? {
+            Some(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            None => serde_json::Value::Null,
+        };
+        let redacting = manifest["redaction"]["enabled"].as_bool() == Some(true);
+        let request_redacted = manifest["entries"].as_array().is_some_and(|entries| {
+            entries
+                .iter()
+                .any(|e| e["name"] == "request.md" && e["redacted"] == true)
+        });
+        if redacting && !request_redacted {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the request in this bundle was not redacted (it was made by an older Casefile); build the bundle again from the draft",
+            ));
+        }
         let request: crate::request::Request = serde_json::from_slice(&json).map_err(|error| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -732,8 +750,8 @@ pub fn collect(
 
 /// The redaction rules a bundle with `options` would use, without writing it: the same plan,
 /// commands, snapshot and name-learning pass over the whole selection and the request, the
-/// draft's words to hide and names to keep. Redaction previews use them so that they show
-/// exactly what the bundle will hold.
+/// draft's words to hide and names to keep, and the request as it would leave. Redaction
+/// previews use them so that they show exactly what the bundle will hold.
 pub fn redaction_rules(
     context: &CollectContext<'_>,
     options: &CollectOptions,
@@ -755,6 +773,9 @@ pub struct RedactionRules {
     pub names: Names,
     /// Identifiers left as they are.
     pub keep: BTreeSet<String>,
+    /// The request as it would leave (`request.md`, `request.json`, the ticket's subject and
+    /// body), when the options carry a draft.
+    pub request: Option<RequestDocs>,
 }
 
 impl RedactionRules {
@@ -897,20 +918,11 @@ fn run(
     } else {
         None
     };
-    let Some(out) = out else {
-        return Ok(Ran::Rules(RedactionRules {
-            redact: redactor.is_some(),
-            names: redactor
-                .as_ref()
-                .map(|(_, names, _)| names.clone())
-                .unwrap_or_default(),
-            keep: options.keep.clone(),
-        }));
-    };
 
     // The request as it leaves, redacted by the same redactor, evidence named by bundle entry.
     let mut request_fields = Vec::new();
     let mut request_found = Found::default();
+    let mut request_docs = None;
     if let Some(draft) = &options.request {
         let redacting = redactor.as_ref().map(|(r, _, _)| r);
         let entry_of = |item: &crate::request::EvidenceItem| {
@@ -925,18 +937,30 @@ fn run(
         let docs = RequestDocs::render(&outgoing, context.profile, redacting);
         work.insert(
             0,
-            generated("request.json", docs.json, None, Mode::Verbatim),
+            generated("request.json", docs.json.clone(), None, Mode::Verbatim),
         );
         work.insert(
             1,
             generated(
                 "request.md",
-                docs.markdown.into_bytes(),
+                docs.markdown.clone().into_bytes(),
                 None,
                 Mode::Verbatim,
             ),
         );
+        request_docs = Some(docs);
     }
+    let Some(out) = out else {
+        return Ok(Ran::Rules(RedactionRules {
+            redact: redactor.is_some(),
+            names: redactor
+                .as_ref()
+                .map(|(_, names, _)| names.clone())
+                .unwrap_or_default(),
+            keep: options.keep.clone(),
+            request: request_docs,
+        }));
+    };
 
     let parent = out
         .parent()
@@ -2374,6 +2398,44 @@ mod verify_tests {
             .map(|l| (l.entry.as_str(), l.what.as_str()))
             .collect();
         assert_eq!(found, vec![("request.md", "web01")]);
+    }
+
+    #[test]
+    fn a_bundle_whose_request_was_never_redacted_gives_no_ticket_text() {
+        let json: &[u8] = br#"{"schema_version": 2, "case_code": "CF-TEST-0001", "profile": "generic", "problem": {"subject": "host-1a2b3c4d stops"}}"#;
+        let manifest = |redacted: bool| {
+            format!(
+                r#"{{"redaction": {{"enabled": true}}, "entries": [{{"name": "request.md", "redacted": {redacted}}}]}}"#
+            )
+        };
+        let old = manifest(false);
+        let file = bundle(&[
+            ("request.json", json),
+            ("request.md", b"# [CF-TEST-0001] web01 stops\n"),
+            ("manifest.json", old.as_bytes()),
+        ]);
+        let error = RequestDocs::from_bundle(file.path()).expect_err("refused");
+        assert!(
+            error.to_string().contains("build the bundle again"),
+            "{error}"
+        );
+        let new = manifest(true);
+        let file = bundle(&[
+            ("request.json", json),
+            ("request.md", b"# [CF-TEST-0001] host-1a2b3c4d stops\n"),
+            ("manifest.json", new.as_bytes()),
+        ]);
+        let docs = RequestDocs::from_bundle(file.path())
+            .expect("read")
+            .expect("docs");
+        assert_eq!(docs.subject, "host-1a2b3c4d stops");
+        assert_eq!(docs.case_code, "CF-TEST-0001");
+        let none = bundle(&[("logs/app.log", b"x\n")]);
+        assert!(
+            RequestDocs::from_bundle(none.path())
+                .expect("read")
+                .is_none()
+        );
     }
 
     #[test]

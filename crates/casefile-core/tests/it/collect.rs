@@ -1458,6 +1458,11 @@ mod request_redaction {
             .expect("read")
             .expect("request docs");
         assert_eq!(docs.case_code, "CF-TEST-0001");
+        let shown = rules.request.as_ref().expect("the request as it leaves");
+        assert_eq!(
+            shown.markdown, docs.markdown,
+            "the Review step shows what is sent"
+        );
         let mut reader = ZipReader::new(std::fs::File::open(&out).expect("open")).expect("zip");
         let index = reader.find("attachments/app.log").expect("entry");
         let mut text = String::new();
