@@ -30,6 +30,10 @@ use crate::wire::{
 /// The place name of the bundle's entry names themselves.
 pub const ENTRY_NAMES: &str = "(entry names)";
 
+/// Occurrences per needle index; only the needles found are present (an entry holds a few of
+/// many).
+pub(crate) type Counted = BTreeMap<usize, u64>;
+
 /// One thing to count in what leaves: a pseudonym (standing for `original`) or a kept original.
 #[derive(Debug, Clone)]
 struct Needle {
@@ -88,9 +92,9 @@ impl Tally {
         self.needles.len()
     }
 
-    /// Adds to `counts` (one slot per needle) every whole-word occurrence in `haystack` that
-    /// starts at or after `from` and before `to`.
-    pub(crate) fn count(&self, haystack: &[u8], from: usize, to: usize, counts: &mut [u64]) {
+    /// Adds to `counts` every whole-word occurrence in `haystack` that starts at or after `from`
+    /// and before `to`.
+    pub(crate) fn count(&self, haystack: &[u8], from: usize, to: usize, counts: &mut Counted) {
         let Some(automaton) = &self.automaton else {
             return;
         };
@@ -112,16 +116,14 @@ impl Tally {
                 at = start + 1;
                 continue;
             }
-            if let Some(slot) = counts.get_mut(found.pattern().as_usize()) {
-                *slot += 1;
-            }
+            *counts.entry(found.pattern().as_usize()).or_default() += 1;
             at = end;
         }
     }
 
     /// The counts of `text`.
-    fn count_text(&self, text: &str) -> Vec<u64> {
-        let mut counts = vec![0; self.len()];
+    fn count_text(&self, text: &str) -> Counted {
+        let mut counts = Counted::new();
         self.count(text.as_bytes(), 0, text.len(), &mut counts);
         counts
     }
@@ -147,7 +149,7 @@ pub(crate) struct Inputs<'a> {
     pub(crate) tally: Option<&'a Tally>,
     pub(crate) fields: &'a [RedactedField],
     pub(crate) entries: &'a [ManifestEntry],
-    pub(crate) entry_counts: &'a [(String, Vec<u64>)],
+    pub(crate) entry_counts: &'a [(String, Counted)],
     pub(crate) scanned_entries: usize,
     pub(crate) leaks: &'a [LeakReport],
     pub(crate) keep: &'a BTreeSet<String>,
@@ -179,7 +181,7 @@ pub(crate) fn report(inputs: &Inputs<'_>) -> DisclosureReport {
     if let Some(tally) = inputs.tally {
         let mut places: Vec<Vec<DisclosurePlace>> = vec![Vec::new(); tally.len()];
         for field in inputs.fields {
-            for (index, n) in tally.count_text(&field.text).into_iter().enumerate() {
+            for (index, n) in tally.count_text(&field.text) {
                 if let Some(p) = places.get_mut(index) {
                     add_place(p, "field", &field.field, n);
                 }
@@ -189,7 +191,7 @@ pub(crate) fn report(inputs: &Inputs<'_>) -> DisclosureReport {
             if is_request_entry(entry) {
                 continue;
             }
-            for (index, n) in counts.iter().enumerate() {
+            for (&index, n) in counts {
                 if let Some(p) = places.get_mut(index) {
                     add_place(p, "entry", entry, *n);
                 }
@@ -200,7 +202,7 @@ pub(crate) fn report(inputs: &Inputs<'_>) -> DisclosureReport {
             .iter()
             .map(|e| format!("{}\n", e.name))
             .collect();
-        for (index, n) in tally.count_text(&names).into_iter().enumerate() {
+        for (index, n) in tally.count_text(&names) {
             if let Some(p) = places.get_mut(index) {
                 add_place(p, "entry", ENTRY_NAMES, n);
             }
@@ -385,8 +387,8 @@ mod tests {
         let tally = Tally::new(&mapping, &keep);
         let text = b"host-1a2b3c4d and build-srv-07, xhost-1a2b3c4d, BUILD-SRV-07 host-1a2b3c4d";
         let counts = tally.count_text(std::str::from_utf8(text).expect("utf-8"));
-        assert_eq!(counts, vec![2, 2]);
-        let mut split = vec![0; 2];
+        assert_eq!(counts, Counted::from([(0, 2), (1, 2)]));
+        let mut split = Counted::new();
         tally.count(text, 0, 10, &mut split);
         tally.count(text, 10, text.len(), &mut split);
         assert_eq!(split, counts, "a range boundary never counts twice");

@@ -2194,7 +2194,7 @@ fn plan_trim(
 }
 
 /// Per-entry occurrence counts of the disclosure tally's needles.
-type EntryCounts = Vec<(String, Vec<u64>)>;
+type EntryCounts = Vec<(String, crate::disclose::Counted)>;
 
 /// Reads the finished bundle back and looks for known originals in every entry: the request
 /// files, the evidence and the manifest. With a `tally`, also counts what leaves in each entry.
@@ -2231,7 +2231,7 @@ fn verify(
                         }
                         let name = reader.entries()[index].name.clone();
                         let mut entry = reader.open(index)?;
-                        let mut counts = tally.map(|tally| vec![0u64; tally.len()]);
+                        let mut counts = tally.map(|_| crate::disclose::Counted::new());
                         let found = scan_stream(&mut entry, scanner, tally.zip(counts.as_mut()))?;
                         if let Some(counts) = counts {
                             counted.push((name.clone(), counts));
@@ -2275,7 +2275,7 @@ fn verify(
 fn scan_stream(
     reader: &mut dyn Read,
     scanner: &LeakScanner,
-    mut tally: Option<(&crate::disclose::Tally, &mut Vec<u64>)>,
+    mut tally: Option<(&crate::disclose::Tally, &mut crate::disclose::Counted)>,
 ) -> io::Result<Vec<Leak>> {
     const BLOCK: usize = 1 << 20;
     const OVERLAP: usize = 4096;
@@ -2455,8 +2455,8 @@ mod verify_tests {
         mapping.insert("host-1a2b3c4d".into(), Category::Hostname, "web01".into());
         let tally = crate::disclose::Tally::new(&mapping, &BTreeSet::new());
         let scanner = LeakScanner::new(&Names::default(), &Default::default(), &BTreeSet::new());
-        let mut counts = vec![0; tally.len()];
+        let mut counts = crate::disclose::Counted::new();
         scan_stream(&mut text.as_slice(), &scanner, Some((&tally, &mut counts))).expect("scan");
-        assert_eq!(counts, vec![expected]);
+        assert_eq!(counts, crate::disclose::Counted::from([(0, expected)]));
     }
 }
