@@ -183,12 +183,19 @@ impl Output {
             Self::print_json(report);
             return;
         }
+        // The busiest places first; the rest counted (`--json` lists them all).
         let places = |places: &[wire::DisclosurePlace]| {
-            places
+            let mut sorted: Vec<&wire::DisclosurePlace> = places.iter().collect();
+            sorted.sort_by(|a, b| b.count.cmp(&a.count));
+            let mut shown: Vec<String> = sorted
                 .iter()
+                .take(4)
                 .map(|p| format!("{} {}", p.name, p.count))
-                .collect::<Vec<_>>()
-                .join(", ")
+                .collect();
+            if sorted.len() > 4 {
+                shown.push(format!("{} more places", sorted.len() - 4));
+            }
+            shown.join(", ")
         };
         println!(
             "Disclosure review{}: everything that leaves with the request (request fields are the ticket body, request.md and request.json)",
