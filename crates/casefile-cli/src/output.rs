@@ -186,7 +186,7 @@ impl Output {
         // The busiest places first; the rest counted (`--json` lists them all).
         let places = |places: &[wire::DisclosurePlace]| {
             let mut sorted: Vec<&wire::DisclosurePlace> = places.iter().collect();
-            sorted.sort_by(|a, b| b.count.cmp(&a.count));
+            sorted.sort_by_key(|place| std::cmp::Reverse(place.count));
             let mut shown: Vec<String> = sorted
                 .iter()
                 .take(4)
