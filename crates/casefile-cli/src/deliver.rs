@@ -11,7 +11,9 @@ use casefile_core::deliver::receipt::Receipt;
 use casefile_core::deliver::secret::{Keychain, OsKeychain, SecretSource, Secrets};
 use casefile_core::deliver::service::{self, MAX_INLINE_WAIT, SubmitError};
 use casefile_core::deliver::{Progress, Secret, Transport, secret_env_var};
+use casefile_core::evidence::collect::RequestDocs;
 use casefile_core::profile::schema::ByteSize;
+use casefile_core::redact::{Names, PseudonymKey};
 use casefile_core::wire::{self, OutboxItemReport};
 use chrono::Utc;
 use clap::{Args, Subcommand};
@@ -28,9 +30,13 @@ pub(crate) struct SubmitArgs {
     /// The draft to send.
     #[arg(long, value_name = "FILE")]
     draft: PathBuf,
-    /// Send this bundle instead of collecting one from the draft.
-    #[arg(long, value_name = "ZIP")]
+    /// Send this bundle instead of collecting one from the draft (one `casefile bundle --draft`
+    /// made from this draft: its request.md is the ticket body).
+    #[arg(long, value_name = "ZIP", conflicts_with = "no_evidence")]
     bundle: Option<PathBuf>,
+    /// Send the request alone, without a bundle; its text is still redacted and leak-scanned.
+    #[arg(long)]
+    no_evidence: bool,
     /// The channel to send through [default: the config's [delivery] default_channel, else folder].
     #[arg(long, value_name = "CHANNEL")]
     via: Option<String>,
@@ -176,6 +182,42 @@ pub(crate) fn submit_command(
         SubmitError::TooLarge { .. } => Failure::user("too_large", error.to_string()),
     })?;
 
+    if args.no_evidence {
+        let key = PseudonymKey::load_or_create(&context.data_dir)
+            .map_err(|error| Failure::other("key", error.to_string()))?;
+        let (docs, leaks) = casefile_core::render::redacted_alone(
+            &request,
+            profile,
+            &key,
+            Names::from_system(std::path::Path::new("/"), true),
+        );
+        if let Some(leak) = leaks.first() {
+            return Err(Failure::user(
+                "leaks",
+                format!(
+                    "the request still holds a known original after redaction ({}: {}), so it was not sent; edit the text or hide the word with [redaction] hide in {}",
+                    leak.category.as_str(),
+                    leak.what,
+                    args.draft.display()
+                ),
+            ));
+        }
+        let item = service::enqueue_request(
+            &outbox,
+            &request,
+            &docs,
+            profile,
+            &channel,
+            &config,
+            Vec::new(),
+            false,
+            args.again,
+            Utc::now(),
+        )
+        .map_err(outbox_failure)?;
+        return finish_submit(context, &outbox, &item, transport.as_ref(), args, out);
+    }
+
     // The bundle: the one given, or one collected now, sized for the channel.
     let (bundle, made_here, _guard) = match &args.bundle {
         Some(path) => {
@@ -193,6 +235,37 @@ pub(crate) fn submit_command(
                     ),
                 )
             })?;
+            match RequestDocs::from_bundle(path) {
+                Ok(Some(docs)) if docs.case_code == request.case_code => {}
+                Ok(Some(docs)) => {
+                    return Err(Failure::user(
+                        "bundle_mismatch",
+                        format!(
+                            "--bundle {}: made for {}, not {}; make it with `casefile bundle --draft {}`",
+                            path.display(),
+                            docs.case_code,
+                            request.case_code,
+                            args.draft.display()
+                        ),
+                    ));
+                }
+                Ok(None) => {
+                    return Err(Failure::user(
+                        "bundle_without_request",
+                        format!(
+                            "--bundle {}: it holds no request.md and request.json (made by `casefile collect`?), so the ticket would carry text that was never redacted; make it with `casefile bundle --draft {}`",
+                            path.display(),
+                            args.draft.display()
+                        ),
+                    ));
+                }
+                Err(error) => {
+                    return Err(Failure::user(
+                        "bundle_invalid",
+                        format!("--bundle {}: {error}", path.display()),
+                    ));
+                }
+            }
             (path.clone(), false, None)
         }
         None => {
@@ -214,6 +287,7 @@ pub(crate) fn submit_command(
                 profile,
                 &args.gather,
                 transport.max_attachment(),
+                false,
                 &path,
             )?;
             if !outcome.leaks.is_empty() {
@@ -241,18 +315,23 @@ pub(crate) fn submit_command(
         Utc::now(),
     )
     .map_err(outbox_failure)?;
+    finish_submit(context, &outbox, &item, transport.as_ref(), args, out)
+}
+
+/// Sends a queued submission now (unless `--queue-only`) and reports it.
+fn finish_submit(
+    context: &Context,
+    outbox: &Outbox,
+    item: &Item,
+    transport: &dyn Transport,
+    args: &SubmitArgs,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
     if args.queue_only {
-        return Ok(report_item(context, &item, out));
+        return Ok(report_item(context, item, out));
     }
     let attempts = context.config.delivery.attempts();
-    let item = send(
-        context,
-        &outbox,
-        item.id(),
-        transport.as_ref(),
-        attempts,
-        out,
-    )?;
+    let item = send(context, outbox, item.id(), transport, attempts, out)?;
     Ok(report_item(context, &item, out))
 }
 

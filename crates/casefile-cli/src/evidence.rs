@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use casefile_core::collection_code;
 use casefile_core::evidence::collect::{
-    self, CollectContext, CollectError, CollectOptions, Phase, Progress, RequestDocs,
+    self, CollectContext, CollectError, CollectOptions, Phase, Progress,
 };
 use casefile_core::evidence::merge;
 use casefile_core::evidence::resolve::{Env, current_os};
@@ -63,6 +63,10 @@ pub(crate) struct GatherArgs {
     /// A user name to replace besides the ones learned (repeatable).
     #[arg(long, value_name = "NAME")]
     username: Vec<String>,
+    /// A host name, user name, e-mail or IP address the vendor may see as it is: kept
+    /// everywhere instead of pseudonymised (repeatable; a draft's `[redaction] keep` adds more).
+    #[arg(long, value_name = "NAME")]
+    keep: Vec<String>,
     /// Include binary files as they are (not redacted) instead of skipping them.
     #[arg(long)]
     include_binary: bool,
@@ -115,10 +119,23 @@ pub(crate) struct BundleArgs {
     /// The draft: its request goes in as request.md and request.json, its evidence list is collected.
     #[arg(long, value_name = "FILE")]
     draft: PathBuf,
+    /// After building, print the disclosure review: every identifier that leaves (pseudonymised
+    /// or kept) with counts and places, every kind of secret removed, what is not redactable.
+    #[arg(long)]
+    show_disclosure: bool,
     #[command(flatten)]
     gather: GatherArgs,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiscloseArgs {
+    /// The draft whose request and evidence to review.
+    #[arg(long, value_name = "FILE")]
+    draft: PathBuf,
+    #[command(flatten)]
+    gather: GatherArgs,
 }
 
 #[derive(Debug, Args)]
@@ -302,6 +319,13 @@ pub(crate) fn gather_options(
     );
     names.hostnames.extend(args.hostname.iter().cloned());
     names.usernames.extend(args.username.iter().cloned());
+    let keep = args
+        .keep
+        .iter()
+        .map(|k| k.trim())
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned)
+        .collect();
     let chosen = match (&code, args.evidence.is_empty()) {
         (Some(code), true) if !code.evidence.is_empty() => code.evidence.clone(),
         _ => args.evidence.clone(),
@@ -319,6 +343,8 @@ pub(crate) fn gather_options(
         level: args.level,
         threads: args.threads,
         request: None,
+        keep,
+        disclosure: false,
         ..CollectOptions::default()
     };
     Ok((env, options))
@@ -351,15 +377,73 @@ pub(crate) fn bundle_command(
         profile,
         &args.gather,
         None,
+        args.show_disclosure,
         &args.output.output,
     )?;
-    Ok(report_collect(&outcome, redacted, out))
+    let code = report_collect(&outcome, redacted, out);
+    if !out.is_json()
+        && let Some(disclosure) = &outcome.disclosure
+    {
+        println!();
+        out.disclosure(disclosure, Some(&args.draft));
+    }
+    Ok(code)
+}
+
+/// `casefile disclose`: the disclosure review of a draft, from a bundle built and thrown away.
+pub(crate) fn disclose_command(
+    context: &Context,
+    args: &DiscloseArgs,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    let request = crate::load_draft(&args.draft)?;
+    let profile = &crate::draft_profile(context, &args.draft, &request)?.profile;
+    let (env, mut options) = gather_options(context, &args.gather, profile)?;
+    let draft_dir = args.draft.parent().unwrap_or(Path::new("."));
+    options
+        .for_draft(&request, profile, draft_dir)
+        .map_err(|message| {
+            Failure::user("not_found", format!("{}: {message}", args.draft.display()))
+        })?;
+    let key = if options.redact {
+        Some(load_key(context)?)
+    } else {
+        None
+    };
+    std::fs::create_dir_all(&context.data_dir).map_err(|error| {
+        Failure::other("io", format!("{}: {error}", context.data_dir.display()))
+    })?;
+    let cancel = cancel_on_interrupt();
+    let bar = ProgressBar::new(!out.is_json() && std::io::stderr().is_terminal());
+    let run_context = CollectContext {
+        profile,
+        env: &env,
+        key: key.as_ref(),
+        // A review only: the mapping of a bundle never made is not kept.
+        mapping_path: None,
+    };
+    let result = casefile_core::disclose::disclose(
+        &run_context,
+        &options,
+        &context.data_dir,
+        &|p| bar.show(p),
+        &cancel,
+    );
+    bar.clear();
+    let report = result.map_err(collect_failure)?;
+    out.disclosure(&report, Some(&args.draft));
+    Ok(if report.leaks.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Packs `request` (loaded from `draft`) and its evidence into a bundle at `output`: the issue
 /// type's evidence kinds unless `--evidence` chose, the draft's listed files, and the request as
 /// request.md and request.json. `budget` caps the size besides `--budget`. Returns the outcome and
 /// whether it was redacted.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn bundle_draft(
     context: &Context,
     draft: &Path,
@@ -367,9 +451,11 @@ pub(crate) fn bundle_draft(
     profile: &casefile_core::profile::schema::Profile,
     gather: &GatherArgs,
     budget: Option<u64>,
+    disclosure: bool,
     output: &Path,
 ) -> Result<(collect::Outcome, bool), Failure> {
     let (env, mut options) = gather_options(context, gather, profile)?;
+    options.disclosure = disclosure;
     if let Some(limit) = budget {
         options.budget = Some(options.budget.map_or(limit, |given| given.min(limit)));
     }
@@ -404,7 +490,11 @@ fn run_collect(
     };
     let result = collect::collect(&run_context, options, output, &|p| bar.show(p), &cancel);
     bar.clear();
-    let outcome = result.map_err(|e| match e {
+    result.map_err(collect_failure)
+}
+
+fn collect_failure(e: CollectError) -> Failure {
+    match e {
         CollectError::Cancelled => Failure::user("cancelled", e.to_string()),
         CollectError::BudgetTooSmall { .. } | CollectError::Empty(_) | CollectError::NoKey => {
             Failure::user("collect", e.to_string())
@@ -412,8 +502,7 @@ fn run_collect(
         CollectError::Write { .. } | CollectError::Verify { .. } => {
             Failure::other("io", e.to_string())
         }
-    })?;
-    Ok(outcome)
+    }
 }
 
 /// Prints a collection's outcome; exit 1 when the leak scan found something.
@@ -526,11 +615,25 @@ pub(crate) fn merge_command(
         Some(path) => {
             let request = crate::load_draft(path)?;
             let profile = &find_profile(&context.catalog, &request.profile)?.profile;
-            Some(RequestDocs {
-                case_code: request.case_code.clone(),
-                json: render::request_json(&request),
-                markdown: render::request_markdown(&request, profile),
-            })
+            let key = load_key(context)?;
+            let (docs, leaks) = render::redacted_alone(
+                &request,
+                profile,
+                &key,
+                Names::from_system(Path::new("/"), true),
+            );
+            if let Some(leak) = leaks.first() {
+                return Err(Failure::user(
+                    "leaks",
+                    format!(
+                        "{}: the request still holds a known original after redaction ({}: {}); edit the text or hide it with [redaction] hide",
+                        path.display(),
+                        leak.category.as_str(),
+                        leak.what
+                    ),
+                ));
+            }
+            Some(docs)
         }
         None => None,
     };

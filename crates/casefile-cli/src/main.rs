@@ -59,6 +59,12 @@ enum Command {
     Collect(evidence::CollectArgs),
     /// Pack a draft's request and its evidence into one bundle, ready to send.
     Bundle(evidence::BundleArgs),
+    /// Review everything that would leave with a draft: each identifier (pseudonymised or kept)
+    /// with its count and places, each kind of secret removed, what cannot be redacted.
+    Disclose(evidence::DiscloseArgs),
+    /// Move text pasted into a draft's field (a log, say) into an attachment file in the draft's
+    /// evidence, leaving a one-line reference in the field.
+    AttachText(AttachTextArgs),
     /// Combine bundles from several endpoints into one, each under its own folder.
     Merge(evidence::MergeArgs),
     /// Print files redacted, to try the rules.
@@ -149,6 +155,16 @@ struct ValidateArgs {
     draft: PathBuf,
 }
 
+#[derive(Debug, Args)]
+struct AttachTextArgs {
+    /// The draft file; the attachment is written beside it.
+    #[arg(long, value_name = "FILE")]
+    draft: PathBuf,
+    /// The field whose text to move: description, error_messages, steps_to_reproduce... or extra.ID.
+    #[arg(long, value_name = "NAME")]
+    field: String,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut out = Output::new(cli.json);
@@ -213,6 +229,8 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, Failure> {
         Command::Validate(args) => validate_command(&context, &args.draft, out),
         Command::Collect(args) => evidence::collect_command(&context, args, out),
         Command::Bundle(args) => evidence::bundle_command(&context, args, out),
+        Command::Disclose(args) => evidence::disclose_command(&context, args, out),
+        Command::AttachText(args) => attach_text_command(args, out),
         Command::Merge(args) => evidence::merge_command(&context, args, out),
         Command::Redact(args) => evidence::redact_command(&context, args, out),
         Command::Translate(args) => evidence::translate_command(&context, args, out),
@@ -410,9 +428,47 @@ fn validate_command(context: &Context, path: &Path, out: &mut Output) -> Result<
     let problems = validate::validate_on(&request, profile, today);
     let report = wire::validation_report(&problems);
     out.validation(path, &report);
+    if !out.is_json() {
+        for pasted in casefile_core::pasted::pasted_logs(&request) {
+            eprintln!(
+                "hint: move the log out of {} into an attachment: casefile attach-text --draft {} --field {}",
+                pasted.field,
+                path.display(),
+                pasted.field
+            );
+        }
+    }
     Ok(if report.ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+fn attach_text_command(args: &AttachTextArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+    use casefile_core::pasted::{DraftAttachError, attach_text_to_draft};
+    let attached = attach_text_to_draft(&args.draft, &args.field).map_err(|error| match error {
+        DraftAttachError::Draft(draft::DraftError::Io { ref source, .. })
+            if source.kind() != std::io::ErrorKind::NotFound =>
+        {
+            Failure::other("io", error.to_string())
+        }
+        DraftAttachError::Draft(_) => Failure::user("draft_invalid", error.to_string()),
+        DraftAttachError::Attach { .. } => Failure::user("attach_text", error.to_string()),
+    })?;
+    if out.is_json() {
+        Output::print_json(&serde_json::json!({
+            "file": attached.file.display().to_string(),
+            "evidencePath": attached.item.path,
+            "reference": attached.reference,
+        }));
+    } else {
+        println!(
+            "Moved {} into {}; it goes into the bundle as an attachment, and the field now reads:\n  {}",
+            args.field,
+            attached.file.display(),
+            attached.reference
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

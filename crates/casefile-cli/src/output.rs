@@ -138,10 +138,25 @@ impl Output {
             }
         }
         if redacted {
-            if outcome.leaks.is_empty() {
+            if outcome.leaks.is_empty() && outcome.scanned_entries == 0 {
                 if !self.json {
                     println!(
-                        "Leak scan: clean (no known host name, user name or secret in the bundle)"
+                        "Leak scan: nothing to look for (no name, address or secret was found to redact)"
+                    );
+                }
+            } else if outcome.leaks.is_empty() {
+                if !self.json {
+                    let binary = outcome.entries.iter().filter(|e| !e.redacted).count();
+                    println!(
+                        "Leak scan: clean: every entry read back (request.md, request.json, manifest.json and the evidence) holds no known host name, user name, address or removed secret{}",
+                        if binary > 0 {
+                            format!(
+                                "; {binary} unredacted binary entr{} searched as bytes only",
+                                if binary == 1 { "y was" } else { "ies were" }
+                            )
+                        } else {
+                            String::new()
+                        }
                     );
                 }
             } else {
@@ -159,6 +174,128 @@ impl Output {
                     );
                 }
             }
+        }
+    }
+
+    /// Prints the disclosure review (text; `--json` prints the report itself).
+    pub(crate) fn disclosure(&mut self, report: &wire::DisclosureReport, draft: Option<&Path>) {
+        if self.json {
+            Self::print_json(report);
+            return;
+        }
+        // The busiest places first; the rest counted (`--json` lists them all).
+        let places = |places: &[wire::DisclosurePlace]| {
+            let mut sorted: Vec<&wire::DisclosurePlace> = places.iter().collect();
+            sorted.sort_by_key(|place| std::cmp::Reverse(place.count));
+            let mut shown: Vec<String> = sorted
+                .iter()
+                .take(4)
+                .map(|p| format!("{} {}", p.name, p.count))
+                .collect();
+            if sorted.len() > 4 {
+                shown.push(format!("{} more places", sorted.len() - 4));
+            }
+            shown.join(", ")
+        };
+        println!(
+            "Disclosure review{}: everything that leaves with the request (request fields are the ticket body, request.md and request.json)",
+            report
+                .case_code
+                .as_deref()
+                .map(|c| format!(" for {c}"))
+                .unwrap_or_default()
+        );
+        if !report.redacted {
+            println!("Not redacted: everything leaves as collected.");
+        }
+        if report.identifiers.is_empty() {
+            println!("\nIdentifiers: none found.");
+        } else {
+            println!("\nIdentifiers ({}):", report.identifiers.len());
+            for id in &report.identifiers {
+                let shown = match &id.pseudonym {
+                    Some(pseudonym) => format!("{} -> {pseudonym}", id.original),
+                    None => format!("{} (kept: the vendor reads it)", id.original),
+                };
+                println!(
+                    "  {:<9} {shown}  x{}  in {}",
+                    id.category,
+                    id.count,
+                    places(&id.places)
+                );
+            }
+        }
+        if report.secrets.is_empty() {
+            println!("\nSecrets removed: none found.");
+        } else {
+            println!("\nSecrets removed (values are never shown):");
+            for secret in &report.secrets {
+                println!(
+                    "  {:<16} x{}  in {}",
+                    secret.kind,
+                    secret.count,
+                    places(&secret.places)
+                );
+            }
+        }
+        if !report.unredacted.is_empty() {
+            println!("\nNot redactable, sent as they are:");
+            for entry in &report.unredacted {
+                println!("  {}  ({})", entry.entry, entry.reason);
+            }
+        }
+        if !report.requester.is_empty() {
+            println!(
+                "\nSent as the requester, as written: {}",
+                report.requester.join(", ")
+            );
+        }
+        if report.leaks.is_empty() && report.scanned_entries == 0 {
+            println!("\nLeak scan: nothing to look for (nothing was redacted).");
+        } else if report.leaks.is_empty() {
+            println!(
+                "\nLeak scan: clean over all {} entries read back.",
+                report.scanned_entries
+            );
+        } else {
+            println!(
+                "\nLeak scan: {} original(s) found; do not send:",
+                report.leaks.len()
+            );
+            for leak in &report.leaks {
+                println!("  {}: {}", leak.entry, leak.what);
+            }
+        }
+        if !report.keep.is_empty() || !report.hide.is_empty() {
+            println!(
+                "\nThe draft keeps: {}; hides: {}",
+                if report.keep.is_empty() {
+                    "-".to_owned()
+                } else {
+                    report.keep.join(", ")
+                },
+                if report.hide.is_empty() {
+                    "-".to_owned()
+                } else {
+                    report.hide.join(", ")
+                }
+            );
+        }
+        if let Some(draft) = draft {
+            println!(
+                "\nTo let the vendor see a name, or to hide a word everywhere, add to {}:\n  [redaction]\n  keep = [\"build-srv-07\"]\n  hide = [{}]",
+                draft.display(),
+                if report.suggested_hide.is_empty() {
+                    "\"Project Falcon\"".to_owned()
+                } else {
+                    report
+                        .suggested_hide
+                        .iter()
+                        .map(|w| format!("{w:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            );
         }
     }
 

@@ -1138,3 +1138,140 @@ fn a_bundle_bigger_than_the_channel_takes_is_refused_before_it_is_queued() {
         );
     assert!(!dir.path().join("data/outbox").exists(), "nothing queued");
 }
+
+/// A fake JumpCloud connect key and a private address, pasted into a draft's description.
+const CONNECT_KEY: &str = "FAKE0c0ffee0c0ffee0c0ffee0c0ffee0c0ffee0";
+const ADDRESS: &str = "10.61.12.34";
+
+/// `write_draft` with a description that holds a pasted agent log line with the connect key and
+/// the address, and the endpoint `build-srv-07` named in the subject.
+fn write_draft_with_pasted_secrets(dir: &Path, entropy: u64) -> PathBuf {
+    let path = write_draft(dir, entropy);
+    let text = std::fs::read_to_string(&path)
+        .expect("read")
+        .replace(
+            "description = \"Since Monday the agent on build-01 reports nothing. FAKE-token should not matter.\"",
+            &format!(
+                "description = '''\nThe agent log says:\n\"connectKey\": \"{CONNECT_KEY}\", \"server\": \"{ADDRESS}\"\n'''"
+            ),
+        )
+        .replace(
+            "subject = \"Agent stopped reporting\"",
+            "subject = \"Agent on build-srv-07 stopped reporting\"",
+        );
+    assert!(text.contains(CONNECT_KEY));
+    std::fs::write(
+        &path,
+        format!("{text}\n[[scope.endpoints]]\nhostname = \"build-srv-07\"\n"),
+    )
+    .expect("write");
+    path
+}
+
+/// Every text part of a saved e-mail, decoded (the body is quoted-printable), and its subject.
+fn eml_text(eml: &Path) -> String {
+    let script = r#"import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+out = [str(m["Subject"])]
+for part in m.walk():
+    if part.get_content_maintype() == "text":
+        out.append(part.get_payload(decode=True).decode("utf-8"))
+print("\n".join(out))
+"#;
+    let read = Process::new("python3")
+        .args(["-c", script])
+        .arg(eml)
+        .output()
+        .expect("python3");
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    String::from_utf8_lossy(&read.stdout).into_owned()
+}
+
+#[test]
+fn a_secret_and_an_address_pasted_into_the_description_are_gone_from_the_saved_eml() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let draft = write_draft_with_pasted_secrets(dir.path(), 21);
+    // With the bundle, then the request alone (no bundle: still redacted).
+    for extra in [&["--no-snapshot"][..], &["--no-evidence", "--again"][..]] {
+        let output = casefile(dir.path())
+            .args(["--json", "submit"])
+            .args(extra)
+            .arg("--draft")
+            .arg(&draft)
+            .output()
+            .expect("run");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let case = casefile_core::case_code::CaseCode::from_entropy(21).to_string();
+    let saved = dir.path().join("data/saved");
+    let mut hosts = Vec::new();
+    for eml in [format!("{case}.eml"), format!("{case}-2.eml")] {
+        let text = eml_text(&saved.join(&eml));
+        for original in [CONNECT_KEY, ADDRESS, "build-srv-07"] {
+            assert!(!text.contains(original), "{original} in {eml}:\n{text}");
+        }
+        assert!(text.contains("[REDACTED]"), "{text}");
+        assert!(
+            text.contains("ada@example.test"),
+            "the contact stays: {text}"
+        );
+        hosts.push(
+            text.split_whitespace()
+                .find(|w| w.starts_with("host-"))
+                .map(str::to_owned),
+        );
+    }
+    assert!(hosts[0].is_some());
+    assert_eq!(
+        hosts[0], hosts[1],
+        "the same pseudonym with and without the bundle"
+    );
+    assert!(
+        !saved.join(format!("{case}-2.zip")).exists(),
+        "nothing attached"
+    );
+}
+
+#[test]
+fn a_secret_pasted_into_the_description_never_reaches_the_webhook() {
+    let hook = Emulator::start("webhook", &["--token", "FAKE-hook-token"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    webhook_config(dir.path(), &hook.url, "");
+    let draft = write_draft_with_pasted_secrets(dir.path(), 22);
+    let output = casefile(dir.path())
+        .args(["--json", "submit", "--no-snapshot", "--draft"])
+        .arg(&draft)
+        .env("CASEFILE_SECRET_HOOK", "FAKE-hook-token")
+        .output()
+        .expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let state = hook.state();
+    let record = &state["records"][0];
+    let text = record["text"].as_str().expect("text");
+    let request = record["request"].to_string();
+    for original in [CONNECT_KEY, ADDRESS, "build-srv-07"] {
+        assert!(!text.contains(original), "{original} in the text:\n{text}");
+        assert!(
+            !request.contains(original),
+            "{original} in the request part"
+        );
+    }
+    assert!(
+        text.contains("[REDACTED]") && text.contains("host-"),
+        "{text}"
+    );
+}

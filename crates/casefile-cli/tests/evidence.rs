@@ -833,6 +833,258 @@ fn summary_reads_out_the_agent_version_and_its_last_errors() {
     );
 }
 
+/// A fake JumpCloud connect key (40 characters, obviously fake) and a private address, as a user
+/// pastes them into the description.
+const CONNECT_KEY: &str = "FAKE0c0ffee0c0ffee0c0ffee0c0ffee0c0ffee0";
+const ADDRESS: &str = "10.61.12.34";
+
+/// A generic draft in `dir` whose description holds a pasted log line with the connect key and
+/// the address, the endpoint `build-srv-07`, and `app.log` (the same values) as evidence.
+fn draft_with_pasted_secrets(dir: &Path) -> PathBuf {
+    let draft = dir.join("draft.toml");
+    casefile(dir)
+        .args(["new", "--profile", "generic", "-o"])
+        .arg(&draft)
+        .assert()
+        .success();
+    fs::write(
+        dir.join("app.log"),
+        format!(
+            "2026-12-01T10:00:00Z build-srv-07 agent: connectKey={CONNECT_KEY} from {ADDRESS}\n"
+        ),
+    )
+    .expect("write");
+    let text = fs::read_to_string(&draft)
+        .expect("draft")
+        .replacen("\nsubject = \"\"", "\nsubject = \"Agent on build-srv-07 stops\"", 1)
+        .replacen(
+            "\ndescription = \"\"",
+            &format!(
+                "\ndescription = '''\n2026-12-01 agent: \"connectKey\": \"{CONNECT_KEY}\" from {ADDRESS}\n'''"
+            ),
+            1,
+        );
+    fs::write(
+        &draft,
+        format!(
+            "{text}\n[[scope.endpoints]]\nhostname = \"build-srv-07\"\n\n[[evidence]]\npath = \"app.log\"\nnote = \"the agent log\"\n"
+        ),
+    )
+    .expect("write");
+    draft
+}
+
+#[test]
+fn bundle_redacts_the_request_like_its_evidence_and_shows_the_disclosure() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let draft = draft_with_pasted_secrets(dir.path());
+    let out = dir.path().join("bundle.zip");
+    let output = casefile(dir.path())
+        .args([
+            "--json",
+            "bundle",
+            "--no-snapshot",
+            "--show-disclosure",
+            "--draft",
+        ])
+        .arg(&draft)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let entries = assert_round_trip(&out);
+    let log = String::from_utf8_lossy(&entries["attachments/app.log"]).into_owned();
+    let host = log
+        .split_whitespace()
+        .find(|w| w.starts_with("host-"))
+        .expect("a host pseudonym")
+        .to_owned();
+    for name in ["request.md", "request.json"] {
+        let text = String::from_utf8_lossy(&entries[name]);
+        for original in [CONNECT_KEY, ADDRESS, "build-srv-07"] {
+            assert!(!text.contains(original), "{original} in {name}:\n{text}");
+        }
+        assert!(
+            text.contains(&host),
+            "{name} names the host as the log does:\n{text}"
+        );
+        assert!(
+            !text.contains(&dir.path().display().to_string()),
+            "a local path in {name}"
+        );
+    }
+    assert!(String::from_utf8_lossy(&entries["request.md"]).contains("- attachments/app.log"));
+    let report = json(&output.stdout);
+    let disclosure = &report["disclosure"];
+    let identifier = disclosure["identifiers"]
+        .as_array()
+        .expect("identifiers")
+        .iter()
+        .find(|i| i["original"] == "build-srv-07")
+        .expect("the host is listed");
+    assert_eq!(identifier["pseudonym"], host.as_str());
+    // The subject, the endpoint and the log.
+    assert_eq!(identifier["count"], 3, "{identifier}");
+}
+
+#[test]
+fn disclose_lists_identifiers_with_counts_and_places_and_secret_kinds_without_values() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let draft = draft_with_pasted_secrets(dir.path());
+    // The user lets the vendor see the host.
+    let text = fs::read_to_string(&draft).expect("draft");
+    fs::write(
+        &draft,
+        format!("{text}\n[redaction]\nkeep = [\"build-srv-07\"]\nhide = [\"agent\"]\n"),
+    )
+    .expect("write");
+    let output = casefile(dir.path())
+        .args(["--json", "disclose", "--no-snapshot", "--draft"])
+        .arg(&draft)
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(!text.contains(CONNECT_KEY), "no secret value in the review");
+    let report = json(&output.stdout);
+    let identifiers = report["identifiers"].as_array().expect("identifiers");
+    let find = |original: &str| {
+        identifiers
+            .iter()
+            .find(|i| i["original"] == original)
+            .unwrap_or_else(|| panic!("{original} not listed: {report:#}"))
+    };
+    let address = find(ADDRESS);
+    assert_eq!(address["category"], "ipv4");
+    assert_eq!(address["count"], 2);
+    let places: Vec<(String, u64)> = address["places"]
+        .as_array()
+        .expect("places")
+        .iter()
+        .map(|p| {
+            (
+                format!(
+                    "{}:{}",
+                    p["kind"].as_str().unwrap_or(""),
+                    p["name"].as_str().unwrap_or("")
+                ),
+                p["count"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        vec![
+            ("field:description".to_owned(), 1),
+            ("entry:attachments/app.log".to_owned(), 1)
+        ]
+    );
+    let host = find("build-srv-07");
+    assert_eq!(host["kept"], true);
+    assert!(host["pseudonym"].is_null());
+    let agent = find("agent");
+    assert_eq!(agent["category"], "keyword");
+    assert!(
+        agent["pseudonym"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("word-"))
+    );
+    let secrets = report["secrets"].as_array().expect("secrets");
+    let removed: u64 = secrets
+        .iter()
+        .map(|s| s["count"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(removed, 2, "{report:#}");
+    assert!(secrets.iter().all(|s| s["kind"].as_str().is_some()));
+    // Nothing was kept: the review's bundle is thrown away.
+    let leftovers: Vec<_> = fs::read_dir(dir.path().join("data"))
+        .expect("data")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".disclose-"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn validate_offers_to_move_a_pasted_log_into_an_attachment_and_attach_text_does_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let draft = dir.path().join("draft.toml");
+    casefile(dir.path())
+        .args(["new", "--profile", "generic", "-o"])
+        .arg(&draft)
+        .assert()
+        .success();
+    let log: String = (0..120)
+        .map(|i| {
+            format!(
+                "2026-12-01T10:00:{:02}Z ERROR agent: sync failed ({i})\n",
+                i % 60
+            )
+        })
+        .collect();
+    let text = fs::read_to_string(&draft).expect("draft").replacen(
+        "\ndescription = \"\"",
+        &format!("\ndescription = '''\n{log}'''"),
+        1,
+    );
+    fs::write(&draft, text).expect("write");
+    let validate = casefile(dir.path())
+        .arg("validate")
+        .arg(&draft)
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&validate.stdout);
+    let stderr = String::from_utf8_lossy(&validate.stderr);
+    assert!(
+        stdout.contains("warning: description: holds 120 lines"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "casefile attach-text --draft {} --field description",
+            draft.display()
+        )),
+        "{stderr}"
+    );
+    casefile(dir.path())
+        .args(["attach-text", "--field", "description", "--draft"])
+        .arg(&draft)
+        .assert()
+        .success();
+    let text = fs::read_to_string(&draft).expect("draft");
+    assert!(
+        text.contains("# Fill in the fields"),
+        "comments kept:\n{text}"
+    );
+    let case = text
+        .lines()
+        .find_map(|l| l.strip_prefix("case_code = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("case code")
+        .to_owned();
+    let file = dir.path().join(format!("{case}-description.log"));
+    assert_eq!(fs::read_to_string(&file).expect("attachment"), log);
+    assert!(
+        text.contains(&format!("path = \"{case}-description.log\"")),
+        "{text}"
+    );
+    let again = casefile(dir.path())
+        .arg("validate")
+        .arg(&draft)
+        .output()
+        .expect("run");
+    assert!(!String::from_utf8_lossy(&again.stdout).contains("pasted log"));
+}
+
 #[test]
 fn a_binary_attached_for_required_evidence_goes_in_as_it_is_and_the_manifest_says_so() {
     // Jumpmind, seed 004 L158-160: "Support Snapshot – ... 'Take Snapshot' which will download a

@@ -452,6 +452,7 @@ mod tests {
             skipped: Vec::new(),
             redactions: crate::redact::Counts::default(),
             leaks: Vec::new(),
+            disclosure: None,
         }
     }
 

@@ -10,8 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::profile::schema::UsersAffected;
 
-/// The draft schema version this build writes and reads.
-pub const DRAFT_SCHEMA_VERSION: u32 = 1;
+/// The draft schema version this build writes, and the newest it reads. Version 2 added the
+/// optional `[redaction]` table; a version 1 draft (without it) reads unchanged.
+pub const DRAFT_SCHEMA_VERSION: u32 = 2;
+
+/// The oldest draft schema version this build reads.
+pub const OLDEST_DRAFT_SCHEMA_VERSION: u32 = 1;
 
 /// The core request fields a profile may require, hide or relabel, in the order they are asked.
 pub const FIELD_NAMES: &[&str] = &[
@@ -85,6 +89,36 @@ pub struct Request {
     /// Values of the profile's extra fields, by field id.
     #[serde(default)]
     pub extra: BTreeMap<String, String>,
+    /// The user's redaction choices for this request (schema version 2); never sent.
+    #[serde(default, skip_serializing_if = "Redaction::is_empty")]
+    pub redaction: Redaction,
+}
+
+/// The user's redaction choices, applied to everything that leaves with the request (the
+/// request text, the ticket body and the bundle): names the vendor may see, and words to hide.
+///
+/// ```toml
+/// [redaction]
+/// keep = ["build-srv-07"]   # left as it is everywhere, though it would be pseudonymised
+/// hide = ["Project Falcon"] # replaced by a word-… pseudonym everywhere, like --keyword
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Redaction {
+    /// Host names, user names, e-mail, IP or MAC addresses the vendor may see as they are.
+    #[serde(default)]
+    pub keep: Vec<String>,
+    /// Words to replace wherever they appear, as `word-<8 hex>` pseudonyms.
+    #[serde(default)]
+    pub hide: Vec<String>,
+}
+
+impl Redaction {
+    /// Whether nothing is chosen (the table is then left out of the draft).
+    pub fn is_empty(&self) -> bool {
+        self.keep.iter().all(|k| k.trim().is_empty())
+            && self.hide.iter().all(|h| h.trim().is_empty())
+    }
 }
 
 /// Who is asking.
@@ -247,4 +281,32 @@ pub struct EvidenceItem {
     /// What it shows.
     #[serde(default)]
     pub note: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn a_version_2_draft_reads_its_redaction_table_and_a_version_1_draft_still_reads() {
+        let version_2 = "schema_version = 2\ncase_code = \"CF-0000-0000\"\nprofile = \"generic\"\n\n[redaction]\nkeep = [\"build-srv-07\"]\nhide = [\"Project Falcon\"]\n";
+        let request = crate::draft::from_toml(version_2, Path::new("d.toml")).expect("v2");
+        assert_eq!(request.redaction.keep, vec!["build-srv-07".to_owned()]);
+        assert_eq!(request.redaction.hide, vec!["Project Falcon".to_owned()]);
+        let text = crate::draft::to_toml(&request).expect("toml");
+        assert!(text.contains("[redaction]"), "{text}");
+
+        let version_1 = "schema_version = 1\ncase_code = \"CF-0000-0000\"\nprofile = \"generic\"\n";
+        let request = crate::draft::from_toml(version_1, Path::new("d.toml")).expect("v1");
+        assert!(request.redaction.is_empty());
+        let text = crate::draft::to_toml(&request).expect("toml");
+        assert!(
+            !text.contains("redaction"),
+            "an empty table is left out: {text}"
+        );
+
+        let newer = "schema_version = 3\ncase_code = \"CF-0000-0000\"\nprofile = \"generic\"\n";
+        let error = crate::draft::from_toml(newer, Path::new("d.toml")).expect_err("v3");
+        assert!(error.to_string().contains("update Casefile"), "{error}");
+    }
 }

@@ -203,6 +203,14 @@ pub fn draft_template(profile: &Profile, case_code: &str, tier: &str) -> String 
         out,
         "# [[evidence]]\n# evidence_id = \"\"\n# path = \"/path/to/file\"\n# note = \"\""
     );
+    let _ = writeln!(
+        out,
+        "\n# Redaction (optional). Everything that leaves (this request, the ticket and the bundle) is\n\
+         # redacted alike: secrets removed, host and user names, addresses and e-mail pseudonymised.\n\
+         # keep: names the vendor may see as they are, everywhere; hide: words to replace everywhere.\n\
+         # `casefile disclose --draft FILE` lists what leaves and how.\n\
+         # [redaction]\n# keep = [\"build-srv-07\"]\n# hide = [\"Project Falcon\"]"
+    );
     out
 }
 
@@ -223,6 +231,13 @@ mod tests {
             assert_eq!(request.case_code, "CF-0000-0000");
             assert_eq!(request.tier, "standard");
             assert!(request.problem.subject.is_empty());
+            assert!(text.contains("# [redaction]\n# keep = ["), "{text}");
+            let uncommented = text.replace("# [redaction]\n# keep", "[redaction]\nkeep");
+            let uncommented = uncommented.replace("# hide = [", "hide = [");
+            let request = from_toml(&uncommented, std::path::Path::new("template.toml"))
+                .unwrap_or_else(|error| panic!("{}: {error}", loaded.profile.id));
+            assert_eq!(request.redaction.keep, vec!["build-srv-07".to_owned()]);
+            assert_eq!(request.redaction.hide, vec!["Project Falcon".to_owned()]);
         }
     }
 }

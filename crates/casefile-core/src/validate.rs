@@ -15,7 +15,7 @@ use chrono::{Months, NaiveDate};
 use crate::case_code::CaseCode;
 use crate::impact::{applicable_cap, mentions, more_severe, suggested_caps};
 use crate::profile::schema::{ExtraFieldKind, Profile, Release, VersionWindow};
-use crate::request::{DRAFT_SCHEMA_VERSION, Request};
+use crate::request::{DRAFT_SCHEMA_VERSION, OLDEST_DRAFT_SCHEMA_VERSION, Request};
 
 /// How much a problem matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -118,12 +118,12 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
         });
     };
 
-    if request.schema_version != DRAFT_SCHEMA_VERSION {
+    if !(OLDEST_DRAFT_SCHEMA_VERSION..=DRAFT_SCHEMA_VERSION).contains(&request.schema_version) {
         add(
             "schema_version",
             Severity::Error,
             format!(
-                "draft schema version {} is not {DRAFT_SCHEMA_VERSION}; make a new draft with `casefile new`",
+                "draft schema version {} is not {OLDEST_DRAFT_SCHEMA_VERSION} to {DRAFT_SCHEMA_VERSION}; make a new draft with `casefile new`",
                 request.schema_version
             ),
         );
@@ -613,6 +613,10 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
                 format!("{} (it mentions: {})", scope.message, hits.join(", ")),
             );
         }
+    }
+
+    for pasted in crate::pasted::pasted_logs(request) {
+        add(&pasted.field, Severity::Warning, pasted.message());
     }
 
     problems.sort_by_key(|problem| problem.severity);

@@ -543,6 +543,9 @@ pub struct BundleReport {
     pub redactions: crate::redact::Counts,
     /// Originals the leak scan found in the finished bundle: not empty means do not send.
     pub leaks: Vec<LeakEntry>,
+    /// The disclosure review, when the bundle was built with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclosure: Option<DisclosureReport>,
 }
 
 /// One entry of a built bundle.
@@ -602,7 +605,111 @@ pub fn bundle_report(
                 what: leak.what.clone(),
             })
             .collect(),
+        disclosure: outcome.disclosure.clone(),
     }
+}
+
+/// Everything that leaves with a request and how it is redacted: the disclosure review
+/// (`casefile disclose`, `bundle --show-disclosure`, the desktop's Review step).
+///
+/// The request's fields are what `request.md`, `request.json` and the ticket or e-mail body
+/// carry (the body is `request.md`); bundle entries are the evidence, the snapshot and
+/// `manifest.json`; `(entry names)` is the names of the entries themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisclosureReport {
+    /// The request's case code, when the bundle carries a request.
+    pub case_code: Option<String>,
+    /// Whether anything was redacted (false: `--no-redact`, everything leaves as collected).
+    pub redacted: bool,
+    /// Every identifier that leaves pseudonymised or kept, most frequent first.
+    pub identifiers: Vec<DisclosedIdentifier>,
+    /// Every kind of secret removed, with where; never a value.
+    pub secrets: Vec<DisclosedSecret>,
+    /// Entries that go in as they are, because they cannot be redacted (binary files).
+    pub unredacted: Vec<UnredactedEntry>,
+    /// Sent as they are so the help desk knows who asks: the contact's name and e-mail.
+    pub requester: Vec<String>,
+    /// The draft's names to keep (`[redaction] keep`).
+    pub keep: Vec<String>,
+    /// The draft's words to hide (`[redaction] hide`).
+    pub hide: Vec<String>,
+    /// Words from the request (company, contact, endpoints) not hidden yet, to offer as words to
+    /// hide.
+    pub suggested_hide: Vec<String>,
+    /// Every entry the leak scan read back (the request files and the manifest included).
+    pub scanned_entries: usize,
+    /// Originals the leak scan found: not empty means do not send.
+    pub leaks: Vec<LeakEntry>,
+}
+
+/// One identifier that leaves: pseudonymised (with its pseudonym) or kept as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisclosedIdentifier {
+    /// `hostname`, `username`, `email`, `ipv4`, `ipv6`, `mac` or `keyword`.
+    pub category: String,
+    /// The original, as found (shown only on this machine).
+    pub original: String,
+    /// What the vendor reads instead; `None` when kept.
+    pub pseudonym: Option<String>,
+    /// The user keeps it: the vendor reads the original.
+    pub kept: bool,
+    /// Occurrences in everything that leaves.
+    pub count: u64,
+    /// Where it occurs.
+    pub places: Vec<DisclosurePlace>,
+}
+
+/// Where something occurs, and how often.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisclosurePlace {
+    /// `field` (a request field, such as `description` or `extra.customer_type`) or `entry` (a
+    /// bundle entry, such as `attachments/app.log`, or `(entry names)`).
+    pub kind: String,
+    /// The field or entry.
+    pub name: String,
+    /// Occurrences there.
+    pub count: u64,
+}
+
+/// One kind of secret removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisclosedSecret {
+    /// The kind (`password`, `jwt`, `private-key`, `secret-value`…).
+    pub kind: String,
+    /// How many were removed.
+    pub count: u64,
+    /// Where they were.
+    pub places: Vec<DisclosurePlace>,
+}
+
+/// An entry that leaves without redaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnredactedEntry {
+    /// The entry.
+    pub entry: String,
+    /// Why it is not redacted.
+    pub reason: String,
+}
+
+/// One replacement in a redaction preview's text, to highlight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewSpan {
+    /// Offset of the first byte in the preview's text (UTF-8 bytes).
+    pub start: usize,
+    /// Offset just past the last byte.
+    pub end: usize,
+    /// `secret`, `email`, `ipv4`, `ipv6`, `mac`, `hostname`, `username` or `keyword`.
+    pub category: String,
+    /// For a secret, its kind.
+    pub kind: Option<String>,
+    /// The original is shown because the user keeps it.
+    pub kept: bool,
 }
 
 fn skipped_report(skipped: &crate::evidence::Skipped) -> SkippedReport {
@@ -628,6 +735,47 @@ pub struct RedactionPreview {
     pub truncated: bool,
     /// Replacements per category in what is shown.
     pub redactions: crate::redact::Counts,
+}
+
+/// A file as the bundle will show it, redacted by exactly the bundle's rules (see
+/// [`crate::redact::preview_with`]), with every replacement's place to highlight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HighlightedPreview {
+    /// The file.
+    pub file: String,
+    /// Its start, redacted.
+    pub text: String,
+    /// Whether the file is longer than what is shown.
+    pub truncated: bool,
+    /// Replacements per category in what is shown.
+    pub redactions: crate::redact::Counts,
+    /// Where each replacement (or kept original) is in `text`.
+    pub spans: Vec<PreviewSpan>,
+}
+
+/// The preview of `file` for the desktop, from [`crate::redact::preview_with`].
+pub fn highlighted_preview(
+    file: &std::path::Path,
+    preview: crate::redact::FilePreview,
+) -> HighlightedPreview {
+    HighlightedPreview {
+        file: file.display().to_string(),
+        text: preview.text,
+        truncated: preview.truncated,
+        redactions: preview.counts,
+        spans: preview
+            .spans
+            .into_iter()
+            .map(|span| PreviewSpan {
+                start: span.start,
+                end: span.end,
+                category: span.category.as_str().to_owned(),
+                kind: span.kind.map(str::to_owned),
+                kept: span.kept,
+            })
+            .collect(),
+    }
 }
 
 /// A draft as listed on the Drafts screen.

@@ -31,8 +31,8 @@ use serde::{Deserialize, Serialize};
 
 pub use secret::secret_env_var;
 
+use crate::evidence::collect::RequestDocs;
 use crate::profile::schema::Profile;
-use crate::render;
 use crate::request::Request;
 
 /// What one delivery sends. Built once when the submission enters the outbox and stored there, so
@@ -96,8 +96,15 @@ impl Submission {
 
 /// The submission of `request` to `profile`'s vendor with `attachments`; its `id` is assigned when
 /// it enters the outbox. The subject starts with the case code, where agents search for it.
+///
+/// The text that leaves (subject, body, `request.json`) comes from `docs`, the request as it
+/// leaves: redacted by the bundle's redactor and leak-scanned with it (the bundle's own
+/// [`RequestDocs::from_bundle`]), or by [`crate::render::redacted_alone`] when nothing is
+/// attached. Only the requester (who the help desk answers) and the priority come from
+/// `request` itself.
 pub fn submission(
     request: &Request,
+    docs: &RequestDocs,
     profile: &Profile,
     attachments: Vec<Attachment>,
 ) -> Submission {
@@ -115,13 +122,17 @@ pub fn submission(
         rank: rank.unwrap_or(profile.priorities.len() / 2),
         levels: profile.priorities.len().max(1),
     };
-    let subject = request.problem.subject.trim();
+    let subject = docs
+        .subject
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     Submission {
         id: String::new(),
         case_code: request.case_code.clone(),
         subject: format!("[{}] {subject}", request.case_code),
-        text: render::request_markdown(request, profile),
-        request_json: String::from_utf8_lossy(&render::request_json(request)).into_owned(),
+        text: docs.markdown.clone(),
+        request_json: String::from_utf8_lossy(&docs.json).into_owned(),
         requester: Requester {
             name: request.contact.name.trim().to_owned(),
             email: request.contact.email.trim().to_owned(),

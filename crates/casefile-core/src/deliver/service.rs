@@ -15,6 +15,7 @@ use super::outbox::{Item, NewItem, Outbox, OutboxError, RetryPolicy, State};
 use super::secret::{Secrets, secret_env_var};
 use super::{Attachment, submission};
 use crate::config::{Config, DeliverySettings};
+use crate::evidence::collect::RequestDocs;
 use crate::profile::schema::ByteSize;
 use crate::profile::schema::Profile;
 use crate::request::Request;
@@ -300,7 +301,10 @@ pub fn open_for_submission(
 }
 
 /// Puts `request` with `bundle` (attached as `<CASE>.zip`; moved in when `move_bundle`, else
-/// copied) into the outbox for channel `name`, complete on disk before anything is sent.
+/// copied) into the outbox for channel `name`, complete on disk before anything is sent. The
+/// subject, body and `request.json` that leave are the bundle's own `request.md` and
+/// `request.json`: redacted with the evidence and leak-scanned with it. A bundle without them
+/// (made by `casefile collect`, not from the draft), or made for another request, is refused.
 #[allow(clippy::too_many_arguments)]
 pub fn enqueue_submission(
     outbox: &Outbox,
@@ -313,6 +317,24 @@ pub fn enqueue_submission(
     again: bool,
     now: chrono::DateTime<Utc>,
 ) -> Result<Item, OutboxError> {
+    let refused = |message: String| OutboxError::Io {
+        path: bundle.to_owned(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
+    };
+    let docs = RequestDocs::from_bundle(bundle)
+        .map_err(|error| refused(format!("cannot read the request in the bundle: {error}")))?
+        .ok_or_else(|| {
+            refused(
+                "the bundle holds no request.md and request.json, so the ticket would carry text that was never redacted; build it from the draft (`casefile bundle --draft`)"
+                    .to_owned(),
+            )
+        })?;
+    if docs.case_code != request.case_code {
+        return Err(refused(format!(
+            "the bundle was made for {}, not {}; build it from this draft",
+            docs.case_code, request.case_code
+        )));
+    }
     let attachment = Attachment {
         name: format!("{}.zip", request.case_code),
         path: bundle.to_owned(),
@@ -320,14 +342,44 @@ pub fn enqueue_submission(
         size: 0,
         sha256: String::new(),
     };
+    enqueue_request(
+        outbox,
+        request,
+        &docs,
+        profile,
+        name,
+        channel,
+        vec![attachment],
+        move_bundle,
+        again,
+        now,
+    )
+}
+
+/// Puts `request` into the outbox for channel `name` with the text of `docs` (the request as it
+/// leaves: from a bundle, or [`crate::render::redacted_alone`] when nothing is attached) and
+/// `attachments`.
+#[allow(clippy::too_many_arguments)]
+pub fn enqueue_request(
+    outbox: &Outbox,
+    request: &Request,
+    docs: &RequestDocs,
+    profile: &Profile,
+    name: &str,
+    channel: &ChannelConfig,
+    attachments: Vec<Attachment>,
+    move_attachments: bool,
+    again: bool,
+    now: chrono::DateTime<Utc>,
+) -> Result<Item, OutboxError> {
     outbox.enqueue(
         NewItem {
             channel: name.to_owned(),
             kind: channel.kind().to_owned(),
             destination: channel.destination(),
             tier: request.tier.clone(),
-            submission: submission(request, profile, vec![attachment]),
-            move_attachments: move_bundle,
+            submission: submission(request, docs, profile, attachments),
+            move_attachments,
         },
         again,
         now,

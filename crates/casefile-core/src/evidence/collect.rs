@@ -76,8 +76,24 @@ pub struct CollectOptions {
     pub level: u32,
     /// Worker threads; 0 for one per core.
     pub threads: usize,
-    /// The request, when the bundle carries one.
-    pub request: Option<RequestDocs>,
+    /// The draft whose request the bundle carries: redacted with the bundle's redactor and
+    /// written as `request.md` and `request.json`.
+    pub request: Option<DraftRequest>,
+    /// Identifiers the vendor may see as they are, everywhere (a draft's `[redaction] keep`, the
+    /// contact's e-mail address).
+    pub keep: BTreeSet<String>,
+    /// Also work out the disclosure review ([`Outcome::disclosure`]): what leaves, with counts
+    /// and places. It reads the bundle back once more while the leak scan does.
+    pub disclosure: bool,
+}
+
+/// A draft's request and the folder its relative evidence paths start from.
+#[derive(Debug, Clone)]
+pub struct DraftRequest {
+    /// The request as the user wrote it.
+    pub request: crate::request::Request,
+    /// The draft's folder.
+    pub folder: PathBuf,
 }
 
 impl Default for CollectOptions {
@@ -100,6 +116,8 @@ impl Default for CollectOptions {
             level: 6,
             threads: 0,
             request: None,
+            keep: BTreeSet::new(),
+            disclosure: false,
         }
     }
 }
@@ -137,7 +155,9 @@ impl CollectOptions {
 
     /// Makes these options pack `request` (a draft in `draft_dir`): the issue type's evidence
     /// kinds unless kinds were chosen, the files the draft lists (relative to `draft_dir`), the
-    /// endpoints' host names to pseudonymize, and the request as `request.md` and `request.json`.
+    /// endpoints' host names to pseudonymize, the draft's `[redaction]` choices (words to hide,
+    /// names to keep; the contact's e-mail address is kept too, since the vendor answers it), and
+    /// the request, redacted by the run, as `request.md` and `request.json`.
     /// A listed file that does not exist is an error naming it; nothing is collected then.
     pub fn for_draft(
         &mut self,
@@ -194,24 +214,135 @@ impl CollectOptions {
                     .insert(endpoint.hostname.trim().to_owned());
             }
         }
-        self.request = Some(RequestDocs {
-            case_code: request.case_code.clone(),
-            json: crate::render::request_json(request),
-            markdown: crate::render::request_markdown(request, profile),
+        apply_redaction_choices(request, &mut self.names, &mut self.keep);
+        self.request = Some(DraftRequest {
+            request: request.clone(),
+            folder: draft_dir.to_path_buf(),
         });
         Ok(())
     }
 }
 
-/// The request's two documents and its case code.
+/// Adds a draft's `[redaction]` choices to a run's names and kept identifiers: words to hide
+/// become keywords; names to keep, and the contact's e-mail address, are kept.
+pub fn apply_redaction_choices(
+    request: &crate::request::Request,
+    names: &mut Names,
+    keep: &mut BTreeSet<String>,
+) {
+    names.keywords.extend(
+        request
+            .redaction
+            .hide
+            .iter()
+            .map(|word| word.trim())
+            .filter(|word| !word.is_empty())
+            .map(str::to_owned),
+    );
+    keep.extend(
+        request
+            .redaction
+            .keep
+            .iter()
+            .chain(std::iter::once(&request.contact.email))
+            .map(|name| name.trim())
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned),
+    );
+}
+
+/// `names` without the identifiers in `keep` (compared case-insensitively), for the redactor
+/// and the leak scan: a kept name is neither replaced nor reported as a leak.
+pub fn without_kept(mut names: Names, keep: &BTreeSet<String>) -> Names {
+    if keep.is_empty() {
+        return names;
+    }
+    let kept: BTreeSet<String> = keep.iter().map(|k| k.trim().to_lowercase()).collect();
+    for set in [
+        &mut names.hostnames,
+        &mut names.usernames,
+        &mut names.keywords,
+    ] {
+        set.retain(|name| !kept.contains(&name.trim().to_lowercase()));
+    }
+    names
+}
+
+/// The request as it leaves: its two documents, its subject and its case code, all redacted.
 #[derive(Debug, Clone)]
 pub struct RequestDocs {
     /// The case code, recorded in the manifest.
     pub case_code: String,
+    /// The subject as it leaves (redacted), without the case code.
+    pub subject: String,
     /// `request.json`.
     pub json: Vec<u8>,
-    /// `request.md`.
+    /// `request.md`: also the ticket or e-mail body.
     pub markdown: String,
+}
+
+impl RequestDocs {
+    /// The documents of `outgoing`, a request as it leaves ([`crate::render::outgoing_request`]
+    /// with `redactor`, which also passes over the profile's labels in `request.md`).
+    pub fn render(
+        outgoing: &crate::request::Request,
+        profile: &Profile,
+        redactor: Option<&Redactor>,
+    ) -> RequestDocs {
+        RequestDocs {
+            case_code: outgoing.case_code.clone(),
+            subject: outgoing.problem.subject.trim().to_owned(),
+            json: crate::render::request_json(outgoing),
+            markdown: crate::render::request_markdown_redacted(outgoing, profile, redactor),
+        }
+    }
+
+    /// The request documents a bundle holds (`request.json` and `request.md`, exactly the bytes
+    /// that were leak-scanned), or `None` for a bundle without a request. A redacted bundle whose
+    /// manifest says its request was not (made before the request was redacted) is an error:
+    /// its text must not become a ticket.
+    pub fn from_bundle(bundle: &Path) -> io::Result<Option<RequestDocs>> {
+        let mut reader = ZipReader::new(File::open(bundle)?)?;
+        let mut read = |name: &str| -> io::Result<Option<Vec<u8>>> {
+            let Some(index) = reader.find(name) else {
+                return Ok(None);
+            };
+            let mut bytes = Vec::new();
+            reader.open(index)?.read_to_end(&mut bytes)?;
+            Ok(Some(bytes))
+        };
+        let (Some(json), Some(markdown)) = (read("request.json")?, read("request.md")?) else {
+            return Ok(None);
+        };
+        let manifest: serde_json::Value = match read("manifest.json")? {
+            Some(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            None => serde_json::Value::Null,
+        };
+        let redacting = manifest["redaction"]["enabled"].as_bool() == Some(true);
+        let request_redacted = manifest["entries"].as_array().is_some_and(|entries| {
+            entries
+                .iter()
+                .any(|e| e["name"] == "request.md" && e["redacted"] == true)
+        });
+        if redacting && !request_redacted {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the request in this bundle was not redacted (it was made by an older Casefile); build the bundle again from the draft",
+            ));
+        }
+        let request: crate::request::Request = serde_json::from_slice(&json).map_err(|error| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("request.json in the bundle is not a request: {error}"),
+            )
+        })?;
+        Ok(Some(RequestDocs {
+            case_code: request.case_code,
+            subject: request.problem.subject.trim().to_owned(),
+            json,
+            markdown: String::from_utf8_lossy(&markdown).into_owned(),
+        }))
+    }
 }
 
 /// Where a run happens.
@@ -322,12 +453,18 @@ pub struct Outcome {
     pub redactions: Counts,
     /// Known originals found in the finished bundle: empty when redaction held.
     pub leaks: Vec<LeakReport>,
+    /// Entries the leak scan read back (all of them), or 0 when it had nothing to look for
+    /// (nothing was redacted) or redaction was off.
+    pub scanned_entries: usize,
     /// How many times the bundle was written (more than one when trimmed to the budget).
     pub passes: u32,
     /// The local mapping file, when one was kept.
     pub mapping: Option<PathBuf>,
     /// The key's fingerprint, when redacting.
     pub key_fingerprint: Option<String>,
+    /// The disclosure review, when [`CollectOptions::disclosure`] asked for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disclosure: Option<crate::wire::DisclosureReport>,
 }
 
 /// A known original found in the finished bundle.
@@ -382,6 +519,9 @@ pub struct ManifestEntry {
     /// The source's modification time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modified: Option<DateTime<Utc>>,
+    /// Secrets removed from it, per kind, for the disclosure review (not in the manifest).
+    #[serde(skip)]
+    pub secret_kinds: BTreeMap<&'static str, u64>,
 }
 
 /// Something cut from an entry.
@@ -623,6 +763,66 @@ pub fn collect(
     progress: &(dyn Fn(&Progress) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Outcome, CollectError> {
+    match run(context, options, Some(out), progress, cancel)? {
+        Ran::Bundle(outcome) => Ok(*outcome),
+        Ran::Rules(_) => Err(CollectError::Write {
+            path: out.to_path_buf(),
+            source: io::Error::other("the run stopped before writing"),
+        }),
+    }
+}
+
+/// The redaction rules a bundle with `options` would use, without writing it: the same plan,
+/// commands, snapshot and name-learning pass over the whole selection and the request, the
+/// draft's words to hide and names to keep, and the request as it would leave. Redaction
+/// previews use them so that they show exactly what the bundle will hold.
+pub fn redaction_rules(
+    context: &CollectContext<'_>,
+    options: &CollectOptions,
+    progress: &(dyn Fn(&Progress) + Sync),
+    cancel: &AtomicBool,
+) -> Result<RedactionRules, CollectError> {
+    match run(context, options, None, progress, cancel)? {
+        Ran::Rules(rules) => Ok(rules),
+        Ran::Bundle(_) => Err(CollectError::Empty("no rules were made".into())),
+    }
+}
+
+/// The names a run replaces and the identifiers it keeps: see [`redaction_rules`].
+#[derive(Debug, Clone, Default)]
+pub struct RedactionRules {
+    /// Whether the run redacts at all.
+    pub redact: bool,
+    /// Host names, user names and words to hide (the kept ones taken out).
+    pub names: Names,
+    /// Identifiers left as they are.
+    pub keep: BTreeSet<String>,
+    /// The request as it would leave (`request.md`, `request.json`, the ticket's subject and
+    /// body), when the options carry a draft.
+    pub request: Option<RequestDocs>,
+}
+
+impl RedactionRules {
+    /// The run's redactor under `key`.
+    pub fn redactor(&self, key: &PseudonymKey) -> Redactor {
+        Redactor::with_kept(key, &self.names, &self.keep)
+    }
+}
+
+/// What a run made: a bundle, or only the rules.
+enum Ran {
+    Bundle(Box<Outcome>),
+    Rules(RedactionRules),
+}
+
+/// The run: with `out`, a bundle; without, it stops once the redaction rules are known.
+fn run(
+    context: &CollectContext<'_>,
+    options: &CollectOptions,
+    out: Option<&Path>,
+    progress: &(dyn Fn(&Progress) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Ran, CollectError> {
     let threads = if options.threads == 0 {
         std::thread::available_parallelism().map_or(2, |n| n.get())
     } else {
@@ -655,14 +855,6 @@ pub fn collect(
     let Plan { items, mut skipped } = planned;
 
     let mut work = Vec::new();
-    if let Some(request) = &options.request {
-        for (entry, bytes) in [
-            ("request.json", request.json.clone()),
-            ("request.md", request.markdown.clone().into_bytes()),
-        ] {
-            work.push(generated(entry, bytes, None, Mode::Verbatim));
-        }
-    }
     let commands = items
         .iter()
         .filter(|i| matches!(i.source, ItemSource::Command(_)))
@@ -725,7 +917,7 @@ pub fn collect(
     }
     dedupe_entries(&mut work);
     work.sort_by(|a, b| entry_order(&a.entry).cmp(&entry_order(&b.entry)));
-    if work.is_empty() {
+    if work.is_empty() && options.request.is_none() {
         return Err(CollectError::Empty(
             "no source of the profile exists on this machine and nothing was added; add files with --add"
                 .into(),
@@ -738,9 +930,63 @@ pub fn collect(
         let mut names = Names::from_system(&context.env.root, context.env.is_live());
         names.merge(options.names.clone());
         names.merge(learn(&work, threads, progress, cancel)?);
-        Some((Redactor::new(key, &names), names, key.fingerprint()))
+        if let Some(draft) = &options.request {
+            // The request's own text is learned like the evidence.
+            let mut learner = crate::redact::Learner::new();
+            learner.feed(crate::render::request_text(&draft.request).as_bytes());
+            names.merge(learner.finish());
+        }
+        let names = without_kept(names, &options.keep);
+        Some((
+            Redactor::with_kept(key, &names, &options.keep),
+            names,
+            key.fingerprint(),
+        ))
     } else {
         None
+    };
+
+    // The request as it leaves, redacted by the same redactor, evidence named by bundle entry.
+    let mut request_fields = Vec::new();
+    let mut request_found = Found::default();
+    let mut request_docs = None;
+    if let Some(draft) = &options.request {
+        let redacting = redactor.as_ref().map(|(r, _, _)| r);
+        let entry_of = |item: &crate::request::EvidenceItem| {
+            evidence_entry(&work, &draft.folder, item, redacting)
+        };
+        let (outgoing, fields) =
+            crate::render::outgoing_request(&draft.request, redacting, &entry_of);
+        for field in &fields {
+            request_found.merge(field.found.clone());
+        }
+        request_fields = fields;
+        let docs = RequestDocs::render(&outgoing, context.profile, redacting);
+        work.insert(
+            0,
+            generated("request.json", docs.json.clone(), None, Mode::Verbatim),
+        );
+        work.insert(
+            1,
+            generated(
+                "request.md",
+                docs.markdown.clone().into_bytes(),
+                None,
+                Mode::Verbatim,
+            ),
+        );
+        request_docs = Some(docs);
+    }
+    let Some(out) = out else {
+        return Ok(Ran::Rules(RedactionRules {
+            redact: redactor.is_some(),
+            names: redactor
+                .as_ref()
+                .map(|(_, names, _)| names.clone())
+                .unwrap_or_default(),
+            keep: options.keep.clone(),
+            request: request_docs,
+        }));
     };
 
     let parent = out
@@ -784,6 +1030,15 @@ pub fn collect(
             progress,
             cancel,
         )?;
+        // The request documents were redacted field by field before the pass.
+        for entry in &mut entries {
+            if is_request_entry(&entry.name) {
+                entry.redacted = redactor.is_some();
+                entry.redactions = request_found.counts.clone();
+                entry.secret_kinds = request_found.secret_kinds.clone();
+            }
+        }
+        found.merge(request_found.clone());
         let mut all_skipped = skipped.clone();
         all_skipped.extend(pass_skipped);
         // Pseudonymize what the manifest says about sources and skipped items.
@@ -810,7 +1065,10 @@ pub fn collect(
                 version: env!("CARGO_PKG_VERSION"),
             },
             created_at: Utc::now(),
-            case_code: options.request.as_ref().map(|r| r.case_code.clone()),
+            case_code: options
+                .request
+                .as_ref()
+                .map(|r| r.request.case_code.clone()),
             profile: ProfileRef {
                 id: context.profile.id.clone(),
                 version: context.profile.version.clone(),
@@ -859,14 +1117,30 @@ pub fn collect(
 
         // Read it back for leaks.
         check(cancel)?;
-        let leaks = match &redactor {
+        let tally = options
+            .disclosure
+            .then(|| crate::disclose::Tally::new(&found.mapping, &options.keep));
+        let (leaks, entry_counts, scanned_entries) = match &redactor {
             Some((_, names, _)) => {
                 report(Phase::Verify, 0, entries.len(), "");
                 let scanner = LeakScanner::new(names, &found.mapping, &found.secrets);
-                verify(temp.path(), &scanner, threads, cancel)?
+                verify(temp.path(), &scanner, tally.as_ref(), threads, cancel)?
             }
-            None => Vec::new(),
+            None => (Vec::new(), Vec::new(), 0),
         };
+        let disclosure = options.disclosure.then(|| {
+            crate::disclose::report(&crate::disclose::Inputs {
+                request: options.request.as_ref().map(|d| &d.request),
+                redacted: redactor.is_some(),
+                tally: tally.as_ref(),
+                fields: &request_fields,
+                entries: &entries,
+                entry_counts: &entry_counts,
+                scanned_entries,
+                leaks: &leaks,
+                keep: &options.keep,
+            })
+        });
         check(cancel)?;
         temp.as_file().sync_all().map_err(write_error)?;
         temp.persist(out).map_err(|e| write_error(e.error))?;
@@ -879,7 +1153,7 @@ pub fn collect(
             _ => None,
         };
         report(Phase::Done, entries.len(), entries.len(), "");
-        return Ok(Outcome {
+        return Ok(Ran::Bundle(Box::new(Outcome {
             bundle: out.to_path_buf(),
             bundle_bytes,
             input_bytes,
@@ -887,10 +1161,51 @@ pub fn collect(
             skipped: all_skipped,
             redactions: found.counts,
             leaks,
+            scanned_entries,
             passes,
             mapping,
             key_fingerprint: redactor.map(|(_, _, f)| f),
-        });
+            disclosure,
+        })));
+    }
+}
+
+fn is_request_entry(name: &str) -> bool {
+    name == "request.json" || name == "request.md"
+}
+
+/// Where a request's evidence item is in the bundle: the entry of a file, `FOLDER/` for a folder
+/// (both as the bundle names them, pseudonymised when redacting), or the file's name with a note
+/// when nothing of it went in. Never the local path.
+fn evidence_entry(
+    work: &[Work],
+    folder: &Path,
+    item: &crate::request::EvidenceItem,
+    redactor: Option<&Redactor>,
+) -> String {
+    let path = folder.join(&item.path);
+    let place = work.iter().find_map(|w| {
+        let Content::File { path: source, .. } = &w.content else {
+            return None;
+        };
+        if *source == path {
+            return Some(w.entry.clone());
+        }
+        let depth = source.strip_prefix(&path).ok()?.components().count();
+        let parts: Vec<&str> = w.entry.split('/').collect();
+        let top = parts.get(..parts.len().saturating_sub(depth))?;
+        Some(format!("{}/", top.join("/")))
+    });
+    let name = place.unwrap_or_else(|| {
+        let file = Path::new(&item.path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("{file} (not in the bundle: manifest.json says why)")
+    });
+    match redactor {
+        Some(redactor) => redactor.redact_text(&name, &mut Found::default()),
+        None => name,
     }
 }
 
@@ -1849,6 +2164,7 @@ fn write_in_order<'f>(
                             redactions: item_found.counts.clone(),
                             truncated,
                             modified: w.modified.map(DateTime::<Utc>::from),
+                            secret_kinds: item_found.secret_kinds.clone(),
                         });
                         found_all.merge(item_found);
                         items_done += 1;
@@ -1953,16 +2269,21 @@ fn plan_trim(
     Ok(())
 }
 
-/// Reads the finished bundle back and looks for known originals in every redacted entry and
-/// the manifest.
+/// Per-entry occurrence counts of the disclosure tally's needles.
+type EntryCounts = Vec<(String, crate::disclose::Counted)>;
+
+/// Reads the finished bundle back and looks for known originals in every entry: the request
+/// files, the evidence and the manifest. With a `tally`, also counts what leaves in each entry.
+/// Returns the leaks, the counts and how many entries were read.
 fn verify(
     path: &Path,
     scanner: &LeakScanner,
+    tally: Option<&crate::disclose::Tally>,
     threads: usize,
     cancel: &AtomicBool,
-) -> Result<Vec<LeakReport>, CollectError> {
-    if scanner.is_empty() {
-        return Ok(Vec::new());
+) -> Result<(Vec<LeakReport>, EntryCounts, usize), CollectError> {
+    if scanner.is_empty() && tally.is_none() {
+        return Ok((Vec::new(), Vec::new(), 0));
     }
     let verify_error = |source| CollectError::Verify {
         path: path.to_path_buf(),
@@ -1972,32 +2293,33 @@ fn verify(
         .map_err(verify_error)?
         .entries()
         .len();
-    let results: Vec<io::Result<Vec<LeakReport>>> = std::thread::scope(|scope| {
+    type Read = (Vec<LeakReport>, EntryCounts);
+    let results: Vec<io::Result<Read>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads.max(1))
             .map(|t| {
-                scope.spawn(move || -> io::Result<Vec<LeakReport>> {
+                scope.spawn(move || -> io::Result<Read> {
                     let mut reader = ZipReader::new(File::open(path)?)?;
                     let mut leaks = Vec::new();
+                    let mut counted = Vec::new();
                     for index in (t..count).step_by(threads.max(1)) {
                         if cancel.load(Ordering::Relaxed) {
                             break;
                         }
                         let name = reader.entries()[index].name.clone();
-                        if name == "request.json" || name == "request.md" {
-                            // Written by the user, on purpose.
-                            continue;
-                        }
                         let mut entry = reader.open(index)?;
-                        leaks.extend(scan_stream(&mut entry, scanner)?.into_iter().map(|leak| {
-                            LeakReport {
-                                entry: name.clone(),
-                                category: leak.category,
-                                what: leak.what,
-                                offset: leak.offset,
-                            }
+                        let mut counts = tally.map(|_| crate::disclose::Counted::new());
+                        let found = scan_stream(&mut entry, scanner, tally.zip(counts.as_mut()))?;
+                        if let Some(counts) = counts {
+                            counted.push((name.clone(), counts));
+                        }
+                        leaks.extend(found.into_iter().map(|leak| LeakReport {
+                            entry: name.clone(),
+                            category: leak.category,
+                            what: leak.what,
+                            offset: leak.offset,
                         }));
                     }
-                    Ok(leaks)
+                    Ok((leaks, counted))
                 })
             })
             .collect();
@@ -2011,37 +2333,60 @@ fn verify(
     });
     check(cancel)?;
     let mut leaks = Vec::new();
+    let mut counted = Vec::new();
     for result in results {
-        leaks.extend(result.map_err(verify_error)?);
+        let (found, counts) = result.map_err(verify_error)?;
+        leaks.extend(found);
+        counted.extend(counts);
     }
     leaks.sort_by(|a, b| (&a.entry, a.offset).cmp(&(&b.entry, b.offset)));
     leaks.dedup_by(|a, b| a.entry == b.entry && a.what == b.what && a.category == b.category);
-    Ok(leaks)
+    counted.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok((leaks, counted, count))
 }
 
 /// Scans a stream in blocks that overlap by a line's worth, so a needle across two blocks is
-/// still found; a hit is reported once per entry and original.
-fn scan_stream(reader: &mut dyn Read, scanner: &LeakScanner) -> io::Result<Vec<Leak>> {
+/// still found; a hit is reported once per entry and original. With a tally, also counts its
+/// needles, each occurrence once (by where it starts).
+fn scan_stream(
+    reader: &mut dyn Read,
+    scanner: &LeakScanner,
+    mut tally: Option<(&crate::disclose::Tally, &mut crate::disclose::Counted)>,
+) -> io::Result<Vec<Leak>> {
     const BLOCK: usize = 1 << 20;
     const OVERLAP: usize = 4096;
     let mut buf = vec![0u8; BLOCK + OVERLAP];
     let mut kept = 0usize;
     let mut base = 0u64;
+    let mut counted_to = 0u64;
     let mut seen = BTreeSet::new();
     let mut leaks = Vec::new();
     loop {
         let n = read_full(reader, &mut buf[kept..kept + BLOCK])?;
         if n == 0 {
+            // The carried tail was searched but not all of it counted yet.
+            if let Some((tally, counts)) = tally.as_mut() {
+                let from = usize::try_from(counted_to - base).unwrap_or(0);
+                tally.count(&buf[..kept], from, kept, counts);
+            }
             break;
         }
         let len = kept + n;
+        let keep = OVERLAP.min(len);
+        if let Some((tally, counts)) = tally.as_mut() {
+            // Each occurrence is counted once, by where it starts: up to the first carried byte
+            // here (so the next block has the byte before its first match), the rest later.
+            let from = usize::try_from(counted_to - base).unwrap_or(0);
+            let to = (len - keep + 1).min(len);
+            tally.count(&buf[..len], from, to, counts);
+            counted_to = base + to as u64;
+        }
         for mut leak in scanner.scan(&buf[..len]) {
             if seen.insert((leak.category, leak.what.clone())) {
                 leak.offset += base;
                 leaks.push(leak);
             }
         }
-        let keep = OVERLAP.min(len);
         buf.copy_within(len - keep..len, 0);
         base += (len - keep) as u64;
         kept = keep;
@@ -2088,5 +2433,106 @@ mod selection_tests {
             Ok(Some("2026-11-20T08:00:00Z")),
         );
         check(Some("last week"), Err("since: \"last week\" is not a time"));
+    }
+}
+
+#[cfg(test)]
+mod verify_tests {
+    use super::*;
+
+    /// A bundle holding `entries`, for the leak scan.
+    fn bundle(entries: &[(&str, &[u8])]) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        let mut zip = ZipWriter::new(file.as_file_mut());
+        let options = EntryOptions {
+            modified: SystemTime::now(),
+            unix_mode: 0o600,
+            method: Method::Deflate,
+        };
+        for (name, bytes) in entries {
+            zip.add_entry(name, &options, bytes, 6).expect("entry");
+        }
+        zip.finish().expect("finish");
+        file
+    }
+
+    #[test]
+    fn the_leak_scan_reads_the_request_files_too() {
+        let file = bundle(&[
+            ("request.json", b"{\"description\": \"all fine\"}\n"),
+            ("request.md", b"# [CF-TEST-0001] web01 stopped\n"),
+            ("logs/app.log", b"host-1a2b3c4d stopped\n"),
+        ]);
+        let mut names = Names::default();
+        names.hostnames.insert("web01".into());
+        let scanner = LeakScanner::new(&names, &Default::default(), &BTreeSet::new());
+        let (leaks, _, scanned) =
+            verify(file.path(), &scanner, None, 2, &AtomicBool::new(false)).expect("verify");
+        assert_eq!(scanned, 3);
+        let found: Vec<(&str, &str)> = leaks
+            .iter()
+            .map(|l| (l.entry.as_str(), l.what.as_str()))
+            .collect();
+        assert_eq!(found, vec![("request.md", "web01")]);
+    }
+
+    #[test]
+    fn a_bundle_whose_request_was_never_redacted_gives_no_ticket_text() {
+        let json: &[u8] = br#"{"schema_version": 2, "case_code": "CF-TEST-0001", "profile": "generic", "problem": {"subject": "host-1a2b3c4d stops"}}"#;
+        let manifest = |redacted: bool| {
+            format!(
+                r#"{{"redaction": {{"enabled": true}}, "entries": [{{"name": "request.md", "redacted": {redacted}}}]}}"#
+            )
+        };
+        let old = manifest(false);
+        let file = bundle(&[
+            ("request.json", json),
+            ("request.md", b"# [CF-TEST-0001] web01 stops\n"),
+            ("manifest.json", old.as_bytes()),
+        ]);
+        let error = RequestDocs::from_bundle(file.path()).expect_err("refused");
+        assert!(
+            error.to_string().contains("build the bundle again"),
+            "{error}"
+        );
+        let new = manifest(true);
+        let file = bundle(&[
+            ("request.json", json),
+            ("request.md", b"# [CF-TEST-0001] host-1a2b3c4d stops\n"),
+            ("manifest.json", new.as_bytes()),
+        ]);
+        let docs = RequestDocs::from_bundle(file.path())
+            .expect("read")
+            .expect("docs");
+        assert_eq!(docs.subject, "host-1a2b3c4d stops");
+        assert_eq!(docs.case_code, "CF-TEST-0001");
+        let none = bundle(&[("logs/app.log", b"x\n")]);
+        assert!(
+            RequestDocs::from_bundle(none.path())
+                .expect("read")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_disclosure_tally_counts_each_occurrence_once_across_read_blocks() {
+        // Occurrences on both sides of the 1 MiB block edge and inside the carried overlap.
+        let mut text = Vec::new();
+        while text.len() < (1 << 20) - 6 {
+            text.extend_from_slice(b"host-1a2b3c4d x ");
+        }
+        text.truncate((1 << 20) - 6);
+        text.extend_from_slice(b" host-1a2b3c4d end\n");
+        let expected = text
+            .split(|b| *b == b' ')
+            .filter(|w| *w == b"host-1a2b3c4d")
+            .count() as u64;
+        let mut mapping = crate::redact::Mapping::default();
+        mapping.insert("host-1a2b3c4d".into(), Category::Hostname, "web01".into());
+        let tally = crate::disclose::Tally::new(&mapping, &BTreeSet::new());
+        let scanner = LeakScanner::new(&Names::default(), &Default::default(), &BTreeSet::new());
+        let mut counts = crate::disclose::Counted::new();
+        scan_stream(&mut text.as_slice(), &scanner, Some((&tally, &mut counts))).expect("scan");
+        assert_eq!(counts, crate::disclose::Counted::from([(0, expected)]));
     }
 }

@@ -93,6 +93,15 @@ impl Mapping {
         self.entries.get(pseudonym)
     }
 
+    /// Every pseudonym with what it stands for, in pseudonym order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &MappingEntry)> {
+        let mut sorted: Vec<(&String, &MappingEntry)> = self.entries.iter().collect();
+        sorted.sort_unstable_by_key(|(pseudonym, _)| *pseudonym);
+        sorted
+            .into_iter()
+            .map(|(pseudonym, entry)| (pseudonym.as_str(), entry))
+    }
+
     /// Every original with its category (an original written in several forms may appear once
     /// per form).
     pub fn originals(&self) -> impl Iterator<Item = (Category, &str)> {

@@ -180,7 +180,7 @@ impl<'de> Deserialize<'de> for Counts {
 }
 
 /// What one or more [`Redactor`] calls replaced.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Found {
     /// Replacements per category.
     pub counts: Counts,
@@ -191,6 +191,28 @@ pub struct Found {
     /// Secrets removed, per kind (`password`, `jwt`, `private-key`…): what the disclosure review
     /// shows instead of the values.
     pub secret_kinds: BTreeMap<&'static str, u64>,
+    /// Where each replacement landed in the output, when asked for (`Some`, for previews that
+    /// highlight them); `None`, the default, records nothing.
+    pub spans: Option<Vec<Span>>,
+}
+
+/// One replacement in redacted output: bytes `start..end` of the output (as returned by the
+/// call that recorded it) are a pseudonym, `[REDACTED]`, or an original the user keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Span {
+    /// Offset of the first byte in the output.
+    pub start: usize,
+    /// Offset just past the last byte.
+    pub end: usize,
+    /// What was found.
+    pub category: Category,
+    /// For a secret, its kind (`password`, `jwt`, `private-key`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+    /// The original was left as it is, because the user keeps it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub kept: bool,
 }
 
 impl Found {
@@ -203,6 +225,9 @@ impl Found {
             let slot = self.secret_kinds.entry(kind).or_default();
             *slot = slot.saturating_add(n);
         }
+        if let (Some(spans), Some(more)) = (self.spans.as_mut(), other.spans) {
+            spans.extend(more);
+        }
     }
 }
 
@@ -211,15 +236,107 @@ pub fn mapping_path(data_dir: &Path) -> PathBuf {
     data_dir.join("mapping.json")
 }
 
-/// The first `max_bytes` of the file at `path`, redacted as a bundle would redact it on this
-/// machine: names learned from the system and from the text itself, pseudonyms under `key`.
-/// Returns the text, whether the file is longer than what was read, and the replacements; a
-/// binary file gives a sentence saying so instead of its bytes.
+/// A file's start as a bundle shows it: see [`preview_with`].
+#[derive(Debug, Clone)]
+pub struct FilePreview {
+    /// The redacted text (or, for a binary file, a sentence saying so).
+    pub text: String,
+    /// Whether the file is longer than what was read.
+    pub truncated: bool,
+    /// Replacements per category in `text`.
+    pub counts: Counts,
+    /// Where each replacement, or each original the user keeps, is in `text` (byte offsets).
+    pub spans: Vec<Span>,
+}
+
+/// The first `max_bytes` of the file at `path`, redacted by `redactor`. Built from the
+/// bundle's own rules ([`crate::evidence::collect::redaction_rules`]: the names learned over the
+/// whole selection and the request, the draft's words to hide and names to keep), this is
+/// exactly what the bundle holds for that file (for a file within `max_bytes`, with the same
+/// counts). A binary file gives a sentence saying so instead of its bytes.
+pub fn preview_with(
+    redactor: &Redactor,
+    path: &Path,
+    max_bytes: usize,
+) -> std::io::Result<FilePreview> {
+    let (bytes, truncated) = read_start(path, max_bytes)?;
+    if is_binary_start(&bytes) {
+        return Ok(binary_preview(path, truncated));
+    }
+    let mut found = Found {
+        spans: Some(Vec::new()),
+        ..Found::default()
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    redactor.redact(&bytes, false, &mut out, &mut found);
+    let (text, spans) = lossy_text(&out, found.spans.unwrap_or_default());
+    Ok(FilePreview {
+        text,
+        truncated,
+        counts: found.counts,
+        spans,
+    })
+}
+
+/// `bytes` as text, invalid UTF-8 replaced by U+FFFD, with `spans` moved to match.
+fn lossy_text(bytes: &[u8], mut spans: Vec<Span>) -> (String, Vec<Span>) {
+    let mut text = String::with_capacity(bytes.len());
+    // (end of an invalid run in `bytes`, how much later everything after it is in `text`)
+    let mut shifts: Vec<(usize, isize)> = Vec::new();
+    let mut at = 0usize;
+    let mut shift = 0isize;
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        at += chunk.valid().len();
+        let invalid = chunk.invalid().len();
+        if invalid > 0 {
+            text.push(char::REPLACEMENT_CHARACTER);
+            at += invalid;
+            shift += char::REPLACEMENT_CHARACTER.len_utf8() as isize - invalid as isize;
+            shifts.push((at, shift));
+        }
+    }
+    if !shifts.is_empty() {
+        let moved = |offset: usize| {
+            let index = shifts.partition_point(|(end, _)| *end <= offset);
+            let delta = index
+                .checked_sub(1)
+                .and_then(|i| shifts.get(i))
+                .map_or(0, |(_, delta)| *delta);
+            offset.saturating_add_signed(delta).min(text.len())
+        };
+        for span in &mut spans {
+            span.start = moved(span.start);
+            span.end = moved(span.end);
+        }
+    }
+    (text, spans)
+}
+
+/// The first `max_bytes` of the file at `path`, redacted with names from this machine and from
+/// that part of the file alone. A bundle learns names over its whole selection and the request:
+/// for a preview that matches the bundle, use [`preview_with`]. Returns the text, whether the
+/// file is longer than what was read, and the replacements.
 pub fn preview_file(
     key: &PseudonymKey,
     path: &Path,
     max_bytes: usize,
 ) -> std::io::Result<(String, bool, Counts)> {
+    let (bytes, truncated) = read_start(path, max_bytes)?;
+    if is_binary_start(&bytes) {
+        let preview = binary_preview(path, truncated);
+        return Ok((preview.text, preview.truncated, preview.counts));
+    }
+    let mut names = Names::from_system(Path::new("/"), true);
+    let mut learner = Learner::new();
+    learner.feed(&bytes);
+    names.merge(learner.finish());
+    let preview = preview_with(&Redactor::new(key, &names), path, max_bytes)?;
+    Ok((preview.text, preview.truncated, preview.counts))
+}
+
+/// The first `max_bytes` of a file, and whether it is longer.
+fn read_start(path: &Path, max_bytes: usize) -> std::io::Result<(Vec<u8>, bool)> {
     use std::io::Read;
     let file = fs_err::File::open(path)?;
     let length = file.metadata()?.len();
@@ -227,30 +344,26 @@ pub fn preview_file(
     file.take(u64::try_from(max_bytes).unwrap_or(u64::MAX))
         .read_to_end(&mut bytes)?;
     let truncated = length > bytes.len() as u64;
-    let sample = &bytes[..bytes.len().min(crate::evidence::plan::SAMPLE_SIZE)];
-    if crate::evidence::plan::is_binary(sample) {
-        return Ok((
-            format!(
-                "{} is a binary file: it is not shown, and goes into a bundle as it is only when binary files are included",
-                path.display()
-            ),
-            truncated,
-            Counts::default(),
-        ));
-    }
-    let mut names = Names::from_system(Path::new("/"), true);
-    let mut learner = Learner::new();
-    learner.feed(&bytes);
-    names.merge(learner.finish());
-    let redactor = Redactor::new(key, &names);
-    let mut found = Found::default();
-    let mut out = Vec::with_capacity(bytes.len());
-    redactor.redact(&bytes, false, &mut out, &mut found);
-    Ok((
-        String::from_utf8_lossy(&out).into_owned(),
+    Ok((bytes, truncated))
+}
+
+fn is_binary_start(bytes: &[u8]) -> bool {
+    let sample = bytes
+        .get(..bytes.len().min(crate::evidence::plan::SAMPLE_SIZE))
+        .unwrap_or_default();
+    crate::evidence::plan::is_binary(sample)
+}
+
+fn binary_preview(path: &Path, truncated: bool) -> FilePreview {
+    FilePreview {
+        text: format!(
+            "{} is a binary file: it is not shown, and goes into a bundle as it is only when binary files are included",
+            path.display()
+        ),
         truncated,
-        found.counts,
-    ))
+        counts: Counts::default(),
+        spans: Vec::new(),
+    }
 }
 
 /// Whether a chunk that starts in state `in_private_key` ends inside a private-key block.
@@ -427,6 +540,70 @@ mod tests {
             let json = serde_json::to_string(&c).expect("json");
             assert_eq!(json, format!("\"{}\"", c.as_str()));
         }
+    }
+
+    #[test]
+    fn kept_identifiers_stay_as_written_and_secrets_next_to_them_still_go() {
+        let key = PseudonymKey::generate().expect("key");
+        let mut names = Names::default();
+        names.hostnames.insert("build-srv-07".into());
+        names.hostnames.insert("web01".into());
+        let kept: BTreeSet<String> = [
+            "BUILD-SRV-07",
+            "10.0.0.5",
+            "ada@example.test",
+            "aa:bb:cc:dd:ee:ff",
+        ]
+        .map(str::to_owned)
+        .into();
+        let redactor = Redactor::with_kept(&key, &names, &kept);
+        let mut found = Found {
+            spans: Some(Vec::new()),
+            ..Found::default()
+        };
+        let input = "build-srv-07 web01 10.0.0.5 10.0.0.6 Ada@Example.test AA:BB:CC:DD:EE:FF password=FAKE-pw";
+        let text = redactor.redact_text(input, &mut found);
+        for kept in [
+            "build-srv-07",
+            "10.0.0.5",
+            "Ada@Example.test",
+            "AA:BB:CC:DD:EE:FF",
+        ] {
+            assert!(text.contains(kept), "{kept} kept: {text}");
+        }
+        assert!(
+            !text.contains("web01") && !text.contains("10.0.0.6"),
+            "{text}"
+        );
+        assert!(text.contains("password=[REDACTED]"), "{text}");
+        assert_eq!(found.counts.total(), 3, "kept ones are not counted: {text}");
+        assert!(found.mapping.originals().all(|(_, o)| o != "10.0.0.5"));
+        let spans = found.spans.unwrap_or_default();
+        assert_eq!(spans.iter().filter(|s| s.kept).count(), 4);
+        for span in &spans {
+            let shown = &text[span.start..span.end];
+            match span.category {
+                Category::Secret => {
+                    assert_eq!(shown, "[REDACTED]");
+                    assert_eq!(span.kind, Some("password"));
+                }
+                _ if span.kept => assert!(input.contains(shown), "{shown}"),
+                _ => assert!(!input.contains(shown), "{shown}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_preview_moves_its_spans_past_invalid_utf8() {
+        let spans = vec![Span {
+            start: 3,
+            end: 13,
+            category: Category::Secret,
+            kind: Some("password"),
+            kept: false,
+        }];
+        let (text, spans) = lossy_text(b"a\xff [REDACTED] b", spans);
+        assert_eq!(&text[spans[0].start..spans[0].end], "[REDACTED]");
     }
 
     #[test]

@@ -62,8 +62,15 @@ const REDACTED: &[u8] = b"[REDACTED]";
 ///   longest known name first → `host-`, `user-`, `word-` + 8 hex of the lower-cased name.
 ///
 /// Where detections overlap, a secret wins over an identifier pattern, which wins over a name.
+///
+/// **Kept originals** ([`Redactor::with_kept`]): identifiers the user chose to let the vendor
+/// see (a draft's `[redaction] keep`) stay as they are wherever a pseudonym would be issued for
+/// them (names, e-mail, addresses compared case-insensitively, IP addresses in canonical form);
+/// secrets are removed whatever is kept.
 pub struct Redactor {
     keyed: Keyed,
+    /// Lower-cased originals (IP addresses canonical) left as they are.
+    kept: std::collections::HashSet<Vec<u8>>,
     names: Vec<NameEntry>,
     /// Bit `(b0 << 8) | b1` is set when a name starts with the lower-cased bytes `b0 b1`.
     first_pairs: Vec<u64>,
@@ -173,6 +180,17 @@ struct Cache {
 impl Redactor {
     /// A redactor for `names` under `key`. Names shorter than 2 bytes are ignored.
     pub fn new(key: &PseudonymKey, names: &Names) -> Redactor {
+        Redactor::with_kept(key, names, &std::collections::BTreeSet::new())
+    }
+
+    /// A redactor for `names` under `key` that leaves every identifier in `kept` as it is (see
+    /// the type's documentation).
+    pub fn with_kept(
+        key: &PseudonymKey,
+        names: &Names,
+        kept: &std::collections::BTreeSet<String>,
+    ) -> Redactor {
+        let kept = kept.iter().map(|k| kept_form(k.trim())).collect();
         let keyed = key.keyed();
         let mut seen = std::collections::HashSet::new();
         let mut entries = Vec::new();
@@ -217,6 +235,7 @@ impl Redactor {
         }
         Redactor {
             keyed,
+            kept,
             names: entries,
             first_pairs,
             first_lengths,
@@ -295,7 +314,18 @@ impl Redactor {
             };
             out.extend_from_slice(gap);
             copied = edit.end;
+            let described = found.spans.is_some().then(|| self.describe(&edit.kind));
+            let at = out.len();
             self.replace(edit.kind, original, &mut cache, out, found);
+            if let (Some((category, kind)), Some(spans)) = (described, found.spans.as_mut()) {
+                spans.push(super::Span {
+                    start: at,
+                    end: out.len(),
+                    category,
+                    kind,
+                    kept: out.get(at..) == Some(original),
+                });
+            }
         }
         out.extend_from_slice(input.get(copied..).unwrap_or_default());
     }
@@ -309,6 +339,10 @@ impl Redactor {
         found: &mut Found,
     ) {
         let text = || String::from_utf8_lossy(original).into_owned();
+        if !self.kept.is_empty() && self.is_kept(&kind, original) {
+            out.extend_from_slice(original);
+            return;
+        }
         let category = match kind {
             Kind::Secret(_) | Kind::KeyLine { .. } => {
                 out.extend_from_slice(REDACTED);
@@ -430,6 +464,41 @@ impl Redactor {
         found.counts.add(category, 1);
     }
 
+    /// Whether the identifier `original` (detected as `kind`) is one the user keeps.
+    fn is_kept(&self, kind: &Kind, original: &[u8]) -> bool {
+        let form = match kind {
+            Kind::Secret(_) | Kind::KeyLine { .. } => return false,
+            Kind::Ipv4(address) => std::net::Ipv4Addr::from(*address).to_string().into_bytes(),
+            Kind::Ipv6(address) => Ipv6Addr::from(*address).to_string().into_bytes(),
+            Kind::Mac(bytes) => mac_string(bytes, b':', false).into_bytes(),
+            Kind::Name(index) => match self.names.get(*index) {
+                Some(entry) => entry.lower.clone(),
+                None => return false,
+            },
+            Kind::Email | Kind::User => original.to_ascii_lowercase(),
+        };
+        self.kept.contains(&form)
+    }
+
+    /// The category and secret kind of an edit, for [`super::Span`]s.
+    fn describe(&self, kind: &Kind) -> (Category, Option<&'static str>) {
+        match kind {
+            Kind::Secret(secret_kind) => (Category::Secret, Some(secret_kind)),
+            Kind::KeyLine { .. } => (Category::Secret, Some("private-key")),
+            Kind::Email => (Category::Email, None),
+            Kind::Ipv4(_) => (Category::Ipv4, None),
+            Kind::Ipv6(_) => (Category::Ipv6, None),
+            Kind::Mac(_) => (Category::Mac, None),
+            Kind::User => (Category::Username, None),
+            Kind::Name(index) => (
+                self.names
+                    .get(*index)
+                    .map_or(Category::Keyword, |entry| entry.category),
+                None,
+            ),
+        }
+    }
+
     /// Known names, at word starts: a bit table of first byte pairs rejects most words, then
     /// the names with that pair are compared, longest first.
     fn name_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
@@ -498,6 +567,30 @@ pub(crate) fn word_len(bytes: &[u8], i: usize) -> usize {
 fn pair_key(bytes: &[u8], i: usize) -> u16 {
     u16::from(at(bytes, i).to_ascii_lowercase()) << 8
         | u16::from(at(bytes, i + 1).to_ascii_lowercase())
+}
+
+/// How a kept original is compared: an IP or MAC address in canonical form, anything else
+/// lower-cased.
+fn kept_form(text: &str) -> Vec<u8> {
+    if let Ok(address) = text.parse::<std::net::IpAddr>() {
+        return address.to_string().into_bytes();
+    }
+    let hex: Vec<u8> = text
+        .bytes()
+        .filter(|b| b.is_ascii_hexdigit())
+        .map(|b| b.to_ascii_lowercase())
+        .collect();
+    let separators = text.bytes().filter(|b| matches!(b, b':' | b'-')).count();
+    if text.len() == 17 && hex.len() == 12 && separators == 5 {
+        let mut bytes = [0u8; 6];
+        for (slot, pair) in bytes.iter_mut().zip(hex.chunks(2)) {
+            *slot = pair.iter().fold(0u8, |v, d| {
+                v << 4 | char::from(*d).to_digit(16).map_or(0, |d| d as u8)
+            });
+        }
+        return mac_string(&bytes, b':', false).into_bytes();
+    }
+    text.to_ascii_lowercase().into_bytes()
 }
 
 /// `host-`, `user-` or `word-` + 8 hex of HMAC of the lower-cased name.

@@ -1122,3 +1122,382 @@ fn a_glob_whose_only_match_was_planned_by_an_earlier_kind_is_not_reported_missin
         vec![root.path().join("var/log/jumpcloud").display().to_string()]
     );
 }
+
+// ---- The request as it leaves: one redaction for the request and the evidence ----
+
+mod request_redaction {
+    use std::collections::BTreeMap;
+    use std::io::Read;
+    use std::path::Path;
+    use std::sync::atomic::AtomicBool;
+
+    use casefile_core::bundle::read::ZipReader;
+    use casefile_core::evidence::collect::{
+        self, CollectContext, CollectOptions, Outcome, RequestDocs, redaction_rules,
+    };
+    use casefile_core::evidence::resolve::Env;
+    use casefile_core::profile::schema::{Os, Profile};
+    use casefile_core::redact::{Category, PseudonymKey, preview_with};
+    use casefile_core::request::{Endpoint, EvidenceItem, Request};
+
+    use crate::builtin;
+
+    /// A connect key as JumpCloud's agent writes it: 40 hex digits, obviously fake.
+    const CONNECT_KEY: &str = "FAKE0c0ffee0c0ffee0c0ffee0c0ffee0c0ffee0";
+    const ADDRESS: &str = "10.61.12.34";
+    const HOST: &str = "build-srv-07";
+
+    /// A draft in `dir` whose description is a pasted log with the connect key, the address and
+    /// the host, with `app.log` (the same values) as its evidence.
+    fn draft(dir: &Path) -> Request {
+        std::fs::write(
+            dir.join("app.log"),
+            format!(
+                "2026-12-01T10:00:00Z {HOST} agent: connectKey={CONNECT_KEY} from {ADDRESS}\n\
+                 2026-12-01T10:00:01Z {HOST} agent: retrying {ADDRESS}\n"
+            ),
+        )
+        .expect("write log");
+        let mut request = Request {
+            schema_version: 2,
+            case_code: "CF-TEST-0001".into(),
+            profile: "generic".into(),
+            ..Request::default()
+        };
+        request.problem.subject = format!("Agent on {HOST} stops");
+        request.problem.description = format!(
+            "I pasted this:\n\"connectKey\": \"{CONNECT_KEY}\"\nconnecting to {ADDRESS} from {HOST}\n"
+        );
+        request.contact.email = "ada@example.test".into();
+        request.scope.endpoints.push(Endpoint {
+            hostname: HOST.into(),
+            ip: ADDRESS.into(),
+            ..Endpoint::default()
+        });
+        request.evidence.push(EvidenceItem {
+            evidence_id: String::new(),
+            path: "app.log".into(),
+            note: "the agent's log".into(),
+        });
+        request
+    }
+
+    struct Run {
+        outcome: Outcome,
+        entries: BTreeMap<String, String>,
+        _dir: tempfile::TempDir,
+        dir: std::path::PathBuf,
+    }
+
+    fn options(request: &Request, profile: &Profile, dir: &Path) -> CollectOptions {
+        let mut options = CollectOptions {
+            evidence: Some(Vec::new()),
+            snapshot: false,
+            threads: 2,
+            ..CollectOptions::default()
+        };
+        options.for_draft(request, profile, dir).expect("for_draft");
+        options
+    }
+
+    /// Bundles `edit(draft)` with the generic profile on an empty mounted root.
+    fn run(edit: impl FnOnce(&mut Request, &Path), disclosure: bool, key: &PseudonymKey) -> Run {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("root");
+        std::fs::create_dir_all(&root).expect("root");
+        let mut request = draft(dir.path());
+        edit(&mut request, dir.path());
+        let profile = builtin("generic");
+        let env = Env::under_root(Os::Linux, &root);
+        let mut options = options(&request, &profile, dir.path());
+        options.disclosure = disclosure;
+        let context = CollectContext {
+            profile: &profile,
+            env: &env,
+            key: Some(key),
+            mapping_path: None,
+        };
+        let out = dir.path().join("bundle.zip");
+        let outcome = collect::collect(&context, &options, &out, &|_| {}, &AtomicBool::new(false))
+            .expect("collect");
+        let mut reader = ZipReader::new(std::fs::File::open(&out).expect("open")).expect("zip");
+        let mut entries = BTreeMap::new();
+        for index in 0..reader.entries().len() {
+            let name = reader.entries()[index].name.clone();
+            let mut text = String::new();
+            reader
+                .open(index)
+                .expect("entry")
+                .read_to_string(&mut text)
+                .expect("read");
+            entries.insert(name, text);
+        }
+        let path = dir.path().to_path_buf();
+        Run {
+            outcome,
+            entries,
+            _dir: dir,
+            dir: path,
+        }
+    }
+
+    fn key() -> PseudonymKey {
+        PseudonymKey::generate().expect("key")
+    }
+
+    #[test]
+    fn a_pasted_connect_key_and_address_are_gone_from_the_request_files_with_the_same_pseudonyms_as_the_logs()
+     {
+        let run = run(|_, _| {}, false, &key());
+        let log = &run.entries["attachments/app.log"];
+        for name in ["request.md", "request.json"] {
+            let text = &run.entries[name];
+            for original in [CONNECT_KEY, ADDRESS, HOST] {
+                assert!(!text.contains(original), "{original} in {name}:\n{text}");
+            }
+            assert!(text.contains("[REDACTED]"), "{name}:\n{text}");
+        }
+        assert!(!log.contains(CONNECT_KEY) && !log.contains(HOST), "{log}");
+        // The vendor reads the same pseudonym for the host in the request and in the log.
+        let host = log
+            .split_whitespace()
+            .find(|w| w.starts_with("host-"))
+            .expect("host pseudonym in the log");
+        assert!(
+            run.entries["request.md"]
+                .starts_with(&format!("# [CF-TEST-0001] Agent on {host} stops")),
+            "{}",
+            run.entries["request.md"]
+        );
+        let address = log
+            .split_whitespace()
+            .find(|w| w.starts_with("24") || w.starts_with("25"))
+            .expect("address pseudonym");
+        assert!(run.entries["request.md"].contains(address), "{address}");
+        // The request files were leak-scanned with the rest, and redaction is recorded.
+        assert!(run.outcome.leaks.is_empty(), "{:?}", run.outcome.leaks);
+        let md = run
+            .outcome
+            .entries
+            .iter()
+            .find(|e| e.name == "request.md")
+            .expect("request.md");
+        assert!(
+            md.redacted && md.redactions.get(Category::Secret) == 1,
+            "{md:?}"
+        );
+        // The contact's address, which the vendor answers, is kept.
+        assert!(run.entries["request.md"].contains("ada@example.test"));
+    }
+
+    #[test]
+    fn the_request_names_evidence_by_its_place_in_the_bundle_never_a_local_path() {
+        let run = run(|_, _| {}, false, &key());
+        let md = &run.entries["request.md"];
+        assert!(
+            md.contains("- attachments/app.log: the agent's log"),
+            "{md}"
+        );
+        let local = run.dir.display().to_string();
+        for name in ["request.md", "request.json"] {
+            assert!(!run.entries[name].contains(&local), "{local} in {name}");
+        }
+    }
+
+    #[test]
+    fn a_folder_of_evidence_is_named_by_its_folder_in_the_bundle_and_a_missing_file_by_its_name() {
+        let run = run(
+            |request, folder| {
+                std::fs::create_dir_all(folder.join("agent-logs/old")).expect("mkdir");
+                std::fs::write(folder.join("agent-logs/a.log"), "a\n").expect("write");
+                std::fs::write(folder.join("agent-logs/old/b.log"), "b\n").expect("write");
+                std::fs::write(folder.join("tool.bin"), b"\x7fELF\0\0\0binary").expect("write");
+                for (path, note) in [("agent-logs", "the folder"), ("tool.bin", "a binary")] {
+                    request.evidence.push(EvidenceItem {
+                        evidence_id: String::new(),
+                        path: path.into(),
+                        note: note.into(),
+                    });
+                }
+            },
+            false,
+            &key(),
+        );
+        let md = &run.entries["request.md"];
+        assert!(md.contains("- attachments/agent-logs/: the folder"), "{md}");
+        assert!(
+            md.contains("- tool.bin (not in the bundle: manifest.json says why): a binary"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn a_kept_name_stays_everywhere_and_a_hidden_word_is_gone_everywhere() {
+        let run = run(
+            |request, _| {
+                request.redaction.keep = vec![HOST.to_uppercase()];
+                request.redaction.hide = vec!["Falcon".into()];
+                request.problem.actual_result = "Project Falcon stopped".into();
+                request.evidence[0].note = "Falcon's agent log".into();
+            },
+            false,
+            &key(),
+        );
+        let log = &run.entries["attachments/app.log"];
+        assert_eq!(log.matches(HOST).count(), 2, "{log}");
+        assert!(run.entries["request.md"].contains(&format!("Agent on {HOST} stops")));
+        assert!(
+            run.outcome.leaks.is_empty(),
+            "a kept name is no leak: {:?}",
+            run.outcome.leaks
+        );
+        for (name, text) in &run.entries {
+            assert!(!text.contains("Falcon"), "Falcon in {name}:\n{text}");
+            assert!(
+                !text.contains("[redaction]") && !text.contains("\"hide\""),
+                "{name}"
+            );
+        }
+        assert!(run.entries["request.md"].contains("Project word-"));
+        // Still redacted: the secret and the address.
+        assert!(!log.contains(CONNECT_KEY) && !log.contains(ADDRESS));
+    }
+
+    #[test]
+    fn the_disclosure_lists_identifiers_with_counts_and_places_and_secret_kinds_without_values() {
+        let run = run(
+            |request, _| request.redaction.keep = vec![ADDRESS.into()],
+            true,
+            &key(),
+        );
+        let report = run.outcome.disclosure.as_ref().expect("disclosure");
+        let host = report
+            .identifiers
+            .iter()
+            .find(|i| i.original == HOST)
+            .expect("the host");
+        assert_eq!(host.category, "hostname");
+        assert!(
+            host.pseudonym
+                .as_deref()
+                .is_some_and(|p| p.starts_with("host-"))
+        );
+        // subject, description, endpoints, and twice in the log.
+        assert_eq!(host.count, 5, "{host:?}");
+        let places: Vec<(&str, &str, u64)> = host
+            .places
+            .iter()
+            .map(|p| (p.kind.as_str(), p.name.as_str(), p.count))
+            .collect();
+        assert!(places.contains(&("field", "description", 1)), "{places:?}");
+        assert!(
+            places.contains(&("entry", "attachments/app.log", 2)),
+            "{places:?}"
+        );
+        let address = report
+            .identifiers
+            .iter()
+            .find(|i| i.original == ADDRESS)
+            .expect("the kept address");
+        assert!(address.kept && address.pseudonym.is_none(), "{address:?}");
+        assert_eq!(
+            address.count, 4,
+            "description, endpoints, log twice: {address:?}"
+        );
+        let kinds: Vec<&str> = report.secrets.iter().map(|s| s.kind.as_str()).collect();
+        assert!(!kinds.is_empty());
+        let secret_places: u64 = report
+            .secrets
+            .iter()
+            .flat_map(|s| &s.places)
+            .filter(|p| p.name == "description" || p.name == "attachments/app.log")
+            .map(|p| p.count)
+            .sum();
+        assert_eq!(secret_places, 2, "{:?}", report.secrets);
+        let json = serde_json::to_string(report).expect("json");
+        assert!(!json.contains(CONNECT_KEY), "no secret value in the review");
+        assert_eq!(report.requester, vec!["ada@example.test".to_owned()]);
+        assert_eq!(report.scanned_entries, run.entries.len());
+    }
+
+    #[test]
+    fn the_preview_uses_the_bundles_rules_and_its_counts_equal_the_bundles() {
+        let key = key();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("root");
+        std::fs::create_dir_all(&root).expect("root");
+        let mut request = draft(dir.path());
+        // A second file names the user only as the login learns it; the first file, previewed,
+        // mentions it bare. A preview that learns from the one file misses it.
+        std::fs::write(
+            dir.path().join("auth.log"),
+            "Dec  1 10:00:00 web sshd[1]: Accepted password for jsmith from 10.0.9.9 port 22\n",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.path().join("app.log"),
+            format!("jsmith ran the agent on {HOST} from {ADDRESS} token=FAKE-token-1\n"),
+        )
+        .expect("write");
+        request.evidence.push(EvidenceItem {
+            evidence_id: String::new(),
+            path: "auth.log".into(),
+            note: String::new(),
+        });
+        let profile = builtin("generic");
+        let env = Env::under_root(Os::Linux, &root);
+        let options = options(&request, &profile, dir.path());
+        let context = CollectContext {
+            profile: &profile,
+            env: &env,
+            key: Some(&key),
+            mapping_path: None,
+        };
+        let out = dir.path().join("bundle.zip");
+        let outcome = collect::collect(&context, &options, &out, &|_| {}, &AtomicBool::new(false))
+            .expect("collect");
+        let bundled = outcome
+            .entries
+            .iter()
+            .find(|e| e.name == "attachments/app.log")
+            .expect("app.log");
+        let rules =
+            redaction_rules(&context, &options, &|_| {}, &AtomicBool::new(false)).expect("rules");
+        let preview = preview_with(&rules.redactor(&key), &dir.path().join("app.log"), 64 << 10)
+            .expect("preview");
+        assert_eq!(preview.counts, bundled.redactions, "{}", preview.text);
+        assert!(
+            preview.counts.get(Category::Username) >= 1,
+            "{}",
+            preview.text
+        );
+        // Every span covers a replacement in the text.
+        assert_eq!(preview.spans.len() as u64, preview.counts.total());
+        for span in &preview.spans {
+            let shown = &preview.text[span.start..span.end];
+            assert!(
+                shown == "[REDACTED]" || shown.contains('-') || shown.contains('.'),
+                "{shown:?}"
+            );
+        }
+        // The bundle holds exactly the preview's text for that file.
+        let docs = RequestDocs::from_bundle(&out)
+            .expect("read")
+            .expect("request docs");
+        assert_eq!(docs.case_code, "CF-TEST-0001");
+        let shown = rules.request.as_ref().expect("the request as it leaves");
+        assert_eq!(
+            shown.markdown, docs.markdown,
+            "the Review step shows what is sent"
+        );
+        let mut reader = ZipReader::new(std::fs::File::open(&out).expect("open")).expect("zip");
+        let index = reader.find("attachments/app.log").expect("entry");
+        let mut text = String::new();
+        reader
+            .open(index)
+            .expect("entry")
+            .read_to_string(&mut text)
+            .expect("read");
+        assert_eq!(text, preview.text);
+    }
+}

@@ -405,7 +405,8 @@ fn jumpcloud_partner_requests_are_sent_to_the_partner_address() {
         extra,
         ..Default::default()
     };
-    let submission = casefile_core::deliver::submission(&request, &profile, Vec::new());
+    let docs = casefile_core::evidence::collect::RequestDocs::render(&request, &profile, None);
+    let submission = casefile_core::deliver::submission(&request, &docs, &profile, Vec::new());
     assert_eq!(
         submission.vendor_email.as_deref(),
         Some("partnersupport@jumpcloud.com")
