@@ -8,6 +8,7 @@
 
 pub mod collect;
 pub mod command;
+pub mod encoding;
 pub mod merge;
 pub mod plan;
 pub mod resolve;
