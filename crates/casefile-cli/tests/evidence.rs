@@ -237,7 +237,15 @@ fn bad_input_never_stops_the_run_and_each_case_is_reported() {
     };
     assert_eq!(find("empty.log"), b"");
     assert_eq!(find("crlf.log"), b"line one\r\nline two\r\n");
-    assert_eq!(find("bytes.log"), b"caf\xe9 \xff\xfe ok\nnul\x00inside\n");
+    // Not UTF-8 and no UTF-8 sequence in it: read as Windows-1252 and stored as UTF-8.
+    assert_eq!(
+        find("bytes.log"),
+        "caf\u{e9} \u{ff}\u{fe} ok\nnul\0inside\n".as_bytes()
+    );
+    assert_eq!(
+        manifest_entry(&manifest, "bytes.log")["converted"]["from"],
+        "windows-1252"
+    );
     assert_eq!(find("bottom.log"), b"found at the bottom\n");
     let long = find("long-line.log");
     assert!(long.len() < 1 << 20, "the 100 MB line was cut");

@@ -238,6 +238,8 @@ pub fn preview_file(
             Counts::default(),
         ));
     }
+    // UTF-16 and other non-UTF-8 text is shown as a bundle stores it: decoded to UTF-8.
+    let bytes = crate::evidence::encoding::to_utf8(&bytes).0.into_owned();
     let mut names = Names::from_system(Path::new("/"), true);
     let mut learner = Learner::new();
     learner.feed(&bytes);
