@@ -579,7 +579,9 @@ pub(crate) fn redact_command(
         .map(|path| {
             // UTF-16 and other non-UTF-8 text is redacted as UTF-8, as in a bundle.
             let bytes = read_input(Some(path))?;
-            let text = casefile_core::evidence::encoding::to_utf8(&bytes).0.into_owned();
+            let text = casefile_core::evidence::encoding::to_utf8(&bytes)
+                .0
+                .into_owned();
             Ok((path.display().to_string(), text))
         })
         .collect::<Result<_, Failure>>()?;

@@ -2,8 +2,10 @@
 //! item through redaction and compression into the bundle, and read it back for leaks.
 //!
 //! The write is a three-stage pipeline with constant memory. One reader thread walks the items
-//! in entry order, cuts each into line-aligned chunks (to the incident window, the size cap and
-//! the budget), and hands them out; worker threads redact and deflate chunks in parallel; the
+//! in entry order, decodes text in another encoding to UTF-8 ([`super::encoding`]), cuts each
+//! into line-aligned chunks (to the incident window, the size cap and the budget, counted in
+//! UTF-8 bytes), and hands them out; worker threads redact and deflate chunks in parallel (an
+//! image comes as one piece and is re-encoded without its metadata, or left out); the
 //! calling thread writes them to the zip in order and hashes them. A fixed number of tickets
 //! bounds the chunks in flight, so memory does not grow with the size of the evidence.
 //!

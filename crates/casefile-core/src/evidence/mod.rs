@@ -2,7 +2,8 @@
 //!
 //! [`plan`] turns a profile's sources for one OS, plus the paths the user adds, into
 //! [`PlannedItem`]s and [`Skipped`] entries; [`command`] runs commands with a timeout and an
-//! output cap; [`snapshot`] describes the machine; [`window`] cuts logs to the incident window;
+//! output cap; [`encoding`] tells text in any encoding from images and binaries and decodes it to
+//! UTF-8; [`snapshot`] describes the machine; [`window`] cuts logs to the incident window;
 //! [`collect`] runs the whole thing into a bundle (see [`crate::bundle`]), redacting on the way
 //! (see [`crate::redact`]).
 

@@ -1152,12 +1152,20 @@ fn utf16(text: &str, little: bool, bom: bool) -> Vec<u8> {
     }
     units
         .into_iter()
-        .flat_map(|u| if little { u.to_le_bytes() } else { u.to_be_bytes() })
+        .flat_map(|u| {
+            if little {
+                u.to_le_bytes()
+            } else {
+                u.to_be_bytes()
+            }
+        })
         .collect()
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 /// Whether `needle` is in `bytes` as UTF-8, UTF-16LE or UTF-16BE.
@@ -1413,9 +1421,8 @@ fn windows_event_text_and_crlf_ini_files_keep_their_line_ends() {
          Account For Which Logon Failed:\r\n\tSecurity ID:\t\tS-1-0-0\r\n\tAccount Name:\t\t{PLANTED_USER}\r\n\r\n\
          Network Information:\r\n\tSource Network Address:\t{PLANTED_IP}\r\n\tSource Port:\t\t51234\r\n"
     );
-    let ini = format!(
-        "[Agent]\r\nServer={PLANTED_IP}\r\nPassword={PLANTED_PASSWORD}\r\nLogLevel=3\r\n"
-    );
+    let ini =
+        format!("[Agent]\r\nServer={PLANTED_IP}\r\nPassword={PLANTED_PASSWORD}\r\nLogLevel=3\r\n");
     write(&dir.path().join("ev/security.txt"), events.as_bytes());
     write(&dir.path().join("ev/agent.ini"), &utf16(&ini, true, true));
     let (outcome, entries) = collect_added(&[dir.path().join("ev")], |_| {});
@@ -1503,7 +1510,10 @@ fn utf16_command_output_is_decoded_and_redacted() {
     .expect("collect");
     let entries = bundle_entries(&out);
     let stored = std::str::from_utf8(&entries["commands/wmic.txt"]).expect("UTF-8");
-    assert!(stored.contains("Caption  IPAddress  UserName\r\n"), "{stored}");
+    assert!(
+        stored.contains("Caption  IPAddress  UserName\r\n"),
+        "{stored}"
+    );
     assert_planted_values_gone("commands/wmic.txt", stored.as_bytes());
     assert_eq!(
         converted_from(manifest_entry(&outcome, "commands/wmic.txt")),
@@ -1532,7 +1542,8 @@ fn png_with_text(width: u32, height: u32, text: &[u8]) -> Vec<u8> {
 
 /// A JPEG with an APP1 EXIF block: a GPS pointer and a camera make holding `make`.
 fn jpeg_with_gps(make: &[u8]) -> Vec<u8> {
-    let image = image::RgbImage::from_fn(16, 16, |x, y| image::Rgb([x as u8 * 16, y as u8 * 16, 99]));
+    let image =
+        image::RgbImage::from_fn(16, 16, |x, y| image::Rgb([x as u8 * 16, y as u8 * 16, 99]));
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
         .encode_image(&image)
@@ -1565,7 +1576,11 @@ fn jpeg_with_gps(make: &[u8]) -> Vec<u8> {
 fn images_in_an_added_folder_are_re_encoded_without_metadata_whatever_their_name() {
     let dir = tempfile::tempdir().expect("temp dir");
     let folder = dir.path().join("shots");
-    let png = png_with_text(8, 6, b"Comment\0GPS 48.8584N 2.2945E password=pngsecret-8c1f");
+    let png = png_with_text(
+        8,
+        6,
+        b"Comment\0GPS 48.8584N 2.2945E password=pngsecret-8c1f",
+    );
     let jpeg = jpeg_with_gps(b"camera-serial-8c1f\0");
     assert!(contains(&png, b"pngsecret-8c1f") && contains(&jpeg, b"camera-serial-8c1f"));
     write(&folder.join("map.png"), &png);
@@ -1585,15 +1600,27 @@ fn images_in_an_added_folder_are_re_encoded_without_metadata_whatever_their_name
     ] {
         let entry = format!("attachments/shots/{name}");
         let bytes = &entries[&entry];
-        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{entry} is a fresh PNG");
-        for gone in [&b"pngsecret"[..], b"camera-serial", b"tEXt", b"Exif", b"GPS"] {
+        assert!(
+            bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "{entry} is a fresh PNG"
+        );
+        for gone in [
+            &b"pngsecret"[..],
+            b"camera-serial",
+            b"tEXt",
+            b"Exif",
+            b"GPS",
+        ] {
             assert!(!contains(bytes, gone), "{entry} still holds {gone:?}");
         }
         let decoded = image::load_from_memory(bytes).expect("decodes");
         assert!(decoded.width() > 0);
         let manifest = manifest_entry(&outcome, &entry);
         let converted = manifest.converted.as_ref().expect("converted");
-        assert_eq!((converted.from.as_str(), converted.to.as_str()), (from, "png"));
+        assert_eq!(
+            (converted.from.as_str(), converted.to.as_str()),
+            (from, "png")
+        );
         assert!(
             converted.dropped.iter().any(|d| d == dropped),
             "{entry}: {:?}",
@@ -1611,7 +1638,10 @@ fn an_image_that_cannot_be_cleaned_is_skipped_never_sent_raw() {
     let dir = tempfile::tempdir().expect("temp dir");
     let folder = dir.path().join("photos");
     // A phone's HEIC photo, and a PNG whose pixels are damaged.
-    write(&folder.join("IMG_0001.HEIC"), b"\0\0\0\x18ftypheic\0\0\0\0mif1heic GPS");
+    write(
+        &folder.join("IMG_0001.HEIC"),
+        b"\0\0\0\x18ftypheic\0\0\0\0mif1heic GPS",
+    );
     let mut broken = png_with_text(8, 8, b"Comment\0password=broken-8c1f");
     broken.truncate(60);
     write(&folder.join("broken.png"), &broken);
@@ -1631,8 +1661,15 @@ fn an_image_that_cannot_be_cleaned_is_skipped_never_sent_raw() {
             .map(|s| (s.reason, s.detail.clone()))
             .collect();
         assert_eq!(skipped.len(), 2, "{skipped:?}");
-        assert!(skipped.iter().all(|(reason, _)| *reason == SkipReason::Binary));
-        assert!(skipped.iter().any(|(_, d)| d.contains("HEIF")), "{skipped:?}");
+        assert!(
+            skipped
+                .iter()
+                .all(|(reason, _)| *reason == SkipReason::Binary)
+        );
+        assert!(
+            skipped.iter().any(|(_, d)| d.contains("HEIF")),
+            "{skipped:?}"
+        );
         assert!(
             skipped.iter().any(|(_, d)| d.contains("left out")),
             "{skipped:?}"
@@ -1648,13 +1685,20 @@ fn the_leak_scan_finds_a_utf16_needle_in_a_stored_binary() {
     // decoded as text) holds both in UTF-16LE, as Windows binaries and registry hives do.
     write(&folder.join("agent.log"), planted_log().as_bytes());
     let mut binary = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec();
-    binary.extend(utf16(&format!("owner {PLANTED_USER} at {PLANTED_IP}\0"), true, false));
+    binary.extend(utf16(
+        &format!("owner {PLANTED_USER} at {PLANTED_IP}\0"),
+        true,
+        false,
+    ));
     binary.extend_from_slice(&[0u8; 64]);
     write(&folder.join("agent.bin"), &binary);
     let (outcome, entries) = collect_added(&[folder], |options| {
         options.include_binary = true;
     });
-    assert_eq!(entries["attachments/dump/agent.bin"], binary, "stored as it is");
+    assert_eq!(
+        entries["attachments/dump/agent.bin"], binary,
+        "stored as it is"
+    );
     let mut found: Vec<(String, String)> = outcome
         .leaks
         .iter()
@@ -1664,8 +1708,14 @@ fn the_leak_scan_finds_a_utf16_needle_in_a_stored_binary() {
     assert_eq!(
         found,
         vec![
-            ("attachments/dump/agent.bin".to_owned(), PLANTED_IP.to_owned()),
-            ("attachments/dump/agent.bin".to_owned(), PLANTED_USER.to_owned()),
+            (
+                "attachments/dump/agent.bin".to_owned(),
+                PLANTED_IP.to_owned()
+            ),
+            (
+                "attachments/dump/agent.bin".to_owned(),
+                PLANTED_USER.to_owned()
+            ),
         ]
     );
 }
