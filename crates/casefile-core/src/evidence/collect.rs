@@ -971,7 +971,7 @@ fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
     let mut converted = None;
     let (content, mode) = match item.source {
         ItemSource::File { path, gzip } => {
-            let sniffed = sniff_file(&path, gzip);
+            let sniffed = item.sniffed.unwrap_or_else(|| sniff_file(&path, gzip));
             let mode = match sniffed {
                 Sniffed::Image(kind) if kind.cleanable() && !gzip => Mode::Image(kind),
                 Sniffed::Image(kind) => {

@@ -261,6 +261,7 @@ impl Planner<'_> {
                             size: 0,
                             modified: None,
                             max_bytes: None,
+                            sniffed: None,
                         },
                     });
                 }
@@ -605,7 +606,8 @@ impl Planner<'_> {
             sample
         };
         let include_binary = self.request.include_binary;
-        let refused = match sniff(&content) {
+        let sniffed = sniff(&content);
+        let refused = match sniffed {
             Sniffed::Text(_) => None,
             Sniffed::Image(kind) if !kind.cleanable() => Some(format!(
                 "a {} image ({} bytes), which Casefile cannot re-encode without its metadata (such as the GPS position); convert it to PNG or JPEG and add that",
@@ -641,6 +643,7 @@ impl Planner<'_> {
                 size: metadata.len(),
                 modified: metadata.modified().ok(),
                 max_bytes: origin.max_bytes,
+                sniffed: Some(sniffed),
             },
         });
     }
