@@ -231,7 +231,7 @@ pub fn preview_file(
     if crate::evidence::plan::is_binary(sample) {
         return Ok((
             format!(
-                "{} is a binary file: it is not shown, and goes into a bundle as it is only when binary files are included",
+                "{} is a binary file or an image: it is not shown; a binary goes into a bundle as it is only when binary files are included, an image only re-encoded without its metadata",
                 path.display()
             ),
             truncated,

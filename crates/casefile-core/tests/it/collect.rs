@@ -1719,3 +1719,21 @@ fn the_leak_scan_finds_a_utf16_needle_in_a_stored_binary() {
         ]
     );
 }
+
+#[test]
+fn a_screenshot_item_pointing_at_a_raw_photo_goes_out_cleaned() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let photo = dir.path().join("IMG_2041.jpg");
+    write(&photo, &jpeg_with_gps(b"camera-serial-8c1f\0"));
+    let (outcome, entries) = collect_added(&[], |options| {
+        options.screenshots = vec![photo.clone()];
+    });
+    let bytes = &entries["screenshots/IMG_2041.jpg"];
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert!(!contains(bytes, b"camera-serial") && !contains(bytes, b"Exif"));
+    let converted = manifest_entry(&outcome, "screenshots/IMG_2041.jpg")
+        .converted
+        .clone()
+        .expect("converted");
+    assert_eq!(converted.dropped, vec!["EXIF (GPS position, camera)"]);
+}
