@@ -1585,9 +1585,15 @@ fn read_item(
         } else {
             // One line longer than a chunk: keep its start, drop the rest of it.
             let mut kept = buf;
-            kept.truncate(LONG_LINE_KEEP);
+            let full = kept.len();
+            // At a character boundary, so text decoded to UTF-8 stays valid UTF-8.
+            let mut cut = LONG_LINE_KEEP.min(full);
+            while cut + 3 > LONG_LINE_KEEP && kept.get(cut).is_some_and(|b| b & 0xc0 == 0x80) {
+                cut -= 1;
+            }
+            kept.truncate(cut);
             let (dropped, found_end) = discard_line(&mut reader);
-            let removed = (CHUNK - LONG_LINE_KEEP) as u64 + dropped;
+            let removed = (full - cut) as u64 + dropped;
             long_lines += 1;
             long_removed += removed;
             kept.extend_from_slice(

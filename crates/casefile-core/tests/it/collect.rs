@@ -1737,3 +1737,21 @@ fn a_screenshot_item_pointing_at_a_raw_photo_goes_out_cleaned() {
         .expect("converted");
     assert_eq!(converted.dropped, vec!["EXIF (GPS position, camera)"]);
 }
+
+#[test]
+fn a_decoded_line_longer_than_a_chunk_is_cut_at_a_character_boundary() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // One line of three-byte characters, longer than a chunk once decoded.
+    let line = "\u{20ac}".repeat(collect::CHUNK / 3 + 1000);
+    let text = format!("before\r\n{line}\r\nafter password={PLANTED_PASSWORD}\r\n");
+    let path = dir.path().join("prices.log");
+    write(&path, &utf16(&text, true, true));
+    let (outcome, entries) = collect_added(std::slice::from_ref(&path), |_| {});
+    let stored = std::str::from_utf8(&entries["attachments/prices.log"]).expect("valid UTF-8");
+    assert!(stored.starts_with("before\r\n\u{20ac}\u{20ac}"));
+    assert!(stored.contains("line cut") && stored.ends_with("after password=[REDACTED]\r\n"));
+    let cut = &manifest_entry(&outcome, "attachments/prices.log").truncated;
+    assert_eq!(cut.len(), 1, "{cut:?}");
+    let kept = stored.matches('\u{20ac}').count() * 3;
+    assert_eq!(cut[0].bytes_removed as usize, line.len() + 2 - kept);
+}
