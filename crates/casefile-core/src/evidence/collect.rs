@@ -68,6 +68,11 @@ pub struct CollectOptions {
     pub names: Names,
     /// Include binary files as they are (not redacted) instead of skipping them.
     pub include_binary: bool,
+    /// Files in `add` attached for evidence kinds the profile requires (path to kind id), set by
+    /// [`CollectOptions::for_draft`]: a binary one goes in as it is, named in the manifest as not
+    /// redacted, even without `include_binary` (the vendor asks for it: agent binaries, a
+    /// product's support snapshot `.zip`).
+    pub required_binaries: BTreeMap<PathBuf, String>,
     /// Add the support snapshot.
     pub snapshot: bool,
     /// Deflate level, 1 to 9.
@@ -93,6 +98,7 @@ impl Default for CollectOptions {
             redact: true,
             names: Names::default(),
             include_binary: false,
+            required_binaries: BTreeMap::new(),
             snapshot: true,
             level: 6,
             threads: 0,
@@ -172,6 +178,15 @@ impl CollectOptions {
             if item.evidence_id == super::plan::SCREENSHOT_ID {
                 self.screenshots.push(path);
             } else {
+                let required = profile
+                    .issue_types
+                    .iter()
+                    .find(|t| t.id == request.issue_type)
+                    .is_some_and(|kind| kind.required_evidence.contains(&item.evidence_id));
+                if required {
+                    self.required_binaries
+                        .insert(path.clone(), item.evidence_id.clone());
+                }
                 self.add.push(path);
             }
         }
@@ -355,6 +370,13 @@ pub struct ManifestEntry {
     pub sha256: String,
     /// Whether the content went through redaction.
     pub redacted: bool,
+    /// A binary file attached for evidence the profile requires, stored as it is: the
+    /// disclosure review lists it as not redactable.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub required_binary: bool,
+    /// Why the content was not redacted, when it was kept anyway (a required binary).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Replacements in this entry.
     pub redactions: Counts,
     /// Everything cut from it, and why.
@@ -553,6 +575,8 @@ struct Work {
     notes: Vec<Truncation>,
     /// The text conversion, known before reading (images are converted by a worker).
     converted: Option<Conversion>,
+    /// Stored as it is: a binary attached for evidence the profile requires.
+    required_binary: bool,
 }
 
 /// What the reader learned about an item while reading it.
@@ -666,7 +690,7 @@ pub fn collect(
         });
     };
     report(Phase::Plan, 0, 0, "");
-    let Plan { items, mut skipped } = plan::plan(
+    let mut planned = plan::plan(
         &PlanRequest {
             profile: context.profile,
             env: context.env,
@@ -678,6 +702,8 @@ pub fn collect(
         cancel,
     );
     check(cancel)?;
+    keep_required_binaries(&options.required_binaries, &mut planned);
+    let Plan { items, mut skipped } = planned;
 
     let mut work = Vec::new();
     if let Some(request) = &options.request {
@@ -742,6 +768,7 @@ pub fn collect(
                         trimmable: false,
                         notes: Vec::new(),
                         converted: Conversion::text(encoding),
+                        required_binary: false,
                     })
                 }
                 Ok(_) => skipped.push(Skipped {
@@ -946,6 +973,7 @@ fn generated(entry: &str, bytes: Vec<u8>, source: Option<&str>, mode: Mode) -> W
         trimmable: false,
         notes: Vec::new(),
         converted: None,
+        required_binary: false,
     }
 }
 
@@ -967,6 +995,7 @@ fn relative_entry(path: &Path) -> String {
 /// image Casefile cannot clean is skipped), and other binary content is stored as it is when
 /// the user included binary files (the plan skips it otherwise).
 fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
+    let required_binary = item.required_binary;
     let mut notes = Vec::new();
     let mut converted = None;
     let (content, mode) = match item.source {
@@ -986,7 +1015,7 @@ fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
                     });
                 }
                 // The plan skips binaries unless the user asked for them: stored as they are.
-                Sniffed::Binary if include_binary => Mode::Store,
+                Sniffed::Binary if include_binary || required_binary => Mode::Store,
                 Sniffed::Binary | Sniffed::Text(_) => Mode::Text { windowed: true },
             };
             let encoding = text_encoding(&sniffed);
@@ -1070,7 +1099,51 @@ fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
         trimmable,
         notes,
         converted,
+        required_binary: required_binary && matches!(mode, Mode::Store),
     })
+}
+
+/// The binary files the planner skipped that the draft attached for evidence the profile
+/// requires (`required`, [`CollectOptions::required_binaries`]): planned after all, flagged
+/// `required_binary`, so they go in as they are and the manifest names them as not redacted.
+/// The Evidence step's preview applies it too, so it shows what the bundle will hold.
+pub fn keep_required_binaries(required: &BTreeMap<PathBuf, String>, plan: &mut Plan) {
+    if required.is_empty() {
+        return;
+    }
+    let Plan { items, skipped } = plan;
+    skipped.retain(|skip| {
+        if skip.reason != SkipReason::Binary {
+            return true;
+        }
+        let Some((path, evidence_id)) = required
+            .iter()
+            .find(|(path, _)| path.display().to_string() == skip.source)
+        else {
+            return true;
+        };
+        let Ok(metadata) = std::fs::metadata(path) else {
+            return true;
+        };
+        let name = path
+            .file_name()
+            .map(super::resolve::sanitize_component)
+            .unwrap_or_else(|| "attachment".to_owned());
+        items.push(PlannedItem {
+            entry: format!("attachments/{name}"),
+            source: ItemSource::File {
+                path: path.clone(),
+                gzip: false,
+            },
+            evidence_id: Some(evidence_id.clone()),
+            size: metadata.len(),
+            modified: metadata.modified().ok(),
+            max_bytes: None,
+            sniffed: None,
+            required_binary: true,
+        });
+        false
+    });
 }
 
 /// What a file's first 8 KiB are (decompressed for a gzip log); text when it cannot be read
@@ -1967,6 +2040,10 @@ fn write_in_order<'f>(
                             original_size: info.original_size,
                             sha256: hex(&hasher.finalize()),
                             redacted: redacting && matches!(w.mode, Mode::Text { .. }),
+                            required_binary: w.required_binary,
+                            reason: w.required_binary.then(|| {
+                                "required by the profile; binary, not redactable".to_owned()
+                            }),
                             redactions: item_found.counts.clone(),
                             truncated,
                             converted,

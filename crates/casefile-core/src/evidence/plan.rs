@@ -262,6 +262,7 @@ impl Planner<'_> {
                             modified: None,
                             max_bytes: None,
                             sniffed: None,
+                            required_binary: false,
                         },
                     });
                 }
@@ -644,6 +645,7 @@ impl Planner<'_> {
                 modified: metadata.modified().ok(),
                 max_bytes: origin.max_bytes,
                 sniffed: Some(sniffed),
+                required_binary: false,
             },
         });
     }
