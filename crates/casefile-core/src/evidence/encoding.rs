@@ -364,14 +364,18 @@ impl Decoder {
                 out.reserve(input.len() / 2 + input.len() / 8);
                 let mut pairs = input.chunks_exact(2);
                 for pair in &mut pairs {
-                    let bytes = [pair.first().copied(), pair.get(1).copied()];
-                    let [Some(a), Some(b)] = bytes else { continue };
+                    let &[a, b] = pair else { continue };
                     let unit = if little {
                         u16::from_le_bytes([a, b])
                     } else {
                         u16::from_be_bytes([a, b])
                     };
-                    self.unit(unit, out);
+                    if unit < 0x80 && self.high.is_none() {
+                        // The common case: ASCII.
+                        out.push(unit as u8);
+                    } else {
+                        self.unit(unit, out);
+                    }
                 }
                 self.held.extend_from_slice(pairs.remainder());
                 if last {
@@ -386,11 +390,6 @@ impl Decoder {
 
     /// One UTF-16 code unit.
     fn unit(&mut self, unit: u16, out: &mut Vec<u8>) {
-        if unit < 0x80 && self.high.is_none() {
-            // The common case: ASCII.
-            out.push(unit as u8);
-            return;
-        }
         match unit {
             0xd800..=0xdbff => {
                 if self.high.replace(unit).is_some() {
