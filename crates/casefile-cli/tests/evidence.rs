@@ -905,3 +905,27 @@ fn a_binary_attached_for_required_evidence_goes_in_as_it_is_and_the_manifest_say
         "required by the profile; binary, not redactable"
     );
 }
+
+#[test]
+fn redact_reads_utf16_text_as_a_bundle_does() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("transcript.txt");
+    let text = "PS C:\\Users\\tnakamura\\Documents> agentctl --password 'Wd4!kLp9-Zr2x' from 198.51.100.7\r\n";
+    let utf16: Vec<u8> = [0xfeffu16]
+        .into_iter()
+        .chain(text.encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    fs::write(&file, utf16).expect("write");
+    let output = casefile(dir.path())
+        .arg("redact")
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(output.status.success());
+    let out = String::from_utf8(output.stdout).expect("UTF-8 out");
+    assert!(out.contains("agentctl --password"), "{out}");
+    for gone in ["tnakamura", "Wd4!kLp9-Zr2x", "198.51.100.7"] {
+        assert!(!out.contains(gone), "{gone} in {out}");
+    }
+}

@@ -1755,3 +1755,20 @@ fn a_decoded_line_longer_than_a_chunk_is_cut_at_a_character_boundary() {
     let kept = stored.matches('\u{20ac}').count() * 3;
     assert_eq!(cut[0].bytes_removed as usize, line.len() + 2 - kept);
 }
+
+#[test]
+fn the_redaction_preview_shows_utf16_text_decoded_and_redacted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("setup.log");
+    write(&path, &utf16(&planted_log(), false, true));
+    let key = PseudonymKey::generate().expect("key");
+    let (text, truncated, counts) =
+        casefile_core::redact::preview_file(&key, &path, 1 << 20).expect("preview");
+    assert!(!truncated);
+    assert!(
+        text.starts_with("2026-11-23 10:00:01 Service started; caf\u{e9}"),
+        "{text}"
+    );
+    assert_planted_values_gone("the preview", text.as_bytes());
+    assert!(counts.total() >= 3, "{counts:?}");
+}
