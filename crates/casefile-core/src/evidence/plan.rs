@@ -4,10 +4,12 @@
 //! [`Env::root`] and the user's own `--add` paths into [`PlannedItem`]s, and everything it
 //! cannot or will not take into [`Skipped`] entries with a reason. It never fails as a whole:
 //! one unreadable file is one skipped entry. It reads file metadata and the first 8 KiB of each
-//! regular file (to tell text, and its encoding, from images and other binary content, and to spot
-//! gzip); it never opens anything that is not
-//! a regular file, so a FIFO cannot block it, and it follows no symbolic link out of the allowed
-//! root (the root for profile sources, the added path itself for `--add`).
+//! regular file (to tell text, and its encoding, from images and other binary content, and to
+//! spot gzip); it never opens anything that is not a regular file, so a FIFO cannot block it, and
+//! it follows no symbolic link out of the allowed root (the root for profile sources, the added
+//! path itself for `--add`). Images are taken when added (to be re-encoded without metadata),
+//! from profile folders only with binaries included; other binary content only with binaries
+//! included.
 //!
 //! Entry names: profile files are `logs/` plus their path under the root
 //! ([`super::resolve::entry_name`]); added files are `attachments/NAME` and added folders
@@ -849,6 +851,14 @@ mod tests {
         assert!(is_binary(b"\x7fELF\x02\x01\x01"));
         assert!(is_binary(b"SQLite format 3\0rest"));
         assert!(is_binary(&[0u8, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+        // UTF-16 is text (decoded when collected); an image is not.
+        let utf16: Vec<u8> = "\u{feff}user=alice\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert!(!is_binary(&utf16));
+        assert!(!is_binary(&utf16[2..]), "without its byte-order mark too");
+        assert!(is_binary(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"));
     }
 
     #[test]

@@ -796,6 +796,52 @@ fn binary_files_are_skipped_unless_included_and_a_few_nuls_stay_text() {
     assert!(!is_binary(&log));
 }
 
+#[test]
+fn utf16_logs_in_profile_folders_are_planned_as_text_and_images_only_with_binaries() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let logs = root.path().join("var/log/vendor");
+    let text: Vec<u8> = "\u{feff}2026-11-23 10:00:00 started\r\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    write(&logs.join("setup.log"), &text);
+    write(&logs.join("bomless.log"), &text[2..]);
+    write(&logs.join("crash.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    let source = format!(
+        "{}\n[[evidence]]\nid = \"vendor-logs\"\nlabel = \"Vendor logs\"\ndescription = \"Logs.\"\n\
+         sources = [ {{ os = \"linux\", paths = [\"/var/log/vendor/*\"] }} ]\n",
+        include_str!("../../src/profile/builtin/generic.toml")
+    );
+    let profile = parse(&source, "generic.toml").expect("profile");
+    let env = Env::under_root(Os::Linux, root.path());
+    let kinds = ["vendor-logs".to_owned()];
+    let planned = |include_binary| {
+        plan(
+            &PlanRequest {
+                profile: &profile,
+                env: &env,
+                evidence: Some(&kinds),
+                add: &[],
+                screenshots: &[],
+                include_binary,
+            },
+            &AtomicBool::new(false),
+        )
+    };
+    let without = planned(false);
+    assert_eq!(
+        entries(&without),
+        vec![
+            "logs/var/log/vendor/bomless.log",
+            "logs/var/log/vendor/setup.log"
+        ]
+    );
+    let skipped: Vec<&str> = without.skipped.iter().map(|s| s.detail.as_str()).collect();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(skipped[0].contains("PNG image") && skipped[0].contains("metadata dropped"));
+    assert_eq!(planned(true).items.len(), 3);
+}
+
 // ---- Planning added paths ----
 
 #[test]
