@@ -101,7 +101,9 @@ pub enum SkipReason {
     OutsideRoots,
     /// A symbolic link loop.
     SymlinkLoop,
-    /// Binary content, left out of redaction; include it explicitly to send it.
+    /// Binary content, left out of redaction; include it explicitly to send it. Also an image
+    /// that cannot be re-encoded without its metadata (HEIC, TIFF, a damaged or oversized file),
+    /// which is never sent.
     Binary,
     /// Dropped because the size budget could not fit it even trimmed.
     OverBudget,
