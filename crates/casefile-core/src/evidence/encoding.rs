@@ -214,7 +214,9 @@ fn checked(sample: &[u8], encoding: Encoding) -> Sniffed {
 /// zero high byte and a non-zero low byte, and hardly any the other way round.
 fn bomless_utf16(sample: &[u8]) -> Option<Encoding> {
     let units = sample.len() / 2;
-    if units < 4 {
+    // Text in UTF-16 without NULs (no Latin character at all) is not told apart; and most
+    // samples, having none, are done with here.
+    if units < 4 || memchr::memchr(0, sample).is_none() {
         return None;
     }
     let (mut low_first, mut high_first) = (0usize, 0usize);
