@@ -680,7 +680,14 @@ pub(crate) fn redact_command(
     let inputs: Vec<(String, Vec<u8>)> = args
         .files
         .iter()
-        .map(|path| Ok((path.display().to_string(), read_input(Some(path))?)))
+        .map(|path| {
+            // UTF-16 and other non-UTF-8 text is redacted as UTF-8, as in a bundle.
+            let bytes = read_input(Some(path))?;
+            let text = casefile_core::evidence::encoding::to_utf8(&bytes)
+                .0
+                .into_owned();
+            Ok((path.display().to_string(), text))
+        })
         .collect::<Result<_, Failure>>()?;
     let mut names = Names::from_system(Path::new("/"), true);
     names.keywords.extend(args.keyword.iter().cloned());

@@ -237,7 +237,15 @@ fn bad_input_never_stops_the_run_and_each_case_is_reported() {
     };
     assert_eq!(find("empty.log"), b"");
     assert_eq!(find("crlf.log"), b"line one\r\nline two\r\n");
-    assert_eq!(find("bytes.log"), b"caf\xe9 \xff\xfe ok\nnul\x00inside\n");
+    // Not UTF-8 and no UTF-8 sequence in it: read as Windows-1252 and stored as UTF-8.
+    assert_eq!(
+        find("bytes.log"),
+        "caf\u{e9} \u{ff}\u{fe} ok\nnul\0inside\n".as_bytes()
+    );
+    assert_eq!(
+        manifest_entry(&manifest, "bytes.log")["converted"]["from"],
+        "windows-1252"
+    );
     assert_eq!(find("bottom.log"), b"found at the bottom\n");
     let long = find("long-line.log");
     assert!(long.len() < 1 << 20, "the 100 MB line was cut");
@@ -1148,4 +1156,28 @@ fn a_binary_attached_for_required_evidence_goes_in_as_it_is_and_the_manifest_say
         entry["reason"],
         "required by the profile; binary, not redactable"
     );
+}
+
+#[test]
+fn redact_reads_utf16_text_as_a_bundle_does() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("transcript.txt");
+    let text = "PS C:\\Users\\tnakamura\\Documents> agentctl --password 'Wd4!kLp9-Zr2x' from 198.51.100.7\r\n";
+    let utf16: Vec<u8> = [0xfeffu16]
+        .into_iter()
+        .chain(text.encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    fs::write(&file, utf16).expect("write");
+    let output = casefile(dir.path())
+        .arg("redact")
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(output.status.success());
+    let out = String::from_utf8(output.stdout).expect("UTF-8 out");
+    assert!(out.contains("agentctl --password"), "{out}");
+    for gone in ["tnakamura", "Wd4!kLp9-Zr2x", "198.51.100.7"] {
+        assert!(!out.contains(gone), "{gone} in {out}");
+    }
 }

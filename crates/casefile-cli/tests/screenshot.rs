@@ -230,7 +230,7 @@ fn clean_into_a_draft_stores_it_adds_it_and_the_bundle_has_it_under_screenshots(
     assert_eq!(
         bytes,
         fs::read(&stored).expect("stored"),
-        "images go in as they are"
+        "a cleaned screenshot goes in unchanged: cleaning it again gives the same PNG"
     );
 }
 

@@ -2,8 +2,10 @@
 //! item through redaction and compression into the bundle, and read it back for leaks.
 //!
 //! The write is a three-stage pipeline with constant memory. One reader thread walks the items
-//! in entry order, cuts each into line-aligned chunks (to the incident window, the size cap and
-//! the budget), and hands them out; worker threads redact and deflate chunks in parallel; the
+//! in entry order, decodes text in another encoding to UTF-8 ([`super::encoding`]), cuts each
+//! into line-aligned chunks (to the incident window, the size cap and the budget, counted in
+//! UTF-8 bytes), and hands them out; worker threads redact and deflate chunks in parallel (an
+//! image comes as one piece and is re-encoded without its metadata, or left out); the
 //! calling thread writes them to the zip in order and hashes them. A fixed number of tickets
 //! bounds the chunks in flight, so memory does not grow with the size of the evidence.
 //!
@@ -24,6 +26,7 @@ use flate2::read::MultiGzDecoder;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::encoding::{DecodeReader, Encoding, ImageKind, Sniffed};
 use super::plan::{Plan, PlanRequest};
 use super::resolve::Env;
 use super::window::{Window, WindowFilter};
@@ -516,12 +519,42 @@ pub struct ManifestEntry {
     /// Everything cut from it, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub truncated: Vec<Truncation>,
+    /// How the content was converted on the way in: text decoded to UTF-8, an image re-encoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub converted: Option<Conversion>,
     /// The source's modification time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modified: Option<DateTime<Utc>>,
     /// Secrets removed from it, per kind, for the disclosure review (not in the manifest).
     #[serde(skip)]
     pub secret_kinds: BTreeMap<&'static str, u64>,
+}
+
+/// A conversion of an entry's content: text in another encoding stored as UTF-8
+/// (`{"from": "utf-16le", "to": "utf-8"}`), or an image re-encoded from its pixels as a PNG with
+/// its metadata dropped (`{"from": "jpeg", "to": "png", "dropped": ["EXIF (GPS, camera)"]}`).
+/// The entry keeps its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conversion {
+    /// The source's encoding ([`Encoding::name`]) or image format ([`ImageKind::name`]).
+    pub from: String,
+    /// What the entry holds: `utf-8` or `png`.
+    pub to: String,
+    /// For images, the metadata found and dropped, as the screenshot editor names it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<String>,
+}
+
+impl Conversion {
+    /// Text decoded from `encoding` to UTF-8; `None` for UTF-8 itself.
+    fn text(encoding: Encoding) -> Option<Conversion> {
+        encoding.needs_decoding().then(|| Conversion {
+            from: encoding.name().to_owned(),
+            to: "utf-8".to_owned(),
+            dropped: Vec::new(),
+        })
+    }
 }
 
 /// Something cut from an entry.
@@ -641,14 +674,28 @@ enum Mode {
     Text { windowed: bool },
     /// Written by the user or already safe: deflated as is (the request).
     Verbatim,
-    /// Kept byte for byte and stored (images, binaries the user included).
+    /// Kept byte for byte and stored (binaries the user included).
     Store,
+    /// An image: decoded and re-encoded as a PNG without metadata by a worker, then stored.
+    Image(ImageKind),
+}
+
+impl Mode {
+    /// Whether the entry is stored in the zip rather than deflated.
+    fn stored(self) -> bool {
+        matches!(self, Mode::Store | Mode::Image(_))
+    }
 }
 
 /// Where an item's bytes come from, after commands have run.
 #[derive(Debug, Clone)]
 enum Content {
-    File { path: PathBuf, gzip: bool },
+    /// A file; decompressed when `gzip`, then decoded from `encoding` to UTF-8.
+    File {
+        path: PathBuf,
+        gzip: bool,
+        encoding: Encoding,
+    },
     Bytes(Arc<Vec<u8>>),
 }
 
@@ -666,6 +713,8 @@ struct Work {
     trimmable: bool,
     /// Cuts known before reading (command output caps).
     notes: Vec<Truncation>,
+    /// The text conversion, known before reading (images are converted by a worker).
+    converted: Option<Conversion>,
     /// Stored as it is: a binary attached for evidence the profile requires.
     required_binary: bool,
 }
@@ -675,6 +724,8 @@ struct Work {
 struct ReadInfo {
     original_size: Option<u64>,
     truncated: Vec<Truncation>,
+    /// An image's re-encoding, set by the worker that cleaned it.
+    converted: Option<Conversion>,
 }
 
 enum Job {
@@ -890,22 +941,28 @@ fn run(
         for path in snap.config_files() {
             let entry = format!("snapshot/files/{}", relative_entry(path));
             match std::fs::symlink_metadata(path) {
-                Ok(meta) if meta.is_file() => work.push(Work {
-                    entry,
-                    source: Some(path.display().to_string()),
-                    evidence: None,
-                    content: Content::File {
-                        path: path.clone(),
-                        gzip: false,
-                    },
-                    mode: Mode::Text { windowed: false },
-                    max_bytes: Some(1 << 20),
-                    budget_keep: None,
-                    modified: meta.modified().ok(),
-                    trimmable: false,
-                    notes: Vec::new(),
-                    required_binary: false,
-                }),
+                Ok(meta) if meta.is_file() => {
+                    // A Windows agent's config may be UTF-16: decoded like any text file.
+                    let encoding = text_encoding(&sniff_file(path, false));
+                    work.push(Work {
+                        entry,
+                        source: Some(path.display().to_string()),
+                        evidence: None,
+                        content: Content::File {
+                            path: path.clone(),
+                            gzip: false,
+                            encoding,
+                        },
+                        mode: Mode::Text { windowed: false },
+                        max_bytes: Some(1 << 20),
+                        budget_keep: None,
+                        modified: meta.modified().ok(),
+                        trimmable: false,
+                        notes: Vec::new(),
+                        converted: Conversion::text(encoding),
+                        required_binary: false,
+                    })
+                }
                 Ok(_) => skipped.push(Skipped {
                     source: path.display().to_string(),
                     reason: SkipReason::NotRegularFile,
@@ -1230,6 +1287,7 @@ fn generated(entry: &str, bytes: Vec<u8>, source: Option<&str>, mode: Mode) -> W
         modified: Some(SystemTime::now()),
         trimmable: false,
         notes: Vec::new(),
+        converted: None,
         required_binary: false,
     }
 }
@@ -1245,28 +1303,46 @@ fn relative_entry(path: &Path) -> String {
         .join("/")
 }
 
-const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "bmp"];
-
 /// Turns a planned item into work, running it if it is a command.
+///
+/// A file is judged by its content, never its name ([`super::encoding::sniff`]): text in any
+/// encoding is redacted (decoded to UTF-8 first), an image is cleaned like a screenshot (an
+/// image Casefile cannot clean is skipped), and other binary content is stored as it is when
+/// the user included binary files (the plan skips it otherwise).
 fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
     let required_binary = item.required_binary;
-    let extension = Path::new(&item.entry)
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    let is_image = IMAGE_EXTENSIONS.contains(&extension.as_str());
     let mut notes = Vec::new();
+    let mut converted = None;
     let (content, mode) = match item.source {
         ItemSource::File { path, gzip } => {
-            let mode = if is_image {
-                Mode::Store
-            } else if (include_binary || required_binary) && is_binary_file(&path) {
+            let sniffed = item.sniffed.unwrap_or_else(|| sniff_file(&path, gzip));
+            let mode = match sniffed {
+                Sniffed::Image(kind) if kind.cleanable() && !gzip => Mode::Image(kind),
+                Sniffed::Image(kind) => {
+                    return Err(Skipped {
+                        source: path.display().to_string(),
+                        reason: SkipReason::Binary,
+                        detail: format!(
+                            "a {}{} image, which Casefile cannot re-encode without its metadata; convert it to PNG or JPEG and add that",
+                            if gzip { "compressed " } else { "" },
+                            kind.name().to_uppercase()
+                        ),
+                    });
+                }
                 // The plan skips binaries unless the user asked for them: stored as they are.
-                Mode::Store
-            } else {
-                Mode::Text { windowed: true }
+                Sniffed::Binary if include_binary || required_binary => Mode::Store,
+                Sniffed::Binary | Sniffed::Text(_) => Mode::Text { windowed: true },
             };
-            (Content::File { path, gzip }, mode)
+            let encoding = text_encoding(&sniffed);
+            converted = Conversion::text(encoding);
+            (
+                Content::File {
+                    path,
+                    gzip,
+                    encoding,
+                },
+                mode,
+            )
         }
         ItemSource::Generated(bytes) => (
             Content::Bytes(Arc::new(bytes)),
@@ -1296,6 +1372,7 @@ fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
                             ),
                         });
                     }
+                    converted = output.decoded_from.and_then(Conversion::text);
                     let mut bytes = format!(
                         "$ {shown}\n# exit status: {}, {} ms\n",
                         output
@@ -1336,6 +1413,7 @@ fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
         modified: item.modified.or_else(|| Some(SystemTime::now())),
         trimmable,
         notes,
+        converted,
         required_binary: required_binary && matches!(mode, Mode::Store),
     })
 }
@@ -1376,26 +1454,38 @@ pub fn keep_required_binaries(required: &BTreeMap<PathBuf, String>, plan: &mut P
             size: metadata.len(),
             modified: metadata.modified().ok(),
             max_bytes: None,
+            sniffed: None,
             required_binary: true,
         });
         false
     });
 }
 
-fn is_binary_file(path: &Path) -> bool {
-    let mut sample = [0u8; 8192];
-    let Ok(mut file) = File::open(path) else {
-        return false;
+/// What a file's first 8 KiB are (decompressed for a gzip log); text when it cannot be read
+/// (reading it later reports the error).
+fn sniff_file(path: &Path, gzip: bool) -> Sniffed {
+    let Ok(file) = File::open(path) else {
+        return Sniffed::Text(Encoding::Utf8);
     };
-    let mut n = 0;
-    while n < sample.len() {
-        match file.read(&mut sample[n..]) {
-            Ok(0) | Err(_) => break,
-            Ok(k) => n += k,
-        }
+    let mut sample = Vec::with_capacity(plan::SAMPLE_SIZE);
+    let limit = plan::SAMPLE_SIZE as u64;
+    // A sample ends mid-stream, so an "unexpected end" error after some output is normal.
+    let _ = if gzip {
+        MultiGzDecoder::new(BufReader::new(file))
+            .take(limit)
+            .read_to_end(&mut sample)
+    } else {
+        file.take(limit).read_to_end(&mut sample)
+    };
+    super::encoding::sniff(&sample)
+}
+
+/// The encoding to decode a file from: its own for text, none (UTF-8) for anything else.
+fn text_encoding(sniffed: &Sniffed) -> Encoding {
+    match sniffed {
+        Sniffed::Text(encoding) => *encoding,
+        Sniffed::Image(_) | Sniffed::Binary => Encoding::Utf8,
     }
-    // A gzip log is text once decompressed.
-    !sample.starts_with(&[0x1f, 0x8b]) && plan::is_binary(&sample[..n])
 }
 
 /// Request first, then manifest-described entries by name.
@@ -1493,7 +1583,7 @@ fn learn(
                             bytes_total: 0,
                             current: String::new(),
                         });
-                        let Ok((mut reader, _)) = open_content(&item.content) else {
+                        let Ok((mut reader, _)) = open_text(&item.content) else {
                             continue;
                         };
                         // Whole lines only, so names are not split across feeds.
@@ -1532,7 +1622,7 @@ fn learn(
 /// Opens an item's content for reading: (reader, size on disk).
 fn open_content(content: &Content) -> io::Result<(Box<dyn Read + Send>, u64)> {
     match content {
-        Content::File { path, gzip } => {
+        Content::File { path, gzip, .. } => {
             let file = File::open(path)?;
             let meta = file.metadata()?;
             if !meta.is_file() {
@@ -1556,6 +1646,19 @@ fn open_content(content: &Content) -> io::Result<(Box<dyn Read + Send>, u64)> {
                 len,
             ))
         }
+    }
+}
+
+/// Opens an item's content as UTF-8: [`open_content`], then the decode stage for a file in
+/// another encoding (UTF-16, Windows-1252, a UTF-8 byte-order mark), streaming in constant
+/// memory. The size is the source's, before decoding.
+fn open_text(content: &Content) -> io::Result<(Box<dyn Read + Send>, u64)> {
+    let (reader, size) = open_content(content)?;
+    match content {
+        Content::File { encoding, .. } if encoding.needs_decoding() => {
+            Ok((Box::new(DecodeReader::new(reader, *encoding)), size))
+        }
+        _ => Ok((reader, size)),
     }
 }
 
@@ -1702,7 +1805,7 @@ fn read_item(
         reason,
         detail,
     };
-    let (mut reader, disk_size) = match open_content(&item.content) {
+    let (mut reader, disk_size) = match open_text(&item.content) {
         Ok(opened) => opened,
         Err(e) => {
             let skipped = skip_for_io("", &e);
@@ -1727,12 +1830,21 @@ fn read_item(
         (a, b) => a.or(b),
     };
     let is_gzip = matches!(item.content, Content::File { gzip: true, .. });
-    let mut full_size = if is_gzip { None } else { Some(disk_size) };
+    // Caps and trims count decoded (UTF-8) bytes, whose number only reading tells, as for gzip.
+    let decoding =
+        matches!(item.content, Content::File { encoding, .. } if encoding.needs_decoding());
+    let mut full_size = if is_gzip || decoding {
+        None
+    } else {
+        Some(disk_size)
+    };
     if let (Some(keep), true) = (keep, matches!(item.mode, Mode::Text { .. })) {
-        // How long is the content? For gzip, count it first (a second decompression only for
-        // logs that may be over their cap).
-        if full_size.is_none() && disk_size.saturating_mul(2) > keep {
-            let mut counter = match open_content(&item.content) {
+        // How long is the content? For gzip or decoded text, count it first (a second
+        // decompression only for logs that may be over their cap; decoding makes at most three
+        // bytes of one).
+        let growth = if is_gzip { 2 } else { 3 };
+        if full_size.is_none() && disk_size.saturating_mul(growth) > keep {
+            let mut counter = match open_text(&item.content) {
                 Ok((r, _)) => r,
                 Err(_) => Box::new(io::empty()),
             };
@@ -1764,7 +1876,37 @@ fn read_item(
             });
         }
     }
-    info.original_size = full_size;
+    info.original_size = if decoding && !is_gzip {
+        Some(disk_size)
+    } else {
+        full_size
+    };
+    if let Mode::Image(_) = item.mode {
+        // One piece: a worker cleans the whole image.
+        let mut data = Vec::new();
+        let limit = super::screenshot::MAX_FILE_BYTES;
+        return match (&mut reader).take(limit + 1).read_to_end(&mut data) {
+            Err(e) => {
+                let skipped = skip_for_io("", &e);
+                send(skip(skipped.reason, skipped.detail, next_seq()))
+            }
+            Ok(_) if data.len() as u64 > limit => send(skip(
+                SkipReason::Binary,
+                format!(
+                    "an image over {} MiB, more than Casefile re-encodes; it is left out rather than sent with its metadata",
+                    limit >> 20
+                ),
+                next_seq(),
+            )),
+            Ok(_) => send(Job::Chunk {
+                seq: next_seq(),
+                item: index,
+                data,
+                pem: false,
+                last: Some(info),
+            }),
+        };
+    }
     if !matches!(item.mode, Mode::Text { .. }) {
         // Stored or verbatim: plain chunks, no lines.
         loop {
@@ -1831,9 +1973,15 @@ fn read_item(
         } else {
             // One line longer than a chunk: keep its start, drop the rest of it.
             let mut kept = buf;
-            kept.truncate(LONG_LINE_KEEP);
+            let full = kept.len();
+            // At a character boundary, so text decoded to UTF-8 stays valid UTF-8.
+            let mut cut = LONG_LINE_KEEP.min(full);
+            while cut + 3 > LONG_LINE_KEEP && kept.get(cut).is_some_and(|b| b & 0xc0 == 0x80) {
+                cut -= 1;
+            }
+            kept.truncate(cut);
             let (dropped, found_end) = discard_line(&mut reader);
-            let removed = (CHUNK - LONG_LINE_KEEP) as u64 + dropped;
+            let removed = (full - cut) as u64 + dropped;
             long_lines += 1;
             long_removed += removed;
             kept.extend_from_slice(
@@ -2001,11 +2149,38 @@ fn work_chunks(
                 item,
                 data,
                 pem,
-                last,
+                mut last,
             } => {
                 let mode = work.get(item).map_or(Mode::Store, |w| w.mode);
                 let mut found = Found::default();
                 let input_len = data.len();
+                // An image is cleaned whole (it comes as one chunk), or left out.
+                let data = match mode {
+                    Mode::Image(kind) => {
+                        let entry = work.get(item).map_or("", |w| w.entry.as_str());
+                        match clean_image(kind, &data, entry) {
+                            Ok((png, conversion)) => {
+                                if let Some(info) = last.as_mut() {
+                                    info.converted = Some(conversion);
+                                }
+                                png
+                            }
+                            Err(detail) => {
+                                let skip = Done::Skip {
+                                    seq,
+                                    item,
+                                    reason: SkipReason::Binary,
+                                    detail,
+                                };
+                                if done.send(skip).is_err() {
+                                    return;
+                                }
+                                continue;
+                            }
+                        }
+                    }
+                    _ => data,
+                };
                 let plain = match (mode, redactor) {
                     (Mode::Text { .. }, Some(redactor)) => {
                         let mut out = pool.get();
@@ -2016,7 +2191,7 @@ fn work_chunks(
                     }
                     _ => data,
                 };
-                let chunk = if mode == Mode::Store {
+                let chunk = if mode.stored() {
                     let mut hasher = crc32fast::Hasher::new();
                     hasher.update(&plain);
                     Chunk {
@@ -2041,6 +2216,28 @@ fn work_chunks(
         if done.send(result).is_err() {
             return;
         }
+    }
+}
+
+/// Re-encodes an image from its pixels as a PNG without metadata, as screenshots are
+/// ([`super::screenshot::clean`]); the error says why it is left out instead.
+fn clean_image(
+    kind: ImageKind,
+    bytes: &[u8],
+    entry: &str,
+) -> Result<(Vec<u8>, Conversion), String> {
+    match super::screenshot::clean(bytes, entry, &[]) {
+        Ok(cleaned) => Ok((
+            cleaned.png,
+            Conversion {
+                from: kind.name().to_owned(),
+                to: "png".to_owned(),
+                dropped: cleaned.stripped,
+            },
+        )),
+        Err(error) => Err(format!(
+            "{error}; images go out only re-encoded without their metadata, so it is left out"
+        )),
     }
 }
 
@@ -2113,7 +2310,7 @@ fn write_in_order<'f>(
                                 SystemTime::UNIX_EPOCH + Duration::from_secs(315_532_800),
                             ),
                             unix_mode: 0o600,
-                            method: if w.mode == Mode::Store {
+                            method: if w.mode.stored() {
                                 Method::Stored
                             } else {
                                 Method::Deflate
@@ -2130,7 +2327,7 @@ fn write_in_order<'f>(
                     *item_input += input_len as u64;
                     input_bytes += input_len as u64;
                     item_found.merge(found);
-                    if w.mode == Mode::Store {
+                    if w.mode.stored() {
                         zip.write_stored(&plain).map_err(write_error)?;
                     } else {
                         zip.write_chunk(&chunk).map_err(write_error)?;
@@ -2148,6 +2345,7 @@ fn write_in_order<'f>(
                         };
                         let mut truncated = w.notes.clone();
                         truncated.extend(info.truncated);
+                        let converted = info.converted.or_else(|| w.converted.clone());
                         entries.push(ManifestEntry {
                             name: names[item].clone(),
                             source: w.source.clone(),
@@ -2163,6 +2361,7 @@ fn write_in_order<'f>(
                             }),
                             redactions: item_found.counts.clone(),
                             truncated,
+                            converted,
                             modified: w.modified.map(DateTime::<Utc>::from),
                             secret_kinds: item_found.secret_kinds.clone(),
                         });
@@ -2306,9 +2505,16 @@ fn verify(
                             break;
                         }
                         let name = reader.entries()[index].name.clone();
+                        // Content stored as it is (a binary the user included) may hold text in
+                        // UTF-16: looked at in every encoding.
+                        let raw = reader
+                            .entries()
+                            .get(index)
+                            .is_some_and(|e| e.method == Method::Stored);
                         let mut entry = reader.open(index)?;
                         let mut counts = tally.map(|_| crate::disclose::Counted::new());
-                        let found = scan_stream(&mut entry, scanner, tally.zip(counts.as_mut()))?;
+                        let found =
+                            scan_stream(&mut entry, scanner, raw, tally.zip(counts.as_mut()))?;
                         if let Some(counts) = counts {
                             counted.push((name.clone(), counts));
                         }
@@ -2346,11 +2552,13 @@ fn verify(
 }
 
 /// Scans a stream in blocks that overlap by a line's worth, so a needle across two blocks is
-/// still found; a hit is reported once per entry and original. With a tally, also counts its
+/// still found; a hit is reported once per entry and original. `raw` content is searched for
+/// the needles' UTF-16 forms too ([`LeakScanner::scan_binary`]). With a tally, also counts its
 /// needles, each occurrence once (by where it starts).
 fn scan_stream(
     reader: &mut dyn Read,
     scanner: &LeakScanner,
+    raw: bool,
     mut tally: Option<(&crate::disclose::Tally, &mut crate::disclose::Counted)>,
 ) -> io::Result<Vec<Leak>> {
     const BLOCK: usize = 1 << 20;
@@ -2381,7 +2589,12 @@ fn scan_stream(
             tally.count(&buf[..len], from, to, counts);
             counted_to = base + to as u64;
         }
-        for mut leak in scanner.scan(&buf[..len]) {
+        let found = if raw {
+            scanner.scan_binary(&buf[..len])
+        } else {
+            scanner.scan(&buf[..len])
+        };
+        for mut leak in found {
             if seen.insert((leak.category, leak.what.clone())) {
                 leak.offset += base;
                 leaks.push(leak);
@@ -2532,7 +2745,13 @@ mod verify_tests {
         let tally = crate::disclose::Tally::new(&mapping, &BTreeSet::new());
         let scanner = LeakScanner::new(&Names::default(), &Default::default(), &BTreeSet::new());
         let mut counts = crate::disclose::Counted::new();
-        scan_stream(&mut text.as_slice(), &scanner, Some((&tally, &mut counts))).expect("scan");
+        scan_stream(
+            &mut text.as_slice(),
+            &scanner,
+            false,
+            Some((&tally, &mut counts)),
+        )
+        .expect("scan");
         assert_eq!(counts, crate::disclose::Counted::from([(0, expected)]));
     }
 }

@@ -5,7 +5,8 @@
 //! one pipe while Casefile waits on the other cannot deadlock. Each keeps its last
 //! `max_output` bytes in a ring. On timeout the child is killed; a grandchild that inherited the
 //! pipes may keep them open, so the readers are given a short grace period after the kill and
-//! then abandoned (their threads end when the grandchild does), and `run` returns.
+//! then abandoned (their threads end when the grandchild does), and `run` returns. Output in
+//! UTF-16 or another encoding (`wmic`) is decoded to UTF-8, each stream on its own.
 
 use std::collections::VecDeque;
 use std::io::Read;
@@ -15,6 +16,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::CommandSpec;
+use super::encoding::Encoding;
 
 /// What a command produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +32,9 @@ pub struct CommandOutput {
     pub truncated: bool,
     /// How long it ran.
     pub duration: Duration,
+    /// The encoding the output was decoded from to UTF-8, when it was not UTF-8 (`wmic` and
+    /// other Windows tools write UTF-16 to a pipe); each stream is judged on its own.
+    pub decoded_from: Option<Encoding>,
 }
 
 /// Why a command could not run.
@@ -158,7 +163,9 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, CommandError> {
     };
     let (stdout, stdout_cut) = take(&tails[0]);
     let (stderr, stderr_cut) = take(&tails[1]);
-    let mut bytes: Vec<u8> = stdout.into_iter().collect();
+    let (stdout, stdout_from) = decode(stdout);
+    let (stderr, stderr_from) = decode(stderr);
+    let mut bytes = stdout;
     if !stderr.is_empty() {
         if !bytes.is_empty() && !bytes.ends_with(b"\n") {
             bytes.push(b'\n');
@@ -172,7 +179,17 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, CommandError> {
         timed_out,
         truncated: stdout_cut || stderr_cut,
         duration: started.elapsed(),
+        decoded_from: stdout_from.or(stderr_from),
     })
+}
+
+/// A stream's bytes as UTF-8 ([`super::encoding::to_utf8`]), with the encoding it was in.
+fn decode(tail: VecDeque<u8>) -> (Vec<u8>, Option<Encoding>) {
+    let bytes: Vec<u8> = tail.into_iter().collect();
+    match super::encoding::to_utf8(&bytes) {
+        (std::borrow::Cow::Owned(decoded), from) => (decoded, from),
+        (std::borrow::Cow::Borrowed(_), from) => (bytes, from),
+    }
 }
 
 /// The last bytes read from a pipe.

@@ -4,14 +4,17 @@
 //! [`Env::root`] and the user's own `--add` paths into [`PlannedItem`]s, and everything it
 //! cannot or will not take into [`Skipped`] entries with a reason. It never fails as a whole:
 //! one unreadable file is one skipped entry. It reads file metadata and the first 8 KiB of each
-//! regular file (to tell text from binary and to spot gzip); it never opens anything that is not
-//! a regular file, so a FIFO cannot block it, and it follows no symbolic link out of the allowed
-//! root (the root for profile sources, the added path itself for `--add`).
+//! regular file (to tell text, and its encoding, from images and other binary content, and to
+//! spot gzip); it never opens anything that is not a regular file, so a FIFO cannot block it, and
+//! it follows no symbolic link out of the allowed root (the root for profile sources, the added
+//! path itself for `--add`). Images are taken when added (to be re-encoded without metadata),
+//! from profile folders only with binaries included; other binary content only with binaries
+//! included.
 //!
 //! Entry names: profile files are `logs/` plus their path under the root
 //! ([`super::resolve::entry_name`]); added files are `attachments/NAME` and added folders
 //! `attachments/FOLDER/RELATIVE/PATH`; screenshots (the request's `screenshot` items) are
-//! `screenshots/NAME`, images taken as they are; commands are `commands/NAME.txt`. Every component is
+//! `screenshots/NAME`; commands are `commands/NAME.txt`. Every component is
 //! sanitised by [`super::resolve::sanitize_component`]. Names that clash (also when they differ only in
 //! letter case, which Windows and macOS would extract onto one file) get ` (2)`, ` (3)`... before
 //! the extension. Items are sorted by entry name, and a file reached twice is planned once.
@@ -25,6 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use walkdir::WalkDir;
 
+use super::encoding::{Sniffed, sniff};
 use super::resolve::{Env, entry_name, expand, sanitize_component, to_local};
 use super::{ItemSource, PlannedItem, SkipReason, Skipped};
 use crate::profile::schema::{Os, Profile};
@@ -61,52 +65,19 @@ pub const SAMPLE_SIZE: usize = 8 * 1024;
 /// The request's evidence id for screenshots, which go under `screenshots/`.
 pub const SCREENSHOT_ID: &str = "screenshot";
 
-/// Image extensions that `--add` takes as attachments even though they are binary.
-const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp"];
-
-/// Leading bytes of binary formats met among logs and attachments.
-const BINARY_MAGIC: &[&[u8]] = &[
-    b"\x7fELF",           // ELF executables and libraries
-    b"\x89PNG\r\n\x1a\n", // PNG
-    b"\xff\xd8\xff",      // JPEG
-    b"GIF87a",            // GIF
-    b"GIF89a",            // GIF
-    b"PK\x03\x04",        // zip (also docx, jar...)
-    b"SQLite format 3\0", // SQLite database
-    b"ElfFile\0",         // Windows event log (.evtx)
-    b"\xfe\xed\xfa\xce",  // Mach-O 32-bit
-    b"\xfe\xed\xfa\xcf",  // Mach-O 64-bit
-    b"\xcf\xfa\xed\xfe",  // Mach-O 64-bit, little-endian
-    b"\xca\xfe\xba\xbe",  // Mach-O universal, Java class
-    b"\xfd7zXZ\0",        // xz
-    b"BZh",               // bzip2 (a text file starting "BZh" is rare enough)
-    b"\x28\xb5\x2f\xfd",  // zstd
-    b"%PDF-",             // PDF
-    b"\xff\xfe",          // UTF-16LE text: redaction reads bytes as UTF-8, so not text here
-    b"\xfe\xff",          // UTF-16BE text
-];
-
-/// Whether a file's first bytes (up to [`SAMPLE_SIZE`]) look binary.
+/// Whether a file's first bytes (up to [`SAMPLE_SIZE`]) are not text: an image or other binary
+/// content, as [`super::encoding::sniff`] tells them apart.
 ///
-/// The rule: a sample that starts with a known binary signature (ELF, PNG, JPEG, GIF, zip,
-/// SQLite, Windows event log, Mach-O, xz, bzip2, zstd, PDF, or a UTF-16 byte-order mark, since
-/// redaction reads text as UTF-8) is binary; otherwise it is binary when more than one byte in
-/// ten is a control byte other than tab, newline, carriage return, form feed, backspace and
+/// Text is UTF-8, UTF-8 with a byte-order mark, UTF-16 (LE or BE, with a byte-order mark or
+/// told by its zero bytes) or Windows-1252; collection decodes the others to UTF-8 before
+/// redaction. Binary is a known signature (ELF, zip, SQLite, Windows event log, Mach-O, xz,
+/// bzip2, zstd, PDF, and images: PNG, JPEG, GIF, WebP, BMP, TIFF, HEIF), or more than one byte
+/// in ten a control byte other than tab, newline, carriage return, form feed, backspace and
 /// escape (NUL counts). So a log with a few NULs (a crash that zero-filled a block) or colour
 /// escapes is text, and bytes that are not valid UTF-8 (a Latin-1 log) do not make it binary.
 /// An empty sample is text.
 pub fn is_binary(sample: &[u8]) -> bool {
-    if BINARY_MAGIC.iter().any(|magic| sample.starts_with(magic)) {
-        return true;
-    }
-    let control = sample
-        .iter()
-        .filter(|&&byte| {
-            (byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r' | 0x0c | 0x08 | 0x1b))
-                || byte == 0x7f
-        })
-        .count();
-    control * 10 > sample.len()
+    !matches!(sniff(sample), Sniffed::Text(_))
 }
 
 /// Plans a collection. Stops early when `cancel` becomes true, returning what was planned so far.
@@ -160,7 +131,7 @@ struct Origin<'a> {
     evidence_id: Option<&'a str>,
     /// Keep only this many trailing bytes.
     max_bytes: Option<u64>,
-    /// An added file: images are taken whatever their content.
+    /// An added file: images (told by their content) are taken, to be cleaned.
     added: bool,
 }
 
@@ -292,6 +263,7 @@ impl Planner<'_> {
                             size: 0,
                             modified: None,
                             max_bytes: None,
+                            sniffed: None,
                             required_binary: false,
                         },
                     });
@@ -636,16 +608,29 @@ impl Planner<'_> {
         } else {
             sample
         };
-        let image = origin.added && has_extension(path, IMAGE_EXTENSIONS);
-        if !self.request.include_binary && !image && is_binary(&content) {
-            self.skip(
-                path,
-                SkipReason::Binary,
-                format!(
-                    "binary content ({} bytes); binary files are not redacted, include them explicitly to send them",
-                    metadata.len()
-                ),
-            );
+        let include_binary = self.request.include_binary;
+        let sniffed = sniff(&content);
+        let refused = match sniffed {
+            Sniffed::Text(_) => None,
+            Sniffed::Image(kind) if !kind.cleanable() => Some(format!(
+                "a {} image ({} bytes), which Casefile cannot re-encode without its metadata (such as the GPS position); convert it to PNG or JPEG and add that",
+                kind.name().to_uppercase(),
+                metadata.len()
+            )),
+            Sniffed::Image(_) if origin.added || include_binary => None,
+            Sniffed::Image(kind) => Some(format!(
+                "a {} image ({} bytes) in a log folder; include binary files to send it (re-encoded, its metadata dropped)",
+                kind.name().to_uppercase(),
+                metadata.len()
+            )),
+            Sniffed::Binary if include_binary => None,
+            Sniffed::Binary => Some(format!(
+                "binary content ({} bytes); binary files are not redacted, include them explicitly to send them",
+                metadata.len()
+            )),
+        };
+        if let Some(detail) = refused {
+            self.skip(path, SkipReason::Binary, detail);
             return;
         }
         self.seen.insert(key);
@@ -661,6 +646,7 @@ impl Planner<'_> {
                 size: metadata.len(),
                 modified: metadata.modified().ok(),
                 max_bytes: origin.max_bytes,
+                sniffed: Some(sniffed),
                 required_binary: false,
             },
         });
@@ -759,14 +745,6 @@ fn is_missing(path: &Path) -> bool {
 
 fn has_glob(text: &str) -> bool {
     text.contains(['*', '?', '['])
-}
-
-fn has_extension(path: &Path, extensions: &[&str]) -> bool {
-    path.extension().and_then(OsStr::to_str).is_some_and(|ext| {
-        extensions
-            .iter()
-            .any(|known| known.eq_ignore_ascii_case(ext))
-    })
 }
 
 fn strip_suffix_ignore_case(text: &str, suffix: &str) -> Option<String> {
@@ -873,6 +851,14 @@ mod tests {
         assert!(is_binary(b"\x7fELF\x02\x01\x01"));
         assert!(is_binary(b"SQLite format 3\0rest"));
         assert!(is_binary(&[0u8, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+        // UTF-16 is text (decoded when collected); an image is not.
+        let utf16: Vec<u8> = "\u{feff}user=alice\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert!(!is_binary(&utf16));
+        assert!(!is_binary(&utf16[2..]), "without its byte-order mark too");
+        assert!(is_binary(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"));
     }
 
     #[test]

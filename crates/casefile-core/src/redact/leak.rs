@@ -1,6 +1,7 @@
 //! The leak scan: after redaction, look for any known original in the finished bundle.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::Serialize;
@@ -11,6 +12,23 @@ use super::{Category, Mapping, Names};
 pub struct LeakScanner {
     automaton: Option<AhoCorasick>,
     needles: Vec<(Category, String)>,
+    /// Every needle as UTF-8, UTF-16LE and UTF-16BE, built on the first [`LeakScanner::scan_binary`].
+    encoded: OnceLock<Option<Encoded>>,
+}
+
+/// The needles in every encoding a bundle may hold them in.
+struct Encoded {
+    automaton: AhoCorasick,
+    /// Per pattern: the needle's index and its encoding.
+    patterns: Vec<(usize, Form)>,
+}
+
+/// How a needle is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Utf8,
+    Utf16Le,
+    Utf16Be,
 }
 
 /// One original found where it should not be.
@@ -70,12 +88,114 @@ impl LeakScanner {
                 .into_iter()
                 .map(|(needle, category)| (category, String::from_utf8_lossy(&needle).into_owned()))
                 .collect(),
+            encoded: OnceLock::new(),
         }
+    }
+
+    /// The encoded needles: each in UTF-8, UTF-16LE and UTF-16BE.
+    fn encoded(&self) -> Option<&Encoded> {
+        self.encoded
+            .get_or_init(|| {
+                let mut patterns = Vec::with_capacity(self.needles.len() * 3);
+                let mut bytes: Vec<Vec<u8>> = Vec::with_capacity(self.needles.len() * 3);
+                for (index, (_, needle)) in self.needles.iter().enumerate() {
+                    let units: Vec<u16> = needle.encode_utf16().collect();
+                    patterns.push((index, Form::Utf8));
+                    bytes.push(needle.as_bytes().to_vec());
+                    patterns.push((index, Form::Utf16Le));
+                    bytes.push(units.iter().flat_map(|u| u.to_le_bytes()).collect());
+                    patterns.push((index, Form::Utf16Be));
+                    bytes.push(units.iter().flat_map(|u| u.to_be_bytes()).collect());
+                }
+                if bytes.is_empty() {
+                    return None;
+                }
+                let automaton = AhoCorasick::builder()
+                    .kind((bytes.len() <= 5_000).then_some(AhoCorasickKind::DFA))
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&bytes)
+                    .ok()?;
+                Some(Encoded {
+                    automaton,
+                    patterns,
+                })
+            })
+            .as_ref()
     }
 
     /// Whether there is nothing to look for.
     pub fn is_empty(&self) -> bool {
         self.automaton.is_none()
+    }
+
+    /// Every whole-word occurrence of a needle, as UTF-8, UTF-16LE or UTF-16BE, in content
+    /// stored as it is (a binary file the user included, which may hold UTF-16 text). A word
+    /// boundary in UTF-16 is a code unit that is not an ASCII letter, digit, `_` or `-`.
+    pub fn scan_binary(&self, haystack: &[u8]) -> Vec<Leak> {
+        let Some(encoded) = self.encoded() else {
+            return Vec::new();
+        };
+        let word = |b: Option<&u8>| {
+            b.is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b >= 0x80)
+        };
+        // An ASCII word character as a UTF-16 code unit (low byte, high byte); a high byte
+        // beyond the haystack counts as zero, so a match one byte off the text's own alignment
+        // judges the same characters.
+        let wide_word = |low: Option<&u8>, high: Option<&u8>| {
+            high.is_none_or(|&h| h == 0)
+                && low.is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        };
+        let at = |i: Option<usize>| i.and_then(|i| haystack.get(i));
+        let mut leaks = Vec::new();
+        let mut from = 0;
+        while from < haystack.len() {
+            let input = aho_corasick::Input::new(haystack).span(from..haystack.len());
+            let Some(found) = encoded.automaton.find(input) else {
+                break;
+            };
+            let (start, end) = (found.start(), found.end());
+            let Some(&(index, form)) = encoded.patterns.get(found.pattern().as_usize()) else {
+                break;
+            };
+            let bounded = match form {
+                Form::Utf8 => !word(at(start.checked_sub(1))) && !word(haystack.get(end)),
+                Form::Utf16Le => {
+                    !wide_word(at(start.checked_sub(2)), at(start.checked_sub(1)))
+                        && !wide_word(haystack.get(end), at(end.checked_add(1)))
+                }
+                Form::Utf16Be => {
+                    !wide_word(at(start.checked_sub(1)), at(start.checked_sub(2)))
+                        && !wide_word(at(end.checked_add(1)), haystack.get(end))
+                }
+            };
+            if !bounded {
+                from = start + 1;
+                continue;
+            }
+            if let Some(leak) = self.leak(index, start) {
+                leaks.push(leak);
+            }
+            from = end;
+        }
+        leaks
+    }
+
+    /// The report for needle `index` found at `offset`, secrets masked.
+    fn leak(&self, index: usize, offset: usize) -> Option<Leak> {
+        let (category, needle) = self.needles.get(index)?;
+        let what = if *category == Category::Secret {
+            let mut masked: String = needle.chars().take(2).collect();
+            masked.push('…');
+            masked
+        } else {
+            needle.clone()
+        };
+        Some(Leak {
+            category: *category,
+            what,
+            offset: offset as u64,
+        })
     }
 
     /// Every whole-word occurrence of a needle in `haystack`.
@@ -99,19 +219,8 @@ impl LeakScanner {
                 from = start + 1;
                 continue;
             }
-            if let Some((category, needle)) = self.needles.get(found.pattern().as_usize()) {
-                let what = if *category == Category::Secret {
-                    let mut masked: String = needle.chars().take(2).collect();
-                    masked.push('…');
-                    masked
-                } else {
-                    needle.clone()
-                };
-                leaks.push(Leak {
-                    category: *category,
-                    what,
-                    offset: start as u64,
-                });
+            if let Some(leak) = self.leak(found.pattern().as_usize(), start) {
+                leaks.push(leak);
             }
             from = end;
         }
@@ -165,5 +274,55 @@ mod tests {
         let empty = LeakScanner::new(&Names::default(), &Mapping::default(), &BTreeSet::new());
         assert!(empty.is_empty());
         assert!(empty.scan(b"anything").is_empty());
+        assert!(empty.scan_binary(b"anything").is_empty());
+    }
+
+    fn utf16(text: &str, little: bool) -> Vec<u8> {
+        text.encode_utf16()
+            .flat_map(|u| {
+                if little {
+                    u.to_le_bytes()
+                } else {
+                    u.to_be_bytes()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn binary_content_is_searched_for_utf16_forms_of_every_needle() {
+        let scanner = scanner();
+        for little in [true, false] {
+            let mut blob = b"\x00\x01MZ\x90".to_vec();
+            blob.extend(utf16(
+                "user ALICE on web01 pw hunter2-FAKE from 10.1.2.3.",
+                little,
+            ));
+            blob.extend_from_slice(b"\xff\x00 web01 ");
+            let found: Vec<(Category, String)> = scanner
+                .scan_binary(&blob)
+                .into_iter()
+                .map(|l| (l.category, l.what))
+                .collect();
+            assert_eq!(
+                found,
+                vec![
+                    (Category::Username, "alice".into()),
+                    (Category::Hostname, "web01".into()),
+                    (Category::Secret, "hu…".into()),
+                    (Category::Ipv4, "10.1.2.3".into()),
+                    (Category::Hostname, "web01".into()),
+                ],
+                "little-endian {little}"
+            );
+            // Text scanning does not see UTF-16.
+            assert!(scanner.scan(&utf16("alice web01", little)).is_empty());
+            // Parts of words are not leaks in UTF-16 either.
+            let parts = utf16("xalice web012 10.1.2.34", little);
+            assert!(
+                scanner.scan_binary(&parts).is_empty(),
+                "little-endian {little}"
+            );
+        }
     }
 }

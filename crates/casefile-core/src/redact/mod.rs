@@ -263,6 +263,8 @@ pub fn preview_with(
     if is_binary_start(&bytes) {
         return Ok(binary_preview(path, truncated));
     }
+    // UTF-16 and other non-UTF-8 text is shown as a bundle stores it: decoded to UTF-8.
+    let bytes = crate::evidence::encoding::to_utf8(&bytes).0.into_owned();
     let mut found = Found {
         spans: Some(Vec::new()),
         ..Found::default()
@@ -327,6 +329,7 @@ pub fn preview_file(
         let preview = binary_preview(path, truncated);
         return Ok((preview.text, preview.truncated, preview.counts));
     }
+    let bytes = crate::evidence::encoding::to_utf8(&bytes).0.into_owned();
     let mut names = Names::from_system(Path::new("/"), true);
     let mut learner = Learner::new();
     learner.feed(&bytes);
@@ -357,7 +360,7 @@ fn is_binary_start(bytes: &[u8]) -> bool {
 fn binary_preview(path: &Path, truncated: bool) -> FilePreview {
     FilePreview {
         text: format!(
-            "{} is a binary file: it is not shown, and goes into a bundle as it is only when binary files are included",
+            "{} is a binary file or an image: it is not shown; a binary goes into a bundle as it is only when binary files are included, an image only re-encoded without its metadata",
             path.display()
         ),
         truncated,

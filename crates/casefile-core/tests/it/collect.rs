@@ -2,13 +2,17 @@
 //! in temporary folders. The profiles' per-OS paths are data: every JumpCloud path is resolved
 //! under a fake root for each OS.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use casefile_core::bundle::read::ZipReader;
+use casefile_core::evidence::collect::{
+    self, CollectContext, CollectOptions, ManifestEntry, Outcome,
+};
 use casefile_core::evidence::command::{self, CommandError};
 use casefile_core::evidence::plan::{Plan, PlanRequest, is_binary, plan, reason_for};
 use casefile_core::evidence::resolve::{Env, Home, current_os, entry_name, expand, to_local};
@@ -16,6 +20,7 @@ use casefile_core::evidence::snapshot;
 use casefile_core::evidence::{CommandSpec, ItemSource, SkipReason};
 use casefile_core::profile::parse;
 use casefile_core::profile::schema::{ByteSize, Os, Profile};
+use casefile_core::redact::PseudonymKey;
 
 use crate::builtin;
 
@@ -791,6 +796,52 @@ fn binary_files_are_skipped_unless_included_and_a_few_nuls_stay_text() {
     assert!(!is_binary(&log));
 }
 
+#[test]
+fn utf16_logs_in_profile_folders_are_planned_as_text_and_images_only_with_binaries() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let logs = root.path().join("var/log/vendor");
+    let text: Vec<u8> = "\u{feff}2026-11-23 10:00:00 started\r\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    write(&logs.join("setup.log"), &text);
+    write(&logs.join("bomless.log"), &text[2..]);
+    write(&logs.join("crash.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    let source = format!(
+        "{}\n[[evidence]]\nid = \"vendor-logs\"\nlabel = \"Vendor logs\"\ndescription = \"Logs.\"\n\
+         sources = [ {{ os = \"linux\", paths = [\"/var/log/vendor/*\"] }} ]\n",
+        include_str!("../../src/profile/builtin/generic.toml")
+    );
+    let profile = parse(&source, "generic.toml").expect("profile");
+    let env = Env::under_root(Os::Linux, root.path());
+    let kinds = ["vendor-logs".to_owned()];
+    let planned = |include_binary| {
+        plan(
+            &PlanRequest {
+                profile: &profile,
+                env: &env,
+                evidence: Some(&kinds),
+                add: &[],
+                screenshots: &[],
+                include_binary,
+            },
+            &AtomicBool::new(false),
+        )
+    };
+    let without = planned(false);
+    assert_eq!(
+        entries(&without),
+        vec![
+            "logs/var/log/vendor/bomless.log",
+            "logs/var/log/vendor/setup.log"
+        ]
+    );
+    let skipped: Vec<&str> = without.skipped.iter().map(|s| s.detail.as_str()).collect();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(skipped[0].contains("PNG image") && skipped[0].contains("metadata dropped"));
+    assert_eq!(planned(true).items.len(), 3);
+}
+
 // ---- Planning added paths ----
 
 #[test]
@@ -1500,4 +1551,649 @@ mod request_redaction {
             .expect("read");
         assert_eq!(text, preview.text);
     }
+}
+
+// ---- Windows and macOS text, images (issue 11, item 5) ----
+
+/// Made-up identifiers planted in every encoded log; none may reach a bundle in any encoding.
+const PLANTED_PASSWORD: &str = "Tr0ub4dor-8c1f2";
+const PLANTED_USER: &str = "jdoe_fake";
+const PLANTED_HOST: &str = "ws-fake-07";
+const PLANTED_IP: &str = "10.20.30.40";
+
+/// A small Windows-style log (CRLF) with the planted values and a non-ASCII character.
+fn planted_log() -> String {
+    format!(
+        "2026-11-23 10:00:01 Service started; caf\u{e9} config loaded\r\n\
+         2026-11-23 10:00:02 login user={PLANTED_USER} from {PLANTED_IP} host={PLANTED_HOST}\r\n\
+         2026-11-23 10:00:03 password={PLANTED_PASSWORD} accepted\r\n"
+    )
+}
+
+fn utf16(text: &str, little: bool, bom: bool) -> Vec<u8> {
+    let mut units: Vec<u16> = text.encode_utf16().collect();
+    if bom {
+        units.insert(0, 0xfeff);
+    }
+    units
+        .into_iter()
+        .flat_map(|u| {
+            if little {
+                u.to_le_bytes()
+            } else {
+                u.to_be_bytes()
+            }
+        })
+        .collect()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+/// Whether `needle` is in `bytes` as UTF-8, UTF-16LE or UTF-16BE.
+fn contains_in_any_encoding(bytes: &[u8], needle: &str) -> bool {
+    contains(bytes, needle.as_bytes())
+        || contains(bytes, &utf16(needle, true, false))
+        || contains(bytes, &utf16(needle, false, false))
+}
+
+fn assert_planted_values_gone(name: &str, bytes: &[u8]) {
+    for planted in [PLANTED_PASSWORD, PLANTED_USER, PLANTED_HOST, PLANTED_IP] {
+        assert!(
+            !contains_in_any_encoding(bytes, planted),
+            "{planted} is in {name}: {}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+}
+
+/// Every entry of a bundle, by name.
+fn bundle_entries(path: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut reader = ZipReader::new(fs::File::open(path).expect("bundle")).expect("zip");
+    let names: Vec<String> = reader.entries().iter().map(|e| e.name.clone()).collect();
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let mut bytes = Vec::new();
+            reader
+                .open(index)
+                .expect("open entry")
+                .read_to_end(&mut bytes)
+                .expect("read entry");
+            (name, bytes)
+        })
+        .collect()
+}
+
+/// Collects only `add` (generic profile, a mounted empty root, no snapshot), redacted.
+fn collect_added(
+    add: &[PathBuf],
+    tweak: impl FnOnce(&mut CollectOptions),
+) -> (Outcome, BTreeMap<String, Vec<u8>>) {
+    let profile = builtin("generic");
+    let root = tempfile::tempdir().expect("temp dir");
+    let env = Env::under_root(Os::Linux, root.path());
+    let key = PseudonymKey::generate().expect("key");
+    let mut options = CollectOptions {
+        evidence: Some(Vec::new()),
+        add: add.to_vec(),
+        snapshot: false,
+        threads: 2,
+        ..CollectOptions::default()
+    };
+    tweak(&mut options);
+    let out = root.path().join("bundle.zip");
+    let outcome = collect::collect(
+        &CollectContext {
+            profile: &profile,
+            env: &env,
+            key: Some(&key),
+            mapping_path: None,
+        },
+        &options,
+        &out,
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("collect");
+    let entries = bundle_entries(&out);
+    (outcome, entries)
+}
+
+fn manifest_entry<'a>(outcome: &'a Outcome, name: &str) -> &'a ManifestEntry {
+    outcome
+        .entries
+        .iter()
+        .find(|entry| entry.name == name)
+        .unwrap_or_else(|| panic!("no entry {name}: {:?}", outcome.entries))
+}
+
+fn converted_from(entry: &ManifestEntry) -> Option<&str> {
+    entry.converted.as_ref().map(|c| c.from.as_str())
+}
+
+#[test]
+fn utf16_utf8_bom_and_windows_1252_logs_are_decoded_redacted_and_stored_as_utf8() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("windows");
+    let text = planted_log();
+    let cp1252: Vec<u8> = text
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).expect("latin-1"))
+        .collect();
+    let files: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("utf16le-bom.log", utf16(&text, true, true), "utf-16le"),
+        ("utf16be-bom.log", utf16(&text, false, true), "utf-16be"),
+        ("utf16le-no-bom.log", utf16(&text, true, false), "utf-16le"),
+        ("utf16be-no-bom.log", utf16(&text, false, false), "utf-16be"),
+        (
+            "utf8-bom.log",
+            [b"\xef\xbb\xbf".as_slice(), text.as_bytes()].concat(),
+            "utf-8-bom",
+        ),
+        ("cp1252.log", cp1252, "windows-1252"),
+    ];
+    for (name, bytes, _) in &files {
+        write(&folder.join(name), bytes);
+    }
+    write(&folder.join("plain.log"), text.as_bytes());
+    let (outcome, entries) = collect_added(&[folder], |_| {});
+    assert!(outcome.leaks.is_empty(), "{:?}", outcome.leaks);
+    assert!(outcome.skipped.is_empty(), "{:?}", outcome.skipped);
+    let plain = &entries["attachments/windows/plain.log"];
+    for (name, _, from) in &files {
+        let entry = format!("attachments/windows/{name}");
+        let bytes = &entries[&entry];
+        assert_planted_values_gone(&entry, bytes);
+        let stored = std::str::from_utf8(bytes).expect("stored as UTF-8");
+        assert!(
+            stored.starts_with("2026-11-23 10:00:01 Service started; caf\u{e9} config loaded\r\n"),
+            "{entry}: {stored:?}"
+        );
+        assert_eq!(stored.matches("\r\n").count(), 3, "{entry} keeps CRLF");
+        assert!(stored.contains("password=[REDACTED]"), "{entry}: {stored}");
+        // Decoded, it is redacted exactly as the same text in UTF-8.
+        assert_eq!(bytes, plain, "{entry}");
+        let manifest = manifest_entry(&outcome, &entry);
+        assert_eq!(converted_from(manifest), Some(*from), "{entry}");
+        assert!(manifest.redacted);
+    }
+    assert_eq!(
+        converted_from(manifest_entry(&outcome, "attachments/windows/plain.log")),
+        None
+    );
+}
+
+/// UTF-16LE text with a BOM of more than `size` bytes, one line per record, where a surrogate
+/// pair (an emoji) lies across `split` (an even offset) and another starts one byte before it.
+fn big_utf16(size: usize, split: usize) -> (Vec<u8>, String) {
+    let mut text = String::new();
+    let mut line = 0u32;
+    while (text.len() + 1) * 2 < split - 400 {
+        line += 1;
+        text.push_str(&format!(
+            "2026-11-23 10:{:02}:{:02} line {line} user={PLANTED_USER} ok \u{e9}\r\n",
+            (line / 60) % 60,
+            line % 60
+        ));
+    }
+    // Pad to put a surrogate pair right across `split`: the BOM is 2 bytes, each unit 2.
+    let units_before: usize = text.encode_utf16().count() + 1;
+    let pad = (split / 2 - 1).saturating_sub(units_before);
+    text.push_str(&"x".repeat(pad));
+    text.push_str("\u{1f600} emoji across the chunk boundary\r\n");
+    while text.len() * 2 < size {
+        line += 1;
+        text.push_str(&format!(
+            "2026-11-23 11:{:02}:{:02} line {line} from {PLANTED_IP} \u{1f4a5}\r\n",
+            (line / 60) % 60,
+            line % 60
+        ));
+    }
+    let bytes = utf16(&text, true, true);
+    let at = split;
+    let unit = u16::from_le_bytes([bytes[at - 2], bytes[at - 1]]);
+    assert!(
+        (0xd800..0xdc00).contains(&unit),
+        "a high surrogate ends just before {split}"
+    );
+    (bytes, text)
+}
+
+#[test]
+fn a_utf16_log_larger_than_a_chunk_decodes_across_the_boundary_with_flat_memory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let chunk = collect::CHUNK;
+    let (bytes, text) = big_utf16(chunk * 2 + chunk / 2, chunk);
+    let path = dir.path().join("PowerShell_transcript.txt");
+    write(&path, &bytes);
+    let (outcome, entries) = collect_added(std::slice::from_ref(&path), |_| {});
+    assert!(outcome.leaks.is_empty(), "{:?}", outcome.leaks);
+    let entry = "attachments/PowerShell_transcript.txt";
+    let stored = std::str::from_utf8(&entries[entry]).expect("UTF-8");
+    assert_planted_values_gone(entry, stored.as_bytes());
+    assert!(!stored.contains('\u{fffd}'), "no replacement characters");
+    assert_eq!(stored.matches('\u{1f600}').count(), 1);
+    assert_eq!(
+        stored.matches('\u{1f4a5}').count(),
+        text.matches('\u{1f4a5}').count()
+    );
+    assert_eq!(stored.lines().count(), text.lines().count());
+    assert_eq!(stored.matches("\r\n").count(), text.matches("\r\n").count());
+    let manifest = manifest_entry(&outcome, entry);
+    assert_eq!(converted_from(manifest), Some("utf-16le"));
+    assert_eq!(manifest.original_size, Some(bytes.len() as u64));
+}
+
+#[test]
+fn a_utf16_log_is_cut_to_the_window_and_trimmed_to_the_budget_at_line_starts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let chunk = collect::CHUNK;
+    // Lines of varied content (their numbers), so deflate cannot shrink them to nothing.
+    let (bytes, text) = big_utf16(chunk * 3, chunk);
+    let path = dir.path().join("setup.log");
+    write(&path, &bytes);
+    // The window keeps 11:00 on: the 10:xx lines go.
+    let since = "2026-11-23T11:00:00Z".parse().expect("instant");
+    let (outcome, entries) = collect_added(std::slice::from_ref(&path), |options| {
+        options.window.since = Some(since);
+    });
+    let entry = "attachments/setup.log";
+    let stored = std::str::from_utf8(&entries[entry]).expect("UTF-8");
+    assert!(!stored.contains(" 10:"), "lines before the window are cut");
+    assert!(stored.contains(" 11:"));
+    let reasons: Vec<_> = manifest_entry(&outcome, entry)
+        .truncated
+        .iter()
+        .map(|t| t.reason)
+        .collect();
+    assert!(
+        reasons.contains(&collect::TruncationReason::Window),
+        "{reasons:?}"
+    );
+
+    // A budget far below the log: its oldest part goes, cut at a line start.
+    let (outcome, entries) = collect_added(std::slice::from_ref(&path), |options| {
+        options.budget = Some(150_000);
+    });
+    assert!(outcome.bundle_bytes <= 150_000, "{}", outcome.bundle_bytes);
+    let stored = std::str::from_utf8(&entries[entry]).expect("UTF-8 after the trim");
+    assert!(stored.len() < text.len() * 3 / 4, "{}", stored.len());
+    assert!(stored.starts_with("2026-11-23 "), "{:?}", &stored[..40]);
+    assert!(!stored.contains('\u{fffd}'));
+    let manifest = manifest_entry(&outcome, entry);
+    assert!(
+        manifest
+            .truncated
+            .iter()
+            .any(|t| t.reason == collect::TruncationReason::Budget),
+        "{:?}",
+        manifest.truncated
+    );
+    assert_eq!(converted_from(manifest), Some("utf-16le"));
+}
+
+#[test]
+fn windows_event_text_and_crlf_ini_files_keep_their_line_ends() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let events = format!(
+        "Event[0]:\r\n  Log Name: Security\r\n  Source: Microsoft-Windows-Security-Auditing\r\n  \
+         Date: 2026-11-23T10:00:02.000\r\n  Event ID: 4625\r\n  Description: \r\nAn account failed to log on.\r\n\r\n\
+         Account For Which Logon Failed:\r\n\tSecurity ID:\t\tS-1-0-0\r\n\tAccount Name:\t\t{PLANTED_USER}\r\n\r\n\
+         Network Information:\r\n\tSource Network Address:\t{PLANTED_IP}\r\n\tSource Port:\t\t51234\r\n"
+    );
+    let ini =
+        format!("[Agent]\r\nServer={PLANTED_IP}\r\nPassword={PLANTED_PASSWORD}\r\nLogLevel=3\r\n");
+    write(&dir.path().join("ev/security.txt"), events.as_bytes());
+    write(&dir.path().join("ev/agent.ini"), &utf16(&ini, true, true));
+    let (outcome, entries) = collect_added(&[dir.path().join("ev")], |_| {});
+    assert!(outcome.leaks.is_empty(), "{:?}", outcome.leaks);
+    for (name, original) in [("security.txt", &events), ("agent.ini", &ini)] {
+        let entry = format!("attachments/ev/{name}");
+        let stored = std::str::from_utf8(&entries[&entry]).expect("UTF-8");
+        assert_eq!(
+            stored.matches("\r\n").count(),
+            original.matches("\r\n").count(),
+            "{entry}: {stored:?}"
+        );
+        assert_eq!(stored.matches('\n').count(), original.matches('\n').count());
+        assert!(!stored.contains(PLANTED_IP) && !stored.contains(PLANTED_PASSWORD));
+    }
+    let ini_out = std::str::from_utf8(&entries["attachments/ev/agent.ini"]).expect("UTF-8");
+    assert!(ini_out.starts_with("[Agent]\r\nServer="), "{ini_out:?}");
+    assert!(ini_out.contains("\r\nLogLevel=3\r\n"));
+}
+
+/// A program that prints a file as it is (a stand-in for `wmic`, which writes UTF-16).
+fn cat(path: &Path) -> Vec<String> {
+    vec!["cat".into(), path.display().to_string()]
+}
+
+#[cfg(unix)]
+#[test]
+fn utf16_command_output_is_decoded_and_redacted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = format!(
+        "Caption  IPAddress  UserName\r\nHost     {PLANTED_IP}  CORP\\{PLANTED_USER}\r\npassword={PLANTED_PASSWORD}\r\n"
+    );
+    let path = dir.path().join("wmic.out");
+    write(&path, &utf16(&output, true, true));
+    let ran = command::run(&spec(
+        &cat(&path).iter().map(String::as_str).collect::<Vec<_>>(),
+        Duration::from_secs(20),
+        1 << 20,
+    ))
+    .expect("runs");
+    assert_eq!(ran.bytes, output.as_bytes());
+    assert_eq!(
+        ran.decoded_from,
+        Some(casefile_core::evidence::encoding::Encoding::Utf16Le)
+    );
+
+    // Through a whole collection: the command's entry is UTF-8, redacted, and says so.
+    let argv = cat(&path)
+        .iter()
+        .map(|a| format!("{a:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let os = match current_os() {
+        Os::Linux => "linux",
+        Os::Macos => "macos",
+        Os::Windows => "windows",
+    };
+    let source = format!(
+        "{}\n[[evidence]]\nid = \"wmic\"\nlabel = \"WMIC\"\ndescription = \"A UTF-16 tool.\"\n\
+         sources = [ {{ os = \"{os}\", commands = [ {{ name = \"wmic\", argv = [{argv}] }} ] }} ]\n",
+        include_str!("../../src/profile/builtin/generic.toml")
+    );
+    let profile = parse(&source, "generic.toml").expect("profile");
+    let env = Env::live();
+    let key = PseudonymKey::generate().expect("key");
+    let options = CollectOptions {
+        evidence: Some(vec!["wmic".into()]),
+        snapshot: false,
+        threads: 2,
+        ..CollectOptions::default()
+    };
+    let out = dir.path().join("bundle.zip");
+    let outcome = collect::collect(
+        &CollectContext {
+            profile: &profile,
+            env: &env,
+            key: Some(&key),
+            mapping_path: None,
+        },
+        &options,
+        &out,
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("collect");
+    let entries = bundle_entries(&out);
+    let stored = std::str::from_utf8(&entries["commands/wmic.txt"]).expect("UTF-8");
+    assert!(
+        stored.contains("Caption  IPAddress  UserName\r\n"),
+        "{stored}"
+    );
+    assert_planted_values_gone("commands/wmic.txt", stored.as_bytes());
+    assert_eq!(
+        converted_from(manifest_entry(&outcome, "commands/wmic.txt")),
+        Some("utf-16le")
+    );
+}
+
+/// A PNG of `width` x `height` pixels with a `tEXt` chunk before `IEND`.
+fn png_with_text(width: u32, height: u32, text: &[u8]) -> Vec<u8> {
+    let pixels: Vec<u8> = (0..width * height * 3).map(|i| (i % 251) as u8).collect();
+    let png = casefile_core::evidence::screenshot::encode_png(
+        &pixels,
+        width,
+        height,
+        image::ExtendedColorType::Rgb8,
+    )
+    .expect("png");
+    let iend = png.len() - 12;
+    let mut chunk = (text.len() as u32).to_be_bytes().to_vec();
+    let mut body = b"tEXt".to_vec();
+    body.extend_from_slice(text);
+    chunk.extend_from_slice(&body);
+    chunk.extend_from_slice(&crc32fast::hash(&body).to_be_bytes());
+    [&png[..iend], &chunk, &png[iend..]].concat()
+}
+
+/// A JPEG with an APP1 EXIF block: a GPS pointer and a camera make holding `make`.
+fn jpeg_with_gps(make: &[u8]) -> Vec<u8> {
+    let image =
+        image::RgbImage::from_fn(16, 16, |x, y| image::Rgb([x as u8 * 16, y as u8 * 16, 99]));
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&image)
+        .expect("jpeg");
+    // TIFF, little-endian: IFD0 at 8 with two entries (Make, GPS IFD pointer), the string after.
+    let data_at: u32 = 8 + 2 + 2 * 12 + 4;
+    let mut tiff = b"II*\0".to_vec();
+    tiff.extend_from_slice(&8u32.to_le_bytes());
+    tiff.extend_from_slice(&2u16.to_le_bytes());
+    for (tag, kind, count, value) in [
+        (0x010fu16, 2u16, make.len() as u32, data_at),
+        (0x8825, 4, 1, 0),
+    ] {
+        tiff.extend_from_slice(&tag.to_le_bytes());
+        tiff.extend_from_slice(&kind.to_le_bytes());
+        tiff.extend_from_slice(&count.to_le_bytes());
+        tiff.extend_from_slice(&value.to_le_bytes());
+    }
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    tiff.extend_from_slice(make);
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut segment = vec![0xff, 0xe1];
+    segment.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    segment.extend_from_slice(&app1);
+    [&jpeg[..2], &segment, &jpeg[2..]].concat()
+}
+
+#[test]
+fn images_in_an_added_folder_are_re_encoded_without_metadata_whatever_their_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("shots");
+    let png = png_with_text(
+        8,
+        6,
+        b"Comment\0GPS 48.8584N 2.2945E password=pngsecret-8c1f",
+    );
+    let jpeg = jpeg_with_gps(b"camera-serial-8c1f\0");
+    assert!(contains(&png, b"pngsecret-8c1f") && contains(&jpeg, b"camera-serial-8c1f"));
+    write(&folder.join("map.png"), &png);
+    write(&folder.join("photo.jpg"), &jpeg);
+    // An image named like a log is an image; a log named like an image is text.
+    write(&folder.join("capture.log"), &png);
+    write(
+        &folder.join("notes.png"),
+        format!("password={PLANTED_PASSWORD} from {PLANTED_IP}\n").as_bytes(),
+    );
+    let (outcome, entries) = collect_added(&[folder], |_| {});
+    assert!(outcome.skipped.is_empty(), "{:?}", outcome.skipped);
+    for (name, from, dropped) in [
+        ("map.png", "png", "PNG text chunks"),
+        ("capture.log", "png", "PNG text chunks"),
+        ("photo.jpg", "jpeg", "EXIF (GPS position, camera)"),
+    ] {
+        let entry = format!("attachments/shots/{name}");
+        let bytes = &entries[&entry];
+        assert!(
+            bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "{entry} is a fresh PNG"
+        );
+        for gone in [
+            &b"pngsecret"[..],
+            b"camera-serial",
+            b"tEXt",
+            b"Exif",
+            b"GPS",
+        ] {
+            assert!(!contains(bytes, gone), "{entry} still holds {gone:?}");
+        }
+        let decoded = image::load_from_memory(bytes).expect("decodes");
+        assert!(decoded.width() > 0);
+        let manifest = manifest_entry(&outcome, &entry);
+        let converted = manifest.converted.as_ref().expect("converted");
+        assert_eq!(
+            (converted.from.as_str(), converted.to.as_str()),
+            (from, "png")
+        );
+        assert!(
+            converted.dropped.iter().any(|d| d == dropped),
+            "{entry}: {:?}",
+            converted.dropped
+        );
+    }
+    let notes = std::str::from_utf8(&entries["attachments/shots/notes.png"]).expect("text");
+    assert!(notes.contains("password=[REDACTED]"), "{notes}");
+    assert!(!notes.contains(PLANTED_IP));
+    assert!(manifest_entry(&outcome, "attachments/shots/notes.png").redacted);
+}
+
+#[test]
+fn an_image_that_cannot_be_cleaned_is_skipped_never_sent_raw() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("photos");
+    // A phone's HEIC photo, and a PNG whose pixels are damaged.
+    write(
+        &folder.join("IMG_0001.HEIC"),
+        b"\0\0\0\x18ftypheic\0\0\0\0mif1heic GPS",
+    );
+    let mut broken = png_with_text(8, 8, b"Comment\0password=broken-8c1f");
+    broken.truncate(60);
+    write(&folder.join("broken.png"), &broken);
+    write(&folder.join("readme.txt"), b"two photos\n");
+    for include_binary in [false, true] {
+        let (outcome, entries) = collect_added(std::slice::from_ref(&folder), |options| {
+            options.include_binary = include_binary;
+        });
+        assert_eq!(
+            entries.keys().collect::<Vec<_>>(),
+            vec!["attachments/photos/readme.txt", "manifest.json"],
+            "include binary {include_binary}"
+        );
+        let skipped: Vec<_> = outcome
+            .skipped
+            .iter()
+            .map(|s| (s.reason, s.detail.clone()))
+            .collect();
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
+        assert!(
+            skipped
+                .iter()
+                .all(|(reason, _)| *reason == SkipReason::Binary)
+        );
+        assert!(
+            skipped.iter().any(|(_, d)| d.contains("HEIF")),
+            "{skipped:?}"
+        );
+        assert!(
+            skipped.iter().any(|(_, d)| d.contains("left out")),
+            "{skipped:?}"
+        );
+    }
+}
+
+#[test]
+fn the_leak_scan_finds_a_utf16_needle_in_a_stored_binary() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("dump");
+    // The log teaches the user name and maps the address; the binary (an ELF file, so never
+    // decoded as text) holds both in UTF-16LE, as Windows binaries and registry hives do.
+    write(&folder.join("agent.log"), planted_log().as_bytes());
+    let mut binary = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec();
+    binary.extend(utf16(
+        &format!("owner {PLANTED_USER} at {PLANTED_IP}\0"),
+        true,
+        false,
+    ));
+    binary.extend_from_slice(&[0u8; 64]);
+    write(&folder.join("agent.bin"), &binary);
+    let (outcome, entries) = collect_added(&[folder], |options| {
+        options.include_binary = true;
+    });
+    assert_eq!(
+        entries["attachments/dump/agent.bin"], binary,
+        "stored as it is"
+    );
+    let mut found: Vec<(String, String)> = outcome
+        .leaks
+        .iter()
+        .map(|leak| (leak.entry.clone(), leak.what.clone()))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "attachments/dump/agent.bin".to_owned(),
+                PLANTED_IP.to_owned()
+            ),
+            (
+                "attachments/dump/agent.bin".to_owned(),
+                PLANTED_USER.to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_screenshot_item_pointing_at_a_raw_photo_goes_out_cleaned() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let photo = dir.path().join("IMG_2041.jpg");
+    write(&photo, &jpeg_with_gps(b"camera-serial-8c1f\0"));
+    let (outcome, entries) = collect_added(&[], |options| {
+        options.screenshots = vec![photo.clone()];
+    });
+    let bytes = &entries["screenshots/IMG_2041.jpg"];
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert!(!contains(bytes, b"camera-serial") && !contains(bytes, b"Exif"));
+    let converted = manifest_entry(&outcome, "screenshots/IMG_2041.jpg")
+        .converted
+        .clone()
+        .expect("converted");
+    assert_eq!(converted.dropped, vec!["EXIF (GPS position, camera)"]);
+}
+
+#[test]
+fn a_decoded_line_longer_than_a_chunk_is_cut_at_a_character_boundary() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // One line of three-byte characters, longer than a chunk once decoded.
+    let line = "\u{20ac}".repeat(collect::CHUNK / 3 + 1000);
+    let text = format!("before\r\n{line}\r\nafter password={PLANTED_PASSWORD}\r\n");
+    let path = dir.path().join("prices.log");
+    write(&path, &utf16(&text, true, true));
+    let (outcome, entries) = collect_added(std::slice::from_ref(&path), |_| {});
+    let stored = std::str::from_utf8(&entries["attachments/prices.log"]).expect("valid UTF-8");
+    assert!(stored.starts_with("before\r\n\u{20ac}\u{20ac}"));
+    assert!(stored.contains("line cut") && stored.ends_with("after password=[REDACTED]\r\n"));
+    let cut = &manifest_entry(&outcome, "attachments/prices.log").truncated;
+    assert_eq!(cut.len(), 1, "{cut:?}");
+    let kept = stored.matches('\u{20ac}').count() * 3;
+    assert_eq!(cut[0].bytes_removed as usize, line.len() + 2 - kept);
+}
+
+#[test]
+fn the_redaction_preview_shows_utf16_text_decoded_and_redacted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("setup.log");
+    write(&path, &utf16(&planted_log(), false, true));
+    let key = PseudonymKey::generate().expect("key");
+    let (text, truncated, counts) =
+        casefile_core::redact::preview_file(&key, &path, 1 << 20).expect("preview");
+    assert!(!truncated);
+    assert!(
+        text.starts_with("2026-11-23 10:00:01 Service started; caf\u{e9}"),
+        "{text}"
+    );
+    assert_planted_values_gone("the preview", text.as_bytes());
+    assert!(counts.total() >= 3, "{counts:?}");
 }
