@@ -182,7 +182,9 @@ impl From<OpenError> for IpcError {
     fn from(error: OpenError) -> IpcError {
         let code = match &error {
             OpenError::Unknown { .. } => ErrorCode::UnknownChannel,
-            OpenError::SecretMissing { .. } => ErrorCode::SecretMissing,
+            OpenError::SecretMissing { .. } | OpenError::SecretUnbound { .. } => {
+                ErrorCode::SecretMissing
+            }
             OpenError::SecretUnavailable(_) => ErrorCode::SecretUnavailable,
             OpenError::Invalid { .. } => ErrorCode::ChannelInvalid,
         };

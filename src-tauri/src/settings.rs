@@ -129,7 +129,13 @@ pub(crate) async fn save_channel(
 ) -> Result<SettingsView, IpcError> {
     let places = Places::new(&profiles_dir, &data_dir, &keychain)?;
     blocking(move || {
-        settings::save_channel(&places.config_file, &name, &kind, &fields)?;
+        let saved = settings::save_channel(&places.config_file, &name, &kind, &fields)?;
+        // A URL's secret part (a webhook key, `sig=`) goes to the keychain, bound to this
+        // channel; a dropped binding shows as a missing secret in the view, to enter again.
+        if let Some((secret, part)) = saved.moved_secret {
+            places.keychain.set(&secret, &part)?;
+            settings::bind_secret(&places.config_file, &secret)?;
+        }
         Ok(places.view())
     })
     .await
@@ -188,6 +194,8 @@ pub(crate) async fn set_secret(
     let places = Places::new(&profiles_dir, &data_dir, &keychain)?;
     blocking(move || {
         places.keychain.set(&name, &Secret::new(value))?;
+        // The secret goes only where the channels that name it send now.
+        settings::bind_secret(&places.config_file, &name)?;
         Ok(places.view())
     })
     .await

@@ -42,12 +42,15 @@ pub(crate) enum Auth {
         /// The fixed password.
         password: &'static str,
     },
+    /// No header: the secret stands in the URL's `{secret}` place (a Slack- or Teams-style
+    /// webhook whose URL is the credential).
+    InUrl(Secret),
 }
 
 impl Auth {
     fn header(&self) -> Option<String> {
         match self {
-            Auth::None => None,
+            Auth::None | Auth::InUrl(_) => None,
             Auth::Basic { user, secret } => Some(format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD
@@ -69,6 +72,7 @@ impl Auth {
             Auth::Basic { secret, .. }
             | Auth::Bearer(secret)
             | Auth::Scheme(_, secret)
+            | Auth::InUrl(secret)
             | Auth::BasicKey { secret, .. } => Some(secret),
         }
     }
@@ -78,6 +82,8 @@ impl Auth {
 pub(crate) struct Http {
     agent: ureq::Agent,
     base: String,
+    /// `base` as messages show it: `{secret}` in place of the secret, no credentials.
+    shown: String,
     auth: Auth,
     /// Names the service in messages (`Zendesk at https://acme.zendesk.com`).
     service: String,
@@ -100,6 +106,8 @@ const MAX_REPLY: u64 = 16 * 1024 * 1024;
 impl Http {
     /// A client for `base_url` (no trailing slash needed). `service` names the help desk in
     /// messages; `ca_file` replaces the public authorities with the ones in that PEM file.
+    /// A `{secret}` in `base_url` is replaced by the secret, which is then sent in no header
+    /// ([`Auth::InUrl`]); messages show the URL with `{secret}` and without other credentials.
     pub(crate) fn new(
         service: &str,
         base_url: &str,
@@ -107,8 +115,21 @@ impl Http {
         ca_file: Option<&Path>,
         timeout: Option<Duration>,
     ) -> Result<Http, DeliveryError> {
-        let base = base_url.trim().trim_end_matches('/').to_owned();
+        let shown = super::channel::url_without_secrets(base_url.trim().trim_end_matches('/'));
+        let mut base = base_url.trim().trim_end_matches('/').to_owned();
         check_url(&base)?;
+        let auth = match (base.contains(SECRET_PLACE), auth.secret().cloned()) {
+            (false, _) => auth,
+            (true, Some(secret)) => {
+                base = base.replace(SECRET_PLACE, secret.expose());
+                Auth::InUrl(secret)
+            }
+            (true, None) => {
+                return Err(DeliveryError::permanent(format!(
+                    "channel url {shown}: it has a {SECRET_PLACE} place but the channel has no secret; add secret = \"NAME\" and store the URL's secret part with `casefile secret set NAME`"
+                )));
+            }
+        };
         let mut tls = ureq::tls::TlsConfig::builder();
         if let Some(path) = ca_file {
             tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&read_ca_file(path)?));
@@ -127,7 +148,8 @@ impl Http {
             agent: config.into(),
             base,
             auth,
-            service: format!("{service} at {base_url}"),
+            service: format!("{service} at {shown}"),
+            shown,
         })
     }
 
@@ -136,9 +158,9 @@ impl Http {
         format!("{}{path}", self.base)
     }
 
-    /// The base URL as configured, without a trailing slash.
+    /// The base URL as messages show it, without a trailing slash, credentials or the secret.
     pub(crate) fn base(&self) -> &str {
-        &self.base
+        &self.shown
     }
 
     /// `GET path`.
@@ -347,14 +369,31 @@ impl Http {
         )))
     }
 
-    /// Removes the secret from `text`, should a server echo it.
+    /// Removes the secret from `text`, should a server echo it: the value itself, its URL
+    /// encoding, and the Basic-auth base64 forms (`user:secret`, `secret:password`, `:secret`)
+    /// as the `Authorization` header carries them.
     pub(crate) fn scrub(&self, text: String) -> String {
-        match self.auth.secret() {
-            Some(secret) if !secret.expose().is_empty() => {
-                text.replace(secret.expose(), "<secret>")
+        let Some(secret) = self.auth.secret().filter(|secret| !secret.expose().is_empty()) else {
+            return text;
+        };
+        let value = secret.expose();
+        let engine = base64::engine::general_purpose::STANDARD;
+        let mut forms = vec![value.to_owned(), url_encode_secret(value)];
+        match &self.auth {
+            Auth::Basic { user, .. } => forms.push(engine.encode(format!("{user}:{value}"))),
+            Auth::BasicKey { password, .. } => {
+                forms.push(engine.encode(format!("{value}:{password}")));
             }
-            _ => text,
+            _ => {}
         }
+        forms.push(engine.encode(format!(":{value}")));
+        forms.push(engine.encode(value));
+        // Longest first, so a form that contains another is removed whole.
+        forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+        forms
+            .into_iter()
+            .filter(|form| form.len() >= 4)
+            .fold(text, |text, form| text.replace(&form, "<secret>"))
     }
 
     /// How the service is named in messages (`Zendesk at https://acme.zendesk.com`).
@@ -510,7 +549,8 @@ pub(crate) fn query_encode(value: &str) -> String {
 
 /// Checks that `url` is https, or http to a loopback host.
 pub(crate) fn check_url(url: &str) -> Result<(), DeliveryError> {
-    let bad = |why: &str| DeliveryError::permanent(format!("channel url {url:?}: {why}"));
+    let shown = super::channel::url_without_secrets(url);
+    let bad = |why: &str| DeliveryError::permanent(format!("channel url {shown:?}: {why}"));
     let (scheme, rest) = url
         .split_once("://")
         .ok_or_else(|| bad("write a full URL such as https://help.example.com"))?;
@@ -532,6 +572,22 @@ pub(crate) fn check_url(url: &str) -> Result<(), DeliveryError> {
         )),
         _ => Err(bad("use an https:// URL")),
     }
+}
+
+/// Where a channel URL takes its secret: `https://hooks.slack.com/services/T0/B0/{secret}`.
+pub(crate) const SECRET_PLACE: &str = "{secret}";
+
+/// `secret` percent-encoded for a URL path or query (unreserved characters stay).
+fn url_encode_secret(secret: &str) -> String {
+    secret
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(byte).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 /// Whether `host` names this machine.
