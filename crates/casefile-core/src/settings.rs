@@ -316,7 +316,6 @@ fn check_defaults(
 
 /// What saving a channel changed beyond `config.toml`, for the front end to act on.
 #[derive(Debug, Default)]
-#[must_use = "a secret moved out of the URL must be stored, and a dropped binding reported"]
 pub struct ChannelSaved {
     /// The URL held a credential (a webhook key in its path, `sig=`, `code=`…): it was
     /// written with `{secret}` in its place, and this secret (its name and the part) must be

@@ -919,6 +919,66 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_basic_auth_base64_forms_of_the_secret_are_scrubbed_too() {
+        let engine = base64::engine::general_purpose::STANDARD;
+        let secret = "FAKE-pass-word-7";
+        let basic = Http::new(
+            "Desk",
+            "https://desk.example.test",
+            Auth::Basic {
+                user: "ada".into(),
+                secret: Secret::new(secret),
+            },
+            None,
+            None,
+        )
+        .expect("client");
+        for form in [
+            engine.encode(format!("ada:{secret}")),
+            engine.encode(format!(":{secret}")),
+        ] {
+            let echoed = basic.scrub(format!("server said: Authorization: Basic {form} is wrong"));
+            assert!(!echoed.contains(&form), "{echoed}");
+            assert!(echoed.contains("<secret>"), "{echoed}");
+        }
+        let key = Http::new(
+            "Desk",
+            "https://desk.example.test",
+            Auth::BasicKey {
+                secret: Secret::new(secret),
+                password: "X",
+            },
+            None,
+            None,
+        )
+        .expect("client");
+        let form = engine.encode(format!("{secret}:X"));
+        assert!(!key.scrub(format!("Basic {form}")).contains(&form));
+    }
+
+    #[test]
+    fn a_secret_in_the_url_place_is_sent_in_the_url_and_never_shown() {
+        let http = Http::new(
+            "Webhook",
+            "https://hooks.example.test/services/T0/B0/{secret}",
+            Auth::Bearer(Secret::new("FAKEhookKEY")),
+            None,
+            None,
+        )
+        .expect("client");
+        assert_eq!(
+            http.url(""),
+            "https://hooks.example.test/services/T0/B0/FAKEhookKEY"
+        );
+        assert!(!http.service().contains("FAKE"), "{}", http.service());
+        assert!(!http.base().contains("FAKE"), "{}", http.base());
+        assert!(matches!(http.auth, Auth::InUrl(_)));
+        assert_eq!(http.scrub("GET /services/T0/B0/FAKEhookKEY failed".into()), "GET /services/T0/B0/<secret> failed");
+        let error = check_url("ftp://ada:FAKE-pw@hooks.example.test/x").expect_err("ftp");
+        assert!(!error.message.contains("FAKE-pw"), "{error}");
+    }
+
     fn one_request_server(answer: &'static str) -> (String, std::thread::JoinHandle<Vec<u8>>) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let address = format!("http://{}", listener.local_addr().expect("address"));
