@@ -42,6 +42,7 @@ pub mod request;
 pub mod settings;
 pub mod sla;
 pub mod template;
+pub mod trust;
 pub mod validate;
 pub mod wire;
 pub mod wizard;
