@@ -43,6 +43,42 @@ pub trait Confirm: Send + Sync {
     fn confirm(&self, question: &Question) -> bool;
 }
 
+/// A [`Confirm`] that gives one answer (which can be changed) and keeps every question asked:
+/// what the mock-runtime tests use in place of the dialog.
+#[derive(Debug, Default)]
+pub struct FixedAnswer {
+    yes: std::sync::atomic::AtomicBool,
+    asked: Mutex<Vec<Question>>,
+}
+
+impl FixedAnswer {
+    /// Answers `yes` to everything until [`FixedAnswer::answer`] changes it.
+    pub fn new(yes: bool) -> Arc<FixedAnswer> {
+        let answer = FixedAnswer::default();
+        answer.answer(yes);
+        Arc::new(answer)
+    }
+
+    /// From now on answers `yes`.
+    pub fn answer(&self, yes: bool) {
+        self.yes.store(yes, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Every question asked so far, oldest first.
+    pub fn asked(&self) -> Vec<Question> {
+        self.asked.lock().map(|asked| asked.clone()).unwrap_or_default()
+    }
+}
+
+impl Confirm for FixedAnswer {
+    fn confirm(&self, question: &Question) -> bool {
+        if let Ok(mut asked) = self.asked.lock() {
+            asked.push(question.clone());
+        }
+        self.yes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 /// How the app asks: the OS message dialog, or a stand-in (tests).
 #[derive(Clone, Default)]
 pub enum AppConfirm {

@@ -16,7 +16,7 @@ mod settings;
 
 use tauri::{Builder, DragDropEvent, Manager, Runtime, WindowEvent};
 
-pub use crate::confirm::{AppConfirm, Confirm, Question};
+pub use crate::confirm::{AppConfirm, Confirm, FixedAnswer, Question};
 pub use crate::error::{ErrorCode, IpcError};
 pub use crate::paths::{CONFIG_DIR_VAR, DATA_DIR_VAR, DataDir, DisplayTimeZone, UserProfilesDir};
 pub use crate::settings::AppKeychain;
