@@ -66,7 +66,10 @@ impl FixedAnswer {
 
     /// Every question asked so far, oldest first.
     pub fn asked(&self) -> Vec<Question> {
-        self.asked.lock().map(|asked| asked.clone()).unwrap_or_default()
+        self.asked
+            .lock()
+            .map(|asked| asked.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -177,7 +180,9 @@ impl ApprovedFiles {
     /// Whether `file` was approved (itself, or a folder holding it).
     pub(crate) fn contains(&self, data: &Path, file: &Path) -> bool {
         let file = trust::resolve(file);
-        self.with(data, |set| set.iter().any(|approved| file.starts_with(approved)))
+        self.with(data, |set| {
+            set.iter().any(|approved| file.starts_with(approved))
+        })
     }
 }
 

@@ -879,8 +879,11 @@ fn files_a_draft_names_outside_the_drafts_folder_are_read_only_after_a_confirmat
 
     // What script in the page could do: point the draft at another file, then preview it.
     let secret_file = lab.config.path().join("id_rsa");
-    fs_write(&secret_file, "password=FAKE-never-read-to-the-webview
-");
+    fs_write(
+        &secret_file,
+        "password=FAKE-never-read-to-the-webview
+",
+    );
     let mut request = draft.request.clone();
     request.evidence.push(casefile_core::request::EvidenceItem {
         evidence_id: "screenshot".into(),

@@ -35,7 +35,9 @@ fn harness() -> Harness {
         UserProfilesDir::at(profiles.path()),
         DataDir::at(data.path()),
         DisplayTimeZone(chrono_tz::UTC),
-        AppKeychain::new(Arc::new(casefile_core::deliver::secret::MemoryKeychain::default())),
+        AppKeychain::new(Arc::new(
+            casefile_core::deliver::secret::MemoryKeychain::default(),
+        )),
         AppConfirm::with(answer.clone()),
     )
     .build(tauri::generate_context!())

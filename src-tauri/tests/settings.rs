@@ -342,7 +342,10 @@ fn the_key_is_shown_or_replaced_only_after_a_native_confirmation() {
         .invoke("export_key", serde_json::json!({}))
         .expect_err("declined");
     assert_eq!(refused["code"], "not_confirmed", "{refused}");
-    assert!(!refused.to_string().contains("casefile-key-v1:"), "{refused}");
+    assert!(
+        !refused.to_string().contains("casefile-key-v1:"),
+        "{refused}"
+    );
     assert!(!lab.settings().key.exists, "no key was even made");
 
     lab.answer.answer(true);
@@ -442,7 +445,11 @@ fn a_webhook_url_carrying_its_key_is_kept_with_secret_in_its_place_and_the_key_i
         .expect("save_channel");
     assert!(!view.to_string().contains(key), "{view}");
     assert!(!lab.config_text().contains(key), "{}", lab.config_text());
-    assert!(lab.config_text().contains("{secret}"), "{}", lab.config_text());
+    assert!(
+        lab.config_text().contains("{secret}"),
+        "{}",
+        lab.config_text()
+    );
     let stored = lab.keychain.get("slack").expect("get").expect("stored");
     assert_eq!(stored.expose(), key);
 }

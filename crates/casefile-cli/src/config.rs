@@ -226,7 +226,11 @@ pub(crate) fn channels_add(
                 "The URL's secret part is in the OS keychain as {secret}; config.toml keeps the URL with {{secret}} in its place."
             );
         }
-        if let Some(secret) = saved.unbound_secret.as_ref().filter(|s| moved.as_ref() != Some(s)) {
+        if let Some(secret) = saved
+            .unbound_secret
+            .as_ref()
+            .filter(|s| moved.as_ref() != Some(s))
+        {
             eprintln!(
                 "warning: channel {name} now sends to another destination, so the secret {secret} is no longer sent until you store it again: `casefile secret set {secret}`"
             );

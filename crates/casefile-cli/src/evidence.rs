@@ -815,6 +815,7 @@ pub(crate) fn summary_command(
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
     let profile = &context.profile_or_default(args.profile.as_deref())?.profile;
+    crate::check_profile_trust(context, &profile.id)?;
     let env = env_for(args.root.as_deref(), args.os)?;
     let snapshot = casefile_core::evidence::snapshot::take(profile, &env);
     let key = load_key(context)?;

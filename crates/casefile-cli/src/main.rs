@@ -272,7 +272,10 @@ fn profiles_trust(context: &Context, id: &str, out: &Output) -> Result<ExitCode,
     } else if built_in {
         println!("{id} is built in; built-in profiles are always trusted.");
     } else if reach.is_empty() {
-        println!("{id} ({}) runs no command and reads no file; nothing to trust.", loaded.origin);
+        println!(
+            "{id} ({}) runs no command and reads no file; nothing to trust.",
+            loaded.origin
+        );
     } else {
         print!("{}", reach.listing());
         println!(
@@ -307,7 +310,10 @@ pub(crate) fn check_draft_paths(
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let screenshots = context.data_dir.join("screenshots").join(&request.case_code);
+    let screenshots = context
+        .data_dir
+        .join("screenshots")
+        .join(&request.case_code);
     let outside =
         casefile_core::trust::draft_paths_needing_trust(request, draft_dir, &[&screenshots]);
     if outside.is_empty() {

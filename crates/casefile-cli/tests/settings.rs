@@ -217,7 +217,10 @@ fn changing_a_channels_url_stops_its_secret_from_following_until_it_is_stored_ag
     };
     let first = add("https://127.0.0.1:9/REST/2.0");
     assert!(first.status.success(), "{first:?}");
-    assert_eq!(json(&first.stdout)["unboundSecret"], serde_json::Value::Null);
+    assert_eq!(
+        json(&first.stdout)["unboundSecret"],
+        serde_json::Value::Null
+    );
     let moved = add("https://attacker.example.test/REST/2.0");
     assert!(moved.status.success(), "{moved:?}");
     assert_eq!(json(&moved.stdout)["unboundSecret"], "helpdesk");

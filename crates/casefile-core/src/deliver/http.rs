@@ -81,9 +81,10 @@ impl Auth {
 /// One channel's HTTP client.
 pub(crate) struct Http {
     agent: ureq::Agent,
+    /// The base URL requests go to, with the secret in its `{secret}` place.
+    target: String,
+    /// The base URL as messages show it: `{secret}` in place of the secret, no credentials.
     base: String,
-    /// `base` as messages show it: `{secret}` in place of the secret, no credentials.
-    shown: String,
     auth: Auth,
     /// Names the service in messages (`Zendesk at https://acme.zendesk.com`).
     service: String,
@@ -146,21 +147,21 @@ impl Http {
             .build();
         Ok(Http {
             agent: config.into(),
-            base,
+            target: base,
             auth,
             service: format!("{service} at {shown}"),
-            shown,
+            base: shown,
         })
     }
 
     /// `base` + `path` (`path` starts with `/`, may carry a query).
     pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        format!("{}{path}", self.target)
     }
 
     /// The base URL as messages show it, without a trailing slash, credentials or the secret.
     pub(crate) fn base(&self) -> &str {
-        &self.shown
+        &self.base
     }
 
     /// `GET path`.
@@ -373,7 +374,11 @@ impl Http {
     /// encoding, and the Basic-auth base64 forms (`user:secret`, `secret:password`, `:secret`)
     /// as the `Authorization` header carries them.
     pub(crate) fn scrub(&self, text: String) -> String {
-        let Some(secret) = self.auth.secret().filter(|secret| !secret.expose().is_empty()) else {
+        let Some(secret) = self
+            .auth
+            .secret()
+            .filter(|secret| !secret.expose().is_empty())
+        else {
             return text;
         };
         let value = secret.expose();
@@ -974,7 +979,10 @@ mod tests {
         assert!(!http.service().contains("FAKE"), "{}", http.service());
         assert!(!http.base().contains("FAKE"), "{}", http.base());
         assert!(matches!(http.auth, Auth::InUrl(_)));
-        assert_eq!(http.scrub("GET /services/T0/B0/FAKEhookKEY failed".into()), "GET /services/T0/B0/<secret> failed");
+        assert_eq!(
+            http.scrub("GET /services/T0/B0/FAKEhookKEY failed".into()),
+            "GET /services/T0/B0/<secret> failed"
+        );
         let error = check_url("ftp://ada:FAKE-pw@hooks.example.test/x").expect_err("ftp");
         assert!(!error.message.contains("FAKE-pw"), "{error}");
     }

@@ -702,7 +702,9 @@ fn a_legacy_secret_without_a_binding_still_opens_until_its_destination_changes()
 fn a_webhook_url_that_is_a_credential_is_refused_in_the_file_and_moved_to_the_keychain() {
     let key = "FAKEexampleKEY0123456789";
     let slack = format!("https://hooks.slack.com/services/T00000000/B00000000/{key}");
-    let azure = format!("https://prod-01.westus.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers&sig={key}");
+    let azure = format!(
+        "https://prod-01.westus.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers&sig={key}"
+    );
     for url in [&slack, &azure] {
         let (_folder, path) = config_file(Some(&format!(
             "[channels.hook]\nkind = \"webhook\"\nurl = \"{url}\"\n"
@@ -719,7 +721,10 @@ fn a_webhook_url_that_is_a_credential_is_refused_in_the_file_and_moved_to_the_ke
         assert_eq!((name.as_str(), part.expose()), ("hook", key));
         let text = read(&path);
         assert!(!text.contains(key), "{text}");
-        assert!(text.contains("{secret}") && text.contains("secret = \"hook\""), "{text}");
+        assert!(
+            text.contains("{secret}") && text.contains("secret = \"hook\""),
+            "{text}"
+        );
         let config = Config::load(&path).expect("loads");
         let destination = config.channel("hook").expect("hook").destination();
         assert!(!destination.contains(key), "{destination}");
@@ -729,11 +734,16 @@ fn a_webhook_url_that_is_a_credential_is_refused_in_the_file_and_moved_to_the_ke
         ("https://ada:FAKE-pass@rt.example.com/REST/2.0", "FAKE-pass"),
         ("https://x.example.com/hook?code=FAKEcode&x=1", "FAKEcode"),
         ("https://x.example.com/hook?token=FAKEtok", "FAKEtok"),
-        ("https://discord.com/api/webhooks/123/FAKEtoken", "FAKEtoken"),
+        (
+            "https://discord.com/api/webhooks/123/FAKEtoken",
+            "FAKEtoken",
+        ),
     ] {
         let shown = crate::deliver::channel::url_without_secrets(url);
         assert!(!shown.contains(hidden), "{shown}");
         assert!(crate::deliver::channel::url_secret(url).is_some(), "{url}");
     }
-    assert!(crate::deliver::channel::url_secret("https://rt.example.com/REST/2.0?queue=1").is_none());
+    assert!(
+        crate::deliver::channel::url_secret("https://rt.example.com/REST/2.0?queue=1").is_none()
+    );
 }
