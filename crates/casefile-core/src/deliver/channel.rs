@@ -258,6 +258,12 @@ fn url_secret_parts(url: &str) -> Vec<(std::ops::Range<usize>, &'static str)> {
         let Some((_, skip)) = SECRET_PATHS.iter().find(|(name, _)| name == segment) else {
             continue;
         };
+        // Slack's `services/T/B/KEY` and Discord's `webhooks/ID/TOKEN` have exactly that many
+        // segments after the marker; a longer path is an ordinary API path.
+        let after = segments.len() - index - 1;
+        if *skip > 0 && after != skip + 1 {
+            continue;
+        }
         for (at, secret) in segments.iter().skip(index + 1 + skip) {
             if !secret.is_empty() && *secret != crate::deliver::http::SECRET_PLACE {
                 parts.push((*at..*at + secret.len(), "a webhook key in its path"));
