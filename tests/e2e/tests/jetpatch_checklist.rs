@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use casefile_e2e::{
-    Session, agree_to_native_dialog, answer, button, choice, click, element, field, heading,
-    next, press, saved_files, unzip, wait_for_text,
+    Session, agree_to_native_dialog, answer, button, choice, click, element, field, heading, next,
+    press, saved_files, unzip, wait_for_text,
 };
 
 const SUBJECT: &str = "May patches fail on two Windows endpoints";
