@@ -203,7 +203,7 @@ fn binding_url(url: &str) -> String {
 }
 
 /// Query parameters whose value is a credential (signed and keyed URLs).
-const SECRET_PARAMETERS: [&str; 14] = [
+const SECRET_PARAMETERS: [&str; 13] = [
     "sig",
     "signature",
     "x-amz-signature",
@@ -217,7 +217,6 @@ const SECRET_PARAMETERS: [&str; 14] = [
     "apikey",
     "secret",
     "password",
-    "sv",
 ];
 
 /// Path segments after which every further segment is a credential (Slack `services/T/B/X`,
