@@ -323,6 +323,7 @@ pub(crate) fn gather_options(
         level: args.level,
         threads: args.threads,
         request: None,
+        ..CollectOptions::default()
     };
     Ok((env, options))
 }

@@ -37,6 +37,9 @@ pub struct PlannedItem {
     pub modified: Option<SystemTime>,
     /// Keep only the last this-many bytes of the (decompressed) content.
     pub max_bytes: Option<u64>,
+    /// A binary file the user attached for evidence the profile requires: stored as it is (it
+    /// cannot be redacted) and named so in the manifest, instead of skipped.
+    pub required_binary: bool,
 }
 
 /// Where an item's bytes come from.

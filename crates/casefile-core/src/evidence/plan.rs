@@ -292,6 +292,7 @@ impl Planner<'_> {
                             size: 0,
                             modified: None,
                             max_bytes: None,
+                            required_binary: false,
                         },
                     });
                 }
@@ -660,6 +661,7 @@ impl Planner<'_> {
                 size: metadata.len(),
                 modified: metadata.modified().ok(),
                 max_bytes: origin.max_bytes,
+                required_binary: false,
             },
         });
     }
