@@ -182,14 +182,17 @@ impl DraftFile {
 
     /// The profile the draft names, or an error naming the draft's `profile` field.
     pub(crate) fn profile(&self) -> Result<&Profile, IpcError> {
-        find_profile(&self.catalog, &self.request.profile)
-            .map(|loaded| &loaded.profile)
-            .map_err(|error| {
-                IpcError::new(
-                    error.code,
-                    format!("{}: field profile: {}", self.path.display(), error.message),
-                )
-            })
+        self.loaded().map(|loaded| &loaded.profile)
+    }
+
+    /// The profile the draft names with where it came from (for the trust check).
+    pub(crate) fn loaded(&self) -> Result<&casefile_core::profile::LoadedProfile, IpcError> {
+        find_profile(&self.catalog, &self.request.profile).map_err(|error| {
+            IpcError::new(
+                error.code,
+                format!("{}: field profile: {}", self.path.display(), error.message),
+            )
+        })
     }
 
     /// Where the case's bundle is kept: `DATA_DIR/bundles/<CASE>.zip`.

@@ -84,6 +84,9 @@ pub enum ErrorCode {
     ImageTooLarge,
     /// A black-out box is empty or lies outside the image.
     BlackOutInvalid,
+    /// The user said no to a native confirmation (a profile to trust, files the request names,
+    /// images to import, the pseudonym key); nothing was done.
+    NotConfirmed,
 }
 
 /// What a command returns instead of its value; serialized as `{ "code": …, "message": … }`.
@@ -182,7 +185,9 @@ impl From<OpenError> for IpcError {
     fn from(error: OpenError) -> IpcError {
         let code = match &error {
             OpenError::Unknown { .. } => ErrorCode::UnknownChannel,
-            OpenError::SecretMissing { .. } => ErrorCode::SecretMissing,
+            OpenError::SecretMissing { .. } | OpenError::SecretUnbound { .. } => {
+                ErrorCode::SecretMissing
+            }
             OpenError::SecretUnavailable(_) => ErrorCode::SecretUnavailable,
             OpenError::Invalid { .. } => ErrorCode::ChannelInvalid,
         };
@@ -325,6 +330,7 @@ mod tests {
             ErrorCode::ImageInvalid,
             ErrorCode::ImageTooLarge,
             ErrorCode::BlackOutInvalid,
+            ErrorCode::NotConfirmed,
         ]
         .map(|code| serde_json::to_value(code).expect("ErrorCode serializes"));
         assert_eq!(
@@ -364,6 +370,7 @@ mod tests {
                 "image_invalid",
                 "image_too_large",
                 "black_out_invalid",
+                "not_confirmed",
             ]
             .map(|code| serde_json::json!(code))
         );

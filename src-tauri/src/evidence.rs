@@ -21,10 +21,11 @@ use casefile_core::wire::{
 };
 use casefile_core::{collection_code, drafts};
 use chrono::Utc;
-use tauri::State;
 use tauri::ipc::Channel;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::commands::{DraftFile, blocking, display_zone, load_config};
+use crate::confirm::{AppConfirm, ApprovedFiles, draft_may_collect, profile_trusted};
 use crate::delivery::default_folder;
 use crate::error::{ErrorCode, IpcError};
 use crate::paths::{DataDir, DisplayTimeZone, UserProfilesDir};
@@ -66,16 +67,23 @@ fn options_for(
 }
 
 /// What a selection would collect on this machine, per kind, with sizes and what is skipped.
+/// An untrusted user profile, or files the draft names outside the drafts folder that the user
+/// did not pick or drop here, are asked about first (natively); a no is `not_confirmed`.
 #[tauri::command]
-pub(crate) async fn preview_evidence(
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn preview_evidence<R: Runtime>(
+    app: AppHandle<R>,
     path: PathBuf,
     selection: EvidenceSelection,
     profiles_dir: State<'_, UserProfilesDir>,
     data_dir: State<'_, DataDir>,
     time_zone: State<'_, DisplayTimeZone>,
     previewed: State<'_, PreviewedFiles>,
+    confirm: State<'_, AppConfirm>,
+    approved: State<'_, ApprovedFiles>,
 ) -> Result<EvidencePreview, IpcError> {
     let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
+    draft_may_collect(&app, &confirm, &approved, &profiles_dir, &data_dir, &draft).await?;
     let zone = display_zone(Some(&load_config(&profiles_dir)?), *time_zone);
     let preview = blocking(move || {
         let options = options_for(&draft, &selection, zone)?;
@@ -149,9 +157,11 @@ pub(crate) async fn read_collection_code(
 
 /// Collects the selection and the request into `DATA_DIR/bundles/<CASE>.zip` (replacing an
 /// earlier one atomically), fitted to `channel`'s size limit, reporting progress on `on_progress`.
+/// Asks first, as `preview_evidence` does, about an untrusted profile or unapproved files.
 #[tauri::command]
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn build_bundle(
+pub(crate) async fn build_bundle<R: Runtime>(
+    app: AppHandle<R>,
     path: PathBuf,
     selection: EvidenceSelection,
     channel: Option<String>,
@@ -161,8 +171,11 @@ pub(crate) async fn build_bundle(
     time_zone: State<'_, DisplayTimeZone>,
     cancel: State<'_, BundleCancel>,
     keychain: State<'_, AppKeychain>,
+    confirm: State<'_, AppConfirm>,
+    approved: State<'_, ApprovedFiles>,
 ) -> Result<BundleReport, IpcError> {
     let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
+    draft_may_collect(&app, &confirm, &approved, &profiles_dir, &data_dir, &draft).await?;
     let config = load_config(&profiles_dir)?;
     let zone = display_zone(Some(&config), *time_zone);
     let data = data_dir.path()?.to_owned();
@@ -296,14 +309,18 @@ pub(crate) async fn render_request(
     Ok(render::request_markdown(&draft.request, draft.profile()?))
 }
 
-/// This machine in a few lines to read aloud: OS, host name, agent version, last errors.
+/// This machine in a few lines to read aloud: OS, host name, agent version, last errors (an
+/// untrusted user profile is asked about first, since it reads the profile's paths).
 #[tauri::command]
-pub(crate) async fn machine_summary(
+pub(crate) async fn machine_summary<R: Runtime>(
+    app: AppHandle<R>,
     path: PathBuf,
     profiles_dir: State<'_, UserProfilesDir>,
     data_dir: State<'_, DataDir>,
+    confirm: State<'_, AppConfirm>,
 ) -> Result<MachineSummary, IpcError> {
     let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
+    profile_trusted(&app, &confirm, &profiles_dir, draft.loaded()?).await?;
     let data = data_dir.path()?.to_owned();
     blocking(move || {
         let profile = draft.profile()?;

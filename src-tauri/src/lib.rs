@@ -6,6 +6,7 @@
 //! with `tauri::test::mock_builder()`.
 
 mod commands;
+mod confirm;
 mod delivery;
 mod error;
 mod evidence;
@@ -13,8 +14,9 @@ mod paths;
 mod screenshot;
 mod settings;
 
-use tauri::{Builder, Runtime};
+use tauri::{Builder, DragDropEvent, Manager, Runtime, WindowEvent};
 
+pub use crate::confirm::{AppConfirm, Confirm, FixedAnswer, Question};
 pub use crate::error::{ErrorCode, IpcError};
 pub use crate::paths::{CONFIG_DIR_VAR, DATA_DIR_VAR, DataDir, DisplayTimeZone, UserProfilesDir};
 pub use crate::settings::AppKeychain;
@@ -44,13 +46,46 @@ pub fn setup_with_keychain<R: Runtime>(
     time_zone: DisplayTimeZone,
     keychain: AppKeychain,
 ) -> Builder<R> {
+    setup_with(
+        builder,
+        profiles_dir,
+        data_dir,
+        time_zone,
+        keychain,
+        AppConfirm::Native,
+    )
+}
+
+/// [`setup_with_keychain`] with the way native confirmations are asked (tests pass a
+/// [`Confirm`] that answers and records the questions).
+pub fn setup_with<R: Runtime>(
+    builder: Builder<R>,
+    profiles_dir: UserProfilesDir,
+    data_dir: DataDir,
+    time_zone: DisplayTimeZone,
+    keychain: AppKeychain,
+    confirm: AppConfirm,
+) -> Builder<R> {
     builder
         .manage(profiles_dir)
         .manage(keychain)
         .manage(data_dir)
         .manage(time_zone)
+        .manage(confirm)
+        .manage(confirm::ApprovedFiles::default())
         .manage(evidence::BundleCancel::default())
         .manage(evidence::PreviewedFiles::default())
+        .on_window_event(|window, event| {
+            // Files dropped on the window reach Rust before the webview: the user chose them,
+            // so the request may name them without another question.
+            if let WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) = event
+                && let Ok(data) = window.state::<DataDir>().path()
+            {
+                window
+                    .state::<confirm::ApprovedFiles>()
+                    .add(data, paths.iter().cloned());
+            }
+        })
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             commands::delete_draft,

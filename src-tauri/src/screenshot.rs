@@ -17,6 +17,7 @@ use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 
 use crate::commands::{DraftFile, blocking};
+use crate::confirm::{AppConfirm, ApprovedFiles, Question};
 use crate::error::{ErrorCode, IpcError};
 use crate::paths::{DataDir, UserProfilesDir};
 
@@ -125,23 +126,51 @@ pub(crate) async fn pick_screenshots<R: Runtime>(
     path: PathBuf,
     profiles_dir: State<'_, UserProfilesDir>,
     data_dir: State<'_, DataDir>,
+    approved: State<'_, ApprovedFiles>,
 ) -> Result<Vec<PendingScreenshot>, IpcError> {
     let store = store_for(&path, &profiles_dir, &data_dir)?;
     let files = pick(&app, true).await?;
+    approved.add(data_dir.path()?, files.iter().cloned());
     blocking(move || Ok(pending_from_files(&store, &files)?)).await
 }
 
 /// Images the user dropped on the window or typed the path of, each made a pending screenshot
 /// of the draft at `path` so it passes through the black-out editor and loses its metadata like
-/// a picked one. If one is not an image, none is kept and the error names it.
+/// a picked one. If one is not an image, none is kept and the error names it. Files that did not
+/// come from the picker or a drop on the window are read only after a native confirmation
+/// listing them (a no is `not_confirmed`), so the webview cannot have any image read to it.
 #[tauri::command]
-pub(crate) async fn import_screenshots(
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn import_screenshots<R: Runtime>(
+    app: AppHandle<R>,
     path: PathBuf,
     files: Vec<PathBuf>,
     profiles_dir: State<'_, UserProfilesDir>,
     data_dir: State<'_, DataDir>,
+    confirm: State<'_, AppConfirm>,
+    approved: State<'_, ApprovedFiles>,
 ) -> Result<Vec<PendingScreenshot>, IpcError> {
     let store = store_for(&path, &profiles_dir, &data_dir)?;
+    let data = data_dir.path()?;
+    let unknown: Vec<String> = files
+        .iter()
+        .filter(|file| !approved.contains(data, file))
+        .map(|file| file.display().to_string())
+        .collect();
+    if !unknown.is_empty() {
+        let question = Question {
+            title: "Import these images?".to_owned(),
+            message: format!(
+                "Casefile was asked to open images you did not pick or drop here:\n\n  {}\n\nThey become screenshots of this request. Continue only if you asked for them.",
+                unknown.join("\n  ")
+            ),
+            agree: "Import".to_owned(),
+        };
+        confirm
+            .require(&app, question, "importing the images")
+            .await?;
+        approved.add(data, files.iter().cloned());
+    }
     blocking(move || Ok(pending_from_files(&store, &files)?)).await
 }
 
@@ -185,10 +214,16 @@ fn pending_from_files(
 
 /// Picks any files with the native dialog: their absolute paths (none if cancelled), for the UI
 /// to add to `request.evidence` as it does dropped files.
+/// The picked files are approved: the draft may name them without another question.
 #[tauri::command]
-pub(crate) async fn pick_files<R: Runtime>(app: AppHandle<R>) -> Result<Vec<String>, IpcError> {
-    Ok(pick(&app, false)
-        .await?
+pub(crate) async fn pick_files<R: Runtime>(
+    app: AppHandle<R>,
+    data_dir: State<'_, DataDir>,
+    approved: State<'_, ApprovedFiles>,
+) -> Result<Vec<String>, IpcError> {
+    let files = pick(&app, false).await?;
+    approved.add(data_dir.path()?, files.iter().cloned());
+    Ok(files
         .into_iter()
         .map(|path| path.display().to_string())
         .collect())

@@ -14,9 +14,10 @@ use casefile_core::deliver::service;
 use casefile_core::profile::Catalog;
 use casefile_core::settings::{self, Locations};
 use casefile_core::wire::{ChannelCheck, DraftDefaults, KeyExport, SettingsDefaults, SettingsView};
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::commands::blocking;
+use crate::confirm::{AppConfirm, Question};
 use crate::delivery::default_folder;
 use crate::error::{ErrorCode, IpcError};
 use crate::paths::{DataDir, UserProfilesDir};
@@ -129,7 +130,13 @@ pub(crate) async fn save_channel(
 ) -> Result<SettingsView, IpcError> {
     let places = Places::new(&profiles_dir, &data_dir, &keychain)?;
     blocking(move || {
-        settings::save_channel(&places.config_file, &name, &kind, &fields)?;
+        let saved = settings::save_channel(&places.config_file, &name, &kind, &fields)?;
+        // A URL's secret part (a webhook key, `sig=`) goes to the keychain, bound to this
+        // channel; a dropped binding shows as a missing secret in the view, to enter again.
+        if let Some((secret, part)) = saved.moved_secret {
+            places.keychain.set(&secret, &part)?;
+            settings::bind_secret(&places.config_file, &secret)?;
+        }
         Ok(places.view())
     })
     .await
@@ -188,6 +195,8 @@ pub(crate) async fn set_secret(
     let places = Places::new(&profiles_dir, &data_dir, &keychain)?;
     blocking(move || {
         places.keychain.set(&name, &Secret::new(value))?;
+        // The secret goes only where the channels that name it send now.
+        settings::bind_secret(&places.config_file, &name)?;
         Ok(places.view())
     })
     .await
@@ -247,22 +256,52 @@ pub(crate) async fn test_channel(
     .await
 }
 
-/// The pseudonym key as export text (made first if there is none yet). Keep it secret.
+/// The pseudonym key as export text (made first if there is none yet), after the user
+/// confirms in a native dialog (a no is `not_confirmed`). Keep it secret.
 #[tauri::command]
-pub(crate) async fn export_key(data_dir: State<'_, DataDir>) -> Result<KeyExport, IpcError> {
+pub(crate) async fn export_key<R: Runtime>(
+    app: AppHandle<R>,
+    data_dir: State<'_, DataDir>,
+    confirm: State<'_, AppConfirm>,
+) -> Result<KeyExport, IpcError> {
+    let question = Question {
+        title: "Show the pseudonym key?".to_owned(),
+        message: "The key turns every pseudonym in your bundles (host-…, user-…) back into the real names. Show it only to copy it to your other machines, and keep it secret.".to_owned(),
+        agree: "Show the key".to_owned(),
+    };
+    confirm
+        .require(&app, question, "exporting the pseudonym key")
+        .await?;
     let data = data_dir.path()?.to_owned();
     blocking(move || Ok(settings::export_key(&data)?)).await
 }
 
-/// Replaces the pseudonym key with an exported one; bundles made from now on use it.
+/// Replaces the pseudonym key with an exported one, after the user confirms the new key's
+/// fingerprint in a native dialog (a no is `not_confirmed`); bundles made from now on use it.
 #[tauri::command]
-pub(crate) async fn import_key(
+pub(crate) async fn import_key<R: Runtime>(
+    app: AppHandle<R>,
     text: String,
     profiles_dir: State<'_, UserProfilesDir>,
     data_dir: State<'_, DataDir>,
     keychain: State<'_, AppKeychain>,
+    confirm: State<'_, AppConfirm>,
 ) -> Result<SettingsView, IpcError> {
     let places = Places::new(&profiles_dir, &data_dir, &keychain)?;
+    let new = casefile_core::redact::PseudonymKey::import(&text)?;
+    let old = places.view().key.fingerprint;
+    let question = Question {
+        title: "Replace the pseudonym key?".to_owned(),
+        message: format!(
+            "Bundles made from now on will use the key {} instead of {}. Whoever holds the new key can turn their pseudonyms back into your names, and bundles already sent can no longer be translated here. Replace it only with your organisation's own key.",
+            new.fingerprint(),
+            old.as_deref().unwrap_or("none (no key yet)")
+        ),
+        agree: "Replace the key".to_owned(),
+    };
+    confirm
+        .require(&app, question, "importing the pseudonym key")
+        .await?;
     blocking(move || {
         settings::import_key(&places.data_dir, &text)?;
         Ok(places.view())

@@ -12,7 +12,10 @@ use casefile_core::wire::{
     BundleReport, ChannelSummary, DraftSummary, DraftView, EvidencePreview, MachineSummary,
     OutboxItemReport, ProfileProblem, ProfileSummary,
 };
-use casefile_desktop::{DataDir, DisplayTimeZone, UserProfilesDir, setup};
+use casefile_desktop::{
+    AppConfirm, AppKeychain, DataDir, DisplayTimeZone, FixedAnswer, UserProfilesDir, setup,
+    setup_with,
+};
 use serde_json::Value;
 use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
@@ -522,6 +525,8 @@ struct Lab {
     data: tempfile::TempDir,
     logs: tempfile::TempDir,
     messages: Arc<Mutex<Vec<Value>>>,
+    /// Answers the native confirmations (yes unless a test says no) and keeps the questions.
+    answer: Arc<FixedAnswer>,
 }
 
 fn lab(config_toml: &str, cancel_on_progress: bool) -> Lab {
@@ -577,11 +582,16 @@ fn lab(config_toml: &str, cancel_on_progress: bool) -> Lab {
         }
         true
     });
-    let app = setup(
+    let answer = FixedAnswer::new(true);
+    let app = setup_with(
         builder,
         UserProfilesDir::at(&profiles),
         DataDir::at(data.path()),
         DisplayTimeZone(chrono_tz::Europe::Berlin),
+        AppKeychain::new(Arc::new(
+            casefile_core::deliver::secret::MemoryKeychain::default(),
+        )),
+        AppConfirm::with(answer.clone()),
     )
     .build(tauri::generate_context!())
     .expect("the app builds on the mock runtime");
@@ -591,6 +601,7 @@ fn lab(config_toml: &str, cancel_on_progress: bool) -> Lab {
         data,
         logs,
         messages,
+        answer,
     }
 }
 
@@ -797,6 +808,117 @@ fn the_selection_and_the_last_bundle_come_back_with_a_reopened_draft() {
     assert_eq!(saved["selection"], selection(&[]));
     assert_eq!(saved["bundleCurrent"], false);
     assert_eq!(saved["bundle"], built);
+}
+
+#[test]
+fn an_untrusted_user_profile_is_asked_about_natively_and_a_no_collects_nothing() {
+    let lab = lab("", false);
+    let draft = lab.ready_draft();
+    let window = lab.window();
+    lab.answer.answer(false);
+    let refused = build(&lab, &draft.path, None).expect_err("declined");
+    assert_eq!(refused["code"], "not_confirmed", "{refused}");
+    let asked = lab.answer.asked();
+    let question = asked.first().expect("asked");
+    assert!(question.title.contains("lab"), "{question:?}");
+    // The question lists what the profile reads, from the profile itself.
+    assert!(
+        question
+            .message
+            .contains(&lab.logs.path().join("*.log").display().to_string()),
+        "{question:?}"
+    );
+    assert!(question.message.contains("wevtutil"), "{question:?}");
+    assert!(
+        !lab.data.path().join("bundles").exists()
+            || std::fs::read_dir(lab.data.path().join("bundles"))
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(true),
+        "nothing was written"
+    );
+    let refused = invoke_with(
+        &window,
+        "preview_evidence",
+        serde_json::json!({ "path": draft.path, "selection": selection(&["app-logs"]) }),
+    )
+    .expect_err("declined");
+    assert_eq!(refused["code"], "not_confirmed", "{refused}");
+
+    // Yes: trusted from now on (recorded beside config.toml), and not asked again.
+    lab.answer.answer(true);
+    invoke_with(
+        &window,
+        "preview_evidence",
+        serde_json::json!({ "path": draft.path, "selection": selection(&["app-logs"]) }),
+    )
+    .expect("preview_evidence");
+    assert!(lab.config.path().join("trusted-profiles.toml").is_file());
+    let before = lab.answer.asked().len();
+    build(&lab, &draft.path, None).expect("build_bundle");
+    assert_eq!(lab.answer.asked().len(), before, "asked again");
+}
+
+#[test]
+fn files_a_draft_names_outside_the_drafts_folder_are_read_only_after_a_confirmation() {
+    let lab = lab("", false);
+    let draft = lab.ready_draft();
+    let window = lab.window();
+    // Trust the lab profile first, so the only question left is about the files.
+    invoke_with(
+        &window,
+        "preview_evidence",
+        serde_json::json!({ "path": draft.path, "selection": selection(&["app-logs"]) }),
+    )
+    .expect("preview_evidence");
+    let asked = lab.answer.asked();
+    let files = asked
+        .iter()
+        .find(|question| question.title.contains("files"))
+        .expect("asked about the files");
+    assert!(files.message.contains("screen.txt"), "{files:?}");
+
+    // What script in the page could do: point the draft at another file, then preview it.
+    let secret_file = lab.config.path().join("id_rsa");
+    fs_write(
+        &secret_file,
+        "password=FAKE-never-read-to-the-webview
+",
+    );
+    let mut request = draft.request.clone();
+    request.evidence.push(casefile_core::request::EvidenceItem {
+        evidence_id: "screenshot".into(),
+        path: secret_file.display().to_string(),
+        note: String::new(),
+    });
+    invoke_with(
+        &window,
+        "save_draft",
+        serde_json::json!({ "path": draft.path, "request": request, "step": 5 }),
+    )
+    .expect("save_draft");
+    lab.answer.answer(false);
+    let refused = invoke_with(
+        &window,
+        "preview_evidence",
+        serde_json::json!({ "path": draft.path, "selection": selection(&["app-logs"]) }),
+    )
+    .expect_err("declined");
+    assert_eq!(refused["code"], "not_confirmed", "{refused}");
+    let question = lab.answer.asked().last().cloned().expect("asked");
+    assert!(question.message.contains("id_rsa"), "{question:?}");
+    assert!(
+        !question.message.contains("screen.txt"),
+        "already confirmed files are not asked again: {question:?}"
+    );
+    let unread = invoke_with(
+        &window,
+        "redaction_preview",
+        serde_json::json!({ "file": secret_file }),
+    )
+    .expect_err("never listed");
+    assert_eq!(unread["code"], "not_in_preview", "{unread}");
+    let refused = build(&lab, &draft.path, None).expect_err("declined");
+    assert_eq!(refused["code"], "not_confirmed", "{refused}");
 }
 
 #[test]

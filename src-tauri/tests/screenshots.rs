@@ -5,9 +5,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use casefile_core::wire::{DraftView, PendingScreenshot, SavedScreenshot, WindowInfo};
-use casefile_desktop::{DataDir, DisplayTimeZone, UserProfilesDir, setup};
+use casefile_desktop::{
+    AppConfirm, AppKeychain, DataDir, DisplayTimeZone, FixedAnswer, UserProfilesDir, setup,
+    setup_with,
+};
 use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
@@ -18,16 +22,23 @@ struct Harness {
     app: App<MockRuntime>,
     _profiles: tempfile::TempDir,
     data: tempfile::TempDir,
+    /// Answers the native confirmations (yes unless a test says no) and keeps the questions.
+    answer: Arc<FixedAnswer>,
 }
 
 fn harness() -> Harness {
     let profiles = tempfile::tempdir().expect("profiles folder");
     let data = tempfile::tempdir().expect("data folder");
-    let app = setup(
+    let answer = FixedAnswer::new(true);
+    let app = setup_with(
         mock_builder(),
         UserProfilesDir::at(profiles.path()),
         DataDir::at(data.path()),
         DisplayTimeZone(chrono_tz::UTC),
+        AppKeychain::new(Arc::new(
+            casefile_core::deliver::secret::MemoryKeychain::default(),
+        )),
+        AppConfirm::with(answer.clone()),
     )
     .build(tauri::generate_context!())
     .expect("the app builds on the mock runtime");
@@ -35,6 +46,7 @@ fn harness() -> Harness {
         app,
         _profiles: profiles,
         data,
+        answer,
     }
 }
 
@@ -131,6 +143,26 @@ fn dropped_images_become_pending_screenshots_that_survive_a_restart() {
         .expect("a PNG");
     let text = harness.data.path().join("notes.txt");
     std::fs::write(&text, "FAKE-token-not-an-image").expect("a text file");
+
+    // Not picked and not dropped here: the user is asked natively, and a no reads nothing.
+    harness.answer.answer(false);
+    let declined = invoke(
+        &window,
+        "import_screenshots",
+        json!({ "path": path, "files": [image] }),
+    )
+    .expect_err("not confirmed");
+    assert_eq!(declined["code"], "not_confirmed", "{declined}");
+    let asked = harness.answer.asked();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(
+        asked[0].message.contains("error dialog.png"),
+        "the question lists the file: {asked:?}"
+    );
+    let none = invoke(&window, "pending_screenshots", json!({ "path": path }))
+        .expect("pending_screenshots");
+    assert_eq!(none, json!([]), "nothing is read after a no");
+    harness.answer.answer(true);
 
     let refused = invoke(
         &window,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use casefile_core::deliver::secret::{Keychain, MemoryKeychain};
 use casefile_core::wire::SettingsView;
 use casefile_desktop::{
-    AppKeychain, DataDir, DisplayTimeZone, UserProfilesDir, setup_with_keychain,
+    AppConfirm, AppKeychain, DataDir, DisplayTimeZone, FixedAnswer, UserProfilesDir, setup_with,
 };
 use serde_json::Value;
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -22,6 +22,8 @@ struct Lab {
     config: tempfile::TempDir,
     data: tempfile::TempDir,
     keychain: Arc<MemoryKeychain>,
+    /// Answers the native confirmations (yes unless a test says no) and keeps the questions.
+    answer: Arc<FixedAnswer>,
 }
 
 fn lab(config_toml: Option<&str>) -> Lab {
@@ -31,12 +33,14 @@ fn lab(config_toml: Option<&str>) -> Lab {
         std::fs::write(config.path().join("config.toml"), text).expect("config.toml");
     }
     let keychain = Arc::new(MemoryKeychain::default());
-    let app = setup_with_keychain(
+    let answer = FixedAnswer::new(true);
+    let app = setup_with(
         mock_builder(),
         UserProfilesDir::at(config.path().join("profiles")),
         DataDir::at(data.path()),
         DisplayTimeZone(chrono_tz::Europe::Berlin),
         AppKeychain::new(keychain.clone()),
+        AppConfirm::with(answer.clone()),
     )
     .build(tauri::generate_context!())
     .expect("the app builds on the mock runtime");
@@ -45,6 +49,7 @@ fn lab(config_toml: Option<&str>) -> Lab {
         config,
         data,
         keychain,
+        answer,
     }
 }
 
@@ -327,6 +332,126 @@ fn test_channel_checks_the_folder_channel_and_names_an_unknown_one() {
         .invoke("test_channel", serde_json::json!({ "name": "desk" }))
         .expect_err("no secret");
     assert_eq!(missing["code"], "secret_missing", "{missing}");
+}
+
+#[test]
+fn the_key_is_shown_or_replaced_only_after_a_native_confirmation() {
+    let lab = lab(None);
+    lab.answer.answer(false);
+    let refused = lab
+        .invoke("export_key", serde_json::json!({}))
+        .expect_err("declined");
+    assert_eq!(refused["code"], "not_confirmed", "{refused}");
+    assert!(
+        !refused.to_string().contains("casefile-key-v1:"),
+        "{refused}"
+    );
+    assert!(!lab.settings().key.exists, "no key was even made");
+
+    lab.answer.answer(true);
+    let first = lab
+        .invoke("export_key", serde_json::json!({}))
+        .expect("export_key");
+    let other = format!("casefile-key-v1:{}", "cd".repeat(32));
+    lab.answer.answer(false);
+    let declined = lab
+        .invoke("import_key", serde_json::json!({ "text": other }))
+        .expect_err("declined");
+    assert_eq!(declined["code"], "not_confirmed", "{declined}");
+    assert_eq!(
+        lab.settings().key.fingerprint.as_deref(),
+        first["fingerprint"].as_str(),
+        "the key is unchanged"
+    );
+    let asked = lab.answer.asked();
+    let question = asked.last().expect("asked");
+    assert!(
+        question
+            .message
+            .contains(first["fingerprint"].as_str().expect("fingerprint")),
+        "the question names the current key: {question:?}"
+    );
+    lab.answer.answer(true);
+    let view = lab
+        .invoke("import_key", serde_json::json!({ "text": other }))
+        .expect("import_key");
+    assert_ne!(view["key"]["fingerprint"], first["fingerprint"]);
+}
+
+#[test]
+fn a_secret_never_follows_a_changed_url_or_another_channel_to_test_channel() {
+    let lab = lab(None);
+    lab.invoke(
+        "save_channel",
+        serde_json::json!({ "name": "helpdesk", "kind": "webhook", "fields": { "url": "https://hooks.example.test/casefile", "secret": "helpdesk" } }),
+    )
+    .expect("save_channel");
+    lab.invoke(
+        "set_secret",
+        serde_json::json!({ "name": "helpdesk", "value": FAKE_TOKEN }),
+    )
+    .expect("set_secret");
+    // Another channel naming that secret, pointed elsewhere: the secret is not sent there.
+    lab.invoke(
+        "save_channel",
+        serde_json::json!({ "name": "x", "kind": "webhook", "fields": { "url": "https://127.0.0.1:9/steal", "secret": "helpdesk" } }),
+    )
+    .expect("save_channel x");
+    let refused = lab
+        .invoke("test_channel", serde_json::json!({ "name": "x" }))
+        .expect_err("unbound");
+    assert_eq!(refused["code"], "secret_missing", "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("stored for another destination")),
+        "{refused}"
+    );
+    // The view shows the secret as not set, so the form asks for it again.
+    let view = lab.settings();
+    let helpdesk = view
+        .channels
+        .iter()
+        .find(|c| c.name == "helpdesk")
+        .expect("helpdesk");
+    assert_eq!(helpdesk.secret_source, None);
+    // Entered again: bound to where the channels naming it send now.
+    lab.invoke(
+        "set_secret",
+        serde_json::json!({ "name": "helpdesk", "value": "FAKE-entered-again" }),
+    )
+    .expect("set_secret");
+    // Then the URL changes: the secret is held back again.
+    lab.invoke(
+        "save_channel",
+        serde_json::json!({ "name": "helpdesk", "kind": "webhook", "fields": { "url": "https://127.0.0.1:9/changed", "secret": "helpdesk" } }),
+    )
+    .expect("save_channel");
+    let refused = lab
+        .invoke("test_channel", serde_json::json!({ "name": "helpdesk" }))
+        .expect_err("unbound");
+    assert_eq!(refused["code"], "secret_missing", "{refused}");
+}
+
+#[test]
+fn a_webhook_url_carrying_its_key_is_kept_with_secret_in_its_place_and_the_key_in_the_keychain() {
+    let lab = lab(None);
+    let key = "FAKEslackKEYabc123";
+    let view = lab
+        .invoke(
+            "save_channel",
+            serde_json::json!({ "name": "slack", "kind": "webhook", "fields": { "url": format!("https://hooks.slack.com/services/T0/B0/{key}") } }),
+        )
+        .expect("save_channel");
+    assert!(!view.to_string().contains(key), "{view}");
+    assert!(!lab.config_text().contains(key), "{}", lab.config_text());
+    assert!(
+        lab.config_text().contains("{secret}"),
+        "{}",
+        lab.config_text()
+    );
+    let stored = lab.keychain.get("slack").expect("get").expect("stored");
+    assert_eq!(stored.expose(), key);
 }
 
 /// The Settings fixtures the UI's types and the browser walks use, from real replies.

@@ -189,17 +189,52 @@ pub(crate) fn channels_add(
         fields.insert(key.trim().to_owned(), value.to_owned());
     }
     let existed = context.config.channels.contains_key(name);
-    settings::save_channel(&context.config_path, name, kind, &fields).map_err(settings_failure)?;
+    let saved = settings::save_channel(&context.config_path, name, kind, &fields)
+        .map_err(settings_failure)?;
+    let moved = match &saved.moved_secret {
+        Some((secret, part)) => {
+            use casefile_core::deliver::secret::{Keychain, OsKeychain};
+            OsKeychain.set(secret, part).map_err(|error| {
+                Failure::user(
+                    "secret_unavailable",
+                    format!(
+                        "channel {name} was saved with {{secret}} in place of its URL's secret part, but the part could not be stored: {error}; store it with `casefile secret set {secret}` (the text the URL had where {{secret}} now stands)"
+                    ),
+                )
+            })?;
+            settings::bind_secret(&context.config_path, secret).map_err(settings_failure)?;
+            Some(secret.clone())
+        }
+        None => None,
+    };
     if out.is_json() {
-        Output::print_json(
-            &serde_json::json!({ "channel": name, "kind": kind, "replaced": existed }),
-        );
+        Output::print_json(&serde_json::json!({
+            "channel": name,
+            "kind": kind,
+            "replaced": existed,
+            "movedSecret": moved,
+            "unboundSecret": saved.unbound_secret,
+        }));
     } else {
         println!(
             "{} channel {name} ({kind}) in {}.",
             if existed { "Replaced" } else { "Added" },
             context.config_path.display()
         );
+        if let Some(secret) = &moved {
+            println!(
+                "The URL's secret part is in the OS keychain as {secret}; config.toml keeps the URL with {{secret}} in its place."
+            );
+        }
+        if let Some(secret) = saved
+            .unbound_secret
+            .as_ref()
+            .filter(|s| moved.as_ref() != Some(s))
+        {
+            eprintln!(
+                "warning: channel {name} now sends to another destination, so the secret {secret} is no longer sent until you store it again: `casefile secret set {secret}`"
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

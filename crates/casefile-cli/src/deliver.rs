@@ -761,7 +761,7 @@ pub(crate) fn channels_command(
 }
 
 pub(crate) fn secret_command(
-    _context: &Context,
+    context: &Context,
     command: &SecretCommand,
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
@@ -772,6 +772,9 @@ pub(crate) fn secret_command(
             keychain
                 .set(name, &value)
                 .map_err(|error| Failure::user("secret_unavailable", error.to_string()))?;
+            // From now on the secret goes only where the channels naming it send today.
+            casefile_core::settings::bind_secret(&context.config_path, name)
+                .map_err(|error| Failure::user(error.code(), error.to_string()))?;
             if out.is_json() {
                 Output::print_json(&serde_json::json!({ "stored": name }));
             } else {

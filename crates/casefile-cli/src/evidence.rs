@@ -83,6 +83,10 @@ pub(crate) struct GatherArgs {
     /// Worker threads [default: one per core].
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// With a draft (bundle, submit): attach its evidence files even where they lie outside
+    /// the draft's folder (a draft from someone else can name any file: read the list first).
+    #[arg(long)]
+    pub(crate) trust_paths: bool,
 }
 
 /// Where `collect` and `bundle` write.
@@ -460,6 +464,9 @@ pub(crate) fn bundle_draft(
         options.budget = Some(options.budget.map_or(limit, |given| given.min(limit)));
     }
     let draft_dir = draft.parent().unwrap_or(Path::new("."));
+    if !gather.trust_paths {
+        crate::check_draft_paths(context, draft, request)?;
+    }
     options
         .for_draft(request, profile, draft_dir)
         .map_err(|message| Failure::user("not_found", format!("{}: {message}", draft.display())))?;
@@ -474,6 +481,7 @@ fn run_collect(
     options: &CollectOptions,
     output: &Path,
 ) -> Result<collect::Outcome, Failure> {
+    crate::check_profile_trust(context, &profile.id)?;
     let key = if options.redact {
         Some(load_key(context)?)
     } else {
@@ -918,6 +926,7 @@ pub(crate) fn summary_command(
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
     let profile = &context.profile_or_default(args.profile.as_deref())?.profile;
+    crate::check_profile_trust(context, &profile.id)?;
     let env = env_for(args.root.as_deref(), args.os)?;
     let snapshot = casefile_core::evidence::snapshot::take(profile, &env);
     let key = load_key(context)?;

@@ -112,6 +112,12 @@ enum ProfilesCommand {
         /// The profile file.
         file: PathBuf,
     },
+    /// Trust a user profile to run its commands and read its paths (as you, or as root on a
+    /// fleet): lists them and records their fingerprint; an edited profile needs trust again.
+    Trust {
+        /// The profile id, e.g. acme.
+        id: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -224,6 +230,7 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Profiles(ProfilesCommand::Validate { .. }) => Ok(ExitCode::SUCCESS),
+        Command::Profiles(ProfilesCommand::Trust { id }) => profiles_trust(&context, id, out),
         Command::Sla(args) => sla_command(&context, args, out),
         Command::New(args) => new_command(&context, args, out),
         Command::Validate(args) => validate_command(&context, &args.draft, out),
@@ -266,6 +273,78 @@ fn find_profile<'a>(catalog: &'a Catalog, id: &str) -> Result<&'a LoadedProfile,
             ),
         )
     })
+}
+
+fn profiles_trust(context: &Context, id: &str, out: &Output) -> Result<ExitCode, Failure> {
+    let loaded = find_profile(&context.catalog, id)?;
+    let reach = casefile_core::trust::trust_profile(&context.config_path, loaded)
+        .map_err(|error| Failure::other(error.code(), error.to_string()))?;
+    let built_in = loaded.origin == casefile_core::profile::Origin::BuiltIn;
+    if out.is_json() {
+        Output::print_json(&serde_json::json!({
+            "profile": id,
+            "builtIn": built_in,
+            "commands": reach.commands,
+            "paths": reach.paths,
+        }));
+    } else if built_in {
+        println!("{id} is built in; built-in profiles are always trusted.");
+    } else if reach.is_empty() {
+        println!(
+            "{id} ({}) runs no command and reads no file; nothing to trust.",
+            loaded.origin
+        );
+    } else {
+        print!("{}", reach.listing());
+        println!(
+            "Trusted {id} ({}): these commands and paths may now be used; if the file changes, it must be trusted again.",
+            loaded.origin
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a user profile that runs commands or reads paths and is not trusted (as it is now).
+pub(crate) fn check_profile_trust(context: &Context, id: &str) -> Result<(), Failure> {
+    let Some(loaded) = context.catalog.get(id) else {
+        return Ok(());
+    };
+    casefile_core::trust::check_profile(&context.config_path, loaded).map_err(|error| match error {
+        casefile_core::trust::TrustError::Untrusted { .. } => {
+            Failure::user(error.code(), error.to_string())
+        }
+        other => Failure::other(other.code(), other.to_string()),
+    })
+}
+
+/// Refuses a draft whose evidence names files outside its folder (and its screenshots folder),
+/// listing them with the way to accept them (`--trust-paths`).
+pub(crate) fn check_draft_paths(
+    context: &Context,
+    draft: &Path,
+    request: &casefile_core::request::Request,
+) -> Result<(), Failure> {
+    let draft_dir = match draft.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let screenshots = context
+        .data_dir
+        .join("screenshots")
+        .join(&request.case_code);
+    let outside =
+        casefile_core::trust::draft_paths_needing_trust(request, draft_dir, &[&screenshots]);
+    if outside.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::user(
+        "paths_untrusted",
+        format!(
+            "{} names evidence outside its folder, which a draft from someone else can use to take any file of yours:\n  {}\nIf you meant to send these, run again with --trust-paths (or move the files beside the draft).",
+            draft.display(),
+            outside.join("\n  ")
+        ),
+    ))
 }
 
 fn profiles_validate(file: &Path, out: &mut Output) -> Result<ExitCode, Failure> {

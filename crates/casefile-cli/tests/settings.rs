@@ -185,3 +185,54 @@ fn channels_add_refuses_a_password_and_a_remote_http_url_and_leaves_the_file() {
         );
     }
 }
+
+#[test]
+fn a_channel_url_holding_a_secret_is_refused_in_config_toml_without_repeating_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[channels.hook]\nkind = \"webhook\"\nurl = \"https://hooks.slack.com/services/T0000/B0000/FAKEslackKEY123\"\n",
+    )
+    .expect("config");
+    let output = casefile(dir.path())
+        .args(["channels", "--json"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("FAKEslackKEY123"), "{stderr}");
+    assert!(stderr.contains("casefile channels add hook"), "{stderr}");
+    assert!(stderr.contains("config.toml:3"), "{stderr}");
+}
+
+#[test]
+fn changing_a_channels_url_stops_its_secret_from_following_until_it_is_stored_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let add = |url: &str| {
+        casefile(dir.path())
+            .args(["--json", "channels", "add", "helpdesk", "--kind", "rt"])
+            .args(["--set", &format!("url={url}"), "--set", "queue=Support"])
+            .output()
+            .expect("runs")
+    };
+    let first = add("https://127.0.0.1:9/REST/2.0");
+    assert!(first.status.success(), "{first:?}");
+    assert_eq!(
+        json(&first.stdout)["unboundSecret"],
+        serde_json::Value::Null
+    );
+    let moved = add("https://attacker.example.test/REST/2.0");
+    assert!(moved.status.success(), "{moved:?}");
+    assert_eq!(json(&moved.stdout)["unboundSecret"], "helpdesk");
+    // The secret is in the environment; the channel still will not take it anywhere.
+    let test = casefile(dir.path())
+        .args(["--json", "channels", "test", "helpdesk"])
+        .env("CASEFILE_SECRET_HELPDESK", "FAKE-rt-token-42")
+        .output()
+        .expect("runs");
+    assert_eq!(test.status.code(), Some(1), "{test:?}");
+    let stderr = String::from_utf8_lossy(&test.stderr);
+    assert!(stderr.contains("casefile secret set helpdesk"), "{stderr}");
+    assert!(!stderr.contains("FAKE-rt-token-42"), "{stderr}");
+    assert_eq!(json(&test.stdout)["error"]["code"], "secret_unbound");
+}

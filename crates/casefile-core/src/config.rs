@@ -60,6 +60,10 @@ pub struct Config {
     /// `channels` one by one so an error names its channel and line.
     #[serde(default, rename = "channels")]
     raw_channels: BTreeMap<String, BTreeMap<Spanned<String>, toml::Value>>,
+    /// Where each stored secret may be sent (`secret-bindings.toml` beside this file), read by
+    /// [`Config::load`]; checked when a channel opens.
+    #[serde(skip)]
+    pub secret_bindings: crate::deliver::secret::SecretBindings,
 }
 
 /// `[delivery]`: which channel `submit` uses by default and how the outbox retries.
@@ -163,6 +167,38 @@ pub(crate) fn read_channel(
     })
 }
 
+/// Refuses a channel URL that carries a credential, with where the credential goes instead;
+/// the message shows the URL without it.
+pub(crate) fn check_channel_url(name: &str, channel: &ChannelConfig) -> Result<(), String> {
+    use crate::deliver::channel::{url_secret, url_without_secrets};
+    let Some(url) = channel.url() else {
+        return Ok(());
+    };
+    let shown = url_without_secrets(url);
+    if let Some(what) = url_secret(url) {
+        let advice = if what.contains("user:password") {
+            format!(
+                "remove it from the URL, put the user in the channel's user name or e-mail field, and store the password with `casefile secret set {}` (or the app's Settings)",
+                channel.secret_name(name).unwrap_or(name)
+            )
+        } else {
+            format!(
+                "the URL itself is a credential, so it must not be written here: run `casefile channels add {name} --kind {} --set url=URL` (or save it in the app's Settings), which keeps the URL with {{secret}} in place of that part and stores the part in the keychain",
+                channel.kind()
+            )
+        };
+        return Err(format!(
+            "[channels.{name}]: url {shown} holds {what}; {advice}"
+        ));
+    }
+    if url.contains(crate::deliver::http::SECRET_PLACE) && channel.secret_name(name).is_none() {
+        return Err(format!(
+            "[channels.{name}]: url {shown} has a {{secret}} place but the channel names no secret; add secret = \"{name}\" and store the URL's secret part with `casefile secret set {name}`"
+        ));
+    }
+    Ok(())
+}
+
 impl Config {
     /// Reads the configuration at `path`; a missing file gives the defaults.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -178,7 +214,16 @@ impl Config {
                 });
             }
         };
-        Config::parse(&source, path)
+        let mut config = Config::parse(&source, path)?;
+        config.secret_bindings =
+            crate::deliver::secret::SecretBindings::load(path).map_err(|error| {
+                ConfigError::Invalid {
+                    path: error.path,
+                    location: String::new(),
+                    message: error.message,
+                }
+            })?;
+        Ok(config)
     }
 
     /// Reads configuration text `source`; errors name `path` as the file it came from.
@@ -221,6 +266,8 @@ impl Config {
             let channel = read_channel(&table).map_err(|(key, message)| {
                 invalid(located(&key), format!("[channels.{name}]: {message}"))
             })?;
+            check_channel_url(&name, &channel)
+                .map_err(|message| invalid(located("url"), message))?;
             config.channels.insert(name, channel);
         }
         for name in config.channels.keys() {

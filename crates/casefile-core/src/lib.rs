@@ -3,7 +3,8 @@
 //! Casefile helps a customer write a complete support request for a software vendor. This crate
 //! holds the request model ([`request`]) and its validation ([`validate`]), case codes
 //! ([`case_code`]), drafts on disk ([`draft`], and the app's drafts folder in [`drafts`]), the
-//! desktop wizard's view of a draft ([`wizard`]), vendor profiles ([`profile`]), the impact
+//! desktop wizard's view of a draft ([`wizard`]), vendor profiles ([`profile`]) and what the user
+//! must trust before using someone else's profile or draft ([`trust`]), the impact
 //! questionnaire ([`impact`]), and response-target arithmetic ([`calendar`], [`sla`]). The
 //! `casefile` CLI and the desktop app are both thin layers over it; [`wire`] is the JSON they
 //! share.
@@ -44,6 +45,7 @@ pub mod request;
 pub mod settings;
 pub mod sla;
 pub mod template;
+pub mod trust;
 pub mod validate;
 pub mod wire;
 pub mod wizard;

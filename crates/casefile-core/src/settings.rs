@@ -314,17 +314,49 @@ fn check_defaults(
     Ok(())
 }
 
+/// What saving a channel changed beyond `config.toml`, for the front end to act on.
+#[derive(Debug, Default)]
+pub struct ChannelSaved {
+    /// The URL held a credential (a webhook key in its path, `sig=`, `code=`…): it was
+    /// written with `{secret}` in its place, and this secret (its name and the part) must be
+    /// stored in the keychain now, then bound with [`bind_secret`].
+    pub moved_secret: Option<(String, Secret)>,
+    /// The channel's destination changed (or it names a secret bound to another destination)
+    /// while this secret was bound: the binding is dropped, and the secret must be stored
+    /// again before the channel opens.
+    pub unbound_secret: Option<String>,
+}
+
 /// Adds channel `name` of `kind`, or replaces it, with `fields` (field name to text, as the
 /// form and `--set key=value` give them; an empty value leaves the field unset). Keys the form
 /// does not edit (priority maps, custom fields) are kept when the kind stays the same.
+///
+/// A secret stays bound to the destination it was stored for: a change of kind, URL, host,
+/// port, certificate name or `ca_file`, or naming a secret stored for another destination,
+/// drops its binding (answered in [`ChannelSaved::unbound_secret`]). A URL that carries a
+/// credential is written with `{secret}` in its place ([`ChannelSaved::moved_secret`]).
 pub fn save_channel(
     path: &Path,
     name: &str,
     kind: &str,
     fields: &BTreeMap<String, String>,
-) -> Result<(), SettingsError> {
-    Config::load(path)?;
+) -> Result<ChannelSaved, SettingsError> {
+    let old = Config::load(path)?;
     check_channel_name(name)?;
+    let mut fields = fields.clone();
+    let mut moved_secret = None;
+    if let Some(url) = fields.get("url").cloned()
+        && let Some((template, part)) = crate::deliver::channel::split_url_secret(url.trim())
+    {
+        let secret_name = match fields.get("secret").map(|s| s.trim()) {
+            Some(given) if !given.is_empty() => given.to_owned(),
+            _ => name.to_owned(),
+        };
+        fields.insert("url".to_owned(), template);
+        fields.insert("secret".to_owned(), secret_name.clone());
+        moved_secret = Some((secret_name, Secret::new(part)));
+    }
+    let fields = &fields;
     let spec = kind_spec(kind).ok_or_else(|| {
         invalid(
             "kind",
@@ -385,7 +417,55 @@ pub fn save_channel(
     let channel = crate::config::read_channel(&table)
         .map_err(|(key, message)| invalid(&key, format!("[channels.{name}]: {message}")))?;
     check_channel(name, &channel)?;
-    write_checked(path, &doc)
+    let mut bindings = old.secret_bindings.clone();
+    let unbound_secret = channel.secret_name(name).and_then(|secret| {
+        let fingerprint = channel.binding_fingerprint();
+        let moved = if bindings.has(secret) {
+            !bindings.allows(secret, &channel)
+        } else {
+            old.channels.iter().any(|(other, config)| {
+                config.secret_name(other) == Some(secret)
+                    && config.binding_fingerprint() != fingerprint
+            })
+        };
+        moved.then(|| secret.to_owned())
+    });
+    write_checked(path, &doc)?;
+    if let Some(secret) = &unbound_secret {
+        bindings.drop_binding(secret);
+        bindings.save(path).map_err(bindings_error)?;
+    }
+    Ok(ChannelSaved {
+        moved_secret,
+        unbound_secret,
+    })
+}
+
+fn bindings_error(error: crate::deliver::secret::BindingsError) -> SettingsError {
+    SettingsError::Config(ConfigError::Invalid {
+        path: error.path,
+        location: String::new(),
+        message: error.message,
+    })
+}
+
+/// Binds secret `name`, just stored, to the destination of every configured channel that
+/// names it: from now on it is sent only there (see
+/// [`SecretBindings`](crate::deliver::secret::SecretBindings)). Call it after storing a
+/// secret's value (`casefile secret set`, the Settings password field).
+pub fn bind_secret(path: &Path, name: &str) -> Result<(), SettingsError> {
+    let config = Config::load(path)?;
+    let mut bindings = config.secret_bindings.clone();
+    bindings.bind(
+        name,
+        config
+            .channel_names()
+            .iter()
+            .filter_map(|channel| config.channel(channel).map(|c| (channel.clone(), c)))
+            .filter(|(channel, config)| config.secret_name(channel) == Some(name))
+            .map(|(_, config)| config.binding_fingerprint()),
+    );
+    bindings.save(path).map_err(bindings_error)
 }
 
 /// Removes channel `name`; refused while it is the default channel. False when the file has
@@ -413,7 +493,20 @@ pub fn remove_channel(path: &Path, name: &str) -> Result<(), SettingsError> {
             doc.remove("channels");
         }
     }
-    write_checked(path, &doc)
+    write_checked(path, &doc)?;
+    // A secret no remaining channel names is bound nowhere: a channel added later with it
+    // needs it stored again.
+    if let Some(secret) = config.channels.get(name).and_then(|c| c.secret_name(name))
+        && !config
+            .channels
+            .iter()
+            .any(|(other, c)| other != name && c.secret_name(other) == Some(secret))
+    {
+        let mut bindings = config.secret_bindings.clone();
+        bindings.drop_binding(secret);
+        bindings.save(path).map_err(bindings_error)?;
+    }
+    Ok(())
 }
 
 /// Channel names: letters, digits, `-` and `_`, as `Config::load` requires.

@@ -324,6 +324,47 @@ impl Session {
     }
 }
 
+/// Agrees to the app's native confirmation whose title contains `title` (the GTK message dialog
+/// Rust opens before it reads files the user typed rather than picked, or uses an untrusted
+/// profile): waits up to `within` for it, focuses it and presses Return on its first button
+/// (the agreeing one), again until it closes. False when no such dialog came or it stayed open.
+/// Needs `xdotool`, which `scripts/setup.sh` installs.
+pub fn agree_to_native_dialog(title: &str, within: Duration) -> bool {
+    let find = || {
+        Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", title])
+            .output()
+            .ok()
+            .and_then(|found| {
+                String::from_utf8_lossy(&found.stdout)
+                    .lines()
+                    .next()
+                    .map(|id| id.trim().to_owned())
+                    .filter(|id| !id.is_empty())
+            })
+    };
+    let deadline = Instant::now() + within;
+    let mut seen = false;
+    while Instant::now() < deadline {
+        match find() {
+            Some(dialog) => {
+                seen = true;
+                std::thread::sleep(Duration::from_millis(500));
+                let _ = Command::new("xdotool")
+                    .args(["windowfocus", "--sync", &dialog])
+                    .status();
+                let _ = Command::new("xdotool")
+                    .args(["key", "--window", &dialog, "Return"])
+                    .status();
+                std::thread::sleep(Duration::from_millis(700));
+            }
+            None if seen => return true,
+            None => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
+    false
+}
+
 /// The app binary: `CASEFILE_APP_BIN`, or the debug build in the workspace's target folder.
 pub fn app_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("CASEFILE_APP_BIN") {

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use casefile_e2e::{
-    Session, answer, button, choice, click, element, field, heading, next, press, saved_files,
-    unzip, wait_for_text,
+    Session, agree_to_native_dialog, answer, button, choice, click, element, field, heading, next,
+    press, saved_files, unzip, wait_for_text,
 };
 
 const SUBJECT: &str = "May patches fail on two Windows endpoints";
@@ -154,6 +154,11 @@ async fn a_jetpatch_patching_request_is_filed_with_its_checklist_ticked() {
         .await
         .expect("the activity output's path");
     click(client, &button("Add file")).await;
+    // A typed path (not picked or dropped) is read only after the native confirmation.
+    assert!(
+        agree_to_native_dialog("Read these files", Duration::from_secs(30)),
+        "the app did not ask before reading the typed path"
+    );
     wait_for_text(client, "activity-output.txt", Duration::from_secs(15)).await;
     let snapshot = element(client, &choice("Add the support snapshot")).await;
     if snapshot.prop("checked").await.ok().flatten().as_deref() == Some("true") {

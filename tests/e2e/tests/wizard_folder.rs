@@ -5,7 +5,10 @@
 use std::io::Read;
 use std::time::Duration;
 
-use casefile_e2e::{Session, button, click, element, field, heading, next, press, wait_for_text};
+use casefile_e2e::{
+    Session, agree_to_native_dialog, button, click, element, field, heading, next, press,
+    wait_for_text,
+};
 
 const SUBJECT: &str = "Nightly sync stops with a timeout";
 const PLANTED: &str = "FAKE-e2e-password-7731";
@@ -93,6 +96,11 @@ async fn a_generic_request_goes_through_all_seven_steps_and_lands_in_the_folder(
         .await
         .expect("the log's path");
     click(client, &button("Add file")).await;
+    // A typed path (not picked or dropped) is read only after the native confirmation.
+    assert!(
+        agree_to_native_dialog("Read these files", Duration::from_secs(30)),
+        "the app did not ask before reading the typed path"
+    );
     wait_for_text(client, "sync.log", Duration::from_secs(15)).await;
     let snapshot = element(
         client,

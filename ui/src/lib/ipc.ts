@@ -65,6 +65,7 @@ export type ErrorCode =
   | "image_invalid"
   | "image_too_large"
   | "black_out_invalid"
+  | "not_confirmed"
   | "ipc"
   | "unknown"
   | (string & {});

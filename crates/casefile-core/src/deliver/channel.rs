@@ -68,12 +68,64 @@ impl ChannelConfig {
                 config.host,
                 config.port.unwrap_or(config.tls.default_port())
             ),
-            ChannelConfig::Rt(config) => config.url.clone(),
-            ChannelConfig::Zendesk(config) => config.url.clone(),
-            ChannelConfig::Freshdesk(config) => config.url.clone(),
-            ChannelConfig::Jsm(config) => config.url.clone(),
-            ChannelConfig::Webhook(config) => config.url.clone(),
+            ChannelConfig::Rt(config) => url_without_secrets(&config.url),
+            ChannelConfig::Zendesk(config) => url_without_secrets(&config.url),
+            ChannelConfig::Freshdesk(config) => url_without_secrets(&config.url),
+            ChannelConfig::Jsm(config) => url_without_secrets(&config.url),
+            ChannelConfig::Webhook(config) => url_without_secrets(&config.url),
         }
+    }
+
+    /// The URL it sends to, for the kinds that have one.
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            ChannelConfig::Rt(config) => Some(&config.url),
+            ChannelConfig::Zendesk(config) => Some(&config.url),
+            ChannelConfig::Freshdesk(config) => Some(&config.url),
+            ChannelConfig::Jsm(config) => Some(&config.url),
+            ChannelConfig::Webhook(config) => Some(&config.url),
+            ChannelConfig::Folder(_) | ChannelConfig::Smtp(_) => None,
+        }
+    }
+
+    /// What a secret is bound to when it is stored for this channel: the kind and where the
+    /// secret goes (the URL, or the SMTP host, port, certificate name and protection) and the
+    /// authorities trusted for it (`ca_file`), as a short hash. Changing any of them needs the
+    /// secret again (see [`super::secret::SecretBindings`]).
+    pub fn binding_fingerprint(&self) -> String {
+        use sha2::Digest as _;
+        let ca = |file: &Option<PathBuf>| {
+            file.as_ref()
+                .map(|path| path.display().to_string())
+                .unwrap_or_default()
+        };
+        let parts: Vec<String> = match self {
+            ChannelConfig::Folder(config) => vec![ca(&config.path)],
+            ChannelConfig::Smtp(config) => vec![
+                config.host.trim().to_ascii_lowercase(),
+                config.port.unwrap_or(config.tls.default_port()).to_string(),
+                format!("{:?}", config.tls),
+                config.tls_name.clone().unwrap_or_default(),
+                ca(&config.ca_file),
+            ],
+            ChannelConfig::Rt(c) => vec![binding_url(&c.url), ca(&c.ca_file)],
+            ChannelConfig::Zendesk(c) => vec![binding_url(&c.url), ca(&c.ca_file)],
+            ChannelConfig::Freshdesk(c) => vec![binding_url(&c.url), ca(&c.ca_file)],
+            ChannelConfig::Jsm(c) => vec![binding_url(&c.url), ca(&c.ca_file)],
+            ChannelConfig::Webhook(c) => vec![binding_url(&c.url), ca(&c.ca_file)],
+        };
+        let mut hash = sha2::Sha256::new();
+        hash.update(b"casefile-secret-binding-v1\0");
+        hash.update(self.kind().as_bytes());
+        for part in parts {
+            hash.update(b"\0");
+            hash.update(part.as_bytes());
+        }
+        hash.finalize()
+            .iter()
+            .take(16)
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
     }
 
     /// The name of the secret this channel needs, if it needs one.
@@ -130,6 +182,149 @@ impl ChannelConfig {
             )?),
         })
     }
+}
+
+/// A URL as a binding compares it: trimmed, without a trailing slash, the scheme and host in
+/// lower case.
+fn binding_url(url: &str) -> String {
+    let url = url.trim().trim_end_matches('/');
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let (authority, tail) = rest.split_at(end);
+            format!(
+                "{}://{}{tail}",
+                scheme.to_ascii_lowercase(),
+                authority.to_ascii_lowercase()
+            )
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Query parameters whose value is a credential (signed and keyed URLs).
+const SECRET_PARAMETERS: [&str; 13] = [
+    "sig",
+    "signature",
+    "x-amz-signature",
+    "x-goog-signature",
+    "code",
+    "token",
+    "access_token",
+    "auth",
+    "key",
+    "api_key",
+    "apikey",
+    "secret",
+    "password",
+];
+
+/// Path segments after which every further segment is a credential (Slack `services/T/B/X`,
+/// Discord `api/webhooks/ID/TOKEN`, Teams `IncomingWebhook/ID/KEY`), with how many segments
+/// before the secret ones are identifiers.
+const SECRET_PATHS: [(&str, usize); 3] = [("services", 2), ("webhooks", 1), ("IncomingWebhook", 0)];
+
+/// One credential part of a URL: its byte range and what it is.
+fn url_secret_parts(url: &str) -> Vec<(std::ops::Range<usize>, &'static str)> {
+    let mut parts = Vec::new();
+    let Some(scheme_end) = url.find("://") else {
+        return parts;
+    };
+    let start = scheme_end + 3;
+    let rest = url.get(start..).unwrap_or_default();
+    let authority_end = start + rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if let Some(at) = url.get(start..authority_end).and_then(|a| a.rfind('@')) {
+        parts.push((
+            start..start + at,
+            "a user name and password (user:password@)",
+        ));
+    }
+    let path_end = url
+        .get(authority_end..)
+        .and_then(|tail| tail.find(['?', '#']))
+        .map_or(url.len(), |at| authority_end + at);
+    let path = url.get(authority_end..path_end).unwrap_or_default();
+    let mut offset = authority_end;
+    let segments: Vec<(usize, &str)> = path
+        .split('/')
+        .map(|segment| {
+            let at = offset;
+            offset += segment.len() + 1;
+            (at, segment)
+        })
+        .collect();
+    for (index, (_, segment)) in segments.iter().enumerate() {
+        let Some((_, skip)) = SECRET_PATHS.iter().find(|(name, _)| name == segment) else {
+            continue;
+        };
+        // Slack's `services/T/B/KEY` and Discord's `webhooks/ID/TOKEN` have exactly that many
+        // segments after the marker; a longer path is an ordinary API path.
+        let after = segments.len() - index - 1;
+        if *skip > 0 && after != skip + 1 {
+            continue;
+        }
+        for (at, secret) in segments.iter().skip(index + 1 + skip) {
+            if !secret.is_empty() && *secret != crate::deliver::http::SECRET_PLACE {
+                parts.push((*at..*at + secret.len(), "a webhook key in its path"));
+            }
+        }
+        break;
+    }
+    if let Some(query) = url.get(path_end..).and_then(|tail| tail.strip_prefix('?')) {
+        let mut offset = path_end + 1;
+        for pair in query.split(['&', '#']) {
+            let at = offset;
+            offset += pair.len() + 1;
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            if SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str())
+                && !value.is_empty()
+                && value != crate::deliver::http::SECRET_PLACE
+            {
+                let value_at = at + name.len() + 1;
+                parts.push((
+                    value_at..value_at + value.len(),
+                    "a signature or key parameter",
+                ));
+            }
+        }
+    }
+    parts
+}
+
+/// What in `url` is a credential, if anything: `user:password@`, a signed or keyed query
+/// parameter (`sig=`, `code=`, `token=`, `key=`…), or a Slack/Teams/Discord-style webhook path.
+/// `{secret}` (where the channel's secret is put when it sends) is not one.
+pub fn url_secret(url: &str) -> Option<&'static str> {
+    url_secret_parts(url).first().map(|(_, what)| *what)
+}
+
+/// `url` with its credential parts replaced by `<secret>`, for messages, the outbox, receipts
+/// and listings.
+pub fn url_without_secrets(url: &str) -> String {
+    let mut shown = url.to_owned();
+    for (range, _) in url_secret_parts(url).into_iter().rev() {
+        shown.replace_range(range, "<secret>");
+    }
+    shown
+}
+
+/// `url` with its credential parts (from the first to the last, outside `user:password@`)
+/// replaced by one `{secret}`, and the text it replaced: how `casefile channels add --set
+/// url=…` moves a webhook URL's secret into the keychain. `None` when the URL has no such part
+/// or holds `user:password@` (which goes to the channel's user name and secret instead).
+pub fn split_url_secret(url: &str) -> Option<(String, String)> {
+    let parts = url_secret_parts(url);
+    if parts.iter().any(|(_, what)| what.contains("user:password")) {
+        return None;
+    }
+    let start = parts.first()?.0.start;
+    let end = parts.last()?.0.end;
+    let secret = url.get(start..end)?.to_owned();
+    let mut template = url.to_owned();
+    template.replace_range(start..end, crate::deliver::http::SECRET_PLACE);
+    Some((template, secret))
 }
 
 /// `kind = "folder"`.

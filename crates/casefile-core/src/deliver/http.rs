@@ -42,12 +42,15 @@ pub(crate) enum Auth {
         /// The fixed password.
         password: &'static str,
     },
+    /// No header: the secret stands in the URL's `{secret}` place (a Slack- or Teams-style
+    /// webhook whose URL is the credential).
+    InUrl(Secret),
 }
 
 impl Auth {
     fn header(&self) -> Option<String> {
         match self {
-            Auth::None => None,
+            Auth::None | Auth::InUrl(_) => None,
             Auth::Basic { user, secret } => Some(format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD
@@ -69,6 +72,7 @@ impl Auth {
             Auth::Basic { secret, .. }
             | Auth::Bearer(secret)
             | Auth::Scheme(_, secret)
+            | Auth::InUrl(secret)
             | Auth::BasicKey { secret, .. } => Some(secret),
         }
     }
@@ -77,6 +81,9 @@ impl Auth {
 /// One channel's HTTP client.
 pub(crate) struct Http {
     agent: ureq::Agent,
+    /// The base URL requests go to, with the secret in its `{secret}` place.
+    target: String,
+    /// The base URL as messages show it: `{secret}` in place of the secret, no credentials.
     base: String,
     auth: Auth,
     /// Names the service in messages (`Zendesk at https://acme.zendesk.com`).
@@ -100,6 +107,8 @@ const MAX_REPLY: u64 = 16 * 1024 * 1024;
 impl Http {
     /// A client for `base_url` (no trailing slash needed). `service` names the help desk in
     /// messages; `ca_file` replaces the public authorities with the ones in that PEM file.
+    /// A `{secret}` in `base_url` is replaced by the secret, which is then sent in no header
+    /// ([`Auth::InUrl`]); messages show the URL with `{secret}` and without other credentials.
     pub(crate) fn new(
         service: &str,
         base_url: &str,
@@ -107,8 +116,21 @@ impl Http {
         ca_file: Option<&Path>,
         timeout: Option<Duration>,
     ) -> Result<Http, DeliveryError> {
-        let base = base_url.trim().trim_end_matches('/').to_owned();
+        let shown = super::channel::url_without_secrets(base_url.trim().trim_end_matches('/'));
+        let mut base = base_url.trim().trim_end_matches('/').to_owned();
         check_url(&base)?;
+        let auth = match (base.contains(SECRET_PLACE), auth.secret().cloned()) {
+            (false, _) => auth,
+            (true, Some(secret)) => {
+                base = base.replace(SECRET_PLACE, secret.expose());
+                Auth::InUrl(secret)
+            }
+            (true, None) => {
+                return Err(DeliveryError::permanent(format!(
+                    "channel url {shown}: it has a {SECRET_PLACE} place but the channel has no secret; add secret = \"NAME\" and store the URL's secret part with `casefile secret set NAME`"
+                )));
+            }
+        };
         let mut tls = ureq::tls::TlsConfig::builder();
         if let Some(path) = ca_file {
             tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&read_ca_file(path)?));
@@ -125,18 +147,19 @@ impl Http {
             .build();
         Ok(Http {
             agent: config.into(),
-            base,
+            target: base,
             auth,
-            service: format!("{service} at {base_url}"),
+            service: format!("{service} at {shown}"),
+            base: shown,
         })
     }
 
     /// `base` + `path` (`path` starts with `/`, may carry a query).
     pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        format!("{}{path}", self.target)
     }
 
-    /// The base URL as configured, without a trailing slash.
+    /// The base URL as messages show it, without a trailing slash, credentials or the secret.
     pub(crate) fn base(&self) -> &str {
         &self.base
     }
@@ -347,14 +370,35 @@ impl Http {
         )))
     }
 
-    /// Removes the secret from `text`, should a server echo it.
+    /// Removes the secret from `text`, should a server echo it: the value itself, its URL
+    /// encoding, and the Basic-auth base64 forms (`user:secret`, `secret:password`, `:secret`)
+    /// as the `Authorization` header carries them.
     pub(crate) fn scrub(&self, text: String) -> String {
-        match self.auth.secret() {
-            Some(secret) if !secret.expose().is_empty() => {
-                text.replace(secret.expose(), "<secret>")
+        let Some(secret) = self
+            .auth
+            .secret()
+            .filter(|secret| !secret.expose().is_empty())
+        else {
+            return text;
+        };
+        let value = secret.expose();
+        let engine = base64::engine::general_purpose::STANDARD;
+        let mut forms = vec![value.to_owned(), url_encode_secret(value)];
+        match &self.auth {
+            Auth::Basic { user, .. } => forms.push(engine.encode(format!("{user}:{value}"))),
+            Auth::BasicKey { password, .. } => {
+                forms.push(engine.encode(format!("{value}:{password}")));
             }
-            _ => text,
+            _ => {}
         }
+        forms.push(engine.encode(format!(":{value}")));
+        forms.push(engine.encode(value));
+        // Longest first, so a form that contains another is removed whole.
+        forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+        forms
+            .into_iter()
+            .filter(|form| form.len() >= 4)
+            .fold(text, |text, form| text.replace(&form, "<secret>"))
     }
 
     /// How the service is named in messages (`Zendesk at https://acme.zendesk.com`).
@@ -510,7 +554,8 @@ pub(crate) fn query_encode(value: &str) -> String {
 
 /// Checks that `url` is https, or http to a loopback host.
 pub(crate) fn check_url(url: &str) -> Result<(), DeliveryError> {
-    let bad = |why: &str| DeliveryError::permanent(format!("channel url {url:?}: {why}"));
+    let shown = super::channel::url_without_secrets(url);
+    let bad = |why: &str| DeliveryError::permanent(format!("channel url {shown:?}: {why}"));
     let (scheme, rest) = url
         .split_once("://")
         .ok_or_else(|| bad("write a full URL such as https://help.example.com"))?;
@@ -532,6 +577,22 @@ pub(crate) fn check_url(url: &str) -> Result<(), DeliveryError> {
         )),
         _ => Err(bad("use an https:// URL")),
     }
+}
+
+/// Where a channel URL takes its secret: `https://hooks.slack.com/services/T0/B0/{secret}`.
+pub(crate) const SECRET_PLACE: &str = "{secret}";
+
+/// `secret` percent-encoded for a URL path or query (unreserved characters stay).
+fn url_encode_secret(secret: &str) -> String {
+    secret
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(byte).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 /// Whether `host` names this machine.
@@ -861,6 +922,69 @@ mod tests {
             http.scrub("key FAKE-key-9 and X".to_owned()),
             "key <secret> and X"
         );
+    }
+
+    #[test]
+    fn the_basic_auth_base64_forms_of_the_secret_are_scrubbed_too() {
+        let engine = base64::engine::general_purpose::STANDARD;
+        let secret = "FAKE-pass-word-7";
+        let basic = Http::new(
+            "Desk",
+            "https://desk.example.test",
+            Auth::Basic {
+                user: "ada".into(),
+                secret: Secret::new(secret),
+            },
+            None,
+            None,
+        )
+        .expect("client");
+        for form in [
+            engine.encode(format!("ada:{secret}")),
+            engine.encode(format!(":{secret}")),
+        ] {
+            let echoed = basic.scrub(format!("server said: Authorization: Basic {form} is wrong"));
+            assert!(!echoed.contains(&form), "{echoed}");
+            assert!(echoed.contains("<secret>"), "{echoed}");
+        }
+        let key = Http::new(
+            "Desk",
+            "https://desk.example.test",
+            Auth::BasicKey {
+                secret: Secret::new(secret),
+                password: "X",
+            },
+            None,
+            None,
+        )
+        .expect("client");
+        let form = engine.encode(format!("{secret}:X"));
+        assert!(!key.scrub(format!("Basic {form}")).contains(&form));
+    }
+
+    #[test]
+    fn a_secret_in_the_url_place_is_sent_in_the_url_and_never_shown() {
+        let http = Http::new(
+            "Webhook",
+            "https://hooks.example.test/services/T0/B0/{secret}",
+            Auth::Bearer(Secret::new("FAKEhookKEY")),
+            None,
+            None,
+        )
+        .expect("client");
+        assert_eq!(
+            http.url(""),
+            "https://hooks.example.test/services/T0/B0/FAKEhookKEY"
+        );
+        assert!(!http.service().contains("FAKE"), "{}", http.service());
+        assert!(!http.base().contains("FAKE"), "{}", http.base());
+        assert!(matches!(http.auth, Auth::InUrl(_)));
+        assert_eq!(
+            http.scrub("GET /services/T0/B0/FAKEhookKEY failed".into()),
+            "GET /services/T0/B0/<secret> failed"
+        );
+        let error = check_url("ftp://ada:FAKE-pw@hooks.example.test/x").expect_err("ftp");
+        assert!(!error.message.contains("FAKE-pw"), "{error}");
     }
 
     fn one_request_server(answer: &'static str) -> (String, std::thread::JoinHandle<Vec<u8>>) {

@@ -143,6 +143,119 @@ impl<'a> Secrets<'a> {
     }
 }
 
+/// The file beside `config.toml` that records where each secret may go.
+pub const BINDINGS_FILE_NAME: &str = "secret-bindings.toml";
+
+/// Where each stored secret may be sent: for a secret's name, the
+/// [`ChannelConfig::binding_fingerprint`](super::channel::ChannelConfig::binding_fingerprint)s
+/// of the destinations it was stored for. The file (`secret-bindings.toml` beside
+/// `config.toml`) holds no secret, only those hashes.
+///
+/// A secret is bound when its value is stored (`casefile secret set`, the Settings password
+/// field) to every channel that names it then. Changing a channel's kind, URL, host, port,
+/// certificate name or `ca_file`, or naming a secret that is bound elsewhere, drops the binding:
+/// the secret must be stored again before that channel opens, so a changed destination never
+/// receives the old secret. A secret with no entry at all (stored before bindings existed, or
+/// given only in the environment to an unattended run) opens as before.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SecretBindings {
+    /// Must be 1.
+    #[serde(default = "bindings_version")]
+    pub schema_version: u32,
+    /// Secret name to the fingerprints of the destinations it may go to; empty means "store
+    /// it again".
+    #[serde(default)]
+    pub secrets: BTreeMap<String, Vec<String>>,
+}
+
+fn bindings_version() -> u32 {
+    1
+}
+
+/// Why the bindings file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct BindingsError {
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl SecretBindings {
+    /// The bindings file for the configuration file `config_file`.
+    pub fn path_for(config_file: &std::path::Path) -> std::path::PathBuf {
+        config_file.with_file_name(BINDINGS_FILE_NAME)
+    }
+
+    /// Reads the bindings beside `config_file`; a missing file means none.
+    pub fn load(config_file: &std::path::Path) -> Result<SecretBindings, BindingsError> {
+        let path = Self::path_for(config_file);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(SecretBindings::default());
+            }
+            Err(error) => {
+                return Err(BindingsError {
+                    path,
+                    message: format!("cannot read the secret bindings: {error}"),
+                });
+            }
+        };
+        toml::from_str(&text).map_err(|error| BindingsError {
+            path,
+            message: format!(
+                "{}; the file only records where each secret may go: delete it and store the channel secrets again",
+                error.message().trim()
+            ),
+        })
+    }
+
+    /// Writes the bindings beside `config_file` (atomically, mode 0600).
+    pub fn save(&self, config_file: &std::path::Path) -> Result<(), BindingsError> {
+        let path = Self::path_for(config_file);
+        let error = |message: String| BindingsError {
+            path: path.clone(),
+            message,
+        };
+        let text = format!(
+            "# Where each channel secret may be sent (hashes of the destinations, no secrets).\n# Written by Casefile; a changed destination needs its secret stored again.\n{}",
+            toml::to_string(self).map_err(|e| error(e.to_string()))?
+        );
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs_err::create_dir_all(folder).map_err(|e| error(e.to_string()))?;
+        }
+        crate::draft::write_atomically(&path, text.as_bytes()).map_err(|e| error(e.to_string()))
+    }
+
+    /// Whether secret `name` may be sent to `channel`'s destination.
+    pub fn allows(&self, name: &str, channel: &super::channel::ChannelConfig) -> bool {
+        match self.secrets.get(name) {
+            None => true,
+            Some(bound) => bound.contains(&channel.binding_fingerprint()),
+        }
+    }
+
+    /// Whether secret `name` has an entry (bound somewhere, or dropped).
+    pub fn has(&self, name: &str) -> bool {
+        self.secrets.contains_key(name)
+    }
+
+    /// Binds secret `name` to exactly `destinations` (fingerprints).
+    pub fn bind(&mut self, name: &str, destinations: impl IntoIterator<Item = String>) {
+        let mut list: Vec<String> = destinations.into_iter().collect();
+        list.sort();
+        list.dedup();
+        self.secrets.insert(name.to_owned(), list);
+    }
+
+    /// Drops every binding of secret `name`: it must be stored again before it is sent.
+    pub fn drop_binding(&mut self, name: &str) {
+        self.secrets.insert(name.to_owned(), Vec::new());
+    }
+}
+
 /// A keychain kept in memory, for tests.
 #[derive(Debug, Default)]
 pub struct MemoryKeychain(std::sync::Mutex<BTreeMap<String, String>>);

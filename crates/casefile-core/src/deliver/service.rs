@@ -50,6 +50,17 @@ pub enum OpenError {
         /// The secret's name.
         secret: String,
     },
+    /// The secret is stored for another destination: the channel's kind, URL, host or CA
+    /// changed, or it names a secret bound to another channel, since the secret was stored.
+    #[error(
+        "channel {channel} may not use the secret {secret:?}: it was stored for another destination (the channel's kind, URL, host or ca_file changed, or another channel's secret is named); store it again for this channel with `casefile secret set {secret}` (or in the app's settings)"
+    )]
+    SecretUnbound {
+        /// The channel.
+        channel: String,
+        /// The secret's name.
+        secret: String,
+    },
     /// The keychain could not be asked.
     #[error("{0}")]
     SecretUnavailable(String),
@@ -69,6 +80,7 @@ impl OpenError {
         match self {
             OpenError::Unknown { .. } => "unknown_channel",
             OpenError::SecretMissing { .. } => "secret_missing",
+            OpenError::SecretUnbound { .. } => "secret_unbound",
             OpenError::SecretUnavailable(_) => "secret_unavailable",
             OpenError::Invalid { .. } => "channel_invalid",
         }
@@ -118,6 +130,12 @@ pub fn open_channel(
         choices: config.channel_names(),
     })?;
     let secret = match channel.secret_name(name) {
+        Some(secret_name) if !config.secret_bindings.allows(secret_name, &channel) => {
+            return Err(OpenError::SecretUnbound {
+                channel: name.to_owned(),
+                secret: secret_name.to_owned(),
+            });
+        }
         Some(secret_name) => match secrets.get(secret_name) {
             Ok(Some((secret, _))) => Some(secret),
             Ok(None) => {
@@ -151,7 +169,10 @@ pub fn attachment_limit(
 ) -> Result<Option<u64>, OpenError> {
     match open_channel(config, name, secrets, default_folder) {
         Ok((_, transport)) => Ok(transport.max_attachment()),
-        Err(OpenError::SecretMissing { channel, secret }) => {
+        Err(
+            OpenError::SecretMissing { channel, secret }
+            | OpenError::SecretUnbound { channel, secret },
+        ) => {
             let Some(settings) = config.channel(name) else {
                 return Err(OpenError::SecretMissing { channel, secret });
             };
@@ -185,6 +206,12 @@ pub fn channel_summaries(
         };
         let secret = channel.secret_name(&name).map(str::to_owned);
         let secret_source = match &secret {
+            Some(secret) if !config.secret_bindings.allows(secret, &channel) => {
+                problems.push(format!(
+                    "channel {name}: the secret {secret:?} was stored for another destination; store it again for this channel"
+                ));
+                None
+            }
             Some(secret) => match secrets.get(secret) {
                 Ok(found) => found.map(|(_, source)| source),
                 Err(error) => {

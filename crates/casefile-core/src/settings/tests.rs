@@ -28,7 +28,7 @@ fn catalog() -> Catalog {
     Catalog::load(None)
 }
 
-fn refused(result: Result<(), SettingsError>) -> (String, String) {
+fn refused<T: std::fmt::Debug>(result: Result<T, SettingsError>) -> (String, String) {
     match result {
         Err(SettingsError::Invalid { field, message }) => (field, message),
         other => panic!("expected a refused value, got {other:?}"),
@@ -522,4 +522,228 @@ fn new_drafts_start_with_the_configured_profile_and_tier_while_they_exist() {
     assert_eq!(new_draft_defaults(&config, &catalog).1, None);
     config.default_profile = Some("gone".into());
     assert_eq!(new_draft_defaults(&config, &catalog).0, FALLBACK_PROFILE);
+}
+
+fn bound_channel(path: &Path, keychain: &MemoryKeychain) {
+    save_channel(
+        path,
+        "helpdesk",
+        "rt",
+        &fields(&[
+            ("url", "https://rt.example.com/REST/2.0"),
+            ("queue", "Support"),
+        ]),
+    )
+    .expect("rt");
+    keychain
+        .set("helpdesk", &Secret::new("FAKE-rt-token"))
+        .expect("store");
+    bind_secret(path, "helpdesk").expect("bind");
+}
+
+fn opens(path: &Path, keychain: &MemoryKeychain, channel: &str) -> Result<(), String> {
+    let config = Config::load(path).expect("loads");
+    crate::deliver::service::open_channel(
+        &config,
+        channel,
+        &Secrets::new([], keychain),
+        Path::new("."),
+    )
+    .map(drop)
+    .map_err(|error| format!("{}: {error}", error.code()))
+}
+
+#[test]
+fn changing_a_channels_url_drops_its_secret_binding_until_the_secret_is_stored_again() {
+    let (_folder, path) = config_file(None);
+    let keychain = MemoryKeychain::default();
+    bound_channel(&path, &keychain);
+    opens(&path, &keychain, "helpdesk").expect("bound to its own URL");
+    // Same destination, other fields: the binding holds.
+    let saved = save_channel(
+        &path,
+        "helpdesk",
+        "rt",
+        &fields(&[
+            ("url", "https://RT.example.com/REST/2.0/"),
+            ("queue", "Escalations"),
+        ]),
+    )
+    .expect("edit");
+    assert!(saved.unbound_secret.is_none(), "{saved:?}");
+    opens(&path, &keychain, "helpdesk").expect("same destination");
+    // Another URL: the secret is not sent there.
+    let saved = save_channel(
+        &path,
+        "helpdesk",
+        "rt",
+        &fields(&[
+            ("url", "https://attacker.example.net/REST/2.0"),
+            ("queue", "Support"),
+        ]),
+    )
+    .expect("edit");
+    assert_eq!(saved.unbound_secret.as_deref(), Some("helpdesk"));
+    let error = opens(&path, &keychain, "helpdesk").expect_err("unbound");
+    assert!(error.starts_with("secret_unbound"), "{error}");
+    assert!(error.contains("casefile secret set helpdesk"), "{error}");
+    assert!(!error.contains("FAKE"), "{error}");
+    // Going back does not bring the old binding back either: it was dropped.
+    save_channel(
+        &path,
+        "helpdesk",
+        "rt",
+        &fields(&[
+            ("url", "https://rt.example.com/REST/2.0"),
+            ("queue", "Support"),
+        ]),
+    )
+    .expect("back");
+    assert!(opens(&path, &keychain, "helpdesk").is_err());
+    // Stored again: bound to where it sends now.
+    bind_secret(&path, "helpdesk").expect("bind");
+    opens(&path, &keychain, "helpdesk").expect("bound again");
+    let bindings = read(&crate::deliver::secret::SecretBindings::path_for(&path));
+    assert!(!bindings.contains("FAKE"), "{bindings}");
+}
+
+#[test]
+fn a_channels_kind_host_or_ca_change_also_drops_the_binding() {
+    let (folder, path) = config_file(None);
+    let keychain = MemoryKeychain::default();
+    bound_channel(&path, &keychain);
+    let ca = folder.path().join("ca.pem");
+    let changes: [(&str, Vec<(&str, &str)>); 2] = [
+        (
+            "webhook",
+            vec![
+                ("url", "https://rt.example.com/REST/2.0"),
+                ("secret", "helpdesk"),
+            ],
+        ),
+        (
+            "smtp",
+            vec![
+                ("host", "mail.attacker.example.net"),
+                ("username", "ada"),
+                ("secret", "helpdesk"),
+            ],
+        ),
+    ];
+    for (kind, given) in changes {
+        bound_channel(&path, &keychain);
+        let saved = save_channel(&path, "helpdesk", kind, &fields(&given)).expect(kind);
+        assert_eq!(saved.unbound_secret.as_deref(), Some("helpdesk"), "{kind}");
+        assert!(opens(&path, &keychain, "helpdesk").is_err(), "{kind}");
+    }
+    // A CA the change brings in: the name is enough to drop it (the file is checked on open).
+    bound_channel(&path, &keychain);
+    let saved = save_channel(
+        &path,
+        "helpdesk",
+        "rt",
+        &fields(&[
+            ("url", "https://rt.example.com/REST/2.0"),
+            ("queue", "Support"),
+            ("ca_file", &ca.display().to_string()),
+        ]),
+    );
+    // The CA file does not exist, so the save itself is refused and the binding stays.
+    assert!(saved.is_err());
+    opens(&path, &keychain, "helpdesk").expect("unchanged");
+}
+
+#[test]
+fn naming_another_channels_secret_needs_the_secret_again() {
+    let (_folder, path) = config_file(None);
+    let keychain = MemoryKeychain::default();
+    bound_channel(&path, &keychain);
+    let saved = save_channel(
+        &path,
+        "x",
+        "webhook",
+        &fields(&[
+            ("url", "https://attacker.example.net/hook"),
+            ("secret", "helpdesk"),
+        ]),
+    )
+    .expect("a new channel");
+    assert_eq!(saved.unbound_secret.as_deref(), Some("helpdesk"));
+    let error = opens(&path, &keychain, "x").expect_err("not for x");
+    assert!(error.starts_with("secret_unbound"), "{error}");
+    // The old binding is dropped too: whoever stores it again decides where it goes.
+    assert!(opens(&path, &keychain, "helpdesk").is_err());
+}
+
+#[test]
+fn a_legacy_secret_without_a_binding_still_opens_until_its_destination_changes() {
+    let (_folder, path) = config_file(Some(
+        "[channels.helpdesk]\nkind = \"rt\"\nurl = \"https://rt.example.com/REST/2.0\"\nqueue = \"Support\"\n",
+    ));
+    let keychain = MemoryKeychain::default();
+    keychain
+        .set("helpdesk", &Secret::new("FAKE-rt-token"))
+        .expect("store");
+    opens(&path, &keychain, "helpdesk").expect("no binding yet");
+    save_channel(
+        &path,
+        "helpdesk",
+        "rt",
+        &fields(&[
+            ("url", "https://attacker.example.net/REST/2.0"),
+            ("queue", "Support"),
+        ]),
+    )
+    .expect("edit");
+    assert!(opens(&path, &keychain, "helpdesk").is_err());
+}
+
+#[test]
+fn a_webhook_url_that_is_a_credential_is_refused_in_the_file_and_moved_to_the_keychain() {
+    let key = "FAKEexampleKEY0123456789";
+    let slack = format!("https://hooks.slack.com/services/T00000000/B00000000/{key}");
+    let azure = format!(
+        "https://prod-01.westus.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers&sig={key}"
+    );
+    for url in [&slack, &azure] {
+        let (_folder, path) = config_file(Some(&format!(
+            "[channels.hook]\nkind = \"webhook\"\nurl = \"{url}\"\n"
+        )));
+        let error = Config::load(&path).expect_err("refused").to_string();
+        assert!(error.contains("casefile channels add hook"), "{error}");
+        assert!(!error.contains(key), "the message repeats the key: {error}");
+        assert!(error.contains("<secret>"), "{error}");
+
+        let (_folder, path) = config_file(None);
+        let saved = save_channel(&path, "hook", "webhook", &fields(&[("url", url)]))
+            .expect("moved, not refused");
+        let (name, part) = saved.moved_secret.expect("moved");
+        assert_eq!((name.as_str(), part.expose()), ("hook", key));
+        let text = read(&path);
+        assert!(!text.contains(key), "{text}");
+        assert!(
+            text.contains("{secret}") && text.contains("secret = \"hook\""),
+            "{text}"
+        );
+        let config = Config::load(&path).expect("loads");
+        let destination = config.channel("hook").expect("hook").destination();
+        assert!(!destination.contains(key), "{destination}");
+    }
+    // Shown without the credential, wherever the URL is printed.
+    for (url, hidden) in [
+        ("https://ada:FAKE-pass@rt.example.com/REST/2.0", "FAKE-pass"),
+        ("https://x.example.com/hook?code=FAKEcode&x=1", "FAKEcode"),
+        ("https://x.example.com/hook?token=FAKEtok", "FAKEtok"),
+        (
+            "https://discord.com/api/webhooks/123/FAKEtoken",
+            "FAKEtoken",
+        ),
+    ] {
+        let shown = crate::deliver::channel::url_without_secrets(url);
+        assert!(!shown.contains(hidden), "{shown}");
+        assert!(crate::deliver::channel::url_secret(url).is_some(), "{url}");
+    }
+    assert!(
+        crate::deliver::channel::url_secret("https://rt.example.com/REST/2.0?queue=1").is_none()
+    );
 }
