@@ -89,6 +89,7 @@ pub(crate) async fn preview_evidence(
                 add: &options.add,
                 screenshots: &options.screenshots,
                 include_binary: options.include_binary,
+                own_folders: &[],
             },
             &AtomicBool::new(false),
         );

@@ -1176,6 +1176,7 @@ mod tests {
                 add: std::slice::from_ref(&added),
                 screenshots: &[],
                 include_binary: false,
+                own_folders: &[],
             },
             &std::sync::atomic::AtomicBool::new(false),
         );

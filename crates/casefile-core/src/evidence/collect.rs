@@ -24,10 +24,10 @@ use flate2::read::MultiGzDecoder;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::plan::{Plan, PlanRequest};
+use super::plan::{OwnFolder, Plan, PlanRequest};
 use super::resolve::Env;
 use super::window::{Window, WindowFilter};
-use super::{ItemSource, PlannedItem, SkipReason, Skipped, command, plan, snapshot};
+use super::{FileIdentity, ItemSource, PlannedItem, SkipReason, Skipped, command, plan, snapshot};
 use crate::bundle::deflate::{Chunk, deflate_chunk_into};
 use crate::bundle::read::ZipReader;
 use crate::bundle::zip::{EntryOptions, Method, ZipWriter};
@@ -73,6 +73,11 @@ pub struct CollectOptions {
     pub threads: usize,
     /// The request, when the bundle carries one.
     pub request: Option<RequestDocs>,
+    /// Casefile's data folder (pseudonym key, mapping, drafts, outbox): never collected, and
+    /// the key is a leak-scan needle.
+    pub data_dir: Option<PathBuf>,
+    /// Casefile's configuration folder (`config.toml`, user profiles): never collected.
+    pub config_dir: Option<PathBuf>,
 }
 
 impl Default for CollectOptions {
@@ -94,6 +99,8 @@ impl Default for CollectOptions {
             level: 6,
             threads: 0,
             request: None,
+            data_dir: None,
+            config_dir: None,
         }
     }
 }
@@ -313,6 +320,10 @@ pub struct Outcome {
     pub mapping: Option<PathBuf>,
     /// The key's fingerprint, when redacting.
     pub key_fingerprint: Option<String>,
+    /// What the user should know although the bundle is good (the mapping could not be
+    /// saved, so `casefile translate` cannot read this bundle's pseudonyms back).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A known original found in the finished bundle.
@@ -486,7 +497,12 @@ enum Mode {
 /// Where an item's bytes come from, after commands have run.
 #[derive(Debug, Clone)]
 enum Content {
-    File { path: PathBuf, gzip: bool },
+    File {
+        path: PathBuf,
+        gzip: bool,
+        /// The planned file's identity, checked when it is opened.
+        identity: Option<FileIdentity>,
+    },
     Bytes(Arc<Vec<u8>>),
 }
 
@@ -615,6 +631,12 @@ pub fn collect(
         });
     };
     report(Phase::Plan, 0, 0, "");
+    let own_folders: Vec<OwnFolder> = options
+        .data_dir
+        .iter()
+        .map(|dir| OwnFolder::data(dir))
+        .chain(options.config_dir.iter().map(|dir| OwnFolder::config(dir)))
+        .collect();
     let Plan { items, mut skipped } = plan::plan(
         &PlanRequest {
             profile: context.profile,
@@ -623,6 +645,7 @@ pub fn collect(
             add: &options.add,
             screenshots: &options.screenshots,
             include_binary: options.include_binary,
+            own_folders: &own_folders,
         },
         cancel,
     );
@@ -679,6 +702,7 @@ pub fn collect(
                     content: Content::File {
                         path: path.clone(),
                         gzip: false,
+                        identity: FileIdentity::of(&meta),
                     },
                     mode: Mode::Text { windowed: false },
                     max_bytes: Some(1 << 20),
@@ -696,8 +720,6 @@ pub fn collect(
             }
         }
     }
-    dedupe_entries(&mut work);
-    work.sort_by(|a, b| entry_order(&a.entry).cmp(&entry_order(&b.entry)));
     if work.is_empty() {
         return Err(CollectError::Empty(
             "no source of the profile exists on this machine and nothing was added; add files with --add"
@@ -715,6 +737,16 @@ pub fn collect(
     } else {
         None
     };
+    // Entry names are redacted first, then made unique, so two names that redact alike
+    // (`password=a.txt`, `password=b.txt`) get numbers instead of clashing in the zip.
+    let mut name_found = Found::default();
+    if let Some((redactor, _, _)) = &redactor {
+        for item in &mut work {
+            item.entry = redact_entry_name(&item.entry, redactor, &mut name_found);
+        }
+    }
+    dedupe_entries(&mut work);
+    work.sort_by(|a, b| entry_order(&a.entry).cmp(&entry_order(&b.entry)));
 
     let parent = out
         .parent()
@@ -757,6 +789,7 @@ pub fn collect(
             progress,
             cancel,
         )?;
+        found.merge(name_found.clone());
         let mut all_skipped = skipped.clone();
         all_skipped.extend(pass_skipped);
         // Pseudonymize what the manifest says about sources and skipped items.
@@ -832,22 +865,43 @@ pub fn collect(
 
         // Read it back for leaks.
         check(cancel)?;
-        let leaks = match &redactor {
-            Some((_, names, _)) => {
+        let mut warnings = Vec::new();
+        let leaks = match (&redactor, context.key) {
+            (Some((_, names, _)), Some(key)) => {
                 report(Phase::Verify, 0, entries.len(), "");
-                let scanner = LeakScanner::new(names, &found.mapping, &found.secrets);
+                // Originals of earlier bundles (the saved mapping) and the key itself are
+                // needles too: neither may ever leave, whatever this run learned.
+                let mut needles = found.mapping.clone();
+                if let Some(path) = context.mapping_path {
+                    match crate::redact::Mapping::load(path) {
+                        Ok(earlier) => needles.merge(earlier),
+                        Err(error) => warnings.push(format!(
+                            "the leak scan could not read the originals of earlier bundles: {error}"
+                        )),
+                    }
+                }
+                let scanner = LeakScanner::with_key(names, &needles, &found.secrets, key);
                 verify(temp.path(), &scanner, threads, cancel)?
             }
-            None => Vec::new(),
+            _ => Vec::new(),
         };
         check(cancel)?;
         temp.as_file().sync_all().map_err(write_error)?;
         temp.persist(out).map_err(|e| write_error(e.error))?;
         let mapping = match (context.mapping_path, &redactor) {
             (Some(path), Some(_)) if !found.mapping.is_empty() => {
-                // The bundle is good without it; a mapping that cannot be saved is reported
-                // by the caller finding `mapping: None`.
-                found.mapping.save(path).ok().map(|()| path.to_path_buf())
+                // The bundle is good without it, so a failed save is a warning, not an error
+                // that would throw the bundle away; but it must be said, since without the
+                // mapping `casefile translate` cannot read support's answer back.
+                match found.mapping.save(path) {
+                    Ok(()) => Some(path.to_path_buf()),
+                    Err(error) => {
+                        warnings.push(format!(
+                            "the pseudonym mapping was not saved ({error}); the bundle is complete, but `casefile translate` cannot turn its pseudonyms back into your names"
+                        ));
+                        None
+                    }
+                }
             }
             _ => None,
         };
@@ -863,6 +917,7 @@ pub fn collect(
             passes,
             mapping,
             key_fingerprint: redactor.map(|(_, _, f)| f),
+            warnings,
         });
     }
 }
@@ -916,13 +971,20 @@ fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
         ItemSource::File { path, gzip } => {
             let mode = if is_image {
                 Mode::Store
-            } else if include_binary && is_binary_file(&path) {
+            } else if include_binary && is_binary_file(&path, item.identity) {
                 // The plan skips binaries unless the user asked for them: stored as they are.
                 Mode::Store
             } else {
                 Mode::Text { windowed: true }
             };
-            (Content::File { path, gzip }, mode)
+            (
+                Content::File {
+                    path,
+                    gzip,
+                    identity: item.identity,
+                },
+                mode,
+            )
         }
         ItemSource::Generated(bytes) => (
             Content::Bytes(Arc::new(bytes)),
@@ -995,9 +1057,9 @@ fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
     })
 }
 
-fn is_binary_file(path: &Path) -> bool {
+fn is_binary_file(path: &Path, identity: Option<FileIdentity>) -> bool {
     let mut sample = [0u8; 8192];
-    let Ok(mut file) = File::open(path) else {
+    let Ok(mut file) = plan::open_planned(path, identity) else {
         return false;
     };
     let mut n = 0;
@@ -1020,18 +1082,100 @@ fn entry_order(entry: &str) -> (u8, &str) {
     }
 }
 
-/// Makes entry names unique (the plan already does; snapshot files may collide with it).
+/// Makes entry names unique, also ignoring letter case (which Windows and macOS would extract
+/// onto one file): the plan's names are unique, but redacted names may clash
+/// (`password=a.txt` and `password=b.txt` both become `password=[REDACTED]`), and snapshot
+/// files may clash with planned ones. A clash gets ` (2)`, ` (3)`... before the extension, as
+/// in planning; names that were unique keep their place, the later of a clash is numbered.
 fn dedupe_entries(work: &mut [Work]) {
-    let mut seen = BTreeSet::new();
-    for item in work.iter_mut() {
-        let mut name = item.entry.clone();
-        let mut n = 2;
-        while !seen.insert(name.clone()) {
-            name = numbered(&item.entry, n);
-            n += 1;
+    let mut order: Vec<usize> = (0..work.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&work[a].entry, &work[b].entry);
+        entry_order(a).cmp(&entry_order(b))
+    });
+    let mut seen: BTreeSet<String> = work.iter().map(|w| w.entry.to_lowercase()).collect();
+    let mut kept = BTreeSet::new();
+    for index in order {
+        let Some(item) = work.get_mut(index) else {
+            continue;
+        };
+        if kept.insert(item.entry.to_lowercase()) {
+            continue;
         }
+        let mut n = 2;
+        let mut name = numbered(&item.entry, n);
+        while seen.contains(&name.to_lowercase()) {
+            n += 1;
+            name = numbered(&item.entry, n);
+        }
+        seen.insert(name.to_lowercase());
+        kept.insert(name.to_lowercase());
         item.entry = name;
     }
+}
+
+/// An entry name redacted component by component, before it is made unique: each component
+/// is decoded from its `%XX` escapes first, so the redactor sees the name as it was on disk
+/// (`session:alice.log`, not `session%3Aalice.log`, where the `A` of `%3A` would glue itself
+/// to `alice`), then escaped again. The first component (`logs`, `attachments`...) is
+/// Casefile's own and kept.
+fn redact_entry_name(entry: &str, redactor: &Redactor, found: &mut Found) -> String {
+    let mut parts = entry.split('/');
+    let mut out = String::with_capacity(entry.len());
+    if let Some(first) = parts.next() {
+        if entry.contains('/') {
+            out.push_str(first);
+        } else {
+            out.push_str(&redact_component(first, redactor, found));
+        }
+    }
+    for part in parts {
+        out.push('/');
+        out.push_str(&redact_component(part, redactor, found));
+    }
+    out
+}
+
+fn redact_component(component: &str, redactor: &Redactor, found: &mut Found) -> String {
+    let decoded = unescape_component(component);
+    match String::from_utf8(decoded) {
+        Ok(text) => {
+            let redacted = redactor.redact_text(&text, found);
+            if redacted == text {
+                component.to_owned()
+            } else {
+                super::resolve::sanitize_component(std::ffi::OsStr::new(&redacted))
+            }
+        }
+        // Not UTF-8 on disk: redact the escaped form (its escapes stand for bytes no name
+        // the redactor knows is made of).
+        Err(_) => redactor.redact_text(component, found),
+    }
+}
+
+/// Decodes the `%XX` escapes of [`super::resolve::sanitize_component`].
+fn unescape_component(component: &str) -> Vec<u8> {
+    let bytes = component.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        let escaped = (byte == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(value) => {
+                out.push(value);
+                i += 3;
+            }
+            None => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// `a/b.log` -> `a/b (2).log`.
@@ -1142,22 +1286,25 @@ fn learn(
     Ok(merged.finish())
 }
 
-/// Opens an item's content for reading: (reader, size on disk).
+/// Opens an item's content for reading: (reader, size on disk). A file is opened with
+/// [`plan::open_planned`] (no link followed, never blocking, still the planned regular file);
+/// a gzip log's output is capped by [`plan::GzipCap`].
 fn open_content(content: &Content) -> io::Result<(Box<dyn Read + Send>, u64)> {
     match content {
-        Content::File { path, gzip } => {
-            let file = File::open(path)?;
+        Content::File {
+            path,
+            gzip,
+            identity,
+        } => {
+            let file = plan::open_planned(path, *identity)?;
             let meta = file.metadata()?;
-            if !meta.is_file() {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "not a regular file",
-                ));
-            }
             let size = meta.len();
             let limited = BufReader::with_capacity(256 << 10, file.take(size));
             if *gzip {
-                Ok((Box::new(MultiGzDecoder::new(limited)), size))
+                Ok((
+                    Box::new(plan::GzipCap::new(MultiGzDecoder::new(limited), size)),
+                    size,
+                ))
             } else {
                 Ok((Box::new(limited), size))
             }
@@ -1220,15 +1367,8 @@ fn write_pass<'f>(
     let pool = Pool::default();
     let pool = &pool;
     let bytes_total = work_sizes(work);
-    let names: Vec<String> = {
-        let mut scratch = Found::default();
-        work.iter()
-            .map(|w| match redactor {
-                Some(r) => r.redact_text(&w.entry, &mut scratch),
-                None => w.entry.clone(),
-            })
-            .collect()
-    };
+    // Entry names were redacted (and made unique) before the first pass.
+    let names: Vec<String> = work.iter().map(|w| w.entry.clone()).collect();
 
     std::thread::scope(|scope| {
         // The reader.
@@ -1318,8 +1458,7 @@ fn read_item(
     let (mut reader, disk_size) = match open_content(&item.content) {
         Ok(opened) => opened,
         Err(e) => {
-            let skipped = skip_for_io("", &e);
-            return send(skip(skipped.reason, skipped.detail, next_seq()));
+            return send(skip(plan::reason_for(&e), e.to_string(), next_seq()));
         }
     };
     let modified = item
@@ -1341,22 +1480,32 @@ fn read_item(
     };
     let is_gzip = matches!(item.content, Content::File { gzip: true, .. });
     let mut full_size = if is_gzip { None } else { Some(disk_size) };
-    if let (Some(keep), true) = (keep, matches!(item.mode, Mode::Text { .. })) {
-        // How long is the content? For gzip, count it first (a second decompression only for
-        // logs that may be over their cap).
-        if full_size.is_none() && disk_size.saturating_mul(2) > keep {
-            let mut counter = match open_content(&item.content) {
-                Ok((r, _)) => r,
-                Err(_) => Box::new(io::empty()),
-            };
-            full_size = io::copy(&mut counter, &mut io::sink()).ok();
+    if is_gzip {
+        // Count the decompressed size first: a gzip log over its cap (a bomb) is skipped with
+        // the reason before anything of it is written, and the size tells where a trim starts.
+        let counted = open_content(&item.content)
+            .and_then(|(mut counter, _)| io::copy(&mut counter, &mut io::sink()));
+        match counted {
+            Ok(size) => full_size = Some(size),
+            Err(e) if plan::reason_for(&e) == SkipReason::TooLarge => {
+                return send(skip(SkipReason::TooLarge, e.to_string(), next_seq()));
+            }
+            Err(_) => {}
         }
-        if let Some(size) = full_size.filter(|&size| size > keep) {
+    }
+    // Whether the kept part starts inside a private-key block (a trim that cut into one).
+    let mut pem_at_start = false;
+    let mut carry: Vec<u8> = Vec::new();
+    if let (Some(keep), true) = (keep, matches!(item.mode, Mode::Text { .. }))
+        && let Some(size) = full_size.filter(|&size| size > keep)
+    {
+        {
             let start = size - keep;
-            // Skip to `start`, then to the next line start.
-            let skipped = skip_bytes(&mut reader, start).unwrap_or(0);
-            let partial = discard_line(&mut reader).0;
-            let removed = skipped + partial;
+            // Skip to `start`, then to the next line start, following private-key blocks
+            // through the skipped part so a key cut in the middle stays redacted.
+            let (removed, pem, rest) = skip_to_line(&mut reader, start);
+            pem_at_start = pem;
+            carry = rest;
             let reason =
                 if item.budget_keep == Some(keep) && item.max_bytes.is_none_or(|m| keep < m) {
                     TruncationReason::Budget
@@ -1410,8 +1559,7 @@ fn read_item(
     }
 
     let mut filter = WindowFilter::new(window, modified);
-    let mut pem = false;
-    let mut carry: Vec<u8> = Vec::new();
+    let mut pem = pem_at_start;
     let mut started = false;
     let mut long_lines = 0u64;
     let mut long_removed = 0u64;
@@ -1555,8 +1703,62 @@ pub(crate) fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usi
     Ok(n)
 }
 
-fn skip_bytes(reader: &mut dyn Read, n: u64) -> io::Result<u64> {
-    io::copy(&mut reader.take(n), &mut io::sink())
+/// Skips `start` bytes, then the rest of the line they end in, and returns (bytes skipped,
+/// whether the next line is inside a private-key block, bytes read past the skip). The
+/// private-key state is followed line by line through everything skipped, so a trim that
+/// starts inside `-----BEGIN … PRIVATE KEY-----` … `-----END …` keeps the rest of the block
+/// redacted. A line longer than [`LONG_LINE_KEEP`] is followed by its last bytes only (a
+/// marker line is short).
+fn skip_to_line(reader: &mut dyn Read, start: u64) -> (u64, bool, Vec<u8>) {
+    let mut buf = vec![0u8; 256 << 10];
+    let mut line: Vec<u8> = Vec::new();
+    let mut pem = false;
+    let mut skipped = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        let block = buf.get(..n).unwrap_or_default();
+        // Within the skip, everything goes; past it, up to and including the next newline.
+        let room = usize::try_from(start.saturating_sub(skipped)).unwrap_or(usize::MAX);
+        let line_end = block
+            .get(room..)
+            .and_then(|tail| memchr::memchr(b'\n', tail))
+            .map(|at| room + at + 1);
+        let Some(end) = line_end else {
+            skipped += n as u64;
+            pem = follow_key_state(&mut line, block, pem);
+            continue;
+        };
+        let (gone, rest) = block.split_at(end);
+        skipped += gone.len() as u64;
+        pem = follow_key_state(&mut line, gone, pem);
+        return (skipped, pem, rest.to_vec());
+    }
+    pem = private_key_state_after(&line, pem);
+    (skipped, pem, Vec::new())
+}
+
+/// Feeds `bytes` to the private-key state: whole lines are walked, the unfinished last line
+/// is kept in `line` (at most its last [`LONG_LINE_KEEP`] bytes).
+fn follow_key_state(line: &mut Vec<u8>, bytes: &[u8], mut pem: bool) -> bool {
+    match memchr::memrchr(b'\n', bytes) {
+        Some(end) => {
+            line.extend_from_slice(bytes.get(..=end).unwrap_or_default());
+            pem = private_key_state_after(line, pem);
+            line.clear();
+            line.extend_from_slice(bytes.get(end + 1..).unwrap_or_default());
+        }
+        None => line.extend_from_slice(bytes),
+    }
+    if line.len() > 2 * LONG_LINE_KEEP {
+        let cut = line.len() - LONG_LINE_KEEP;
+        line.drain(..cut);
+    }
+    pem
 }
 
 /// Reads and drops bytes up to and including the next newline: (bytes dropped, found one).

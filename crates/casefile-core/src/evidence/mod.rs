@@ -37,6 +37,38 @@ pub struct PlannedItem {
     pub modified: Option<SystemTime>,
     /// Keep only the last this-many bytes of the (decompressed) content.
     pub max_bytes: Option<u64>,
+    /// The planned file's identity (files only, where the OS gives one): reading checks that
+    /// the file it opens is still this one, so a file swapped after planning is not read.
+    pub identity: Option<FileIdentity>,
+}
+
+/// What identifies a file on this machine: its device and inode (Unix). Two paths with the
+/// same identity are the same file, whatever links lead to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileIdentity {
+    /// The device the file is on.
+    pub device: u64,
+    /// The file's inode number on that device.
+    pub inode: u64,
+}
+
+impl FileIdentity {
+    /// The identity in `metadata`; `None` where the OS has no inodes (Windows).
+    pub fn of(metadata: &std::fs::Metadata) -> Option<FileIdentity> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Some(FileIdentity {
+                device: metadata.dev(),
+                inode: metadata.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = metadata;
+            None
+        }
+    }
 }
 
 /// Where an item's bytes come from.
@@ -103,4 +135,12 @@ pub enum SkipReason {
     CommandFailed,
     /// Any other read error.
     Unreadable,
+    /// Casefile's own data or configuration folder (the pseudonym key, the mapping, drafts,
+    /// the outbox, `config.toml`, user profiles): never sent, whatever the path or link.
+    CasefileData,
+    /// The file was replaced (by a link, a FIFO, another file) between planning and reading.
+    Changed,
+    /// A compressed log whose decompressed size is over the cap (or its compression ratio is
+    /// implausible for a log): left out rather than expanded.
+    TooLarge,
 }

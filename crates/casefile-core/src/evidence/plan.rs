@@ -6,7 +6,12 @@
 //! one unreadable file is one skipped entry. It reads file metadata and the first 8 KiB of each
 //! regular file (to tell text from binary and to spot gzip); it never opens anything that is not
 //! a regular file, so a FIFO cannot block it, and it follows no symbolic link out of the allowed
-//! root (the root for profile sources, the added path itself for `--add`).
+//! root: the root for profile sources, the canonical home for per-user sources (`~`, `$HOME`,
+//! `%APPDATA%`…: a link anywhere in a user's folder, at any depth, may not lead out of that
+//! home, since a live collection's root is `/` and runs as root), and the added path itself for
+//! `--add`. Casefile's own folders ([`OwnFolder`]: the data folder with the pseudonym key and the
+//! mapping, the configuration folder) are never planned, however they are reached (an added
+//! parent folder, a glob, a link); each is listed as skipped once, with the reason.
 //!
 //! Entry names: profile files are `logs/` plus their path under the root
 //! ([`super::resolve::entry_name`]); added files are `attachments/NAME` and added folders
@@ -25,8 +30,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use walkdir::WalkDir;
 
-use super::resolve::{Env, entry_name, expand, sanitize_component, to_local};
-use super::{ItemSource, PlannedItem, SkipReason, Skipped};
+use super::resolve::{Env, entry_name, expand_per_home, sanitize_component, to_local};
+use super::{FileIdentity, ItemSource, PlannedItem, SkipReason, Skipped};
 use crate::profile::schema::{Os, Profile};
 
 /// What to plan.
@@ -44,6 +49,43 @@ pub struct PlanRequest<'a> {
     pub screenshots: &'a [PathBuf],
     /// Plan binary files instead of skipping them.
     pub include_binary: bool,
+    /// Casefile's own folders, never planned (see [`OwnFolder`]).
+    pub own_folders: &'a [OwnFolder],
+}
+
+/// A folder of Casefile's own that never enters a bundle, and why (shown as the skip's detail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnFolder {
+    /// The folder (canonicalised when planning; a folder that does not exist is ignored).
+    pub path: PathBuf,
+    /// Why it is left out, for a person.
+    pub detail: String,
+}
+
+impl OwnFolder {
+    /// The data folder: the pseudonym key, the mapping, drafts, the outbox, screenshots.
+    pub fn data(path: &Path) -> OwnFolder {
+        OwnFolder {
+            path: path.to_path_buf(),
+            detail: "Casefile's own data folder: holds the pseudonym key and the pseudonym mapping, which would let anyone reverse every pseudonym; never sent".to_owned(),
+        }
+    }
+
+    /// The configuration folder: `config.toml` (channels) and user profiles.
+    pub fn config(path: &Path) -> OwnFolder {
+        OwnFolder {
+            path: path.to_path_buf(),
+            detail: "Casefile's own configuration folder: holds config.toml (channels) and user profiles; never sent".to_owned(),
+        }
+    }
+}
+
+/// An own folder as planning checks it.
+struct Guarded {
+    canonical: PathBuf,
+    identity: Option<FileIdentity>,
+    detail: String,
+    reported: bool,
 }
 
 /// The outcome of planning: what will be collected and what will not.
@@ -111,12 +153,29 @@ pub fn is_binary(sample: &[u8]) -> bool {
 
 /// Plans a collection. Stops early when `cancel` becomes true, returning what was planned so far.
 pub fn plan(request: &PlanRequest<'_>, cancel: &AtomicBool) -> Plan {
+    let guarded = request
+        .own_folders
+        .iter()
+        .filter_map(|own| {
+            let canonical = std::fs::canonicalize(&own.path).ok()?;
+            let identity = std::fs::metadata(&canonical)
+                .ok()
+                .and_then(|m| FileIdentity::of(&m));
+            Some(Guarded {
+                canonical,
+                identity,
+                detail: own.detail.clone(),
+                reported: false,
+            })
+        })
+        .collect();
     let mut planner = Planner {
         request,
         cancel,
         found: Vec::new(),
         skipped: Vec::new(),
         seen: BTreeSet::new(),
+        guarded,
     };
     planner.profile_sources();
     for added in request.add {
@@ -170,9 +229,56 @@ struct Planner<'a> {
     found: Vec<Found>,
     skipped: Vec<Skipped>,
     seen: BTreeSet<FileKey>,
+    guarded: Vec<Guarded>,
 }
 
 impl Planner<'_> {
+    /// True (and the folder reported as skipped, once) when `canonical`, a canonical path, is
+    /// one of Casefile's own folders or inside one.
+    fn is_own(&mut self, canonical: &Path) -> bool {
+        let Some(index) = self
+            .guarded
+            .iter()
+            .position(|guarded| canonical.starts_with(&guarded.canonical))
+        else {
+            return false;
+        };
+        self.report_own(index);
+        true
+    }
+
+    /// True (and reported) when the folder with `metadata` (followed) is one of Casefile's own.
+    fn is_own_folder(&mut self, path: &Path, metadata: Option<&Metadata>) -> bool {
+        let identity = metadata.and_then(FileIdentity::of);
+        let index = match identity {
+            Some(identity) => self
+                .guarded
+                .iter()
+                .position(|guarded| guarded.identity == Some(identity)),
+            None => std::fs::canonicalize(path).ok().and_then(|canonical| {
+                self.guarded
+                    .iter()
+                    .position(|guarded| canonical.starts_with(&guarded.canonical))
+            }),
+        };
+        let Some(index) = index else {
+            return false;
+        };
+        self.report_own(index);
+        true
+    }
+
+    fn report_own(&mut self, index: usize) {
+        if let Some(guarded) = self.guarded.get_mut(index)
+            && !guarded.reported
+        {
+            guarded.reported = true;
+            let source = guarded.canonical.clone();
+            let detail = guarded.detail.clone();
+            self.skip(&source, SkipReason::CasefileData, detail);
+        }
+    }
+
     fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
     }
@@ -292,6 +398,7 @@ impl Planner<'_> {
                             size: 0,
                             modified: None,
                             max_bytes: None,
+                            identity: None,
                         },
                     });
                 }
@@ -299,10 +406,11 @@ impl Planner<'_> {
         }
     }
 
-    /// Plans every match of one profile path template.
+    /// Plans every match of one profile path template; the matches of a per-user pattern must
+    /// stay inside that user's canonical home.
     fn template(&mut self, template: &str, origin: Origin<'_>) {
         let env = self.request.env;
-        let patterns = match expand(template, env) {
+        let patterns = match expand_per_home(template, env) {
             Ok(patterns) => patterns,
             Err(error) => {
                 self.skipped.push(Skipped {
@@ -315,8 +423,23 @@ impl Planner<'_> {
         };
         let mut matched_any = false;
         let mut looked = Vec::new();
-        for pattern in &patterns {
+        for (pattern, home) in &patterns {
             let local = to_local(pattern, env);
+            let home_root = match home {
+                Some(home) => match self.home_root(&to_local(&home.path, env), origin.root) {
+                    Ok(root) => Some(root),
+                    Err(reported) => {
+                        looked.push(local.display().to_string());
+                        matched_any |= reported;
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let origin = Origin {
+                root: home_root.as_deref().unwrap_or(origin.root),
+                ..origin
+            };
             let mut matches = Vec::new();
             self.glob(&local, &mut matches);
             matched_any |= !matches.is_empty();
@@ -344,6 +467,38 @@ impl Planner<'_> {
                 reason: SkipReason::NotFound,
                 detail,
             });
+        }
+    }
+
+    /// A user's home as the root its per-user sources must stay in: canonicalised, and itself
+    /// inside the collection's `root`. `Err(true)` when it cannot be resolved or leads out of
+    /// the root (reported as skipped, once per home), `Err(false)` when it does not exist.
+    fn home_root(&mut self, home: &Path, root: &Path) -> Result<PathBuf, bool> {
+        match std::fs::canonicalize(home) {
+            Ok(canonical) if canonical.starts_with(root) => Ok(canonical),
+            Ok(canonical) => {
+                let source = home.display().to_string();
+                if !self.skipped.iter().any(|skip| skip.source == source) {
+                    self.skip(
+                        home,
+                        SkipReason::OutsideRoots,
+                        format!(
+                            "this home is a symbolic link to {}, outside {}; nothing in it is collected",
+                            canonical.display(),
+                            root.display()
+                        ),
+                    );
+                }
+                Err(true)
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Err(false),
+            Err(error) => {
+                let source = home.display().to_string();
+                if !self.skipped.iter().any(|skip| skip.source == source) {
+                    self.unresolvable(home, &error);
+                }
+                Err(true)
+            }
         }
     }
 
@@ -458,6 +613,7 @@ impl Planner<'_> {
     /// it resolved, must stay within the origin's root.
     fn path(&mut self, path: &Path, origin: Origin<'_>, name: &dyn Fn(&Path) -> String) {
         match std::fs::canonicalize(path) {
+            Ok(target) if self.is_own(&target) => return,
             Ok(target) if target.starts_with(origin.root) => {}
             Ok(target) => {
                 self.skip(
@@ -558,6 +714,12 @@ impl Planner<'_> {
             };
             if entry.path_is_symlink() {
                 match std::fs::canonicalize(entry.path()) {
+                    Ok(target) if self.is_own(&target) => {
+                        if entry.file_type().is_dir() {
+                            walk.skip_current_dir();
+                        }
+                        continue;
+                    }
                     Ok(target) if target.starts_with(origin.root) => {}
                     Ok(target) => {
                         self.skip(
@@ -589,6 +751,12 @@ impl Planner<'_> {
                 }
             }
             if entry.file_type().is_dir() {
+                if !self.guarded.is_empty() {
+                    let metadata = entry.metadata().ok();
+                    if self.is_own_folder(entry.path(), metadata.as_ref()) {
+                        walk.skip_current_dir();
+                    }
+                }
                 continue;
             }
             match entry.metadata() {
@@ -618,7 +786,7 @@ impl Planner<'_> {
         if self.seen.contains(&key) {
             return;
         }
-        let sample = match read_sample(path) {
+        let sample = match read_sample(path, FileIdentity::of(metadata)) {
             Ok(sample) => sample,
             Err(error) => {
                 self.skip(path, reason_for(&error), error.to_string());
@@ -660,6 +828,7 @@ impl Planner<'_> {
                 size: metadata.len(),
                 modified: metadata.modified().ok(),
                 max_bytes: origin.max_bytes,
+                identity: FileIdentity::of(metadata),
             },
         });
     }
@@ -782,11 +951,71 @@ fn os_name(os: Os) -> &'static str {
 }
 
 /// Reads up to [`SAMPLE_SIZE`] bytes from the start of a regular file.
-fn read_sample(path: &Path) -> io::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)?;
+fn read_sample(path: &Path, identity: Option<FileIdentity>) -> io::Result<Vec<u8>> {
+    let file = open_planned(path, identity)?;
     let mut sample = Vec::with_capacity(SAMPLE_SIZE);
     file.take(SAMPLE_SIZE as u64).read_to_end(&mut sample)?;
     Ok(sample)
+}
+
+/// A compressed log's decompressed size went over its cap ([`GzipCap`]).
+#[derive(Debug)]
+pub struct TooLarge(pub String);
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+/// The most a gzip log may expand to, whatever its size.
+pub const GZIP_MAX_OUTPUT: u64 = 4 << 30;
+/// Up to this much, any compression ratio is accepted.
+pub const GZIP_FREE_OUTPUT: u64 = 64 << 20;
+/// Beyond [`GZIP_FREE_OUTPUT`], a gzip log may expand at most this many times its size (logs
+/// compress 5 to 50 times; a bomb of zeros a thousand times).
+pub const GZIP_MAX_RATIO: u64 = 250;
+
+/// A reader of decompressed gzip output that fails with a [`TooLarge`] error once the output
+/// passes the cap for a file of `compressed` bytes: [`GZIP_MAX_OUTPUT`], and
+/// [`GZIP_MAX_RATIO`] times `compressed` beyond [`GZIP_FREE_OUTPUT`].
+pub struct GzipCap<R> {
+    inner: R,
+    read: u64,
+    cap: u64,
+    compressed: u64,
+}
+
+impl<R: Read> GzipCap<R> {
+    /// Caps `inner`, the decompressed stream of a file of `compressed` bytes.
+    pub fn new(inner: R, compressed: u64) -> GzipCap<R> {
+        let cap = compressed
+            .saturating_mul(GZIP_MAX_RATIO)
+            .max(GZIP_FREE_OUTPUT)
+            .min(GZIP_MAX_OUTPUT);
+        GzipCap {
+            inner,
+            read: 0,
+            cap,
+            compressed,
+        }
+    }
+}
+
+impl<R: Read> Read for GzipCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read = self.read.saturating_add(n as u64);
+        if self.read > self.cap {
+            return Err(io::Error::other(TooLarge(format!(
+                "a compressed log of {} bytes that expands past {} bytes (the cap is {GZIP_MAX_RATIO} times its size beyond {GZIP_FREE_OUTPUT} bytes, and {GZIP_MAX_OUTPUT} bytes at most): left out rather than expanded",
+                self.compressed, self.cap
+            ))));
+        }
+        Ok(n)
+    }
 }
 
 /// The first decompressed bytes of a gzip sample (as many as the sample yields).
@@ -844,9 +1073,114 @@ fn is_loop(error: &io::Error) -> bool {
         || matches!(error.raw_os_error(), Some(62) if cfg!(target_os = "macos"))
 }
 
+/// Why [`open_planned`] refused a file: it is no longer the planned regular file.
+#[derive(Debug)]
+pub struct Changed(pub String);
+
+impl std::fmt::Display for Changed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Changed {}
+
+fn changed(detail: impl Into<String>) -> io::Error {
+    io::Error::other(Changed(detail.into()))
+}
+
+/// Opens a planned file for reading without being fooled by a swap: the last component is not
+/// followed (`O_NOFOLLOW`), the open never waits (`O_NONBLOCK`, so a FIFO put in its place cannot
+/// hang the run), and the opened file must be a regular file with the planned `identity`
+/// (device and inode). A file planned through a symbolic link inside its root is opened through
+/// the link again only when `identity` is known, and then must still be that file. Anything
+/// else fails with a [`Changed`] error ([`reason_for`] gives [`SkipReason::Changed`]).
+///
+/// Non-blocking mode has no effect on reads of a regular file, so the file is read as usual.
+/// On Windows std opens through reparse points and there are no inodes: only the regular-file
+/// check applies there (planning already confined the path).
+pub fn open_planned(path: &Path, identity: Option<FileIdentity>) -> io::Result<std::fs::File> {
+    let file = match open_no_follow(path) {
+        Ok(file) => file,
+        Err(error) if is_link_refused(&error) => {
+            if identity.is_none() {
+                return Err(changed(
+                    "is a symbolic link now; it was not one when planned, so it is not followed",
+                ));
+            }
+            open_following(path)?
+        }
+        Err(error) => return Err(error),
+    };
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(changed(format!(
+            "is no longer the regular file that was planned: it is {}",
+            kind_of(&metadata)
+                .split(';')
+                .next()
+                .unwrap_or("not a regular file")
+        )));
+    }
+    if let (Some(planned), Some(now)) = (identity, FileIdentity::of(&metadata))
+        && planned != now
+    {
+        return Err(changed(
+            "was replaced by another file after it was planned (its device and inode differ); the replacement is not read",
+        ));
+    }
+    Ok(file)
+}
+
+#[cfg(unix)]
+fn open_no_follow(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(unix)]
+fn open_following(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(unix)]
+fn is_link_refused(error: &io::Error) -> bool {
+    error.raw_os_error() == Some(libc::ELOOP)
+}
+
+#[cfg(not(unix))]
+fn open_no_follow(path: &Path) -> io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+#[cfg(not(unix))]
+fn open_following(path: &Path) -> io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+#[cfg(not(unix))]
+fn is_link_refused(_error: &io::Error) -> bool {
+    false
+}
+
 /// The skip reason for an I/O error met opening or reading a file: not found, permission
-/// denied, a symbolic link loop, or unreadable. Collection uses it for errors met while reading.
+/// denied, a symbolic link loop, a file changed since planning ([`open_planned`]), a
+/// decompressed size over its cap, or unreadable. Collection uses it for errors met while
+/// reading.
 pub fn reason_for(error: &io::Error) -> SkipReason {
+    if error.get_ref().is_some_and(|inner| inner.is::<Changed>()) {
+        return SkipReason::Changed;
+    }
+    if error.get_ref().is_some_and(|inner| inner.is::<TooLarge>()) {
+        return SkipReason::TooLarge;
+    }
     match error.kind() {
         io::ErrorKind::NotFound => SkipReason::NotFound,
         io::ErrorKind::PermissionDenied => SkipReason::PermissionDenied,
@@ -893,6 +1227,7 @@ mod tests {
                     add: std::slice::from_ref(&other),
                     screenshots,
                     include_binary: false,
+                    own_folders: &[],
                 },
                 &AtomicBool::new(false),
             );

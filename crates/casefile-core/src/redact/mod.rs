@@ -180,7 +180,7 @@ impl<'de> Deserialize<'de> for Counts {
 }
 
 /// What one or more [`Redactor`] calls replaced.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Found {
     /// Replacements per category.
     pub counts: Counts,
