@@ -165,6 +165,12 @@ pub(crate) async fn build_bundle(
     let config = load_config(&profiles_dir)?;
     let zone = display_zone(Some(&config), *time_zone);
     let data = data_dir.path()?.to_owned();
+    // `<config>/profiles`: its parent holds config.toml.
+    let config_dir = profiles_dir
+        .path()
+        .ok()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf);
     let output = draft.bundle_path(&data_dir)?;
     let cancel = Arc::clone(&cancel.0);
     cancel.store(false, Ordering::SeqCst);
@@ -181,6 +187,9 @@ pub(crate) async fn build_bundle(
         };
         let mut options = options_for(&draft, &selection, zone)?;
         options.budget = limit;
+        // Never collected, whatever the draft's evidence or a profile names.
+        options.data_dir = Some(data.clone());
+        options.config_dir = config_dir.clone();
         let key = PseudonymKey::load_or_create(&data)
             .map_err(|error| IpcError::new(ErrorCode::Io, error.to_string()))?;
         let mapping = redact::mapping_path(&data);

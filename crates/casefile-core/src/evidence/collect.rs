@@ -2147,7 +2147,7 @@ fn verify(
 
 /// Scans a stream in blocks that overlap by a line's worth, so a needle across two blocks is
 /// still found; a hit is reported once per entry and original.
-fn scan_stream(reader: &mut dyn Read, scanner: &LeakScanner) -> io::Result<Vec<Leak>> {
+pub(crate) fn scan_stream(reader: &mut dyn Read, scanner: &LeakScanner) -> io::Result<Vec<Leak>> {
     const BLOCK: usize = 1 << 20;
     const OVERLAP: usize = 4096;
     let mut buf = vec![0u8; BLOCK + OVERLAP];

@@ -39,6 +39,7 @@ fn run_plan(profile: &Profile, env: &Env, evidence: Option<&[String]>, add: &[Pa
             add,
             screenshots: &[],
             include_binary: false,
+        own_folders: &[],
         },
         &AtomicBool::new(false),
     )
@@ -69,6 +70,7 @@ fn plan_added(add: &[PathBuf], include_binary: bool) -> Plan {
             add,
             screenshots: &[],
             include_binary,
+        own_folders: &[],
         },
         &AtomicBool::new(false),
     )
@@ -933,6 +935,7 @@ fn a_cancelled_plan_stops_and_returns_what_it_has() {
             add: &[dir.path().join("a.txt")],
             screenshots: &[],
             include_binary: false,
+            own_folders: &[],
         },
         &AtomicBool::new(true),
     );
