@@ -165,12 +165,16 @@ pub(crate) async fn build_bundle(
     let config = load_config(&profiles_dir)?;
     let zone = display_zone(Some(&config), *time_zone);
     let data = data_dir.path()?.to_owned();
-    // `<config>/profiles`: its parent holds config.toml.
-    let config_dir = profiles_dir
+    // `<config>/profiles`, and `<config>/config.toml` beside it.
+    let config_paths: Vec<PathBuf> = profiles_dir
         .path()
         .ok()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf);
+        .map(|profiles| {
+            let mut paths = vec![profiles.to_path_buf()];
+            paths.extend(profiles.parent().map(|dir| dir.join("config.toml")));
+            paths
+        })
+        .unwrap_or_default();
     let output = draft.bundle_path(&data_dir)?;
     let cancel = Arc::clone(&cancel.0);
     cancel.store(false, Ordering::SeqCst);
@@ -189,7 +193,7 @@ pub(crate) async fn build_bundle(
         options.budget = limit;
         // Never collected, whatever the draft's evidence or a profile names.
         options.data_dir = Some(data.clone());
-        options.config_dir = config_dir.clone();
+        options.config_paths = config_paths.clone();
         let key = PseudonymKey::load_or_create(&data)
             .map_err(|error| IpcError::new(ErrorCode::Io, error.to_string()))?;
         let mapping = redact::mapping_path(&data);

@@ -321,11 +321,12 @@ pub(crate) fn gather_options(
         request: None,
         // Never collected, whatever --add, a draft or a profile names.
         data_dir: Some(context.data_dir.clone()),
-        config_dir: context
-            .config_path
-            .parent()
-            .filter(|dir| !dir.as_os_str().is_empty())
-            .map(Path::to_path_buf),
+        // The config file and the profiles folder, not the config file's folder: `--config`
+        // may put the file in any folder.
+        config_paths: vec![
+            context.config_path.clone(),
+            context.config.profiles_dir(&context.config_path),
+        ],
     };
     Ok((env, options))
 }

@@ -76,8 +76,9 @@ pub struct CollectOptions {
     /// Casefile's data folder (pseudonym key, mapping, drafts, outbox): never collected, and
     /// the key is a leak-scan needle.
     pub data_dir: Option<PathBuf>,
-    /// Casefile's configuration folder (`config.toml`, user profiles): never collected.
-    pub config_dir: Option<PathBuf>,
+    /// Casefile's configuration: the config file (`config.toml`, with the channels) and the
+    /// user-profiles folder, or the folder holding both: never collected.
+    pub config_paths: Vec<PathBuf>,
 }
 
 impl Default for CollectOptions {
@@ -100,7 +101,7 @@ impl Default for CollectOptions {
             threads: 0,
             request: None,
             data_dir: None,
-            config_dir: None,
+            config_paths: Vec::new(),
         }
     }
 }
@@ -635,7 +636,7 @@ pub fn collect(
         .data_dir
         .iter()
         .map(|dir| OwnFolder::data(dir))
-        .chain(options.config_dir.iter().map(|dir| OwnFolder::config(dir)))
+        .chain(options.config_paths.iter().map(|path| OwnFolder::config(path)))
         .collect();
     let Plan { items, mut skipped } = plan::plan(
         &PlanRequest {

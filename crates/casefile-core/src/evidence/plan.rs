@@ -53,10 +53,12 @@ pub struct PlanRequest<'a> {
     pub own_folders: &'a [OwnFolder],
 }
 
-/// A folder of Casefile's own that never enters a bundle, and why (shown as the skip's detail).
+/// A folder (or file) of Casefile's own that never enters a bundle, and why (shown as the
+/// skip's detail). It is recognised by its canonical path (what is under it, a link to it) and
+/// by its device and inode (the folder met in a walk, the file or a hard link to it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnFolder {
-    /// The folder (canonicalised when planning; a folder that does not exist is ignored).
+    /// The folder or file (canonicalised when planning; one that does not exist is ignored).
     pub path: PathBuf,
     /// Why it is left out, for a person.
     pub detail: String,
@@ -71,11 +73,12 @@ impl OwnFolder {
         }
     }
 
-    /// The configuration folder: `config.toml` (channels) and user profiles.
+    /// The configuration: `config.toml` (channels), the user-profiles folder, or the folder
+    /// holding them.
     pub fn config(path: &Path) -> OwnFolder {
         OwnFolder {
             path: path.to_path_buf(),
-            detail: "Casefile's own configuration folder: holds config.toml (channels) and user profiles; never sent".to_owned(),
+            detail: "Casefile's own configuration (config.toml with the channels, user profiles); never sent".to_owned(),
         }
     }
 }
@@ -782,6 +785,16 @@ impl Planner<'_> {
             self.skip(path, SkipReason::NotRegularFile, kind_of(metadata));
             return;
         }
+        if let Some(identity) = FileIdentity::of(metadata)
+            && let Some(index) = self
+                .guarded
+                .iter()
+                .position(|guarded| guarded.identity == Some(identity))
+        {
+            // An own file (the config file), or a hard link to one.
+            self.report_own(index);
+            return;
+        }
         let key = file_key(path, metadata);
         if self.seen.contains(&key) {
             return;
@@ -1100,15 +1113,15 @@ fn changed(detail: impl Into<String>) -> io::Error {
 /// On Windows std opens through reparse points and there are no inodes: only the regular-file
 /// check applies there (planning already confined the path).
 pub fn open_planned(path: &Path, identity: Option<FileIdentity>) -> io::Result<std::fs::File> {
-    let file = match open_no_follow(path) {
-        Ok(file) => file,
+    let (file, followed) = match open_no_follow(path) {
+        Ok(file) => (file, false),
         Err(error) if is_link_refused(&error) => {
             if identity.is_none() {
                 return Err(changed(
                     "is a symbolic link now; it was not one when planned, so it is not followed",
                 ));
             }
-            open_following(path)?
+            (open_following(path)?, true)
         }
         Err(error) => return Err(error),
     };
@@ -1125,9 +1138,11 @@ pub fn open_planned(path: &Path, identity: Option<FileIdentity>) -> io::Result<s
     if let (Some(planned), Some(now)) = (identity, FileIdentity::of(&metadata))
         && planned != now
     {
-        return Err(changed(
-            "was replaced by another file after it was planned (its device and inode differ); the replacement is not read",
-        ));
+        return Err(changed(if followed {
+            "is now a symbolic link to another file than the one planned (its device and inode differ); it is not followed"
+        } else {
+            "was replaced by another file after it was planned (its device and inode differ); the replacement is not read"
+        }));
     }
     Ok(file)
 }
