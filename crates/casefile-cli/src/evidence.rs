@@ -545,8 +545,8 @@ pub(crate) fn merge_command(
     // machine's names, the originals of its mapping and its key (never created here).
     let mapping = Mapping::load(&mapping_path(context))
         .map_err(|e| Failure::other("mapping", e.to_string()))?;
-    let key = PseudonymKey::load(&context.data_dir)
-        .map_err(|e| Failure::other("key", e.to_string()))?;
+    let key =
+        PseudonymKey::load(&context.data_dir).map_err(|e| Failure::other("key", e.to_string()))?;
     let names = Names::from_system(Path::new("/"), true);
     let secrets = std::collections::BTreeSet::new();
     let scanner = match &key {

@@ -346,7 +346,8 @@ fn check_no_overlap(entries: &[ZipEntry], data_end: u64) -> io::Result<()> {
         .collect();
     spans.sort_unstable();
     for pair in spans.windows(2) {
-        let (Some(&(_, end, name)), Some(&(next_start, _, next_name))) = (pair.first(), pair.get(1))
+        let (Some(&(_, end, name)), Some(&(next_start, _, next_name))) =
+            (pair.first(), pair.get(1))
         else {
             continue;
         };

@@ -636,7 +636,12 @@ pub fn collect(
         .data_dir
         .iter()
         .map(|dir| OwnFolder::data(dir))
-        .chain(options.config_paths.iter().map(|path| OwnFolder::config(path)))
+        .chain(
+            options
+                .config_paths
+                .iter()
+                .map(|path| OwnFolder::config(path)),
+        )
         .collect();
     let Plan { items, mut skipped } = plan::plan(
         &PlanRequest {

@@ -90,7 +90,9 @@ pub enum MergeError {
         why: String,
     },
     /// An input is over a limit (entries, expanded size, compression ratio).
-    #[error("{path}: {why}; it is refused as a possible zip bomb (merge only bundles Casefile made)")]
+    #[error(
+        "{path}: {why}; it is refused as a possible zip bomb (merge only bundles Casefile made)"
+    )]
     Limit {
         /// The input.
         path: PathBuf,

@@ -195,11 +195,20 @@ mod tests {
         let key = PseudonymKey::generate().expect("key");
         let export = key.export();
         let hex = export.split_once(':').expect("prefix").1;
-        let scanner = LeakScanner::with_key(&Names::default(), &Mapping::default(), &BTreeSet::new(), &key);
+        let scanner = LeakScanner::with_key(
+            &Names::default(),
+            &Mapping::default(),
+            &BTreeSet::new(),
+            &key,
+        );
         let leaks = scanner.scan(format!("casefile-key-v1:{hex}\n").as_bytes());
         assert_eq!(leaks.len(), 1, "{leaks:?}");
         assert_eq!(leaks[0].category, Category::Secret);
-        assert!(!leaks[0].what.contains(&hex[2..]), "masked: {}", leaks[0].what);
+        assert!(
+            !leaks[0].what.contains(&hex[2..]),
+            "masked: {}",
+            leaks[0].what
+        );
         let leaks = scanner().scan(b"logs/session%3Aalice.log");
         assert_eq!(leaks.len(), 1, "{leaks:?}");
         assert_eq!(leaks[0].what, "alice");

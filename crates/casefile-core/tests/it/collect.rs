@@ -39,7 +39,7 @@ fn run_plan(profile: &Profile, env: &Env, evidence: Option<&[String]>, add: &[Pa
             add,
             screenshots: &[],
             include_binary: false,
-        own_folders: &[],
+            own_folders: &[],
         },
         &AtomicBool::new(false),
     )
@@ -70,7 +70,7 @@ fn plan_added(add: &[PathBuf], include_binary: bool) -> Plan {
             add,
             screenshots: &[],
             include_binary,
-        own_folders: &[],
+            own_folders: &[],
         },
         &AtomicBool::new(false),
     )

@@ -9,8 +9,10 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use casefile_core::bundle::read::ZipReader;
+use casefile_core::bundle::zip::{EntryOptions, ZipWriter};
 use casefile_core::evidence::SkipReason;
 use casefile_core::evidence::collect::{self, CollectContext, CollectOptions, Outcome};
+use casefile_core::evidence::merge::{self, MergeCheck, MergeLimits};
 use casefile_core::evidence::plan::{Plan, PlanRequest, plan};
 use casefile_core::evidence::resolve::Env;
 use casefile_core::profile::parse;
@@ -128,7 +130,10 @@ fn a_link_in_a_users_folder_may_not_lead_out_of_that_home_at_any_depth_or_throug
         fs::create_dir_all(r.join(home)).expect("mkdir");
     }
     // Root-only files inside the collection's root, but in nobody's home.
-    write(&r.join("secret-dir/secret.conf"), b"root:$6$FAKEsalt$FAKEhash:\n");
+    write(
+        &r.join("secret-dir/secret.conf"),
+        b"root:$6$FAKEsalt$FAKEhash:\n",
+    );
     write(&r.join("secret-dir/trace.log"), b"FAKE-root-only trace\n");
     write(&r.join("home/bob/private/bob.log"), b"bob's own log\n");
     let alice = r.join("home/alice");
@@ -235,7 +240,10 @@ fn a_planned_file_swapped_for_a_link_or_a_fifo_is_skipped_with_the_reason_never_
     );
     for (name, bytes) in &unpacked {
         assert!(!contains(bytes, "FAKE-root-only-secret"), "{name} holds it");
-        assert!(!name.ends_with("/a.log") && !name.ends_with("/b.log"), "{name}");
+        assert!(
+            !name.ends_with("/a.log") && !name.ends_with("/b.log"),
+            "{name}"
+        );
     }
     let changed: Vec<&casefile_core::evidence::Skipped> = outcome
         .skipped
@@ -316,7 +324,10 @@ fn a_size_cap_that_starts_inside_a_private_key_keeps_the_rest_of_the_key_redacte
     .into_owned();
     assert!(text.contains("INFO after 2999"), "the tail is kept");
     assert!(!text.contains("INFO before"), "the head was trimmed");
-    let clear: Vec<&String> = body.iter().filter(|line| text.contains(line.as_str())).collect();
+    let clear: Vec<&String> = body
+        .iter()
+        .filter(|line| text.contains(line.as_str()))
+        .collect();
     assert!(clear.is_empty(), "{} key lines in clear", clear.len());
     let entry = outcome
         .entries
@@ -355,7 +366,10 @@ fn entry_names_are_redacted_before_they_are_made_unique_and_from_their_unescaped
             .any(|name| name.starts_with("attachments/ev/session%3Auser-")),
         "{names:?}"
     );
-    assert!(!names.iter().any(|name| name.contains("alice")), "{names:?}");
+    assert!(
+        !names.iter().any(|name| name.contains("alice")),
+        "{names:?}"
+    );
     let manifest = unpacked.get("manifest.json").expect("manifest");
     assert!(!contains(manifest, "alice"));
     assert!(outcome.leaks.is_empty(), "{:?}", outcome.leaks);
@@ -463,7 +477,9 @@ fn the_key_and_the_originals_of_earlier_bundles_are_leak_scan_needles() {
         .map(|leak| (leak.category, leak.what.as_str()))
         .collect();
     assert!(
-        found.iter().any(|(category, _)| *category == Category::Secret),
+        found
+            .iter()
+            .any(|(category, _)| *category == Category::Secret),
         "the key: {found:?}"
     );
     assert!(
@@ -500,7 +516,8 @@ fn a_mapping_that_cannot_be_saved_is_reported_as_a_warning_and_the_bundle_kept()
         outcome
             .warnings
             .iter()
-            .any(|warning| warning.contains("mapping was not saved") && warning.contains("translate")),
+            .any(|warning| warning.contains("mapping was not saved")
+                && warning.contains("translate")),
         "{:?}",
         outcome.warnings
     );
@@ -514,16 +531,13 @@ fn a_gzip_log_that_expands_past_its_cap_is_skipped_with_the_reason() {
     let root = tempfile::tempdir().expect("temp dir");
     // One member of 1 MiB of short lines, repeated: 70 MiB from about 70 KiB.
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder
-        .write_all(&b"x\n".repeat(512 * 1024))
-        .expect("gzip");
+    encoder.write_all(&b"x\n".repeat(512 * 1024)).expect("gzip");
     let member = encoder.finish().expect("gzip");
     let bomb: Vec<u8> = member.repeat(70);
     write(&root.path().join("var/log/big.log.gz"), &bomb);
     write(&root.path().join("var/log/small.log.gz"), &member);
-    let profile = profile_with(
-        r#"{ os = "linux", paths = ["/var/log/*.log.gz"], max_size = "1 GiB" }"#,
-    );
+    let profile =
+        profile_with(r#"{ os = "linux", paths = ["/var/log/*.log.gz"], max_size = "1 GiB" }"#);
     let env = Env::under_root(Os::Linux, root.path());
     let key = PseudonymKey::generate().expect("key");
     let out = tempfile::tempdir().expect("out");
@@ -548,4 +562,183 @@ fn a_gzip_log_that_expands_past_its_cap_is_skipped_with_the_reason() {
         .collect();
     assert_eq!(too_large.len(), 1, "{:?}", outcome.skipped);
     assert!(too_large[0].source.ends_with("big.log.gz"), "{too_large:?}");
+}
+
+// ---- L1: merge inputs from other machines ----
+
+/// A zip of `entries` (deflated), as `ZipWriter` writes it.
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut zip = ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in entries {
+        zip.add_entry(name, &EntryOptions::default(), bytes, 6)
+            .expect("entry");
+    }
+    zip.finish().expect("finish").into_inner()
+}
+
+fn le32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
+}
+
+fn le16(bytes: &[u8], at: usize) -> usize {
+    usize::from(u16::from_le_bytes(
+        bytes[at..at + 2].try_into().expect("2 bytes"),
+    ))
+}
+
+/// Where each central-directory entry of a (small, non-ZIP64) zip starts.
+fn central_entries(zip: &[u8]) -> Vec<usize> {
+    let eocd = zip.len() - 22;
+    assert_eq!(le32(zip, eocd), 0x0605_4b50, "no comment, no ZIP64");
+    let count = le16(zip, eocd + 10);
+    let mut at = le32(zip, eocd + 16) as usize;
+    let mut found = Vec::new();
+    for _ in 0..count {
+        found.push(at);
+        at += 46 + le16(zip, at + 28) + le16(zip, at + 30) + le16(zip, at + 32);
+    }
+    found
+}
+
+#[test]
+fn the_reader_refuses_entries_that_overlap_as_zip_bombs_use_them() {
+    let names: Vec<String> = (0..20).map(|n| format!("copy-{n:02}.log")).collect();
+    let data = vec![b'a'; 64 << 10];
+    let entries: Vec<(&str, &[u8])> = names
+        .iter()
+        .map(|name| (name.as_str(), data.as_slice()))
+        .collect();
+    let mut bomb = zip_of(&entries);
+    // Every directory entry points at the first local header: one stream read 20 times.
+    for at in central_entries(&bomb) {
+        bomb[at + 42..at + 46].copy_from_slice(&0u32.to_le_bytes());
+    }
+    let error = ZipReader::new(std::io::Cursor::new(bomb)).expect_err("overlap");
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidData);
+    assert!(error.to_string().contains("overlap"), "{error}");
+    // Honest archives still read.
+    assert!(ZipReader::new(std::io::Cursor::new(zip_of(&entries))).is_ok());
+}
+
+/// A bundle-like zip: a manifest claiming redaction and one log.
+fn claimed_bundle(dir: &Path, name: &str, log: &[u8]) -> std::path::PathBuf {
+    let manifest =
+        br#"{"endpoint":"host-0a0b0c0d","redaction":{"enabled":true,"keyFingerprint":"0a0b0c0d"}}"#;
+    let path = dir.join(name);
+    fs::write(
+        &path,
+        zip_of(&[("logs/app.log", log), ("manifest.json", manifest)]),
+    )
+    .expect("write");
+    path
+}
+
+#[test]
+fn merge_refuses_an_input_over_its_limits_naming_the_file_and_the_limit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let one = claimed_bundle(dir.path(), "one.zip", b"a line\n");
+    let two = claimed_bundle(dir.path(), "two.zip", b"another line\n");
+    let out = dir.path().join("merged.zip");
+    let merge_with = |limits: MergeLimits, inputs: &[std::path::PathBuf]| {
+        let check = MergeCheck {
+            limits,
+            scanner: None,
+        };
+        merge::merge(inputs, None, &out, &check)
+    };
+    let error = merge_with(
+        MergeLimits {
+            max_entries: 3,
+            ..MergeLimits::default()
+        },
+        &[one.clone(), two.clone()],
+    )
+    .expect_err("entries");
+    assert!(error.is_user_error());
+    let message = error.to_string();
+    assert!(
+        message.contains("two.zip") && message.contains("more than 3 entries"),
+        "{message}"
+    );
+    let error = merge_with(
+        MergeLimits {
+            max_total: 10,
+            ..MergeLimits::default()
+        },
+        &[one.clone()],
+    )
+    .expect_err("total");
+    assert!(
+        error.to_string().contains("one.zip") && error.to_string().contains("more than 10 bytes"),
+        "{error}"
+    );
+    // An entry that claims to expand a thousand times.
+    let mut bomb = fs::read(&one).expect("read");
+    let first = central_entries(&bomb)[0];
+    let compressed = le32(&bomb, first + 20);
+    bomb[first + 24..first + 28].copy_from_slice(&(compressed * 1000).to_le_bytes());
+    let inflated = dir.path().join("inflated.zip");
+    fs::write(&inflated, bomb).expect("write");
+    let error = merge_with(
+        MergeLimits {
+            ratio_free: 0,
+            ..MergeLimits::default()
+        },
+        &[inflated],
+    )
+    .expect_err("ratio");
+    assert!(
+        error.to_string().contains("inflated.zip")
+            && error.to_string().contains("more than 250 times"),
+        "{error}"
+    );
+    assert!(!out.exists(), "nothing written");
+    assert!(merge_with(MergeLimits::default(), &[one, two]).is_ok());
+}
+
+#[test]
+fn merge_does_not_trust_an_inputs_claim_of_redaction_and_scans_the_result() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let honest = claimed_bundle(dir.path(), "honest.zip", b"user-1a2b3c4d logged in\n");
+    let lying = claimed_bundle(dir.path(), "lying.zip", b"jdoe-fake logged in\n");
+    let mut names = casefile_core::redact::Names::default();
+    names.usernames.insert("jdoe-fake".to_owned());
+    let key = PseudonymKey::generate().expect("key");
+    let scanner = casefile_core::redact::LeakScanner::with_key(
+        &names,
+        &Mapping::default(),
+        &std::collections::BTreeSet::new(),
+        &key,
+    );
+    let check = MergeCheck {
+        limits: MergeLimits::default(),
+        scanner: Some(scanner),
+    };
+    let out = dir.path().join("merged.zip");
+    let outcome = merge::merge(&[honest, lying], None, &out, &check).expect("merge");
+    assert!(outcome.leak_scanned);
+    let leaks: Vec<(&str, &str)> = outcome
+        .leaks
+        .iter()
+        .map(|leak| (leak.entry.as_str(), leak.what.as_str()))
+        .collect();
+    assert_eq!(leaks.len(), 1, "{leaks:?}");
+    assert!(
+        leaks[0].0.ends_with("/logs/app.log") && leaks[0].1 == "jdoe-fake",
+        "{leaks:?}"
+    );
+    let mut reader = ZipReader::new(fs::File::open(&out).expect("open")).expect("zip");
+    let index = reader.find("manifest.json").expect("manifest");
+    let mut manifest = String::new();
+    reader
+        .open(index)
+        .expect("entry")
+        .read_to_string(&mut manifest)
+        .expect("read");
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).expect("json");
+    assert_eq!(
+        manifest["verification"]["leakScanned"], true,
+        "{manifest:#}"
+    );
+    assert_eq!(manifest["verification"]["limitsChecked"], true);
 }
