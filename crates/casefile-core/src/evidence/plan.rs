@@ -1006,8 +1006,7 @@ impl<R: Read> GzipCap<R> {
     pub fn new(inner: R, compressed: u64) -> GzipCap<R> {
         let cap = compressed
             .saturating_mul(GZIP_MAX_RATIO)
-            .max(GZIP_FREE_OUTPUT)
-            .min(GZIP_MAX_OUTPUT);
+            .clamp(GZIP_FREE_OUTPUT, GZIP_MAX_OUTPUT);
         GzipCap {
             inner,
             read: 0,

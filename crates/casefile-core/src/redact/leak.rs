@@ -195,13 +195,13 @@ mod tests {
         let key = PseudonymKey::generate().expect("key");
         let export = key.export();
         let hex = export.split_once(':').expect("prefix").1;
-        let scanner = LeakScanner::with_key(
+        let with_key = LeakScanner::with_key(
             &Names::default(),
             &Mapping::default(),
             &BTreeSet::new(),
             &key,
         );
-        let leaks = scanner.scan(format!("casefile-key-v1:{hex}\n").as_bytes());
+        let leaks = with_key.scan(format!("casefile-key-v1:{hex}\n").as_bytes());
         assert_eq!(leaks.len(), 1, "{leaks:?}");
         assert_eq!(leaks[0].category, Category::Secret);
         assert!(

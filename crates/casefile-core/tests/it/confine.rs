@@ -665,7 +665,7 @@ fn merge_refuses_an_input_over_its_limits_naming_the_file_and_the_limit() {
             max_total: 10,
             ..MergeLimits::default()
         },
-        &[one.clone()],
+        std::slice::from_ref(&one),
     )
     .expect_err("total");
     assert!(
