@@ -699,6 +699,14 @@ pub fn collect(
             ));
         }
         for path in snap.config_files() {
+            if let Some(own) = plan::own_folder_of(path, &own_folders) {
+                skipped.push(Skipped {
+                    source: path.display().to_string(),
+                    reason: SkipReason::CasefileData,
+                    detail: own.detail.clone(),
+                });
+                continue;
+            }
             let entry = format!("snapshot/files/{}", relative_entry(path));
             match std::fs::symlink_metadata(path) {
                 Ok(meta) if meta.is_file() => work.push(Work {

@@ -83,6 +83,15 @@ impl OwnFolder {
     }
 }
 
+/// The own folder `path` is (or is inside, or links into), if any: for paths planning does not
+/// walk (the snapshot's agent config files).
+pub fn own_folder_of<'a>(path: &Path, own: &'a [OwnFolder]) -> Option<&'a OwnFolder> {
+    let canonical = std::fs::canonicalize(path).ok()?;
+    own.iter().find(|folder| {
+        std::fs::canonicalize(&folder.path).is_ok_and(|folder| canonical.starts_with(folder))
+    })
+}
+
 /// An own folder as planning checks it.
 struct Guarded {
     canonical: PathBuf,
@@ -224,6 +233,9 @@ struct Origin<'a> {
     max_bytes: Option<u64>,
     /// An added file: images are taken whatever their content.
     added: bool,
+    /// For a per-user source, the owner of the home (Unix uid): a file there that belongs to
+    /// someone else and has other hard links may be a link to a file the user could not read.
+    home_owner: Option<u32>,
 }
 
 struct Planner<'a> {
@@ -369,6 +381,7 @@ impl Planner<'_> {
                     evidence_id: Some(&evidence.id),
                     max_bytes: Some(source.max_size_or_default().0),
                     added: false,
+                    home_owner: None,
                 };
                 for template in &source.paths {
                     if self.cancelled() {
@@ -441,6 +454,7 @@ impl Planner<'_> {
             };
             let origin = Origin {
                 root: home_root.as_deref().unwrap_or(origin.root),
+                home_owner: home_root.as_deref().and_then(owner_of),
                 ..origin
             };
             let mut matches = Vec::new();
@@ -795,6 +809,16 @@ impl Planner<'_> {
             self.report_own(index);
             return;
         }
+        if let Some(owner) = origin.home_owner
+            && is_foreign_hard_link(metadata, owner)
+        {
+            self.skip(
+                path,
+                SkipReason::OutsideRoots,
+                "a hard link in a user's home to a file of another user; it may be a file the user could not read, so it is not collected",
+            );
+            return;
+        }
         let key = file_key(path, metadata);
         if self.seen.contains(&key) {
             return;
@@ -877,6 +901,7 @@ impl Planner<'_> {
             evidence_id: None,
             max_bytes: None,
             added: true,
+            home_owner: None,
         };
         self.path(added, origin, &name);
     }
@@ -1039,6 +1064,34 @@ fn gunzip_sample(sample: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The owner of a folder (Unix uid).
+fn owner_of(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|metadata| metadata.uid())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Whether a file belongs to someone other than `owner` and has more than one hard link.
+fn is_foreign_hard_link(metadata: &Metadata, owner: u32) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        metadata.uid() != owner && metadata.nlink() > 1
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (metadata, owner);
+        false
+    }
+}
+
 fn file_key(path: &Path, metadata: &Metadata) -> FileKey {
     #[cfg(unix)]
     {
@@ -1109,8 +1162,10 @@ fn changed(detail: impl Into<String>) -> io::Error {
 /// else fails with a [`Changed`] error ([`reason_for`] gives [`SkipReason::Changed`]).
 ///
 /// Non-blocking mode has no effect on reads of a regular file, so the file is read as usual.
-/// On Windows std opens through reparse points and there are no inodes: only the regular-file
-/// check applies there (planning already confined the path).
+/// On Windows the file is opened with `FILE_FLAG_OPEN_REPARSE_POINT`, so a symbolic link or
+/// junction put in its place is opened itself and fails the regular-file check (a file planned
+/// through a link is therefore skipped there); there are no inodes to compare, so a plain
+/// file swapped for another plain file is not noticed on Windows.
 pub fn open_planned(path: &Path, identity: Option<FileIdentity>) -> io::Result<std::fs::File> {
     let (file, followed) = match open_no_follow(path) {
         Ok(file) => (file, false),
@@ -1169,7 +1224,18 @@ fn is_link_refused(error: &io::Error) -> bool {
     error.raw_os_error() == Some(libc::ELOOP)
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
+fn open_no_follow(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::windows::fs::OpenOptionsExt;
+    // Opens a reparse point (symbolic link, junction) itself instead of what it points at.
+    const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
+        .open(path)
+}
+
+#[cfg(not(any(unix, windows)))]
 fn open_no_follow(path: &Path) -> io::Result<std::fs::File> {
     std::fs::File::open(path)
 }

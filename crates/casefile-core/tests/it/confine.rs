@@ -185,6 +185,45 @@ fn a_link_in_a_users_folder_may_not_lead_out_of_that_home_at_any_depth_or_throug
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn a_hard_link_in_a_home_to_another_users_file_is_not_collected() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let r = root.path();
+    let logs = r.join("home/alice/app/logs");
+    write(&logs.join("own.log"), b"alice's own log\n");
+    // Her own file with a second link is hers: collected.
+    fs::hard_link(logs.join("own.log"), logs.join("own-again.log")).expect("link");
+    write(
+        &r.join("secret-dir/shadow"),
+        b"root:$6$FAKEsalt$FAKEhash:\n",
+    );
+    let env = Env::under_root(Os::Linux, r);
+    let profile = profile_with(r#"{ os = "linux", paths = ["~/app/logs"] }"#);
+    // Another user's file, hard-linked into her home (only root can set this up here).
+    let foreign = r.join("secret-dir/shadow");
+    if std::os::unix::fs::chown(&foreign, Some(65534), Some(65534)).is_err() {
+        let planned = plan_kind(&profile, &env, "test-kind");
+        assert_eq!(
+            entries(&planned),
+            vec!["logs/home/alice/app/logs/own-again.log"]
+        );
+        return;
+    }
+    fs::hard_link(&foreign, logs.join("shadow")).expect("link");
+    let planned = plan_kind(&profile, &env, "test-kind");
+    assert_eq!(
+        entries(&planned),
+        vec!["logs/home/alice/app/logs/own-again.log"],
+        "{:?}",
+        planned.skipped
+    );
+    assert_eq!(
+        skipped_names(&planned.skipped, SkipReason::OutsideRoots),
+        vec!["shadow"]
+    );
+}
+
 // ---- L6: a planned file swapped before it is read ----
 
 #[cfg(unix)]
