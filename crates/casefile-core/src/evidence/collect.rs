@@ -883,12 +883,13 @@ pub fn collect(
         let leaks = match (&redactor, context.key) {
             (Some((_, names, _)), Some(key)) => {
                 report(Phase::Verify, 0, entries.len(), "");
-                // Originals of earlier bundles (the saved mapping) and the key itself are
-                // needles too: neither may ever leave, whatever this run learned.
+                // Names of earlier bundles (the saved mapping) and the key itself are needles
+                // too: neither may ever leave, whatever this run learned. (Addresses and
+                // e-mails are found by their shape in every run, so only learned names.)
                 let mut needles = found.mapping.clone();
                 if let Some(path) = context.mapping_path {
                     match crate::redact::Mapping::load(path) {
-                        Ok(earlier) => needles.merge(earlier),
+                        Ok(earlier) => needles.merge(earlier.learned_names()),
                         Err(error) => warnings.push(format!(
                             "the leak scan could not read the originals of earlier bundles: {error}"
                         )),
@@ -1494,17 +1495,40 @@ fn read_item(
     };
     let is_gzip = matches!(item.content, Content::File { gzip: true, .. });
     let mut full_size = if is_gzip { None } else { Some(disk_size) };
-    if is_gzip {
-        // Count the decompressed size first: a gzip log over its cap (a bomb) is skipped with
-        // the reason before anything of it is written, and the size tells where a trim starts.
-        let counted = open_content(&item.content)
-            .and_then(|(mut counter, _)| io::copy(&mut counter, &mut io::sink()));
-        match counted {
-            Ok(size) => full_size = Some(size),
-            Err(e) if plan::reason_for(&e) == SkipReason::TooLarge => {
-                return send(skip(SkipReason::TooLarge, e.to_string(), next_seq()));
+    if let Content::File {
+        path,
+        gzip: true,
+        identity,
+    } = &item.content
+    {
+        // A gzip log whose trailer already says it expands past its cap (a bomb) is skipped
+        // with the reason before anything of it is written. The trailer holds the last
+        // member's size modulo 4 GiB, so a bomb that hides behind it is still stopped by the
+        // cap while it is read (and the entry says where it was cut).
+        if let Some(claimed) = gzip_trailer_size(path, *identity)
+            && claimed > plan::gzip_cap(disk_size)
+        {
+            return send(skip(
+                SkipReason::TooLarge,
+                format!(
+                    "a compressed log of {disk_size} bytes that says it expands to {claimed} bytes, past its cap of {} bytes: left out rather than expanded",
+                    plan::gzip_cap(disk_size)
+                ),
+                next_seq(),
+            ));
+        }
+        // How long is the content? Counted first (a second decompression) only for logs
+        // that may be over their size cap.
+        if keep.is_some_and(|keep| disk_size.saturating_mul(2) > keep) {
+            let counted = open_content(&item.content)
+                .and_then(|(mut counter, _)| io::copy(&mut counter, &mut io::sink()));
+            match counted {
+                Ok(size) => full_size = Some(size),
+                Err(e) if plan::reason_for(&e) == SkipReason::TooLarge => {
+                    return send(skip(SkipReason::TooLarge, e.to_string(), next_seq()));
+                }
+                Err(_) => {}
             }
-            Err(_) => {}
         }
     }
     // Whether the kept part starts inside a private-key block (a trim that cut into one).
@@ -1715,6 +1739,15 @@ pub(crate) fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usi
         }
     }
     Ok(n)
+}
+
+/// The size a gzip file's trailer gives (its last member's, modulo 4 GiB), if it can be read.
+fn gzip_trailer_size(path: &Path, identity: Option<FileIdentity>) -> Option<u64> {
+    let mut file = plan::open_planned(path, identity).ok()?;
+    file.seek(SeekFrom::End(-4)).ok()?;
+    let mut trailer = [0u8; 4];
+    file.read_exact(&mut trailer).ok()?;
+    Some(u64::from(u32::from_le_bytes(trailer)))
 }
 
 /// Skips `start` bytes, then the rest of the line they end in, and returns (bytes skipped,

@@ -1026,16 +1026,20 @@ pub struct GzipCap<R> {
     compressed: u64,
 }
 
+/// The most a gzip file of `compressed` bytes may expand to (see [`GzipCap`]).
+pub fn gzip_cap(compressed: u64) -> u64 {
+    compressed
+        .saturating_mul(GZIP_MAX_RATIO)
+        .clamp(GZIP_FREE_OUTPUT, GZIP_MAX_OUTPUT)
+}
+
 impl<R: Read> GzipCap<R> {
     /// Caps `inner`, the decompressed stream of a file of `compressed` bytes.
     pub fn new(inner: R, compressed: u64) -> GzipCap<R> {
-        let cap = compressed
-            .saturating_mul(GZIP_MAX_RATIO)
-            .clamp(GZIP_FREE_OUTPUT, GZIP_MAX_OUTPUT);
         GzipCap {
             inner,
             read: 0,
-            cap,
+            cap: gzip_cap(compressed),
             compressed,
         }
     }

@@ -106,6 +106,25 @@ impl Mapping {
             .map(|(_, entry)| (entry.category, entry.original.as_str()))
     }
 
+    /// Only the entries for learned names (host and user names, keywords): the originals that
+    /// a later run may not know, unlike addresses and e-mails, which are found by their shape
+    /// in every run. The leak scan looks for these from earlier bundles.
+    pub fn learned_names(&self) -> Mapping {
+        Mapping {
+            entries: self
+                .entries
+                .iter()
+                .filter(|(_, entry)| {
+                    matches!(
+                        entry.category,
+                        Category::Hostname | Category::Username | Category::Keyword
+                    )
+                })
+                .map(|(pseudonym, entry)| (pseudonym.clone(), entry.clone()))
+                .collect(),
+        }
+    }
+
     /// Reads a mapping file; a missing file is an empty mapping.
     pub fn load(path: &Path) -> Result<Mapping, MappingError> {
         let text = match std::fs::read(path) {
