@@ -183,7 +183,7 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, CommandError> {
 }
 
 /// The `PATH` a command gets when Casefile's own has none (or one that is not plain text).
-#[cfg(unix)]
+#[cfg(not(windows))]
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /// The `PATH` a command gets when Casefile's own has none.
 #[cfg(windows)]
