@@ -81,7 +81,7 @@ pub(crate) async fn preview_evidence(
         let options = options_for(&draft, &selection, zone)?;
         let profile = draft.profile()?;
         let env = Env::live();
-        let plan = plan::plan(
+        let mut plan = plan::plan(
             &PlanRequest {
                 profile,
                 env: &env,
@@ -93,6 +93,8 @@ pub(crate) async fn preview_evidence(
             },
             &AtomicBool::new(false),
         );
+        // Binaries attached for required evidence go in as they are: list them as the bundle will.
+        collect::keep_required_binaries(&options.required_binaries, &mut plan);
         Ok(wire::evidence_preview(&plan, profile))
     })
     .await?;

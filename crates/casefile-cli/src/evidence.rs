@@ -327,6 +327,7 @@ pub(crate) fn gather_options(
             context.config_path.clone(),
             context.config.profiles_dir(&context.config_path),
         ],
+        ..CollectOptions::default()
     };
     Ok((env, options))
 }

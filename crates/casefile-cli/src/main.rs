@@ -405,7 +405,9 @@ fn draft_profile<'a>(
 fn validate_command(context: &Context, path: &Path, out: &mut Output) -> Result<ExitCode, Failure> {
     let request = load_draft(path)?;
     let profile = &draft_profile(context, path, &request)?.profile;
-    let problems = validate::validate(&request, profile);
+    // Today's date, for the tier's supported-versions window.
+    let today = chrono::Local::now().date_naive();
+    let problems = validate::validate_on(&request, profile, today);
     let report = wire::validation_report(&problems);
     out.validation(path, &report);
     Ok(if report.ok {

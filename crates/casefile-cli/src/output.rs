@@ -459,6 +459,15 @@ fn describe_profile(profile: &Profile, origin: &str) -> String {
     if let Some(email) = &profile.contact.partner_email {
         let _ = writeln!(out, "partner e-mail: {email}");
     }
+    for rule in &profile.rules.routing {
+        let _ = writeln!(
+            out,
+            "e-mail when {} is {}: {}",
+            rule.field,
+            rule.choices.join(" or "),
+            rule.email
+        );
+    }
     for phone in &profile.contact.phones {
         let _ = writeln!(out, "phone: {} ({})", phone.number, phone.label);
     }
@@ -502,7 +511,7 @@ fn describe_profile(profile: &Profile, origin: &str) -> String {
         {
             let _ = writeln!(out, "  {:<12} {message}", "");
         }
-        if let Some(note) = &tier.note {
+        if let Some(note) = profile.tier_notes(tier) {
             let _ = writeln!(out, "  {:<12} {note}", "");
         }
     }

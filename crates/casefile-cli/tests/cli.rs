@@ -166,10 +166,10 @@ fn a_new_draft_validates_with_every_missing_field_then_passes_when_filled() {
             "email",
             "subject",
             "description",
-            "operation_requested",
-            "expected_result",
             "issue_type",
-            "priority"
+            "priority",
+            "operation_requested",
+            "expected_result"
         ]
     );
 
@@ -200,7 +200,10 @@ fn a_new_draft_validates_with_every_missing_field_then_passes_when_filled() {
         .stdout(predicate::str::contains(
             "warning: evidence: JetPatch asks for Connector logs",
         ))
-        .stderr(predicate::str::contains("ready to submit (1 warning)"));
+        .stdout(predicate::str::contains(
+            "warning: evidence: JetPatch asks for Screenshot",
+        ))
+        .stderr(predicate::str::contains("ready to submit (2 warnings)"));
 }
 
 #[test]
@@ -329,4 +332,66 @@ fn help_documents_the_exit_codes() {
         .assert()
         .success()
         .stdout(predicate::str::contains("1  a problem you can fix"));
+}
+
+#[test]
+fn profiles_show_gives_version_windows_phones_per_tier_and_the_partner_address() {
+    // Jumpmind: "Version Support Latest Only 12 months 24 months 36 months", "Initial Contact via
+    // Phone No No Yes Yes"; JumpCloud: "partnersupport@jumpcloud.com for Partners".
+    let dir = tempfile::tempdir().expect("temp dir");
+    casefile(dir.path())
+        .args(["profiles", "show", "jumpmind"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Version support: releases of the last 12 months",
+        ))
+        .stdout(predicate::str::contains(
+            "Version support: releases of the last 36 months, and the latest. Phone: 888-942-5867 x5",
+        ));
+    casefile(dir.path())
+        .args(["profiles", "show", "jumpcloud"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "e-mail when account is partner-administrator: partnersupport@jumpcloud.com",
+        ));
+}
+
+#[test]
+fn validate_warns_when_the_product_version_is_outside_the_tiers_window() {
+    // Jumpmind Standard: "Version Support ... 12 months"; 3.13 came out on 2021-11-17.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let draft = dir.path().join("draft.toml");
+    casefile(dir.path())
+        .args(["new", "--profile", "jumpmind", "--tier", "standard", "-o"])
+        .arg(&draft)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&draft).expect("draft");
+    assert!(text.contains("versions = \"\""), "{text}");
+    std::fs::write(
+        &draft,
+        text.replace("versions = \"\"", "versions = \"3.13.4\""),
+    )
+    .expect("write");
+    let output = casefile(dir.path())
+        .args(["--json", "validate"])
+        .arg(&draft)
+        .output()
+        .expect("run");
+    let report = json(&output.stdout);
+    let versions: Vec<&serde_json::Value> = report["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|problem| problem["field"] == "versions")
+        .collect();
+    assert_eq!(versions.len(), 1, "{report}");
+    assert_eq!(versions[0]["severity"], "warning");
+    let message = versions[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("SymmetricDS version \"3.13.4\" is outside the supported versions"),
+        "{message}"
+    );
 }

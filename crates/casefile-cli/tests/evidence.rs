@@ -833,6 +833,71 @@ fn summary_reads_out_the_agent_version_and_its_last_errors() {
     );
 }
 
+#[test]
+fn a_binary_attached_for_required_evidence_goes_in_as_it_is_and_the_manifest_says_so() {
+    // Jumpmind, seed 004 L158-160: "Support Snapshot – ... 'Take Snapshot' which will download a
+    // support snapshot ... Attach this snapshot" (a .zip). Without "Include binary files", a
+    // binary attached for a required kind goes in unchanged; any other binary is still skipped.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let draft = dir.path().join("draft.toml");
+    casefile(dir.path())
+        .args(["new", "--profile", "jumpmind", "--tier", "standard", "-o"])
+        .arg(&draft)
+        .assert()
+        .success();
+    let snapshot: Vec<u8> = b"PK\x03\x04FAKE-symmetricds-snapshot\x00\x01\x02"
+        .iter()
+        .copied()
+        .chain((0u8..=255).cycle().take(4096))
+        .collect();
+    fs::write(dir.path().join("snapshot.zip"), &snapshot).expect("write");
+    fs::write(
+        dir.path().join("other.zip"),
+        b"PK\x03\x04FAKE-other\x00\x00",
+    )
+    .expect("write");
+    let mut text = fs::read_to_string(&draft).expect("draft");
+    text = text.replacen("issue_type = \"\"", "issue_type = \"defect\"", 1);
+    text.push_str("\n[[evidence]]\nevidence_id = \"support-snapshot\"\npath = \"snapshot.zip\"\n");
+    text.push_str("\n[[evidence]]\npath = \"other.zip\"\n");
+    fs::write(&draft, text).expect("write");
+    let out = dir.path().join("bundle.zip");
+    let output = casefile(dir.path())
+        .args(["--json", "bundle", "--no-snapshot", "--draft"])
+        .arg(&draft)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let entries = assert_round_trip(&out);
+    assert_eq!(
+        entries.get("attachments/snapshot.zip"),
+        Some(&snapshot),
+        "{:?}",
+        entries.keys().collect::<Vec<_>>()
+    );
+    assert!(!entries.contains_key("attachments/other.zip"));
+    let manifest = manifest(&entries);
+    let entry = manifest["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|entry| entry["name"] == "attachments/snapshot.zip")
+        .expect("the snapshot's manifest entry");
+    assert_eq!(entry["redacted"], false);
+    assert_eq!(entry["requiredBinary"], true);
+    assert_eq!(entry["evidence"], "support-snapshot");
+    assert_eq!(
+        entry["reason"],
+        "required by the profile; binary, not redactable"
+    );
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn a_profiles_commands_run_without_casefiles_secrets_in_their_environment() {

@@ -2,7 +2,9 @@
 //!
 //! The profile's `priority_rules` are tried in order and the first whose conditions all hold
 //! proposes its priority; an unanswered question never satisfies a condition. A cap that applies
-//! to the request (Jelastic: .NET and MS-SQL at most level 2) lowers the proposal.
+//! to the request by its issue type (Jelastic: .NET and MS-SQL at most level 2) lowers the
+//! proposal; a cap only its words suggest ([`suggested_caps`]) is a warning the user confirms by
+//! choosing the issue type.
 
 use crate::profile::schema::{Cap, Conditions, Profile};
 use crate::request::{Environment, ImpactAnswers, Request};
@@ -61,35 +63,88 @@ fn matches(
             .is_none_or(|least| answers.users_affected.is_some_and(|users| users >= least))
 }
 
-/// The most restrictive cap that applies to the request, by issue type or by keyword.
+/// The most restrictive cap that applies to the request by its issue type.
 pub fn applicable_cap<'a>(profile: &'a Profile, request: &Request) -> Option<&'a Cap> {
-    let text = format!(
-        "{}\n{}",
-        request.problem.subject, request.problem.description
-    )
-    .to_lowercase();
     profile
         .rules
         .caps
         .iter()
-        .filter(|cap| {
-            cap.issue_types.contains(&request.issue_type)
-                || cap
-                    .keywords
-                    .iter()
-                    .any(|keyword| mentions(&text, &keyword.to_lowercase()))
-        })
+        .filter(|cap| cap.issue_types.contains(&request.issue_type))
         .max_by_key(|cap| rank(profile, &cap.max_priority))
 }
 
-/// Whether `keyword` appears in `text` as a whole word (".net" matches "on .NET 8", not "dotnetty").
-fn mentions(text: &str, keyword: &str) -> bool {
+/// A cap the request's words suggest but its issue type does not confirm, with the words.
+#[derive(Debug, Clone)]
+pub struct SuggestedCap<'a> {
+    /// The cap.
+    pub cap: &'a Cap,
+    /// The keywords and names found, as the profile writes them.
+    pub words: Vec<&'a str>,
+}
+
+/// Caps whose keywords or names the subject or description mentions, other than those the issue
+/// type already applies.
+pub fn suggested_caps<'a>(profile: &'a Profile, request: &Request) -> Vec<SuggestedCap<'a>> {
+    let text = format!(
+        "{}\n{}",
+        request.problem.subject, request.problem.description
+    );
+    let lower = text.to_lowercase();
+    profile
+        .rules
+        .caps
+        .iter()
+        .filter(|cap| !cap.issue_types.contains(&request.issue_type))
+        .filter_map(|cap| {
+            let words: Vec<&str> = cap
+                .keywords
+                .iter()
+                .filter(|keyword| mentions(&lower, &keyword.to_lowercase()))
+                .chain(cap.names.iter().filter(|name| mentions(&text, name)))
+                .map(String::as_str)
+                .collect();
+            (!words.is_empty()).then_some(SuggestedCap { cap, words })
+        })
+        .collect()
+}
+
+/// Whether `keyword` appears in `text` as a whole word ("on .NET 8", "(ASP.NET)"), never inside
+/// a longer word ("dotnetty"), a host name ("shop.example.net", "mssql.example.com"), a URL
+/// ("https://example.com/dotnet") or an e-mail address. Case is compared as given.
+pub(crate) fn mentions(text: &str, keyword: &str) -> bool {
+    if keyword.trim().is_empty() {
+        return false;
+    }
     let word_char = |c: char| c.is_alphanumeric() || c == '_';
     text.match_indices(keyword).any(|(start, _)| {
-        let before = text[..start].chars().next_back();
-        let after = text[start + keyword.len()..].chars().next();
-        let starts_clean = !keyword.starts_with(word_char) || before.is_none_or(|c| !word_char(c));
-        let ends_clean = !keyword.ends_with(word_char) || after.is_none_or(|c| !word_char(c));
+        let end = start + keyword.len();
+        let (Some(head), Some(tail)) = (text.get(..start), text.get(end..)) else {
+            return false;
+        };
+        // The whitespace-separated token the match sits in.
+        let token_start = head.rfind(char::is_whitespace).map_or(0, |index| index + 1);
+        let token_end = tail
+            .find(char::is_whitespace)
+            .map_or(text.len(), |index| end + index);
+        let token = text.get(token_start..token_end).unwrap_or_default();
+        if token.contains("://") || token.contains('@') {
+            return false;
+        }
+        let before = head.chars().next_back();
+        let mut rest = tail.chars();
+        let after = rest.next();
+        let next = rest.next();
+        // Before: a start, a space or punctuation, but not a word character, nor a dot or slash
+        // that would make the keyword the end of a host name or a path.
+        let starts_clean = before.is_none_or(|c| !word_char(c) && !matches!(c, '.' | '/'));
+        // After: an end, a space or punctuation; a dot, hyphen or slash only when no word
+        // character follows it (a full stop ends a sentence; "mssql.example.com" is a host).
+        let ends_clean = match after {
+            None => true,
+            Some(c) if word_char(c) => false,
+            Some('.' | '/' | '-') => next.is_none_or(|c| !word_char(c)),
+            Some(_) => true,
+        };
         starts_clean && ends_clean
     })
 }
@@ -116,7 +171,26 @@ mod tests {
     fn keywords_match_whole_words_only() {
         assert!(mentions("the app on .net 8 crashes", ".net"));
         assert!(mentions("ms-sql backups fail", "ms-sql"));
+        assert!(mentions("our asp.net site.", "asp.net"));
+        assert!(mentions("(.net) and mssql.", "mssql"));
         assert!(!mentions("see example.network", ".net"));
         assert!(!mentions("dotnetty", "net"));
+    }
+
+    #[test]
+    fn keywords_never_match_inside_host_names_urls_or_addresses() {
+        assert!(!mentions("shop.example.net is down", ".net"));
+        assert!(!mentions("shop.example.net.", ".net"));
+        assert!(!mentions("mssql.example.com refuses connections", "mssql"));
+        assert!(!mentions("see https://example.com/dotnet/faq", "dotnet"));
+        assert!(!mentions("write to dotnet@example.com", "dotnet"));
+        assert!(!mentions("the dotnet-team.example.org host", "dotnet"));
+    }
+
+    #[test]
+    fn names_match_with_their_capitals() {
+        assert!(mentions("backups on SQL Server 2019 fail", "SQL Server"));
+        assert!(!mentions("the SQL server (MySQL) is down", "SQL Server"));
+        assert!(!mentions("our MySQL Server is down", "SQL Server"));
     }
 }

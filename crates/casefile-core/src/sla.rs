@@ -184,7 +184,12 @@ pub fn response_targets(
             due_instant(&calendar, target.within, submitted, clock_starts).map_err(never_open)?;
         targets.push(TargetDue {
             name: target.name.clone(),
-            label: target.label.clone(),
+            // A best-effort target is shown as such wherever its label goes.
+            label: if target.best_effort {
+                format!("{} (best efforts, not a commitment)", target.label)
+            } else {
+                target.label.clone()
+            },
             within: target.within,
             due,
         });

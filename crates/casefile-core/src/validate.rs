@@ -1,15 +1,20 @@
 //! Request validation against its vendor profile: every problem at once, each naming its field.
 //!
 //! Errors block submission (a required field is empty, the tier cannot file requests, the
-//! priority is above a cap); warnings do not (a checklist step not ticked, required evidence
-//! not attached yet, a request that reads like consulting). Pure: no clock, no file system.
+//! priority is above a cap the issue type applies); warnings do not (a checklist step not
+//! ticked, required evidence not attached yet, a field the vendor asks for when relevant left
+//! empty, words that suggest a cap, a request that reads like consulting, a product version
+//! outside the tier's support window). Pure: no clock (the day is passed in), no file system.
 
+use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::fmt;
 
+use chrono::{Months, NaiveDate};
+
 use crate::case_code::CaseCode;
-use crate::impact::{applicable_cap, more_severe};
-use crate::profile::schema::{ExtraFieldKind, Profile};
+use crate::impact::{applicable_cap, mentions, more_severe, suggested_caps};
+use crate::profile::schema::{ExtraFieldKind, Profile, Release, VersionWindow};
 use crate::request::{DRAFT_SCHEMA_VERSION, Request};
 
 /// How much a problem matters.
@@ -80,6 +85,26 @@ pub fn is_required(profile: &Profile, field: &str) -> bool {
         .get(field)
         .and_then(|rule| rule.required)
         .unwrap_or(default)
+}
+
+/// Whether the vendor asks for a core field when relevant (a warning while it is empty).
+pub fn is_recommended(profile: &Profile, field: &str) -> bool {
+    profile
+        .fields
+        .get(field)
+        .and_then(|rule| rule.recommended)
+        .unwrap_or(false)
+}
+
+/// [`validate`], plus the checks that need today's date (`today`, the user's local date): the
+/// product version against the tier's `version_support` window.
+pub fn validate_on(request: &Request, profile: &Profile, today: NaiveDate) -> Vec<Problem> {
+    let mut problems = validate(request, profile);
+    if let Some(problem) = version_support_problem(request, profile, today) {
+        problems.push(problem);
+        problems.sort_by_key(|problem| problem.severity);
+    }
+    problems
 }
 
 /// Checks a request against its profile and returns every problem, errors first.
@@ -163,6 +188,22 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
                 Severity::Error,
                 format!(
                     "{} is required by {}: fill it in{help}",
+                    field_label(profile, field),
+                    profile.name
+                ),
+            );
+        } else if value.trim().is_empty() && is_recommended(profile, field) {
+            let help = profile
+                .fields
+                .get(field)
+                .and_then(|rule| rule.help.as_deref())
+                .map(|help| format!(" ({help})"))
+                .unwrap_or_default();
+            add(
+                field,
+                Severity::Warning,
+                format!(
+                    "{} is empty: {} asks for it when relevant{help}; fill it in, or leave it empty if it does not apply",
                     field_label(profile, field),
                     profile.name
                 ),
@@ -299,6 +340,45 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
                 format!(
                     "{} Choose priority {} or lower.",
                     cap.message, cap.max_priority
+                ),
+            );
+        }
+        for suggested in suggested_caps(profile, request) {
+            if more_severe(
+                profile,
+                &request.impact.priority,
+                &suggested.cap.max_priority,
+            ) {
+                add(
+                    "priority",
+                    Severity::Warning,
+                    suggested_cap_message(profile, &suggested),
+                );
+            }
+        }
+        if let (Some(priority), Some(environment)) = (
+            profile
+                .priorities
+                .iter()
+                .find(|priority| priority.id == request.impact.priority),
+            request.scope.environment,
+        ) && !priority.environments.is_empty()
+            && !priority.environments.contains(&environment)
+        {
+            let named: Vec<String> = priority
+                .environments
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            add(
+                "priority",
+                Severity::Warning,
+                format!(
+                    "{} {} is for {} systems (\"{}\"), and this request is about a {environment} system: choose a lower priority, or say why in the override reason",
+                    profile.name,
+                    priority.label,
+                    named.join(" or "),
+                    priority.definition
                 ),
             );
         }
@@ -539,11 +619,15 @@ pub fn validate(request: &Request, profile: &Profile) -> Vec<Problem> {
     problems
 }
 
-/// The profile's consulting keywords that the request's subject or description mentions.
+/// The profile's consulting keywords that the request's subject or description mentions as
+/// whole words; none when the request's tier includes consulting.
 pub(crate) fn consulting_hits<'a>(profile: &'a Profile, request: &Request) -> Vec<&'a str> {
     let Some(scope) = &profile.rules.scope else {
         return Vec::new();
     };
+    if scope.consulting_included_tiers.contains(&request.tier) {
+        return Vec::new();
+    }
     let text = format!(
         "{}\n{}",
         request.problem.subject, request.problem.description
@@ -552,9 +636,138 @@ pub(crate) fn consulting_hits<'a>(profile: &'a Profile, request: &Request) -> Ve
     scope
         .consulting_keywords
         .iter()
-        .filter(|keyword| text.contains(&keyword.to_lowercase()))
+        .filter(|keyword| mentions(&text, &keyword.to_lowercase()))
         .map(String::as_str)
         .collect()
+}
+
+/// The warning for a cap that only the request's words suggest: the words, the cap, and how to
+/// confirm it (the issue type) or set it aside.
+pub(crate) fn suggested_cap_message(
+    profile: &Profile,
+    suggested: &crate::impact::SuggestedCap<'_>,
+) -> String {
+    let cap = suggested.cap;
+    let words = suggested
+        .words
+        .iter()
+        .map(|word| format!("\"{word}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let types: Vec<&str> = cap
+        .issue_types
+        .iter()
+        .filter_map(|id| profile.issue_types.iter().find(|issue| &issue.id == id))
+        .map(|issue| issue.label.as_str())
+        .collect();
+    let confirm = if types.is_empty() {
+        format!(
+            "if it is about them, choose priority {} or lower",
+            cap.max_priority
+        )
+    } else {
+        format!(
+            "if it is about them, choose the issue type {} to confirm (the cap then applies: priority {} or lower)",
+            types.join(" or "),
+            cap.max_priority
+        )
+    };
+    format!(
+        "The request mentions {words}. {} {confirm}; if the words mean something else (a host name, another product), leave the priority as it is.",
+        cap.message
+    )
+}
+
+/// The warning when the request's product version (`versions`) is outside the tier's
+/// `version_support` window on `today`; `None` when it is inside, or when the tier, the version
+/// or the profile's releases are not known.
+pub fn version_support_problem(
+    request: &Request,
+    profile: &Profile,
+    today: NaiveDate,
+) -> Option<Problem> {
+    let tier = profile.tiers.iter().find(|tier| tier.id == request.tier)?;
+    let window = tier.version_support?;
+    let wanted = version_numbers(&request.scope.versions)?;
+    let mut releases: Vec<(Vec<u64>, &Release)> = profile
+        .releases
+        .iter()
+        .filter_map(|release| Some((version_numbers(&release.version)?, release)))
+        .collect();
+    releases.sort_by(|a, b| compare_versions(&a.0, &b.0));
+    let (newest_numbers, newest) = releases.last()?;
+    // A version at or above the newest release the profile lists counts as the latest.
+    if compare_versions(&wanted, newest_numbers) != Ordering::Less {
+        return None;
+    }
+    let line = releases
+        .iter()
+        .rev()
+        .find(|(numbers, _)| compare_versions(numbers, &wanted) != Ordering::Greater)
+        .map(|(_, release)| *release);
+    let field = field_label(profile, "versions");
+    let version = request.scope.versions.trim();
+    let why = match (window, line) {
+        (VersionWindow::Latest, _) => format!(
+            "{} {} supports the latest release only ({} of {})",
+            profile.name, tier.label, newest.version, newest.date
+        ),
+        (VersionWindow::Months(months), Some(line)) => {
+            let until = line.date.checked_add_months(Months::new(months))?;
+            if today <= until {
+                return None;
+            }
+            format!(
+                "{} {} supports releases for {window}; {} came out on {} and left that window on {until}",
+                profile.name, tier.label, line.version, line.date
+            )
+        }
+        (VersionWindow::Months(months), None) => {
+            let oldest = releases.first().map(|(_, release)| *release)?;
+            format!(
+                "{} {} supports releases for {months} months; {version} is older than {} of {}, the oldest release the profile lists",
+                profile.name, tier.label, oldest.version, oldest.date
+            )
+        }
+    };
+    Some(Problem {
+        field: "versions".to_owned(),
+        severity: Severity::Warning,
+        message: format!(
+            "{field} {version:?} is outside the supported versions: {why}. Upgrade, or ask {} whether this version is still supported.",
+            profile.name
+        ),
+    })
+}
+
+/// The first version number in `text` (`SymmetricDS 3.15.4` gives `[3, 15, 4]`): digits and
+/// dots, read up to the first character that is neither.
+pub fn version_numbers(text: &str) -> Option<Vec<u64>> {
+    let start = text.find(|c: char| c.is_ascii_digit())?;
+    let rest = text.get(start..)?;
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
+    let numbers: Option<Vec<u64>> = rest
+        .get(..end)?
+        .trim_end_matches('.')
+        .split('.')
+        .map(|part| part.parse().ok())
+        .collect();
+    numbers.filter(|numbers| !numbers.is_empty())
+}
+
+/// Compares versions part by part, a missing part counting as 0 (`3.15` = `3.15.0` < `3.16`).
+fn compare_versions(a: &[u64], b: &[u64]) -> Ordering {
+    let length = a.len().max(b.len());
+    (0..length)
+        .map(|index| {
+            let left = a.get(index).copied().unwrap_or(0);
+            let right = b.get(index).copied().unwrap_or(0);
+            left.cmp(&right)
+        })
+        .find(|ordering| *ordering != Ordering::Equal)
+        .unwrap_or(Ordering::Equal)
 }
 
 fn looks_like_email(text: &str) -> bool {

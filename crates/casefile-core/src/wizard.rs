@@ -14,11 +14,13 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::impact::{applicable_cap, propose_priority};
+use crate::impact::{applicable_cap, propose_priority, suggested_caps};
 use crate::profile::schema::{Conditions, ExtraFieldKind, Profile, UsersAffected};
 use crate::request::{Environment, ImpactAnswers, Request};
 use crate::sla::response_targets;
-use crate::validate::{Severity, consulting_hits, field_label, is_required, validate};
+use crate::validate::{
+    Severity, consulting_hits, field_label, is_required, suggested_cap_message, validate_on,
+};
 use crate::wire::{
     CapInfo, ChecklistOption, ChoiceOption, DraftView, FieldKind, FieldSpec, IssueTypeOption,
     Notice, NoticeKind, PriorityOption, PriorityProposal, StepId, StepSpec, TierOption, sla_report,
@@ -43,7 +45,7 @@ pub fn draft_view(
     now: DateTime<Utc>,
     display: Tz,
 ) -> DraftView {
-    let problems = validate(&request, profile);
+    let problems = validate_on(&request, profile, now.with_timezone(&display).date_naive());
     let mut steps = steps(profile);
     for problem in &problems {
         let number = step_of_field(&problem.field);
@@ -82,7 +84,7 @@ pub fn draft_view(
                 label: tier.label.clone(),
                 supported: tier.supported,
                 message: (!tier.supported).then(|| unsupported_message(&tier.unsupported_message)),
-                note: tier.note.clone(),
+                note: profile.tier_notes(tier),
             })
             .collect(),
         issue_types: profile
@@ -426,6 +428,14 @@ fn notices(profile: &Profile, request: &Request, priority: Option<&str>) -> Vec<
     }
     if let Some(cap) = applicable_cap(profile, request) {
         add(NoticeKind::Cap, cap.message.clone(), None, "priority");
+    }
+    for suggested in suggested_caps(profile, request) {
+        add(
+            NoticeKind::Cap,
+            suggested_cap_message(profile, &suggested),
+            None,
+            "priority",
+        );
     }
     for rule in &profile.rules.eligibility {
         if let Some(value) = request

@@ -170,6 +170,12 @@ async fn a_jumpcloud_agent_request_goes_out_with_its_log_and_a_blacked_out_scree
         .send_keys("ada@example.test")
         .await
         .expect("e-mail");
+    // JumpCloud's "You file as" (who may submit, and where partners' requests go).
+    click(
+        client,
+        &choice("An active Administrator of our JumpCloud account"),
+    )
+    .await;
     next(client, 2).await;
 
     // 2 Problem, in JumpCloud's words.

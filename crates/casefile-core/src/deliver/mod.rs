@@ -131,7 +131,7 @@ pub fn submission(
         priority,
         vendor: profile.name.clone(),
         profile: profile.id.clone(),
-        vendor_email: profile.contact.email.clone(),
+        vendor_email: profile.delivery_email(&request.extra),
         attachments,
     }
 }

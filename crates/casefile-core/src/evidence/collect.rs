@@ -65,6 +65,11 @@ pub struct CollectOptions {
     pub names: Names,
     /// Include binary files as they are (not redacted) instead of skipping them.
     pub include_binary: bool,
+    /// Files in `add` attached for evidence kinds the profile requires (path to kind id), set by
+    /// [`CollectOptions::for_draft`]: a binary one goes in as it is, named in the manifest as not
+    /// redacted, even without `include_binary` (the vendor asks for it: agent binaries, a
+    /// product's support snapshot `.zip`).
+    pub required_binaries: BTreeMap<PathBuf, String>,
     /// Add the support snapshot.
     pub snapshot: bool,
     /// Deflate level, 1 to 9.
@@ -96,6 +101,7 @@ impl Default for CollectOptions {
             redact: true,
             names: Names::default(),
             include_binary: false,
+            required_binaries: BTreeMap::new(),
             snapshot: true,
             level: 6,
             threads: 0,
@@ -177,6 +183,15 @@ impl CollectOptions {
             if item.evidence_id == super::plan::SCREENSHOT_ID {
                 self.screenshots.push(path);
             } else {
+                let required = profile
+                    .issue_types
+                    .iter()
+                    .find(|t| t.id == request.issue_type)
+                    .is_some_and(|kind| kind.required_evidence.contains(&item.evidence_id));
+                if required {
+                    self.required_binaries
+                        .insert(path.clone(), item.evidence_id.clone());
+                }
                 self.add.push(path);
             }
         }
@@ -364,6 +379,13 @@ pub struct ManifestEntry {
     pub sha256: String,
     /// Whether the content went through redaction.
     pub redacted: bool,
+    /// A binary file attached for evidence the profile requires, stored as it is: the
+    /// disclosure review lists it as not redactable.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub required_binary: bool,
+    /// Why the content was not redacted, when it was kept anyway (a required binary).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Replacements in this entry.
     pub redactions: Counts,
     /// Everything cut from it, and why.
@@ -521,6 +543,8 @@ struct Work {
     trimmable: bool,
     /// Cuts known before reading (command output caps).
     notes: Vec<Truncation>,
+    /// Stored as it is: a binary attached for evidence the profile requires.
+    required_binary: bool,
 }
 
 /// What the reader learned about an item while reading it.
@@ -643,7 +667,7 @@ pub fn collect(
                 .map(|path| OwnFolder::config(path)),
         )
         .collect();
-    let Plan { items, mut skipped } = plan::plan(
+    let mut planned = plan::plan(
         &PlanRequest {
             profile: context.profile,
             env: context.env,
@@ -656,6 +680,8 @@ pub fn collect(
         cancel,
     );
     check(cancel)?;
+    keep_required_binaries(&options.required_binaries, &mut planned);
+    let Plan { items, mut skipped } = planned;
 
     let mut work = Vec::new();
     if let Some(request) = &options.request {
@@ -724,6 +750,7 @@ pub fn collect(
                     modified: meta.modified().ok(),
                     trimmable: false,
                     notes: Vec::new(),
+                    required_binary: false,
                 }),
                 Ok(_) => skipped.push(Skipped {
                     source: path.display().to_string(),
@@ -958,6 +985,7 @@ fn generated(entry: &str, bytes: Vec<u8>, source: Option<&str>, mode: Mode) -> W
         modified: Some(SystemTime::now()),
         trimmable: false,
         notes: Vec::new(),
+        required_binary: false,
     }
 }
 
@@ -976,6 +1004,7 @@ const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "bmp"];
 
 /// Turns a planned item into work, running it if it is a command.
 fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
+    let required_binary = item.required_binary;
     let extension = Path::new(&item.entry)
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -986,7 +1015,7 @@ fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
         ItemSource::File { path, gzip } => {
             let mode = if is_image {
                 Mode::Store
-            } else if include_binary && is_binary_file(&path, item.identity) {
+            } else if (include_binary || required_binary) && is_binary_file(&path, item.identity) {
                 // The plan skips binaries unless the user asked for them: stored as they are.
                 Mode::Store
             } else {
@@ -1069,7 +1098,51 @@ fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
         modified: item.modified.or_else(|| Some(SystemTime::now())),
         trimmable,
         notes,
+        required_binary: required_binary && matches!(mode, Mode::Store),
     })
+}
+
+/// The binary files the planner skipped that the draft attached for evidence the profile
+/// requires (`required`, [`CollectOptions::required_binaries`]): planned after all, flagged
+/// `required_binary`, so they go in as they are and the manifest names them as not redacted.
+/// The Evidence step's preview applies it too, so it shows what the bundle will hold.
+pub fn keep_required_binaries(required: &BTreeMap<PathBuf, String>, plan: &mut Plan) {
+    if required.is_empty() {
+        return;
+    }
+    let Plan { items, skipped } = plan;
+    skipped.retain(|skip| {
+        if skip.reason != SkipReason::Binary {
+            return true;
+        }
+        let Some((path, evidence_id)) = required
+            .iter()
+            .find(|(path, _)| path.display().to_string() == skip.source)
+        else {
+            return true;
+        };
+        let Ok(metadata) = std::fs::metadata(path) else {
+            return true;
+        };
+        let name = path
+            .file_name()
+            .map(super::resolve::sanitize_component)
+            .unwrap_or_else(|| "attachment".to_owned());
+        items.push(PlannedItem {
+            entry: format!("attachments/{name}"),
+            source: ItemSource::File {
+                path: path.clone(),
+                gzip: false,
+            },
+            evidence_id: Some(evidence_id.clone()),
+            size: metadata.len(),
+            modified: metadata.modified().ok(),
+            max_bytes: None,
+            required_binary: true,
+            identity: FileIdentity::of(&metadata),
+        });
+        false
+    });
 }
 
 fn is_binary_file(path: &Path, identity: Option<FileIdentity>) -> bool {
@@ -2019,6 +2092,10 @@ fn write_in_order<'f>(
                             original_size: info.original_size,
                             sha256: hex(&hasher.finalize()),
                             redacted: redacting && matches!(w.mode, Mode::Text { .. }),
+                            required_binary: w.required_binary,
+                            reason: w.required_binary.then(|| {
+                                "required by the profile; binary, not redactable".to_owned()
+                            }),
                             redactions: item_found.counts.clone(),
                             truncated,
                             modified: w.modified.map(DateTime::<Utc>::from),

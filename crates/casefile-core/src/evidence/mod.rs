@@ -40,6 +40,9 @@ pub struct PlannedItem {
     /// The planned file's identity (files only, where the OS gives one): reading checks that
     /// the file it opens is still this one, so a file swapped after planning is not read.
     pub identity: Option<FileIdentity>,
+    /// A binary file the user attached for evidence the profile requires: stored as it is (it
+    /// cannot be redacted) and named so in the manifest, instead of skipped.
+    pub required_binary: bool,
 }
 
 /// What identifies a file on this machine: its device and inode (Unix). Two paths with the

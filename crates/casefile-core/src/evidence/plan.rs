@@ -415,6 +415,7 @@ impl Planner<'_> {
                             modified: None,
                             max_bytes: None,
                             identity: None,
+                            required_binary: false,
                         },
                     });
                 }
@@ -866,6 +867,7 @@ impl Planner<'_> {
                 modified: metadata.modified().ok(),
                 max_bytes: origin.max_bytes,
                 identity: FileIdentity::of(metadata),
+                required_binary: false,
             },
         });
     }

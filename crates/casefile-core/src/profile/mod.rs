@@ -13,7 +13,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::request::{CORE_FIELDS, FIELD_NAMES};
-use schema::{ExtraFieldKind, Profile, SCHEMA_VERSION};
+use schema::{ExtraFieldKind, MIN_SCHEMA_VERSION, Profile, SCHEMA_VERSION};
 
 /// The built-in profiles, as (file name, TOML source), in the order they are listed.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -427,10 +427,10 @@ fn check(profile: &Profile) -> Vec<(KeyPath, String)> {
     let at =
         |index: usize, table: &str, field: &str| vec![key(table), Step::Index(index), key(field)];
 
-    if profile.schema_version != SCHEMA_VERSION {
+    if !(MIN_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&profile.schema_version) {
         checker.problem(
             vec![key("schema_version")],
-            format!("this build reads profile schema version {SCHEMA_VERSION}, not {}; set schema_version = {SCHEMA_VERSION} and check the keys against docs/profile-schema.md", profile.schema_version),
+            format!("this build reads profile schema versions {MIN_SCHEMA_VERSION} to {SCHEMA_VERSION}, not {}; set schema_version = {SCHEMA_VERSION} and check the keys against docs/profile-schema.md", profile.schema_version),
         );
     }
     if !is_id(&profile.id) {
@@ -626,33 +626,50 @@ fn check(profile: &Profile) -> Vec<(KeyPath, String)> {
         }
     }
     for (index, rule) in profile.rules.eligibility.iter().enumerate() {
-        match profile
-            .extra_fields
-            .iter()
-            .find(|field| field.id == rule.field)
-        {
-            Some(field) if field.kind == ExtraFieldKind::Choice => {
-                let choices: BTreeSet<&str> = field
-                    .choices
-                    .iter()
-                    .map(|choice| choice.id.as_str())
-                    .collect();
-                for allowed in &rule.allowed {
-                    checker.known(
-                        rule_path("eligibility", index, "allowed"),
-                        allowed,
-                        &choices,
-                        "choice",
-                    );
-                }
-            }
-            _ => checker.problem(
-                rule_path("eligibility", index, "field"),
+        check_choices(
+            &mut checker,
+            profile,
+            rule_path("eligibility", index, "field"),
+            rule_path("eligibility", index, "allowed"),
+            &rule.field,
+            &rule.allowed,
+            "eligibility",
+        );
+    }
+    for (index, rule) in profile.rules.routing.iter().enumerate() {
+        check_choices(
+            &mut checker,
+            profile,
+            rule_path("routing", index, "field"),
+            rule_path("routing", index, "choices"),
+            &rule.field,
+            &rule.choices,
+            "routing",
+        );
+    }
+    if let Some(scope) = &profile.rules.scope {
+        for tier in &scope.consulting_included_tiers {
+            checker.known(
+                vec![key("rules"), key("scope"), key("consulting_included_tiers")],
+                tier,
+                &tier_ids,
+                "tier",
+            );
+        }
+    }
+    let mut release_versions = BTreeSet::new();
+    for (index, release) in profile.releases.iter().enumerate() {
+        let path = at(index, "releases", "version");
+        if crate::validate::version_numbers(&release.version).is_none() {
+            checker.problem(
+                path,
                 format!(
-                    "eligibility rules need an extra field of kind \"choice\"; {:?} is not one",
-                    rule.field
+                    "{:?} is not a version number: write it as digits and dots, e.g. \"3.15\"",
+                    release.version
                 ),
-            ),
+            );
+        } else if !release_versions.insert(release.version.trim()) {
+            checker.problem(path, format!("release {:?} appears twice", release.version));
         }
     }
     for (index, issue_type) in profile.issue_types.iter().enumerate() {
@@ -716,6 +733,34 @@ fn check(profile: &Profile) -> Vec<(KeyPath, String)> {
         }
     }
     checker.problems
+}
+
+/// Reports a rule whose `field` is not a choice extra field, or whose `values` are not its choices.
+fn check_choices(
+    checker: &mut Checker,
+    profile: &Profile,
+    field_path: KeyPath,
+    values_path: KeyPath,
+    field: &str,
+    values: &[String],
+    rule: &str,
+) {
+    match profile.extra_fields.iter().find(|extra| extra.id == field) {
+        Some(extra) if extra.kind == ExtraFieldKind::Choice => {
+            let choices: BTreeSet<&str> = extra
+                .choices
+                .iter()
+                .map(|choice| choice.id.as_str())
+                .collect();
+            for value in values {
+                checker.known(values_path.clone(), value, &choices, "choice");
+            }
+        }
+        _ => checker.problem(
+            field_path,
+            format!("{rule} rules need an extra field of kind \"choice\"; {field:?} is not one"),
+        ),
+    }
 }
 
 /// Checks evidence sources and the `[snapshot]` table: what serde cannot see.

@@ -1,4 +1,4 @@
-//! The vendor profile schema (version 1): the TOML a profile file holds, as Rust types.
+//! The vendor profile schema (version 2): the TOML a profile file holds, as Rust types.
 //!
 //! Every table rejects unknown keys, so a misspelt key is an error that names it. Values with a
 //! grammar of their own (time zones, clock times, durations, escalation triggers) are parsed
@@ -14,14 +14,20 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::request::Environment;
 
-/// The profile schema version this build reads.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The profile schema version this build writes and reads.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest profile schema version this build still reads. Version 2 only added optional
+/// keys (`recommended`, `best_effort`, `version_support`, `[[releases]]`, `names`,
+/// `consulting_included_tiers`, `environments`, `[[rules.routing]]`), so a version 1 file means
+/// the same under version 2.
+pub const MIN_SCHEMA_VERSION: u32 = 1;
 
 /// One vendor's support policy: who to contact, when they answer, what they need.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
-    /// Must equal [`SCHEMA_VERSION`].
+    /// From [`MIN_SCHEMA_VERSION`] to [`SCHEMA_VERSION`].
     pub schema_version: u32,
     /// Short lowercase identifier (`jumpcloud`), used on the command line.
     pub id: String,
@@ -75,6 +81,129 @@ pub struct Profile {
     /// Fields this vendor adds to the request.
     #[serde(default)]
     pub extra_fields: Vec<ExtraField>,
+    /// The product's releases with their dates, for the tiers' `version_support` windows.
+    #[serde(default)]
+    pub releases: Vec<Release>,
+}
+
+impl Profile {
+    /// The address a request is e-mailed to: the first `[[rules.routing]]` rule whose field
+    /// holds one of its choices in `extra` (the request's extra fields), else `contact.email`.
+    pub fn delivery_email(&self, extra: &BTreeMap<String, String>) -> Option<String> {
+        self.rules
+            .routing
+            .iter()
+            .find(|rule| {
+                extra
+                    .get(&rule.field)
+                    .is_some_and(|value| rule.choices.iter().any(|choice| choice == value.trim()))
+            })
+            .map(|rule| rule.email.clone())
+            .or_else(|| self.contact.email.clone())
+    }
+}
+
+impl Profile {
+    /// What the user should know about a tier, in one paragraph: its `note`, its version
+    /// support window, and the phone lines kept for it (`contact.phones` naming the tier).
+    pub fn tier_notes(&self, tier: &Tier) -> Option<String> {
+        let mut parts: Vec<String> = tier.note.iter().cloned().collect();
+        if let Some(window) = tier.version_support {
+            parts.push(format!("Version support: {}.", window.describe()));
+        }
+        for phone in self
+            .contact
+            .phones
+            .iter()
+            .filter(|phone| phone.tiers.contains(&tier.id))
+        {
+            parts.push(format!("Phone: {} ({}).", phone.number, phone.label));
+        }
+        (!parts.is_empty()).then(|| parts.join(" "))
+    }
+}
+
+/// A product release and the day it came out.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    /// The version as the vendor numbers it (`3.15`); a request's `3.15.4` belongs to the newest
+    /// release at or below it.
+    pub version: String,
+    /// The release date, a TOML date (`2023-11-14`) or the same in a string.
+    #[serde(deserialize_with = "release_date")]
+    pub date: NaiveDate,
+}
+
+/// Reads a TOML date (`2023-11-14`) or a string holding one.
+fn release_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum DateOrText {
+        Date(toml::value::Datetime),
+        Text(String),
+    }
+    let text = match DateOrText::deserialize(deserializer)? {
+        DateOrText::Date(date) => date.to_string(),
+        DateOrText::Text(text) => text,
+    };
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        serde::de::Error::custom(format!(
+            "cannot read release date {text:?}: write a date as YYYY-MM-DD, e.g. 2023-11-14"
+        ))
+    })
+}
+
+/// How long a tier's versions are supported: only the latest release, or releases younger than
+/// some months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionWindow {
+    /// Only the newest release: `latest`.
+    Latest,
+    /// Releases out for at most this many months (`12 months`); the newest is always supported.
+    Months(u32),
+}
+
+impl FromStr for VersionWindow {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let normalized = text.trim().to_ascii_lowercase();
+        let words: Vec<&str> = normalized.split_whitespace().collect();
+        let bad = || {
+            format!(
+                "cannot read version support {text:?}: write \"latest\" or a number of months such as \"12 months\""
+            )
+        };
+        match words.as_slice() {
+            ["latest"] | ["latest", "only"] => Ok(VersionWindow::Latest),
+            [count, "month" | "months"] => match count.parse::<u32>() {
+                Ok(count) if (1..=1200).contains(&count) => Ok(VersionWindow::Months(count)),
+                _ => Err(bad()),
+            },
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl VersionWindow {
+    /// The window as people read it: `the latest release only`, `releases of the last 12 months`.
+    pub fn describe(&self) -> String {
+        match self {
+            VersionWindow::Latest => "the latest release only".to_owned(),
+            VersionWindow::Months(_) => format!("releases of the last {self}, and the latest"),
+        }
+    }
+}
+
+impl fmt::Display for VersionWindow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VersionWindow::Latest => f.write_str("latest"),
+            VersionWindow::Months(1) => f.write_str("1 month"),
+            VersionWindow::Months(count) => write!(f, "{count} months"),
+        }
+    }
 }
 
 /// Web addresses of support resources.
@@ -209,6 +338,9 @@ pub struct Tier {
     /// Anything else the user should know about the tier.
     #[serde(default)]
     pub note: Option<String>,
+    /// Which product versions the tier supports, judged against `[[releases]]`.
+    #[serde(default)]
+    pub version_support: Option<VersionWindow>,
 }
 
 fn yes() -> bool {
@@ -268,6 +400,10 @@ pub struct Priority {
     pub label: String,
     /// The vendor's definition, shown beside the level.
     pub definition: String,
+    /// The environments the definition speaks of (Priority 1 "for a Production System"); a
+    /// request in another environment at this priority gets a warning. Empty: any.
+    #[serde(default)]
+    pub environments: Vec<Environment>,
 }
 
 /// Answers that make a questionnaire rule match; every given condition must hold.
@@ -327,6 +463,9 @@ pub struct Target {
     pub label: String,
     /// How long the vendor has.
     pub within: Within,
+    /// The vendor promises only its best efforts, not the time: shown as such.
+    #[serde(default)]
+    pub best_effort: bool,
 }
 
 /// How long a vendor has to meet a target.
@@ -451,6 +590,8 @@ deserialize_from_str!(ClockTime);
 deserialize_from_str!(EscalationAfter);
 deserialize_from_str!(ByteSize);
 deserialize_from_str!(Timeout);
+deserialize_from_str!(VersionWindow);
+serialize_as_text!(VersionWindow);
 serialize_as_text!(Within);
 serialize_as_text!(TimeZone);
 serialize_as_text!(ClockTime);
@@ -582,6 +723,21 @@ pub struct Rules {
     /// What support covers and what is consulting.
     #[serde(default)]
     pub scope: Option<Scope>,
+    /// Other delivery addresses, chosen by the value of a field.
+    #[serde(default)]
+    pub routing: Vec<Routing>,
+}
+
+/// Sends requests to another address when a choice field holds one of some values.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Routing {
+    /// The id of a choice extra field.
+    pub field: String,
+    /// The choice ids that route to `email`.
+    pub choices: Vec<String>,
+    /// The address such requests are e-mailed to instead of `contact.email`.
+    pub email: String,
 }
 
 /// A priority cap: requests about some subjects may be at most this severe.
@@ -593,9 +749,14 @@ pub struct Cap {
     /// Issue types the cap applies to.
     #[serde(default)]
     pub issue_types: Vec<String>,
-    /// Words that make the cap apply when they appear in the subject or description.
+    /// Words that suggest the cap when they appear in the subject or description, matched as
+    /// whole words in any case, never inside a host name, URL or e-mail address.
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// Like `keywords`, but matched with their capitals as written: product names that are also
+    /// common words (`SQL Server`, not "the SQL server").
+    #[serde(default)]
+    pub names: Vec<String>,
     /// Said to the user when the cap applies.
     pub message: String,
 }
@@ -634,8 +795,11 @@ pub struct Scope {
     pub support: Vec<String>,
     /// Kinds of request that are consulting.
     pub consulting: Vec<String>,
-    /// Phrases that make a request read like consulting.
+    /// Phrases that make a request read like consulting, matched as whole words in any case.
     pub consulting_keywords: Vec<String>,
+    /// Tiers whose plan includes consulting: no consulting warning for them.
+    #[serde(default)]
+    pub consulting_included_tiers: Vec<String>,
     /// Said to the user when a request reads like consulting.
     pub message: String,
 }
@@ -985,6 +1149,9 @@ pub struct FieldRule {
     /// Help shown beside the field.
     #[serde(default)]
     pub help: Option<String>,
+    /// The vendor asks for it when relevant: a warning, not an error, while it is empty.
+    #[serde(default)]
+    pub recommended: Option<bool>,
 }
 
 /// A field the vendor adds.

@@ -177,8 +177,14 @@ fn labels_help_and_requirements_are_the_vendors() {
             .as_deref()
             .is_some_and(|help| help.contains("patches"))
     );
-    assert!(field(&view, "operation_requested").is_some_and(|f| f.required));
-    assert!(field(&view, "expected_result").is_some_and(|f| f.required));
+    // "(when relevant)": asked for, not required; a warning on step 2 while empty.
+    assert!(field(&view, "operation_requested").is_some_and(|f| !f.required));
+    assert!(field(&view, "expected_result").is_some_and(|f| !f.required));
+    assert!(
+        view.problems
+            .iter()
+            .any(|problem| problem.field == "operation_requested")
+    );
     assert!(field(&view, "issue_type").is_some_and(|f| f.required));
     assert!(field(&view, "phone").is_some_and(|f| !f.required));
 }
@@ -250,9 +256,10 @@ fn jetpatch_patch_management_lists_its_checklist_and_warns_on_step_two() {
         .iter()
         .find(|issue_type| issue_type.id == "manager-console")
         .expect("manager console");
-    assert_eq!(manager.required_evidence, ["manager-logs"]);
-    // Five of six steps not ticked: five warnings on the Problem step.
-    assert_eq!(view.steps[1].warnings, 5, "{:#?}", view.problems);
+    assert_eq!(manager.required_evidence, ["manager-logs", "screenshot"]);
+    // Five of six steps not ticked, and the operation requested and expected result asked for
+    // "when relevant" left empty: seven warnings on the Problem step.
+    assert_eq!(view.steps[1].warnings, 7, "{:#?}", view.problems);
 }
 
 #[test]
@@ -285,16 +292,32 @@ fn jumpmind_enterprise_priority_one_is_started_by_phone() {
 
 #[test]
 fn jelastic_caps_dotnet_issues_at_level_two() {
-    // "Maximum severity level for the issues with .Net and MS-SQL".
+    // "Maximum severity level for the issues with .Net and MS-SQL". The .NET issue type applies
+    // the cap; words in the subject only suggest it.
     let jelastic = profile("jelastic");
     let mut dotnet = request(&jelastic);
     dotnet.tier = "standard".into();
+    dotnet.issue_type = "platform".into();
     dotnet.problem = RequestProblem {
         subject: "ASP site on .NET 8 returns 502".into(),
         ..RequestProblem::default()
     };
     dotnet.scope.environment = Some(Environment::Production);
     dotnet.impact.answers.production_down = Some(true);
+    let view = check(&jelastic, dotnet.clone());
+    // Suggested: the proposal stands, a notice names the words and how to confirm.
+    assert_eq!(view.proposal.priority.as_deref(), Some("1"));
+    assert!(view.proposal.cap.is_none());
+    let cap = notices(&view, NoticeKind::Cap);
+    assert_eq!(cap.len(), 1, "{:?}", view.notices);
+    assert!(
+        cap[0].message.contains("\".net\"") && cap[0].message.contains("issue type .NET"),
+        "{}",
+        cap[0].message
+    );
+
+    // Confirmed by the issue type: the proposal is capped.
+    dotnet.issue_type = "dotnet".into();
     let view = check(&jelastic, dotnet.clone());
     assert_eq!(view.proposal.priority.as_deref(), Some("2"));
     assert!(
@@ -318,6 +341,70 @@ fn jelastic_caps_dotnet_issues_at_level_two() {
     dotnet.impact.priority = "1".into();
     let view = check(&jelastic, dotnet);
     assert!(view.steps[3].errors >= 1, "{:#?}", view.problems);
+}
+
+#[test]
+fn jumpmind_tier_notes_show_the_version_window_and_versions_outside_it_warn() {
+    // "Version Support Latest Only 12 months 24 months 36 months".
+    let jumpmind = profile("jumpmind");
+    let mut old = request(&jumpmind);
+    old.tier = "standard".into();
+    old.scope.versions = "3.13.4".into();
+    let view = check(&jumpmind, old.clone());
+    let standard = view
+        .tiers
+        .iter()
+        .find(|tier| tier.id == "standard")
+        .and_then(|tier| tier.note.as_deref())
+        .unwrap_or_default();
+    assert!(
+        standard.contains("Version support: releases of the last 12 months"),
+        "{standard}"
+    );
+    let versions: Vec<_> = view
+        .problems
+        .iter()
+        .filter(|problem| problem.field == "versions")
+        .collect();
+    assert_eq!(versions.len(), 1, "{:#?}", view.problems);
+    assert_eq!(view.steps[2].warnings, 1, "on the Scope step");
+    old.scope.versions = "3.15.2".into();
+    let view = check(&jumpmind, old);
+    assert!(
+        view.problems
+            .iter()
+            .all(|problem| problem.field != "versions")
+    );
+}
+
+#[test]
+fn ujet_priority_field_says_ujet_assigns_the_final_priority() {
+    // "Upon receipt of a ticket, the UJET Support team will assign a priority level based on the
+    // issue details."
+    let ujet = profile("ujet");
+    let view = check(&ujet, request(&ujet));
+    let priority = field(&view, "priority").expect("priority");
+    assert!(
+        priority
+            .help
+            .as_deref()
+            .is_some_and(|help| help.contains("UJET assigns the final priority itself")),
+        "{:?}",
+        priority.help
+    );
+}
+
+#[test]
+fn jumpcloud_asks_who_files_among_the_vendor_fields_of_step_one() {
+    // "support requests can be submitted by active Administrators associated with your JumpCloud
+    // or Partner account"; "partnersupport@jumpcloud.com for Partners".
+    let jumpcloud = profile("jumpcloud");
+    let view = check(&jumpcloud, request(&jumpcloud));
+    let account = field(&view, "extra.account").expect("the account field");
+    assert_eq!(step_of(&view, "extra.account"), Some(1));
+    assert!(account.required);
+    let choices: Vec<&str> = account.choices.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(choices, ["administrator", "partner-administrator", "other"]);
 }
 
 #[test]

@@ -76,7 +76,12 @@ fn jelastic_caps_dotnet_and_mssql_at_level_2() {
     assert!(proposal.capped.is_some());
     let mut mentions = request(down(), Some(Environment::Production));
     mentions.problem.subject = "Our ASP.NET app cannot reach MS-SQL".into();
-    assert_eq!(propose_priority(&profile, &mentions).priority, "2");
+    // Words only suggest the cap (a warning the user confirms with the issue type): the
+    // proposal stands, and the suggestion names them.
+    assert_eq!(propose_priority(&profile, &mentions).priority, "1");
+    let suggested = casefile_core::impact::suggested_caps(&profile, &mentions);
+    assert_eq!(suggested.len(), 1);
+    assert_eq!(suggested[0].words, vec!["asp.net", "ms-sql"]);
     let java = request(down(), Some(Environment::Production));
     assert_eq!(propose_priority(&profile, &java).priority, "1");
 }

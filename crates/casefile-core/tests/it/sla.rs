@@ -57,6 +57,8 @@ fn jetpatch_inside_hours_every_priority() {
         &[
             ("acknowledgment", Some("2026-11-23T19:00:00Z")),
             ("plan", Some("2026-11-25T15:00:00Z")),
+            // Best efforts: 24 wall-clock hours.
+            ("resolution", Some("2026-11-24T15:00:00Z")),
         ],
     );
     // Ack 1 bd: Tue 10:00 EST. Plan 5 bd: Tue, Wed, Thu, Fri, Mon 30 Nov 10:00 EST.
@@ -94,6 +96,8 @@ fn jetpatch_target_ending_at_closing_time_is_due_at_closing_time() {
         &[
             ("acknowledgment", Some("2026-11-23T21:00:00Z")),
             ("plan", Some("2026-11-25T17:00:00Z")),
+            // Best efforts: 24 wall-clock hours.
+            ("resolution", Some("2026-11-24T17:00:00Z")),
         ],
     );
 }
@@ -110,6 +114,8 @@ fn jetpatch_near_closing() {
         &[
             ("acknowledgment", Some("2026-11-24T12:00:00Z")),
             ("plan", Some("2026-11-25T20:00:00Z")),
+            // Best efforts: 24 wall-clock hours.
+            ("resolution", Some("2026-11-24T20:00:00Z")),
         ],
     );
 }
@@ -141,6 +147,8 @@ fn jetpatch_over_a_weekend() {
         &[
             ("acknowledgment", Some("2026-11-30T11:00:00Z")),
             ("plan", Some("2026-12-01T19:00:00Z")),
+            // Best efforts: 24 wall-clock hours.
+            ("resolution", Some("2026-11-28T19:00:00Z")),
         ],
     );
     // Sat 28 Nov noon: the clock starts Mon 04:00; 4 bh = Mon 08:00 EST; 24 bh = two whole days, Tue 16:00 EST.
@@ -152,6 +160,8 @@ fn jetpatch_over_a_weekend() {
         &[
             ("acknowledgment", Some("2026-11-30T13:00:00Z")),
             ("plan", Some("2026-12-01T21:00:00Z")),
+            // Best efforts: 24 wall-clock hours.
+            ("resolution", Some("2026-11-29T17:00:00Z")),
         ],
     );
 }
@@ -168,6 +178,8 @@ fn jetpatch_across_dst_changes() {
         &[
             ("acknowledgment", Some("2026-03-09T10:00:00Z")),
             ("plan", Some("2026-03-10T18:00:00Z")),
+            // Best efforts: 24 wall-clock hours.
+            ("resolution", Some("2026-03-07T19:00:00Z")),
         ],
     );
     // 1 bd from Fri 14:00 EST is Mon 14:00 EDT = 18:00Z.
@@ -191,6 +203,8 @@ fn jetpatch_across_dst_changes() {
         &[
             ("acknowledgment", Some("2026-11-02T11:00:00Z")),
             ("plan", Some("2026-11-03T19:00:00Z")),
+            // Best efforts: 24 wall-clock hours.
+            ("resolution", Some("2026-10-31T18:00:00Z")),
         ],
     );
 }
