@@ -782,8 +782,11 @@ pub fn collect(
     // (`password=a.txt`, `password=b.txt`) get numbers instead of clashing in the zip.
     let mut name_found = Found::default();
     if let Some((redactor, _, _)) = &redactor {
+        // Folder names repeat across many entries: each distinct component is redacted once.
+        let mut components = std::collections::HashMap::new();
         for item in &mut work {
-            item.entry = redact_entry_name(&item.entry, redactor, &mut name_found);
+            item.entry =
+                redact_entry_name(&item.entry, redactor, &mut name_found, &mut components);
         }
     }
     dedupe_entries(&mut work);
@@ -1206,20 +1209,33 @@ fn dedupe_entries(work: &mut [Work]) {
 /// is decoded from its `%XX` escapes first, so the redactor sees the name as it was on disk
 /// (`session:alice.log`, not `session%3Aalice.log`, where the `A` of `%3A` would glue itself
 /// to `alice`), then escaped again. The first component (`logs`, `attachments`...) is
-/// Casefile's own and kept.
-fn redact_entry_name(entry: &str, redactor: &Redactor, found: &mut Found) -> String {
+/// Casefile's own and kept. `cache` holds components already redacted.
+fn redact_entry_name(
+    entry: &str,
+    redactor: &Redactor,
+    found: &mut Found,
+    cache: &mut std::collections::HashMap<String, String>,
+) -> String {
+    let mut redact = |part: &str| -> String {
+        if let Some(done) = cache.get(part) {
+            return done.clone();
+        }
+        let done = redact_component(part, redactor, found);
+        cache.insert(part.to_owned(), done.clone());
+        done
+    };
     let mut parts = entry.split('/');
     let mut out = String::with_capacity(entry.len());
     if let Some(first) = parts.next() {
         if entry.contains('/') {
             out.push_str(first);
         } else {
-            out.push_str(&redact_component(first, redactor, found));
+            out.push_str(&redact(first));
         }
     }
     for part in parts {
         out.push('/');
-        out.push_str(&redact_component(part, redactor, found));
+        out.push_str(&redact(part));
     }
     out
 }
