@@ -785,8 +785,7 @@ pub fn collect(
         // Folder names repeat across many entries: each distinct component is redacted once.
         let mut components = std::collections::HashMap::new();
         for item in &mut work {
-            item.entry =
-                redact_entry_name(&item.entry, redactor, &mut name_found, &mut components);
+            item.entry = redact_entry_name(&item.entry, redactor, &mut name_found, &mut components);
         }
     }
     dedupe_entries(&mut work);

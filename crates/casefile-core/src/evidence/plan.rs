@@ -62,14 +62,19 @@ pub struct OwnFolder {
     pub path: PathBuf,
     /// Why it is left out, for a person.
     pub detail: String,
+    /// A subfolder whose files may go in as the request's screenshots (planned from
+    /// [`PlanRequest::screenshots`] only): the cleaned images Casefile stores for a draft.
+    pub screenshots: Option<PathBuf>,
 }
 
 impl OwnFolder {
-    /// The data folder: the pseudonym key, the mapping, drafts, the outbox, screenshots.
+    /// The data folder: the pseudonym key, the mapping, drafts, the outbox; its `screenshots/`
+    /// (cleaned images of drafts) go in only as a request's own screenshots.
     pub fn data(path: &Path) -> OwnFolder {
         OwnFolder {
             path: path.to_path_buf(),
             detail: "Casefile's own data folder: holds the pseudonym key and the pseudonym mapping, which would let anyone reverse every pseudonym; never sent".to_owned(),
+            screenshots: Some(path.join("screenshots")),
         }
     }
 
@@ -79,6 +84,7 @@ impl OwnFolder {
         OwnFolder {
             path: path.to_path_buf(),
             detail: "Casefile's own configuration (config.toml with the channels, user profiles); never sent".to_owned(),
+            screenshots: None,
         }
     }
 }
@@ -98,6 +104,8 @@ struct Guarded {
     identity: Option<FileIdentity>,
     detail: String,
     reported: bool,
+    /// The canonical screenshots subfolder, if it has one.
+    screenshots: Option<PathBuf>,
 }
 
 /// The outcome of planning: what will be collected and what will not.
@@ -178,6 +186,10 @@ pub fn plan(request: &PlanRequest<'_>, cancel: &AtomicBool) -> Plan {
                 identity,
                 detail: own.detail.clone(),
                 reported: false,
+                screenshots: own
+                    .screenshots
+                    .as_ref()
+                    .and_then(|dir| std::fs::canonicalize(dir).ok()),
             })
         })
         .collect();
@@ -188,6 +200,7 @@ pub fn plan(request: &PlanRequest<'_>, cancel: &AtomicBool) -> Plan {
         skipped: Vec::new(),
         seen: BTreeSet::new(),
         guarded,
+        planning_screenshots: false,
     };
     planner.profile_sources();
     for added in request.add {
@@ -196,6 +209,7 @@ pub fn plan(request: &PlanRequest<'_>, cancel: &AtomicBool) -> Plan {
         }
         planner.added(added, "attachments");
     }
+    planner.planning_screenshots = true;
     for screenshot in request.screenshots {
         if planner.cancelled() {
             break;
@@ -245,17 +259,23 @@ struct Planner<'a> {
     skipped: Vec<Skipped>,
     seen: BTreeSet<FileKey>,
     guarded: Vec<Guarded>,
+    /// The request's screenshots are being planned: the data folder's `screenshots/` is open.
+    planning_screenshots: bool,
 }
 
 impl Planner<'_> {
     /// True (and the folder reported as skipped, once) when `canonical`, a canonical path, is
     /// one of Casefile's own folders or inside one.
     fn is_own(&mut self, canonical: &Path) -> bool {
-        let Some(index) = self
-            .guarded
-            .iter()
-            .position(|guarded| canonical.starts_with(&guarded.canonical))
-        else {
+        let screenshots = self.planning_screenshots;
+        let Some(index) = self.guarded.iter().position(|guarded| {
+            canonical.starts_with(&guarded.canonical)
+                && !(screenshots
+                    && guarded
+                        .screenshots
+                        .as_ref()
+                        .is_some_and(|dir| canonical.starts_with(dir)))
+        }) else {
             return false;
         };
         self.report_own(index);

@@ -436,6 +436,9 @@ fn casefiles_data_and_config_folders_never_enter_a_bundle_through_a_parent_or_a_
         .save(&casefile_core::redact::mapping_path(&data))
         .expect("mapping");
     write(&config.join("config.toml"), b"[channels]\n");
+    // A draft's cleaned screenshot, stored in the data folder: it goes in as a screenshot.
+    let shot = data.join("screenshots/CF-TEST-0001/shot.png");
+    write(&shot, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR fake pixels");
     write(&home.join("app/app.log"), b"an application log\n");
     // A link elsewhere into the data folder.
     let other = root.path().join("other");
@@ -445,6 +448,7 @@ fn casefiles_data_and_config_folders_never_enter_a_bundle_through_a_parent_or_a_
     let env = Env::under_root(Os::Linux, root.path());
     let mut options = options(&[]);
     options.add = vec![home.clone(), other.clone(), data.join("mapping.json")];
+    options.screenshots = vec![shot];
     options.data_dir = Some(data.clone());
     options.config_paths = vec![config.join("config.toml"), config.join("profiles")];
     let out = tempfile::tempdir().expect("out");
@@ -453,6 +457,16 @@ fn casefiles_data_and_config_folders_never_enter_a_bundle_through_a_parent_or_a_
     assert!(
         names.contains(&&"attachments/u/app/app.log".to_owned()),
         "{names:?}"
+    );
+    assert!(
+        names.contains(&&"screenshots/shot.png".to_owned()),
+        "{names:?}"
+    );
+    assert!(
+        !names
+            .iter()
+            .any(|name| name.starts_with("attachments/") && name.ends_with("shot.png")),
+        "only as the request's screenshot: {names:?}"
     );
     for name in &names {
         for own in ["pseudonym.key", "mapping.json", "config.toml", "key.txt"] {
