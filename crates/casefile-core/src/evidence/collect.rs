@@ -1686,6 +1686,8 @@ fn read_item(
 
     let mut filter = WindowFilter::new(window, modified);
     let mut pem = pem_at_start;
+    // The state after a cut long line, which the kept piece alone does not tell.
+    let mut long_line_state: Option<bool> = None;
     let mut started = false;
     let mut long_lines = 0u64;
     let mut long_removed = 0u64;
@@ -1716,10 +1718,22 @@ fn read_item(
             buf.truncate(end + 1);
             buf
         } else {
-            // One line longer than a chunk: keep its start, drop the rest of it.
+            // One line longer than a chunk: keep its start, drop the rest of it. The private-key
+            // state after it is taken from its start and its last bytes, so a key block that
+            // begins at the end of a cut line stays redacted on the lines that follow.
             let mut kept = buf;
+            let mut tail: Vec<u8> = kept
+                .get(LONG_LINE_KEEP..)
+                .and_then(|rest| rest.get(rest.len().saturating_sub(LONG_LINE_KEEP)..))
+                .unwrap_or_default()
+                .to_vec();
             kept.truncate(LONG_LINE_KEEP);
-            let (dropped, found_end) = discard_line(&mut reader);
+            let (dropped, found_end) = discard_line(&mut reader, &mut tail);
+            let mut line = kept.clone();
+            line.push(b' ');
+            line.extend_from_slice(&tail);
+            line.push(b'\n');
+            long_line_state = Some(private_key_state_after(&line, pem));
             let removed = (CHUNK - LONG_LINE_KEEP) as u64 + dropped;
             long_lines += 1;
             long_removed += removed;
@@ -1790,7 +1804,9 @@ fn read_item(
         }
         started = true;
         let state = pem;
-        pem = private_key_state_after(&piece, pem);
+        pem = long_line_state
+            .take()
+            .unwrap_or_else(|| private_key_state_after(&piece, pem));
         if !send(Job::Chunk {
             seq: next_seq(),
             item: index,
@@ -1897,24 +1913,33 @@ fn follow_key_state(line: &mut Vec<u8>, bytes: &[u8], mut pem: bool) -> bool {
 }
 
 /// Reads and drops bytes up to and including the next newline: (bytes dropped, found one).
-/// Byte by byte, since what follows the newline cannot be pushed back; the readers are
-/// buffered, so this costs a call per byte, not a system call.
-fn discard_line(reader: &mut dyn Read) -> (u64, bool) {
+/// The last [`LONG_LINE_KEEP`] bytes dropped (newline excluded) are left in `tail`, after what
+/// it held. Byte by byte, since what follows the newline cannot be pushed back; the readers
+/// are buffered, so this costs a call per byte, not a system call.
+fn discard_line(reader: &mut dyn Read, tail: &mut Vec<u8>) -> (u64, bool) {
     let mut dropped = 0u64;
     let mut byte = [0u8; 1];
-    loop {
+    let found = loop {
         match reader.read(&mut byte) {
-            Ok(0) => return (dropped, false),
+            Ok(0) => break false,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return (dropped, false),
+            Err(_) => break false,
             Ok(_) => {
                 dropped += 1;
                 if byte[0] == b'\n' {
-                    return (dropped, true);
+                    break true;
+                }
+                tail.push(byte[0]);
+                if tail.len() > 2 * LONG_LINE_KEEP {
+                    tail.drain(..tail.len() - LONG_LINE_KEEP);
                 }
             }
         }
+    };
+    if tail.len() > LONG_LINE_KEEP {
+        tail.drain(..tail.len() - LONG_LINE_KEEP);
     }
+    (dropped, found)
 }
 
 /// The worker stage: redact and compress chunks.

@@ -376,6 +376,38 @@ fn a_size_cap_that_starts_inside_a_private_key_keeps_the_rest_of_the_key_redacte
     assert!(!entry.truncated.is_empty(), "the cut is recorded");
 }
 
+#[test]
+fn a_key_block_that_begins_at_the_end_of_a_cut_long_line_stays_redacted() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let mut log = String::from("2026-11-23 10:00:00 INFO start\n");
+    // A 3 MiB line (cut to its first 64 KiB) that ends with a BEGIN marker.
+    log.push_str(&"z".repeat(3 << 20));
+    log.push_str(" dump: -----BEGIN RSA PRIVATE KEY-----\n");
+    let body: Vec<String> = (1000..1040).map(key_line).collect();
+    for line in &body {
+        log.push_str(line);
+        log.push('\n');
+    }
+    log.push_str("-----END RSA PRIVATE KEY-----\n2026-11-23 10:00:01 INFO after\n");
+    let file = root.path().join("ev/dump.log");
+    write(&file, log.as_bytes());
+    let env = Env::under_root(Os::Linux, root.path());
+    let mut options = options(&[]);
+    options.add = vec![file];
+    let key = PseudonymKey::generate().expect("key");
+    let out = tempfile::tempdir().expect("out");
+    let (_, unpacked) = run(&builtin("generic"), &env, &options, &key, None, out.path());
+    let text = String::from_utf8_lossy(unpacked.get("attachments/dump.log").expect("dump.log"))
+        .into_owned();
+    assert!(text.contains("line cut"), "the long line was cut");
+    assert!(text.contains("INFO after"), "the block ended");
+    let clear: Vec<&String> = body
+        .iter()
+        .filter(|line| text.contains(line.as_str()))
+        .collect();
+    assert!(clear.is_empty(), "{} key lines in clear", clear.len());
+}
+
 // ---- L2: entry names ----
 
 #[cfg(unix)]
