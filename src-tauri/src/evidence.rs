@@ -97,6 +97,7 @@ pub(crate) async fn preview_evidence<R: Runtime>(
                 add: &options.add,
                 screenshots: &options.screenshots,
                 include_binary: options.include_binary,
+                own_folders: &[],
             },
             &AtomicBool::new(false),
         );
@@ -179,6 +180,16 @@ pub(crate) async fn build_bundle<R: Runtime>(
     let config = load_config(&profiles_dir)?;
     let zone = display_zone(Some(&config), *time_zone);
     let data = data_dir.path()?.to_owned();
+    // `<config>/profiles`, and `<config>/config.toml` beside it.
+    let config_paths: Vec<PathBuf> = profiles_dir
+        .path()
+        .ok()
+        .map(|profiles| {
+            let mut paths = vec![profiles.to_path_buf()];
+            paths.extend(profiles.parent().map(|dir| dir.join("config.toml")));
+            paths
+        })
+        .unwrap_or_default();
     let output = draft.bundle_path(&data_dir)?;
     let cancel = Arc::clone(&cancel.0);
     cancel.store(false, Ordering::SeqCst);
@@ -195,6 +206,9 @@ pub(crate) async fn build_bundle<R: Runtime>(
         };
         let mut options = options_for(&draft, &selection, zone)?;
         options.budget = limit;
+        // Never collected, whatever the draft's evidence or a profile names.
+        options.data_dir = Some(data.clone());
+        options.config_paths = config_paths.clone();
         let key = PseudonymKey::load_or_create(&data)
             .map_err(|error| IpcError::new(ErrorCode::Io, error.to_string()))?;
         let mapping = redact::mapping_path(&data);

@@ -349,6 +349,14 @@ pub(crate) fn gather_options(
         request: None,
         keep,
         disclosure: false,
+        // Never collected, whatever --add, a draft or a profile names.
+        data_dir: Some(context.data_dir.clone()),
+        // The config file and the profiles folder, not the config file's folder: `--config`
+        // may put the file in any folder.
+        config_paths: vec![
+            context.config_path.clone(),
+            context.config.profiles_dir(&context.config_path),
+        ],
         ..CollectOptions::default()
     };
     Ok((env, options))
@@ -645,15 +653,36 @@ pub(crate) fn merge_command(
         }
         None => None,
     };
-    let outcome = merge::merge(&args.bundles, request.as_ref(), &args.output).map_err(|e| {
-        if e.is_user_error() {
-            Failure::user("merge", e.to_string())
-        } else {
-            Failure::other("io", e.to_string())
-        }
-    })?;
+    // The inputs' manifests only claim redaction: the merged bundle is scanned for this
+    // machine's names, the originals of its mapping and its key (never created here).
+    let mapping = Mapping::load(&mapping_path(context))
+        .map_err(|e| Failure::other("mapping", e.to_string()))?;
+    let key =
+        PseudonymKey::load(&context.data_dir).map_err(|e| Failure::other("key", e.to_string()))?;
+    let names = Names::from_system(Path::new("/"), true);
+    let secrets = std::collections::BTreeSet::new();
+    let scanner = match &key {
+        Some(key) => casefile_core::redact::LeakScanner::with_key(&names, &mapping, &secrets, key),
+        None => casefile_core::redact::LeakScanner::new(&names, &mapping, &secrets),
+    };
+    let check = merge::MergeCheck {
+        limits: merge::MergeLimits::default(),
+        scanner: Some(scanner),
+    };
+    let outcome =
+        merge::merge(&args.bundles, request.as_ref(), &args.output, &check).map_err(|e| {
+            if e.is_user_error() {
+                Failure::user("merge", e.to_string())
+            } else {
+                Failure::other("io", e.to_string())
+            }
+        })?;
     out.merge_outcome(&outcome);
-    Ok(ExitCode::SUCCESS)
+    Ok(if outcome.leaks.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn read_input(path: Option<&Path>) -> Result<Vec<u8>, Failure> {
@@ -716,8 +745,12 @@ pub(crate) fn redact_command(
     for (_, _, found) in &results {
         mapping.merge(found.mapping.clone());
     }
-    if !mapping.is_empty() {
-        let _ = mapping.save(&mapping_path(context));
+    if !mapping.is_empty()
+        && let Err(error) = mapping.save(&mapping_path(context))
+    {
+        out.warn(&format!(
+            "the pseudonym mapping was not saved ({error}); `casefile translate` cannot turn these pseudonyms back into your names"
+        ));
     }
     out.redacted(&results);
     Ok(ExitCode::SUCCESS)

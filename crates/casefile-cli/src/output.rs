@@ -137,6 +137,9 @@ impl Output {
                 }
             }
         }
+        for warning in &outcome.warnings {
+            self.warn(warning);
+        }
         if redacted {
             if outcome.leaks.is_empty() && outcome.scanned_entries == 0 {
                 if !self.json {
@@ -300,6 +303,21 @@ impl Output {
     }
 
     pub(crate) fn merge_outcome(&mut self, outcome: &MergeOutcome) {
+        if !outcome.leaks.is_empty() {
+            eprintln!(
+                "error: the leak scan found {} known original(s) in the merged bundle; review before sending:",
+                outcome.leaks.len()
+            );
+            for leak in &outcome.leaks {
+                eprintln!(
+                    "  {} in {} at byte {}: {}",
+                    leak.category.as_str(),
+                    leak.entry,
+                    leak.offset,
+                    leak.what
+                );
+            }
+        }
         if self.json {
             Self::print_json(outcome);
             return;

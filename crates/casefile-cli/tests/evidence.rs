@@ -1181,3 +1181,96 @@ fn redact_reads_utf16_text_as_a_bundle_does() {
         assert!(!out.contains(gone), "{gone} in {out}");
     }
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_profiles_commands_run_without_casefiles_secrets_in_their_environment() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let generic = include_str!("../../casefile-core/src/profile/builtin/generic.toml");
+    let profile = generic.replacen("id = \"generic\"", "id = \"envtest\"", 1)
+        + "\n[[evidence]]\nid = \"env-dump\"\nlabel = \"Environment\"\ndescription = \"What a command sees.\"\nsources = [\n  { os = \"linux\", commands = [ { name = \"env\", argv = [\"env\"], timeout = \"10 seconds\" } ] },\n  { os = \"macos\", commands = [ { name = \"env-macos\", argv = [\"env\"], timeout = \"10 seconds\" } ] },\n]\n";
+    fs::create_dir_all(dir.path().join("profiles")).expect("mkdir");
+    fs::write(dir.path().join("profiles/envtest.toml"), profile).expect("profile");
+    // A user profile that runs commands is used only once trusted.
+    casefile(dir.path())
+        .args(["profiles", "trust", "envtest"])
+        .assert()
+        .success();
+    let out = dir.path().join("out.zip");
+    let output = casefile(dir.path())
+        .env("CASEFILE_SECRET_HELPDESK", "FAKE-helpdesk-token-0000")
+        .env("SOME_API_TOKEN", "FAKE-other-token-0000")
+        .args([
+            "--json",
+            "collect",
+            "--profile",
+            "envtest",
+            "--evidence",
+            "env-dump",
+            "--no-snapshot",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let entries = unpack(&out);
+    let env = String::from_utf8_lossy(entries.get("commands/env.txt").expect("env.txt"));
+    assert!(!env.contains("CASEFILE_SECRET"), "{env}");
+    assert!(!env.contains("SOME_API_TOKEN"), "{env}");
+    assert!(env.contains("LC_ALL=C"), "{env}");
+    assert!(env.contains("PATH="), "{env}");
+}
+
+#[test]
+fn merge_fails_with_the_leaks_when_an_input_claims_redaction_but_holds_a_known_name() {
+    use casefile_core::bundle::zip::{EntryOptions, ZipWriter};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = dir.path().join("a");
+    fs::create_dir(&a).expect("mkdir");
+    fs::write(a.join("one.log"), "user=jdoe-fake logged in\n").expect("write");
+    // A redacted bundle made here: the mapping now knows jdoe-fake.
+    let honest = dir.path().join("honest.zip");
+    casefile(dir.path())
+        .args(["collect", "--profile", "generic", "--no-snapshot", "-o"])
+        .arg(&honest)
+        .arg("--add")
+        .arg(&a)
+        .assert()
+        .success();
+    // A bundle from elsewhere whose manifest claims redaction, with the name in clear.
+    let mut zip = ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in [
+        ("logs/app.log", &b"session of jdoe-fake opened\n"[..]),
+        (
+            "manifest.json",
+            &br#"{"endpoint":"other","redaction":{"enabled":true}}"#[..],
+        ),
+    ] {
+        zip.add_entry(name, &EntryOptions::default(), bytes, 6)
+            .expect("entry");
+    }
+    let lying = dir.path().join("lying.zip");
+    fs::write(&lying, zip.finish().expect("zip").into_inner()).expect("write");
+    let merged = dir.path().join("merged.zip");
+    let output = casefile(dir.path())
+        .args(["--json", "merge"])
+        .arg(&honest)
+        .arg(&lying)
+        .arg("-o")
+        .arg(&merged)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1), "leaks fail the merge");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("endpoints/other/logs/app.log") && stderr.contains("jdoe-fake"),
+        "{stderr}"
+    );
+    let summary = json(&output.stdout);
+    assert_eq!(summary["leakScanned"], true, "{summary:#}");
+}

@@ -1324,6 +1324,7 @@ mod tests {
                 add: std::slice::from_ref(&added),
                 screenshots: &[],
                 include_binary: false,
+                own_folders: &[],
             },
             &std::sync::atomic::AtomicBool::new(false),
         );

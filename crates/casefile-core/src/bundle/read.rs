@@ -3,7 +3,10 @@
 //! It trusts the central directory (so data descriptors, as Info-ZIP and macOS write them, need
 //! no special care), handles ZIP64 end records and entries, and returns errors rather than
 //! panicking or allocating without bound on a truncated or hostile file: every offset, size and
-//! count is checked against the file's length before it is used.
+//! count is checked against the file's length before it is used, and entries whose data would
+//! overlap (several directory entries pointing at one local header, or one entry's data running
+//! into the next entry's header, the trick of zip bombs that expand one stream many times) are
+//! refused.
 //!
 //! ```
 //! use std::io::{Cursor, Read};
@@ -324,7 +327,44 @@ fn read_central_directory<R: Read + Seek>(
         }
         entries.push(entry);
     }
+    check_no_overlap(&entries, end.cd_offset)?;
     Ok((entries, end.cd_offset))
+}
+
+/// Refuses entries whose bytes overlap: each entry takes at least its fixed local header and
+/// its compressed data from its offset on, and the next entry may not start before that.
+fn check_no_overlap(entries: &[ZipEntry], data_end: u64) -> io::Result<()> {
+    let mut spans: Vec<(u64, u64, &str)> = entries
+        .iter()
+        .map(|entry| {
+            let end = entry
+                .local_header_offset
+                .saturating_add(LOCAL_LEN)
+                .saturating_add(entry.compressed_size);
+            (entry.local_header_offset, end, entry.name.as_str())
+        })
+        .collect();
+    spans.sort_unstable();
+    for pair in spans.windows(2) {
+        let (Some(&(_, end, name)), Some(&(next_start, _, next_name))) =
+            (pair.first(), pair.get(1))
+        else {
+            continue;
+        };
+        if next_start < end {
+            return Err(invalid(format!(
+                "entries {name:?} and {next_name:?} overlap (entry {next_name:?} starts at offset {next_start}, inside the {end}-byte span of {name:?}); overlapping entries are how zip bombs expand one stream many times, so the archive is refused"
+            )));
+        }
+    }
+    if let Some(&(start, end, name)) = spans.last()
+        && end > data_end
+    {
+        return Err(invalid(format!(
+            "entry {name:?} at offset {start} runs past the central directory; the archive is damaged"
+        )));
+    }
+    Ok(())
 }
 
 fn read_central_header(cd: &mut impl BufRead, number: u64) -> io::Result<ZipEntry> {

@@ -27,10 +27,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::encoding::{DecodeReader, Encoding, ImageKind, Sniffed};
-use super::plan::{Plan, PlanRequest};
+use super::plan::{OwnFolder, Plan, PlanRequest};
 use super::resolve::Env;
 use super::window::{Window, WindowFilter};
-use super::{ItemSource, PlannedItem, SkipReason, Skipped, command, plan, snapshot};
+use super::{FileIdentity, ItemSource, PlannedItem, SkipReason, Skipped, command, plan, snapshot};
 use crate::bundle::deflate::{Chunk, deflate_chunk_into};
 use crate::bundle::read::ZipReader;
 use crate::bundle::zip::{EntryOptions, Method, ZipWriter};
@@ -88,6 +88,12 @@ pub struct CollectOptions {
     /// Also work out the disclosure review ([`Outcome::disclosure`]): what leaves, with counts
     /// and places. It reads the bundle back once more while the leak scan does.
     pub disclosure: bool,
+    /// Casefile's data folder (pseudonym key, mapping, drafts, outbox): never collected, and
+    /// the key is a leak-scan needle.
+    pub data_dir: Option<PathBuf>,
+    /// Casefile's configuration: the config file (`config.toml`, with the channels) and the
+    /// user-profiles folder, or the folder holding both: never collected.
+    pub config_paths: Vec<PathBuf>,
 }
 
 /// A draft's request and the folder its relative evidence paths start from.
@@ -121,6 +127,8 @@ impl Default for CollectOptions {
             request: None,
             keep: BTreeSet::new(),
             disclosure: false,
+            data_dir: None,
+            config_paths: Vec::new(),
         }
     }
 }
@@ -468,6 +476,10 @@ pub struct Outcome {
     /// The disclosure review, when [`CollectOptions::disclosure`] asked for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disclosure: Option<crate::wire::DisclosureReport>,
+    /// What the user should know although the bundle is good (the mapping could not be
+    /// saved, so `casefile translate` cannot read this bundle's pseudonyms back).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A known original found in the finished bundle.
@@ -695,6 +707,8 @@ enum Content {
         path: PathBuf,
         gzip: bool,
         encoding: Encoding,
+        /// The planned file's identity, checked when it is opened.
+        identity: Option<FileIdentity>,
     },
     Bytes(Arc<Vec<u8>>),
 }
@@ -890,6 +904,17 @@ fn run(
         });
     };
     report(Phase::Plan, 0, 0, "");
+    let own_folders: Vec<OwnFolder> = options
+        .data_dir
+        .iter()
+        .map(|dir| OwnFolder::data(dir))
+        .chain(
+            options
+                .config_paths
+                .iter()
+                .map(|path| OwnFolder::config(path)),
+        )
+        .collect();
     let mut planned = plan::plan(
         &PlanRequest {
             profile: context.profile,
@@ -898,6 +923,7 @@ fn run(
             add: &options.add,
             screenshots: &options.screenshots,
             include_binary: options.include_binary,
+            own_folders: &own_folders,
         },
         cancel,
     );
@@ -939,11 +965,20 @@ fn run(
             ));
         }
         for path in snap.config_files() {
+            if let Some(own) = plan::own_folder_of(path, &own_folders) {
+                skipped.push(Skipped {
+                    source: path.display().to_string(),
+                    reason: SkipReason::CasefileData,
+                    detail: own.detail.clone(),
+                });
+                continue;
+            }
             let entry = format!("snapshot/files/{}", relative_entry(path));
             match std::fs::symlink_metadata(path) {
                 Ok(meta) if meta.is_file() => {
                     // A Windows agent's config may be UTF-16: decoded like any text file.
-                    let encoding = text_encoding(&sniff_file(path, false));
+                    let identity = FileIdentity::of(&meta);
+                    let encoding = text_encoding(&sniff_file(path, false, identity));
                     work.push(Work {
                         entry,
                         source: Some(path.display().to_string()),
@@ -952,6 +987,7 @@ fn run(
                             path: path.clone(),
                             gzip: false,
                             encoding,
+                            identity,
                         },
                         mode: Mode::Text { windowed: false },
                         max_bytes: Some(1 << 20),
@@ -972,8 +1008,6 @@ fn run(
             }
         }
     }
-    dedupe_entries(&mut work);
-    work.sort_by(|a, b| entry_order(&a.entry).cmp(&entry_order(&b.entry)));
     if work.is_empty() && options.request.is_none() {
         return Err(CollectError::Empty(
             "no source of the profile exists on this machine and nothing was added; add files with --add"
@@ -1002,6 +1036,18 @@ fn run(
     } else {
         None
     };
+    // Entry names are redacted first, then made unique, so two names that redact alike
+    // (`password=a.txt`, `password=b.txt`) get numbers instead of clashing in the zip.
+    let mut name_found = Found::default();
+    if let Some((redactor, _, _)) = &redactor {
+        // Folder names repeat across many entries: each distinct component is redacted once.
+        let mut components = std::collections::HashMap::new();
+        for item in &mut work {
+            item.entry = redact_entry_name(&item.entry, redactor, &mut name_found, &mut components);
+        }
+    }
+    dedupe_entries(&mut work);
+    work.sort_by(|a, b| entry_order(&a.entry).cmp(&entry_order(&b.entry)));
 
     // The request as it leaves, redacted by the same redactor, evidence named by bundle entry.
     let mut request_fields = Vec::new();
@@ -1096,6 +1142,7 @@ fn run(
             }
         }
         found.merge(request_found.clone());
+        found.merge(name_found.clone());
         let mut all_skipped = skipped.clone();
         all_skipped.extend(pass_skipped);
         // Pseudonymize what the manifest says about sources and skipped items.
@@ -1177,13 +1224,26 @@ fn run(
         let tally = options
             .disclosure
             .then(|| crate::disclose::Tally::new(&found.mapping, &options.keep));
-        let (leaks, entry_counts, scanned_entries) = match &redactor {
-            Some((_, names, _)) => {
+        let mut warnings = Vec::new();
+        let (leaks, entry_counts, scanned_entries) = match (&redactor, context.key) {
+            (Some((_, names, _)), Some(key)) => {
                 report(Phase::Verify, 0, entries.len(), "");
-                let scanner = LeakScanner::new(names, &found.mapping, &found.secrets);
+                // Names of earlier bundles (the saved mapping) and the key itself are needles
+                // too: neither may ever leave, whatever this run learned. (Addresses and
+                // e-mails are found by their shape in every run, so only learned names.)
+                let mut needles = found.mapping.clone();
+                if let Some(path) = context.mapping_path {
+                    match crate::redact::Mapping::load(path) {
+                        Ok(earlier) => needles.merge(earlier.learned_names()),
+                        Err(error) => warnings.push(format!(
+                            "the leak scan could not read the originals of earlier bundles: {error}"
+                        )),
+                    }
+                }
+                let scanner = LeakScanner::with_key(names, &needles, &found.secrets, key);
                 verify(temp.path(), &scanner, tally.as_ref(), threads, cancel)?
             }
-            None => (Vec::new(), Vec::new(), 0),
+            _ => (Vec::new(), Vec::new(), 0),
         };
         let disclosure = options.disclosure.then(|| {
             crate::disclose::report(&crate::disclose::Inputs {
@@ -1203,9 +1263,18 @@ fn run(
         temp.persist(out).map_err(|e| write_error(e.error))?;
         let mapping = match (context.mapping_path, &redactor) {
             (Some(path), Some(_)) if !found.mapping.is_empty() => {
-                // The bundle is good without it; a mapping that cannot be saved is reported
-                // by the caller finding `mapping: None`.
-                found.mapping.save(path).ok().map(|()| path.to_path_buf())
+                // The bundle is good without it, so a failed save is a warning, not an error
+                // that would throw the bundle away; but it must be said, since without the
+                // mapping `casefile translate` cannot read support's answer back.
+                match found.mapping.save(path) {
+                    Ok(()) => Some(path.to_path_buf()),
+                    Err(error) => {
+                        warnings.push(format!(
+                            "the pseudonym mapping was not saved ({error}); the bundle is complete, but `casefile translate` cannot turn its pseudonyms back into your names"
+                        ));
+                        None
+                    }
+                }
             }
             _ => None,
         };
@@ -1223,6 +1292,7 @@ fn run(
             mapping,
             key_fingerprint: redactor.map(|(_, _, f)| f),
             disclosure,
+            warnings,
         })));
     }
 }
@@ -1315,7 +1385,9 @@ fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
     let mut converted = None;
     let (content, mode) = match item.source {
         ItemSource::File { path, gzip } => {
-            let sniffed = item.sniffed.unwrap_or_else(|| sniff_file(&path, gzip));
+            let sniffed = item
+                .sniffed
+                .unwrap_or_else(|| sniff_file(&path, gzip, item.identity));
             let mode = match sniffed {
                 Sniffed::Image(kind) if kind.cleanable() && !gzip => Mode::Image(kind),
                 Sniffed::Image(kind) => {
@@ -1340,6 +1412,7 @@ fn prepare(item: PlannedItem, include_binary: bool) -> Result<Work, Skipped> {
                     path,
                     gzip,
                     encoding,
+                    identity: item.identity,
                 },
                 mode,
             )
@@ -1456,15 +1529,16 @@ pub fn keep_required_binaries(required: &BTreeMap<PathBuf, String>, plan: &mut P
             max_bytes: None,
             sniffed: None,
             required_binary: true,
+            identity: FileIdentity::of(&metadata),
         });
         false
     });
 }
 
 /// What a file's first 8 KiB are (decompressed for a gzip log); text when it cannot be read
-/// (reading it later reports the error).
-fn sniff_file(path: &Path, gzip: bool) -> Sniffed {
-    let Ok(file) = File::open(path) else {
+/// (reading it later reports the error). Opened as planned ([`plan::open_planned`]).
+fn sniff_file(path: &Path, gzip: bool, identity: Option<FileIdentity>) -> Sniffed {
+    let Ok(file) = plan::open_planned(path, identity) else {
         return Sniffed::Text(Encoding::Utf8);
     };
     let mut sample = Vec::with_capacity(plan::SAMPLE_SIZE);
@@ -1497,18 +1571,113 @@ fn entry_order(entry: &str) -> (u8, &str) {
     }
 }
 
-/// Makes entry names unique (the plan already does; snapshot files may collide with it).
+/// Makes entry names unique, also ignoring letter case (which Windows and macOS would extract
+/// onto one file): the plan's names are unique, but redacted names may clash
+/// (`password=a.txt` and `password=b.txt` both become `password=[REDACTED]`), and snapshot
+/// files may clash with planned ones. A clash gets ` (2)`, ` (3)`... before the extension, as
+/// in planning; names that were unique keep their place, the later of a clash is numbered.
 fn dedupe_entries(work: &mut [Work]) {
-    let mut seen = BTreeSet::new();
-    for item in work.iter_mut() {
-        let mut name = item.entry.clone();
-        let mut n = 2;
-        while !seen.insert(name.clone()) {
-            name = numbered(&item.entry, n);
-            n += 1;
+    let mut order: Vec<usize> = (0..work.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&work[a].entry, &work[b].entry);
+        entry_order(a).cmp(&entry_order(b))
+    });
+    let mut seen: BTreeSet<String> = work.iter().map(|w| w.entry.to_lowercase()).collect();
+    let mut kept = BTreeSet::new();
+    for index in order {
+        let Some(item) = work.get_mut(index) else {
+            continue;
+        };
+        if kept.insert(item.entry.to_lowercase()) {
+            continue;
         }
+        let mut n = 2;
+        let mut name = numbered(&item.entry, n);
+        while seen.contains(&name.to_lowercase()) {
+            n += 1;
+            name = numbered(&item.entry, n);
+        }
+        seen.insert(name.to_lowercase());
+        kept.insert(name.to_lowercase());
         item.entry = name;
     }
+}
+
+/// An entry name redacted component by component, before it is made unique: each component
+/// is decoded from its `%XX` escapes first, so the redactor sees the name as it was on disk
+/// (`session:alice.log`, not `session%3Aalice.log`, where the `A` of `%3A` would glue itself
+/// to `alice`), then escaped again. The first component (`logs`, `attachments`...) is
+/// Casefile's own and kept. `cache` holds components already redacted.
+fn redact_entry_name(
+    entry: &str,
+    redactor: &Redactor,
+    found: &mut Found,
+    cache: &mut std::collections::HashMap<String, String>,
+) -> String {
+    let mut redact = |part: &str| -> String {
+        if let Some(done) = cache.get(part) {
+            return done.clone();
+        }
+        let done = redact_component(part, redactor, found);
+        cache.insert(part.to_owned(), done.clone());
+        done
+    };
+    let mut parts = entry.split('/');
+    let mut out = String::with_capacity(entry.len());
+    if let Some(first) = parts.next() {
+        if entry.contains('/') {
+            out.push_str(first);
+        } else {
+            out.push_str(&redact(first));
+        }
+    }
+    for part in parts {
+        out.push('/');
+        out.push_str(&redact(part));
+    }
+    out
+}
+
+fn redact_component(component: &str, redactor: &Redactor, found: &mut Found) -> String {
+    let decoded = unescape_component(component);
+    match String::from_utf8(decoded) {
+        Ok(text) => {
+            let redacted = redactor.redact_text(&text, found);
+            if redacted == text {
+                component.to_owned()
+            } else {
+                super::resolve::sanitize_component(std::ffi::OsStr::new(&redacted))
+            }
+        }
+        // Not UTF-8 on disk: redact the escaped form (its escapes stand for bytes no name
+        // the redactor knows is made of).
+        Err(_) => redactor.redact_text(component, found),
+    }
+}
+
+/// Decodes the `%XX` escapes of [`super::resolve::sanitize_component`].
+fn unescape_component(component: &str) -> Vec<u8> {
+    let bytes = component.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        let escaped = (byte == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(value) => {
+                out.push(value);
+                i += 3;
+            }
+            None => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// `a/b.log` -> `a/b (2).log`.
@@ -1619,22 +1788,26 @@ fn learn(
     Ok(merged.finish())
 }
 
-/// Opens an item's content for reading: (reader, size on disk).
+/// Opens an item's content for reading: (reader, size on disk). A file is opened with
+/// [`plan::open_planned`] (no link followed, never blocking, still the planned regular file);
+/// a gzip log's output is capped by [`plan::GzipCap`].
 fn open_content(content: &Content) -> io::Result<(Box<dyn Read + Send>, u64)> {
     match content {
-        Content::File { path, gzip, .. } => {
-            let file = File::open(path)?;
+        Content::File {
+            path,
+            gzip,
+            identity,
+            ..
+        } => {
+            let file = plan::open_planned(path, *identity)?;
             let meta = file.metadata()?;
-            if !meta.is_file() {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "not a regular file",
-                ));
-            }
             let size = meta.len();
             let limited = BufReader::with_capacity(256 << 10, file.take(size));
             if *gzip {
-                Ok((Box::new(MultiGzDecoder::new(limited)), size))
+                Ok((
+                    Box::new(plan::GzipCap::new(MultiGzDecoder::new(limited), size)),
+                    size,
+                ))
             } else {
                 Ok((Box::new(limited), size))
             }
@@ -1710,15 +1883,8 @@ fn write_pass<'f>(
     let pool = Pool::default();
     let pool = &pool;
     let bytes_total = work_sizes(work);
-    let names: Vec<String> = {
-        let mut scratch = Found::default();
-        work.iter()
-            .map(|w| match redactor {
-                Some(r) => r.redact_text(&w.entry, &mut scratch),
-                None => w.entry.clone(),
-            })
-            .collect()
-    };
+    // Entry names were redacted (and made unique) before the first pass.
+    let names: Vec<String> = work.iter().map(|w| w.entry.clone()).collect();
 
     std::thread::scope(|scope| {
         // The reader.
@@ -1808,8 +1974,7 @@ fn read_item(
     let (mut reader, disk_size) = match open_text(&item.content) {
         Ok(opened) => opened,
         Err(e) => {
-            let skipped = skip_for_io("", &e);
-            return send(skip(skipped.reason, skipped.detail, next_seq()));
+            return send(skip(plan::reason_for(&e), e.to_string(), next_seq()));
         }
     };
     let modified = item
@@ -1838,24 +2003,60 @@ fn read_item(
     } else {
         Some(disk_size)
     };
+    if let Content::File {
+        path,
+        gzip: true,
+        identity,
+        ..
+    } = &item.content
+    {
+        // A gzip log whose trailer already says it expands past its cap (a bomb) is skipped
+        // with the reason before anything of it is written. The trailer holds the last
+        // member's size modulo 4 GiB, so a bomb that hides behind it is still stopped by the
+        // cap while it is read (and the entry says where it was cut).
+        if let Some(claimed) = gzip_trailer_size(path, *identity)
+            && claimed > plan::gzip_cap(disk_size)
+        {
+            return send(skip(
+                SkipReason::TooLarge,
+                format!(
+                    "a compressed log of {disk_size} bytes that says it expands to {claimed} bytes, past its cap of {} bytes: left out rather than expanded",
+                    plan::gzip_cap(disk_size)
+                ),
+                next_seq(),
+            ));
+        }
+    }
     if let (Some(keep), true) = (keep, matches!(item.mode, Mode::Text { .. })) {
         // How long is the content? For gzip or decoded text, count it first (a second
         // decompression only for logs that may be over their cap; decoding makes at most three
         // bytes of one).
         let growth = if is_gzip { 2 } else { 3 };
         if full_size.is_none() && disk_size.saturating_mul(growth) > keep {
-            let mut counter = match open_text(&item.content) {
-                Ok((r, _)) => r,
-                Err(_) => Box::new(io::empty()),
-            };
-            full_size = io::copy(&mut counter, &mut io::sink()).ok();
+            let counted = open_text(&item.content)
+                .and_then(|(mut counter, _)| io::copy(&mut counter, &mut io::sink()));
+            match counted {
+                Ok(size) => full_size = Some(size),
+                Err(e) if plan::reason_for(&e) == SkipReason::TooLarge => {
+                    return send(skip(SkipReason::TooLarge, e.to_string(), next_seq()));
+                }
+                Err(_) => {}
+            }
         }
-        if let Some(size) = full_size.filter(|&size| size > keep) {
+    }
+    // Whether the kept part starts inside a private-key block (a trim that cut into one).
+    let mut pem_at_start = false;
+    let mut carry: Vec<u8> = Vec::new();
+    if let (Some(keep), true) = (keep, matches!(item.mode, Mode::Text { .. }))
+        && let Some(size) = full_size.filter(|&size| size > keep)
+    {
+        {
             let start = size - keep;
-            // Skip to `start`, then to the next line start.
-            let skipped = skip_bytes(&mut reader, start).unwrap_or(0);
-            let partial = discard_line(&mut reader).0;
-            let removed = skipped + partial;
+            // Skip to `start`, then to the next line start, following private-key blocks
+            // through the skipped part so a key cut in the middle stays redacted.
+            let (removed, pem, rest) = skip_to_line(&mut reader, start);
+            pem_at_start = pem;
+            carry = rest;
             let reason =
                 if item.budget_keep == Some(keep) && item.max_bytes.is_none_or(|m| keep < m) {
                     TruncationReason::Budget
@@ -1939,8 +2140,9 @@ fn read_item(
     }
 
     let mut filter = WindowFilter::new(window, modified);
-    let mut pem = false;
-    let mut carry: Vec<u8> = Vec::new();
+    let mut pem = pem_at_start;
+    // The state after a cut long line, which the kept piece alone does not tell.
+    let mut long_line_state: Option<bool> = None;
     let mut started = false;
     let mut long_lines = 0u64;
     let mut long_removed = 0u64;
@@ -1971,7 +2173,9 @@ fn read_item(
             buf.truncate(end + 1);
             buf
         } else {
-            // One line longer than a chunk: keep its start, drop the rest of it.
+            // One line longer than a chunk: keep its start, drop the rest of it. The private-key
+            // state after it is taken from its start and its last bytes, so a key block that
+            // begins at the end of a cut line stays redacted on the lines that follow.
             let mut kept = buf;
             let full = kept.len();
             // At a character boundary, so text decoded to UTF-8 stays valid UTF-8.
@@ -1979,8 +2183,18 @@ fn read_item(
             while cut + 3 > LONG_LINE_KEEP && kept.get(cut).is_some_and(|b| b & 0xc0 == 0x80) {
                 cut -= 1;
             }
+            let mut tail: Vec<u8> = kept
+                .get(cut..)
+                .and_then(|rest| rest.get(rest.len().saturating_sub(LONG_LINE_KEEP)..))
+                .unwrap_or_default()
+                .to_vec();
             kept.truncate(cut);
-            let (dropped, found_end) = discard_line(&mut reader);
+            let (dropped, found_end) = discard_line(&mut reader, &mut tail);
+            let mut line = kept.clone();
+            line.push(b' ');
+            line.extend_from_slice(&tail);
+            line.push(b'\n');
+            long_line_state = Some(private_key_state_after(&line, pem));
             let removed = (full - cut) as u64 + dropped;
             long_lines += 1;
             long_removed += removed;
@@ -2051,7 +2265,9 @@ fn read_item(
         }
         started = true;
         let state = pem;
-        pem = private_key_state_after(&piece, pem);
+        pem = long_line_state
+            .take()
+            .unwrap_or_else(|| private_key_state_after(&piece, pem));
         if !send(Job::Chunk {
             seq: next_seq(),
             item: index,
@@ -2090,29 +2306,101 @@ pub(crate) fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usi
     Ok(n)
 }
 
-fn skip_bytes(reader: &mut dyn Read, n: u64) -> io::Result<u64> {
-    io::copy(&mut reader.take(n), &mut io::sink())
+/// The size a gzip file's trailer gives (its last member's, modulo 4 GiB), if it can be read.
+fn gzip_trailer_size(path: &Path, identity: Option<FileIdentity>) -> Option<u64> {
+    let mut file = plan::open_planned(path, identity).ok()?;
+    file.seek(SeekFrom::End(-4)).ok()?;
+    let mut trailer = [0u8; 4];
+    file.read_exact(&mut trailer).ok()?;
+    Some(u64::from(u32::from_le_bytes(trailer)))
+}
+
+/// Skips `start` bytes, then the rest of the line they end in, and returns (bytes skipped,
+/// whether the next line is inside a private-key block, bytes read past the skip). The
+/// private-key state is followed line by line through everything skipped, so a trim that
+/// starts inside `-----BEGIN … PRIVATE KEY-----` … `-----END …` keeps the rest of the block
+/// redacted. A line longer than [`LONG_LINE_KEEP`] is followed by its last bytes only (a
+/// marker line is short).
+fn skip_to_line(reader: &mut dyn Read, start: u64) -> (u64, bool, Vec<u8>) {
+    let mut buf = vec![0u8; 256 << 10];
+    let mut line: Vec<u8> = Vec::new();
+    let mut pem = false;
+    let mut skipped = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        let block = buf.get(..n).unwrap_or_default();
+        // Within the skip, everything goes; past it, up to and including the next newline.
+        let room = usize::try_from(start.saturating_sub(skipped)).unwrap_or(usize::MAX);
+        let line_end = block
+            .get(room..)
+            .and_then(|tail| memchr::memchr(b'\n', tail))
+            .map(|at| room + at + 1);
+        let Some(end) = line_end else {
+            skipped += n as u64;
+            pem = follow_key_state(&mut line, block, pem);
+            continue;
+        };
+        let (gone, rest) = block.split_at(end);
+        skipped += gone.len() as u64;
+        pem = follow_key_state(&mut line, gone, pem);
+        return (skipped, pem, rest.to_vec());
+    }
+    pem = private_key_state_after(&line, pem);
+    (skipped, pem, Vec::new())
+}
+
+/// Feeds `bytes` to the private-key state: whole lines are walked, the unfinished last line
+/// is kept in `line` (at most its last [`LONG_LINE_KEEP`] bytes).
+fn follow_key_state(line: &mut Vec<u8>, bytes: &[u8], mut pem: bool) -> bool {
+    match memchr::memrchr(b'\n', bytes) {
+        Some(end) => {
+            line.extend_from_slice(bytes.get(..=end).unwrap_or_default());
+            pem = private_key_state_after(line, pem);
+            line.clear();
+            line.extend_from_slice(bytes.get(end + 1..).unwrap_or_default());
+        }
+        None => line.extend_from_slice(bytes),
+    }
+    if line.len() > 2 * LONG_LINE_KEEP {
+        let cut = line.len() - LONG_LINE_KEEP;
+        line.drain(..cut);
+    }
+    pem
 }
 
 /// Reads and drops bytes up to and including the next newline: (bytes dropped, found one).
-/// Byte by byte, since what follows the newline cannot be pushed back; the readers are
-/// buffered, so this costs a call per byte, not a system call.
-fn discard_line(reader: &mut dyn Read) -> (u64, bool) {
+/// The last [`LONG_LINE_KEEP`] bytes dropped (newline excluded) are left in `tail`, after what
+/// it held. Byte by byte, since what follows the newline cannot be pushed back; the readers
+/// are buffered, so this costs a call per byte, not a system call.
+fn discard_line(reader: &mut dyn Read, tail: &mut Vec<u8>) -> (u64, bool) {
     let mut dropped = 0u64;
     let mut byte = [0u8; 1];
-    loop {
+    let found = loop {
         match reader.read(&mut byte) {
-            Ok(0) => return (dropped, false),
+            Ok(0) => break false,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return (dropped, false),
+            Err(_) => break false,
             Ok(_) => {
                 dropped += 1;
                 if byte[0] == b'\n' {
-                    return (dropped, true);
+                    break true;
+                }
+                tail.push(byte[0]);
+                if tail.len() > 2 * LONG_LINE_KEEP {
+                    tail.drain(..tail.len() - LONG_LINE_KEEP);
                 }
             }
         }
+    };
+    if tail.len() > LONG_LINE_KEEP {
+        tail.drain(..tail.len() - LONG_LINE_KEEP);
     }
+    (dropped, found)
 }
 
 /// The worker stage: redact and compress chunks.
@@ -2555,7 +2843,7 @@ fn verify(
 /// still found; a hit is reported once per entry and original. `raw` content is searched for
 /// the needles' UTF-16 forms too ([`LeakScanner::scan_binary`]). With a tally, also counts its
 /// needles, each occurrence once (by where it starts).
-fn scan_stream(
+pub(crate) fn scan_stream(
     reader: &mut dyn Read,
     scanner: &LeakScanner,
     raw: bool,

@@ -7,6 +7,11 @@
 //! pipes may keep them open, so the readers are given a short grace period after the kill and
 //! then abandoned (their threads end when the grandchild does), and `run` returns. Output in
 //! UTF-16 or another encoding (`wmic`) is decoded to UTF-8, each stream on its own.
+//!
+//! A command runs with a cleaned environment ([`command_env`]): nothing of Casefile's own
+//! environment reaches it but a short allow-list (`PATH`, `HOME`, the locale forced to `C`, and
+//! on Windows the variables programs need to start), so `CASEFILE_SECRET_*` channel secrets,
+//! tokens and proxies set for Casefile never do.
 
 use std::collections::VecDeque;
 use std::io::Read;
@@ -74,6 +79,8 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, CommandError> {
     let started = Instant::now();
     let mut child = Command::new(program)
         .args(args)
+        .env_clear()
+        .envs(command_env(|name| std::env::var(name).ok()))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -192,6 +199,64 @@ fn decode(tail: VecDeque<u8>) -> (Vec<u8>, Option<Encoding>) {
     }
 }
 
+/// The `PATH` a command gets when Casefile's own has none (or one that is not plain text).
+#[cfg(not(windows))]
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/// The `PATH` a command gets when Casefile's own has none.
+#[cfg(windows)]
+pub const DEFAULT_PATH: &str = r"C:\Windows\system32;C:\Windows;C:\Windows\System32\Wbem;C:\Windows\System32\WindowsPowerShell\v1.0";
+
+/// Variables passed on to commands as they are, when set (Windows needs these to start
+/// programs and find its folders; none of them holds a secret).
+#[cfg(windows)]
+const PASSED_ON: &[&str] = &[
+    "HOME",
+    "SystemRoot",
+    "windir",
+    "SystemDrive",
+    "TEMP",
+    "TMP",
+    "ProgramData",
+    "ProgramFiles",
+    "ProgramFiles(x86)",
+    "ProgramW6432",
+    "CommonProgramFiles",
+    "ALLUSERSPROFILE",
+    "USERPROFILE",
+    "COMPUTERNAME",
+    "PATHEXT",
+    "NUMBER_OF_PROCESSORS",
+    "PROCESSOR_ARCHITECTURE",
+    "OS",
+    "ComSpec",
+];
+/// Variables passed on to commands as they are, when set.
+#[cfg(not(windows))]
+const PASSED_ON: &[&str] = &["HOME", "TMPDIR", "TZ"];
+
+/// The whole environment of a command, from `lookup` (Casefile's own environment): `PATH`
+/// (or [`DEFAULT_PATH`]), `LANG` and `LC_ALL` set to `C` so tools answer in one stable language,
+/// and the few [`PASSED_ON`] variables that are set. Nothing else: not `CASEFILE_SECRET_*`,
+/// not tokens, not proxies.
+pub fn command_env(lookup: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+    let mut env = vec![
+        (
+            "PATH".to_owned(),
+            lookup("PATH")
+                .filter(|path| !path.trim().is_empty())
+                .unwrap_or_else(|| DEFAULT_PATH.to_owned()),
+        ),
+        ("LANG".to_owned(), "C".to_owned()),
+        ("LC_ALL".to_owned(), "C".to_owned()),
+    ];
+    for name in PASSED_ON {
+        if let Some(value) = lookup(name) {
+            env.push(((*name).to_owned(), value));
+        }
+    }
+    env
+}
+
 /// The last bytes read from a pipe.
 #[derive(Default)]
 struct Tail {
@@ -228,6 +293,25 @@ fn read_tail(mut pipe: impl Read, cap: usize, tail: &Mutex<Tail>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_commands_environment_is_the_allow_list_only() {
+        let ours = |name: &str| match name {
+            "PATH" => Some("/opt/bin:/usr/bin".to_owned()),
+            "HOME" => Some("/root".to_owned()),
+            "CASEFILE_SECRET_HELPDESK" => Some("FAKE-secret".to_owned()),
+            "LANG" => Some("de_DE.UTF-8".to_owned()),
+            _ => None,
+        };
+        let env = command_env(ours);
+        let names: Vec<&str> = env.iter().map(|(name, _)| name.as_str()).collect();
+        assert!(!names.contains(&"CASEFILE_SECRET_HELPDESK"), "{env:?}");
+        assert!(env.contains(&("PATH".to_owned(), "/opt/bin:/usr/bin".to_owned())));
+        assert!(env.contains(&("LANG".to_owned(), "C".to_owned())));
+        assert!(env.contains(&("LC_ALL".to_owned(), "C".to_owned())));
+        let bare = command_env(|_| None);
+        assert_eq!(bare.first().map(|(_, v)| v.as_str()), Some(DEFAULT_PATH));
+    }
 
     #[test]
     fn the_tail_ring_keeps_the_last_bytes_and_says_so() {

@@ -4,6 +4,14 @@
 //! the entries are copied unchanged); a new top-level manifest lists the endpoints and every
 //! entry with its checksum. Pseudonyms agree across endpoints when their bundles were made with
 //! the same key: the merge compares the key fingerprints and warns when they differ.
+//!
+//! Inputs come from other machines and are not trusted: each is refused, naming the file and
+//! the limit, when it holds too many entries, expands too far in all or too many times its
+//! compressed size ([`MergeLimits`]), or has overlapping entries (the zip reader refuses those).
+//! An input's manifest saying it was redacted is only a claim: the merged bundle is read back
+//! and leak-scanned ([`MergeCheck::scanner`]: this machine's names, the originals of its
+//! pseudonym mapping, its key) before the merge reports it written, and the merged manifest
+//! says what was checked.
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -15,10 +23,50 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::collect::{CHUNK, MANIFEST_SCHEMA_VERSION, RequestDocs, Tool, hex, read_full};
+use super::collect::{
+    CHUNK, LeakReport, MANIFEST_SCHEMA_VERSION, RequestDocs, Tool, hex, read_full, scan_stream,
+};
 use crate::bundle::deflate::deflate_chunk;
 use crate::bundle::read::ZipReader;
 use crate::bundle::zip::{EntryOptions, Method, ZipWriter};
+use crate::redact::LeakScanner;
+
+/// How far untrusted inputs may expand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergeLimits {
+    /// Entries in all inputs together.
+    pub max_entries: u64,
+    /// Uncompressed bytes in all inputs together.
+    pub max_total: u64,
+    /// An entry larger than [`ratio_free`](Self::ratio_free) may expand at most this many
+    /// times its compressed size.
+    pub max_ratio: u64,
+    /// Up to this size, any ratio is accepted (small entries of repeated lines compress far).
+    pub ratio_free: u64,
+}
+
+impl Default for MergeLimits {
+    /// A million entries, 64 GiB in all, 250 times beyond 64 MiB per entry: far above what
+    /// `casefile collect` makes, far below what a zip bomb claims.
+    fn default() -> Self {
+        MergeLimits {
+            max_entries: 1_000_000,
+            max_total: 64 << 30,
+            max_ratio: 250,
+            ratio_free: 64 << 20,
+        }
+    }
+}
+
+/// What a merge checks besides the zip structure.
+#[derive(Default)]
+pub struct MergeCheck {
+    /// The limits on the inputs.
+    pub limits: MergeLimits,
+    /// The leak scan of the merged bundle; `None` when there is nothing to look for (no key,
+    /// no mapping on this machine), which the merged manifest then says.
+    pub scanner: Option<LeakScanner>,
+}
 
 /// Why a merge failed.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +89,16 @@ pub enum MergeError {
         /// What is missing.
         why: String,
     },
+    /// An input is over a limit (entries, expanded size, compression ratio).
+    #[error(
+        "{path}: {why}; it is refused as a possible zip bomb (merge only bundles Casefile made)"
+    )]
+    Limit {
+        /// The input.
+        path: PathBuf,
+        /// Which limit, with the figures.
+        why: String,
+    },
     /// The output cannot be written.
     #[error("{path}: cannot write the merged bundle: {source}")]
     Write {
@@ -55,7 +113,7 @@ impl MergeError {
     /// Whether the user can fix it (a wrong input) rather than the system (disk, permissions).
     pub fn is_user_error(&self) -> bool {
         match self {
-            MergeError::NotABundle { .. } => true,
+            MergeError::NotABundle { .. } | MergeError::Limit { .. } => true,
             MergeError::Read { source, .. } => {
                 matches!(
                     source.kind(),
@@ -79,6 +137,11 @@ pub struct MergeOutcome {
     pub endpoints: Vec<EndpointSummary>,
     /// Things the user should know (keys that differ, bundles not redacted).
     pub warnings: Vec<String>,
+    /// Known originals the leak scan found in the merged bundle: empty when it held (or when
+    /// nothing was scanned; see `leak_scanned`).
+    pub leaks: Vec<LeakReport>,
+    /// Whether the merged bundle was leak-scanned.
+    pub leak_scanned: bool,
 }
 
 /// One endpoint's part of a merged bundle.
@@ -94,7 +157,8 @@ pub struct EndpointSummary {
     /// The key fingerprint its pseudonyms were made with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_fingerprint: Option<String>,
-    /// Whether it was redacted.
+    /// Whether its own manifest says it was redacted: a claim of the machine that made it,
+    /// checked only by the merge's leak scan.
     pub redacted: bool,
 }
 
@@ -109,6 +173,19 @@ struct MergedManifest<'a> {
     merged: bool,
     endpoints: &'a [EndpointSummary],
     entries: &'a [MergedEntry],
+    verification: Verification,
+}
+
+/// What the merge itself checked, as opposed to what each input's manifest claims.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Verification {
+    /// Each input's zip structure: entry count, expanded size, ratio, no overlapping entries.
+    limits_checked: bool,
+    /// Whether every entry (request files aside) was scanned for known originals.
+    leak_scanned: bool,
+    /// What the scan looked for.
+    detail: String,
 }
 
 #[derive(Serialize)]
@@ -125,6 +202,7 @@ pub fn merge(
     inputs: &[PathBuf],
     request: Option<&RequestDocs>,
     out: &Path,
+    check: &MergeCheck,
 ) -> Result<MergeOutcome, MergeError> {
     let write_error = |source| MergeError::Write {
         path: out.to_path_buf(),
@@ -149,6 +227,10 @@ pub fn merge(
     let mut entries = Vec::new();
     let mut endpoints = Vec::new();
     let mut folders = BTreeSet::new();
+    let limits = check.limits;
+    let scanner = check.scanner.as_ref().filter(|scanner| !scanner.is_empty());
+    let mut total_entries = 0u64;
+    let mut total_bytes = 0u64;
     let options = |method| EntryOptions {
         modified: SystemTime::now(),
         unix_mode: 0o600,
@@ -179,6 +261,34 @@ pub fn merge(
         };
         let mut reader =
             ZipReader::new(File::open(input).map_err(read_error)?).map_err(read_error)?;
+        let limit = |why: String| MergeError::Limit {
+            path: input.clone(),
+            why,
+        };
+        for entry in reader.entries() {
+            total_entries += 1;
+            total_bytes = total_bytes.saturating_add(entry.size);
+            if entry.size > limits.ratio_free
+                && entry.size > entry.compressed_size.saturating_mul(limits.max_ratio)
+            {
+                return Err(limit(format!(
+                    "entry {:?} expands from {} to {} bytes, more than {} times its size",
+                    entry.name, entry.compressed_size, entry.size, limits.max_ratio
+                )));
+            }
+        }
+        if total_entries > limits.max_entries {
+            return Err(limit(format!(
+                "the inputs hold more than {} entries in all",
+                limits.max_entries
+            )));
+        }
+        if total_bytes > limits.max_total {
+            return Err(limit(format!(
+                "the inputs expand to more than {} bytes in all ({total_bytes} with this one)",
+                limits.max_total
+            )));
+        }
         let Some(manifest_index) = reader.find("manifest.json") else {
             return Err(MergeError::NotABundle {
                 path: input.clone(),
@@ -282,6 +392,15 @@ pub fn merge(
         ));
     }
 
+    let verification = Verification {
+        limits_checked: true,
+        leak_scanned: scanner.is_some(),
+        detail: if scanner.is_some() {
+            "every entry but the request was scanned on the merging machine for its known host and user names, the originals of its pseudonym mapping, and its pseudonym key; each endpoint's redaction is as its own manifest records".to_owned()
+        } else {
+            "not leak-scanned: the merging machine has no pseudonym key or mapping to look for; each endpoint's redaction is as its own manifest records".to_owned()
+        },
+    };
     let manifest = MergedManifest {
         schema_version: MANIFEST_SCHEMA_VERSION,
         tool: Tool {
@@ -293,6 +412,7 @@ pub fn merge(
         merged: true,
         endpoints: &endpoints,
         entries: &entries,
+        verification,
     };
     let bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     zip.add_entry("manifest.json", &options(Method::Deflate), &bytes, 6)
@@ -300,6 +420,15 @@ pub fn merge(
     let file = zip.finish().map_err(write_error)?;
     file.flush().map_err(write_error)?;
     let bundle_bytes = file.seek(SeekFrom::End(0)).map_err(write_error)?;
+    let leaks = match scanner {
+        Some(scanner) => scan_merged(temp.path(), scanner).map_err(write_error)?,
+        None => Vec::new(),
+    };
+    if scanner.is_none() {
+        warnings.push(
+            "the merged bundle was not leak-scanned: this machine has no pseudonym key or mapping to look for; each endpoint's redaction is as its own machine made it".to_owned(),
+        );
+    }
     temp.as_file().sync_all().map_err(write_error)?;
     temp.persist(out).map_err(|e| write_error(e.error))?;
     Ok(MergeOutcome {
@@ -307,7 +436,42 @@ pub fn merge(
         bundle_bytes,
         endpoints,
         warnings,
+        leaks,
+        leak_scanned: scanner.is_some(),
     })
+}
+
+/// Reads the merged bundle back and scans every entry but the request for known originals.
+fn scan_merged(path: &Path, scanner: &LeakScanner) -> io::Result<Vec<LeakReport>> {
+    if scanner.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut reader = ZipReader::new(File::open(path)?)?;
+    let mut leaks = Vec::new();
+    for index in 0..reader.entries().len() {
+        let Some((name, raw)) = reader.entries().get(index).map(|e| {
+            (
+                e.name.clone(),
+                e.method == crate::bundle::zip::Method::Stored,
+            )
+        }) else {
+            continue;
+        };
+        // Every entry, the request included (it is redacted like the evidence); content stored
+        // as it is is also searched in UTF-16.
+        let mut entry = reader.open(index)?;
+        leaks.extend(
+            scan_stream(&mut entry, scanner, raw, None)?
+                .into_iter()
+                .map(|leak| LeakReport {
+                    entry: name.clone(),
+                    category: leak.category,
+                    what: leak.what,
+                    offset: leak.offset,
+                }),
+        );
+    }
+    Ok(leaks)
 }
 
 /// A folder name from a host pseudonym or file stem: letters, digits, `.`, `-`, `_`.

@@ -5,11 +5,15 @@
 //! cannot or will not take into [`Skipped`] entries with a reason. It never fails as a whole:
 //! one unreadable file is one skipped entry. It reads file metadata and the first 8 KiB of each
 //! regular file (to tell text, and its encoding, from images and other binary content, and to
-//! spot gzip); it never opens anything that is not a regular file, so a FIFO cannot block it, and
-//! it follows no symbolic link out of the allowed root (the root for profile sources, the added
-//! path itself for `--add`). Images are taken when added (to be re-encoded without metadata),
-//! from profile folders only with binaries included; other binary content only with binaries
-//! included.
+//! spot gzip); it never opens anything that is not a regular file, so a FIFO cannot block it,
+//! and it follows no symbolic link out of the allowed root: the root for profile sources, the canonical home for per-user sources (`~`, `$HOME`,
+//! `%APPDATA%`…: a link anywhere in a user's folder, at any depth, may not lead out of that
+//! home, since a live collection's root is `/` and runs as root), and the added path itself for
+//! `--add`. Casefile's own folders ([`OwnFolder`]: the data folder with the pseudonym key and the
+//! mapping, the configuration folder) are never planned, however they are reached (an added
+//! parent folder, a glob, a link); each is listed as skipped once, with the reason. Images are
+//! taken when added (to be re-encoded without metadata), from profile folders only with binaries
+//! included; other binary content only with binaries included.
 //!
 //! Entry names: profile files are `logs/` plus their path under the root
 //! ([`super::resolve::entry_name`]); added files are `attachments/NAME` and added folders
@@ -29,8 +33,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use walkdir::WalkDir;
 
 use super::encoding::{Sniffed, sniff};
-use super::resolve::{Env, entry_name, expand, sanitize_component, to_local};
-use super::{ItemSource, PlannedItem, SkipReason, Skipped};
+use super::resolve::{Env, entry_name, expand_per_home, sanitize_component, to_local};
+use super::{FileIdentity, ItemSource, PlannedItem, SkipReason, Skipped};
 use crate::profile::schema::{Os, Profile};
 
 /// What to plan.
@@ -48,6 +52,63 @@ pub struct PlanRequest<'a> {
     pub screenshots: &'a [PathBuf],
     /// Plan binary files instead of skipping them.
     pub include_binary: bool,
+    /// Casefile's own folders, never planned (see [`OwnFolder`]).
+    pub own_folders: &'a [OwnFolder],
+}
+
+/// A folder (or file) of Casefile's own that never enters a bundle, and why (shown as the
+/// skip's detail). It is recognised by its canonical path (what is under it, a link to it) and
+/// by its device and inode (the folder met in a walk, the file or a hard link to it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnFolder {
+    /// The folder or file (canonicalised when planning; one that does not exist is ignored).
+    pub path: PathBuf,
+    /// Why it is left out, for a person.
+    pub detail: String,
+    /// A subfolder whose files may go in as the request's screenshots (planned from
+    /// [`PlanRequest::screenshots`] only): the cleaned images Casefile stores for a draft.
+    pub screenshots: Option<PathBuf>,
+}
+
+impl OwnFolder {
+    /// The data folder: the pseudonym key, the mapping, drafts, the outbox; its `screenshots/`
+    /// (cleaned images of drafts) go in only as a request's own screenshots.
+    pub fn data(path: &Path) -> OwnFolder {
+        OwnFolder {
+            path: path.to_path_buf(),
+            detail: "Casefile's own data folder: holds the pseudonym key and the pseudonym mapping, which would let anyone reverse every pseudonym; never sent".to_owned(),
+            screenshots: Some(path.join("screenshots")),
+        }
+    }
+
+    /// The configuration: `config.toml` (channels), the user-profiles folder, or the folder
+    /// holding them.
+    pub fn config(path: &Path) -> OwnFolder {
+        OwnFolder {
+            path: path.to_path_buf(),
+            detail: "Casefile's own configuration (config.toml with the channels, user profiles); never sent".to_owned(),
+            screenshots: None,
+        }
+    }
+}
+
+/// The own folder `path` is (or is inside, or links into), if any: for paths planning does not
+/// walk (the snapshot's agent config files).
+pub fn own_folder_of<'a>(path: &Path, own: &'a [OwnFolder]) -> Option<&'a OwnFolder> {
+    let canonical = std::fs::canonicalize(path).ok()?;
+    own.iter().find(|folder| {
+        std::fs::canonicalize(&folder.path).is_ok_and(|folder| canonical.starts_with(folder))
+    })
+}
+
+/// An own folder as planning checks it.
+struct Guarded {
+    canonical: PathBuf,
+    identity: Option<FileIdentity>,
+    detail: String,
+    reported: bool,
+    /// The canonical screenshots subfolder, if it has one.
+    screenshots: Option<PathBuf>,
 }
 
 /// The outcome of planning: what will be collected and what will not.
@@ -82,12 +143,34 @@ pub fn is_binary(sample: &[u8]) -> bool {
 
 /// Plans a collection. Stops early when `cancel` becomes true, returning what was planned so far.
 pub fn plan(request: &PlanRequest<'_>, cancel: &AtomicBool) -> Plan {
+    let guarded = request
+        .own_folders
+        .iter()
+        .filter_map(|own| {
+            let canonical = std::fs::canonicalize(&own.path).ok()?;
+            let identity = std::fs::metadata(&canonical)
+                .ok()
+                .and_then(|m| FileIdentity::of(&m));
+            Some(Guarded {
+                canonical,
+                identity,
+                detail: own.detail.clone(),
+                reported: false,
+                screenshots: own
+                    .screenshots
+                    .as_ref()
+                    .and_then(|dir| std::fs::canonicalize(dir).ok()),
+            })
+        })
+        .collect();
     let mut planner = Planner {
         request,
         cancel,
         found: Vec::new(),
         skipped: Vec::new(),
         seen: BTreeSet::new(),
+        guarded,
+        planning_screenshots: false,
     };
     planner.profile_sources();
     for added in request.add {
@@ -96,6 +179,7 @@ pub fn plan(request: &PlanRequest<'_>, cancel: &AtomicBool) -> Plan {
         }
         planner.added(added, "attachments");
     }
+    planner.planning_screenshots = true;
     for screenshot in request.screenshots {
         if planner.cancelled() {
             break;
@@ -133,6 +217,9 @@ struct Origin<'a> {
     max_bytes: Option<u64>,
     /// An added file: images (told by their content) are taken, to be cleaned.
     added: bool,
+    /// For a per-user source, the owner of the home (Unix uid): a file there that belongs to
+    /// someone else and has other hard links may be a link to a file the user could not read.
+    home_owner: Option<u32>,
 }
 
 struct Planner<'a> {
@@ -141,9 +228,62 @@ struct Planner<'a> {
     found: Vec<Found>,
     skipped: Vec<Skipped>,
     seen: BTreeSet<FileKey>,
+    guarded: Vec<Guarded>,
+    /// The request's screenshots are being planned: the data folder's `screenshots/` is open.
+    planning_screenshots: bool,
 }
 
 impl Planner<'_> {
+    /// True (and the folder reported as skipped, once) when `canonical`, a canonical path, is
+    /// one of Casefile's own folders or inside one.
+    fn is_own(&mut self, canonical: &Path) -> bool {
+        let screenshots = self.planning_screenshots;
+        let Some(index) = self.guarded.iter().position(|guarded| {
+            canonical.starts_with(&guarded.canonical)
+                && !(screenshots
+                    && guarded
+                        .screenshots
+                        .as_ref()
+                        .is_some_and(|dir| canonical.starts_with(dir)))
+        }) else {
+            return false;
+        };
+        self.report_own(index);
+        true
+    }
+
+    /// True (and reported) when the folder with `metadata` (followed) is one of Casefile's own.
+    fn is_own_folder(&mut self, path: &Path, metadata: Option<&Metadata>) -> bool {
+        let identity = metadata.and_then(FileIdentity::of);
+        let index = match identity {
+            Some(identity) => self
+                .guarded
+                .iter()
+                .position(|guarded| guarded.identity == Some(identity)),
+            None => std::fs::canonicalize(path).ok().and_then(|canonical| {
+                self.guarded
+                    .iter()
+                    .position(|guarded| canonical.starts_with(&guarded.canonical))
+            }),
+        };
+        let Some(index) = index else {
+            return false;
+        };
+        self.report_own(index);
+        true
+    }
+
+    fn report_own(&mut self, index: usize) {
+        if let Some(guarded) = self.guarded.get_mut(index)
+            && !guarded.reported
+        {
+            guarded.reported = true;
+            let source = guarded.canonical.clone();
+            let detail = guarded.detail.clone();
+            self.skip(&source, SkipReason::CasefileData, detail);
+        }
+    }
+
     fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
     }
@@ -231,6 +371,7 @@ impl Planner<'_> {
                     evidence_id: Some(&evidence.id),
                     max_bytes: Some(source.max_size_or_default().0),
                     added: false,
+                    home_owner: None,
                 };
                 for template in &source.paths {
                     if self.cancelled() {
@@ -264,6 +405,7 @@ impl Planner<'_> {
                             modified: None,
                             max_bytes: None,
                             sniffed: None,
+                            identity: None,
                             required_binary: false,
                         },
                     });
@@ -272,10 +414,11 @@ impl Planner<'_> {
         }
     }
 
-    /// Plans every match of one profile path template.
+    /// Plans every match of one profile path template; the matches of a per-user pattern must
+    /// stay inside that user's canonical home.
     fn template(&mut self, template: &str, origin: Origin<'_>) {
         let env = self.request.env;
-        let patterns = match expand(template, env) {
+        let patterns = match expand_per_home(template, env) {
             Ok(patterns) => patterns,
             Err(error) => {
                 self.skipped.push(Skipped {
@@ -288,8 +431,24 @@ impl Planner<'_> {
         };
         let mut matched_any = false;
         let mut looked = Vec::new();
-        for pattern in &patterns {
+        for (pattern, home) in &patterns {
             let local = to_local(pattern, env);
+            let home_root = match home {
+                Some(home) => match self.home_root(&to_local(&home.path, env), origin.root) {
+                    Ok(root) => Some(root),
+                    Err(reported) => {
+                        looked.push(local.display().to_string());
+                        matched_any |= reported;
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let origin = Origin {
+                root: home_root.as_deref().unwrap_or(origin.root),
+                home_owner: home_root.as_deref().and_then(owner_of),
+                ..origin
+            };
             let mut matches = Vec::new();
             self.glob(&local, &mut matches);
             matched_any |= !matches.is_empty();
@@ -317,6 +476,38 @@ impl Planner<'_> {
                 reason: SkipReason::NotFound,
                 detail,
             });
+        }
+    }
+
+    /// A user's home as the root its per-user sources must stay in: canonicalised, and itself
+    /// inside the collection's `root`. `Err(true)` when it cannot be resolved or leads out of
+    /// the root (reported as skipped, once per home), `Err(false)` when it does not exist.
+    fn home_root(&mut self, home: &Path, root: &Path) -> Result<PathBuf, bool> {
+        match std::fs::canonicalize(home) {
+            Ok(canonical) if canonical.starts_with(root) => Ok(canonical),
+            Ok(canonical) => {
+                let source = home.display().to_string();
+                if !self.skipped.iter().any(|skip| skip.source == source) {
+                    self.skip(
+                        home,
+                        SkipReason::OutsideRoots,
+                        format!(
+                            "this home is a symbolic link to {}, outside {}; nothing in it is collected",
+                            canonical.display(),
+                            root.display()
+                        ),
+                    );
+                }
+                Err(true)
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Err(false),
+            Err(error) => {
+                let source = home.display().to_string();
+                if !self.skipped.iter().any(|skip| skip.source == source) {
+                    self.unresolvable(home, &error);
+                }
+                Err(true)
+            }
         }
     }
 
@@ -431,6 +622,7 @@ impl Planner<'_> {
     /// it resolved, must stay within the origin's root.
     fn path(&mut self, path: &Path, origin: Origin<'_>, name: &dyn Fn(&Path) -> String) {
         match std::fs::canonicalize(path) {
+            Ok(target) if self.is_own(&target) => return,
             Ok(target) if target.starts_with(origin.root) => {}
             Ok(target) => {
                 self.skip(
@@ -531,6 +723,12 @@ impl Planner<'_> {
             };
             if entry.path_is_symlink() {
                 match std::fs::canonicalize(entry.path()) {
+                    Ok(target) if self.is_own(&target) => {
+                        if entry.file_type().is_dir() {
+                            walk.skip_current_dir();
+                        }
+                        continue;
+                    }
                     Ok(target) if target.starts_with(origin.root) => {}
                     Ok(target) => {
                         self.skip(
@@ -562,6 +760,12 @@ impl Planner<'_> {
                 }
             }
             if entry.file_type().is_dir() {
+                if !self.guarded.is_empty() {
+                    let metadata = entry.metadata().ok();
+                    if self.is_own_folder(entry.path(), metadata.as_ref()) {
+                        walk.skip_current_dir();
+                    }
+                }
                 continue;
             }
             match entry.metadata() {
@@ -587,11 +791,31 @@ impl Planner<'_> {
             self.skip(path, SkipReason::NotRegularFile, kind_of(metadata));
             return;
         }
+        if let Some(identity) = FileIdentity::of(metadata)
+            && let Some(index) = self
+                .guarded
+                .iter()
+                .position(|guarded| guarded.identity == Some(identity))
+        {
+            // An own file (the config file), or a hard link to one.
+            self.report_own(index);
+            return;
+        }
+        if let Some(owner) = origin.home_owner
+            && is_foreign_hard_link(metadata, owner)
+        {
+            self.skip(
+                path,
+                SkipReason::OutsideRoots,
+                "a hard link in a user's home to a file of another user; it may be a file the user could not read, so it is not collected",
+            );
+            return;
+        }
         let key = file_key(path, metadata);
         if self.seen.contains(&key) {
             return;
         }
-        let sample = match read_sample(path) {
+        let sample = match read_sample(path, FileIdentity::of(metadata)) {
             Ok(sample) => sample,
             Err(error) => {
                 self.skip(path, reason_for(&error), error.to_string());
@@ -647,6 +871,7 @@ impl Planner<'_> {
                 modified: metadata.modified().ok(),
                 max_bytes: origin.max_bytes,
                 sniffed: Some(sniffed),
+                identity: FileIdentity::of(metadata),
                 required_binary: false,
             },
         });
@@ -683,6 +908,7 @@ impl Planner<'_> {
             evidence_id: None,
             max_bytes: None,
             added: true,
+            home_owner: None,
         };
         self.path(added, origin, &name);
     }
@@ -762,11 +988,74 @@ fn os_name(os: Os) -> &'static str {
 }
 
 /// Reads up to [`SAMPLE_SIZE`] bytes from the start of a regular file.
-fn read_sample(path: &Path) -> io::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)?;
+fn read_sample(path: &Path, identity: Option<FileIdentity>) -> io::Result<Vec<u8>> {
+    let file = open_planned(path, identity)?;
     let mut sample = Vec::with_capacity(SAMPLE_SIZE);
     file.take(SAMPLE_SIZE as u64).read_to_end(&mut sample)?;
     Ok(sample)
+}
+
+/// A compressed log's decompressed size went over its cap ([`GzipCap`]).
+#[derive(Debug)]
+pub struct TooLarge(pub String);
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+/// The most a gzip log may expand to, whatever its size.
+pub const GZIP_MAX_OUTPUT: u64 = 4 << 30;
+/// Up to this much, any compression ratio is accepted.
+pub const GZIP_FREE_OUTPUT: u64 = 64 << 20;
+/// Beyond [`GZIP_FREE_OUTPUT`], a gzip log may expand at most this many times its size (logs
+/// compress 5 to 50 times; a bomb of zeros a thousand times).
+pub const GZIP_MAX_RATIO: u64 = 250;
+
+/// A reader of decompressed gzip output that fails with a [`TooLarge`] error once the output
+/// passes the cap for a file of `compressed` bytes: [`GZIP_MAX_OUTPUT`], and
+/// [`GZIP_MAX_RATIO`] times `compressed` beyond [`GZIP_FREE_OUTPUT`].
+pub struct GzipCap<R> {
+    inner: R,
+    read: u64,
+    cap: u64,
+    compressed: u64,
+}
+
+/// The most a gzip file of `compressed` bytes may expand to (see [`GzipCap`]).
+pub fn gzip_cap(compressed: u64) -> u64 {
+    compressed
+        .saturating_mul(GZIP_MAX_RATIO)
+        .clamp(GZIP_FREE_OUTPUT, GZIP_MAX_OUTPUT)
+}
+
+impl<R: Read> GzipCap<R> {
+    /// Caps `inner`, the decompressed stream of a file of `compressed` bytes.
+    pub fn new(inner: R, compressed: u64) -> GzipCap<R> {
+        GzipCap {
+            inner,
+            read: 0,
+            cap: gzip_cap(compressed),
+            compressed,
+        }
+    }
+}
+
+impl<R: Read> Read for GzipCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read = self.read.saturating_add(n as u64);
+        if self.read > self.cap {
+            return Err(io::Error::other(TooLarge(format!(
+                "a compressed log of {} bytes that expands past {} bytes (the cap is {GZIP_MAX_RATIO} times its size beyond {GZIP_FREE_OUTPUT} bytes, and {GZIP_MAX_OUTPUT} bytes at most): left out rather than expanded",
+                self.compressed, self.cap
+            ))));
+        }
+        Ok(n)
+    }
 }
 
 /// The first decompressed bytes of a gzip sample (as many as the sample yields).
@@ -776,6 +1065,34 @@ fn gunzip_sample(sample: &[u8]) -> Vec<u8> {
     // A sample ends mid-stream, so an "unexpected end" error after some output is normal.
     let _ = decoder.read_to_end(&mut out);
     out
+}
+
+/// The owner of a folder (Unix uid).
+fn owner_of(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|metadata| metadata.uid())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Whether a file belongs to someone other than `owner` and has more than one hard link.
+fn is_foreign_hard_link(metadata: &Metadata, owner: u32) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        metadata.uid() != owner && metadata.nlink() > 1
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (metadata, owner);
+        false
+    }
 }
 
 fn file_key(path: &Path, metadata: &Metadata) -> FileKey {
@@ -824,9 +1141,129 @@ fn is_loop(error: &io::Error) -> bool {
         || matches!(error.raw_os_error(), Some(62) if cfg!(target_os = "macos"))
 }
 
+/// Why [`open_planned`] refused a file: it is no longer the planned regular file.
+#[derive(Debug)]
+pub struct Changed(pub String);
+
+impl std::fmt::Display for Changed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Changed {}
+
+fn changed(detail: impl Into<String>) -> io::Error {
+    io::Error::other(Changed(detail.into()))
+}
+
+/// Opens a planned file for reading without being fooled by a swap: the last component is not
+/// followed (`O_NOFOLLOW`), the open never waits (`O_NONBLOCK`, so a FIFO put in its place cannot
+/// hang the run), and the opened file must be a regular file with the planned `identity`
+/// (device and inode). A file planned through a symbolic link inside its root is opened through
+/// the link again only when `identity` is known, and then must still be that file. Anything
+/// else fails with a [`Changed`] error ([`reason_for`] gives [`SkipReason::Changed`]).
+///
+/// Non-blocking mode has no effect on reads of a regular file, so the file is read as usual.
+/// On Windows the file is opened with `FILE_FLAG_OPEN_REPARSE_POINT`, so a symbolic link or
+/// junction put in its place is opened itself and fails the regular-file check (a file planned
+/// through a link is therefore skipped there); there are no inodes to compare, so a plain
+/// file swapped for another plain file is not noticed on Windows.
+pub fn open_planned(path: &Path, identity: Option<FileIdentity>) -> io::Result<std::fs::File> {
+    let (file, followed) = match open_no_follow(path) {
+        Ok(file) => (file, false),
+        Err(error) if is_link_refused(&error) => {
+            if identity.is_none() {
+                return Err(changed(
+                    "is a symbolic link now; it was not one when planned, so it is not followed",
+                ));
+            }
+            (open_following(path)?, true)
+        }
+        Err(error) => return Err(error),
+    };
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(changed(format!(
+            "is no longer the regular file that was planned: it is {}",
+            kind_of(&metadata)
+                .split(';')
+                .next()
+                .unwrap_or("not a regular file")
+        )));
+    }
+    if let (Some(planned), Some(now)) = (identity, FileIdentity::of(&metadata))
+        && planned != now
+    {
+        return Err(changed(if followed {
+            "is now a symbolic link to another file than the one planned (its device and inode differ); it is not followed"
+        } else {
+            "was replaced by another file after it was planned (its device and inode differ); the replacement is not read"
+        }));
+    }
+    Ok(file)
+}
+
+#[cfg(unix)]
+fn open_no_follow(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(unix)]
+fn open_following(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(unix)]
+fn is_link_refused(error: &io::Error) -> bool {
+    error.raw_os_error() == Some(libc::ELOOP)
+}
+
+#[cfg(windows)]
+fn open_no_follow(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::windows::fs::OpenOptionsExt;
+    // Opens a reparse point (symbolic link, junction) itself instead of what it points at.
+    const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
+        .open(path)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn open_no_follow(path: &Path) -> io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+#[cfg(not(unix))]
+fn open_following(path: &Path) -> io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+#[cfg(not(unix))]
+fn is_link_refused(_error: &io::Error) -> bool {
+    false
+}
+
 /// The skip reason for an I/O error met opening or reading a file: not found, permission
-/// denied, a symbolic link loop, or unreadable. Collection uses it for errors met while reading.
+/// denied, a symbolic link loop, a file changed since planning ([`open_planned`]), a
+/// decompressed size over its cap, or unreadable. Collection uses it for errors met while
+/// reading.
 pub fn reason_for(error: &io::Error) -> SkipReason {
+    if error.get_ref().is_some_and(|inner| inner.is::<Changed>()) {
+        return SkipReason::Changed;
+    }
+    if error.get_ref().is_some_and(|inner| inner.is::<TooLarge>()) {
+        return SkipReason::TooLarge;
+    }
     match error.kind() {
         io::ErrorKind::NotFound => SkipReason::NotFound,
         io::ErrorKind::PermissionDenied => SkipReason::PermissionDenied,
@@ -881,6 +1318,7 @@ mod tests {
                     add: std::slice::from_ref(&other),
                     screenshots,
                     include_binary: false,
+                    own_folders: &[],
                 },
                 &AtomicBool::new(false),
             );

@@ -295,6 +295,18 @@ fn per_user(name: &str, home: &Home, os: Os) -> Option<String> {
 /// yields one pattern per home in [`Env::homes`] (none when there are no homes). An unknown
 /// variable is an error naming it.
 pub fn expand(template: &str, env: &Env) -> Result<Vec<String>, String> {
+    Ok(expand_per_home(template, env)?
+        .into_iter()
+        .map(|(pattern, _)| pattern)
+        .collect())
+}
+
+/// [`expand`], with the home each pattern was made for (`None` for a path that is not
+/// per-user): planning confines every match of a per-user pattern to that home.
+pub fn expand_per_home<'e>(
+    template: &str,
+    env: &'e Env,
+) -> Result<Vec<(String, Option<&'e Home>)>, String> {
     let pieces = pieces(template, env.os);
     let is_per_user = pieces.iter().any(|piece| match piece {
         Piece::Tilde => true,
@@ -323,9 +335,12 @@ pub fn expand(template: &str, env: &Env) -> Result<Vec<String>, String> {
         Ok(out)
     };
     if is_per_user {
-        env.homes.iter().map(|home| render(Some(home))).collect()
+        env.homes
+            .iter()
+            .map(|home| render(Some(home)).map(|pattern| (pattern, Some(home))))
+            .collect()
     } else {
-        render(None).map(|path| vec![path])
+        render(None).map(|path| vec![(path, None)])
     }
 }
 

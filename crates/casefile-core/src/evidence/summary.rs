@@ -116,6 +116,7 @@ fn newest_agent_log(profile: &Profile, env: &Env) -> Option<std::path::PathBuf> 
             add: &[],
             screenshots: &[],
             include_binary: false,
+            own_folders: &[],
         },
         &cancel,
     );

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::Serialize;
 
-use super::{Category, Mapping, Names};
+use super::{Category, Mapping, Names, PseudonymKey};
 
 /// Finds known originals (hostnames, usernames, mapped identifiers, removed secrets) in text.
 pub struct LeakScanner {
@@ -47,6 +47,28 @@ impl LeakScanner {
     /// Needles: every hostname and username in `names`, every original in `mapping`, every secret
     /// (secrets shorter than 4 bytes are ignored). Whole-word, ASCII case-insensitive.
     pub fn new(names: &Names, mapping: &Mapping, secrets: &BTreeSet<Vec<u8>>) -> LeakScanner {
+        Self::build(names, mapping, secrets, None)
+    }
+
+    /// [`new`](Self::new), plus the pseudonym key itself (its 64 hex digits, as the key file and
+    /// `casefile key export` write them) as a secret: with it every pseudonym can be reversed.
+    /// Pass a `mapping` merged with the saved one (`mapping.json`) so that originals of earlier
+    /// bundles are needles too.
+    pub fn with_key(
+        names: &Names,
+        mapping: &Mapping,
+        secrets: &BTreeSet<Vec<u8>>,
+        key: &PseudonymKey,
+    ) -> LeakScanner {
+        Self::build(names, mapping, secrets, Some(key))
+    }
+
+    fn build(
+        names: &Names,
+        mapping: &Mapping,
+        secrets: &BTreeSet<Vec<u8>>,
+        key: Option<&PseudonymKey>,
+    ) -> LeakScanner {
         let mut by_needle: HashMap<Vec<u8>, Category> = HashMap::new();
         let mut add = |category: Category, needle: &[u8]| {
             let needle = needle.trim_ascii();
@@ -58,6 +80,12 @@ impl LeakScanner {
         };
         for secret in secrets.iter().filter(|s| s.len() >= 4) {
             add(Category::Secret, secret);
+        }
+        if let Some(key) = key {
+            let export = key.export();
+            if let Some((_, hex)) = export.split_once(':') {
+                add(Category::Secret, hex.as_bytes());
+            }
         }
         for (category, original) in mapping.originals() {
             add(category, original.as_bytes());
@@ -206,6 +234,15 @@ impl LeakScanner {
         let word = |b: Option<&u8>| {
             b.is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b >= 0x80)
         };
+        // An entry name escapes `:` as `%3A`: the two hex digits of an escape are not part of
+        // the word that follows (`session%3Aalice.log` holds `alice`).
+        let escaped_before = |start: usize| {
+            start >= 3
+                && haystack.get(start - 3) == Some(&b'%')
+                && haystack
+                    .get(start - 2..start)
+                    .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+        };
         let mut leaks = Vec::new();
         let mut from = 0;
         while from < haystack.len() {
@@ -215,7 +252,7 @@ impl LeakScanner {
             };
             let (start, end) = (found.start(), found.end());
             let before = start.checked_sub(1).and_then(|i| haystack.get(i));
-            if word(before) || word(haystack.get(end)) {
+            if (word(before) && !escaped_before(start)) || word(haystack.get(end)) {
                 from = start + 1;
                 continue;
             }
@@ -260,6 +297,30 @@ mod tests {
         );
         let json = serde_json::to_string(&leaks[1]).expect("json");
         assert_eq!(json, r#"{"category":"secret","what":"hu…","offset":13}"#);
+    }
+
+    #[test]
+    fn the_key_hex_is_a_needle_and_an_escape_does_not_hide_a_name() {
+        let key = PseudonymKey::generate().expect("key");
+        let export = key.export();
+        let hex = export.split_once(':').expect("prefix").1;
+        let with_key = LeakScanner::with_key(
+            &Names::default(),
+            &Mapping::default(),
+            &BTreeSet::new(),
+            &key,
+        );
+        let leaks = with_key.scan(format!("casefile-key-v1:{hex}\n").as_bytes());
+        assert_eq!(leaks.len(), 1, "{leaks:?}");
+        assert_eq!(leaks[0].category, Category::Secret);
+        assert!(
+            !leaks[0].what.contains(&hex[2..]),
+            "masked: {}",
+            leaks[0].what
+        );
+        let leaks = scanner().scan(b"logs/session%3Aalice.log");
+        assert_eq!(leaks.len(), 1, "{leaks:?}");
+        assert_eq!(leaks[0].what, "alice");
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The mapping from pseudonyms back to originals, for identifiers only (never secrets).
 //!
 //! It stays on the customer's machine: saved as JSON (mode 0600, atomically, merged with what the
-//! file already holds), and used to translate a vendor's answer back into real names.
+//! file already holds), and used to translate a vendor's answer back into real names. A save
+//! holds an exclusive lock on `mapping.json.lock` beside the file while it loads, merges and
+//! writes, so two runs saving at once (the app and the CLI, two fleet jobs) both keep their
+//! entries.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -112,6 +115,25 @@ impl Mapping {
             .map(|(_, entry)| (entry.category, entry.original.as_str()))
     }
 
+    /// Only the entries for learned names (host and user names, keywords): the originals that
+    /// a later run may not know, unlike addresses and e-mails, which are found by their shape
+    /// in every run. The leak scan looks for these from earlier bundles.
+    pub fn learned_names(&self) -> Mapping {
+        Mapping {
+            entries: self
+                .entries
+                .iter()
+                .filter(|(_, entry)| {
+                    matches!(
+                        entry.category,
+                        Category::Hostname | Category::Username | Category::Keyword
+                    )
+                })
+                .map(|(pseudonym, entry)| (pseudonym.clone(), entry.clone()))
+                .collect(),
+        }
+    }
+
     /// Reads a mapping file; a missing file is an empty mapping.
     pub fn load(path: &Path) -> Result<Mapping, MappingError> {
         let text = match std::fs::read(path) {
@@ -133,10 +155,10 @@ impl Mapping {
     }
 
     /// Writes the mapping as JSON (mode 0600, atomically), merged with what `path` already holds,
-    /// so mappings of earlier bundles are kept.
+    /// so mappings of earlier bundles are kept. The load, merge and write happen under an
+    /// exclusive lock on [`lock_path`] (waiting for another process's save to finish), so
+    /// concurrent saves never lose each other's entries.
     pub fn save(&self, path: &Path) -> Result<(), MappingError> {
-        let mut merged = Mapping::load(path)?;
-        merged.merge(self.clone());
         let io = |source| MappingError::Io {
             path: path.to_owned(),
             source,
@@ -144,11 +166,25 @@ impl Mapping {
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs_err::create_dir_all(folder).map_err(io)?;
         }
+        let lock_file = lock_path(path);
+        let lock = open_lock(&lock_file).map_err(|source| MappingError::Io {
+            path: lock_file.clone(),
+            source,
+        })?;
+        lock.lock().map_err(|source| MappingError::Io {
+            path: lock_file.clone(),
+            source,
+        })?;
+        let mut merged = Mapping::load(path)?;
+        merged.merge(self.clone());
         let json = serde_json::to_vec_pretty(&merged).map_err(|source| MappingError::Parse {
             path: path.to_owned(),
             source,
         })?;
-        write_private_file(path, &json, true).map_err(io)
+        let written = write_private_file(path, &json, true).map_err(io);
+        // Closing the file releases the lock; unlocking first says so.
+        let _ = lock.unlock();
+        written
     }
 
     /// `text` with every pseudonym (as a whole word) replaced by its original.
@@ -189,6 +225,24 @@ impl Mapping {
     }
 }
 
+/// The lock file that serialises saves of the mapping at `path`: `mapping.json.lock`.
+pub(crate) fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+fn open_lock(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +273,44 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn concurrent_saves_keep_every_entry() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("mapping.json");
+        std::thread::scope(|scope| {
+            for thread in 0..8 {
+                let path = &path;
+                scope.spawn(move || {
+                    for round in 0..25 {
+                        let mut mapping = Mapping::default();
+                        mapping.insert(
+                            format!("host-{thread:04}{round:04}"),
+                            Category::Hostname,
+                            format!("web-{thread}-{round}"),
+                        );
+                        mapping.save(path).expect("save");
+                    }
+                });
+            }
+        });
+        assert_eq!(Mapping::load(&path).expect("load").len(), 200);
+        assert!(lock_path(&path).ends_with("mapping.json.lock"));
+    }
+
+    #[test]
+    fn a_failed_save_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // The mapping's folder is a file: nothing can be written there.
+        let blocker = dir.path().join("data");
+        std::fs::write(&blocker, "a file").expect("write");
+        let mut mapping = Mapping::default();
+        mapping.insert("host-11111111".into(), Category::Hostname, "web01".into());
+        let error = mapping
+            .save(&blocker.join("mapping.json"))
+            .expect_err("cannot save");
+        assert!(error.to_string().contains("data"), "{error}");
     }
 
     #[test]

@@ -44,6 +44,7 @@ fn run_plan(profile: &Profile, env: &Env, evidence: Option<&[String]>, add: &[Pa
             add,
             screenshots: &[],
             include_binary: false,
+            own_folders: &[],
         },
         &AtomicBool::new(false),
     )
@@ -74,6 +75,7 @@ fn plan_added(add: &[PathBuf], include_binary: bool) -> Plan {
             add,
             screenshots: &[],
             include_binary,
+            own_folders: &[],
         },
         &AtomicBool::new(false),
     )
@@ -824,6 +826,7 @@ fn utf16_logs_in_profile_folders_are_planned_as_text_and_images_only_with_binari
                 add: &[],
                 screenshots: &[],
                 include_binary,
+                own_folders: &[],
             },
             &AtomicBool::new(false),
         )
@@ -984,6 +987,7 @@ fn a_cancelled_plan_stops_and_returns_what_it_has() {
             add: &[dir.path().join("a.txt")],
             screenshots: &[],
             include_binary: false,
+            own_folders: &[],
         },
         &AtomicBool::new(true),
     );

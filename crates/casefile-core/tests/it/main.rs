@@ -1,6 +1,7 @@
 //! Integration tests of the core, one binary with a module per area.
 
 mod collect;
+mod confine;
 mod impact;
 mod profiles;
 mod sla;
