@@ -51,8 +51,10 @@ pub fn setup_with_keychain<R: Runtime>(
         .manage(time_zone)
         .manage(evidence::BundleCancel::default())
         .manage(evidence::PreviewedFiles::default())
+        .manage(evidence::PreviewRules::default())
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
+            commands::attach_pasted_text,
             commands::delete_draft,
             commands::list_drafts,
             commands::list_profile_problems,
@@ -62,6 +64,7 @@ pub fn setup_with_keychain<R: Runtime>(
             commands::save_draft,
             evidence::build_bundle,
             evidence::cancel_bundle,
+            evidence::disclosure_review,
             evidence::machine_summary,
             evidence::preview_evidence,
             evidence::read_collection_code,

@@ -46,6 +46,7 @@ export type ErrorCode =
   | "collect"
   | "not_found"
   | "not_in_preview"
+  | "nothing_to_attach"
   | "config_invalid"
   | "bundle_missing"
   | "too_large"
