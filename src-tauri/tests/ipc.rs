@@ -1103,6 +1103,7 @@ fn a_pasted_log_moves_into_an_attachment_beside_the_draft() {
         })
         .collect();
     let saved = save(&lab, &draft.path, &request);
+    assert_eq!(saved.pasted_logs, vec!["description".to_owned()]);
     assert!(
         saved
             .problems

@@ -145,7 +145,15 @@ export function installFakeTauri(options) {
         warnings: own.filter((problem) => problem.severity === "warning").length,
       };
     });
-    return clone({ ...base, path, step: draft.step, request, steps, problems, proposal, notices, sla, slaProblem });
+    // The core's pasted-log check, simplified: 30 lines or more that mostly carry a time.
+    const pastedLogs = ["description", "error_messages", "troubleshooting_done"].filter((field) => {
+      const lines = (request.problem[field] ?? "").split("\n").filter((line) => line.trim() !== "");
+      return lines.length >= 30 && lines.filter((line) => /\d\d:\d\d:\d\d/.test(line)).length * 2 >= lines.length;
+    });
+    for (const field of pastedLogs) {
+      problems.push({ field, severity: "warning", message: "holds lines that look like a pasted log: attach it as a file instead" });
+    }
+    return clone({ ...base, path, step: draft.step, request, steps, problems, proposal, notices, sla, slaProblem, pastedLogs });
   }
 
   function summaryOf(path) {
