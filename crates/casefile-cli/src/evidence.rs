@@ -442,6 +442,7 @@ pub(crate) fn disclose_command(
 /// type's evidence kinds unless `--evidence` chose, the draft's listed files, and the request as
 /// request.md and request.json. `budget` caps the size besides `--budget`. Returns the outcome and
 /// whether it was redacted.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn bundle_draft(
     context: &Context,
     draft: &Path,

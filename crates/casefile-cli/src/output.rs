@@ -138,7 +138,13 @@ impl Output {
             }
         }
         if redacted {
-            if outcome.leaks.is_empty() {
+            if outcome.leaks.is_empty() && outcome.scanned_entries == 0 {
+                if !self.json {
+                    println!(
+                        "Leak scan: nothing to look for (no name, address or secret was found to redact)"
+                    );
+                }
+            } else if outcome.leaks.is_empty() {
                 if !self.json {
                     let binary = outcome.entries.iter().filter(|e| !e.redacted).count();
                     println!(
@@ -177,12 +183,19 @@ impl Output {
             Self::print_json(report);
             return;
         }
+        // The busiest places first; the rest counted (`--json` lists them all).
         let places = |places: &[wire::DisclosurePlace]| {
-            places
+            let mut sorted: Vec<&wire::DisclosurePlace> = places.iter().collect();
+            sorted.sort_by_key(|place| std::cmp::Reverse(place.count));
+            let mut shown: Vec<String> = sorted
                 .iter()
+                .take(4)
                 .map(|p| format!("{} {}", p.name, p.count))
-                .collect::<Vec<_>>()
-                .join(", ")
+                .collect();
+            if sorted.len() > 4 {
+                shown.push(format!("{} more places", sorted.len() - 4));
+            }
+            shown.join(", ")
         };
         println!(
             "Disclosure review{}: everything that leaves with the request (request fields are the ticket body, request.md and request.json)",
@@ -196,16 +209,9 @@ impl Output {
             println!("Not redacted: everything leaves as collected.");
         }
         if report.identifiers.is_empty() {
-            println!(
-                "
-Identifiers: none found."
-            );
+            println!("\nIdentifiers: none found.");
         } else {
-            println!(
-                "
-Identifiers ({}):",
-                report.identifiers.len()
-            );
+            println!("\nIdentifiers ({}):", report.identifiers.len());
             for id in &report.identifiers {
                 let shown = match &id.pseudonym {
                     Some(pseudonym) => format!("{} -> {pseudonym}", id.original),
@@ -220,15 +226,9 @@ Identifiers ({}):",
             }
         }
         if report.secrets.is_empty() {
-            println!(
-                "
-Secrets removed: none found."
-            );
+            println!("\nSecrets removed: none found.");
         } else {
-            println!(
-                "
-Secrets removed (values are never shown):"
-            );
+            println!("\nSecrets removed (values are never shown):");
             for secret in &report.secrets {
                 println!(
                     "  {:<16} x{}  in {}",
@@ -239,31 +239,27 @@ Secrets removed (values are never shown):"
             }
         }
         if !report.unredacted.is_empty() {
-            println!(
-                "
-Not redactable, sent as they are:"
-            );
+            println!("\nNot redactable, sent as they are:");
             for entry in &report.unredacted {
                 println!("  {}  ({})", entry.entry, entry.reason);
             }
         }
         if !report.requester.is_empty() {
             println!(
-                "
-Sent as the requester, as written: {}",
+                "\nSent as the requester, as written: {}",
                 report.requester.join(", ")
             );
         }
-        if report.leaks.is_empty() {
+        if report.leaks.is_empty() && report.scanned_entries == 0 {
+            println!("\nLeak scan: nothing to look for (nothing was redacted).");
+        } else if report.leaks.is_empty() {
             println!(
-                "
-Leak scan: clean over all {} entries read back.",
+                "\nLeak scan: clean over all {} entries read back.",
                 report.scanned_entries
             );
         } else {
             println!(
-                "
-Leak scan: {} original(s) found; do not send:",
+                "\nLeak scan: {} original(s) found; do not send:",
                 report.leaks.len()
             );
             for leak in &report.leaks {
@@ -272,8 +268,7 @@ Leak scan: {} original(s) found; do not send:",
         }
         if !report.keep.is_empty() || !report.hide.is_empty() {
             println!(
-                "
-The draft keeps: {}; hides: {}",
+                "\nThe draft keeps: {}; hides: {}",
                 if report.keep.is_empty() {
                     "-".to_owned()
                 } else {

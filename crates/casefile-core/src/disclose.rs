@@ -30,6 +30,10 @@ use crate::wire::{
 /// The place name of the bundle's entry names themselves.
 pub const ENTRY_NAMES: &str = "(entry names)";
 
+/// Occurrences per needle index; only the needles found are present (an entry holds a few of
+/// many).
+pub(crate) type Counted = BTreeMap<usize, u64>;
+
 /// One thing to count in what leaves: a pseudonym (standing for `original`) or a kept original.
 #[derive(Debug, Clone)]
 struct Needle {
@@ -88,9 +92,9 @@ impl Tally {
         self.needles.len()
     }
 
-    /// Adds to `counts` (one slot per needle) every whole-word occurrence in `haystack` that
-    /// starts at or after `from` and before `to`.
-    pub(crate) fn count(&self, haystack: &[u8], from: usize, to: usize, counts: &mut [u64]) {
+    /// Adds to `counts` every whole-word occurrence in `haystack` that starts at or after `from`
+    /// and before `to`.
+    pub(crate) fn count(&self, haystack: &[u8], from: usize, to: usize, counts: &mut Counted) {
         let Some(automaton) = &self.automaton else {
             return;
         };
@@ -112,16 +116,14 @@ impl Tally {
                 at = start + 1;
                 continue;
             }
-            if let Some(slot) = counts.get_mut(found.pattern().as_usize()) {
-                *slot += 1;
-            }
+            *counts.entry(found.pattern().as_usize()).or_default() += 1;
             at = end;
         }
     }
 
     /// The counts of `text`.
-    fn count_text(&self, text: &str) -> Vec<u64> {
-        let mut counts = vec![0; self.len()];
+    fn count_text(&self, text: &str) -> Counted {
+        let mut counts = Counted::new();
         self.count(text.as_bytes(), 0, text.len(), &mut counts);
         counts
     }
@@ -147,7 +149,7 @@ pub(crate) struct Inputs<'a> {
     pub(crate) tally: Option<&'a Tally>,
     pub(crate) fields: &'a [RedactedField],
     pub(crate) entries: &'a [ManifestEntry],
-    pub(crate) entry_counts: &'a [(String, Vec<u64>)],
+    pub(crate) entry_counts: &'a [(String, Counted)],
     pub(crate) scanned_entries: usize,
     pub(crate) leaks: &'a [LeakReport],
     pub(crate) keep: &'a BTreeSet<String>,
@@ -158,7 +160,19 @@ fn is_request_entry(name: &str) -> bool {
     name == "request.json" || name == "request.md"
 }
 
-/// Adds `count` at `place` of kind `kind`.
+/// Adds a place that is not listed yet (each bundle entry is met once): no search, so a value
+/// in 100,000 entries costs 100,000 pushes.
+fn push_place(places: &mut Vec<DisclosurePlace>, kind: &str, name: &str, count: u64) {
+    if count > 0 {
+        places.push(DisclosurePlace {
+            kind: kind.to_owned(),
+            name: name.to_owned(),
+            count,
+        });
+    }
+}
+
+/// Adds `count` at `place` of kind `kind`, to the place's count if it is listed already.
 fn add_place(places: &mut Vec<DisclosurePlace>, kind: &str, name: &str, count: u64) {
     if count == 0 {
         return;
@@ -179,7 +193,7 @@ pub(crate) fn report(inputs: &Inputs<'_>) -> DisclosureReport {
     if let Some(tally) = inputs.tally {
         let mut places: Vec<Vec<DisclosurePlace>> = vec![Vec::new(); tally.len()];
         for field in inputs.fields {
-            for (index, n) in tally.count_text(&field.text).into_iter().enumerate() {
+            for (index, n) in tally.count_text(&field.text) {
                 if let Some(p) = places.get_mut(index) {
                     add_place(p, "field", &field.field, n);
                 }
@@ -189,9 +203,9 @@ pub(crate) fn report(inputs: &Inputs<'_>) -> DisclosureReport {
             if is_request_entry(entry) {
                 continue;
             }
-            for (index, n) in counts.iter().enumerate() {
+            for (&index, n) in counts {
                 if let Some(p) = places.get_mut(index) {
-                    add_place(p, "entry", entry, *n);
+                    push_place(p, "entry", entry, *n);
                 }
             }
         }
@@ -200,9 +214,9 @@ pub(crate) fn report(inputs: &Inputs<'_>) -> DisclosureReport {
             .iter()
             .map(|e| format!("{}\n", e.name))
             .collect();
-        for (index, n) in tally.count_text(&names).into_iter().enumerate() {
+        for (index, n) in tally.count_text(&names) {
             if let Some(p) = places.get_mut(index) {
-                add_place(p, "entry", ENTRY_NAMES, n);
+                push_place(p, "entry", ENTRY_NAMES, n);
             }
         }
         // A pseudonym issued for several spellings of one original is listed once.
@@ -252,7 +266,7 @@ pub(crate) fn report(inputs: &Inputs<'_>) -> DisclosureReport {
     }
     for entry in inputs.entries.iter().filter(|e| !is_request_entry(&e.name)) {
         for (kind, n) in &entry.secret_kinds {
-            add_place(secrets.entry(kind).or_default(), "entry", &entry.name, *n);
+            push_place(secrets.entry(kind).or_default(), "entry", &entry.name, *n);
         }
     }
     let secrets = secrets
@@ -385,8 +399,8 @@ mod tests {
         let tally = Tally::new(&mapping, &keep);
         let text = b"host-1a2b3c4d and build-srv-07, xhost-1a2b3c4d, BUILD-SRV-07 host-1a2b3c4d";
         let counts = tally.count_text(std::str::from_utf8(text).expect("utf-8"));
-        assert_eq!(counts, vec![2, 2]);
-        let mut split = vec![0; 2];
+        assert_eq!(counts, Counted::from([(0, 2), (1, 2)]));
+        let mut split = Counted::new();
         tally.count(text, 0, 10, &mut split);
         tally.count(text, 10, text.len(), &mut split);
         assert_eq!(split, counts, "a range boundary never counts twice");

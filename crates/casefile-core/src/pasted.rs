@@ -88,7 +88,8 @@ pub fn pasted_logs(request: &Request) -> Vec<PastedLog> {
     let mut found = Vec::new();
     let mut copy = request.clone();
     crate::render::visit_texts(&mut copy, &mut |field, text| {
-        if is_pasted_log(text) {
+        // Endpoint cells and evidence notes are short by nature and cannot be moved.
+        if !matches!(field, "endpoints" | "evidence") && is_pasted_log(text) {
             found.push(PastedLog {
                 field: field.to_owned(),
                 lines: text.lines().count(),

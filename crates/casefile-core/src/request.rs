@@ -285,7 +285,6 @@ pub struct EvidenceItem {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use std::path::Path;
 
     #[test]

@@ -283,7 +283,9 @@ impl RequestDocs {
     }
 
     /// The request documents a bundle holds (`request.json` and `request.md`, exactly the bytes
-    /// that were leak-scanned), or `None` for a bundle without a request.
+    /// that were leak-scanned), or `None` for a bundle without a request. A redacted bundle whose
+    /// manifest says its request was not (made before the request was redacted) is an error:
+    /// its text must not become a ticket.
     pub fn from_bundle(bundle: &Path) -> io::Result<Option<RequestDocs>> {
         let mut reader = ZipReader::new(File::open(bundle)?)?;
         let mut read = |name: &str| -> io::Result<Option<Vec<u8>>> {
@@ -297,6 +299,22 @@ impl RequestDocs {
         let (Some(json), Some(markdown)) = (read("request.json")?, read("request.md")?) else {
             return Ok(None);
         };
+        let manifest: serde_json::Value = match read("manifest.json")? {
+            Some(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            None => serde_json::Value::Null,
+        };
+        let redacting = manifest["redaction"]["enabled"].as_bool() == Some(true);
+        let request_redacted = manifest["entries"].as_array().is_some_and(|entries| {
+            entries
+                .iter()
+                .any(|e| e["name"] == "request.md" && e["redacted"] == true)
+        });
+        if redacting && !request_redacted {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the request in this bundle was not redacted (it was made by an older Casefile); build the bundle again from the draft",
+            ));
+        }
         let request: crate::request::Request = serde_json::from_slice(&json).map_err(|error| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -420,6 +438,9 @@ pub struct Outcome {
     pub redactions: Counts,
     /// Known originals found in the finished bundle: empty when redaction held.
     pub leaks: Vec<LeakReport>,
+    /// Entries the leak scan read back (all of them), or 0 when it had nothing to look for
+    /// (nothing was redacted) or redaction was off.
+    pub scanned_entries: usize,
     /// How many times the bundle was written (more than one when trimmed to the budget).
     pub passes: u32,
     /// The local mapping file, when one was kept.
@@ -729,8 +750,8 @@ pub fn collect(
 
 /// The redaction rules a bundle with `options` would use, without writing it: the same plan,
 /// commands, snapshot and name-learning pass over the whole selection and the request, the
-/// draft's words to hide and names to keep. Redaction previews use them so that they show
-/// exactly what the bundle will hold.
+/// draft's words to hide and names to keep, and the request as it would leave. Redaction
+/// previews use them so that they show exactly what the bundle will hold.
 pub fn redaction_rules(
     context: &CollectContext<'_>,
     options: &CollectOptions,
@@ -752,6 +773,9 @@ pub struct RedactionRules {
     pub names: Names,
     /// Identifiers left as they are.
     pub keep: BTreeSet<String>,
+    /// The request as it would leave (`request.md`, `request.json`, the ticket's subject and
+    /// body), when the options carry a draft.
+    pub request: Option<RequestDocs>,
 }
 
 impl RedactionRules {
@@ -894,20 +918,11 @@ fn run(
     } else {
         None
     };
-    let Some(out) = out else {
-        return Ok(Ran::Rules(RedactionRules {
-            redact: redactor.is_some(),
-            names: redactor
-                .as_ref()
-                .map(|(_, names, _)| names.clone())
-                .unwrap_or_default(),
-            keep: options.keep.clone(),
-        }));
-    };
 
     // The request as it leaves, redacted by the same redactor, evidence named by bundle entry.
     let mut request_fields = Vec::new();
     let mut request_found = Found::default();
+    let mut request_docs = None;
     if let Some(draft) = &options.request {
         let redacting = redactor.as_ref().map(|(r, _, _)| r);
         let entry_of = |item: &crate::request::EvidenceItem| {
@@ -922,18 +937,30 @@ fn run(
         let docs = RequestDocs::render(&outgoing, context.profile, redacting);
         work.insert(
             0,
-            generated("request.json", docs.json, None, Mode::Verbatim),
+            generated("request.json", docs.json.clone(), None, Mode::Verbatim),
         );
         work.insert(
             1,
             generated(
                 "request.md",
-                docs.markdown.into_bytes(),
+                docs.markdown.clone().into_bytes(),
                 None,
                 Mode::Verbatim,
             ),
         );
+        request_docs = Some(docs);
     }
+    let Some(out) = out else {
+        return Ok(Ran::Rules(RedactionRules {
+            redact: redactor.is_some(),
+            names: redactor
+                .as_ref()
+                .map(|(_, names, _)| names.clone())
+                .unwrap_or_default(),
+            keep: options.keep.clone(),
+            request: request_docs,
+        }));
+    };
 
     let parent = out
         .parent()
@@ -1107,6 +1134,7 @@ fn run(
             skipped: all_skipped,
             redactions: found.counts,
             leaks,
+            scanned_entries,
             passes,
             mapping,
             key_fingerprint: redactor.map(|(_, _, f)| f),
@@ -2166,7 +2194,7 @@ fn plan_trim(
 }
 
 /// Per-entry occurrence counts of the disclosure tally's needles.
-type EntryCounts = Vec<(String, Vec<u64>)>;
+type EntryCounts = Vec<(String, crate::disclose::Counted)>;
 
 /// Reads the finished bundle back and looks for known originals in every entry: the request
 /// files, the evidence and the manifest. With a `tally`, also counts what leaves in each entry.
@@ -2203,7 +2231,7 @@ fn verify(
                         }
                         let name = reader.entries()[index].name.clone();
                         let mut entry = reader.open(index)?;
-                        let mut counts = tally.map(|tally| vec![0u64; tally.len()]);
+                        let mut counts = tally.map(|_| crate::disclose::Counted::new());
                         let found = scan_stream(&mut entry, scanner, tally.zip(counts.as_mut()))?;
                         if let Some(counts) = counts {
                             counted.push((name.clone(), counts));
@@ -2247,7 +2275,7 @@ fn verify(
 fn scan_stream(
     reader: &mut dyn Read,
     scanner: &LeakScanner,
-    mut tally: Option<(&crate::disclose::Tally, &mut Vec<u64>)>,
+    mut tally: Option<(&crate::disclose::Tally, &mut crate::disclose::Counted)>,
 ) -> io::Result<Vec<Leak>> {
     const BLOCK: usize = 1 << 20;
     const OVERLAP: usize = 4096;
@@ -2373,6 +2401,44 @@ mod verify_tests {
     }
 
     #[test]
+    fn a_bundle_whose_request_was_never_redacted_gives_no_ticket_text() {
+        let json: &[u8] = br#"{"schema_version": 2, "case_code": "CF-TEST-0001", "profile": "generic", "problem": {"subject": "host-1a2b3c4d stops"}}"#;
+        let manifest = |redacted: bool| {
+            format!(
+                r#"{{"redaction": {{"enabled": true}}, "entries": [{{"name": "request.md", "redacted": {redacted}}}]}}"#
+            )
+        };
+        let old = manifest(false);
+        let file = bundle(&[
+            ("request.json", json),
+            ("request.md", b"# [CF-TEST-0001] web01 stops\n"),
+            ("manifest.json", old.as_bytes()),
+        ]);
+        let error = RequestDocs::from_bundle(file.path()).expect_err("refused");
+        assert!(
+            error.to_string().contains("build the bundle again"),
+            "{error}"
+        );
+        let new = manifest(true);
+        let file = bundle(&[
+            ("request.json", json),
+            ("request.md", b"# [CF-TEST-0001] host-1a2b3c4d stops\n"),
+            ("manifest.json", new.as_bytes()),
+        ]);
+        let docs = RequestDocs::from_bundle(file.path())
+            .expect("read")
+            .expect("docs");
+        assert_eq!(docs.subject, "host-1a2b3c4d stops");
+        assert_eq!(docs.case_code, "CF-TEST-0001");
+        let none = bundle(&[("logs/app.log", b"x\n")]);
+        assert!(
+            RequestDocs::from_bundle(none.path())
+                .expect("read")
+                .is_none()
+        );
+    }
+
+    #[test]
     fn the_disclosure_tally_counts_each_occurrence_once_across_read_blocks() {
         // Occurrences on both sides of the 1 MiB block edge and inside the carried overlap.
         let mut text = Vec::new();
@@ -2389,8 +2455,8 @@ mod verify_tests {
         mapping.insert("host-1a2b3c4d".into(), Category::Hostname, "web01".into());
         let tally = crate::disclose::Tally::new(&mapping, &BTreeSet::new());
         let scanner = LeakScanner::new(&Names::default(), &Default::default(), &BTreeSet::new());
-        let mut counts = vec![0; tally.len()];
+        let mut counts = crate::disclose::Counted::new();
         scan_stream(&mut text.as_slice(), &scanner, Some((&tally, &mut counts))).expect("scan");
-        assert_eq!(counts, vec![expected]);
+        assert_eq!(counts, crate::disclose::Counted::from([(0, expected)]));
     }
 }

@@ -543,6 +543,70 @@ mod tests {
     }
 
     #[test]
+    fn kept_identifiers_stay_as_written_and_secrets_next_to_them_still_go() {
+        let key = PseudonymKey::generate().expect("key");
+        let mut names = Names::default();
+        names.hostnames.insert("build-srv-07".into());
+        names.hostnames.insert("web01".into());
+        let kept: BTreeSet<String> = [
+            "BUILD-SRV-07",
+            "10.0.0.5",
+            "ada@example.test",
+            "aa:bb:cc:dd:ee:ff",
+        ]
+        .map(str::to_owned)
+        .into();
+        let redactor = Redactor::with_kept(&key, &names, &kept);
+        let mut found = Found {
+            spans: Some(Vec::new()),
+            ..Found::default()
+        };
+        let input = "build-srv-07 web01 10.0.0.5 10.0.0.6 Ada@Example.test AA:BB:CC:DD:EE:FF password=FAKE-pw";
+        let text = redactor.redact_text(input, &mut found);
+        for kept in [
+            "build-srv-07",
+            "10.0.0.5",
+            "Ada@Example.test",
+            "AA:BB:CC:DD:EE:FF",
+        ] {
+            assert!(text.contains(kept), "{kept} kept: {text}");
+        }
+        assert!(
+            !text.contains("web01") && !text.contains("10.0.0.6"),
+            "{text}"
+        );
+        assert!(text.contains("password=[REDACTED]"), "{text}");
+        assert_eq!(found.counts.total(), 3, "kept ones are not counted: {text}");
+        assert!(found.mapping.originals().all(|(_, o)| o != "10.0.0.5"));
+        let spans = found.spans.unwrap_or_default();
+        assert_eq!(spans.iter().filter(|s| s.kept).count(), 4);
+        for span in &spans {
+            let shown = &text[span.start..span.end];
+            match span.category {
+                Category::Secret => {
+                    assert_eq!(shown, "[REDACTED]");
+                    assert_eq!(span.kind, Some("password"));
+                }
+                _ if span.kept => assert!(input.contains(shown), "{shown}"),
+                _ => assert!(!input.contains(shown), "{shown}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_preview_moves_its_spans_past_invalid_utf8() {
+        let spans = vec![Span {
+            start: 3,
+            end: 13,
+            category: Category::Secret,
+            kind: Some("password"),
+            kept: false,
+        }];
+        let (text, spans) = lossy_text(b"a\xff [REDACTED] b", spans);
+        assert_eq!(&text[spans[0].start..spans[0].end], "[REDACTED]");
+    }
+
+    #[test]
     fn private_key_state_follows_begin_and_end_lines() {
         let begin = b"x\n-----BEGIN RSA PRIVATE KEY-----\nMIIEFAKE\n";
         assert!(private_key_state_after(begin, false));

@@ -1201,12 +1201,12 @@ mod request_redaction {
     }
 
     /// Bundles `edit(draft)` with the generic profile on an empty mounted root.
-    fn run(edit: impl FnOnce(&mut Request), disclosure: bool, key: &PseudonymKey) -> Run {
+    fn run(edit: impl FnOnce(&mut Request, &Path), disclosure: bool, key: &PseudonymKey) -> Run {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path().join("root");
         std::fs::create_dir_all(&root).expect("root");
         let mut request = draft(dir.path());
-        edit(&mut request);
+        edit(&mut request, dir.path());
         let profile = builtin("generic");
         let env = Env::under_root(Os::Linux, &root);
         let mut options = options(&request, &profile, dir.path());
@@ -1248,7 +1248,7 @@ mod request_redaction {
     #[test]
     fn a_pasted_connect_key_and_address_are_gone_from_the_request_files_with_the_same_pseudonyms_as_the_logs()
      {
-        let run = run(|_| {}, false, &key());
+        let run = run(|_, _| {}, false, &key());
         let log = &run.entries["attachments/app.log"];
         for name in ["request.md", "request.json"] {
             let text = &run.entries[name];
@@ -1292,7 +1292,7 @@ mod request_redaction {
 
     #[test]
     fn the_request_names_evidence_by_its_place_in_the_bundle_never_a_local_path() {
-        let run = run(|_| {}, false, &key());
+        let run = run(|_, _| {}, false, &key());
         let md = &run.entries["request.md"];
         assert!(
             md.contains("- attachments/app.log: the agent's log"),
@@ -1305,9 +1305,36 @@ mod request_redaction {
     }
 
     #[test]
+    fn a_folder_of_evidence_is_named_by_its_folder_in_the_bundle_and_a_missing_file_by_its_name() {
+        let run = run(
+            |request, folder| {
+                std::fs::create_dir_all(folder.join("agent-logs/old")).expect("mkdir");
+                std::fs::write(folder.join("agent-logs/a.log"), "a\n").expect("write");
+                std::fs::write(folder.join("agent-logs/old/b.log"), "b\n").expect("write");
+                std::fs::write(folder.join("tool.bin"), b"\x7fELF\0\0\0binary").expect("write");
+                for (path, note) in [("agent-logs", "the folder"), ("tool.bin", "a binary")] {
+                    request.evidence.push(EvidenceItem {
+                        evidence_id: String::new(),
+                        path: path.into(),
+                        note: note.into(),
+                    });
+                }
+            },
+            false,
+            &key(),
+        );
+        let md = &run.entries["request.md"];
+        assert!(md.contains("- attachments/agent-logs/: the folder"), "{md}");
+        assert!(
+            md.contains("- tool.bin (not in the bundle: manifest.json says why): a binary"),
+            "{md}"
+        );
+    }
+
+    #[test]
     fn a_kept_name_stays_everywhere_and_a_hidden_word_is_gone_everywhere() {
         let run = run(
-            |request| {
+            |request, _| {
                 request.redaction.keep = vec![HOST.to_uppercase()];
                 request.redaction.hide = vec!["Falcon".into()];
                 request.problem.actual_result = "Project Falcon stopped".into();
@@ -1339,7 +1366,7 @@ mod request_redaction {
     #[test]
     fn the_disclosure_lists_identifiers_with_counts_and_places_and_secret_kinds_without_values() {
         let run = run(
-            |request| request.redaction.keep = vec![ADDRESS.into()],
+            |request, _| request.redaction.keep = vec![ADDRESS.into()],
             true,
             &key(),
         );
@@ -1458,6 +1485,11 @@ mod request_redaction {
             .expect("read")
             .expect("request docs");
         assert_eq!(docs.case_code, "CF-TEST-0001");
+        let shown = rules.request.as_ref().expect("the request as it leaves");
+        assert_eq!(
+            shown.markdown, docs.markdown,
+            "the Review step shows what is sent"
+        );
         let mut reader = ZipReader::new(std::fs::File::open(&out).expect("open")).expect("zip");
         let index = reader.find("attachments/app.log").expect("entry");
         let mut text = String::new();
