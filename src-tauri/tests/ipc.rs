@@ -985,6 +985,12 @@ fn the_disclosure_review_lists_what_leaves_and_a_kept_name_stays_real_everywhere
         "the kept address is in the bundle: {log}"
     );
     assert!(!log.contains("hunter2-FAKE"), "{log}");
+    let markdown = zip_entry(&bundle, "request.md");
+    assert!(
+        !markdown.to_lowercase().contains("database"),
+        "the hidden word is gone from the request: {markdown}"
+    );
+    assert!(markdown.contains("word-"), "{markdown}");
 }
 
 /// The text of the first entry of the zip `bytes` whose name ends with `suffix` (stored or
