@@ -287,6 +287,16 @@ describe("step 5 Evidence", () => {
     expect(within(preview).getByText(/replaced 1 secret, 1 hostname/)).toBeTruthy();
   });
 
+  test("the leak verdict says what it cannot vouch for: files that go in unredacted", async () => {
+    backend({ report: () => bundleReport({ disclosure: disclosure() }) });
+    open(5);
+    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
+    const result = await screen.findByRole("region", { name: "The bundle" });
+    const verdict = within(result).getByText(/Leak check passed/).closest("p")?.textContent?.replace(/\s+/g, " ") ?? "";
+    expect(verdict).toContain("It cannot vouch for what goes in unredacted: screenshots/error.png.");
+  });
+
   test("leaks block sending, with the reason", async () => {
     backend({ report: () => bundleReport({ leaks: [{ entry: "logs/agent/agent.log", what: "the host name web-01" }] }) });
     open(5);
