@@ -8,11 +8,13 @@
 
 const COMMANDS: &[&str] = &[
     "accept_screenshot",
+    "attach_pasted_text",
     "build_bundle",
     "cancel_bundle",
     "capture_screenshot",
     "delete_draft",
     "delete_secret",
+    "disclosure_review",
     "discard_screenshot",
     "export_key",
     "get_settings",

@@ -69,6 +69,41 @@ pub(crate) async fn new_draft(
     )
 }
 
+/// Moves the text of `field` (a log pasted into the description, say) into a file beside the
+/// draft, adds it to the draft's evidence and leaves a one-line reference in the field (the
+/// core's [`casefile_core::pasted::attach_text_to_draft`]); answers the draft's fresh view. The
+/// UI saves its edits first, and takes the view's request as its own.
+#[tauri::command]
+pub(crate) async fn attach_pasted_text(
+    path: PathBuf,
+    field: String,
+    profiles_dir: State<'_, UserProfilesDir>,
+    data_dir: State<'_, DataDir>,
+    time_zone: State<'_, DisplayTimeZone>,
+) -> Result<DraftView, IpcError> {
+    use casefile_core::pasted::{DraftAttachError, attach_text_to_draft};
+    let path = drafts::check_path(data_dir.path()?, &path)?;
+    let catalog = Catalog::load(Some(profiles_dir.path()?));
+    let written = path.clone();
+    blocking(move || {
+        attach_text_to_draft(&written, &field).map_err(|error| match error {
+            DraftAttachError::Draft(error) => IpcError::from(error),
+            DraftAttachError::Attach { .. } => {
+                IpcError::new(ErrorCode::NothingToAttach, error.to_string())
+            }
+        })
+    })
+    .await?;
+    let (request, step) = drafts::open(&path)?;
+    view(
+        &catalog,
+        &path,
+        step,
+        request,
+        view_zone(&profiles_dir, *time_zone),
+    )
+}
+
 /// Every draft, newest first; one that cannot be read is listed with its problem.
 #[tauri::command]
 pub(crate) async fn list_drafts(

@@ -44,6 +44,8 @@ pub enum ErrorCode {
     NotFound,
     /// `redaction_preview` reads only the files the last evidence preview listed.
     NotInPreview,
+    /// `attach_pasted_text` names no text field, or an empty one: there is nothing to move.
+    NothingToAttach,
     /// `submit_draft` needs the bundle `build_bundle` makes, and there is none for this case.
     BundleMissing,
     /// The bundle is bigger than the chosen channel takes.
@@ -310,6 +312,7 @@ mod tests {
             ErrorCode::Collect,
             ErrorCode::NotFound,
             ErrorCode::NotInPreview,
+            ErrorCode::NothingToAttach,
             ErrorCode::BundleMissing,
             ErrorCode::TooLarge,
             ErrorCode::DraftNotReady,
@@ -350,6 +353,7 @@ mod tests {
                 "collect",
                 "not_found",
                 "not_in_preview",
+                "nothing_to_attach",
                 "bundle_missing",
                 "too_large",
                 "draft_not_ready",

@@ -1,6 +1,7 @@
 //! The Evidence and Review steps' commands and phone mode: preview a selection, read a
-//! collection code, build the bundle with progress (and cancel it), preview a file's redaction,
-//! render the request, and summarise the machine. Collection runs on a blocking thread.
+//! collection code, build the bundle with progress (and cancel it), preview a file's redaction
+//! with the bundle's own rules, render the request as it leaves, the disclosure review, and
+//! summarise the machine. Collection runs on a blocking thread.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -9,15 +10,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use casefile_core::deliver::service;
-use casefile_core::evidence::collect::{self, CollectContext, CollectOptions, Phase, Progress};
+use casefile_core::evidence::collect::{
+    self, CollectContext, CollectOptions, Phase, Progress, RedactionRules, RequestDocs,
+};
 use casefile_core::evidence::plan::{self, PlanRequest};
 use casefile_core::evidence::resolve::Env;
 use casefile_core::evidence::{snapshot, summary};
 use casefile_core::redact::{self, PseudonymKey};
 use casefile_core::render;
 use casefile_core::wire::{
-    self, BundleReport, EvidencePreview, EvidenceSelection, MachineSummary, RedactionPreview,
-    SavedEvidence,
+    self, BundleReport, DisclosureReport, EvidencePreview, EvidenceSelection, HighlightedPreview,
+    MachineSummary, SavedEvidence,
 };
 use casefile_core::{collection_code, drafts};
 use chrono::Utc;
@@ -40,6 +43,12 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// webview cannot have any other file on the machine read to it.
 #[derive(Debug, Default)]
 pub(crate) struct PreviewedFiles(Mutex<BTreeSet<PathBuf>>);
+
+/// The redaction rules `redaction_preview` used last, with what they were made from (the
+/// draft, its request and the selection as JSON): previews of several files of one selection
+/// learn the names once.
+#[derive(Debug, Default)]
+pub(crate) struct PreviewRules(Mutex<Option<(String, RedactionRules)>>);
 
 /// The cancel flag of the running `build_bundle`, set by `cancel_bundle`.
 #[derive(Debug, Default)]
@@ -66,6 +75,29 @@ fn options_for(
     Ok(options)
 }
 
+/// A progress callback that passes `channel` one message per phase change and at most one per
+/// [`PROGRESS_EVERY`] within a phase (a closed window cannot receive progress; the work goes on).
+fn throttled(channel: &Channel<Progress>) -> impl Fn(&Progress) + Sync + '_ {
+    let last = Mutex::new(None::<(Phase, Instant)>);
+    move |progress: &Progress| {
+        let Ok(mut last) = last.lock() else {
+            return;
+        };
+        let due = match *last {
+            Some((phase, at)) => {
+                phase != progress.phase
+                    || progress.phase == Phase::Done
+                    || at.elapsed() >= PROGRESS_EVERY
+            }
+            None => true,
+        };
+        if due {
+            *last = Some((progress.phase, Instant::now()));
+            let _ = channel.send(progress.clone());
+        }
+    }
+}
+
 /// What a selection would collect on this machine, per kind, with sizes and what is skipped.
 /// An untrusted user profile, or files the draft names outside the drafts folder that the user
 /// did not pick or drop here, are asked about first (natively); a no is `not_confirmed`.
@@ -85,6 +117,18 @@ pub(crate) async fn preview_evidence<R: Runtime>(
     let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
     draft_may_collect(&app, &confirm, &approved, &profiles_dir, &data_dir, &draft).await?;
     let zone = display_zone(Some(&load_config(&profiles_dir)?), *time_zone);
+    // Listed as the bundle will take them: Casefile's own folders left out.
+    let own_folders: Vec<plan::OwnFolder> = data_dir
+        .path()
+        .ok()
+        .map(plan::OwnFolder::data)
+        .into_iter()
+        .chain(
+            own_config_paths(&profiles_dir)
+                .iter()
+                .map(|path| plan::OwnFolder::config(path)),
+        )
+        .collect();
     let preview = blocking(move || {
         let options = options_for(&draft, &selection, zone)?;
         let profile = draft.profile()?;
@@ -97,7 +141,7 @@ pub(crate) async fn preview_evidence<R: Runtime>(
                 add: &options.add,
                 screenshots: &options.screenshots,
                 include_binary: options.include_binary,
-                own_folders: &[],
+                own_folders: &own_folders,
             },
             &AtomicBool::new(false),
         );
@@ -180,16 +224,7 @@ pub(crate) async fn build_bundle<R: Runtime>(
     let config = load_config(&profiles_dir)?;
     let zone = display_zone(Some(&config), *time_zone);
     let data = data_dir.path()?.to_owned();
-    // `<config>/profiles`, and `<config>/config.toml` beside it.
-    let config_paths: Vec<PathBuf> = profiles_dir
-        .path()
-        .ok()
-        .map(|profiles| {
-            let mut paths = vec![profiles.to_path_buf()];
-            paths.extend(profiles.parent().map(|dir| dir.join("config.toml")));
-            paths
-        })
-        .unwrap_or_default();
+    let config_paths = own_config_paths(&profiles_dir);
     let output = draft.bundle_path(&data_dir)?;
     let cancel = Arc::clone(&cancel.0);
     cancel.store(false, Ordering::SeqCst);
@@ -209,6 +244,8 @@ pub(crate) async fn build_bundle<R: Runtime>(
         // Never collected, whatever the draft's evidence or a profile names.
         options.data_dir = Some(data.clone());
         options.config_paths = config_paths.clone();
+        // The Review step shows the bundle's disclosure review without a second run.
+        options.disclosure = true;
         let key = PseudonymKey::load_or_create(&data)
             .map_err(|error| IpcError::new(ErrorCode::Io, error.to_string()))?;
         let mapping = redact::mapping_path(&data);
@@ -224,25 +261,7 @@ pub(crate) async fn build_bundle<R: Runtime>(
             key: Some(&key),
             mapping_path: Some(&mapping),
         };
-        let last = Mutex::new(None::<(Phase, Instant)>);
-        let progress = |progress: &Progress| {
-            let Ok(mut last) = last.lock() else {
-                return;
-            };
-            let due = match *last {
-                Some((phase, at)) => {
-                    phase != progress.phase
-                        || progress.phase == Phase::Done
-                        || at.elapsed() >= PROGRESS_EVERY
-                }
-                None => true,
-            };
-            if due {
-                *last = Some((progress.phase, Instant::now()));
-                // A closed window cannot receive progress; the work goes on regardless.
-                let _ = on_progress.send(progress.clone());
-            }
-        };
+        let progress = throttled(&on_progress);
         let outcome = collect::collect(&context, &options, &output, &progress, &cancel)?;
         let kept = outcome.leaks.is_empty();
         if !kept {
@@ -269,13 +288,39 @@ pub(crate) async fn cancel_bundle(cancel: State<'_, BundleCancel>) -> Result<(),
     Ok(())
 }
 
-/// The start of a file as the bundle will show it, redacted with this machine's key and names.
+/// Casefile's configuration, never collected: `<config>/profiles`, and `<config>/config.toml`
+/// beside it.
+fn own_config_paths(profiles_dir: &UserProfilesDir) -> Vec<PathBuf> {
+    profiles_dir
+        .path()
+        .ok()
+        .map(|profiles| {
+            let mut paths = vec![profiles.to_path_buf()];
+            paths.extend(profiles.parent().map(|dir| dir.join("config.toml")));
+            paths
+        })
+        .unwrap_or_default()
+}
+
+/// The start of a file as the bundle will show it: redacted by exactly the rules a bundle of
+/// `selection` on the draft at `path` uses (names learned over the whole selection and the
+/// request, the draft's words to hide and names to keep), with each replacement's place to
+/// highlight. Only files the last `preview_evidence` listed are read.
 #[tauri::command]
-pub(crate) async fn redaction_preview(
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn redaction_preview<R: Runtime>(
+    app: AppHandle<R>,
+    path: PathBuf,
+    selection: EvidenceSelection,
     file: PathBuf,
+    profiles_dir: State<'_, UserProfilesDir>,
     data_dir: State<'_, DataDir>,
+    time_zone: State<'_, DisplayTimeZone>,
     previewed: State<'_, PreviewedFiles>,
-) -> Result<RedactionPreview, IpcError> {
+    rules: State<'_, PreviewRules>,
+    confirm: State<'_, AppConfirm>,
+    approved: State<'_, ApprovedFiles>,
+) -> Result<HighlightedPreview, IpcError> {
     let listed = previewed
         .0
         .lock()
@@ -289,12 +334,47 @@ pub(crate) async fn redaction_preview(
             ),
         ));
     }
+    let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
+    // The rules come from the bundle's own learning pass: its commands and files, asked about
+    // as `preview_evidence` asks.
+    draft_may_collect(&app, &confirm, &approved, &profiles_dir, &data_dir, &draft).await?;
+    let zone = display_zone(Some(&load_config(&profiles_dir)?), *time_zone);
     let data = data_dir.path()?.to_owned();
-    blocking(move || {
+    let config_paths = own_config_paths(&profiles_dir);
+    let made_from = format!(
+        "{}\n{:?}\n{:?}",
+        draft.path.display(),
+        draft.request,
+        selection
+    );
+    let cached = rules.0.lock().ok().and_then(|cached| {
+        cached
+            .as_ref()
+            .filter(|(from, _)| *from == made_from)
+            .map(|(_, rules)| rules.clone())
+    });
+    let (made, preview) = blocking(move || {
         let key = PseudonymKey::load_or_create(&data)
             .map_err(|error| IpcError::new(ErrorCode::Io, error.to_string()))?;
-        let (text, truncated, redactions) = redact::preview_file(&key, &file, PREVIEW_BYTES)
-            .map_err(|error| {
+        let made = match cached {
+            Some(rules) => rules,
+            None => {
+                let mut options = options_for(&draft, &selection, zone)?;
+                options.data_dir = Some(data.clone());
+                options.config_paths = config_paths;
+                let env = Env::live();
+                let mapping = redact::mapping_path(&data);
+                let context = CollectContext {
+                    profile: draft.profile()?,
+                    env: &env,
+                    key: Some(&key),
+                    mapping_path: Some(&mapping),
+                };
+                collect::redaction_rules(&context, &options, &|_| {}, &AtomicBool::new(false))?
+            }
+        };
+        let preview =
+            redact::preview_with(&made.redactor(&key), &file, PREVIEW_BYTES).map_err(|error| {
                 let code = if error.kind() == std::io::ErrorKind::NotFound {
                     ErrorCode::NotFound
                 } else {
@@ -302,17 +382,18 @@ pub(crate) async fn redaction_preview(
                 };
                 IpcError::new(code, format!("{}: cannot read: {error}", file.display()))
             })?;
-        Ok(RedactionPreview {
-            file: file.display().to_string(),
-            text,
-            truncated,
-            redactions,
-        })
+        Ok((made, wire::highlighted_preview(&file, preview)))
     })
-    .await
+    .await?;
+    if let Ok(mut cached) = rules.0.lock() {
+        *cached = Some((made_from, made));
+    }
+    Ok(preview)
 }
 
-/// `request.md` exactly as the vendor will read it.
+/// `request.md` exactly as the vendor will read it: from the case's bundle when it was built
+/// from the draft as it is now, else redacted as the request alone would be (names from this
+/// machine and the request, the draft's `[redaction]` choices).
 #[tauri::command]
 pub(crate) async fn render_request(
     path: PathBuf,
@@ -320,7 +401,91 @@ pub(crate) async fn render_request(
     data_dir: State<'_, DataDir>,
 ) -> Result<String, IpcError> {
     let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
-    Ok(render::request_markdown(&draft.request, draft.profile()?))
+    let data = data_dir.path()?.to_owned();
+    blocking(move || {
+        let saved = drafts::saved_evidence(&draft.path, &draft.request)?;
+        if saved.bundle_current
+            && let Some(bundle) = &saved.bundle
+            && let Ok(Some(docs)) = RequestDocs::from_bundle(Path::new(&bundle.bundle))
+        {
+            return Ok(docs.markdown);
+        }
+        let key = PseudonymKey::load_or_create(&data)
+            .map_err(|error| IpcError::new(ErrorCode::Io, error.to_string()))?;
+        let names = redact::Names::from_system(Path::new("/"), true);
+        let (docs, _) = render::redacted_alone(&draft.request, draft.profile()?, &key, names);
+        Ok(docs.markdown)
+    })
+    .await
+}
+
+/// The disclosure review of the draft at `path` with `selection` (fitted to `channel`'s size
+/// limit, as `build_bundle` fits it): the one the case's bundle carries when it was built from
+/// the draft and selection as they are now, else made by building the bundle in a scratch folder
+/// of the data folder and removing it (the mapping is not touched). Progress goes to
+/// `on_progress`; `cancel_bundle` stops it.
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn disclosure_review<R: Runtime>(
+    app: AppHandle<R>,
+    path: PathBuf,
+    selection: EvidenceSelection,
+    channel: Option<String>,
+    on_progress: Channel<Progress>,
+    profiles_dir: State<'_, UserProfilesDir>,
+    data_dir: State<'_, DataDir>,
+    time_zone: State<'_, DisplayTimeZone>,
+    cancel: State<'_, BundleCancel>,
+    keychain: State<'_, AppKeychain>,
+    confirm: State<'_, AppConfirm>,
+    approved: State<'_, ApprovedFiles>,
+) -> Result<DisclosureReport, IpcError> {
+    let draft = DraftFile::open(&path, &profiles_dir, &data_dir)?;
+    draft_may_collect(&app, &confirm, &approved, &profiles_dir, &data_dir, &draft).await?;
+    let config_paths = own_config_paths(&profiles_dir);
+    let config = load_config(&profiles_dir)?;
+    let zone = display_zone(Some(&config), *time_zone);
+    let data = data_dir.path()?.to_owned();
+    let cancel = Arc::clone(&cancel.0);
+    cancel.store(false, Ordering::SeqCst);
+    let keychain = keychain.inner().clone();
+    blocking(move || {
+        let saved = drafts::saved_evidence(&draft.path, &draft.request)?;
+        if saved.bundle_current
+            && saved.selection.as_ref() == Some(&selection)
+            && let Some(disclosure) = saved.bundle.and_then(|bundle| bundle.disclosure)
+        {
+            return Ok(disclosure);
+        }
+        let limit = match channel {
+            Some(name) => service::attachment_limit(
+                &config,
+                &name,
+                &keychain.secrets(),
+                &default_folder(&data),
+            )?,
+            None => None,
+        };
+        let mut options = options_for(&draft, &selection, zone)?;
+        options.budget = limit;
+        options.data_dir = Some(data.clone());
+        options.config_paths = config_paths;
+        let key = PseudonymKey::load_or_create(&data)
+            .map_err(|error| IpcError::new(ErrorCode::Io, error.to_string()))?;
+        let env = Env::live();
+        let context = CollectContext {
+            profile: draft.profile()?,
+            env: &env,
+            key: Some(&key),
+            // A review only: the mapping of a bundle never sent is not kept.
+            mapping_path: None,
+        };
+        let progress = throttled(&on_progress);
+        Ok(casefile_core::disclose::disclose(
+            &context, &options, &data, &progress, &cancel,
+        )?)
+    })
+    .await
 }
 
 /// This machine in a few lines to read aloud: OS, host name, agent version, last errors (an

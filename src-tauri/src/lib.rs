@@ -75,6 +75,7 @@ pub fn setup_with<R: Runtime>(
         .manage(confirm::ApprovedFiles::default())
         .manage(evidence::BundleCancel::default())
         .manage(evidence::PreviewedFiles::default())
+        .manage(evidence::PreviewRules::default())
         .on_window_event(|window, event| {
             // Files dropped on the window reach Rust before the webview: the user chose them,
             // so the request may name them without another question.
@@ -88,6 +89,7 @@ pub fn setup_with<R: Runtime>(
         })
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
+            commands::attach_pasted_text,
             commands::delete_draft,
             commands::list_drafts,
             commands::list_profile_problems,
@@ -97,6 +99,7 @@ pub fn setup_with<R: Runtime>(
             commands::save_draft,
             evidence::build_bundle,
             evidence::cancel_bundle,
+            evidence::disclosure_review,
             evidence::machine_summary,
             evidence::preview_evidence,
             evidence::read_collection_code,

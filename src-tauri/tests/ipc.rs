@@ -930,12 +930,9 @@ fn redaction_preview_reads_only_files_the_evidence_preview_listed() {
     let secret_file = lab.config.path().join("not-evidence.txt");
     fs_write(&secret_file, "password=FAKE-never-read-to-the-webview\n");
 
-    let before = invoke_with(
-        &window,
-        "redaction_preview",
-        serde_json::json!({ "file": log }),
-    )
-    .expect_err("nothing previewed yet");
+    let args = |file: &Path| serde_json::json!({ "path": draft.path, "selection": selection(&["app-logs"]), "file": file });
+    let before =
+        invoke_with(&window, "redaction_preview", args(&log)).expect_err("nothing previewed yet");
     assert_eq!(before["code"], "not_in_preview", "{before}");
 
     invoke_with(
@@ -944,22 +941,14 @@ fn redaction_preview_reads_only_files_the_evidence_preview_listed() {
         serde_json::json!({ "path": draft.path, "selection": selection(&["app-logs"]) }),
     )
     .expect("preview_evidence succeeds");
-    let preview = invoke_with(
-        &window,
-        "redaction_preview",
-        serde_json::json!({ "file": log }),
-    )
-    .expect("a listed file previews");
+    let preview =
+        invoke_with(&window, "redaction_preview", args(&log)).expect("a listed file previews");
     let text = preview["text"].as_str().expect("text");
     assert!(text.contains("INFO started"), "{text}");
     assert!(!text.contains("hunter2-FAKE"), "{text}");
 
-    let refused = invoke_with(
-        &window,
-        "redaction_preview",
-        serde_json::json!({ "file": secret_file }),
-    )
-    .expect_err("a file outside the preview is refused");
+    let refused = invoke_with(&window, "redaction_preview", args(&secret_file))
+        .expect_err("a file outside the preview is refused");
     assert_eq!(refused["code"], "not_in_preview", "{refused}");
     assert!(
         refused["message"]
@@ -967,6 +956,325 @@ fn redaction_preview_reads_only_files_the_evidence_preview_listed() {
             .is_some_and(|message| message.contains("not-evidence.txt")),
         "{refused}"
     );
+}
+
+fn review(lab: &Lab, path: &str) -> Result<Value, Value> {
+    invoke_with(
+        &lab.window(),
+        "disclosure_review",
+        serde_json::json!({
+            "path": path,
+            "selection": selection(&["app-logs"]),
+            "channel": null,
+            "onProgress": "__CHANNEL__:12",
+        }),
+    )
+}
+
+/// Saves `request` into the draft at `path` (step 6), as the UI's autosave does.
+fn save(lab: &Lab, path: &str, request: &casefile_core::request::Request) -> DraftView {
+    invoke_with(
+        &lab.window(),
+        "save_draft",
+        serde_json::json!({ "path": path, "request": request, "step": 6 }),
+    )
+    .map(draft_view)
+    .expect("save_draft")
+}
+
+#[test]
+fn the_disclosure_review_lists_what_leaves_and_a_kept_name_stays_real_everywhere() {
+    let lab = lab("", false);
+    let draft = lab.ready_draft();
+    let data_before: BTreeSet<_> = std::fs::read_dir(lab.data.path())
+        .expect("the data folder")
+        .flatten()
+        .map(|entry| entry.file_name())
+        .collect();
+
+    // No bundle yet: the review is made in a scratch folder that is removed afterwards.
+    let reply = review(&lab, &draft.path).expect("disclosure_review succeeds");
+    let report: casefile_core::wire::DisclosureReport =
+        serde_json::from_value(reply).expect("a DisclosureReport");
+    let address = report
+        .identifiers
+        .iter()
+        .find(|id| id.original == "10.1.2.3")
+        .unwrap_or_else(|| panic!("the address is listed: {report:#?}"));
+    assert!(!address.kept, "{address:#?}");
+    assert!(
+        address
+            .pseudonym
+            .as_deref()
+            .is_some_and(|p| p != "10.1.2.3"),
+        "{address:#?}"
+    );
+    assert!(
+        address
+            .places
+            .iter()
+            .any(|place| place.kind == "entry" && place.name.ends_with("app.log")),
+        "{address:#?}"
+    );
+    let password = report
+        .secrets
+        .iter()
+        .find(|secret| secret.kind == "password")
+        .unwrap_or_else(|| panic!("the password is counted: {report:#?}"));
+    assert_eq!(password.count, 1, "{password:#?}");
+    let text = serde_json::to_string(&report).expect("JSON");
+    assert!(
+        !text.contains("hunter2-FAKE"),
+        "a secret's value is never shown: {text}"
+    );
+    assert!(report.leaks.is_empty(), "{report:#?}");
+    assert!(report.scanned_entries > 0, "{report:#?}");
+    assert!(
+        report
+            .suggested_hide
+            .iter()
+            .any(|word| word == "Example Ltd"),
+        "{report:#?}"
+    );
+    let data_after: BTreeSet<_> = std::fs::read_dir(lab.data.path())
+        .expect("the data folder")
+        .flatten()
+        .map(|entry| entry.file_name())
+        .filter(|name| name != "bundles")
+        .collect();
+    assert!(
+        data_after.is_subset(
+            &data_before
+                .iter()
+                .cloned()
+                .chain([std::ffi::OsString::from("pseudonym.key")])
+                .collect()
+        ),
+        "the scratch bundle is gone: {data_after:?}"
+    );
+    assert!(
+        !lab.data.path().join("bundles").exists(),
+        "no bundle is kept"
+    );
+    assert!(
+        !lab.messages().is_empty(),
+        "the review reports its progress"
+    );
+
+    // A bundle built now carries the same review, and the review reuses it.
+    let built: BundleReport =
+        serde_json::from_value(build(&lab, &draft.path, None).expect("build_bundle"))
+            .expect("a BundleReport");
+    let carried = built
+        .disclosure
+        .clone()
+        .expect("the bundle carries its review");
+    let reused = review(&lab, &draft.path).expect("disclosure_review succeeds");
+    assert_eq!(
+        serde_json::from_value::<casefile_core::wire::DisclosureReport>(reused)
+            .expect("a DisclosureReport"),
+        carried
+    );
+
+    // The user keeps the address real and hides a word: the review (and the next bundle) follow.
+    let mut request = draft.request.clone();
+    request.redaction.keep = vec!["10.1.2.3".into()];
+    request.redaction.hide = vec!["database".into()];
+    save(&lab, &draft.path, &request);
+    let reply = review(&lab, &draft.path).expect("disclosure_review succeeds");
+    let report: casefile_core::wire::DisclosureReport =
+        serde_json::from_value(reply).expect("a DisclosureReport");
+    let kept = report
+        .identifiers
+        .iter()
+        .find(|id| id.original == "10.1.2.3")
+        .unwrap_or_else(|| panic!("the kept address is listed: {report:#?}"));
+    assert!(kept.kept && kept.pseudonym.is_none(), "{kept:#?}");
+    assert_eq!(report.keep, vec!["10.1.2.3".to_owned()]);
+    assert_eq!(report.hide, vec!["database".to_owned()]);
+    assert!(
+        report
+            .identifiers
+            .iter()
+            .any(|id| id.category == "keyword" && id.original.eq_ignore_ascii_case("database")),
+        "the hidden word is pseudonymised: {report:#?}"
+    );
+    let rebuilt = build(&lab, &draft.path, None).expect("build_bundle");
+    let bundle = std::fs::read(rebuilt["bundle"].as_str().expect("bundle")).expect("the zip");
+    let log = zip_entry(&bundle, "app.log");
+    assert!(
+        log.contains("10.1.2.3"),
+        "the kept address is in the bundle: {log}"
+    );
+    assert!(!log.contains("hunter2-FAKE"), "{log}");
+    let markdown = zip_entry(&bundle, "request.md");
+    assert!(
+        !markdown.to_lowercase().contains("database"),
+        "the hidden word is gone from the request: {markdown}"
+    );
+    assert!(markdown.contains("word-"), "{markdown}");
+}
+
+/// The text of the first entry of the zip `bytes` whose name ends with `suffix` (stored or
+/// deflated), read with the core's own reader.
+fn zip_entry(bytes: &[u8], suffix: &str) -> String {
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("a folder");
+    let path = dir.path().join("bundle.zip");
+    std::fs::write(&path, bytes).expect("write the zip");
+    let mut reader =
+        casefile_core::bundle::ZipReader::new(std::fs::File::open(&path).expect("open"))
+            .expect("a zip");
+    let index = reader
+        .entries()
+        .iter()
+        .position(|entry| entry.name.ends_with(suffix))
+        .unwrap_or_else(|| panic!("no entry ends with {suffix}"));
+    let mut text = String::new();
+    reader
+        .open(index)
+        .expect("the entry opens")
+        .read_to_string(&mut text)
+        .expect("UTF-8 text");
+    text
+}
+
+#[test]
+fn redaction_preview_highlights_every_replacement_with_the_bundle_rules() {
+    let lab = lab("", false);
+    let draft = lab.ready_draft();
+    // Non-ASCII text before the replacements, so byte offsets differ from character offsets.
+    fs_write(
+        &lab.logs.path().join("app.log"),
+        "2026-01-05T10:00:00Z INFO Grüße from web01 — ünïcode\n2026-01-05T10:00:01Z ERROR cannot reach 10.1.2.3: password=hunter2-FAKE\n",
+    );
+    let window = lab.window();
+    invoke_with(
+        &window,
+        "preview_evidence",
+        serde_json::json!({ "path": draft.path, "selection": selection(&["app-logs"]) }),
+    )
+    .expect("preview_evidence succeeds");
+    let reply = invoke_with(
+        &window,
+        "redaction_preview",
+        serde_json::json!({ "path": draft.path, "selection": selection(&["app-logs"]), "file": lab.logs.path().join("app.log") }),
+    )
+    .expect("redaction_preview succeeds");
+    let preview: casefile_core::wire::HighlightedPreview =
+        serde_json::from_value(reply).expect("a HighlightedPreview");
+    assert!(!preview.text.contains("hunter2-FAKE"), "{}", preview.text);
+    assert!(!preview.text.contains("10.1.2.3"), "{}", preview.text);
+    let marked: Vec<(&str, &str)> = preview
+        .spans
+        .iter()
+        .map(|span| {
+            (
+                span.category.as_str(),
+                preview
+                    .text
+                    .get(span.start..span.end)
+                    .expect("spans fall on characters"),
+            )
+        })
+        .collect();
+    assert!(
+        marked
+            .iter()
+            .any(|(category, text)| *category == "secret" && text.contains("REDACTED")),
+        "{marked:?}"
+    );
+    assert!(
+        marked.iter().any(|(category, _)| *category == "ipv4"),
+        "{marked:?}"
+    );
+    let total: u64 = preview.redactions.total();
+    assert_eq!(
+        total as usize,
+        preview.spans.iter().filter(|s| !s.kept).count(),
+        "{preview:#?}"
+    );
+
+    // The draft keeps the address: the preview shows it, marked as kept.
+    let mut request = draft.request.clone();
+    request.redaction.keep = vec!["10.1.2.3".into()];
+    save(&lab, &draft.path, &request);
+    let reply = invoke_with(
+        &window,
+        "redaction_preview",
+        serde_json::json!({ "path": draft.path, "selection": selection(&["app-logs"]), "file": lab.logs.path().join("app.log") }),
+    )
+    .expect("redaction_preview succeeds");
+    let preview: casefile_core::wire::HighlightedPreview =
+        serde_json::from_value(reply).expect("a HighlightedPreview");
+    assert!(preview.text.contains("10.1.2.3"), "{}", preview.text);
+    assert!(
+        preview
+            .spans
+            .iter()
+            .any(|span| span.kept && preview.text.get(span.start..span.end) == Some("10.1.2.3")),
+        "{preview:#?}"
+    );
+}
+
+#[test]
+fn a_pasted_log_moves_into_an_attachment_beside_the_draft() {
+    let lab = lab("", false);
+    let draft = lab.ready_draft();
+    let mut request = draft.request.clone();
+    request.problem.description = (0..60)
+        .map(|i| {
+            format!(
+                "2026-01-05T10:{:02}:00Z INFO agent checked in ({i})\n",
+                i % 60
+            )
+        })
+        .collect();
+    let saved = save(&lab, &draft.path, &request);
+    assert_eq!(saved.pasted_logs, vec!["description".to_owned()]);
+    assert!(
+        saved
+            .problems
+            .iter()
+            .any(|problem| problem.field == "description" && problem.message.contains("pasted log")),
+        "the core warns about the pasted log: {:#?}",
+        saved.problems
+    );
+    let reply = invoke_with(
+        &lab.window(),
+        "attach_pasted_text",
+        serde_json::json!({ "path": draft.path, "field": "description" }),
+    )
+    .expect("attach_pasted_text succeeds");
+    let view = draft_view(reply);
+    assert!(
+        view.request.problem.description.contains("attached as"),
+        "{}",
+        view.request.problem.description
+    );
+    let item = view
+        .request
+        .evidence
+        .iter()
+        .find(|item| item.path.ends_with("-description.log"))
+        .unwrap_or_else(|| panic!("the attachment is evidence: {:#?}", view.request.evidence));
+    let folder = Path::new(&draft.path).parent().expect("the drafts folder");
+    assert!(folder.join(&item.path).is_file(), "{item:#?}");
+    assert!(
+        !view
+            .problems
+            .iter()
+            .any(|problem| problem.message.contains("pasted log")),
+        "{:#?}",
+        view.problems
+    );
+    let refused = invoke_with(
+        &lab.window(),
+        "attach_pasted_text",
+        serde_json::json!({ "path": draft.path, "field": "no_such_field" }),
+    )
+    .expect_err("an unknown field is refused");
+    assert_eq!(refused["code"], "nothing_to_attach", "{refused}");
 }
 
 #[test]
@@ -1226,6 +1534,13 @@ fn ui_delivery_fixtures_have_the_shape_of_the_real_replies() {
     )
     .expect("preview_evidence");
     let bundle = build(&lab, &draft.path, Some("drop")).expect("build_bundle");
+    let highlighted = invoke_with(
+        &window,
+        "redaction_preview",
+        serde_json::json!({ "path": draft.path, "selection": selection(&["app-logs"]), "file": lab.logs.path().join("app.log") }),
+    )
+    .expect("redaction_preview");
+    let disclosure = review(&lab, &draft.path).expect("disclosure_review");
     for channel in ["drop", "hook"] {
         invoke_with(
             &window,
@@ -1258,6 +1573,8 @@ fn ui_delivery_fixtures_have_the_shape_of_the_real_replies() {
     for (real, fixture) in [
         (preview, "evidence-preview.json"),
         (bundle, "bundle-report.json"),
+        (highlighted, "highlighted-preview.json"),
+        (disclosure, "disclosure-review.json"),
         (outbox, "outbox-items.json"),
         (channels, "channels.json"),
         (summary, "machine-summary.json"),

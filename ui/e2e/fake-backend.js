@@ -145,7 +145,15 @@ export function installFakeTauri(options) {
         warnings: own.filter((problem) => problem.severity === "warning").length,
       };
     });
-    return clone({ ...base, path, step: draft.step, request, steps, problems, proposal, notices, sla, slaProblem });
+    // The core's pasted-log check, simplified: 30 lines or more that mostly carry a time.
+    const pastedLogs = ["description", "error_messages", "troubleshooting_done"].filter((field) => {
+      const lines = (request.problem[field] ?? "").split("\n").filter((line) => line.trim() !== "");
+      return lines.length >= 30 && lines.filter((line) => /\d\d:\d\d:\d\d/.test(line)).length * 2 >= lines.length;
+    });
+    for (const field of pastedLogs) {
+      problems.push({ field, severity: "warning", message: "holds lines that look like a pasted log: attach it as a file instead" });
+    }
+    return clone({ ...base, path, step: draft.step, request, steps, problems, proposal, notices, sla, slaProblem, pastedLogs });
   }
 
   function summaryOf(path) {
@@ -260,8 +268,41 @@ export function installFakeTauri(options) {
     if (logs.length === 0) {
       report.redactions = {};
     }
+    report.disclosure = disclosureOf(path, report.disclosure);
     report.limit = fixtures.channels.find((candidate) => candidate.name === channel)?.kind === "email" ? 10 * 1024 * 1024 : null;
     return report;
+  }
+
+  /** The fixture's disclosure review with the draft's own choices applied, as the core applies
+   *  them: a kept name leaves as it is, hidden words are listed, suggestions leave out chosen words. */
+  function disclosureOf(path, base) {
+    const review = clone(base ?? fixtures.bundleReport.disclosure);
+    const request = drafts.get(path).request;
+    const keep = request.redaction?.keep ?? [];
+    const hide = request.redaction?.hide ?? [];
+    const lower = (word) => word.trim().toLowerCase();
+    const chosen = new Set([...keep, ...hide].map(lower));
+    review.caseCode = request.case_code;
+    review.keep = clone(keep);
+    review.hide = clone(hide);
+    review.identifiers = review.identifiers.map((identifier) =>
+      keep.some((name) => lower(name) === lower(identifier.original)) ? { ...identifier, pseudonym: null, kept: true } : identifier,
+    );
+    for (const word of hide) {
+      review.identifiers.push({
+        category: "keyword",
+        original: word,
+        pseudonym: "word-5c1e09ab",
+        kept: false,
+        count: 1,
+        places: [{ kind: "field", name: "description", count: 1 }],
+      });
+    }
+    review.requester = [request.contact.name, request.contact.email].filter((value) => value.trim() !== "");
+    review.suggestedHide = [request.contact.company, request.contact.name]
+      .map((word) => word.trim())
+      .filter((word) => word.length >= 2 && !chosen.has(lower(word)));
+    return review;
   }
 
   /** request.md, shaped like the core's render (facts, then one section per filled field). */
@@ -535,14 +576,39 @@ export function installFakeTauri(options) {
     },
     redaction_preview: ({ file }) => {
       const text = redactedTexts[file] ?? `${file}, redacted as the bundle will carry it.\n[redacted lines of the fake backend]\n`;
+      const encoder = new TextEncoder();
+      const spans = [...text.matchAll(/\[REDACTED\]|240\.\d+\.\d+\.\d+|host-[0-9a-f]{8}/g)].map((match) => {
+        const start = encoder.encode(text.slice(0, match.index)).length;
+        const category = match[0] === "[REDACTED]" ? "secret" : match[0].startsWith("host-") ? "hostname" : "ipv4";
+        return { start, end: start + encoder.encode(match[0]).length, category, kind: category === "secret" ? "password" : null, kept: false };
+      });
       const redactions = Object.fromEntries(
-        [...text.matchAll(/\[REDACTED\]|240\.\d+\.\d+\.\d+|host-[0-9a-f]{8}/g)].reduce((counts, match) => {
-          const category = match[0] === "[REDACTED]" ? "secret" : match[0].startsWith("host-") ? "hostname" : "ipv4";
-          counts.set(category, (counts.get(category) ?? 0) + 1);
-          return counts;
-        }, new Map()),
+        spans.reduce((counts, span) => counts.set(span.category, (counts.get(span.category) ?? 0) + 1), new Map()),
       );
-      return { file, text, truncated: false, redactions };
+      return { file, text, truncated: false, redactions, spans };
+    },
+    disclosure_review: async ({ path, selection, channel }) => {
+      const missing = known(path);
+      if (missing !== null) {
+        return missing;
+      }
+      await wait(progressDelayMs);
+      return bundleOf(path, selection, channel).disclosure;
+    },
+    attach_pasted_text: ({ path, field }) => {
+      const missing = known(path);
+      if (missing !== null) {
+        return missing;
+      }
+      const draft = drafts.get(path);
+      const text = draft.request.problem[field] ?? "";
+      if (text.trim() === "") {
+        return fail("nothing_to_attach", `field ${field} is empty: there is nothing to attach`);
+      }
+      const name = `${draft.request.case_code}-${field}.log`;
+      draft.request.problem[field] = `(The log pasted here, ${text.split("\n").length} lines, is attached as ${name}.)`;
+      draft.request.evidence.push({ evidence_id: "", path: name, note: `the log pasted into ${field}` });
+      return viewOf(path);
     },
     render_request: ({ path }) => known(path) ?? markdownOf(path),
     list_channels: () => clone(fixtures.channels),

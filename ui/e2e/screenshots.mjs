@@ -5,7 +5,7 @@
 //   new-request.png        a new request: vendor and tier
 //   wizard-step-N.png      steps 1 to 4 of a JetPatch request under way; steps 5 to 7 once it
 //                          is complete: 5 after a collection code and a build (the result), 6 the
-//                          review with the bundle, 7 the receipt of a webhook delivery with a
+//                          review with the disclosure review and the bundle, 7 the receipt of a webhook delivery with a
 //                          ticket and response targets (full-page pictures)
 //   outbox.png             the Outbox: a delivery waiting to retry, a sent one with its receipt
 //   phone-mode.png         phone mode on step 7: the large case code and the Read aloud panel (full page)
@@ -102,6 +102,7 @@ try {
 
     await steps.nth(5).click();
     await page.getByRole("region", { name: "What the vendor will read" }).locator("pre").waitFor();
+    await page.getByRole("table", { name: "Names and addresses" }).waitFor();
     await shot(page, "wizard-step-6.png", true);
 
     // Step 7 by the webhook: refused once, retried, then the receipt with a ticket.

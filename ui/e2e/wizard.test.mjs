@@ -212,6 +212,16 @@ async function evidenceStep(page, screenPrefix, vendor) {
   const shown = page.getByRole("region", { name: "Redaction preview" });
   await shown.waitFor();
   assert.match(await shown.innerText(), /password=\[REDACTED\]/);
+  // Each replacement is a titled <mark>, reachable with Next replacement.
+  const marks = shown.locator("pre mark");
+  assert.deepEqual(await marks.evaluateAll((found) => found.map((mark) => mark.getAttribute("title"))), [
+    "Host name, replaced by a pseudonym",
+    "IPv4 address, replaced by a pseudonym",
+    "Secret (password), removed",
+  ]);
+  await shown.getByRole("button", { name: "Next replacement" }).click();
+  assert.equal(await marks.first().evaluate((mark) => mark === document.activeElement), true, "the first highlight has the focus");
+  await shown.getByText("1 of 3: Host name, replaced by a pseudonym").waitFor();
   assert.match(await shown.innerText(), /: replaced (?=.*\b1 secret\b)(?=.*\b1 ipv4\b)(?=.*\b1 hostname\b)/);
   await assertAccessible(page, `${screenPrefix} step 5, redaction preview`);
   await shown.getByRole("button", { name: "Close the preview" }).click();
@@ -229,6 +239,32 @@ async function reviewStep(page, screenPrefix, caseCode, subject, destination) {
   assert.match(files.join("\n"), /logs\/var\/log\/lab\/app\.log/);
   assert.match(await page.getByRole("region", { name: "Destination" }).innerText(), new RegExp(destination.replace(/[/.]/g, "\\$&")));
   await assertAccessible(page, `${screenPrefix} step 6`);
+
+  // The disclosure review: the bundle's own, with no second run; the address leaves as a pseudonym.
+  const names = page.getByRole("table", { name: "Names and addresses" });
+  await names.waitFor();
+  const review = page.getByRole("region", { name: "What leaves, and how it is hidden" });
+  const address = names.getByRole("row", { name: /^10\.1\.2\.3/ });
+  assert.doesNotMatch(await address.getByRole("cell").first().innerText(), /10\.1\.2\.3/);
+  assert.match(await review.innerText(), /Leak check: \d+ entries read back/);
+  assert.match(await review.getByRole("table", { name: "Secrets removed" }).innerText(), /password\s+1/);
+  assert.equal(await page.evaluate(() => window.__fakeBackend.calls.filter((call) => call.cmd === "disclosure_review").length), 0);
+  await assertAccessible(page, `${screenPrefix} step 6, disclosure review`);
+
+  // Let the vendor see the address: kept in the draft, the bundle built again, the row says so.
+  const builds = () => page.evaluate(() => window.__fakeBackend.calls.filter((call) => call.cmd === "build_bundle").length);
+  const before = await builds();
+  await address.getByRole("checkbox", { name: "Let the vendor see 10.1.2.3" }).check();
+  await address.getByRole("cell", { name: "as it is", exact: true }).waitFor();
+  assert.equal(await builds(), before + 1, "the bundle was built again");
+  assert.deepEqual((await lastSave(page)).request.redaction, { keep: ["10.1.2.3"], hide: [] });
+  // A word to hide, typed.
+  await review.getByRole("textbox", { name: "Word or name to hide" }).fill("Project Falcon");
+  await review.getByRole("button", { name: "Hide it" }).click();
+  await review.getByRole("list", { name: "Words you hide" }).getByText("Project Falcon").waitFor();
+  await names.getByRole("row", { name: /^Project Falcon/ }).waitFor();
+  assert.deepEqual((await lastSave(page)).request.redaction, { keep: ["10.1.2.3"], hide: ["Project Falcon"] });
+  await assertAccessible(page, `${screenPrefix} step 6, a name kept and a word hidden`);
 }
 
 /** Waits for a send's progress (sent over the Channel) to show, then for `done` to appear. */

@@ -832,6 +832,10 @@ pub struct DraftView {
     pub sla: Option<SlaReport>,
     /// Why there is no response-target preview, when there is none.
     pub sla_problem: Option<String>,
+    /// The free-text fields holding a pasted log (each also has a warning): the desktop offers
+    /// to move each into an attachment.
+    #[serde(default)]
+    pub pasted_logs: Vec<String>,
 }
 
 /// Which wizard step a [`StepSpec`] is.

@@ -119,6 +119,10 @@ pub fn draft_view(
         notices,
         sla,
         sla_problem,
+        pasted_logs: crate::pasted::pasted_logs(&request)
+            .into_iter()
+            .map(|pasted| pasted.field)
+            .collect(),
         request,
     }
 }

@@ -19,7 +19,8 @@ import type {
   PendingScreenshot,
   ProfileProblem,
   ProfileSummary,
-  RedactionPreview,
+  HighlightedPreview,
+  DisclosureReport,
   Request,
   SavedEvidence,
   SendProgress,
@@ -46,6 +47,7 @@ export type ErrorCode =
   | "collect"
   | "not_found"
   | "not_in_preview"
+  | "nothing_to_attach"
   | "config_invalid"
   | "bundle_missing"
   | "too_large"
@@ -202,11 +204,31 @@ export async function cancelBundle(): Promise<void> {
 }
 
 /** A file (an entry's source, or an added file) as the bundle will carry it, redacted. */
-export function redactionPreview(file: string): Promise<RedactionPreview> {
-  return call<RedactionPreview>("redaction_preview", { file });
+export function redactionPreview(path: string, selection: EvidenceSelection, file: string): Promise<HighlightedPreview> {
+  return call<HighlightedPreview>("redaction_preview", { path, selection, file });
 }
 
-/** `request.md` exactly as the vendor will read it. */
+/**
+ * The disclosure review: every identifier that leaves (pseudonymised or kept), every kind of
+ * secret removed, what leaves unredacted, the leak-scan verdict. The current bundle's own review
+ * when it matches the draft and selection; else the core builds one in a scratch folder (with
+ * progress; `cancelBundle` stops it).
+ */
+export function disclosureReview(
+  path: string,
+  selection: EvidenceSelection,
+  channel: string | null,
+  onprogress: (progress: CollectProgress) => void,
+): Promise<DisclosureReport> {
+  return call<DisclosureReport>("disclosure_review", { path, selection, channel, onProgress: progressChannel(onprogress) });
+}
+
+/** Moves a field's pasted log into an attachment beside the draft; answers the fresh view. */
+export function attachPastedText(path: string, field: string): Promise<DraftView> {
+  return call<DraftView>("attach_pasted_text", { path, field });
+}
+
+/** `request.md` exactly as the vendor will read it (redacted). */
 export function renderRequest(path: string): Promise<string> {
   return call<string>("render_request", { path });
 }

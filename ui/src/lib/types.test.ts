@@ -13,6 +13,12 @@ import type {
   BundleEntry,
   BundleReport,
   ChannelSummary,
+  DisclosedIdentifier,
+  DisclosedSecret,
+  DisclosurePlace,
+  DisclosureReport,
+  HighlightedPreview,
+  PreviewSpan,
   DraftSummary,
   EvidenceKindPreview,
   EvidencePreview,
@@ -40,7 +46,8 @@ type JsonKind =
   | "nullable-object"
   | "nullable-string"
   | "nullable-number"
-  | "nullable-array";
+  | "nullable-array"
+  | "optional-object";
 
 // `Record<keyof T, …>` makes the compiler reject a missing or an extra key, so these schemas
 // cannot fall out of step with the interfaces in types.ts.
@@ -79,6 +86,7 @@ const draftViewSchema: Record<keyof DraftView, JsonKind> = {
   notices: "array",
   sla: "nullable-object",
   slaProblem: "nullable-string",
+  pastedLogs: "array",
 };
 const stepSchema: Record<keyof StepSpec, JsonKind> = {
   number: "number",
@@ -141,6 +149,45 @@ const bundleReportSchema: Record<keyof BundleReport, JsonKind> = {
   skipped: "array",
   redactions: "object",
   leaks: "array",
+  disclosure: "optional-object",
+};
+const disclosureSchema: Record<keyof DisclosureReport, JsonKind> = {
+  caseCode: "nullable-string",
+  redacted: "boolean",
+  identifiers: "array",
+  secrets: "array",
+  unredacted: "array",
+  requester: "array",
+  keep: "array",
+  hide: "array",
+  suggestedHide: "array",
+  scannedEntries: "number",
+  leaks: "array",
+};
+const identifierSchema: Record<keyof DisclosedIdentifier, JsonKind> = {
+  category: "string",
+  original: "string",
+  pseudonym: "nullable-string",
+  kept: "boolean",
+  count: "number",
+  places: "array",
+};
+const placeSchema: Record<keyof DisclosurePlace, JsonKind> = { kind: "string", name: "string", count: "number" };
+const secretSchema: Record<keyof DisclosedSecret, JsonKind> = { kind: "string", count: "number", places: "array" };
+const unredactedSchema: Record<keyof DisclosureReport["unredacted"][number], JsonKind> = { entry: "string", reason: "string" };
+const highlightedSchema: Record<keyof HighlightedPreview, JsonKind> = {
+  file: "string",
+  text: "string",
+  truncated: "boolean",
+  redactions: "object",
+  spans: "array",
+};
+const spanSchema: Record<keyof PreviewSpan, JsonKind> = {
+  start: "number",
+  end: "number",
+  category: "string",
+  kind: "nullable-string",
+  kept: "boolean",
 };
 const bundleEntrySchema: Record<keyof BundleEntry, JsonKind> = {
   name: "string",
@@ -247,6 +294,8 @@ function kindMatches(value: unknown, kind: JsonKind): boolean {
       return value === null || typeof value === "number";
     case "nullable-array":
       return value === null || Array.isArray(value);
+    case "optional-object":
+      return typeof value === "object" && value !== null && !Array.isArray(value);
   }
 }
 
@@ -264,6 +313,9 @@ function shapeProblems(value: unknown, schema: Record<string, JsonKind>, where: 
   }
   for (const [key, kind] of Object.entries(schema)) {
     if (!(key in record)) {
+      if (kind === "optional-object") {
+        continue;
+      }
       problems.push(`${where}.${key}: missing`);
     } else if (!kindMatches(record[key], kind)) {
       problems.push(`${where}.${key}: expected ${kind}, got ${JSON.stringify(record[key])}`);
@@ -357,6 +409,7 @@ const nested = {
       ...report.entries.flatMap((entry, i) => shapeProblems(entry, bundleEntrySchema, `${where}.entries[${i}]`)),
       ...report.skipped.flatMap((gap, i) => shapeProblems(gap, skippedSchema, `${where}.skipped[${i}]`)),
       ...report.leaks.flatMap((leak, i) => shapeProblems(leak, leakSchema, `${where}.leaks[${i}]`)),
+      ...(report.disclosure === undefined ? [] : nested.disclosure(report.disclosure, `${where}.disclosure`)),
       ...Object.entries(report.redactions)
         .filter(([, count]) => typeof count !== "number")
         .map(([category]) => `${where}.redactions.${category}: not a number`),
@@ -373,6 +426,37 @@ const nested = {
       ...item.history.flatMap((event, i) => shapeProblems(event, eventSchema, `${where}.history[${i}]`)),
       ...(item.receipt === null ? [] : shapeProblems(item.receipt, receiptSchema, `${where}.receipt`)),
     ];
+  },
+  disclosure(value: unknown, where: string): string[] {
+    const top = shapeProblems(value, disclosureSchema, where);
+    if (top.length > 0) {
+      return top;
+    }
+    const report = value as DisclosureReport;
+    const places = (list: DisclosurePlace[], at: string): string[] =>
+      list.flatMap((place, i) => shapeProblems(place, placeSchema, `${at}.places[${i}]`));
+    return [
+      ...report.identifiers.flatMap((id, i) => {
+        const at = `${where}.identifiers[${i}]`;
+        const own = shapeProblems(id, identifierSchema, at);
+        return own.length > 0 ? own : places(id.places, at);
+      }),
+      ...report.secrets.flatMap((secret, i) => {
+        const at = `${where}.secrets[${i}]`;
+        const own = shapeProblems(secret, secretSchema, at);
+        return own.length > 0 ? own : places(secret.places, at);
+      }),
+      ...report.unredacted.flatMap((entry, i) => shapeProblems(entry, unredactedSchema, `${where}.unredacted[${i}]`)),
+      ...report.leaks.flatMap((leak, i) => shapeProblems(leak, leakSchema, `${where}.leaks[${i}]`)),
+    ];
+  },
+  highlighted(value: unknown, where: string): string[] {
+    const top = shapeProblems(value, highlightedSchema, where);
+    if (top.length > 0) {
+      return top;
+    }
+    const preview = value as HighlightedPreview;
+    return preview.spans.flatMap((span, i) => shapeProblems(span, spanSchema, `${where}.spans[${i}]`));
   },
   channel: (value: unknown, where: string): string[] => shapeProblems(value, channelSchema, where),
   machine: (value: unknown, where: string): string[] => shapeProblems(value, machineSchema, where),
@@ -404,6 +488,8 @@ const fixtureChecks: [string, (value: unknown, where: string) => string[]][] = [
   ["draft-summaries.json", nested.draftSummary],
   ["evidence-preview.json", nested.evidencePreview],
   ["bundle-report.json", nested.bundleReport],
+  ["disclosure-review.json", nested.disclosure],
+  ["highlighted-preview.json", nested.highlighted],
   ["outbox-items.json", nested.outboxItem],
   ["channels.json", nested.channel],
   ["machine-summary.json", nested.machine],
@@ -449,6 +535,8 @@ describe("test data for steps 5 to 7", () => {
       ...nested.outboxItem(data.sentItem(), "sentItem"),
       ...nested.outboxItem(data.waitingItem(), "waitingItem"),
       ...nested.machine(data.machine(), "machine"),
+      ...nested.disclosure(data.disclosure(), "disclosure"),
+      ...nested.highlighted(data.redaction("/var/log/jetpatch/agent.log"), "redaction"),
     ];
     expect(problems).toEqual([]);
   });

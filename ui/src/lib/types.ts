@@ -102,6 +102,14 @@ export interface Request {
   checklist_done: string[];
   evidence: { evidence_id: string; path: string; note: string }[];
   extra: Record<string, string>;
+  /** The user's redaction choices (draft schema 2); never sent. Left out when empty. */
+  redaction?: RedactionChoices;
+}
+
+/** Names the vendor may see as they are, and words to hide (core `request::Redaction`). */
+export interface RedactionChoices {
+  keep: string[];
+  hide: string[];
 }
 
 /** An affected machine, one row of the endpoints table. */
@@ -233,6 +241,8 @@ export interface DraftView {
   notices: Notice[];
   sla: SlaReport | null;
   slaProblem: string | null;
+  /** Free-text fields holding a pasted log (each has a warning): offer to attach them instead. */
+  pastedLogs: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,14 +347,80 @@ export interface BundleReport {
   /** Counts per category: secret, email, ipv4, ipv6, mac, hostname, username, keyword. */
   redactions: Record<string, number>;
   leaks: { entry: string; what: string }[];
+  /** The disclosure review (the app builds every bundle with it). */
+  disclosure?: DisclosureReport;
 }
 
-/** The first 64 KiB of a file, redacted as the bundle will be. */
-export interface RedactionPreview {
+/** Everything that leaves with the request and how it is redacted (core `wire::DisclosureReport`). */
+export interface DisclosureReport {
+  caseCode: string | null;
+  /** False when redaction is off: everything leaves as collected. */
+  redacted: boolean;
+  /** Pseudonymised or kept identifiers, most frequent first. */
+  identifiers: DisclosedIdentifier[];
+  /** Kinds of secret removed, with where; never a value. */
+  secrets: DisclosedSecret[];
+  /** Entries that leave as they are (binary files, images). */
+  unredacted: { entry: string; reason: string }[];
+  /** The contact's name and e-mail, sent as they are. */
+  requester: string[];
+  /** The draft's `[redaction] keep`. */
+  keep: string[];
+  /** The draft's `[redaction] hide`. */
+  hide: string[];
+  /** Words from the request (company, contact, endpoints) not hidden yet. */
+  suggestedHide: string[];
+  /** How many entries the leak scan read back. */
+  scannedEntries: number;
+  /** Originals the leak scan found: not empty means do not send. */
+  leaks: { entry: string; what: string }[];
+}
+
+/** One identifier that leaves: pseudonymised (`pseudonym`) or kept as it is. */
+export interface DisclosedIdentifier {
+  /** `hostname`, `domain`, `username`, `email`, `ipv4`, `ipv6`, `mac` or `keyword`. */
+  category: string;
+  original: string;
+  /** What the vendor reads instead; null when kept. */
+  pseudonym: string | null;
+  kept: boolean;
+  count: number;
+  places: DisclosurePlace[];
+}
+
+/** Where something occurs: a request `field` or a bundle `entry`, and how often. */
+export interface DisclosurePlace {
+  kind: "field" | "entry" | (string & {});
+  name: string;
+  count: number;
+}
+
+/** One kind of secret removed. */
+export interface DisclosedSecret {
+  kind: string;
+  count: number;
+  places: DisclosurePlace[];
+}
+
+/** The first 64 KiB of a file, redacted by the bundle's own rules, with every replacement's
+ *  place (core `wire::HighlightedPreview`). */
+export interface HighlightedPreview {
   file: string;
   text: string;
   truncated: boolean;
   redactions: Record<string, number>;
+  /** Byte offsets into the UTF-8 encoding of `text` (see `lib/spans.ts`). */
+  spans: PreviewSpan[];
+}
+
+/** One replacement (or kept original) in a preview's text. */
+export interface PreviewSpan {
+  start: number;
+  end: number;
+  category: string;
+  /** For a secret, its kind. */
+  kind: string | null;
+  kept: boolean;
 }
 
 /** A delivery channel from `config.toml`. */

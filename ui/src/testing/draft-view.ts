@@ -225,6 +225,7 @@ export function draftView(overrides: Partial<DraftView> = {}): DraftView {
     notices: [],
     sla: null,
     slaProblem: "Choose a priority to see when JetPatch owes an answer.",
+    pastedLogs: [],
     ...overrides,
   };
 }

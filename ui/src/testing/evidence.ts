@@ -4,10 +4,11 @@
 import type {
   BundleReport,
   ChannelSummary,
+  DisclosureReport,
   EvidencePreview,
+  HighlightedPreview,
   MachineSummary,
   OutboxItemReport,
-  RedactionPreview,
 } from "../lib/types";
 
 export function evidencePreview(kinds: string[] = ["agent-logs", "manager-logs"]): EvidencePreview {
@@ -66,12 +67,83 @@ export function bundleReport(overrides: Partial<BundleReport> = {}): BundleRepor
   };
 }
 
-export function redaction(file: string): RedactionPreview {
+/** A redaction preview with highlights; "Grüße" first, so byte and string offsets differ. */
+export function redaction(file: string): HighlightedPreview {
+  const text = "Grüße 2026-11-24 14:58 connect to host-1a2b3c4d failed: password=[REDACTED] via build-srv-07\n";
+  const encoder = new TextEncoder();
+  const at = (part: string): [number, number] => {
+    const index = text.indexOf(part);
+    const start = encoder.encode(text.slice(0, index)).length;
+    return [start, start + encoder.encode(part).length];
+  };
+  const [hs, he] = at("host-1a2b3c4d");
+  const [ss, se] = at("[REDACTED]");
+  const [ks, ke] = at("build-srv-07");
   return {
     file,
-    text: "2026-11-24 14:58 connect to host-1a2b failed: password=[REDACTED]\n",
+    text,
     truncated: false,
     redactions: { secret: 1, hostname: 1 },
+    spans: [
+      { start: hs, end: he, category: "hostname", kind: null, kept: false },
+      { start: ss, end: se, category: "secret", kind: "password", kept: false },
+      { start: ks, end: ke, category: "hostname", kind: null, kept: true },
+    ],
+  };
+}
+
+/** A disclosure review: a host pseudonymised, a user name, the contact's e-mail kept, a secret. */
+export function disclosure(overrides: Partial<DisclosureReport> = {}): DisclosureReport {
+  return {
+    caseCode: "CF-7K2M-9QXD",
+    redacted: true,
+    identifiers: [
+      {
+        category: "hostname",
+        original: "build-srv-07",
+        pseudonym: "host-1a2b3c4d",
+        kept: false,
+        count: 12,
+        places: [
+          { kind: "field", name: "description", count: 1 },
+          { kind: "entry", name: "logs/agent/agent.log", count: 11 },
+        ],
+      },
+      {
+        category: "username",
+        original: "jsmith",
+        pseudonym: "user-5e6f7a8b",
+        kept: false,
+        count: 4,
+        places: [{ kind: "entry", name: "logs/agent/agent.log", count: 4 }],
+      },
+      {
+        category: "email",
+        original: "ana@example.com",
+        pseudonym: null,
+        kept: true,
+        count: 1,
+        places: [{ kind: "field", name: "email", count: 1 }],
+      },
+    ],
+    secrets: [
+      {
+        kind: "password",
+        count: 2,
+        places: [
+          { kind: "field", name: "description", count: 1 },
+          { kind: "entry", name: "logs/agent/agent.log", count: 1 },
+        ],
+      },
+    ],
+    unredacted: [{ entry: "screenshots/error.png", reason: "an image: cleaned of metadata, its pixels are sent as they are" }],
+    requester: ["Ana Example", "ana@example.com"],
+    keep: [],
+    hide: [],
+    suggestedHide: ["Example Ltd", "Ana Example"],
+    scannedEntries: 5,
+    leaks: [],
+    ...overrides,
   };
 }
 

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import type {
   BundleReport,
   CollectProgress,
+  DisclosureReport,
   EvidenceSelection,
   OutboxItemReport,
   PendingScreenshot,
@@ -14,7 +15,7 @@ import type {
   SendProgress,
 } from "../lib/types";
 import { draftView, viewFor } from "../testing/draft-view";
-import { bundleReport, channels, evidencePreview, machine, redaction, sentItem, waitingItem } from "../testing/evidence";
+import { bundleReport, channels, disclosure, evidencePreview, machine, redaction, sentItem, waitingItem } from "../testing/evidence";
 import pendingFixture from "../lib/fixtures/pending-screenshot.json";
 import WizardView from "./WizardView.svelte";
 
@@ -37,6 +38,8 @@ interface Options {
   saved?: SavedEvidence;
   /** What `pending_screenshots` answers: screenshots left in the editor last time. */
   pending?: PendingScreenshot[];
+  /** What `disclosure_review` answers (a scratch review). */
+  review?: () => DisclosureReport;
 }
 
 function backend(options: Options = {}): Call[] {
@@ -77,6 +80,14 @@ function backend(options: Options = {}): Call[] {
         return null;
       case "redaction_preview":
         return redaction(args["file"] as string);
+      case "disclosure_review":
+        return (options.review ?? (() => disclosure()))();
+      case "attach_pasted_text": {
+        const request = structuredClone(pastedRequest);
+        request.problem.description = "(The log pasted here, 40 lines, is attached as CF-7K2M-9QXD-description.log.)";
+        request.evidence.push({ evidence_id: "", path: "CF-7K2M-9QXD-description.log", note: "the log pasted into description" });
+        return viewFor(request, 2);
+      }
       case "render_request":
         return "# CF-7K2M-9QXD: Agents stop reporting after patch window\n\nVendor: JetPatch\n";
       case "submit_draft": {
@@ -110,6 +121,13 @@ function backend(options: Options = {}): Call[] {
   });
   return calls;
 }
+
+/** A request whose description is a pasted log. */
+const pastedRequest: Request = (() => {
+  const request = structuredClone(draftView().request);
+  request.problem.description = Array.from({ length: 40 }, (_, i) => `2026-11-24 14:${String(i).padStart(2, "0")}:00 ERROR sync failed`).join("\n");
+  return request;
+})();
 
 function open(step: number, phoneMode = false): void {
   render(WizardView, { initial: draftView({ step, problems: [] }), saveDelayMs: 10, onclose: () => undefined, phoneMode });
@@ -260,9 +278,23 @@ describe("step 5 Evidence", () => {
 
     await fireEvent.click(within(table).getByRole("button", { name: /agent\.log: preview its redaction$/ }));
     const preview = await screen.findByRole("region", { name: "Redaction preview" });
-    expect(commands(calls, "redaction_preview")[0]?.args).toEqual({ file: "/var/log/jetpatch/agent.log" });
-    expect(within(preview).getByText(/password=\[REDACTED\]/)).toBeTruthy();
+    expect(commands(calls, "redaction_preview")[0]?.args).toEqual({
+      path: draftView().path,
+      selection: { kinds: null, since: null, snapshot: true, includeBinary: false },
+      file: "/var/log/jetpatch/agent.log",
+    });
+    expect(within(preview).getByLabelText("Redacted text of /var/log/jetpatch/agent.log").textContent).toContain("password=[REDACTED]");
     expect(within(preview).getByText(/replaced 1 secret, 1 hostname/)).toBeTruthy();
+  });
+
+  test("the leak verdict says what it cannot vouch for: files that go in unredacted", async () => {
+    backend({ report: () => bundleReport({ disclosure: disclosure() }) });
+    open(5);
+    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
+    const result = await screen.findByRole("region", { name: "The bundle" });
+    const verdict = within(result).getByText(/Leak check passed/).closest("p")?.textContent?.replace(/\s+/g, " ") ?? "";
+    expect(verdict).toContain("It cannot vouch for what goes in unredacted: screenshots/error.png.");
   });
 
   test("leaks block sending, with the reason", async () => {
@@ -340,6 +372,144 @@ describe("step 6 Review", () => {
     ]);
     const destination = screen.getByRole("region", { name: "Destination" });
     expect(destination.textContent).toContain("https://jetpatch.zendesk.com");
+  });
+});
+
+describe("the redaction preview's highlights", () => {
+  test("mark each replacement with what it was, kept originals apart, reachable by keyboard", async () => {
+    backend();
+    open(5);
+    const kinds = await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await fireEvent.click(within(kinds).getAllByRole("button", { name: /Preview redaction of \/var\/log\/jetpatch\/agent\.log/ })[0] as HTMLElement);
+    const preview = await screen.findByRole("region", { name: "Redaction preview" });
+    const marks = [...preview.querySelectorAll("pre mark")];
+    // Byte offsets after "Grüße" land on the right words.
+    expect(marks.map((mark) => mark.textContent)).toEqual(["host-1a2b3c4d", "[REDACTED]", "build-srv-07"]);
+    expect(marks.map((mark) => mark.getAttribute("title"))).toEqual([
+      "Host name, replaced by a pseudonym",
+      "Secret (password), removed",
+      "Host name, kept as it is (you let the vendor see it)",
+    ]);
+    expect(marks[2]?.classList.contains("kept")).toBe(true);
+    await fireEvent.click(within(preview).getByRole("button", { name: "Next replacement" }));
+    expect(document.activeElement).toBe(marks[0]);
+    await fireEvent.click(within(preview).getByRole("button", { name: "Previous replacement" }));
+    expect(document.activeElement).toBe(marks[2]);
+    expect(within(preview).getByRole("status").textContent).toContain("3 of 3: Host name, kept as it is");
+  });
+});
+
+describe("step 6 disclosure review", () => {
+  async function toReview(calls: Call[]): Promise<HTMLElement> {
+    open(5);
+    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
+    await screen.findByRole("region", { name: "The bundle" });
+    await fireEvent.click(screen.getByRole("button", { name: "Next: step 6" }));
+    void calls;
+    const table = await screen.findByRole("table", { name: "Names and addresses" });
+    return table.closest("section") as HTMLElement;
+  }
+
+  test("shows the bundle's own review without a second run: identifiers, places, secrets, verdict", async () => {
+    const calls = backend({ report: () => bundleReport({ disclosure: disclosure() }) });
+    const review = await toReview(calls);
+    expect(commands(calls, "disclosure_review")).toEqual([]);
+    const table = within(review).getByRole("table", { name: "Names and addresses" });
+    const rows = within(table).getAllByRole("row").slice(1);
+    expect(rows[0]?.textContent).toContain("build-srv-07");
+    expect(rows[0]?.textContent).toContain("host-1a2b3c4d");
+    expect(rows[0]?.textContent).toContain("request field description");
+    expect(rows[0]?.textContent).toContain("logs/agent/agent.log (11)");
+    expect(rows[2]?.textContent).toContain("your contact details");
+    const secrets = within(review).getByRole("table", { name: "Secrets removed" });
+    expect(secrets.textContent).toContain("password");
+    const verdict = within(review).getByText(/Leak check: 5 entries read back/).closest("p")?.textContent ?? "";
+    expect(verdict.replace(/\s+/g, " "), verdict).toContain("cannot be redacted");
+    expect(within(review).getByRole("list", { name: "Sent as they are" }).textContent).toContain("screenshots/error.png");
+  });
+
+  test("without a current bundle, the review is asked of the core with the selection and channel", async () => {
+    const calls = backend({ saved: { selection: null, bundle: bundleReport(), bundleCurrent: false } });
+    open(6);
+    const table = await screen.findByRole("table", { name: "Names and addresses" });
+    expect(within(table).getByText("build-srv-07")).toBeTruthy();
+    await waitFor(() => expect(commands(calls, "disclosure_review")).toHaveLength(1));
+    const args = commands(calls, "disclosure_review")[0]?.args ?? {};
+    expect(args["path"]).toBe(draftView().path);
+    expect(args["selection"]).toEqual({ kinds: null, since: null, snapshot: true, includeBinary: false });
+  });
+
+  test("keeping a name real saves it in redaction.keep and builds the bundle again", async () => {
+    const kept = disclosure({
+      keep: ["build-srv-07"],
+      identifiers: [{ ...disclosure().identifiers[0]!, pseudonym: null, kept: true }],
+    });
+    let built = 0;
+    const calls = backend({ report: () => bundleReport({ disclosure: built++ === 0 ? disclosure() : kept }) });
+    const review = await toReview(calls);
+    await fireEvent.click(within(review).getByRole("checkbox", { name: "Let the vendor see build-srv-07" }));
+    await waitFor(() => expect(commands(calls, "build_bundle")).toHaveLength(2));
+    const saved = commands(calls, "save_draft").at(-1)?.args["request"] as Request;
+    expect(saved.redaction).toEqual({ keep: ["build-srv-07"], hide: [] });
+    const row = await within(review).findByRole("row", { name: /build-srv-07 Host name as it is/ });
+    expect((within(row).getByRole("checkbox") as HTMLInputElement).checked).toBe(true);
+    expect(screen.queryByText(/Built before your latest changes/)).toBeNull();
+  });
+
+  test("a suggested word and a typed word are hidden through redaction.hide", async () => {
+    const calls = backend({ report: () => bundleReport({ disclosure: disclosure() }) });
+    const review = await toReview(calls);
+    await fireEvent.click(within(review).getByRole("button", { name: "Hide Example Ltd" }));
+    await waitFor(() =>
+      expect((commands(calls, "save_draft").at(-1)?.args["request"] as Request).redaction).toEqual({ keep: [], hide: ["Example Ltd"] }),
+    );
+    await fireEvent.input(within(review).getByLabelText("Word or name to hide"), { target: { value: "Project Falcon" } });
+    await fireEvent.click(within(review).getByRole("button", { name: "Hide it" }));
+    await waitFor(() =>
+      expect((commands(calls, "save_draft").at(-1)?.args["request"] as Request).redaction).toEqual({
+        keep: [],
+        hide: ["Example Ltd", "Project Falcon"],
+      }),
+    );
+    expect(within(review).getByRole("list", { name: "Words you hide" }).textContent).toContain("Project Falcon");
+    expect(within(review).queryByRole("button", { name: "Hide Example Ltd" })).toBeNull();
+    await fireEvent.input(within(review).getByLabelText("Word or name to hide"), { target: { value: "x" } });
+    await fireEvent.click(within(review).getByRole("button", { name: "Hide it" }));
+    expect(within(review).getByText("Type a word or name of at least two characters.")).toBeTruthy();
+  });
+
+  test("a leak found is shown as do not send, never as passed", async () => {
+    backend({
+      report: () => bundleReport({ disclosure: disclosure({ leaks: [{ entry: "request.md", what: "the user name jsmith" }] }) }),
+    });
+    const review = await toReview([]);
+    expect(within(review).getByRole("alert").textContent).toContain("Do not send");
+    expect(within(review).queryByText(/Leak check: \d+ entries read back/)).toBeNull();
+  });
+});
+
+describe("a pasted log in a text field", () => {
+  test("shows the warning with Move to an attachment, which takes the core's new request", async () => {
+    const calls = backend();
+    const request = structuredClone(pastedRequest);
+    render(WizardView, {
+      initial: draftView({
+        step: 2,
+        request,
+        problems: [{ field: "description", severity: "warning", message: "holds 40 lines (3 KB) that look like a pasted log" }],
+        pastedLogs: ["description"],
+      }),
+      saveDelayMs: 10,
+      onclose: () => undefined,
+    });
+    const group = await screen.findByRole("group", { name: /Pasted log in/ });
+    expect(screen.getByText(/look like a pasted log/)).toBeTruthy();
+    await fireEvent.click(within(group).getByRole("button", { name: "Move to an attachment" }));
+    await waitFor(() => expect(commands(calls, "attach_pasted_text")).toHaveLength(1));
+    expect(commands(calls, "attach_pasted_text")[0]?.args).toEqual({ path: draftView().path, field: "description" });
+    await screen.findByText(/now the attachment CF-7K2M-9QXD-description.log/);
+    expect(screen.queryByRole("group", { name: /Pasted log in/ })).toBeNull();
   });
 });
 
