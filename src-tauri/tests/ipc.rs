@@ -913,7 +913,11 @@ fn files_a_draft_names_outside_the_drafts_folder_are_read_only_after_a_confirmat
     let unread = invoke_with(
         &window,
         "redaction_preview",
-        serde_json::json!({ "file": secret_file }),
+        serde_json::json!({
+            "path": draft.path,
+            "selection": selection(&["app-logs"]),
+            "file": secret_file,
+        }),
     )
     .expect_err("never listed");
     assert_eq!(unread["code"], "not_in_preview", "{unread}");
@@ -1047,7 +1051,8 @@ fn the_disclosure_review_lists_what_leaves_and_a_kept_name_stays_real_everywhere
             &data_before
                 .iter()
                 .cloned()
-                .chain([std::ffi::OsString::from("pseudonym.key")])
+                // The key, and the files the user confirmed reading (asked before the review).
+                .chain(["pseudonym.key", "approved-files.json"].map(std::ffi::OsString::from))
                 .collect()
         ),
         "the scratch bundle is gone: {data_after:?}"
