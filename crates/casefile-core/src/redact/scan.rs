@@ -1,11 +1,16 @@
 //! The redactor: detectors propose edits over a whole chunk, one merge pass writes the output.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::Ipv6Addr;
+use std::sync::Mutex;
 
 use memchr::memmem;
 
 use super::key::{Keyed, hex8};
+use super::names::{
+    Role, dotted_names, encodes_address, has_private_suffix, is_common_word, is_public_name,
+    replaceable_in_place, spots,
+};
 use super::{Category, Found, Names, PseudonymKey, walk_private_keys};
 
 const REDACTED: &[u8] = b"[REDACTED]";
@@ -40,26 +45,53 @@ const REDACTED: &[u8] = b"[REDACTED]";
 /// - **E-mail** `local@domain.tld` → `email-<8 hex>@redacted.invalid` (hash of the lower-cased
 ///   address).
 /// - **IPv4**: four decimal octets 0-255 without leading zeros, not preceded by a letter, digit,
-///   `.`, `-` or `_` and not followed by a letter, digit, `_`, `.digit`, `+`, `~` or `-digit`
-///   (except the two ends of a range `10.0.0.1-10.0.0.9`); an optional `/0`-`/32` is kept as
-///   written. So `120.0.6099.109`, `1.2.3.4.5`, `v1.2.3.4`, `agent-1.2.3.4`, Debian versions
-///   `1.3.239.0-1` and `8:6.9.11.60+dfsg` and the tail of `abc-10.159.14.1` are not addresses
-///   (such a host name is replaced when learned), while `addr:10.0.0.1` and `10.0.0.1:8080`
-///   are.
-///   Untouched: 127/8, 0.0.0.0, 255.255.255.255, netmasks (255.x with contiguous ones) and
+///   `.`, `-`, `_` or `~` and not followed by a letter, digit, `_`, `.digit`, `+`, `~` or
+///   `-digit` (except the two ends of a range `10.0.0.1-10.0.0.9`, and the address inside a
+///   block-pool id `BP-1234-10.1.2.3-1419…`, which keeps the id's shape); an optional `/0`-`/32`
+///   is kept as written. So `120.0.6099.109`, `1.2.3.4.5`, `v1.2.3.4`, `agent-1.2.3.4`, Debian
+///   versions `1.3.239.0-1` and `8:6.9.11.60+dfsg`, `pkg~~6.1.1.1` and the tail of
+///   `abc-10.159.14.1` are not addresses (such a host name is replaced when learned), while
+///   `addr:10.0.0.1` and `10.0.0.1:8080` are. Versions are not addresses: a quad after the word
+///   `version`, `ver`, `v`, `build`, `release`, `firmware`, `fw`, `package`, `rev` or
+///   `revision` (with `:`, `=` or spaces between) stays.
+///   Untouched: 0/8, 127/8, 255.255.255.255, netmasks (255.x with contiguous ones) and
 ///   240.0.0.0/4 (where pseudonyms live). Pseudonym: an address in 240.0.0.0/4 from the hash.
 /// - **IPv6**: a run of hex digits and colons (plus a dotted IPv4 tail) that `Ipv6Addr` parses,
-///   not touching a letter, digit, `_` or `.` on the left, nor a letter, digit or `_` on the
-///   right; with at least three groups or one group of three or more digits (so `a::b` and
-///   `std::vector` are not addresses), and not eight two-digit groups (a byte string). A
-///   `%zone` and `/prefix` are kept. Untouched: `::`, `::1`, 2001:db8::/32 (where pseudonyms
-///   live). Pseudonym: `2001:db8:` plus six hash hextets, compressed.
+///   not touching a letter, digit, `_` or `.` on the left (except an interface name glued with
+///   a colon, `en0:2607:f8b0::1`), nor a letter, digit or `_` on the right; with at least three
+///   groups or one group of three or more digits (so `a::b` and `std::vector` are not
+///   addresses), and not eight two-digit groups (a byte string). A `%zone` and `/prefix` are
+///   kept. Untouched: `::`, `::1`, 2001:db8::/32 (where pseudonyms live). Pseudonym:
+///   `2001:db8:` plus six hash hextets, compressed.
 /// - **MAC** `aa:bb:cc:dd:ee:ff` or with `-`, not inside a longer colon- or dash-hex run →
 ///   `02:` + five hash bytes, in the original separator and letter case. Untouched: all zeros,
 ///   broadcast.
-/// - **Hostnames, usernames, keywords** from [`Names`], ASCII case-insensitively, whole words
-///   only (not touching a letter, digit, `_`, `-` or a non-ASCII byte; `.` is a boundary), the
-///   longest known name first → `host-`, `user-`, `word-` + 8 hex of the lower-cased name.
+/// - **Names in their places** (see `names.rs`: `user=X`, `for user X`, `invalid user X`,
+///   `/home/X`, `C:\Users\X`, `DOMAIN\X`, syslog host fields, `rhost=`, URL hosts, Windows
+///   event fields…): whatever stands there is replaced, learned or not, common word or not,
+///   except placeholders and built-in accounts (`root`, `nobody`, `SYSTEM`, `-`).
+/// - **Learned names and keywords** from [`Names`], as whole tokens (not touching a letter,
+///   digit, `_`, `-` or a non-ASCII byte), longest first: host, domain and Windows names ASCII
+///   case-insensitively, Unix user names case-sensitively. A name without a dot is not replaced
+///   inside a dotted path (`nova.api.openstack`), except as the first label of a dotted host
+///   name ending in a top-level domain, where the whole name is replaced. A learned name that is
+///   a common word or a component word (`api`, `www`, `boot`, `oracle`) is replaced only in its
+///   places. Pseudonyms: `host-`, `user-`, `word-` + 8 hex of the name (lower-cased except Unix
+///   user names).
+/// - **Domain names**: a dotted name ending in a top-level domain or a private suffix is
+///   replaced whole when it ends in a learned domain of the customer ([`Names::domains`]), ends
+///   in a private suffix (`.internal .local .lan .corp .home.arpa .intranet .private`), or
+///   encodes an address (`220-135-151-1.hinet-ip.hinet.net`, `ip-10-0-0-1.ec2.internal`);
+///   names under [`super::names::PUBLIC_DOMAINS`] and [`Names::public_domains`] stay readable
+///   unless they hold a private label or an address. A domain becomes
+///   `domain-<8 hex>.example`; a host name in a domain becomes
+///   `host-<8 hex of its first label>.domain-<8 hex of the rest>.example`, so the vendor still
+///   sees which hosts share a domain and that `web01` and `web01.corp.lan` are one machine.
+///
+/// Pseudonyms never collide: the first sight of each distinct value checks a registry shared by
+/// all threads (seeded with [`Redactor::reserve`] from the existing mapping), and a pseudonym
+/// already standing for another value is replaced by the next candidate, the hash of the value
+/// with a counter.
 ///
 /// Where detections overlap, a secret wins over an identifier pattern, which wins over a name.
 pub struct Redactor {
@@ -71,12 +103,22 @@ pub struct Redactor {
     first_lengths: u64,
     /// Names by their lower-cased first word, longest first.
     buckets: HashMap<Vec<u8>, Vec<usize>>,
+    /// The customer's domains, lower case.
+    domains: HashSet<Vec<u8>>,
+    /// The vendor's domains that stay readable, lower case.
+    public_domains: BTreeSet<String>,
+    /// Every pseudonym issued so far, with its category and original: no two originals share
+    /// one. Touched only on the first sight of a distinct value in a call.
+    registry: Mutex<HashMap<String, (Category, String)>>,
 }
 
 struct NameEntry {
     category: Category,
     original: String,
+    /// The name as matched: lower case, or as written when `exact`.
     lower: Vec<u8>,
+    /// Matched case-sensitively (Unix user names).
+    exact: bool,
     pseudonym: String,
 }
 
@@ -155,7 +197,12 @@ enum Kind {
     Mac([u8; 6]),
     /// The user of URL user info.
     User,
+    /// A learned name or keyword, by index.
     Name(usize),
+    /// Whatever stands in a name's place.
+    Placed(Role),
+    /// A dotted name of the customer (a domain, or a host name in one).
+    Dotted,
 }
 
 /// Per-call caches: one HMAC and one mapping entry per distinct value, not per occurrence.
@@ -166,62 +213,192 @@ struct Cache {
     mac: HashMap<([u8; 6], u8, bool), String>,
     email: HashMap<Vec<u8>, String>,
     user: HashMap<Vec<u8>, String>,
+    /// Placed and dotted names by (role tag, normalised value).
+    placed: HashMap<(u8, Vec<u8>), (Category, String)>,
     names_seen: Vec<bool>,
     lower: Vec<u8>,
 }
 
 impl Redactor {
-    /// A redactor for `names` under `key`. Names shorter than 2 bytes are ignored.
+    /// A redactor for `names` under `key`. Names shorter than 2 bytes are ignored; learned host
+    /// and user names that are common words ([`super::names::is_common_word`]) are replaced only
+    /// in their places.
     pub fn new(key: &PseudonymKey, names: &Names) -> Redactor {
         let keyed = key.keyed();
-        let mut seen = std::collections::HashSet::new();
+        let mut redactor = Redactor {
+            keyed,
+            names: Vec::new(),
+            first_pairs: vec![0u64; 1024],
+            first_lengths: 0,
+            buckets: HashMap::new(),
+            domains: names
+                .domains
+                .iter()
+                .map(|d| d.trim().to_ascii_lowercase().into_bytes())
+                .collect(),
+            public_domains: names
+                .public_domains
+                .iter()
+                .map(|d| d.trim().trim_start_matches('.').to_ascii_lowercase())
+                .collect(),
+            registry: Mutex::new(HashMap::new()),
+        };
+        let mut seen = HashSet::new();
         let mut entries = Vec::new();
         let sets = [
-            (Category::Hostname, &names.hostnames),
-            (Category::Username, &names.usernames),
-            (Category::Keyword, &names.keywords),
+            (Category::Hostname, &names.hostnames, false, false),
+            (Category::Username, &names.usernames, false, false),
+            (Category::Username, &names.unix_usernames, true, false),
+            (Category::Keyword, &names.keywords, false, true),
         ];
-        for (category, set) in sets {
+        for (category, set, exact, keyword) in sets {
             for name in set {
                 let name = name.trim();
                 let lower = name.to_ascii_lowercase().into_bytes();
                 if lower.len() < 2 || !is_word_byte(lower.first().copied().unwrap_or(0)) {
                     continue;
                 }
-                if !seen.insert(lower.clone()) {
+                if !keyword
+                    && (is_common_word(&String::from_utf8_lossy(&lower))
+                        || (lower.contains(&b'.')
+                            && is_public_name(&lower, &redactor.public_domains)))
+                {
                     continue;
                 }
+                let matched = if exact {
+                    name.as_bytes().to_vec()
+                } else {
+                    lower
+                };
+                if !seen.insert((exact, matched.clone())) {
+                    continue;
+                }
+                let pseudonym = if keyword {
+                    redactor.issue(Category::Keyword, &matched, |n| {
+                        name_pseudonym(&redactor.keyed, Category::Keyword, &matched, n)
+                    })
+                } else {
+                    redactor.name_pseudonym_for(category, &matched).1
+                };
                 entries.push(NameEntry {
                     category,
                     original: name.to_owned(),
-                    pseudonym: name_pseudonym(&keyed, category, &lower),
-                    lower,
+                    lower: matched,
+                    exact,
+                    pseudonym,
                 });
             }
         }
-        let mut first_pairs = vec![0u64; 1024];
-        let mut first_lengths = 0u64;
-        let mut buckets: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
         for (index, entry) in entries.iter().enumerate() {
             let pair = pair_key(&entry.lower, 0);
-            if let Some(word) = first_pairs.get_mut(usize::from(pair >> 6)) {
+            if let Some(word) = redactor.first_pairs.get_mut(usize::from(pair >> 6)) {
                 *word |= 1 << (pair & 63);
             }
             let first_word = word_len(&entry.lower, 0);
-            first_lengths |= 1 << first_word.min(63);
-            let key = entry.lower.get(..first_word).unwrap_or_default().to_vec();
-            buckets.entry(key).or_default().push(index);
+            redactor.first_lengths |= 1 << first_word.min(63);
+            let key = entry
+                .lower
+                .get(..first_word)
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            redactor.buckets.entry(key).or_default().push(index);
         }
-        for bucket in buckets.values_mut() {
+        for bucket in redactor.buckets.values_mut() {
             bucket.sort_by_key(|&i| std::cmp::Reverse(entries.get(i).map_or(0, |e| e.lower.len())));
         }
-        Redactor {
-            keyed,
-            names: entries,
-            first_pairs,
-            first_lengths,
-            buckets,
+        redactor.names = entries;
+        redactor
+    }
+
+    /// Seeds the collision registry with the pseudonyms of an existing mapping, so that a new
+    /// value never takes a pseudonym that already stands for another one.
+    pub fn reserve(&self, mapping: &super::Mapping) {
+        let Ok(serde_json::Value::Object(top)) = serde_json::to_value(mapping) else {
+            return;
+        };
+        let Some(serde_json::Value::Object(entries)) = top.get("entries") else {
+            return;
+        };
+        let Ok(mut registry) = self.registry.lock() else {
+            return;
+        };
+        for (pseudonym, entry) in entries {
+            let (Ok(category), Some(original)) = (
+                serde_json::from_value::<Category>(entry.get("category").cloned().unwrap_or_default()),
+                entry.get("original").and_then(|o| o.as_str()),
+            ) else {
+                continue;
+            };
+            registry
+                .entry(pseudonym.clone())
+                .or_insert_with(|| (category, registry_original(category, original.as_bytes())));
         }
+    }
+
+    /// The pseudonym for `value` of `category`: `make(0)`, or, when that already stands for
+    /// another value, the first free `make(n)`.
+    fn issue(&self, category: Category, value: &[u8], make: impl Fn(u32) -> String) -> String {
+        let original = registry_original(category, value);
+        let Ok(mut registry) = self.registry.lock() else {
+            return make(0);
+        };
+        for n in 0..64 {
+            let candidate = make(n);
+            match registry.get(&candidate) {
+                None => {
+                    registry.insert(candidate.clone(), (category, original));
+                    return candidate;
+                }
+                Some((c, o)) if *c == category && *o == original => return candidate,
+                Some(_) => {}
+            }
+        }
+        make(64)
+    }
+
+    /// The pseudonym of a host name (short or qualified), a domain, or a user name, with the
+    /// category to count it under; qualified host names become
+    /// `host-<first label>.domain-<rest>.example`.
+    fn name_pseudonym_for(&self, category: Category, name: &[u8]) -> (Category, String) {
+        if category == Category::Username || category == Category::Keyword {
+            let pseudonym = self.issue(category, name, |n| {
+                name_pseudonym(&self.keyed, category, name, n)
+            });
+            return (category, pseudonym);
+        }
+        let lower = name.to_ascii_lowercase();
+        if category == Category::Domain || self.domains.contains(&lower) {
+            return (Category::Domain, self.domain_pseudonym(&lower));
+        }
+        match memchr::memchr(b'.', &lower) {
+            Some(dot) => {
+                let (first, rest) = (
+                    lower.get(..dot).unwrap_or_default(),
+                    lower.get(dot + 1..).unwrap_or_default(),
+                );
+                let host = self.issue(Category::Hostname, first, |n| {
+                    name_pseudonym(&self.keyed, Category::Hostname, first, n)
+                });
+                let domain = self.domain_pseudonym(rest);
+                (Category::Hostname, format!("{host}.{domain}"))
+            }
+            None => (
+                Category::Hostname,
+                self.issue(Category::Hostname, &lower, |n| {
+                    name_pseudonym(&self.keyed, Category::Hostname, &lower, n)
+                }),
+            ),
+        }
+    }
+
+    /// `domain-<8 hex>.example` for a lower-cased domain.
+    fn domain_pseudonym(&self, lower: &[u8]) -> String {
+        self.issue(Category::Domain, lower, |n| {
+            format!(
+                "{}.example",
+                name_pseudonym(&self.keyed, Category::Domain, lower, n)
+            )
+        })
     }
 
     /// Redacts `input` (whole lines; the last may lack `\n`) and appends the result to `out`.
@@ -238,6 +415,8 @@ impl Redactor {
             });
         });
         self.name_edits(input, &mut edits);
+        self.place_edits(input, &mut edits);
+        self.dotted_edits(input, &mut edits);
         punctuation_edits(input, &mut edits);
         assignment_and_at_edits(input, &mut edits);
         literal_edits(input, &mut edits);
@@ -339,11 +518,16 @@ impl Redactor {
                 if let Some(pseudonym) = map.get(cache.lower.as_slice()) {
                     out.extend_from_slice(pseudonym.as_bytes());
                 } else {
+                    let lower = cache.lower.as_slice();
                     let pseudonym = if category == Category::Email {
-                        let digest = self.keyed.digest(b"email", &cache.lower);
-                        format!("email-{}@redacted.invalid", hex8(&digest))
+                        self.issue(Category::Email, lower, |n| {
+                            let digest = self.keyed.digest(b"email", &counted(lower, n));
+                            format!("email-{}@redacted.invalid", hex8(&digest))
+                        })
                     } else {
-                        name_pseudonym(&self.keyed, Category::Username, &cache.lower)
+                        self.issue(Category::Username, lower, |n| {
+                            name_pseudonym(&self.keyed, Category::Username, lower, n)
+                        })
                     };
                     out.extend_from_slice(pseudonym.as_bytes());
                     found.mapping.insert(pseudonym.clone(), category, text());
@@ -354,13 +538,17 @@ impl Redactor {
             Kind::Ipv4(address) => {
                 let pseudonym = cache.ipv4.entry(address).or_insert_with(|| {
                     let canonical = std::net::Ipv4Addr::from(address).to_string();
-                    let digest = self.keyed.digest(b"ipv4", canonical.as_bytes());
-                    let [a, b, c, d, ..] = digest;
-                    let mut octets = [0xf0 | (a & 0x0f), b, c, d];
-                    if octets == [255, 255, 255, 255] {
-                        octets[3] = 254;
-                    }
-                    let pseudonym = std::net::Ipv4Addr::from(octets).to_string();
+                    let pseudonym = self.issue(Category::Ipv4, canonical.as_bytes(), |n| {
+                        let digest = self
+                            .keyed
+                            .digest(b"ipv4", &counted(canonical.as_bytes(), n));
+                        let [a, b, c, d, ..] = digest;
+                        let mut octets = [0xf0 | (a & 0x0f), b, c, d];
+                        if octets == [255, 255, 255, 255] {
+                            octets[3] = 254;
+                        }
+                        std::net::Ipv4Addr::from(octets).to_string()
+                    });
                     found
                         .mapping
                         .insert(pseudonym.clone(), Category::Ipv4, canonical);
@@ -372,12 +560,16 @@ impl Redactor {
             Kind::Ipv6(address) => {
                 let pseudonym = cache.ipv6.entry(address).or_insert_with(|| {
                     let canonical = Ipv6Addr::from(address).to_string();
-                    let digest = self.keyed.digest(b"ipv6", canonical.as_bytes());
-                    let mut hextets = [0x2001u16, 0x0db8, 0, 0, 0, 0, 0, 0];
-                    for (slot, pair) in hextets.iter_mut().skip(2).zip(digest.chunks(2)) {
-                        *slot = pair.iter().fold(0u16, |v, b| v << 8 | u16::from(*b));
-                    }
-                    let pseudonym = Ipv6Addr::from(hextets).to_string();
+                    let pseudonym = self.issue(Category::Ipv6, canonical.as_bytes(), |n| {
+                        let digest = self
+                            .keyed
+                            .digest(b"ipv6", &counted(canonical.as_bytes(), n));
+                        let mut hextets = [0x2001u16, 0x0db8, 0, 0, 0, 0, 0, 0];
+                        for (slot, pair) in hextets.iter_mut().skip(2).zip(digest.chunks(2)) {
+                            *slot = pair.iter().fold(0u16, |v, b| v << 8 | u16::from(*b));
+                        }
+                        Ipv6Addr::from(hextets).to_string()
+                    });
                     found
                         .mapping
                         .insert(pseudonym.clone(), Category::Ipv6, canonical);
@@ -394,9 +586,23 @@ impl Redactor {
                     .entry((bytes, separator, upper))
                     .or_insert_with(|| {
                         let canonical = mac_string(&bytes, b':', false);
-                        let digest = self.keyed.digest(b"mac", canonical.as_bytes());
-                        let [a, b, c, d, e, ..] = digest;
-                        let pseudonym = mac_string(&[0x02, a, b, c, d, e], separator, upper);
+                        let issued = self.issue(Category::Mac, canonical.as_bytes(), |n| {
+                            let digest = self
+                                .keyed
+                                .digest(b"mac", &counted(canonical.as_bytes(), n));
+                            let [a, b, c, d, e, ..] = digest;
+                            mac_string(&[0x02, a, b, c, d, e], b':', false)
+                        });
+                        let pseudonym = if separator == b':' && !upper {
+                            issued
+                        } else {
+                            let shown = issued.replace(':', &char::from(separator).to_string());
+                            if upper {
+                                shown.to_ascii_uppercase()
+                            } else {
+                                shown
+                            }
+                        };
                         found
                             .mapping
                             .insert(pseudonym.clone(), Category::Mac, canonical);
@@ -410,28 +616,125 @@ impl Redactor {
                     out.extend_from_slice(original);
                     return;
                 };
-                out.extend_from_slice(entry.pseudonym.as_bytes());
-                if cache.names_seen.len() <= index {
-                    cache.names_seen.resize(index + 1, false);
+                if entry.lower.len() == original.len() {
+                    out.extend_from_slice(entry.pseudonym.as_bytes());
+                    if cache.names_seen.len() <= index {
+                        cache.names_seen.resize(index + 1, false);
+                    }
+                    if let Some(seen) = cache.names_seen.get_mut(index)
+                        && !*seen
+                    {
+                        *seen = true;
+                        found.mapping.insert(
+                            entry.pseudonym.clone(),
+                            entry.category,
+                            entry.original.clone(),
+                        );
+                    }
+                    entry.category
+                } else {
+                    // The first label of a longer dotted host name: the whole name goes.
+                    self.replace_placed(Role::Host, original, cache, out, found)
                 }
-                if let Some(seen) = cache.names_seen.get_mut(index)
-                    && !*seen
-                {
-                    *seen = true;
-                    found.mapping.insert(
-                        entry.pseudonym.clone(),
-                        entry.category,
-                        entry.original.clone(),
-                    );
-                }
-                entry.category
             }
+            Kind::Placed(role) => self.replace_placed(role, original, cache, out, found),
+            Kind::Dotted => self.replace_placed(Role::Host, original, cache, out, found),
         };
         found.counts.add(category, 1);
     }
 
+    /// Writes the pseudonym of a name standing in a place (or a dotted name) and records it.
+    fn replace_placed(
+        &self,
+        role: Role,
+        original: &[u8],
+        cache: &mut Cache,
+        out: &mut Vec<u8>,
+        found: &mut Found,
+    ) -> Category {
+        let (tag, value, category) = match role {
+            Role::User => (0u8, original.to_vec(), Category::Username),
+            Role::WindowsUser => (1, original.to_ascii_lowercase(), Category::Username),
+            Role::Host => (2, original.to_ascii_lowercase(), Category::Hostname),
+        };
+        let key = (tag, value);
+        if let Some((category, pseudonym)) = cache.placed.get(&key) {
+            out.extend_from_slice(pseudonym.as_bytes());
+            return *category;
+        }
+        let (category, pseudonym) = self.name_pseudonym_for(category, &key.1);
+        out.extend_from_slice(pseudonym.as_bytes());
+        let shown = String::from_utf8_lossy(original).into_owned();
+        if let Some((host, domain)) = pseudonym.split_once('.')
+            && host.starts_with("host-")
+            && let Some(dot) = memchr::memchr(b'.', original)
+        {
+            found.mapping.insert(
+                domain.to_owned(),
+                Category::Domain,
+                String::from_utf8_lossy(original.get(dot + 1..).unwrap_or_default())
+                    .to_ascii_lowercase(),
+            );
+        }
+        found.mapping.insert(pseudonym.clone(), category, shown);
+        cache.placed.insert(key, (category, pseudonym));
+        category
+    }
+
+    /// Names standing in their places (see `names.rs`), whatever they are.
+    fn place_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
+        spots(input, |start, end, role| {
+            let Some(value) = input.get(start..end) else {
+                return;
+            };
+            if !replaceable_in_place(value)
+                || (value.contains(&b'.')
+                    && is_public_name(&value.to_ascii_lowercase(), &self.public_domains))
+            {
+                return;
+            }
+            edits.push(Edit {
+                start,
+                end,
+                prio: 1,
+                kind: Kind::Placed(role),
+            });
+        });
+    }
+
+    /// Dotted names of the customer: under a learned domain, with a private suffix, or
+    /// encoding an address; public and vendor names stay.
+    fn dotted_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
+        let mut lower = Vec::new();
+        dotted_names(input, |start, end| {
+            let Some(name) = input.get(start..end) else {
+                return;
+            };
+            lower.clear();
+            lower.extend(name.iter().map(u8::to_ascii_lowercase));
+            if is_pseudonym(&lower) || is_public_name(&lower, &self.public_domains) {
+                return;
+            }
+            let learned = !self.domains.is_empty()
+                && (self.domains.contains(lower.as_slice())
+                    || lower.iter().enumerate().any(|(i, &b)| {
+                        b == b'.' && lower.get(i + 1..).is_some_and(|d| self.domains.contains(d))
+                    }));
+            if learned || has_private_suffix(&lower) || encodes_address(&lower) {
+                edits.push(Edit {
+                    start,
+                    end,
+                    prio: 2,
+                    kind: Kind::Dotted,
+                });
+            }
+        });
+    }
+
     /// Known names, at word starts: a bit table of first byte pairs rejects most words, then
-    /// the names with that pair are compared, longest first.
+    /// the names with that pair are compared, longest first. A name without a dot inside a
+    /// dotted path is skipped, unless it is the first label of a dotted host name ending in a
+    /// top-level domain: then the whole dotted name is the edit.
     fn name_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
         if self.names.is_empty() {
             return;
@@ -467,21 +770,70 @@ impl Redactor {
                     let entry = self.names.get(index)?;
                     let end = start + entry.lower.len();
                     let candidate = input.get(start..end)?;
-                    (candidate.eq_ignore_ascii_case(&entry.lower) && !is_word_byte(at(input, end)))
-                        .then_some((index, end))
+                    let same = if entry.exact {
+                        candidate == entry.lower.as_slice()
+                    } else {
+                        candidate.eq_ignore_ascii_case(&entry.lower)
+                    };
+                    (same && !is_word_byte(at(input, end))).then_some((index, end))
                 })
             });
-            if let Some((index, end)) = matched {
-                edits.push(Edit {
-                    start,
-                    end,
-                    prio: 1,
-                    kind: Kind::Name(index),
-                });
-                from = end;
+            let Some((index, mut end)) = matched else {
+                continue;
+            };
+            if self
+                .names
+                .get(index)
+                .is_some_and(|e| e.category != Category::Keyword)
+            {
+                if before(input, start) == b'.' && is_word_byte(before(input, start - 1)) {
+                    continue;
+                }
+                if at(input, end) == b'.' && is_word_byte(at(input, end + 1)) {
+                    match dotted_host_end(input, start) {
+                        Some(whole) => end = whole,
+                        None => continue,
+                    }
+                }
             }
+            edits.push(Edit {
+                start,
+                end,
+                prio: 1,
+                kind: Kind::Name(index),
+            });
+            from = end;
         }
     }
+}
+
+/// Where the dotted host name starting at `start` ends, when it ends in a top-level domain.
+fn dotted_host_end(input: &[u8], start: usize) -> Option<usize> {
+    let mut found = None;
+    dotted_names(input.get(start..)?, |s, e| {
+        if s == 0 && found.is_none() {
+            found = Some(start + e);
+        }
+    });
+    found
+}
+
+/// The original as the collision registry compares it.
+fn registry_original(category: Category, value: &[u8]) -> String {
+    match category {
+        Category::Username | Category::Keyword => String::from_utf8_lossy(value).into_owned(),
+        _ => String::from_utf8_lossy(value).to_ascii_lowercase(),
+    }
+}
+
+/// `value`, or for a collision retry `n` > 0, `value` + NUL + `n`.
+fn counted(value: &[u8], n: u32) -> Vec<u8> {
+    let mut bytes = value.to_vec();
+    if n > 0 {
+        bytes.push(0);
+        bytes.extend_from_slice(n.to_string().as_bytes());
+    }
+    bytes
 }
 
 /// The length of the run of word bytes at `i`.
@@ -500,29 +852,48 @@ fn pair_key(bytes: &[u8], i: usize) -> u16 {
         | u16::from(at(bytes, i + 1).to_ascii_lowercase())
 }
 
-/// `host-`, `user-` or `word-` + 8 hex of HMAC of the lower-cased name.
-fn name_pseudonym(keyed: &Keyed, category: Category, lower: &[u8]) -> String {
+/// `host-`, `user-`, `domain-` or `word-` + 8 hex of HMAC of the name (lower-cased except Unix
+/// user names); `n` > 0 for the next candidate after a collision.
+fn name_pseudonym(keyed: &Keyed, category: Category, name: &[u8], n: u32) -> String {
     let prefix = match category {
         Category::Hostname => "host",
         Category::Username => "user",
+        Category::Domain => "domain",
         _ => "word",
     };
     format!(
         "{prefix}-{}",
-        hex8(&keyed.digest(category.as_str().as_bytes(), lower))
+        hex8(&keyed.digest(category.as_str().as_bytes(), &counted(name, n)))
     )
 }
 
-/// Whether `value` is a pseudonym this redactor issues for names or e-mail.
+/// Whether `value` is a pseudonym this redactor issues for names, domains or e-mail.
 pub(crate) fn is_pseudonym(value: &[u8]) -> bool {
-    let hex_after = |prefix: &[u8]| {
-        value.strip_prefix(prefix).is_some_and(|rest| {
-            rest.get(..8)
-                .is_some_and(|h| h.iter().all(|b| b.is_ascii_hexdigit()))
-                && (rest.len() == 8 || rest.get(8..) == Some(b"@redacted.invalid".as_slice()))
-        })
+    let hex_then = |value: &[u8], prefix: &[u8]| -> Option<usize> {
+        let rest = value.strip_prefix(prefix)?;
+        rest.get(..8)
+            .is_some_and(|h| h.iter().all(|b| b.is_ascii_hexdigit()))
+            .then_some(prefix.len() + 8)
     };
-    hex_after(b"host-") || hex_after(b"user-") || hex_after(b"word-") || hex_after(b"email-")
+    let exact = |prefix: &[u8], tail: &[u8]| {
+        hex_then(value, prefix).is_some_and(|n| value.get(n..) == Some(tail))
+    };
+    if exact(b"host-", b"")
+        || exact(b"user-", b"")
+        || exact(b"word-", b"")
+        || exact(b"email-", b"@redacted.invalid")
+        || exact(b"domain-", b".example")
+    {
+        return true;
+    }
+    hex_then(value, b"host-").is_some_and(|n| {
+        value
+            .get(n..)
+            .and_then(|rest| rest.strip_prefix(b"."))
+            .is_some_and(|domain| {
+                hex_then(domain, b"domain-").is_some_and(|m| domain.get(m..) == Some(b".example"))
+            })
+    })
 }
 
 fn mac_string(bytes: &[u8; 6], separator: u8, upper: bool) -> String {
@@ -1556,14 +1927,16 @@ mod tests {
     #[test]
     fn url_user_info_loses_the_password_and_the_user_gets_a_pseudonym() {
         let (out, found) = run("db postgres://bob:hunter2-FAKE@db.internal:5432/app");
-        let user = name_pseudonym(&key(1).keyed(), Category::Username, b"bob");
-        assert_eq!(
-            out,
-            format!("db postgres://{user}:[REDACTED]@db.internal:5432/app")
+        let user = name_pseudonym(&key(1).keyed(), Category::Username, b"bob", 0);
+        assert!(
+            out.starts_with(&format!("db postgres://{user}:[REDACTED]@host-"))
+                && out.ends_with(".example:5432/app")
+                && !out.contains("db.internal"),
+            "{out}"
         );
         assert!(found.secrets.contains(b"hunter2-FAKE".as_slice()));
-        let (out, _) = run("https://bob:p@ss-FAKE@host.example/x");
-        assert_eq!(out, format!("https://{user}:[REDACTED]@host.example/x"));
+        let (out, _) = run("https://bob:p@ss-FAKE@portal.example.com/x");
+        assert_eq!(out, format!("https://{user}:[REDACTED]@portal.example.com/x"));
     }
 
     #[test]
@@ -1737,18 +2110,23 @@ mod tests {
     #[test]
     fn names_are_replaced_in_any_case_as_whole_words_only() {
         let keyed = key(1).keyed();
-        let host = name_pseudonym(&keyed, Category::Hostname, b"web01");
-        let fqdn = name_pseudonym(&keyed, Category::Hostname, b"web01.corp.example");
-        let prod = name_pseudonym(&keyed, Category::Hostname, b"prod");
-        let user = name_pseudonym(&keyed, Category::Username, b"alice");
-        let word = name_pseudonym(&keyed, Category::Keyword, b"project falcon");
-        check(
-            "WEB01 web01.corp.example web01.other Web01: alice@web01 project FALCON",
-            &format!("{host} {fqdn} {host}.other {host}: {user}@{host} {word}"),
+        let host = name_pseudonym(&keyed, Category::Hostname, b"web01", 0);
+        let fqdn = format!(
+            "{host}.{}.example",
+            name_pseudonym(&keyed, Category::Domain, b"corp.example", 0)
         );
-        check("web01.corp.examples", &format!("{host}.corp.examples"));
+        let user = name_pseudonym(&keyed, Category::Username, b"alice", 0);
+        let word = name_pseudonym(&keyed, Category::Keyword, b"project falcon", 0);
+        let other = name_pseudonym(&keyed, Category::Domain, b"other.net", 0);
+        check(
+            "WEB01 web01.corp.example web01.other.net Web01: alice@web01 project FALCON",
+            &format!("{host} {fqdn} {host}.{other}.example {host}: {user}@{host} {word}"),
+        );
+        // Inside a dotted path that is no host name, a name is a component: left alone.
+        check_untouched("web01.corp.examples app.web01.conf");
         check_untouched("cache-prod-10 web012 xweb01 alice_b prod_db my-alice");
-        check("(prod)", &format!("({prod})"));
+        // `prod` is a common component word: replaced only where it stands as a name.
+        check_untouched("(prod)");
         let (_, found) = run("web01 and WEB01");
         assert_eq!(found.counts.get(Category::Hostname), 2);
         assert_eq!(
@@ -1794,7 +2172,6 @@ mod tests {
         for text in [
             "md5 d41d8cd98f00b204e9800998ecf8427e sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709",
             "took 250ms (1h2m3.5s) at 2026-11-23T10:00:00.123Z",
-            "Nov 23 10:00:00 node sshd[123]: Connection closed",
             "version=1.2.3 build=2026.11.23",
         ] {
             check_untouched(text);
