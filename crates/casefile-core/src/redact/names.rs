@@ -142,8 +142,6 @@ const NEVER_REPLACED: &[&str] = &[
     "-",
     "true",
     "false",
-    "user",
-    "host",
     "as",
     "is",
     "to",
@@ -275,7 +273,7 @@ const PRIVATE_SUFFIXES: &[&str] = &[
 const CC_TLDS: &str = "ac ad ae af ag al ao aq ar at au aw ax az ba bb bd be bf bg bh bi bj bm \
 bn bo br bs bt bw by bz ca cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec \
 ee eg er es et eu fi fj fk fm fo fr ga gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn \
-hr ht hu id ie il im iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls \
+hr ht hu id ie il im io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls \
 lt lu lv ly ma mc me mg mh mn mo mp mq mr mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz \
 om pa pe pf pg ph pk pn pr pt pw qa re ro ru rw sa sb sc sd se sg si sk sl sm sn sr ss st su sv sx \
 sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ws \
@@ -764,8 +762,7 @@ pub(crate) fn dotted_names(text: &[u8], mut each: impl FnMut(usize, usize)) {
         let first = name.split(|&b| b == b'.').next().unwrap_or_default();
         if !last.iter().all(u8::is_ascii_alphabetic)
             || !(is_tld(last) || PRIVATE_SUFFIXES.iter().any(|s| last.eq_ignore_ascii_case(s.as_bytes())))
-            || (is_tld(first) && first.len() >= 3)
-            || [&b"com"[..], b"org", b"net", b"io"]
+            || [&b"com"[..], b"org", b"net", b"io", b"edu", b"gov"]
                 .iter()
                 .any(|g| first.eq_ignore_ascii_case(g))
         {
@@ -795,7 +792,7 @@ enum Anchor {
     PathFolder,
     /// `for`.
     For,
-    /// `invalid`.
+    /// `invalid`, `illegal`, `authenticating` (sshd: `invalid user N`).
     Invalid,
     /// `Resolved`.
     Resolved,
@@ -819,7 +816,8 @@ fn anchor(word: &[u8]) -> Option<Anchor> {
         5 if is(b"users") => Anchor::PathFolder,
         5 if is(b"rhost") => Anchor::HostKey,
         6 if is(b"client") || is(b"source") || is(b"caller") => Anchor::Event,
-        7 if is(b"invalid") => Anchor::Invalid,
+        7 if is(b"invalid") || is(b"illegal") => Anchor::Invalid,
+        14 if is(b"authenticating") => Anchor::Invalid,
         7 if is(b"logname") => Anchor::UserKey,
         7 if is(b"account") => Anchor::Event,
         8 if is(b"username") => Anchor::UserKey,
@@ -949,8 +947,11 @@ fn anchor_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
                     continue; // The `invalid` anchor takes it.
                 }
                 let len = name_len(text, p);
+                let after = text.get(p + len..).unwrap_or_default();
                 if len > 0
-                    && text.get(p + len..).is_some_and(|r| r.starts_with(b" from "))
+                    && (after.starts_with(b" from ")
+                        || after.starts_with(b" port ")
+                        || after.starts_with(b" [preauth]"))
                     && memchr::memmem::find(line_of(text, p), b"sshd").is_some()
                 {
                     each(p, p + len, Role::User);
@@ -1231,7 +1232,8 @@ fn cluster_prefix(line: &[u8]) -> Option<((usize, usize), usize)> {
     Some(((h, h + len), h + len + 1))
 }
 
-/// `ID NODE COMPONENT STATE EPOCH FLAG ...` (HPC cluster logs): the node field.
+/// `ID NODE COMPONENT STATE EPOCH FLAG ...` (HPC cluster logs): the node field, when it holds a
+/// digit (`node-190`, `gige7`; not `full partition status`).
 fn hpc_node(line: &[u8]) -> Option<(usize, usize)> {
     let id = digits(line, 0);
     if id == 0 || line.get(id) != Some(&b' ') {
@@ -1250,7 +1252,9 @@ fn hpc_node(line: &[u8]) -> Option<(usize, usize)> {
         && digits(line, epoch.0) == epoch_len
         && flag.1 > flag.0
         && digits(line, flag.0) == flag.1 - flag.0
-        && node.1 > node.0;
+        && line
+            .get(node.0..node.1)
+            .is_some_and(|name| name.iter().any(u8::is_ascii_digit));
     ok.then_some(node)
 }
 

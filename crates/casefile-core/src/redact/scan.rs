@@ -1560,9 +1560,11 @@ fn punctuation_edits(input: &[u8], edits: &mut Vec<Edit>) {
 /// `10.0.0.1-10.0.0.9` is the exception: both ends are addresses.
 fn ipv4_at(input: &[u8], start: usize) -> Option<(usize, u32)> {
     let b = before(input, start);
-    if b.is_ascii_alphanumeric()
-        || matches!(b, b'.' | b'_')
-        || (b == b'-' && !quad_ends_at(input, start - 1))
+    let block_pool = b == b'-' && in_block_pool_id(input, start);
+    if !block_pool
+        && (b.is_ascii_alphanumeric()
+            || matches!(b, b'.' | b'_' | b'~')
+            || (b == b'-' && !quad_ends_at(input, start - 1)))
     {
         return None;
     }
@@ -1572,11 +1574,57 @@ fn ipv4_at(input: &[u8], start: usize) -> Option<(usize, u32)> {
     if after.is_ascii_alphanumeric()
         || matches!(after, b'_' | b'+' | b'~')
         || (after == b'.' && next.is_ascii_digit())
-        || (after == b'-' && next.is_ascii_digit() && dotted_quad(input, p + 1).is_none())
+        || (after == b'-'
+            && next.is_ascii_digit()
+            && !block_pool
+            && dotted_quad(input, p + 1).is_none())
+        || after_version_word(input, start)
     {
         return None;
     }
     Some((p, address))
+}
+
+/// Whether the quad at `start` follows `BP-<digits>-` (an HDFS block-pool id).
+fn in_block_pool_id(input: &[u8], start: usize) -> bool {
+    let mut p = start - 1;
+    let mut digits = 0;
+    while p > 0 && before(input, p).is_ascii_digit() {
+        p -= 1;
+        digits += 1;
+    }
+    digits > 0 && p >= 3 && input.get(p - 3..p) == Some(b"BP-")
+}
+
+/// Whether the word before `start` (past spaces, `:`, `=`, `(`) names a version: `version`,
+/// `ver`, `v`, `build`, `release`, `firmware`, `fw`, `package`, `rev`, `revision`.
+fn after_version_word(input: &[u8], start: usize) -> bool {
+    let mut p = start;
+    while p > 0 && matches!(before(input, p), b' ' | b':' | b'=' | b'(' | b'"' | b'\'' | b'\t') {
+        p -= 1;
+    }
+    if p == start {
+        return false;
+    }
+    let mut w = p;
+    while w > 0 && before(input, w).is_ascii_alphabetic() {
+        w -= 1;
+    }
+    let word = input.get(w..p).unwrap_or_default().to_ascii_lowercase();
+    [
+        &b"version"[..],
+        b"ver",
+        b"v",
+        b"build",
+        b"release",
+        b"firmware",
+        b"fw",
+        b"package",
+        b"rev",
+        b"revision",
+        b"versions",
+    ]
+    .contains(&word.as_slice())
 }
 
 /// Four dot-separated decimal octets 0-255 without leading zeros at `start`, boundaries not
@@ -1622,7 +1670,7 @@ fn quad_ends_at(input: &[u8], end: usize) -> bool {
 fn ipv4_left_alone(address: u32) -> bool {
     let first = address >> 24;
     first == 127
-        || address == 0
+        || first == 0
         || first >= 240
         || (first == 255 && address.leading_ones() + address.trailing_zeros() == 32)
 }
@@ -1647,7 +1695,14 @@ fn colon_run(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
     if before(input, end) == b':' && before(input, end - 1) != b':' {
         end -= 1;
     }
-    let left = before(input, start);
+    let mut left = before(input, start);
+    if left.is_ascii_alphanumeric()
+        && let Some(after_name) = interface_prefix(input, start, end)
+    {
+        // `en0:2607:f8b0::1`: an interface name glued to the address with a colon.
+        start = after_name;
+        left = b':';
+    }
     if left.is_ascii_alphanumeric() || matches!(left, b'_' | b'.') {
         return Some(run_end);
     }
@@ -1701,6 +1756,24 @@ fn colon_run(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
         kind: Kind::Ipv6(value),
     });
     Some(run_end)
+}
+
+/// Where the address starts when the colon run at `start..end` begins with the tail of an
+/// interface name and a colon (`en0:`, `eth1:`, `utun3:`): letters then digits.
+fn interface_prefix(input: &[u8], start: usize, end: usize) -> Option<usize> {
+    let colon = start + memchr::memchr(b':', input.get(start..end)?)?;
+    let mut w = start;
+    while w > 0 && before(input, w).is_ascii_alphanumeric() {
+        w -= 1;
+    }
+    if is_word_byte(before(input, w)) || before(input, w) == b'.' {
+        return None;
+    }
+    let name = input.get(w..colon)?;
+    let letters = name.iter().take_while(|b| b.is_ascii_lowercase()).count();
+    let digits = name.get(letters..)?;
+    (letters >= 2 && !digits.is_empty() && digits.iter().all(u8::is_ascii_digit))
+        .then_some(colon + 1)
 }
 
 /// `hh<sep>hh<sep>hh<sep>hh<sep>hh<sep>hh` at `start`, not inside a longer hex run.
