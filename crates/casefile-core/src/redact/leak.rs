@@ -10,7 +10,9 @@ use super::{Category, Mapping, Names};
 /// Finds known originals (hostnames, usernames, mapped identifiers, removed secrets) in text.
 pub struct LeakScanner {
     automaton: Option<AhoCorasick>,
-    needles: Vec<(Category, String)>,
+    /// Category, needle (lower case), and the exact bytes when only that case is a leak (Unix
+    /// user names are case-sensitive).
+    needles: Vec<(Category, String, Option<Vec<u8>>)>,
 }
 
 /// One original found where it should not be.
@@ -26,31 +28,57 @@ pub struct Leak {
 }
 
 impl LeakScanner {
-    /// Needles: every hostname and username in `names`, every original in `mapping`, every secret
-    /// (secrets shorter than 4 bytes are ignored). Whole-word, ASCII case-insensitive.
+    /// Needles: every host, domain and user name in `names` and every original in `mapping`
+    /// that the redactor replaces wherever it stands (names that are common words, and values
+    /// replaced only where they stand as a name, such as `admin` in `invalid user admin`, are
+    /// not needles), every secret (secrets shorter than 4 bytes are ignored). Whole-word, ASCII
+    /// case-insensitive except Unix user names; a name without a dot inside a dotted path
+    /// (`nova.api.openstack`) is not a leak, as the redactor leaves it there.
     pub fn new(names: &Names, mapping: &Mapping, secrets: &BTreeSet<Vec<u8>>) -> LeakScanner {
-        let mut by_needle: HashMap<Vec<u8>, Category> = HashMap::new();
-        let mut add = |category: Category, needle: &[u8]| {
+        let mut by_needle: HashMap<Vec<u8>, (Category, Option<Vec<u8>>)> = HashMap::new();
+        let mut add = |category: Category, needle: &[u8], exact: bool| {
             let needle = needle.trim_ascii();
-            if !needle.is_empty() {
-                by_needle
-                    .entry(needle.to_ascii_lowercase())
-                    .or_insert(category);
+            if needle.is_empty() {
+                return;
             }
+            if matches!(
+                category,
+                Category::Hostname | Category::Username | Category::Domain
+            ) && !super::names::replaced_everywhere(needle, &names.public_domains)
+            {
+                return;
+            }
+            let exact_bytes = exact.then(|| needle.to_vec());
+            by_needle
+                .entry(needle.to_ascii_lowercase())
+                .and_modify(|slot| {
+                    // Case-insensitive wins: some source says any case is a leak.
+                    if slot.1.as_deref() != exact_bytes.as_deref() {
+                        slot.1 = None;
+                    }
+                })
+                .or_insert((category, exact_bytes));
         };
         for secret in secrets.iter().filter(|s| s.len() >= 4) {
-            add(Category::Secret, secret);
-        }
-        for (category, original) in mapping.originals() {
-            add(category, original.as_bytes());
+            add(Category::Secret, secret, false);
         }
         for name in &names.hostnames {
-            add(Category::Hostname, name.as_bytes());
+            add(Category::Hostname, name.as_bytes(), false);
+        }
+        for name in &names.domains {
+            add(Category::Domain, name.as_bytes(), false);
         }
         for name in &names.usernames {
-            add(Category::Username, name.as_bytes());
+            add(Category::Username, name.as_bytes(), false);
         }
-        let mut needles: Vec<(Vec<u8>, Category)> = by_needle.into_iter().collect();
+        for name in &names.unix_usernames {
+            add(Category::Username, name.as_bytes(), true);
+        }
+        for (category, original) in mapping.originals() {
+            add(category, original.as_bytes(), category == Category::Username);
+        }
+        let mut needles: Vec<(Vec<u8>, (Category, Option<Vec<u8>>))> =
+            by_needle.into_iter().collect();
         needles.sort();
         let automaton = if needles.is_empty() {
             None
@@ -68,7 +96,9 @@ impl LeakScanner {
             automaton,
             needles: needles
                 .into_iter()
-                .map(|(needle, category)| (category, String::from_utf8_lossy(&needle).into_owned()))
+                .map(|(needle, (category, exact))| {
+                    (category, String::from_utf8_lossy(&needle).into_owned(), exact)
+                })
                 .collect(),
         }
     }
@@ -99,7 +129,16 @@ impl LeakScanner {
                 from = start + 1;
                 continue;
             }
-            if let Some((category, needle)) = self.needles.get(found.pattern().as_usize()) {
+            if let Some((category, needle, exact)) = self.needles.get(found.pattern().as_usize()) {
+                let text = haystack.get(start..end).unwrap_or_default();
+                let other_case = exact.as_deref().is_some_and(|e| e != text);
+                let component = *category != Category::Secret
+                    && !needle.contains('.')
+                    && super::scan::inside_dotted_path(haystack, start, end);
+                if other_case || component {
+                    from = end;
+                    continue;
+                }
                 let what = if *category == Category::Secret {
                     let mut masked: String = needle.chars().take(2).collect();
                     masked.push('…');
@@ -127,7 +166,10 @@ mod tests {
         let mut names = Names::default();
         names.hostnames.insert("web01".into());
         names.usernames.insert("alice".into());
+        names.unix_usernames.insert("Bobby".into());
+        names.unix_usernames.insert("oracle".into());
         let mut mapping = Mapping::default();
+        mapping.insert("user-11111111".into(), Category::Username, "admin".into());
         mapping.insert("240.9.9.9".into(), Category::Ipv4, "10.1.2.3".into());
         let secrets: BTreeSet<Vec<u8>> = [b"hunter2-FAKE".to_vec(), b"abc".to_vec()].into();
         LeakScanner::new(&names, &mapping, &secrets)
@@ -162,6 +204,14 @@ mod tests {
                 .scan(b"web012 xalice cache-web01 10.1.2.34 abc")
                 .is_empty()
         );
+        // Another case of a Unix user name, a common word replaced only in its places, a name
+        // inside a dotted component path: none is a leak.
+        assert!(
+            scanner
+                .scan(b"bobby Oracle Corporation admin nova.web01.api org.alice")
+                .is_empty()
+        );
+        assert_eq!(scanner.scan(b"login Bobby").len(), 1);
         let empty = LeakScanner::new(&Names::default(), &Mapping::default(), &BTreeSet::new());
         assert!(empty.is_empty());
         assert!(empty.scan(b"anything").is_empty());

@@ -282,7 +282,8 @@ ye yt za zm zw";
 /// Generic top-level domains seen in logs.
 const GENERIC_TLDS: &[&str] = &[
     "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io", "arpa", "name", "pro",
-    "mobi", "cloud", "online", "site", "tech", "xyz", "top", "app", "dev", "example",
+    "mobi", "cloud", "online", "site", "tech", "xyz", "top", "app", "dev", "example", "asia",
+    "club", "shop", "store", "website", "travel", "jobs", "museum", "coop", "aero",
 ];
 
 /// Whether `label` (any case) is a top-level domain as far as names in logs go.
@@ -555,6 +556,23 @@ impl Names {
         self.hostnames.insert(name);
     }
 
+    /// Learns a peer's host name and its domain, but not its first label alone.
+    pub fn learn_peer(&mut self, raw: &str) {
+        let raw = raw.trim().trim_end_matches('.');
+        let Some(name) = plausible_name(raw) else {
+            return;
+        };
+        if let Some((_, rest)) = name.split_once('.') {
+            if is_public_name(name.as_bytes(), &self.public_domains)
+                || is_public_suffix(name.as_bytes())
+            {
+                return;
+            }
+            self.learn_domain(rest);
+        }
+        self.hostnames.insert(name);
+    }
+
     /// Learns a domain of the customer (not a public one, not a bare public suffix).
     pub fn learn_domain(&mut self, raw: &str) {
         let raw = raw.trim().trim_end_matches('.');
@@ -631,6 +649,19 @@ pub(crate) fn replaceable_in_place(value: &[u8]) -> bool {
     !NEVER_REPLACED.contains(&text.as_ref()) && !super::scan::is_pseudonym(&lower)
 }
 
+/// Whether the redactor replaces the name `value` wherever it stands as a whole token: a
+/// plausible learned name that is no common word and no public name. Names replaced only in
+/// their places (`admin` in `invalid user admin`) are not.
+pub(crate) fn replaced_everywhere(value: &[u8], public: &BTreeSet<String>) -> bool {
+    let Ok(text) = std::str::from_utf8(value) else {
+        return false;
+    };
+    let Some(lower) = plausible_name(text) else {
+        return false;
+    };
+    !is_common_word(&lower) && !(lower.contains('.') && is_public_name(lower.as_bytes(), public))
+}
+
 /// What stands in a name's place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -640,6 +671,9 @@ pub(crate) enum Role {
     WindowsUser,
     /// A host name, short or qualified.
     Host,
+    /// A peer's host name (a URL host, `HOST:port`, `rhost=`, a name beside an address): its
+    /// first label is not learned on its own (`caldav.163.com` must not make `/caldav/` a name).
+    Peer,
 }
 
 /// Learns names from evidence text; see the module documentation for the places.
@@ -689,6 +723,7 @@ impl Learner {
         };
         match role {
             Role::Host => self.names.learn_host(raw),
+            Role::Peer => self.names.learn_peer(raw),
             Role::User => self.names.learn_unix_user(raw),
             Role::WindowsUser => self.names.learn_user(raw),
         }
@@ -1006,7 +1041,9 @@ fn anchor_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
             }
             Anchor::UserKey | Anchor::HostKey => {
                 if let Some(p) = assigned_at(text, i) {
-                    let role = if kind == Anchor::HostKey {
+                    let role = if kind == Anchor::HostKey && byte(start) | 0x20 == b'r' {
+                        Role::Peer
+                    } else if kind == Anchor::HostKey {
                         Role::Host
                     } else {
                         Role::User
@@ -1251,7 +1288,10 @@ fn hpc_node(line: &[u8]) -> Option<(usize, usize)> {
     let ok = (9..=10).contains(&epoch_len)
         && digits(line, epoch.0) == epoch_len
         && flag.1 > flag.0
-        && digits(line, flag.0) == flag.1 - flag.0
+        && {
+            let sign = usize::from(line.get(flag.0) == Some(&b'-'));
+            flag.1 > flag.0 + sign && digits(line, flag.0 + sign) == flag.1 - flag.0 - sign
+        }
         && line
             .get(node.0..node.1)
             .is_some_and(|name| name.iter().any(u8::is_ascii_digit));
@@ -1288,7 +1328,7 @@ fn punctuation_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
                 )
             )
         {
-            each(p, p + len, Role::Host);
+            each(p, p + len, Role::Peer);
         }
     }
     let mut from = 0;
@@ -1304,7 +1344,7 @@ fn punctuation_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
                 if i >= 2 && text.get(i - 1) == Some(&b' ') && ends_with_ipv4(text, i - 1) {
                     let len = name_len(text, i + 1);
                     if len > 0 && text.get(i + 1 + len) == Some(&b')') {
-                        each(i + 1, i + 1 + len, Role::Host);
+                        each(i + 1, i + 1 + len, Role::Peer);
                     }
                 }
             }
@@ -1315,7 +1355,7 @@ fn punctuation_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
                     let start = name_start(text, end);
                     let name = text.get(start..end).unwrap_or_default();
                     if name.contains(&b'.') && name.iter().any(u8::is_ascii_alphabetic) {
-                        each(start, end, Role::Host);
+                        each(start, end, Role::Peer);
                     }
                 }
             }
@@ -1344,7 +1384,7 @@ fn punctuation_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
                 && !text.get(end + 1 + port).is_some_and(u8::is_ascii_alphanumeric)
                 && !matches!(left, Some(b'@' | b'/'))
             {
-                each(start, end, Role::Host);
+                each(start, end, Role::Peer);
             }
         }
     });
@@ -1356,7 +1396,7 @@ fn punctuation_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
         let left = start.checked_sub(1).and_then(|s| text.get(s)).copied();
         let after = text.get(at + 1 + host_len..).unwrap_or_default();
         let prompt = after.starts_with(b":~")
-            || after.starts_with(b":/")
+            || (after.starts_with(b":/") && !after.starts_with(b"://"))
             || (left == Some(b'[') && after.first() == Some(&b' '));
         if prompt && !user.is_empty() && host_len > 0 && !matches!(left, Some(b':' | b'/')) {
             each(start, at, Role::User);
@@ -1461,10 +1501,14 @@ fn syslog_host(line: &[u8]) -> Option<[Option<(usize, usize)>; 2]> {
     let host = rest.get(..host_len)?;
     let prog = rest.get(host_len + 1..)?;
     let prog_end = prog.iter().position(|&b| b == b':' || b == b' ')?;
-    if prog.get(prog_end) != Some(&b':') || prog_end == 0 {
+    let prog_name = prog.get(..prog_end)?;
+    // `prog[123]:`, or macOS's `prog[123] (...)`.
+    if prog_end == 0
+        || (prog.get(prog_end) != Some(&b':')
+            && !(prog_name.last() == Some(&b']') && prog.get(prog_end + 1) == Some(&b'(')))
+    {
         return None;
     }
-    let prog_name = prog.get(..prog_end)?;
     // `prog:` or `prog[123]:`.
     let ok = match memchr::memchr(b'[', prog_name) {
         Some(open) => {

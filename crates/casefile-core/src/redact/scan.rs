@@ -655,7 +655,7 @@ impl Redactor {
         let (tag, value, category) = match role {
             Role::User => (0u8, original.to_vec(), Category::Username),
             Role::WindowsUser => (1, original.to_ascii_lowercase(), Category::Username),
-            Role::Host => (2, original.to_ascii_lowercase(), Category::Hostname),
+            Role::Host | Role::Peer => (2, original.to_ascii_lowercase(), Category::Hostname),
         };
         let key = (tag, value);
         if let Some((category, pseudonym)) = cache.placed.get(&key) {
@@ -805,6 +805,15 @@ impl Redactor {
             from = end;
         }
     }
+}
+
+/// Whether the name at `start..end` (without a dot) sits inside a dotted path that is no host
+/// name (`nova.api.openstack`, `org.apache.hadoop`): there the redactor leaves it.
+pub(crate) fn inside_dotted_path(input: &[u8], start: usize, end: usize) -> bool {
+    (before(input, start) == b'.' && is_word_byte(before(input, start.saturating_sub(1))))
+        || (at(input, end) == b'.'
+            && is_word_byte(at(input, end + 1))
+            && dotted_host_end(input, start).is_none())
 }
 
 /// Where the dotted host name starting at `start` ends, when it ends in a top-level domain.
