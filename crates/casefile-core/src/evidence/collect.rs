@@ -709,6 +709,7 @@ pub fn collect(
     let redactor = if options.redact {
         let key = context.key.ok_or(CollectError::NoKey)?;
         let mut names = Names::from_system(&context.env.root, context.env.is_live());
+        names.public_domains = crate::redact::vendor_domains(context.profile);
         names.merge(options.names.clone());
         names.merge(learn(&work, threads, progress, cancel)?);
         Some((Redactor::new(key, &names), names, key.fingerprint()))

@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 pub use key::{KeyError, PseudonymKey};
 pub use leak::{Leak, LeakScanner};
 pub use mapping::{Mapping, MappingEntry, MappingError};
-pub use names::{Learner, Names, PUBLIC_DOMAINS, STOP_LIST, is_common_word};
+pub use names::{Learner, Names, PUBLIC_DOMAINS, STOP_LIST, is_common_word, vendor_domains};
 pub use scan::Redactor;
 
 /// What kind of thing was redacted.

@@ -403,8 +403,8 @@ pub struct Names {
     pub unix_usernames: BTreeSet<String>,
     /// The customer's domains (lower case): every name ending in one is replaced whole.
     pub domains: BTreeSet<String>,
-    /// Domains that stay readable (lower case): the vendor's own (its contact e-mail, channel
-    /// and portal hosts), added to [`PUBLIC_DOMAINS`].
+    /// Domains that stay readable (lower case): the vendor's own (its contact e-mail, portal
+    /// and knowledge-base hosts: [`vendor_domains`]), added to [`PUBLIC_DOMAINS`].
     pub public_domains: BTreeSet<String>,
     /// The user's own keywords (project names, customer names), as given.
     pub keywords: BTreeSet<String>,
@@ -647,6 +647,48 @@ pub(crate) fn replaceable_in_place(value: &[u8]) -> bool {
     }
     let text = String::from_utf8_lossy(&lower);
     !NEVER_REPLACED.contains(&text.as_ref()) && !super::scan::is_pseudonym(&lower)
+}
+
+/// The vendor's own domains in `profile` (portal, status and knowledge-base hosts, contact and
+/// partner e-mail domains), as registrable domains (`support.jumpcloud.com` gives
+/// `jumpcloud.com`): names under them stay readable in the bundle.
+pub fn vendor_domains(profile: &crate::profile::schema::Profile) -> BTreeSet<String> {
+    let links = &profile.links;
+    let urls = [
+        &links.portal,
+        &links.status,
+        &links.knowledge_base,
+        &links.knowledge_base_search,
+    ];
+    let hosts = urls.into_iter().flatten().filter_map(|url| {
+        let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+        let authority = rest.split(['/', '?', '#']).next()?;
+        let host = authority.rsplit('@').next()?;
+        Some(host.split(':').next()?.to_ascii_lowercase())
+    });
+    let mails = [&profile.contact.email, &profile.contact.partner_email]
+        .into_iter()
+        .flatten()
+        .filter_map(|mail| mail.rsplit_once('@').map(|(_, d)| d.trim().to_ascii_lowercase()));
+    hosts
+        .chain(mails)
+        .filter_map(|host| registrable(&host))
+        .collect()
+}
+
+/// The registrable domain of a host name: its last two labels, or three under a public suffix
+/// such as `co.uk`.
+fn registrable(host: &str) -> Option<String> {
+    let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
+    let n = labels.len();
+    if n < 2 {
+        return None;
+    }
+    let two = labels.get(n - 2..)?.join(".");
+    if is_public_suffix(two.as_bytes()) && n >= 3 {
+        return Some(labels.get(n - 3..)?.join("."));
+    }
+    Some(two)
 }
 
 /// Whether the redactor replaces the name `value` wherever it stands as a whole token: a
@@ -1643,5 +1685,192 @@ mod tests {
         assert_eq!(names.hostnames, set(&["box01", "box01.corp.example"]));
         assert_eq!(names.domains, set(&["corp.example"]));
         assert_eq!(names.unix_usernames, set(&["alice", "bob"]));
+    }
+
+    #[test]
+    fn learns_hosts_from_syslog_ng_fields_cluster_prefixes_and_hpc_columns() {
+        let names = learn(concat!(
+            "- 1131566941 2005.11.09 cn204 Nov 9 12:09:01 cn204/cn204 ntpd[25330]: synchronized\n",
+            "- 1131566568 2005.11.09 tbird-sm1 Nov 9 12:02:48 src@tbird-sm1 ib_sm.x[24904]: x\n",
+            "21611 node-190 unix.hw net.niff.up 1100786337 1 NIFF: node node-190 has detected\n",
+            "2556866 full partition status 1072881064 1 running\n",
+            "Jul  6 01:11:39 calvisitor-10-105-162-138 sandboxd[129] ([36461]): deny\n",
+        ));
+        assert_eq!(
+            names.hostnames,
+            set(&["calvisitor-10-105-162-138", "cn204", "node-190", "tbird-sm1"])
+        );
+    }
+
+    #[test]
+    fn learns_peers_and_their_domains_but_not_their_first_labels() {
+        let names = learn(concat!(
+            "authentication failure; rhost=host8.topspot.net user=guest1\n",
+            "connection from 211.167.68.59 (dsl-static-059.touchtelindia.net) at Sat\n",
+            "reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com [173.234.31.186]\n",
+            "GET https://git.corp.example:8443/api ok, hdfs://namenode01:9000/user\n",
+            "open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS\n",
+            "at MININT-FNANLI5.fareast.corp.microsoft.com/10.86.169.121:62260\n",
+            "fetch https://www.google.com/x and https://caldav.163.com/caldav/\n",
+        ));
+        for host in [
+            "host8.topspot.net",
+            "dsl-static-059.touchtelindia.net",
+            "ns.marryaldkfaczcz.com",
+            "git.corp.example",
+            "namenode01",
+            "proxy.cse.cuhk.edu.hk",
+            "minint-fnanli5.fareast.corp.microsoft.com",
+            "minint-fnanli5",
+            "caldav.163.com",
+        ] {
+            assert!(names.hostnames.contains(host), "{host}: {:?}", names.hostnames);
+        }
+        for peer_label in ["host8", "git", "proxy", "caldav", "www.google.com"] {
+            assert!(!names.hostnames.contains(peer_label), "{peer_label}");
+        }
+        for domain in ["topspot.net", "corp.example", "cse.cuhk.edu.hk", "fareast.corp.microsoft.com"] {
+            assert!(names.domains.contains(domain), "{domain}: {:?}", names.domains);
+        }
+        assert!(!names.domains.contains("google.com"));
+    }
+
+    #[test]
+    fn learns_names_from_agent_sentences_and_shell_prompts() {
+        let names = learn(concat!(
+            "[INFO] jcagent: Hostname reported as build-srv-07.corp.example\n",
+            "[INFO] userManager: Updating account for user jsmith\n",
+            "prompt [deploy7@web-04 ~]$ uptime; ops2@db-09:~$ ls\n",
+            "configd[53]: setting hostname to \"authorMacBook-Pro.local\"\n",
+            "hostname lookup failed for user\n",
+        ));
+        assert_eq!(
+            names.hostnames,
+            set(&[
+                "authormacbook-pro",
+                "authormacbook-pro.local",
+                "build-srv-07",
+                "build-srv-07.corp.example",
+                "db-09",
+                "web-04"
+            ])
+        );
+        assert_eq!(names.unix_usernames, set(&["deploy7", "jsmith", "ops2"]));
+    }
+
+    #[test]
+    fn learns_windows_security_event_text_and_xml_data() {
+        let names = learn(concat!(
+            "  Computer: WKS-FIN-042.ad.contoso-fake.lan\n",
+            "\tAccount Name:\t\tWKS-FIN-042$\n\tAccount Domain:\t\tCONTOSOFAKE\n",
+            "\tAccount Name:\t\tMVanDerMeer\n",
+            "\tWorkstation Name:\tLAPTOP-7QX2\n\tClient Name:\t\tTS-GATEWAY-02\n",
+            "<Data Name='TargetUserName'>kpatel</Data><Data Name='WorkstationName'>LAPTOP-9ZK1</Data>",
+            "<Data Name=\"SubjectUserName\">svc_backup01</Data>",
+            "<Data Name='TargetDomainName'>FAKECORP</Data>\n",
+            "\tAccount Name:\t\t-\n",
+        ));
+        assert_eq!(
+            names.usernames,
+            set(&["kpatel", "mvandermeer", "svc_backup01"])
+        );
+        for host in [
+            "wks-fin-042",
+            "wks-fin-042.ad.contoso-fake.lan",
+            "contosofake",
+            "laptop-7qx2",
+            "ts-gateway-02",
+            "laptop-9zk1",
+            "fakecorp",
+        ] {
+            assert!(names.hostnames.contains(host), "{host}: {:?}", names.hostnames);
+        }
+    }
+
+    #[test]
+    fn from_system_reads_search_domains_realms_and_the_fqdn_from_hosts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("etc/sssd")).expect("etc");
+        std::fs::write(root.join("etc/hostname"), "box01\n").expect("hostname");
+        std::fs::write(
+            root.join("etc/hosts"),
+            "127.0.0.1 localhost\n127.0.1.1 box01.eng.fake-corp.lan box01\n",
+        )
+        .expect("hosts");
+        std::fs::write(
+            root.join("etc/resolv.conf"),
+            "nameserver 10.0.0.2\nsearch fake-corp.lan corp.fake-example.org\n",
+        )
+        .expect("resolv");
+        std::fs::write(
+            root.join("etc/krb5.conf"),
+            "[libdefaults]\n default_realm = AD.FAKE-CORP.COM\n",
+        )
+        .expect("krb5");
+        std::fs::write(
+            root.join("etc/sssd/sssd.conf"),
+            "[sssd]\ndomains = ldap.fake-corp.com\n[domain/x]\nad_domain = ad2.fake-corp.com\n",
+        )
+        .expect("sssd");
+        let names = Names::from_system(root, false);
+        assert_eq!(
+            names.hostnames,
+            set(&["box01", "box01.eng.fake-corp.lan"])
+        );
+        assert_eq!(
+            names.domains,
+            set(&[
+                "ad.fake-corp.com",
+                "ad2.fake-corp.com",
+                "corp.fake-example.org",
+                "eng.fake-corp.lan",
+                "fake-corp.lan",
+                "ldap.fake-corp.com"
+            ])
+        );
+    }
+
+    #[test]
+    fn common_and_component_words_are_recognised() {
+        for word in ["api", "boot", "ftp", "www", "test", "xpc", "mail", "admin", "oracle"] {
+            assert!(is_common_word(word), "{word}");
+        }
+        for name in ["labsz", "zhangyan", "build-srv-07", "jsmith"] {
+            assert!(!is_common_word(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn names_that_encode_an_address_are_recognised() {
+        for name in [
+            "220-135-151-1.hinet-ip.hinet.net",
+            "ip-10-0-0-1.ec2.internal",
+            "dsl-chn-static-059.45.101.203.touchtelindia.net",
+            "n219076184117.netvigator.com",
+            "calvisitor-10-105-160-95.calvisitor.1918.berkeley.edu",
+        ] {
+            assert!(encodes_address(name.as_bytes()), "{name}");
+        }
+        for name in ["host8.topspot.net", "web01.corp.example", "vmlinuz-2.6.9.el", "a1.b2.c3.d400"] {
+            assert!(!encodes_address(name.as_bytes()), "{name}");
+        }
+    }
+
+    #[test]
+    fn vendor_domains_come_from_the_profile_links_and_contacts() {
+        let profile = crate::profile::parse(
+            include_str!("../profile/builtin/ujet.toml"),
+            "built-in:ujet",
+        )
+        .expect("profile");
+        assert!(vendor_domains(&profile).contains("ujet.co"));
+        let profile = crate::profile::parse(
+            include_str!("../profile/builtin/jumpcloud.toml"),
+            "built-in:jumpcloud",
+        )
+        .expect("profile");
+        assert_eq!(vendor_domains(&profile), set(&["jumpcloud.com"]));
+        assert_eq!(registrable("portal.fake.co.uk").as_deref(), Some("fake.co.uk"));
     }
 }
