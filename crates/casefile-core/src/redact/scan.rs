@@ -2327,4 +2327,205 @@ End-Date: 2024-11-23  10:00:05
         assert!(!is_pseudonym(b"host-1a2b3c4"));
         assert!(!is_pseudonym(b"host-1a2b3c4dx"));
     }
+
+    /// Learns from `text`, then redacts it with the names learned (as a bundle does).
+    fn learn_and_redact(text: &str, public: &[&str]) -> (String, Found) {
+        let mut learner = super::super::Learner::new();
+        learner.feed(text.as_bytes());
+        let mut names = learner.finish();
+        names.public_domains = public.iter().map(|d| (*d).to_owned()).collect();
+        let mut found = Found::default();
+        let out = Redactor::new(&key(1), &names).redact_text(text, &mut found);
+        (out, found)
+    }
+
+    #[test]
+    fn common_word_names_are_replaced_only_where_they_stand_as_names() {
+        let attempts = concat!(
+            "Dec 10 09:17:11 LabSZ sshd[24606]: Invalid user api from 187.141.143.180\n",
+            "Dec 10 09:17:12 LabSZ sshd[24607]: Failed password for invalid user boot from 187.141.143.180 port 1 ssh2\n",
+            "Dec 10 09:17:13 LabSZ sshd[24608]: Invalid user ftp from 187.141.143.180\n",
+            "Dec 10 09:17:14 LabSZ sshd[24609]: input_userauth_request: invalid user www [preauth]\n",
+            "Dec 10 09:17:15 LabSZ sshd[24610]: Invalid user xpc from 187.141.143.180\n",
+            "Dec 10 09:17:16 LabSZ sshd[24611]: Too many authentication failures for admin [preauth]\n",
+        );
+        let kept = concat!(
+            "INFO nova.api.openstack.compute.server_external_events\n",
+            "org.apache.hadoop.yarn.client.api.impl.ContainerManagementProtocolProxy\n",
+            "DocumentRoot /var/www/html\n",
+            "kernel: boot (command 12) done\n",
+            "ftpd[123]: ANONYMOUS FTP LOGIN FROM 84.102.20.2, (anonymous)\n",
+            "com.apple.xpc.launchd[1] (com.apple.xpc.launchd.domain.pid): exited\n",
+            "the api is up; test passed; mail queued\n",
+        );
+        let (out, found) = learn_and_redact(&format!("{attempts}{kept}"), &[]);
+        for line in kept.lines() {
+            let expected = line.replace("84.102.20.2", "");
+            let got = out
+                .lines()
+                .find(|l| l.starts_with(expected.get(..12).unwrap_or_default()))
+                .unwrap_or_default();
+            assert_eq!(
+                got.split("84.102.20.2").count(),
+                1,
+                "address kept in {got:?}"
+            );
+            if !line.contains("84.102.20.2") {
+                assert_eq!(got, line);
+            }
+        }
+        for user in ["api", "boot", "ftp", "www", "xpc", "admin"] {
+            assert!(
+                !out.contains(&format!("user {user} ")) && !out.contains(&format!("for {user} ")),
+                "{user} kept in {out}"
+            );
+        }
+        assert_eq!(found.counts.get(Category::Username), 6);
+        assert!(!out.contains("LabSZ"));
+    }
+
+    #[test]
+    fn unix_user_names_are_case_sensitive_and_organisations_are_not_users() {
+        let (out, _) = learn_and_redact(
+            concat!(
+                "Dec 10 09:17:11 LabSZ sshd[1]: Invalid user oracle from 187.141.143.180\n",
+                "Dec 10 09:17:11 LabSZ sshd[1]: Accepted password for JSmith from 10.1.2.3 port 2 ssh2\n",
+                "java.vendor = Oracle Corporation; jsmith is someone else; JSmith logged out\n",
+            ),
+            &[],
+        );
+        assert!(out.contains("java.vendor = Oracle Corporation; jsmith is someone else;"));
+        assert!(!out.contains("JSmith"), "{out}");
+        assert!(!out.contains("user oracle "), "{out}");
+    }
+
+    #[test]
+    fn names_in_their_places_are_replaced_even_when_not_learned() {
+        let (out, found) = run(concat!(
+            "Nov 23 10:00:00 gw-fake-7 sshd[1]: Failed password for invalid user zhangyan from 10.9.8.7 port 1 ssh2\n",
+            "[INFO] Updating account for user jsmith; session opened for user root by (uid=0)\n",
+            "[INFO] jcagent: Hostname reported as build-srv-07\n",
+            "\tAccount Name:\t\tkpatel\n\tWorkstation Name:\tLAPTOP-7QX2\n",
+        ));
+        for name in ["gw-fake-7", "zhangyan", "jsmith", "build-srv-07", "kpatel", "LAPTOP-7QX2"] {
+            assert!(!out.contains(name), "{name} kept: {out}");
+        }
+        assert!(out.contains("for user root by"));
+        assert_eq!(found.counts.get(Category::Username), 3);
+        assert_eq!(found.counts.get(Category::Hostname), 3);
+    }
+
+    #[test]
+    fn domains_are_replaced_whole_and_public_and_vendor_names_stay() {
+        let text = concat!(
+            "Hostname reported as build-srv-07.corp.example\n",
+            "peer nas01.corp.example up; search corp.example\n",
+            "rhost=220-135-151-1.hinet-ip.hinet.net ip-10-0-0-1.ec2.internal printer.lan\n",
+            "Jul  4 01:48:57 calvisitor-10-105-160-95.calvisitor.1918.berkeley.edu kernel[0]: x\n",
+            "later host-ab08.calvisitor.1918.berkeley.edu and nas.home.arpa and db.fake.corp\n",
+            "Resolved MSRA-SA-41.fareast.corp.microsoft.com to /default-rack\n",
+            "connected to agent.jumpcloud.com:443 and www.google.com:443 and portal.ujet.co:443\n",
+        );
+        let (out, found) = learn_and_redact(text, &["ujet.co"]);
+        for gone in [
+            "build-srv-07",
+            "corp.example",
+            "hinet",
+            "ec2.internal",
+            "printer.lan",
+            "berkeley.edu",
+            "calvisitor",
+            "home.arpa",
+            "fake.corp",
+            "fareast",
+            "MSRA",
+        ] {
+            assert!(!out.contains(gone), "{gone} kept: {out}");
+        }
+        for kept in ["agent.jumpcloud.com:443", "www.google.com:443", "portal.ujet.co:443"] {
+            assert!(out.contains(kept), "{kept} lost: {out}");
+        }
+        let keyed = key(1).keyed();
+        let domain = format!(
+            "{}.example",
+            name_pseudonym(&keyed, Category::Domain, b"corp.example", 0)
+        );
+        let host = name_pseudonym(&keyed, Category::Hostname, b"build-srv-07", 0);
+        assert!(out.contains(&format!("as {host}.{domain}\n")), "{out}");
+        assert!(out.contains(&format!("search {domain}\n")), "{out}");
+        assert_eq!(found.counts.get(Category::Domain), 1);
+        assert_eq!(
+            found.mapping.get(&domain).map(|e| e.original.as_str()),
+            Some("corp.example")
+        );
+    }
+
+    #[test]
+    fn versions_are_not_addresses() {
+        check_untouched(concat!(
+            "agent version 1.2.8.57, Build 6.1.1.0, ver: 2.4.1.9, firmware=3.1.0.2, v 1.0.0.1\n",
+            "package Package_for_KB3149090~31bf3856ad364e35~amd64~~6.1.1.1 and 0.0.0.6\n",
+        ));
+        let (out, _) = run("version check from 10.1.2.3 ok");
+        assert!(!out.contains("10.1.2.3"));
+    }
+
+    #[test]
+    fn an_address_inside_a_block_pool_id_is_replaced_and_the_id_keeps_its_shape() {
+        let (out, found) = run("pool BP-1432167891-10.190.173.170-1419015218143 registered");
+        assert!(!out.contains("10.190.173.170"), "{out}");
+        let pseudonym = found
+            .mapping
+            .originals()
+            .find(|(c, _)| *c == Category::Ipv4)
+            .map(|(_, o)| o.to_owned());
+        assert_eq!(pseudonym.as_deref(), Some("10.190.173.170"));
+        assert!(out.starts_with("pool BP-1432167891-24") || out.starts_with("pool BP-1432167891-25"));
+        assert!(out.ends_with("-1419015218143 registered"), "{out}");
+    }
+
+    #[test]
+    fn ipv6_glued_to_an_interface_name_is_an_address() {
+        let (out, found) = run("up en0:2607:f8b0:4005:80b::200e and fe80::1c2a:3bff:fe4d:5e6f%en0");
+        assert!(out.starts_with("up en0:2001:db8:"), "{out}");
+        assert!(!out.contains("2607") && !out.contains("fe80"), "{out}");
+        assert!(out.ends_with("%en0"), "{out}");
+        assert_eq!(found.counts.get(Category::Ipv6), 2);
+        check_untouched("std::vector en0:ab:cd");
+    }
+
+    #[test]
+    fn pseudonym_collisions_take_the_next_candidate() {
+        let redactor = redactor();
+        let (first, _) = run("from 10.1.2.3");
+        let taken = first.trim_start_matches("from ").to_owned();
+        // An earlier run gave that pseudonym to another address.
+        let mut mapping = super::super::Mapping::default();
+        mapping.insert(taken.clone(), Category::Ipv4, "192.168.50.50".into());
+        redactor.reserve(&mapping);
+        let mut found = Found::default();
+        let out = redactor.redact_text("from 10.1.2.3 and 10.1.2.3", &mut found);
+        let fresh = out
+            .trim_start_matches("from ")
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        assert_ne!(fresh, taken);
+        assert!(fresh.parse::<std::net::Ipv4Addr>().is_ok_and(|a| a.octets()[0] >= 240));
+        assert_eq!(out, format!("from {fresh} and {fresh}"));
+        assert_eq!(
+            found.mapping.get(&fresh).map(|e| e.original.as_str()),
+            Some("10.1.2.3")
+        );
+        // The value the mapping already holds keeps its pseudonym.
+        let redactor = Redactor::new(&key(1), &names());
+        let mut mapping = super::super::Mapping::default();
+        mapping.insert(taken.clone(), Category::Ipv4, "10.1.2.3".into());
+        redactor.reserve(&mapping);
+        assert_eq!(
+            redactor.redact_text("from 10.1.2.3", &mut Found::default()),
+            first
+        );
+    }
 }
