@@ -712,7 +712,14 @@ pub fn collect(
         names.public_domains = crate::redact::vendor_domains(context.profile);
         names.merge(options.names.clone());
         names.merge(learn(&work, threads, progress, cancel)?);
-        Some((Redactor::new(key, &names), names, key.fingerprint()))
+        let redactor = Redactor::new(key, &names);
+        // Pseudonyms already issued on this machine are taken: a new value never gets one.
+        if let Some(path) = context.mapping_path
+            && let Ok(existing) = crate::redact::Mapping::load(path)
+        {
+            redactor.reserve(&existing);
+        }
+        Some((redactor, names, key.fingerprint()))
     } else {
         None
     };
