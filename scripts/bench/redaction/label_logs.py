@@ -65,7 +65,9 @@ RULES = {
         ("hostname", r"node ([\w.-]+\.us)"),
         ("hostname", r"name=([\w.-]+\.us)")]),
     "HPC": (None, [("hostname", r"^\d+ (\S*\d\S*) \S+ \S+ \d+ -?\d ")]),
-    "Zookeeper": (r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", []),
+    "Zookeeper": (r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", [
+        ("hostname", r"host\.name=([\w.-]+)"),
+        ("username", r"user\.name=([\w.-]+)")]),
     "Thunderbird": (r"\d{4}\.\d\d\.\d\d", [
         ("hostname", r"^- \d+ \S+ (\S+) "),
         ("hostname", r"^- \d+ \S+ \S+ \w{3} +\d+ [\d:]+ (?:\w+@)?([\w-]+)"),

@@ -14,7 +14,8 @@
 //!   syslog-ng's `HOST/HOST` and `src@HOST`, with or without a `- 1131566941 2005.11.09 HOST`
 //!   cluster prefix), the node column of HPC cluster logs, `host=`, `hostname=`, `rhost=`,
 //!   `Computer:`, `Workstation Name:`, `Client Name:`; `hostname`/`host name` followed by
-//!   `reported as`, `is`, `to`, `set to` or `changed to` and a name; URL hosts
+//!   `reported as`, `is`, `to`, `set to` or `changed to` and a name; Java's `host.name=`
+//!   (and `user.name=` for users); `server: NAME:port`; sshd's `maps to NAME`; URL hosts
 //!   (`scheme://[user@]HOST[:port]`); `HOST:port` for a dotted name; a peer name next to its
 //!   address (`1.2.3.4 (NAME)`, `NAME [1.2.3.4]`, `NAME/1.2.3.4`); `Resolved NAME to`,
 //!   `node NAME` (a name with a digit).
@@ -879,6 +880,12 @@ enum Anchor {
     Event,
     /// XML data element names: `TargetUserName`, `SubjectUserName`, `WorkstationName`…
     Data(Role),
+    /// `name` in Java system properties `host.name=` and `user.name=`.
+    PropertyName,
+    /// `server: NAME:port` (a short host name with a port).
+    Server,
+    /// `maps to NAME` (sshd's reverse-mapping warning).
+    Maps,
 }
 
 fn anchor(word: &[u8]) -> Option<Anchor> {
@@ -889,10 +896,13 @@ fn anchor(word: &[u8]) -> Option<Anchor> {
         4 if is(b"host") => Anchor::HostKey,
         4 if is(b"home") => Anchor::PathFolder,
         4 if is(b"node") => Anchor::Node,
+        4 if is(b"name") => Anchor::PropertyName,
+        4 if is(b"maps") => Anchor::Maps,
         5 if is(b"login") || is(b"ruser") => Anchor::UserKey,
         5 if is(b"users") => Anchor::PathFolder,
         5 if is(b"rhost") => Anchor::HostKey,
         6 if is(b"client") || is(b"source") || is(b"caller") => Anchor::Event,
+        6 if is(b"server") => Anchor::Server,
         7 if is(b"invalid") || is(b"illegal") => Anchor::Invalid,
         14 if is(b"authenticating") => Anchor::Invalid,
         7 if is(b"logname") => Anchor::UserKey,
@@ -966,7 +976,7 @@ fn anchor_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
         // Cheap rejection: anchors start with one of these letters and are 3 to 17 bytes long.
         if !matches!(
             byte(start) | 0x20,
-            b'f' | b'u' | b'h' | b'l' | b'r' | b'n' | b'i' | b'c' | b's' | b'a' | b'w' | b't'
+            b'f' | b'u' | b'h' | b'l' | b'r' | b'n' | b'i' | b'c' | b's' | b'a' | b'w' | b't' | b'm'
         ) {
             continue;
         }
@@ -1066,6 +1076,45 @@ fn anchor_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
                 }
             }
             Anchor::Event => event_spot(text, start, i, each),
+            Anchor::PropertyName => {
+                let head = text.get(start.saturating_sub(5)..start).unwrap_or_default();
+                let role = if head.eq_ignore_ascii_case(b"host.") {
+                    Role::Host
+                } else if head.eq_ignore_ascii_case(b"user.") {
+                    Role::User
+                } else {
+                    continue;
+                };
+                if byte(i) == b'='
+                    && !start
+                        .checked_sub(6)
+                        .is_some_and(|s| is_name_byte(byte(s)))
+                {
+                    value_spots(text, i + 1, role, each);
+                }
+            }
+            Anchor::Server => {
+                if let Some(after) = rest.strip_prefix(b": ") {
+                    let len = name_len(after, 0);
+                    let name = after.get(..len).unwrap_or_default();
+                    if len > 0
+                        && after.get(len) == Some(&b':')
+                        && (2..=5).contains(&digits(after, len + 1))
+                        && name.iter().any(u8::is_ascii_alphabetic)
+                    {
+                        each(i + 2, i + 2 + len, Role::Host);
+                    }
+                }
+            }
+            Anchor::Maps => {
+                if let Some(after) = rest.strip_prefix(b" to ") {
+                    let len = name_len(after, 0);
+                    let name = after.get(..len).unwrap_or_default();
+                    if len > 0 && name.contains(&b'.') && name.iter().any(u8::is_ascii_alphabetic) {
+                        each(i + 4, i + 4 + len, Role::Peer);
+                    }
+                }
+            }
             Anchor::Data(role) => {
                 if let Some(after) = rest
                     .strip_prefix(b"'>")
@@ -1708,6 +1757,7 @@ mod tests {
             "authentication failure; rhost=host8.topspot.net user=guest1\n",
             "connection from 211.167.68.59 (dsl-static-059.touchtelindia.net) at Sat\n",
             "reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com [173.234.31.186]\n",
+            "Address 5.36.59.76 maps to mail.fake-peer.net.om, but this does not map back\n",
             "GET https://git.corp.example:8443/api ok, hdfs://namenode01:9000/user\n",
             "open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS\n",
             "at MININT-FNANLI5.fareast.corp.microsoft.com/10.86.169.121:62260\n",
@@ -1723,6 +1773,7 @@ mod tests {
             "minint-fnanli5.fareast.corp.microsoft.com",
             "minint-fnanli5",
             "caldav.163.com",
+            "mail.fake-peer.net.om",
         ] {
             assert!(names.hostnames.contains(host), "{host}: {:?}", names.hostnames);
         }
@@ -1743,6 +1794,8 @@ mod tests {
             "prompt [deploy7@web-04 ~]$ uptime; ops2@db-09:~$ ls\n",
             "configd[53]: setting hostname to \"authorMacBook-Pro.local\"\n",
             "hostname lookup failed for user\n",
+            "Server environment:host.name=mesos-master-1 user.name=zk_svc1\n",
+            "Retrying connect to server: msra-sa-41:8030. Already tried 0 time(s)\n",
         ));
         assert_eq!(
             names.hostnames,
@@ -1752,10 +1805,15 @@ mod tests {
                 "build-srv-07",
                 "build-srv-07.corp.example",
                 "db-09",
+                "mesos-master-1",
+                "msra-sa-41",
                 "web-04"
             ])
         );
-        assert_eq!(names.unix_usernames, set(&["deploy7", "jsmith", "ops2"]));
+        assert_eq!(
+            names.unix_usernames,
+            set(&["deploy7", "jsmith", "ops2", "zk_svc1"])
+        );
     }
 
     #[test]
