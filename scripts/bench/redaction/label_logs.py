@@ -104,8 +104,9 @@ HAND = [
               ["timestamp", "2026-11-02T09:20:11.123"], ["other", "Security ID"]]},
 ]
 
-# Not names, or not measurable as tokens (`user` and `sshd` are words of every sshd line).
-NOT_NAMES = {"root", "-", "", "unknown", "0", "LOGIN", "user", "sshd"}
+# Not names, or not measurable as tokens (`user` and `sshd` are words of every sshd line,
+# `zookeeper` the component of every Zookeeper line).
+NOT_NAMES = {"root", "-", "", "unknown", "0", "LOGIN", "user", "sshd", "zookeeper"}
 
 
 def label(kind, lines):

@@ -143,6 +143,13 @@ const NEVER_REPLACED: &[&str] = &[
     "-",
     "true",
     "false",
+    "user",
+    "username",
+    "hostname",
+    "example",
+    "changeme",
+    "placeholder",
+    "redacted",
     "as",
     "is",
     "to",
@@ -190,6 +197,20 @@ pub fn is_common_word(lower: &str) -> bool {
             .collect()
     });
     words.contains(lower)
+}
+
+/// Whether `lower` is in the English word list (not the component words).
+fn is_english_word(lower: &str) -> bool {
+    static WORDS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    WORDS
+        .get_or_init(|| {
+            include_str!("common_words.txt")
+                .lines()
+                .filter(|line| !line.starts_with('#') && !line.is_empty())
+                .collect()
+        })
+        .contains(lower)
 }
 
 /// Well-known public services whose names stay readable: support needs to see that the agent
@@ -270,14 +291,15 @@ const PRIVATE_SUFFIXES: &[&str] = &[
 ];
 
 /// Two-letter country code top-level domains, without those that are common file extensions
-/// (`.cc`, `.py`, `.rs`, `.sh`, `.so`, `.pl`, `.pm`, `.md`, `.mk`, `.ml`, `.ps`, `.am`, `.in`).
-const CC_TLDS: &str = "ac ad ae af ag al ao aq ar at au aw ax az ba bb bd be bf bg bh bi bj bm \
-bn bo br bs bt bw by bz ca cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec \
-ee eg er es et eu fi fj fk fm fo fr ga gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn \
-hr ht hu id ie il im io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls \
-lt lu lv ly ma mc me mg mh mn mo mp mq mr mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz \
-om pa pe pf pg ph pk pn pr pt pw qa re ro ru rw sa sb sc sd se sg si sk sl sm sn sr ss st su sv sx \
-sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ws \
+/// (`.cc`, `.py`, `.rs`, `.sh`, `.so`, `.pl`, `.pm`, `.md`, `.mk`, `.ml`, `.ps`, `.am`, `.in`,
+/// `.ac`, `.cf`, `.cl`, `.gd`, `.la`, `.mo`, `.sc`, `.sv`, `.tf`): `main.tf:12` is no host.
+const CC_TLDS: &str = "ad ae af ag al ao aq ar at au aw ax az ba bb bd be bf bg bh bi bj bm \
+bn bo br bs bt bw by bz ca cd cg ch ci ck cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec \
+ee eg er es et eu fi fj fk fm fo fr ga ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn \
+hr ht hu id ie il im io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz lb lc li lk lr ls \
+lt lu lv ly ma mc me mg mh mn mp mq mr mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz \
+om pa pe pf pg ph pk pn pr pt pw qa re ro ru rw sa sb sd se sg si sk sl sm sn sr ss st su sx \
+sy sz tc td tg th tj tk tl tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ws \
 ye yt za zm zw";
 
 /// Generic top-level domains seen in logs.
@@ -646,6 +668,9 @@ pub(crate) fn replaceable_in_place(value: &[u8]) -> bool {
     {
         return false;
     }
+    if is_version(value) || lower.iter().all(|&b| b == b'x') {
+        return false;
+    }
     let text = String::from_utf8_lossy(&lower);
     !NEVER_REPLACED.contains(&text.as_ref()) && !super::scan::is_pseudonym(&lower)
 }
@@ -703,6 +728,23 @@ pub(crate) fn replaced_everywhere(value: &[u8], public: &BTreeSet<String>) -> bo
         return false;
     };
     !is_common_word(&lower) && !(lower.contains('.') && is_public_name(lower.as_bytes(), public))
+}
+
+/// Whether `value` is a version number: an optional `v`, digits and dots with at least one dot,
+/// and an optional `-`, `_`, `+` or `~` tail (`v18.2.0`, `1.8.0_292`, `2.6.9-5.0.5.EL`).
+fn is_version(value: &[u8]) -> bool {
+    let body = value
+        .strip_prefix(b"v")
+        .or_else(|| value.strip_prefix(b"V"))
+        .unwrap_or(value);
+    let head_len = body
+        .iter()
+        .position(|&b| matches!(b, b'-' | b'_' | b'+' | b'~'))
+        .unwrap_or(body.len());
+    let head = body.get(..head_len).unwrap_or_default();
+    head.first().is_some_and(u8::is_ascii_digit)
+        && head.contains(&b'.')
+        && head.iter().all(|&b| b.is_ascii_digit() || b == b'.')
 }
 
 /// What stands in a name's place.
@@ -1019,13 +1061,22 @@ fn anchor_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
                 let tail = text.get(p..).unwrap_or_default();
                 if let Some(after) = tail.strip_prefix(b"user ") {
                     let len = name_len(after, 0);
-                    let next = after.get(len).copied();
-                    if len > 0
-                        && matches!(
-                            next,
-                            None | Some(b' ' | b'(' | b',' | b';' | b'\r' | b'\n' | b'\'' | b'"')
+                    let name = after.get(..len).unwrap_or_default();
+                    let next = after.get(len..).unwrap_or_default();
+                    // `for user news by (uid=0)`, `for user heidi(uid=1001)`, `for user jsmith`
+                    // at the end of a clause always; `for user input from` only when the word
+                    // is no common English word.
+                    let strong = next.starts_with(b" by ")
+                        || next.starts_with(b"(")
+                        || matches!(
+                            next.first(),
+                            None | Some(b',' | b';' | b':' | b'\r' | b'\n' | b'\'' | b'"')
                         )
-                    {
+                        || (next.first() == Some(&b'.')
+                            && !next.get(1).is_some_and(|&b| is_name_byte(b)));
+                    let prose = next.first() == Some(&b' ')
+                        && is_english_word(&String::from_utf8_lossy(name).to_ascii_lowercase());
+                    if len > 0 && (strong || (next.first() == Some(&b' ') && !prose)) {
                         value_spots(text, p + 5, Role::User, each);
                     }
                     continue;
@@ -1057,7 +1108,12 @@ fn anchor_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
             Anchor::Resolved => {
                 if byte(i) == b' ' {
                     let len = name_len(text, i + 1);
-                    if len > 0 && text.get(i + 1 + len..).is_some_and(|r| r.starts_with(b" to "))
+                    let name = text.get(i + 1..i + 1 + len).unwrap_or_default();
+                    if len > 0
+                        && name
+                            .iter()
+                            .any(|&b| b.is_ascii_digit() || b == b'-' || b == b'.')
+                        && text.get(i + 1 + len..).is_some_and(|r| r.starts_with(b" to "))
                     {
                         each(i + 1, i + 1 + len, Role::Host);
                     }

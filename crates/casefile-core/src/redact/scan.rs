@@ -2416,6 +2416,17 @@ End-Date: 2024-11-23  10:00:05
     }
 
     #[test]
+    fn prose_versions_and_file_positions_are_not_names_in_place() {
+        check_untouched(concat!(
+            "waiting for user input from the console; node v18.2.0 started\n",
+            "Resolved issue to done; error at main.tf:12 and config.py:40\n",
+            "user: example host: localhost hostname=xxxx /home/user/.bashrc\n",
+        ));
+        let (out, _) = run("session opened for user news by (uid=0)");
+        assert!(!out.contains("news"), "{out}");
+    }
+
+    #[test]
     fn domains_are_replaced_whole_and_public_and_vendor_names_stay() {
         let text = concat!(
             "Hostname reported as build-srv-07.corp.example\n",
