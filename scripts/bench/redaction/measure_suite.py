@@ -33,7 +33,14 @@ def main():
                 tally[1] += 1
                 # Gone as a token: `user` inside a pseudonym `user-1a2b3c4d`, `sshd` in the
                 # program name `sshd[12]` or `node-3` inside `node-30` do not count.
-                token = re.compile(r"(?<![A-Za-z0-9_-])" + re.escape(item["value"]) + r"(?![A-Za-z0-9_-])")
+                # An address must be gone even inside an id (`BP-1-10.1.2.3-9`).
+                if item["category"] == "ipv4":
+                    token = re.compile(r"(?<![0-9.])" + re.escape(item["value"]) + r"(?![0-9])")
+                elif item["category"] in ("ipv6", "mac", "email"):
+                    token = re.compile(re.escape(item["value"]))
+                else:
+                    token = re.compile(r"(?<![A-Za-z0-9_-])" + re.escape(item["value"])
+                                       + r"(?![A-Za-z0-9_-])")
                 if not token.search(out):
                     tally[0] += 1
                 else:
