@@ -662,17 +662,17 @@ pub(crate) fn replaceable_in_place(value: &[u8]) -> bool {
     if value.is_empty() || value.len() > 253 || !value.iter().all(|&b| is_name_byte(b)) {
         return false;
     }
-    let lower = value.to_ascii_lowercase();
     if value.iter().all(|b| b.is_ascii_digit() || *b == b'.')
         && value.iter().filter(|&&b| b == b'.').count() == 3
     {
         return false;
     }
-    if is_version(value) || lower.iter().all(|&b| b == b'x') {
-        return false;
-    }
-    let text = String::from_utf8_lossy(&lower);
-    !NEVER_REPLACED.contains(&text.as_ref()) && !super::scan::is_pseudonym(&lower)
+    !is_version(value)
+        && !value.iter().all(|&b| b == b'x' || b == b'X')
+        && !NEVER_REPLACED
+            .iter()
+            .any(|never| value.eq_ignore_ascii_case(never.as_bytes()))
+        && !super::scan::is_pseudonym(value)
 }
 
 /// The vendor's own domains in `profile` (portal, status and knowledge-base hosts, contact and
@@ -765,8 +765,10 @@ pub(crate) enum Role {
 #[derive(Debug, Default)]
 pub struct Learner {
     names: Names,
-    /// Raw values already considered, as (role, bytes): most repeat on every line.
-    seen: std::collections::HashSet<(u8, Vec<u8>)>,
+    /// Raw values already considered, as role tag + bytes: most repeat on every line.
+    seen: std::collections::HashSet<Vec<u8>>,
+    /// The key being looked up, reused.
+    key: Vec<u8>,
 }
 
 impl Learner {
@@ -795,13 +797,23 @@ impl Learner {
         self.names
     }
 
-    fn learn(&mut self, role: Role, raw: &[u8]) {
-        let tag = role as u8;
+    /// Whether `raw` under `tag` was considered already (and marks it so).
+    fn seen_before(&mut self, tag: u8, raw: &[u8]) -> bool {
+        self.key.clear();
+        self.key.push(tag);
+        self.key.extend_from_slice(raw);
+        if self.seen.contains(self.key.as_slice()) {
+            return true;
+        }
         if self.seen.len() < 100_000 {
-            if self.seen.contains(&(tag, raw.to_vec())) {
-                return;
-            }
-            self.seen.insert((tag, raw.to_vec()));
+            self.seen.insert(self.key.clone());
+        }
+        false
+    }
+
+    fn learn(&mut self, role: Role, raw: &[u8]) {
+        if self.seen_before(role as u8, raw) {
+            return;
         }
         let Ok(raw) = std::str::from_utf8(raw) else {
             return;
@@ -828,11 +840,9 @@ impl Learner {
                 && !encodes_address(rest)
                 && let Ok(rest) = std::str::from_utf8(rest)
             {
-                let key = (3u8, rest.as_bytes().to_vec());
-                if self.seen.len() < 100_000 && !self.seen.insert(key) {
-                    return;
+                if !self.seen_before(b'd', rest.as_bytes()) {
+                    self.names.learn_domain(rest);
                 }
-                self.names.learn_domain(rest);
             }
         });
     }
