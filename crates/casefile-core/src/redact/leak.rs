@@ -15,6 +15,9 @@ pub struct LeakScanner {
     needles: Vec<(Category, String, Option<Vec<u8>>)>,
 }
 
+/// A needle's category and, for a case-sensitive one, its exact bytes.
+type Needle = (Category, Option<Vec<u8>>);
+
 /// One original found where it should not be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -35,7 +38,7 @@ impl LeakScanner {
     /// case-insensitive except Unix user names; a name without a dot inside a dotted path
     /// (`nova.api.openstack`) is not a leak, as the redactor leaves it there.
     pub fn new(names: &Names, mapping: &Mapping, secrets: &BTreeSet<Vec<u8>>) -> LeakScanner {
-        let mut by_needle: HashMap<Vec<u8>, (Category, Option<Vec<u8>>)> = HashMap::new();
+        let mut by_needle: HashMap<Vec<u8>, Needle> = HashMap::new();
         let mut add = |category: Category, needle: &[u8], exact: bool| {
             let needle = needle.trim_ascii();
             if needle.is_empty() {
@@ -75,10 +78,13 @@ impl LeakScanner {
             add(Category::Username, name.as_bytes(), true);
         }
         for (category, original) in mapping.originals() {
-            add(category, original.as_bytes(), category == Category::Username);
+            add(
+                category,
+                original.as_bytes(),
+                category == Category::Username,
+            );
         }
-        let mut needles: Vec<(Vec<u8>, (Category, Option<Vec<u8>>))> =
-            by_needle.into_iter().collect();
+        let mut needles: Vec<(Vec<u8>, Needle)> = by_needle.into_iter().collect();
         needles.sort();
         let automaton = if needles.is_empty() {
             None
@@ -97,7 +103,11 @@ impl LeakScanner {
             needles: needles
                 .into_iter()
                 .map(|(needle, (category, exact))| {
-                    (category, String::from_utf8_lossy(&needle).into_owned(), exact)
+                    (
+                        category,
+                        String::from_utf8_lossy(&needle).into_owned(),
+                        exact,
+                    )
                 })
                 .collect(),
         }

@@ -158,29 +158,232 @@ const NEVER_REPLACED: &[&str] = &[
 /// Software component words that are not in the English word list but appear in component
 /// names, paths and protocol text (`nova.api`, `/var/www`, `ANONYMOUS FTP`, `com.apple.xpc`).
 const COMPONENT_WORDS: &[&str] = &[
-    "api", "app", "apps", "www", "ftp", "ftpd", "ftpuser", "sftp", "ssh", "http", "https",
-    "smtp", "imap", "pop3", "dns", "dhcp", "ntp", "ntpd", "nfs", "ldap", "ldaps", "sql", "mysql",
-    "postgres", "postgresql", "pgsql", "oracle", "redis", "mongo", "mongodb", "nginx", "apache",
-    "httpd", "tomcat", "jetty", "java", "python", "perl", "ruby", "node", "nodejs", "npm", "git",
-    "svn", "cvs", "xpc", "launchd", "kernel", "boot", "init", "cron", "sudo", "sshd", "samba",
-    "smb", "cifs", "vnc", "rdp", "web", "webmaster", "webadmin", "db", "dba", "dev", "devops",
-    "prod", "stage", "staging", "qa", "ops", "test", "tester", "testuser", "demo", "deploy",
-    "build", "builder", "jenkins", "ci", "cd", "hadoop", "hdfs", "yarn", "spark", "hive",
-    "hbase", "kafka", "zookeeper", "nova", "neutron", "glance", "keystone", "cinder", "swift",
-    "horizon", "heat", "docker", "k8s", "kube", "kubernetes", "pi", "ubnt", "cisco", "admin",
-    "administrator", "guest", "support", "info", "operator", "manager", "monitor", "nagios",
-    "zabbix", "backup", "ftpadmin", "mailman", "postmaster", "openstack", "compute", "client",
-    "server", "daemon", "agent", "service", "scheduler", "conductor", "wsgi", "osapi", "rpc",
-    "statd", "rpcbind", "portmap", "xinetd", "inetd", "dbus", "avahi", "cups", "bluetooth",
-    "wifi", "wlan", "eth0", "en0", "lo0", "usb", "pci", "acpi", "cpu", "gpu", "ram", "disk",
-    "raid", "lvm", "tmp", "var", "etc", "usr", "opt", "srv", "mnt", "proc", "dev", "sys", "lib",
-    "bin", "sbin", "share", "html", "cgi", "bash", "zsh", "csh", "tcsh", "shell", "login",
-    "logon", "auth", "pam", "unix", "linux", "windows", "darwin", "macos", "ios", "android",
-    "chrome", "firefox", "safari", "jumpcloud", "jcagent", "wheel", "staff", "sshusers",
-    "nogroup", "users", "mail", "news", "games", "list", "irc", "gnats", "proxy", "sync",
-    "whoopsie", "lightdm", "gdm", "colord", "pulse", "rtkit", "saned", "usbmux", "dnsmasq",
-    "uuidd", "tss", "tcpdump", "landscape", "pollinate", "lxd", "ubuntu", "debian", "centos",
-    "redhat", "fedora", "suse", "alpine", "arch", "matlab",
+    "api",
+    "app",
+    "apps",
+    "www",
+    "ftp",
+    "ftpd",
+    "ftpuser",
+    "sftp",
+    "ssh",
+    "http",
+    "https",
+    "smtp",
+    "imap",
+    "pop3",
+    "dns",
+    "dhcp",
+    "ntp",
+    "ntpd",
+    "nfs",
+    "ldap",
+    "ldaps",
+    "sql",
+    "mysql",
+    "postgres",
+    "postgresql",
+    "pgsql",
+    "oracle",
+    "redis",
+    "mongo",
+    "mongodb",
+    "nginx",
+    "apache",
+    "httpd",
+    "tomcat",
+    "jetty",
+    "java",
+    "python",
+    "perl",
+    "ruby",
+    "node",
+    "nodejs",
+    "npm",
+    "git",
+    "svn",
+    "cvs",
+    "xpc",
+    "launchd",
+    "kernel",
+    "boot",
+    "init",
+    "cron",
+    "sudo",
+    "sshd",
+    "samba",
+    "smb",
+    "cifs",
+    "vnc",
+    "rdp",
+    "web",
+    "webmaster",
+    "webadmin",
+    "db",
+    "dba",
+    "dev",
+    "devops",
+    "prod",
+    "stage",
+    "staging",
+    "qa",
+    "ops",
+    "test",
+    "tester",
+    "testuser",
+    "demo",
+    "deploy",
+    "build",
+    "builder",
+    "jenkins",
+    "ci",
+    "cd",
+    "hadoop",
+    "hdfs",
+    "yarn",
+    "spark",
+    "hive",
+    "hbase",
+    "kafka",
+    "zookeeper",
+    "nova",
+    "neutron",
+    "glance",
+    "keystone",
+    "cinder",
+    "swift",
+    "horizon",
+    "heat",
+    "docker",
+    "k8s",
+    "kube",
+    "kubernetes",
+    "pi",
+    "ubnt",
+    "cisco",
+    "admin",
+    "administrator",
+    "guest",
+    "support",
+    "info",
+    "operator",
+    "manager",
+    "monitor",
+    "nagios",
+    "zabbix",
+    "backup",
+    "ftpadmin",
+    "mailman",
+    "postmaster",
+    "openstack",
+    "compute",
+    "client",
+    "server",
+    "daemon",
+    "agent",
+    "service",
+    "scheduler",
+    "conductor",
+    "wsgi",
+    "osapi",
+    "rpc",
+    "statd",
+    "rpcbind",
+    "portmap",
+    "xinetd",
+    "inetd",
+    "dbus",
+    "avahi",
+    "cups",
+    "bluetooth",
+    "wifi",
+    "wlan",
+    "eth0",
+    "en0",
+    "lo0",
+    "usb",
+    "pci",
+    "acpi",
+    "cpu",
+    "gpu",
+    "ram",
+    "disk",
+    "raid",
+    "lvm",
+    "tmp",
+    "var",
+    "etc",
+    "usr",
+    "opt",
+    "srv",
+    "mnt",
+    "proc",
+    "dev",
+    "sys",
+    "lib",
+    "bin",
+    "sbin",
+    "share",
+    "html",
+    "cgi",
+    "bash",
+    "zsh",
+    "csh",
+    "tcsh",
+    "shell",
+    "login",
+    "logon",
+    "auth",
+    "pam",
+    "unix",
+    "linux",
+    "windows",
+    "darwin",
+    "macos",
+    "ios",
+    "android",
+    "chrome",
+    "firefox",
+    "safari",
+    "jumpcloud",
+    "jcagent",
+    "wheel",
+    "staff",
+    "sshusers",
+    "nogroup",
+    "users",
+    "mail",
+    "news",
+    "games",
+    "list",
+    "irc",
+    "gnats",
+    "proxy",
+    "sync",
+    "whoopsie",
+    "lightdm",
+    "gdm",
+    "colord",
+    "pulse",
+    "rtkit",
+    "saned",
+    "usbmux",
+    "dnsmasq",
+    "uuidd",
+    "tss",
+    "tcpdump",
+    "landscape",
+    "pollinate",
+    "lxd",
+    "ubuntu",
+    "debian",
+    "centos",
+    "redhat",
+    "fedora",
+    "suse",
+    "alpine",
+    "arch",
+    "matlab",
 ];
 
 /// Whether `lower` (a lower-cased name) is a common English word or a software component word:
@@ -280,14 +483,7 @@ pub const PUBLIC_DOMAINS: &[&str] = &[
 
 /// Last labels of private name spaces: any name ending in one is the customer's.
 const PRIVATE_SUFFIXES: &[&str] = &[
-    "internal",
-    "local",
-    "lan",
-    "corp",
-    "intranet",
-    "private",
-    "home",
-    "localnet",
+    "internal", "local", "lan", "corp", "intranet", "private", "home", "localnet",
 ];
 
 /// Two-letter country code top-level domains, without those that are common file extensions
@@ -316,7 +512,9 @@ pub(crate) fn is_tld(label: &[u8]) -> bool {
         2 => CC_TLDS
             .split_ascii_whitespace()
             .any(|tld| tld.as_bytes() == lower.as_slice()),
-        3..=7 => GENERIC_TLDS.iter().any(|tld| tld.as_bytes() == lower.as_slice()),
+        3..=7 => GENERIC_TLDS
+            .iter()
+            .any(|tld| tld.as_bytes() == lower.as_slice()),
         _ => false,
     }
 }
@@ -324,10 +522,7 @@ pub(crate) fn is_tld(label: &[u8]) -> bool {
 /// Whether a dotted name's last label is a private name space (`.internal`, `.local`, `.lan`,
 /// `.corp`, `.home.arpa`, `.intranet`, `.private`).
 pub(crate) fn has_private_suffix(lower: &[u8]) -> bool {
-    let last = lower
-        .rsplit(|&b| b == b'.')
-        .next()
-        .unwrap_or_default();
+    let last = lower.rsplit(|&b| b == b'.').next().unwrap_or_default();
     PRIVATE_SUFFIXES.iter().any(|s| s.as_bytes() == last) || lower.ends_with(b".home.arpa")
 }
 
@@ -407,8 +602,19 @@ fn is_public_suffix(lower: &[u8]) -> bool {
         [one] => is_tld(one),
         [second, tld] => {
             tld.len() == 2
-                && [&b"com"[..], b"net", b"org", b"edu", b"gov", b"ac", b"co", b"or", b"ne", b"go"]
-                    .contains(second)
+                && [
+                    &b"com"[..],
+                    b"net",
+                    b"org",
+                    b"edu",
+                    b"gov",
+                    b"ac",
+                    b"co",
+                    b"or",
+                    b"ne",
+                    b"go",
+                ]
+                .contains(second)
         }
         _ => false,
     }
@@ -444,7 +650,9 @@ impl Names {
     pub fn from_system(root: &Path, live: bool) -> Names {
         let mut names = Names::default();
         let read = |parts: &[&str]| {
-            let path = parts.iter().fold(root.to_path_buf(), |p, part| p.join(part));
+            let path = parts
+                .iter()
+                .fold(root.to_path_buf(), |p, part| p.join(part));
             std::fs::read_to_string(path).ok()
         };
         let mut own = Vec::new();
@@ -695,7 +903,10 @@ pub fn vendor_domains(profile: &crate::profile::schema::Profile) -> BTreeSet<Str
     let mails = [&profile.contact.email, &profile.contact.partner_email]
         .into_iter()
         .flatten()
-        .filter_map(|mail| mail.rsplit_once('@').map(|(_, d)| d.trim().to_ascii_lowercase()));
+        .filter_map(|mail| {
+            mail.rsplit_once('@')
+                .map(|(_, d)| d.trim().to_ascii_lowercase())
+        });
     hosts
         .chain(mails)
         .filter_map(|host| registrable(&host))
@@ -727,7 +938,8 @@ pub(crate) fn replaced_everywhere(value: &[u8], public: &BTreeSet<String>) -> bo
     let Some(lower) = plausible_name(text) else {
         return false;
     };
-    !is_common_word(&lower) && !(lower.contains('.') && is_public_name(lower.as_bytes(), public))
+    let public_name = lower.contains('.') && is_public_name(lower.as_bytes(), public);
+    !(is_common_word(&lower) || public_name)
 }
 
 /// Whether `value` is a version number: an optional `v`, digits and dots with at least one dot,
@@ -839,10 +1051,9 @@ impl Learner {
                 && rest.contains(&b'.')
                 && !encodes_address(rest)
                 && let Ok(rest) = std::str::from_utf8(rest)
+                && !self.seen_before(b'd', rest.as_bytes())
             {
-                if !self.seen_before(b'd', rest.as_bytes()) {
-                    self.names.learn_domain(rest);
-                }
+                self.names.learn_domain(rest);
             }
         });
     }
@@ -864,7 +1075,11 @@ pub(crate) fn dotted_names(text: &[u8], mut each: impl FnMut(usize, usize)) {
             continue;
         }
         let mut start = dot;
-        while start > 0 && text.get(start - 1).is_some_and(|&b| label_byte(b) || b == b'.') {
+        while start > 0
+            && text
+                .get(start - 1)
+                .is_some_and(|&b| label_byte(b) || b == b'.')
+        {
             start -= 1;
         }
         let mut end = dot + 1;
@@ -891,7 +1106,10 @@ pub(crate) fn dotted_names(text: &[u8], mut each: impl FnMut(usize, usize)) {
         let last = name.rsplit(|&b| b == b'.').next().unwrap_or_default();
         let first = name.split(|&b| b == b'.').next().unwrap_or_default();
         if !last.iter().all(u8::is_ascii_alphabetic)
-            || !(is_tld(last) || PRIVATE_SUFFIXES.iter().any(|s| last.eq_ignore_ascii_case(s.as_bytes())))
+            || !(is_tld(last)
+                || PRIVATE_SUFFIXES
+                    .iter()
+                    .any(|s| last.eq_ignore_ascii_case(s.as_bytes())))
             || [&b"com"[..], b"org", b"net", b"io", b"edu", b"gov"]
                 .iter()
                 .any(|g| first.eq_ignore_ascii_case(g))
@@ -1028,7 +1246,18 @@ fn anchor_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
         // Cheap rejection: anchors start with one of these letters and are 3 to 17 bytes long.
         if !matches!(
             byte(start) | 0x20,
-            b'f' | b'u' | b'h' | b'l' | b'r' | b'n' | b'i' | b'c' | b's' | b'a' | b'w' | b't' | b'm'
+            b'f' | b'u'
+                | b'h'
+                | b'l'
+                | b'r'
+                | b'n'
+                | b'i'
+                | b'c'
+                | b's'
+                | b'a'
+                | b'w'
+                | b't'
+                | b'm'
         ) {
             continue;
         }
@@ -1123,7 +1352,9 @@ fn anchor_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
                         && name
                             .iter()
                             .any(|&b| b.is_ascii_digit() || b == b'-' || b == b'.')
-                        && text.get(i + 1 + len..).is_some_and(|r| r.starts_with(b" to "))
+                        && text
+                            .get(i + 1 + len..)
+                            .is_some_and(|r| r.starts_with(b" to "))
                     {
                         each(i + 1, i + 1 + len, Role::Host);
                     }
@@ -1151,11 +1382,7 @@ fn anchor_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
                 } else {
                     continue;
                 };
-                if byte(i) == b'='
-                    && !start
-                        .checked_sub(6)
-                        .is_some_and(|s| is_name_byte(byte(s)))
-                {
+                if byte(i) == b'=' && !start.checked_sub(6).is_some_and(|s| is_name_byte(byte(s))) {
                     value_spots(text, i + 1, role, each);
                 }
             }
@@ -1480,7 +1707,16 @@ fn punctuation_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
             && matches!(
                 text.get(p + len),
                 None | Some(
-                    b':' | b'/' | b' ' | b'\t' | b'\r' | b'\n' | b'?' | b'#' | b'"' | b'\'' | b')'
+                    b':' | b'/'
+                        | b' '
+                        | b'\t'
+                        | b'\r'
+                        | b'\n'
+                        | b'?'
+                        | b'#'
+                        | b'"'
+                        | b'\''
+                        | b')'
                         | b'>'
                 )
             )
@@ -1538,7 +1774,9 @@ fn punctuation_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
             let port = digits(text, end + 1);
             let left = start.checked_sub(1).and_then(|s| text.get(s)).copied();
             if (2..=5).contains(&port)
-                && !text.get(end + 1 + port).is_some_and(u8::is_ascii_alphanumeric)
+                && !text
+                    .get(end + 1 + port)
+                    .is_some_and(u8::is_ascii_alphanumeric)
                 && !matches!(left, Some(b'@' | b'/'))
             {
                 each(start, end, Role::Peer);
@@ -1589,12 +1827,18 @@ fn starts_with_ipv4(text: &[u8], at: usize) -> bool {
         }
         p += n;
     }
-    !text.get(p).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.')
+    !text
+        .get(p)
+        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.')
 }
 
 fn ends_with_ipv4(text: &[u8], end: usize) -> bool {
     let mut start = end;
-    while start > 0 && text.get(start - 1).is_some_and(|b| b.is_ascii_digit() || *b == b'.') {
+    while start > 0
+        && text
+            .get(start - 1)
+            .is_some_and(|b| b.is_ascii_digit() || *b == b'.')
+    {
         start -= 1;
     }
     end - start >= 7 && starts_with_ipv4(text, start)
@@ -1813,7 +2057,12 @@ mod tests {
         ));
         assert_eq!(
             names.hostnames,
-            set(&["calvisitor-10-105-162-138", "cn204", "node-190", "tbird-sm1"])
+            set(&[
+                "calvisitor-10-105-162-138",
+                "cn204",
+                "node-190",
+                "tbird-sm1"
+            ])
         );
     }
 
@@ -1841,13 +2090,26 @@ mod tests {
             "caldav.163.com",
             "mail.fake-peer.net.om",
         ] {
-            assert!(names.hostnames.contains(host), "{host}: {:?}", names.hostnames);
+            assert!(
+                names.hostnames.contains(host),
+                "{host}: {:?}",
+                names.hostnames
+            );
         }
         for peer_label in ["host8", "git", "proxy", "caldav", "www.google.com"] {
             assert!(!names.hostnames.contains(peer_label), "{peer_label}");
         }
-        for domain in ["topspot.net", "corp.example", "cse.cuhk.edu.hk", "fareast.corp.microsoft.com"] {
-            assert!(names.domains.contains(domain), "{domain}: {:?}", names.domains);
+        for domain in [
+            "topspot.net",
+            "corp.example",
+            "cse.cuhk.edu.hk",
+            "fareast.corp.microsoft.com",
+        ] {
+            assert!(
+                names.domains.contains(domain),
+                "{domain}: {:?}",
+                names.domains
+            );
         }
         assert!(!names.domains.contains("google.com"));
     }
@@ -1907,7 +2169,11 @@ mod tests {
             "laptop-9zk1",
             "fakecorp",
         ] {
-            assert!(names.hostnames.contains(host), "{host}: {:?}", names.hostnames);
+            assert!(
+                names.hostnames.contains(host),
+                "{host}: {:?}",
+                names.hostnames
+            );
         }
     }
 
@@ -1938,10 +2204,7 @@ mod tests {
         )
         .expect("sssd");
         let names = Names::from_system(root, false);
-        assert_eq!(
-            names.hostnames,
-            set(&["box01", "box01.eng.fake-corp.lan"])
-        );
+        assert_eq!(names.hostnames, set(&["box01", "box01.eng.fake-corp.lan"]));
         assert_eq!(
             names.domains,
             set(&[
@@ -1957,7 +2220,9 @@ mod tests {
 
     #[test]
     fn common_and_component_words_are_recognised() {
-        for word in ["api", "boot", "ftp", "www", "test", "xpc", "mail", "admin", "oracle"] {
+        for word in [
+            "api", "boot", "ftp", "www", "test", "xpc", "mail", "admin", "oracle",
+        ] {
             assert!(is_common_word(word), "{word}");
         }
         for name in ["labsz", "zhangyan", "build-srv-07", "jsmith"] {
@@ -1976,7 +2241,12 @@ mod tests {
         ] {
             assert!(encodes_address(name.as_bytes()), "{name}");
         }
-        for name in ["host8.topspot.net", "web01.corp.example", "vmlinuz-2.6.9.el", "a1.b2.c3.d400"] {
+        for name in [
+            "host8.topspot.net",
+            "web01.corp.example",
+            "vmlinuz-2.6.9.el",
+            "a1.b2.c3.d400",
+        ] {
             assert!(!encodes_address(name.as_bytes()), "{name}");
         }
     }
@@ -1995,6 +2265,9 @@ mod tests {
         )
         .expect("profile");
         assert_eq!(vendor_domains(&profile), set(&["jumpcloud.com"]));
-        assert_eq!(registrable("portal.fake.co.uk").as_deref(), Some("fake.co.uk"));
+        assert_eq!(
+            registrable("portal.fake.co.uk").as_deref(),
+            Some("fake.co.uk")
+        );
     }
 }

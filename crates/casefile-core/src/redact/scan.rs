@@ -324,7 +324,9 @@ impl Redactor {
         };
         for (pseudonym, entry) in entries {
             let (Ok(category), Some(original)) = (
-                serde_json::from_value::<Category>(entry.get("category").cloned().unwrap_or_default()),
+                serde_json::from_value::<Category>(
+                    entry.get("category").cloned().unwrap_or_default(),
+                ),
                 entry.get("original").and_then(|o| o.as_str()),
             ) else {
                 continue;
@@ -587,9 +589,8 @@ impl Redactor {
                     .or_insert_with(|| {
                         let canonical = mac_string(&bytes, b':', false);
                         let issued = self.issue(Category::Mac, canonical.as_bytes(), |n| {
-                            let digest = self
-                                .keyed
-                                .digest(b"mac", &counted(canonical.as_bytes(), n));
+                            let digest =
+                                self.keyed.digest(b"mac", &counted(canonical.as_bytes(), n));
                             let [a, b, c, d, e, ..] = digest;
                             mac_string(&[0x02, a, b, c, d, e], b':', false)
                         });
@@ -1609,7 +1610,12 @@ fn in_block_pool_id(input: &[u8], start: usize) -> bool {
 /// `ver`, `v`, `build`, `release`, `firmware`, `fw`, `package`, `rev`, `revision`.
 fn after_version_word(input: &[u8], start: usize) -> bool {
     let mut p = start;
-    while p > 0 && matches!(before(input, p), b' ' | b':' | b'=' | b'(' | b'"' | b'\'' | b'\t') {
+    while p > 0
+        && matches!(
+            before(input, p),
+            b' ' | b':' | b'=' | b'(' | b'"' | b'\'' | b'\t'
+        )
+    {
         p -= 1;
     }
     if p == start {
@@ -2018,7 +2024,10 @@ mod tests {
         );
         assert!(found.secrets.contains(b"hunter2-FAKE".as_slice()));
         let (out, _) = run("https://bob:p@ss-FAKE@portal.example.com/x");
-        assert_eq!(out, format!("https://{user}:[REDACTED]@portal.example.com/x"));
+        assert_eq!(
+            out,
+            format!("https://{user}:[REDACTED]@portal.example.com/x")
+        );
     }
 
     #[test]
@@ -2407,7 +2416,14 @@ End-Date: 2024-11-23  10:00:05
             "[INFO] jcagent: Hostname reported as build-srv-07\n",
             "\tAccount Name:\t\tkpatel\n\tWorkstation Name:\tLAPTOP-7QX2\n",
         ));
-        for name in ["gw-fake-7", "zhangyan", "jsmith", "build-srv-07", "kpatel", "LAPTOP-7QX2"] {
+        for name in [
+            "gw-fake-7",
+            "zhangyan",
+            "jsmith",
+            "build-srv-07",
+            "kpatel",
+            "LAPTOP-7QX2",
+        ] {
             assert!(!out.contains(name), "{name} kept: {out}");
         }
         assert!(out.contains("for user root by"));
@@ -2453,7 +2469,11 @@ End-Date: 2024-11-23  10:00:05
         ] {
             assert!(!out.contains(gone), "{gone} kept: {out}");
         }
-        for kept in ["agent.jumpcloud.com:443", "www.google.com:443", "portal.ujet.co:443"] {
+        for kept in [
+            "agent.jumpcloud.com:443",
+            "www.google.com:443",
+            "portal.ujet.co:443",
+        ] {
             assert!(out.contains(kept), "{kept} lost: {out}");
         }
         let keyed = key(1).keyed();
@@ -2491,7 +2511,9 @@ End-Date: 2024-11-23  10:00:05
             .find(|(c, _)| *c == Category::Ipv4)
             .map(|(_, o)| o.to_owned());
         assert_eq!(pseudonym.as_deref(), Some("10.190.173.170"));
-        assert!(out.starts_with("pool BP-1432167891-24") || out.starts_with("pool BP-1432167891-25"));
+        assert!(
+            out.starts_with("pool BP-1432167891-24") || out.starts_with("pool BP-1432167891-25")
+        );
         assert!(out.ends_with("-1419015218143 registered"), "{out}");
     }
 
@@ -2523,7 +2545,11 @@ End-Date: 2024-11-23  10:00:05
             .unwrap_or_default()
             .to_owned();
         assert_ne!(fresh, taken);
-        assert!(fresh.parse::<std::net::Ipv4Addr>().is_ok_and(|a| a.octets()[0] >= 240));
+        assert!(
+            fresh
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|a| a.octets()[0] >= 240)
+        );
         assert_eq!(out, format!("from {fresh} and {fresh}"));
         assert_eq!(
             found.mapping.get(&fresh).map(|e| e.original.as_str()),
