@@ -150,6 +150,10 @@ const NEVER_REPLACED: &[&str] = &[
     "changeme",
     "placeholder",
     "redacted",
+    "default",
+    "public",
+    "shared",
+    "all",
     "as",
     "is",
     "to",
@@ -875,7 +879,11 @@ pub(crate) fn replaceable_in_place(value: &[u8]) -> bool {
     {
         return false;
     }
+    let unknown = value
+        .get(..7)
+        .is_some_and(|head| head.eq_ignore_ascii_case(b"unknown"));
     !is_version(value)
+        && !unknown
         && !value.iter().all(|&b| b == b'x' || b == b'X')
         && !NEVER_REPLACED
             .iter()
@@ -1425,6 +1433,13 @@ fn anchor_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
             }
             Anchor::UserKey | Anchor::HostKey => {
                 if let Some(p) = assigned_at(text, i) {
+                    // `user=0` is a uid, not a name.
+                    if kind == Anchor::UserKey
+                        && digits(text, p) > 0
+                        && !text.get(p + digits(text, p)).is_some_and(|&b| is_name_byte(b))
+                    {
+                        continue;
+                    }
                     let role = if kind == Anchor::HostKey && byte(start) | 0x20 == b'r' {
                         Role::Peer
                     } else if kind == Anchor::HostKey {

@@ -2436,7 +2436,9 @@ End-Date: 2024-11-23  10:00:05
         check_untouched(concat!(
             "waiting for user input from the console; node v18.2.0 started\n",
             "Resolved issue to done; error at main.tf:12 and config.py:40\n",
-            "user: example host: localhost hostname=xxxx /home/user/.bashrc\n",
+            "user: example host: localhost hostname=xxxx /home/user/.bashrc user=0 uid=1000\n",
+            "C:\\Users\\Default\\NTUSER.DAT /Users/Shared/x UNKNOWN_LOCATION\n",
+            "- 1120231520 2005.07.01 UNKNOWN_LOCATION 2005-07-01-08.25.20.466953 NULL x\n",
         ));
         let (out, _) = run("session opened for user news by (uid=0)");
         assert!(!out.contains("news"), "{out}");
