@@ -31,6 +31,8 @@ PUBLIC = ("google.com", "googleapis.com", "googleusercontent.com", "gstatic.com"
 VERSION = re.compile(r"\b(?:version|ver|v|Build)[ :=]*(\d+(?:\.\d+){2,3})\b", re.I)
 BLOCK = re.compile(r"blk_-?\d+")
 LEVEL = re.compile(r"\b(INFO|WARN|WARNING|ERROR|DEBUG|FATAL|notice|error|warn|Info)\b")
+KEYS = re.compile(r"\b(?:uid|euid|tty|ruser|rhost|logname|user|host\.name|user\.name)=")
+PROGRAM = re.compile(r"(?<= )[A-Za-z][\w.-]*(?=\[\d+\]: )")
 COMPONENT = re.compile(r"\b(?:org|com|nova|dfs|oslo|keystone)\.[a-z][\w$]*(?:\.[\w$]+)+")
 
 # Per kind: (timestamp regex, host/user rules as (category, regex with one group)).
@@ -153,6 +155,10 @@ def label(kind, lines):
             stay[("other", m.group(0))] = 1
         for m in COMPONENT.finditer(line):
             stay[("component", m.group(0))] = 1
+        for m in KEYS.finditer(line):
+            stay[("other", m.group(0))] = 1
+        for m in PROGRAM.finditer(line):
+            stay[("component", m.group(0) + "[")] = 1
         for m in VERSION.finditer(line):
             stay[("version", m.group(1))] = 1
     # A value labelled as a domain that is also a host name: one label, the host name.

@@ -1553,6 +1553,7 @@ fn assigned_at(text: &[u8], end: usize) -> Option<usize> {
     if quoted {
         p += 1;
     }
+    let spaced = matches!(text.get(p), Some(b' ' | b'\t'));
     while matches!(text.get(p), Some(b' ' | b'\t')) {
         p += 1;
     }
@@ -1561,6 +1562,10 @@ fn assigned_at(text: &[u8], end: usize) -> Option<usize> {
     if !matches!(text.get(p), Some(b'=' | b':'))
         || (colon && !quoted && !matches!(text.get(p + 1), Some(b' ' | b'\t')))
     {
+        return None;
+    }
+    // `logname= uid=0`: an empty value; `user = alice` and `user: alice` are values.
+    if !colon && !spaced && matches!(text.get(p + 1), Some(b' ' | b'\t')) {
         return None;
     }
     p += 1;
@@ -2036,8 +2041,10 @@ mod tests {
             "json \"message\":\"ERROR\\nStack trace\" C:\\Windows\\System32\n",
             "users=5 hostile=x user=alice@example.com\n",
             "host=host-1a2b3c4d\n",
+            "authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=  user=root\n",
         ));
         assert!(names.usernames.is_empty(), "{:?}", names.usernames);
+        assert!(names.unix_usernames.is_empty(), "{:?}", names.unix_usernames);
         assert!(names.hostnames.is_empty(), "{:?}", names.hostnames);
     }
 

@@ -2438,6 +2438,7 @@ End-Date: 2024-11-23  10:00:05
             "Resolved issue to done; error at main.tf:12 and config.py:40\n",
             "user: example host: localhost hostname=xxxx /home/user/.bashrc user=0 uid=1000\n",
             "C:\\Users\\Default\\NTUSER.DAT /Users/Shared/x UNKNOWN_LOCATION\n",
+            "authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=  user=root\n",
             "- 1120231520 2005.07.01 UNKNOWN_LOCATION 2005-07-01-08.25.20.466953 NULL x\n",
         ));
         let (out, _) = run("session opened for user news by (uid=0)");
