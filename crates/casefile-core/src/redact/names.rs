@@ -150,10 +150,6 @@ const NEVER_REPLACED: &[&str] = &[
     "changeme",
     "placeholder",
     "redacted",
-    "default",
-    "public",
-    "shared",
-    "all",
     "as",
     "is",
     "to",
@@ -1287,10 +1283,16 @@ fn anchor_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
                 }
                 let len = name_len(text, i + 1);
                 let after = text.get(i + 1 + len).copied();
+                let name = text.get(i + 1..i + 1 + len).unwrap_or_default();
+                // The profile folders every machine has are no one's name.
+                let shared = [&b"default"[..], b"public", b"shared", b"all"]
+                    .iter()
+                    .any(|folder| name.eq_ignore_ascii_case(folder));
                 if matches!(
                     after,
                     None | Some(b'/' | b'\\' | b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b':')
                 ) && len > 0
+                    && !shared
                 {
                     let role = if prev == b'\\' {
                         Role::WindowsUser
@@ -1436,7 +1438,9 @@ fn anchor_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
                     // `user=0` is a uid, not a name.
                     if kind == Anchor::UserKey
                         && digits(text, p) > 0
-                        && !text.get(p + digits(text, p)).is_some_and(|&b| is_name_byte(b))
+                        && !text
+                            .get(p + digits(text, p))
+                            .is_some_and(|&b| is_name_byte(b))
                     {
                         continue;
                     }
@@ -2044,7 +2048,11 @@ mod tests {
             "authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=  user=root\n",
         ));
         assert!(names.usernames.is_empty(), "{:?}", names.usernames);
-        assert!(names.unix_usernames.is_empty(), "{:?}", names.unix_usernames);
+        assert!(
+            names.unix_usernames.is_empty(),
+            "{:?}",
+            names.unix_usernames
+        );
         assert!(names.hostnames.is_empty(), "{:?}", names.hostnames);
     }
 
