@@ -1710,6 +1710,10 @@ fn colon_run(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
     if before(input, end) == b':' && before(input, end - 1) != b':' {
         end -= 1;
     }
+    // `v6(en0+:2607:f8b0::1)`: a single colon before the address is punctuation.
+    if at(input, start) == b':' && at(input, start + 1) != b':' && start + 1 < end {
+        start += 1;
+    }
     let mut left = before(input, start);
     if left.is_ascii_alphanumeric()
         && let Some(after_name) = interface_prefix(input, start, end)
@@ -2528,6 +2532,9 @@ End-Date: 2024-11-23  10:00:05
         assert!(out.ends_with("%en0"), "{out}");
         assert_eq!(found.counts.get(Category::Ipv6), 2);
         check_untouched("std::vector en0:ab:cd");
+        let (out, _) = run("v6(en0+:2607:f140:6000:8:c6b3:1ff:fecd:467f) v6(en0!:2607:f140::1)");
+        assert!(!out.contains("2607"), "{out}");
+        assert!(out.starts_with("v6(en0+:2001:db8:"), "{out}");
     }
 
     #[test]
