@@ -1312,20 +1312,20 @@ fn anchor_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
                     let len = name_len(after, 0);
                     let name = after.get(..len).unwrap_or_default();
                     let next = after.get(len..).unwrap_or_default();
-                    // `for user news by (uid=0)`, `for user heidi(uid=1001)`, `for user jsmith`
-                    // at the end of a clause always; `for user input from` only when the word
-                    // is no common English word.
+                    // `for user news by (uid=0)`, `for user heidi(uid=1001)` and `for user
+                    // jsmith` at the end of a line always; followed by anything else only when
+                    // the word is no common English word (`for user input, ...`).
                     let strong = next.starts_with(b" by ")
                         || next.starts_with(b"(")
-                        || matches!(
+                        || matches!(next.first(), None | Some(b'\r' | b'\n'));
+                    let english =
+                        is_english_word(&String::from_utf8_lossy(name).to_ascii_lowercase());
+                    let prose = english
+                        || !matches!(
                             next.first(),
-                            None | Some(b',' | b';' | b':' | b'\r' | b'\n' | b'\'' | b'"')
-                        )
-                        || (next.first() == Some(&b'.')
-                            && !next.get(1).is_some_and(|&b| is_name_byte(b)));
-                    let prose = next.first() == Some(&b' ')
-                        && is_english_word(&String::from_utf8_lossy(name).to_ascii_lowercase());
-                    if len > 0 && (strong || (next.first() == Some(&b' ') && !prose)) {
+                            Some(b' ' | b',' | b';' | b':' | b'.' | b'\'' | b'"')
+                        );
+                    if len > 0 && (strong || !prose) {
                         value_spots(text, p + 5, Role::User, each);
                     }
                     continue;

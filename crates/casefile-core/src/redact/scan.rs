@@ -2439,6 +2439,7 @@ End-Date: 2024-11-23  10:00:05
     fn prose_versions_and_file_positions_are_not_names_in_place() {
         check_untouched(concat!(
             "waiting for user input from the console; node v18.2.0 started\n",
+            "thanks for user convenience, and for user feedback.\n",
             "Resolved issue to done; error at main.tf:12 and config.py:40\n",
             "user: example host: localhost hostname=xxxx /home/user/.bashrc user=0 uid=1000\n",
             "C:\\Users\\Default\\NTUSER.DAT /Users/Shared/x UNKNOWN_LOCATION\n",
