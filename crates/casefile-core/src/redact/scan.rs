@@ -666,9 +666,12 @@ impl Redactor {
         let (category, pseudonym) = self.name_pseudonym_for(category, &key.1);
         out.extend_from_slice(pseudonym.as_bytes());
         let shown = String::from_utf8_lossy(original).into_owned();
+        // The domain gets its own entry when it is one (`corp.example`), not a bare suffix
+        // (`lan`), which would make the leak scan look for the word everywhere.
         if let Some((host, domain)) = pseudonym.split_once('.')
             && host.starts_with("host-")
             && let Some(dot) = memchr::memchr(b'.', original)
+            && original.get(dot + 1..).is_some_and(|rest| rest.contains(&b'.'))
         {
             found.mapping.insert(
                 domain.to_owned(),
