@@ -968,7 +968,7 @@ fn is_version(value: &[u8]) -> bool {
 pub(crate) enum Role {
     /// A Unix user name (case-sensitive).
     User,
-    /// A Windows account name (case-insensitive).
+    /// A user name from a case-insensitive source: a Windows account, URL user info.
     WindowsUser,
     /// A host name, short or qualified.
     Host,
@@ -1722,6 +1722,14 @@ fn punctuation_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
             .unwrap_or(text.len().saturating_sub(p));
         let authority = text.get(p..p + authority_len).unwrap_or_default();
         if let Some(user_end) = memchr::memrchr(b'@', authority) {
+            // The user of `scheme://user[:password]@host`, matched in any case as the redactor
+            // replaces it there.
+            let info = authority.get(..user_end).unwrap_or_default();
+            let user_len = memchr::memchr(b':', info).unwrap_or(info.len());
+            let user = info.get(..user_len).unwrap_or_default();
+            if !user.is_empty() && user.iter().all(|&b| is_name_byte(b)) {
+                each(p, p + user_len, Role::WindowsUser);
+            }
             p += user_end + 1;
         }
         let len = name_len(text, p);
@@ -2107,7 +2115,9 @@ mod tests {
             "open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS\n",
             "at MININT-FNANLI5.fareast.corp.microsoft.com/10.86.169.121:62260\n",
             "fetch https://www.google.com/x and https://caldav.163.com/caldav/\n",
+            "listening on akka.tcp://sparkExecutorActorSystem@mesos-slave-07:55904\n",
         ));
+        assert!(names.usernames.contains("sparkexecutoractorsystem"));
         for host in [
             "host8.topspot.net",
             "dsl-static-059.touchtelindia.net",
