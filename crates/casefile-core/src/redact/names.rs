@@ -1636,7 +1636,16 @@ fn line_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
         if let Some(line) = text.get(start..end) {
             let mut offset = 0;
             if let Some((field, rest)) = cluster_prefix(line) {
-                each(start + field.0, start + field.1, Role::Host);
+                // A BlueGene location `R02-M0-NA-C:J16-U11` is two names.
+                let mut from = field.0;
+                for part in line
+                    .get(field.0..field.1)
+                    .unwrap_or_default()
+                    .split(|&b| b == b':')
+                {
+                    each(start + from, start + from + part.len(), Role::Host);
+                    from += part.len() + 1;
+                }
                 offset = rest;
             } else if let Some(field) = hpc_node(line) {
                 each(start + field.0, start + field.1, Role::Host);
@@ -1653,8 +1662,8 @@ fn line_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
     }
 }
 
-/// `- 1131566941 2005.11.09 HOST ...` (Thunderbird, BGL): the host field and where the rest
-/// starts.
+/// `- 1131566941 2005.11.09 HOST ...` (Thunderbird, BlueGene/L): the host field and where the
+/// rest starts.
 fn cluster_prefix(line: &[u8]) -> Option<((usize, usize), usize)> {
     let first = memchr::memchr(b' ', line)?;
     let epoch = digits(line, first + 1);
@@ -2091,6 +2100,7 @@ mod tests {
             "- 1131566568 2005.11.09 tbird-sm1 Nov 9 12:02:48 src@tbird-sm1 ib_sm.x[24904]: x\n",
             "21611 node-190 unix.hw net.niff.up 1100786337 1 NIFF: node node-190 has detected\n",
             "2556866 full partition status 1072881064 1 running\n",
+            "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS\n",
             "Jul  6 01:11:39 calvisitor-10-105-162-138 sandboxd[129] ([36461]): deny\n",
         ));
         assert_eq!(
@@ -2098,7 +2108,9 @@ mod tests {
             set(&[
                 "calvisitor-10-105-162-138",
                 "cn204",
+                "j12-u11",
                 "node-190",
+                "r02-m1-n0-c",
                 "tbird-sm1"
             ])
         );

@@ -671,7 +671,9 @@ impl Redactor {
         if let Some((host, domain)) = pseudonym.split_once('.')
             && host.starts_with("host-")
             && let Some(dot) = memchr::memchr(b'.', original)
-            && original.get(dot + 1..).is_some_and(|rest| rest.contains(&b'.'))
+            && original
+                .get(dot + 1..)
+                .is_some_and(|rest| rest.contains(&b'.'))
         {
             found.mapping.insert(
                 domain.to_owned(),
