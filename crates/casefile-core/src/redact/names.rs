@@ -3,34 +3,41 @@
 //!
 //! [`spots`] finds the places where a name *stands as a name*; the [`Learner`] runs it over all
 //! collected text before redaction to learn names, and the [`super::Redactor`] runs it again to
-//! replace whatever stands in those places. The places (key words ASCII case-insensitive):
-//! - users: `user=N`, `user: N`, `username=`, `user_name=`, `login=`, `ruser=`, `logname=` and
-//!   the JSON forms; `for user N`, `invalid user N`, `for N from` (sshd lines); `/home/N/`,
-//!   `/Users/N/`; Windows `C:\Users\N\`, `DOMAIN\N` (DOMAIN a NetBIOS-style upper-case name, a
-//!   host), event text `Account Name: N` (a name ending in `$` is a computer), `Account Domain:`,
-//!   and the XML `TargetUserName`, `SubjectUserName` (users), `WorkstationName`,
-//!   `TargetDomainName`, `SubjectDomainName` (hosts) data elements; `user@host` shell prompts.
+//! replace whatever stands in those places (except placeholders and built-in accounts such as
+//! `root`, `nobody`, `SYSTEM`, `-`, `unknown`, numeric ids and versions). The places (key words
+//! ASCII case-insensitive):
+//! - users: `user=N`, `user: N`, `username=`, `user_name=`, `login=`, `ruser=`, `logname=`, Java's
+//!   `user.name=` and the JSON forms (`key= next` is an empty value); `for user N` (an English
+//!   word only before `by`, `(` or the end of the line), `invalid user N`, `for N from`/`port`/
+//!   `[preauth]` (sshd lines); `/home/N/`, `/Users/N/`; the user of URL user info; Windows
+//!   `C:\Users\N\` (not `Default`, `Public`, `Shared`), `DOMAIN\N` (DOMAIN a NetBIOS-style
+//!   upper-case name, a host), event text `Account Name: N` (a name ending in `$` is a computer),
+//!   and the XML `TargetUserName`, `SubjectUserName` data elements; `user@host` shell prompts.
 //! - hosts: the host field of syslog lines (`Nov 23 10:00:00 HOST prog[1]:`, the ISO-time form,
 //!   syslog-ng's `HOST/HOST` and `src@HOST`, with or without a `- 1131566941 2005.11.09 HOST`
-//!   cluster prefix), the node column of HPC cluster logs, `host=`, `hostname=`, `rhost=`,
-//!   `Computer:`, `Workstation Name:`, `Client Name:`; `hostname`/`host name` followed by
-//!   `reported as`, `is`, `to`, `set to` or `changed to` and a name; Java's `host.name=`
-//!   (and `user.name=` for users); `server: NAME:port`; sshd's `maps to NAME`; URL hosts
-//!   (`scheme://[user@]HOST[:port]`); `HOST:port` for a dotted name; a peer name next to its
-//!   address (`1.2.3.4 (NAME)`, `NAME [1.2.3.4]`, `NAME/1.2.3.4`); `Resolved NAME to`,
-//!   `node NAME` (a name with a digit).
+//!   cluster prefix, whose BlueGene location `R02-M0-NA-C:J16-U11` is two names), the node column
+//!   of HPC cluster logs, `host=`, `hostname=`, `rhost=`, Java's `host.name=`, `Computer:`,
+//!   `Account Domain:`, `Workstation Name:`, `Client Name:`, the XML `WorkstationName`,
+//!   `TargetDomainName`, `SubjectDomainName`; `hostname`/`host name` followed by `reported as`,
+//!   `is`, `to`, `set to` or `changed to` and a name; `server: NAME:port`; sshd's `maps to
+//!   NAME`; URL hosts (`scheme://[user@]HOST[:port]`); `HOST:port` for a dotted name; a peer name
+//!   next to its address (`1.2.3.4 (NAME)`, `NAME [1.2.3.4]`, `NAME/1.2.3.4`); `Resolved NAME
+//!   to`, `node NAME` (a name with a digit).
 //!
 //! What is learned: a name of 3 to 253 bytes of ASCII letters, digits, `.`, `_` and `-`, not
 //! only digits, dots and dashes, not an IP address or a pseudonym, not in [`STOP_LIST`]. Host
 //! and Windows names are kept in lower case and matched ASCII case-insensitively; Unix user
 //! names are kept as written and matched case-sensitively. A qualified host name also teaches
 //! its first label and its domain (the labels after the first, unless that is a public domain
-//! or a bare public suffix such as `co.uk`). The machine ([`Names::from_system`]) also gives its
-//! DNS search domains and its Kerberos, AD or SSSD realm as domains.
+//! or a bare public suffix such as `co.uk`); a peer's name (URL host, `HOST:port`, `rhost=`, a
+//! name beside an address) teaches its domain but not its first label alone, and the domain of
+//! a name that encodes an address is learned too. The machine ([`Names::from_system`]) also
+//! gives its DNS search domains and its Kerberos, AD or SSSD realm as domains.
 //!
 //! A learned name that is a common English word or a software component word
 //! ([`is_common_word`]: `api`, `boot`, `ftp`, `www`, `test`, `oracle`…) is replaced only where
-//! it stands as a name, never in running text or inside dotted component paths.
+//! it stands as a name, never in running text or inside dotted component paths. The word list
+//! `common_words.txt` is SCOWL's sizes 10 and 20 (its notice is in the file).
 
 use std::collections::BTreeSet;
 use std::path::Path;
