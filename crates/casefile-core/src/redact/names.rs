@@ -514,16 +514,36 @@ const GENERIC_TLDS: &[&str] = &[
 
 /// Whether `label` (any case) is a top-level domain as far as names in logs go.
 pub(crate) fn is_tld(label: &[u8]) -> bool {
-    let lower = label.to_ascii_lowercase();
-    match lower.len() {
-        2 => CC_TLDS
-            .split_ascii_whitespace()
-            .any(|tld| tld.as_bytes() == lower.as_slice()),
-        3..=7 => GENERIC_TLDS
-            .iter()
-            .any(|tld| tld.as_bytes() == lower.as_slice()),
-        _ => false,
+    let mut lower = [0u8; 8];
+    let Some(slot) = lower.get_mut(..label.len()) else {
+        return false;
+    };
+    for (to, from) in slot.iter_mut().zip(label) {
+        *to = from.to_ascii_lowercase();
     }
+    let lower: &[u8] = slot;
+    match lower {
+        [a, b] if a.is_ascii_lowercase() && b.is_ascii_lowercase() => {
+            cc_tlds().binary_search(&[*a, *b]).is_ok()
+        }
+        _ => lower.len() >= 3 && GENERIC_TLDS.iter().any(|tld| tld.as_bytes() == lower),
+    }
+}
+
+/// [`CC_TLDS`] as a sorted array.
+fn cc_tlds() -> &'static [[u8; 2]] {
+    static SORTED: std::sync::OnceLock<Vec<[u8; 2]>> = std::sync::OnceLock::new();
+    SORTED.get_or_init(|| {
+        let mut all: Vec<[u8; 2]> = CC_TLDS
+            .split_ascii_whitespace()
+            .filter_map(|tld| match tld.as_bytes() {
+                [a, b] => Some([*a, *b]),
+                _ => None,
+            })
+            .collect();
+        all.sort_unstable();
+        all
+    })
 }
 
 /// Whether a dotted name's last label is a private name space (`.internal`, `.local`, `.lan`,
@@ -982,6 +1002,9 @@ pub(crate) enum Role {
     /// A peer's host name (a URL host, `HOST:port`, `rhost=`, a name beside an address): its
     /// first label is not learned on its own (`caldav.163.com` must not make `/caldav/` a name).
     Peer,
+    /// Not a place: any dotted name ending in a top-level domain ([`dotted_names`]), passed on so
+    /// that callers judge domains in the same pass.
+    Dotted,
 }
 
 /// Learns names from evidence text; see the module documentation for the places.
@@ -1004,10 +1027,13 @@ impl Learner {
     pub fn feed(&mut self, text: &[u8]) {
         spots(text, |start, end, role| {
             if let Some(value) = text.get(start..end) {
-                self.learn(role, value);
+                if role == Role::Dotted {
+                    self.learn_encoded(value);
+                } else {
+                    self.learn(role, value);
+                }
             }
         });
-        self.feed_encoded(text);
     }
 
     /// Adds what `other` learned.
@@ -1044,29 +1070,25 @@ impl Learner {
         match role {
             Role::Host => self.names.learn_host(raw),
             Role::Peer => self.names.learn_peer(raw),
+            Role::Dotted => {}
             Role::User => self.names.learn_unix_user(raw),
             Role::WindowsUser => self.names.learn_user(raw),
         }
     }
 
-    /// Domains of names that encode an address (`calvisitor-10-105-160-95.calvisitor.1918.
+    /// The domain of a name that encodes an address (`calvisitor-10-105-160-95.calvisitor.1918.
     /// berkeley.edu` teaches `calvisitor.1918.berkeley.edu`).
-    fn feed_encoded(&mut self, text: &[u8]) {
-        dotted_names(text, |start, end| {
-            let Some(name) = text.get(start..end) else {
-                return;
-            };
-            if encodes_address(name)
-                && let Some(dot) = memchr::memchr(b'.', name)
-                && let Some(rest) = name.get(dot + 1..)
-                && rest.contains(&b'.')
-                && !encodes_address(rest)
-                && let Ok(rest) = std::str::from_utf8(rest)
-                && !self.seen_before(b'd', rest.as_bytes())
-            {
-                self.names.learn_domain(rest);
-            }
-        });
+    fn learn_encoded(&mut self, name: &[u8]) {
+        if encodes_address(name)
+            && let Some(dot) = memchr::memchr(b'.', name)
+            && let Some(rest) = name.get(dot + 1..)
+            && rest.contains(&b'.')
+            && !encodes_address(rest)
+            && let Ok(rest) = std::str::from_utf8(rest)
+            && !self.seen_before(b'd', rest.as_bytes())
+        {
+            self.names.learn_domain(rest);
+        }
     }
 }
 
@@ -1672,7 +1694,11 @@ fn line_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
 /// `- 1131566941 2005.11.09 HOST ...` (Thunderbird, BlueGene/L): the host field and where the
 /// rest starts.
 fn cluster_prefix(line: &[u8]) -> Option<((usize, usize), usize)> {
-    let first = memchr::memchr(b' ', line)?;
+    // `-` or an upper-case alert tag (`APPREAD`) first.
+    if !matches!(line.first(), Some(b'-' | b'A'..=b'Z')) {
+        return None;
+    }
+    let first = memchr::memchr(b' ', line.get(..line.len().min(24))?)?;
     let epoch = digits(line, first + 1);
     if !(9..=10).contains(&epoch) || line.get(first + 1 + epoch) != Some(&b' ') {
         return None;
@@ -1816,8 +1842,9 @@ fn punctuation_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
             }
         }
     }
-    // Dotted `HOST:port`.
+    // Every dotted name, and dotted `HOST:port` as a peer.
     dotted_names(text, |start, end| {
+        each(start, end, Role::Dotted);
         if text.get(end) == Some(&b':') {
             let port = digits(text, end + 1);
             let left = start.checked_sub(1).and_then(|s| text.get(s)).copied();

@@ -418,7 +418,6 @@ impl Redactor {
         });
         self.name_edits(input, &mut edits);
         self.place_edits(input, &mut edits);
-        self.dotted_edits(input, &mut edits);
         punctuation_edits(input, &mut edits);
         assignment_and_at_edits(input, &mut edits);
         literal_edits(input, &mut edits);
@@ -656,7 +655,9 @@ impl Redactor {
         let (tag, value, category) = match role {
             Role::User => (0u8, original.to_vec(), Category::Username),
             Role::WindowsUser => (1, original.to_ascii_lowercase(), Category::Username),
-            Role::Host | Role::Peer => (2, original.to_ascii_lowercase(), Category::Hostname),
+            Role::Host | Role::Peer | Role::Dotted => {
+                (2, original.to_ascii_lowercase(), Category::Hostname)
+            }
         };
         let key = (tag, value);
         if let Some((category, pseudonym)) = cache.placed.get(&key) {
@@ -687,12 +688,21 @@ impl Redactor {
         category
     }
 
-    /// Names standing in their places (see `names.rs`), whatever they are.
+    /// Names standing in their places (see `names.rs`), whatever they are; and, in the same
+    /// pass, dotted names of the customer: under a learned domain, with a private suffix, or
+    /// encoding an address (public and vendor names stay).
     fn place_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
+        let mut lower = Vec::new();
         spots(input, |start, end, role| {
             let Some(value) = input.get(start..end) else {
                 return;
             };
+            if role == Role::Dotted {
+                if let Some(edit) = self.dotted_edit(value, &mut lower, start, end) {
+                    edits.push(edit);
+                }
+                return;
+            }
             if !replaceable_in_place(value)
                 || (value.contains(&b'.')
                     && is_public_name(&value.to_ascii_lowercase(), &self.public_domains))
@@ -708,33 +718,30 @@ impl Redactor {
         });
     }
 
-    /// Dotted names of the customer: under a learned domain, with a private suffix, or
-    /// encoding an address; public and vendor names stay.
-    fn dotted_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
-        let mut lower = Vec::new();
-        dotted_names(input, |start, end| {
-            let Some(name) = input.get(start..end) else {
-                return;
-            };
-            lower.clear();
-            lower.extend(name.iter().map(u8::to_ascii_lowercase));
-            if is_pseudonym(&lower) || is_public_name(&lower, &self.public_domains) {
-                return;
-            }
-            let learned = !self.domains.is_empty()
-                && (self.domains.contains(lower.as_slice())
-                    || lower.iter().enumerate().any(|(i, &b)| {
-                        b == b'.' && lower.get(i + 1..).is_some_and(|d| self.domains.contains(d))
-                    }));
-            if learned || has_private_suffix(&lower) || encodes_address(&lower) {
-                edits.push(Edit {
-                    start,
-                    end,
-                    prio: 2,
-                    kind: Kind::Dotted,
-                });
-            }
-        });
+    /// The edit for the dotted name `name` at `start..end`, if it is the customer's.
+    fn dotted_edit(
+        &self,
+        name: &[u8],
+        lower: &mut Vec<u8>,
+        start: usize,
+        end: usize,
+    ) -> Option<Edit> {
+        lower.clear();
+        lower.extend(name.iter().map(u8::to_ascii_lowercase));
+        let learned = !self.domains.is_empty()
+            && (self.domains.contains(lower.as_slice())
+                || lower.iter().enumerate().any(|(i, &b)| {
+                    b == b'.' && lower.get(i + 1..).is_some_and(|d| self.domains.contains(d))
+                }));
+        let customer = learned || has_private_suffix(lower) || encodes_address(lower);
+        (customer && !is_pseudonym(lower) && !is_public_name(lower, &self.public_domains)).then_some(
+            Edit {
+                start,
+                end,
+                prio: 2,
+                kind: Kind::Dotted,
+            },
+        )
     }
 
     /// Known names, at word starts: a bit table of first byte pairs rejects most words, then
