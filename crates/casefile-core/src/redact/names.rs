@@ -1157,6 +1157,11 @@ pub(crate) fn dotted_names(text: &[u8], mut each: impl FnMut(usize, usize)) {
 /// the module documentation for the places. The value is not checked beyond its shape.
 pub(crate) fn spots(text: &[u8], mut each: impl FnMut(usize, usize, Role)) {
     anchor_spots(text, &mut each);
+    spots_but_anchors(text, &mut each);
+}
+
+/// [`spots`] except those announced by a key word at a word start ([`anchor_spot`]).
+pub(crate) fn spots_but_anchors(text: &[u8], mut each: impl FnMut(usize, usize, Role)) {
     backslash_spots(text, &mut each);
     line_spots(text, &mut each);
     punctuation_spots(text, &mut each);
@@ -1274,218 +1279,212 @@ fn value_spots(text: &[u8], from: usize, role: Role, each: &mut impl FnMut(usize
 }
 
 fn anchor_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
-    let byte = |i: usize| text.get(i).copied().unwrap_or(0);
     for start in super::scan::WordStarts::new(text) {
-        // Cheap rejection: anchors start with one of these letters and are 3 to 17 bytes long.
-        if !matches!(
-            byte(start) | 0x20,
-            b'f' | b'u'
-                | b'h'
-                | b'l'
-                | b'r'
-                | b'n'
-                | b'i'
-                | b'c'
-                | b's'
-                | b'a'
-                | b'w'
-                | b't'
-                | b'm'
-        ) {
-            continue;
-        }
-        let len = super::scan::word_len(text, start);
-        let i = start + len;
-        if !(3..=17).contains(&len) {
-            continue;
-        }
-        let Some(kind) = anchor(text.get(start..i).unwrap_or_default()) else {
-            continue;
-        };
-        let prev = start.checked_sub(1).map_or(0, byte);
-        let rest = text.get(i..).unwrap_or_default();
-        match kind {
-            Anchor::PathFolder => {
-                let separator = byte(i);
-                if !matches!(prev, b'/' | b'\\') || separator != prev {
-                    continue;
-                }
-                let len = name_len(text, i + 1);
-                let after = text.get(i + 1 + len).copied();
-                let name = text.get(i + 1..i + 1 + len).unwrap_or_default();
-                // The profile folders every machine has are no one's name.
-                let shared = [&b"default"[..], b"public", b"shared", b"all"]
-                    .iter()
-                    .any(|folder| name.eq_ignore_ascii_case(folder));
-                if matches!(
-                    after,
-                    None | Some(b'/' | b'\\' | b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b':')
-                ) && len > 0
-                    && !shared
-                {
-                    let role = if prev == b'\\' {
-                        Role::WindowsUser
-                    } else {
-                        Role::User
-                    };
-                    each(i + 1, i + 1 + len, role);
-                }
+        anchor_spot(text, start, each);
+    }
+}
+
+/// The place the word at `start` announces, if it is a key word (`user=`, `for user`, `Account
+/// Name:`...); the redactor calls this from its own word loop.
+pub(crate) fn anchor_spot(text: &[u8], start: usize, each: &mut impl FnMut(usize, usize, Role)) {
+    let byte = |i: usize| text.get(i).copied().unwrap_or(0);
+    // Cheap rejection: anchors start with one of these letters and are 3 to 17 bytes long.
+    if !matches!(
+        byte(start) | 0x20,
+        b'f' | b'u' | b'h' | b'l' | b'r' | b'n' | b'i' | b'c' | b's' | b'a' | b'w' | b't' | b'm'
+    ) {
+        return;
+    }
+    let len = super::scan::word_len(text, start);
+    let i = start + len;
+    if !(3..=17).contains(&len) {
+        return;
+    }
+    let Some(kind) = anchor(text.get(start..i).unwrap_or_default()) else {
+        return;
+    };
+    let prev = start.checked_sub(1).map_or(0, byte);
+    let rest = text.get(i..).unwrap_or_default();
+    match kind {
+        Anchor::PathFolder => {
+            let separator = byte(i);
+            if !matches!(prev, b'/' | b'\\') || separator != prev {
+                return;
             }
-            Anchor::For => {
-                if prev != b' ' || byte(i) != b' ' {
-                    continue;
+            let len = name_len(text, i + 1);
+            let after = text.get(i + 1 + len).copied();
+            let name = text.get(i + 1..i + 1 + len).unwrap_or_default();
+            // The profile folders every machine has are no one's name.
+            let shared = [&b"default"[..], b"public", b"shared", b"all"]
+                .iter()
+                .any(|folder| name.eq_ignore_ascii_case(folder));
+            if matches!(
+                after,
+                None | Some(b'/' | b'\\' | b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b':')
+            ) && len > 0
+                && !shared
+            {
+                let role = if prev == b'\\' {
+                    Role::WindowsUser
+                } else {
+                    Role::User
+                };
+                each(i + 1, i + 1 + len, role);
+            }
+        }
+        Anchor::For => {
+            if prev != b' ' || byte(i) != b' ' {
+                return;
+            }
+            let p = i + 1;
+            let tail = text.get(p..).unwrap_or_default();
+            if let Some(after) = tail.strip_prefix(b"user ") {
+                let len = name_len(after, 0);
+                let name = after.get(..len).unwrap_or_default();
+                let next = after.get(len..).unwrap_or_default();
+                // `for user news by (uid=0)`, `for user heidi(uid=1001)` and `for user
+                // jsmith` at the end of a line always; followed by anything else only when
+                // the word is no common English word (`for user input, ...`).
+                let strong = next.starts_with(b" by ")
+                    || next.starts_with(b"(")
+                    || matches!(next.first(), None | Some(b'\r' | b'\n'));
+                let english = is_english_word(&String::from_utf8_lossy(name).to_ascii_lowercase());
+                let prose = english
+                    || !matches!(
+                        next.first(),
+                        Some(b' ' | b',' | b';' | b':' | b'.' | b'\'' | b'"')
+                    );
+                if len > 0 && (strong || !prose) {
+                    value_spots(text, p + 5, Role::User, each);
                 }
-                let p = i + 1;
-                let tail = text.get(p..).unwrap_or_default();
-                if let Some(after) = tail.strip_prefix(b"user ") {
-                    let len = name_len(after, 0);
-                    let name = after.get(..len).unwrap_or_default();
-                    let next = after.get(len..).unwrap_or_default();
-                    // `for user news by (uid=0)`, `for user heidi(uid=1001)` and `for user
-                    // jsmith` at the end of a line always; followed by anything else only when
-                    // the word is no common English word (`for user input, ...`).
-                    let strong = next.starts_with(b" by ")
-                        || next.starts_with(b"(")
-                        || matches!(next.first(), None | Some(b'\r' | b'\n'));
-                    let english =
-                        is_english_word(&String::from_utf8_lossy(name).to_ascii_lowercase());
-                    let prose = english
-                        || !matches!(
-                            next.first(),
-                            Some(b' ' | b',' | b';' | b':' | b'.' | b'\'' | b'"')
-                        );
-                    if len > 0 && (strong || !prose) {
-                        value_spots(text, p + 5, Role::User, each);
-                    }
-                    continue;
-                }
-                if tail.starts_with(b"invalid user ") {
-                    continue; // The `invalid` anchor takes it.
-                }
-                let len = name_len(text, p);
-                let after = text.get(p + len..).unwrap_or_default();
-                if len > 0
-                    && (after.starts_with(b" from ")
-                        || after.starts_with(b" port ")
-                        || after.starts_with(b" [preauth]"))
-                    && memchr::memmem::find(line_of(text, p), b"sshd").is_some()
-                {
+                return;
+            }
+            if tail.starts_with(b"invalid user ") {
+                return; // The `invalid` anchor takes it.
+            }
+            let len = name_len(text, p);
+            let after = text.get(p + len..).unwrap_or_default();
+            if len > 0
+                && (after.starts_with(b" from ")
+                    || after.starts_with(b" port ")
+                    || after.starts_with(b" [preauth]"))
+                && memchr::memmem::find(line_of(text, p), b"sshd").is_some()
+            {
+                each(p, p + len, Role::User);
+            }
+        }
+        Anchor::Invalid => {
+            if let Some(after) = rest.strip_prefix(b" user ") {
+                let p = i + 6;
+                let len = name_len(after, 0);
+                let next = after.get(len).copied();
+                if len > 0 && matches!(next, None | Some(b' ' | b'\r' | b'\n' | b'(')) {
                     each(p, p + len, Role::User);
                 }
             }
-            Anchor::Invalid => {
-                if let Some(after) = rest.strip_prefix(b" user ") {
-                    let p = i + 6;
-                    let len = name_len(after, 0);
-                    let next = after.get(len).copied();
-                    if len > 0 && matches!(next, None | Some(b' ' | b'\r' | b'\n' | b'(')) {
-                        each(p, p + len, Role::User);
-                    }
-                }
-            }
-            Anchor::Resolved => {
-                if byte(i) == b' ' {
-                    let len = name_len(text, i + 1);
-                    let name = text.get(i + 1..i + 1 + len).unwrap_or_default();
-                    if len > 0
-                        && name
-                            .iter()
-                            .any(|&b| b.is_ascii_digit() || b == b'-' || b == b'.')
-                        && text
-                            .get(i + 1 + len..)
-                            .is_some_and(|r| r.starts_with(b" to "))
-                    {
-                        each(i + 1, i + 1 + len, Role::Host);
-                    }
-                }
-            }
-            Anchor::Node => {
-                if byte(i) == b' ' && prev == b' ' {
-                    let len = name_len(text, i + 1);
-                    let name = text.get(i + 1..i + 1 + len).unwrap_or_default();
-                    if name.iter().any(u8::is_ascii_digit)
-                        && name.iter().any(u8::is_ascii_alphabetic)
-                        && name.iter().any(|&b| b == b'-' || b == b'.')
-                    {
-                        each(i + 1, i + 1 + len, Role::Host);
-                    }
-                }
-            }
-            Anchor::Event => event_spot(text, start, i, each),
-            Anchor::PropertyName => {
-                let head = text.get(start.saturating_sub(5)..start).unwrap_or_default();
-                let role = if head.eq_ignore_ascii_case(b"host.") {
-                    Role::Host
-                } else if head.eq_ignore_ascii_case(b"user.") {
-                    Role::User
-                } else {
-                    continue;
-                };
-                if byte(i) == b'=' && !start.checked_sub(6).is_some_and(|s| is_name_byte(byte(s))) {
-                    value_spots(text, i + 1, role, each);
-                }
-            }
-            Anchor::Server => {
-                if let Some(after) = rest.strip_prefix(b": ") {
-                    let len = name_len(after, 0);
-                    let name = after.get(..len).unwrap_or_default();
-                    if len > 0
-                        && after.get(len) == Some(&b':')
-                        && (2..=5).contains(&digits(after, len + 1))
-                        && name.iter().any(u8::is_ascii_alphabetic)
-                    {
-                        each(i + 2, i + 2 + len, Role::Host);
-                    }
-                }
-            }
-            Anchor::Maps => {
-                if let Some(after) = rest.strip_prefix(b" to ") {
-                    let len = name_len(after, 0);
-                    let name = after.get(..len).unwrap_or_default();
-                    if len > 0 && name.contains(&b'.') && name.iter().any(u8::is_ascii_alphabetic) {
-                        each(i + 4, i + 4 + len, Role::Peer);
-                    }
-                }
-            }
-            Anchor::Data(role) => {
-                if let Some(after) = rest
-                    .strip_prefix(b"'>")
-                    .or_else(|| rest.strip_prefix(b"\">"))
+        }
+        Anchor::Resolved => {
+            if byte(i) == b' ' {
+                let len = name_len(text, i + 1);
+                let name = text.get(i + 1..i + 1 + len).unwrap_or_default();
+                if len > 0
+                    && name
+                        .iter()
+                        .any(|&b| b.is_ascii_digit() || b == b'-' || b == b'.')
+                    && text
+                        .get(i + 1 + len..)
+                        .is_some_and(|r| r.starts_with(b" to "))
                 {
-                    let p = i + 2;
-                    let len = name_len(after, 0);
-                    if len > 0 && after.get(len) == Some(&b'<') {
-                        windows_value(text, p, len, role, each);
-                    }
-                } else if let Some(p) = assigned_at(text, i) {
-                    let len = name_len(text, p);
+                    each(i + 1, i + 1 + len, Role::Host);
+                }
+            }
+        }
+        Anchor::Node => {
+            if byte(i) == b' ' && prev == b' ' {
+                let len = name_len(text, i + 1);
+                let name = text.get(i + 1..i + 1 + len).unwrap_or_default();
+                if name.iter().any(u8::is_ascii_digit)
+                    && name.iter().any(u8::is_ascii_alphabetic)
+                    && name.iter().any(|&b| b == b'-' || b == b'.')
+                {
+                    each(i + 1, i + 1 + len, Role::Host);
+                }
+            }
+        }
+        Anchor::Event => event_spot(text, start, i, each),
+        Anchor::PropertyName => {
+            let head = text.get(start.saturating_sub(5)..start).unwrap_or_default();
+            let role = if head.eq_ignore_ascii_case(b"host.") {
+                Role::Host
+            } else if head.eq_ignore_ascii_case(b"user.") {
+                Role::User
+            } else {
+                return;
+            };
+            if byte(i) == b'=' && !start.checked_sub(6).is_some_and(|s| is_name_byte(byte(s))) {
+                value_spots(text, i + 1, role, each);
+            }
+        }
+        Anchor::Server => {
+            if let Some(after) = rest.strip_prefix(b": ") {
+                let len = name_len(after, 0);
+                let name = after.get(..len).unwrap_or_default();
+                if len > 0
+                    && after.get(len) == Some(&b':')
+                    && (2..=5).contains(&digits(after, len + 1))
+                    && name.iter().any(u8::is_ascii_alphabetic)
+                {
+                    each(i + 2, i + 2 + len, Role::Host);
+                }
+            }
+        }
+        Anchor::Maps => {
+            if let Some(after) = rest.strip_prefix(b" to ") {
+                let len = name_len(after, 0);
+                let name = after.get(..len).unwrap_or_default();
+                if len > 0 && name.contains(&b'.') && name.iter().any(u8::is_ascii_alphabetic) {
+                    each(i + 4, i + 4 + len, Role::Peer);
+                }
+            }
+        }
+        Anchor::Data(role) => {
+            if let Some(after) = rest
+                .strip_prefix(b"'>")
+                .or_else(|| rest.strip_prefix(b"\">"))
+            {
+                let p = i + 2;
+                let len = name_len(after, 0);
+                if len > 0 && after.get(len) == Some(&b'<') {
                     windows_value(text, p, len, role, each);
                 }
+            } else if let Some(p) = assigned_at(text, i) {
+                let len = name_len(text, p);
+                windows_value(text, p, len, role, each);
             }
-            Anchor::UserKey | Anchor::HostKey => {
-                if let Some(p) = assigned_at(text, i) {
-                    // `user=0` is a uid, not a name.
-                    if kind == Anchor::UserKey
-                        && digits(text, p) > 0
-                        && !text
-                            .get(p + digits(text, p))
-                            .is_some_and(|&b| is_name_byte(b))
-                    {
-                        continue;
-                    }
-                    let role = if kind == Anchor::HostKey && byte(start) | 0x20 == b'r' {
-                        Role::Peer
-                    } else if kind == Anchor::HostKey {
-                        Role::Host
-                    } else {
-                        Role::User
-                    };
-                    value_spots(text, p, role, each);
-                } else if kind == Anchor::HostKey && len == 8 {
-                    host_sentence(text, i, each);
-                } else if kind == Anchor::HostKey && len == 4 && rest.starts_with(b" name") {
-                    host_sentence(text, i + 5, each);
+        }
+        Anchor::UserKey | Anchor::HostKey => {
+            if let Some(p) = assigned_at(text, i) {
+                // `user=0` is a uid, not a name.
+                if kind == Anchor::UserKey
+                    && digits(text, p) > 0
+                    && !text
+                        .get(p + digits(text, p))
+                        .is_some_and(|&b| is_name_byte(b))
+                {
+                    return;
                 }
+                let role = if kind == Anchor::HostKey && byte(start) | 0x20 == b'r' {
+                    Role::Peer
+                } else if kind == Anchor::HostKey {
+                    Role::Host
+                } else {
+                    Role::User
+                };
+                value_spots(text, p, role, each);
+            } else if kind == Anchor::HostKey && len == 8 {
+                host_sentence(text, i, each);
+            } else if kind == Anchor::HostKey && len == 4 && rest.starts_with(b" name") {
+                host_sentence(text, i + 5, each);
             }
         }
     }

@@ -8,8 +8,8 @@ use memchr::memmem;
 
 use super::key::{Keyed, hex8};
 use super::names::{
-    Role, dotted_names, encodes_address, has_private_suffix, is_common_word, is_public_name,
-    replaceable_in_place, spots,
+    Role, anchor_spot, dotted_names, encodes_address, has_private_suffix, is_common_word,
+    is_public_name, replaceable_in_place, spots_but_anchors,
 };
 use super::{Category, Found, Names, PseudonymKey, walk_private_keys};
 
@@ -213,8 +213,8 @@ struct Cache {
     mac: HashMap<([u8; 6], u8, bool), String>,
     email: HashMap<Vec<u8>, String>,
     user: HashMap<Vec<u8>, String>,
-    /// Placed and dotted names by (role tag, normalised value).
-    placed: HashMap<(u8, Vec<u8>), (Category, String)>,
+    /// Placed and dotted names by role tag + normalised value.
+    placed: HashMap<Vec<u8>, (Category, String)>,
     names_seen: Vec<bool>,
     lower: Vec<u8>,
 }
@@ -652,19 +652,27 @@ impl Redactor {
         out: &mut Vec<u8>,
         found: &mut Found,
     ) -> Category {
-        let (tag, value, category) = match role {
-            Role::User => (0u8, original.to_vec(), Category::Username),
-            Role::WindowsUser => (1, original.to_ascii_lowercase(), Category::Username),
-            Role::Host | Role::Peer | Role::Dotted => {
-                (2, original.to_ascii_lowercase(), Category::Hostname)
-            }
+        let (tag, exact, category) = match role {
+            Role::User => (0u8, true, Category::Username),
+            Role::WindowsUser => (1, false, Category::Username),
+            Role::Host | Role::Peer | Role::Dotted => (2, false, Category::Hostname),
         };
-        let key = (tag, value);
-        if let Some((category, pseudonym)) = cache.placed.get(&key) {
+        cache.lower.clear();
+        cache.lower.push(tag);
+        if exact {
+            cache.lower.extend_from_slice(original);
+        } else {
+            cache
+                .lower
+                .extend(original.iter().map(u8::to_ascii_lowercase));
+        }
+        if let Some((category, pseudonym)) = cache.placed.get(cache.lower.as_slice()) {
             out.extend_from_slice(pseudonym.as_bytes());
             return *category;
         }
-        let (category, pseudonym) = self.name_pseudonym_for(category, &key.1);
+        let key = cache.lower.clone();
+        let (category, pseudonym) =
+            self.name_pseudonym_for(category, key.get(1..).unwrap_or_default());
         out.extend_from_slice(pseudonym.as_bytes());
         let shown = String::from_utf8_lossy(original).into_owned();
         // The domain gets its own entry when it is one (`corp.example`), not a bare suffix
@@ -693,7 +701,7 @@ impl Redactor {
     /// encoding an address (public and vendor names stay).
     fn place_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
         let mut lower = Vec::new();
-        spots(input, |start, end, role| {
+        spots_but_anchors(input, |start, end, role| {
             let Some(value) = input.get(start..end) else {
                 return;
             };
@@ -703,19 +711,26 @@ impl Redactor {
                 }
                 return;
             }
-            if !replaceable_in_place(value)
-                || (value.contains(&b'.')
-                    && is_public_name(&value.to_ascii_lowercase(), &self.public_domains))
-            {
-                return;
+            if let Some(edit) = self.place_edit(value, start, end, role) {
+                edits.push(edit);
             }
-            edits.push(Edit {
-                start,
-                end,
-                prio: 1,
-                kind: Kind::Placed(role),
-            });
         });
+    }
+
+    /// The edit for `value` standing in a place at `start..end`, unless it is left alone.
+    fn place_edit(&self, value: &[u8], start: usize, end: usize, role: Role) -> Option<Edit> {
+        if !replaceable_in_place(value)
+            || (value.contains(&b'.')
+                && is_public_name(&value.to_ascii_lowercase(), &self.public_domains))
+        {
+            return None;
+        }
+        Some(Edit {
+            start,
+            end,
+            prio: 1,
+            kind: Kind::Placed(role),
+        })
     }
 
     /// The edit for the dotted name `name` at `start..end`, if it is the customer's.
@@ -734,14 +749,13 @@ impl Redactor {
                     b == b'.' && lower.get(i + 1..).is_some_and(|d| self.domains.contains(d))
                 }));
         let customer = learned || has_private_suffix(lower) || encodes_address(lower);
-        (customer && !is_pseudonym(lower) && !is_public_name(lower, &self.public_domains)).then_some(
-            Edit {
+        (customer && !is_pseudonym(lower) && !is_public_name(lower, &self.public_domains))
+            .then_some(Edit {
                 start,
                 end,
                 prio: 2,
                 kind: Kind::Dotted,
-            },
-        )
+            })
     }
 
     /// Known names, at word starts: a bit table of first byte pairs rejects most words, then
@@ -749,13 +763,13 @@ impl Redactor {
     /// dotted path is skipped, unless it is the first label of a dotted host name ending in a
     /// top-level domain: then the whole dotted name is the edit.
     fn name_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
-        if self.names.is_empty() {
-            return;
-        }
         let mut lower = Vec::new();
         let mut from = 0;
+        let mut placed = Vec::new();
         for start in WordStarts::new(input) {
-            if start < from {
+            // Key words announcing a name's place, in the same word loop.
+            anchor_spot(input, start, &mut |s, e, role| placed.push((s, e, role)));
+            if start < from || self.names.is_empty() {
                 continue;
             }
             let pair = pair_key(input, start);
@@ -816,6 +830,14 @@ impl Redactor {
                 kind: Kind::Name(index),
             });
             from = end;
+        }
+        for (start, end, role) in placed {
+            if let Some(edit) = input
+                .get(start..end)
+                .and_then(|value| self.place_edit(value, start, end, role))
+            {
+                edits.push(edit);
+            }
         }
     }
 }
