@@ -617,7 +617,14 @@ fn under(lower: &[u8], domains: impl IntoIterator<Item = impl AsRef<[u8]>>) -> b
 /// Whether a lower-cased dotted name is a public or vendor service that stays readable: under
 /// [`PUBLIC_DOMAINS`] or `extra`, with no private label and no encoded address.
 pub(crate) fn is_public_name(lower: &[u8], extra: &BTreeSet<String>) -> bool {
-    (under(lower, PUBLIC_DOMAINS) || under(lower, extra))
+    static PUBLIC: std::sync::OnceLock<std::collections::HashSet<&'static [u8]>> =
+        std::sync::OnceLock::new();
+    let public = PUBLIC.get_or_init(|| PUBLIC_DOMAINS.iter().map(|d| d.as_bytes()).collect());
+    // The name itself and every suffix after a dot, looked up (not compared with each domain).
+    let listed = std::iter::once(lower)
+        .chain(memchr::memchr_iter(b'.', lower).filter_map(|dot| lower.get(dot + 1..)))
+        .any(|suffix| public.contains(suffix));
+    (listed || (!extra.is_empty() && under(lower, extra)))
         && !has_private_label(lower)
         && !encodes_address(lower)
 }
@@ -1918,9 +1925,24 @@ fn ends_with_ipv4(text: &[u8], end: usize) -> bool {
     end - start >= 7 && starts_with_ipv4(text, start)
 }
 
-const MONTHS: &[&[u8]] = &[
-    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
-];
+/// Whether `word` is an English month abbreviation (`Jan` … `Dec`), compared as integers.
+fn is_month(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"Jan"
+            | b"Feb"
+            | b"Mar"
+            | b"Apr"
+            | b"May"
+            | b"Jun"
+            | b"Jul"
+            | b"Aug"
+            | b"Sep"
+            | b"Oct"
+            | b"Nov"
+            | b"Dec"
+    )
+}
 
 /// The host field of `Mmm dd hh:mm:ss HOST prog[pid]:` or `<ISO time> HOST prog[pid]:`, as up
 /// to two ranges in `line`: `a/b` gives both names, `src@host` the host.
@@ -1928,7 +1950,7 @@ fn syslog_host(line: &[u8]) -> Option<[Option<(usize, usize)>; 2]> {
     let host_start = match line.first()? {
         b'A'..=b'Z' => {
             let month = line.get(..3)?;
-            if !MONTHS.contains(&month) || line.get(3) != Some(&b' ') {
+            if !is_month(month) || line.get(3) != Some(&b' ') {
                 return None;
             }
             let mut p = 4;
