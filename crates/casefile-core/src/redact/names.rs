@@ -1174,6 +1174,55 @@ pub(crate) fn spots_but_anchors(text: &[u8], mut each: impl FnMut(usize, usize, 
     punctuation_spots(text, &mut each);
 }
 
+/// The key words [`anchor`] knows, for the first-two-letters filter.
+const ANCHOR_WORDS: &[&str] = &[
+    "for",
+    "user",
+    "host",
+    "home",
+    "node",
+    "name",
+    "maps",
+    "login",
+    "ruser",
+    "users",
+    "rhost",
+    "client",
+    "source",
+    "caller",
+    "server",
+    "invalid",
+    "illegal",
+    "logname",
+    "account",
+    "username",
+    "hostname",
+    "resolved",
+    "computer",
+    "user_name",
+    "host_name",
+    "workstation",
+    "authenticating",
+    "targetusername",
+    "subjectusername",
+    "workstationname",
+    "targetdomainname",
+    "subjectdomainname",
+];
+
+/// Bit `(b0 << 8) | b1` is set when a key word starts with the lower-case bytes `b0 b1`.
+static ANCHOR_PAIRS: [u64; 1024] = {
+    let mut table = [0u64; 1024];
+    let mut w = 0;
+    while w < ANCHOR_WORDS.len() {
+        let word = ANCHOR_WORDS[w].as_bytes();
+        let pair = (word[0] as usize) << 8 | word[1] as usize;
+        table[pair >> 6] |= 1 << (pair & 63);
+        w += 1;
+    }
+    table
+};
+
 /// What a word at a word start means.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Anchor {
@@ -1295,11 +1344,12 @@ fn anchor_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
 /// Name:`...); the redactor calls this from its own word loop.
 pub(crate) fn anchor_spot(text: &[u8], start: usize, each: &mut impl FnMut(usize, usize, Role)) {
     let byte = |i: usize| text.get(i).copied().unwrap_or(0);
-    // Cheap rejection: anchors start with one of these letters and are 3 to 17 bytes long.
-    if !matches!(
-        byte(start) | 0x20,
-        b'f' | b'u' | b'h' | b'l' | b'r' | b'n' | b'i' | b'c' | b's' | b'a' | b'w' | b't' | b'm'
-    ) {
+    // Cheap rejection on the first two letters (lower-cased) before measuring the word.
+    let pair = usize::from(byte(start) | 0x20) << 8 | usize::from(byte(start + 1) | 0x20);
+    if ANCHOR_PAIRS
+        .get(pair >> 6)
+        .is_none_or(|bits| bits & (1 << (pair & 63)) == 0)
+    {
         return;
     }
     let len = super::scan::word_len(text, start);
@@ -2323,6 +2373,16 @@ mod tests {
                 "ldap.fake-corp.com"
             ])
         );
+    }
+
+    #[test]
+    fn every_key_word_passes_the_first_letters_filter() {
+        for word in ANCHOR_WORDS {
+            assert!(anchor(word.as_bytes()).is_some(), "{word} is no key word");
+        }
+        let mut found = Vec::new();
+        anchor_spot(b"User=alice7", 0, &mut |s, e, _| found.push((s, e)));
+        assert_eq!(found, [(5, 11)]);
     }
 
     #[test]
