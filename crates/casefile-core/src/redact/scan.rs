@@ -87,6 +87,9 @@ const REDACTED: &[u8] = b"[REDACTED]";
 ///   `domain-<8 hex>.example`; a host name in a domain becomes
 ///   `host-<8 hex of its first label>.domain-<8 hex of the rest>.example`, so the vendor still
 ///   sees which hosts share a domain and that `web01` and `web01.corp.lan` are one machine.
+/// - **Numbered host families**: a learned short host name ending in a number (`cn204`,
+///   `node-190`, `calvisitor-10-105-162-105`) makes every whole word of the same prefix and
+///   digits a host name (`cn5` in a list of nodes), unless the prefix alone is a common word.
 ///
 /// Pseudonyms never collide: the first sight of each distinct value checks a registry shared by
 /// all threads (seeded with [`Redactor::reserve`] from the existing mapping), and a pseudonym
@@ -110,6 +113,9 @@ pub struct Redactor {
     /// Every pseudonym issued so far, with its category and original: no two originals share
     /// one. Touched only on the first sight of a distinct value in a call.
     registry: Mutex<HashMap<String, (Category, String)>>,
+    /// Numbered host name families (`cn`, `node-`), lower case: the learned short host names
+    /// `cn204` and `node-190` make `cn5` and `node-32` host names too.
+    families: HashSet<Vec<u8>>,
 }
 
 struct NameEntry {
@@ -242,6 +248,11 @@ impl Redactor {
                 .map(|d| d.trim().trim_start_matches('.').to_ascii_lowercase())
                 .collect(),
             registry: Mutex::new(HashMap::new()),
+            families: names
+                .hostnames
+                .iter()
+                .filter_map(|name| host_family(name.as_bytes()))
+                .collect(),
         };
         let mut seen = HashSet::new();
         let mut entries = Vec::new();
@@ -769,7 +780,17 @@ impl Redactor {
         for start in WordStarts::new(input) {
             // Key words announcing a name's place, in the same word loop.
             anchor_spot(input, start, &mut |s, e, role| placed.push((s, e, role)));
-            if start < from || self.names.is_empty() {
+            if start < from {
+                continue;
+            }
+            if !self.families.is_empty()
+                && let Some(end) = self.family_member(input, start)
+            {
+                placed.push((start, end, Role::Host));
+                from = end;
+                continue;
+            }
+            if self.names.is_empty() {
                 continue;
             }
             let pair = pair_key(input, start);
@@ -849,6 +870,47 @@ pub(crate) fn inside_dotted_path(input: &[u8], start: usize, end: usize) -> bool
         || (at(input, end) == b'.'
             && is_word_byte(at(input, end + 1))
             && dotted_host_end(input, start).is_none())
+}
+
+/// The family of a learned short host name: its letters (and separator) before a trailing
+/// number, when they hold a letter, are 2 or more bytes long and are no common word on their own
+/// (`cn204` gives `cn`, `node-190` gives `node-`; `web01` and `test2` give nothing).
+fn host_family(name: &[u8]) -> Option<Vec<u8>> {
+    if name.contains(&b'.') {
+        return None;
+    }
+    let digits = name.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let prefix = name.get(..name.len().checked_sub(digits)?)?;
+    let dashed = prefix.last() == Some(&b'-');
+    let stem = prefix.strip_suffix(b"-").unwrap_or(prefix);
+    let ok = digits > 0
+        && stem.len() >= 2
+        && stem.iter().any(u8::is_ascii_alphabetic)
+        && stem.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+        && (dashed || !is_common_word(&String::from_utf8_lossy(stem).to_ascii_lowercase()));
+    ok.then(|| prefix.to_ascii_lowercase())
+}
+
+impl Redactor {
+    /// Where the word at `start` ends when it is a member of a learned host family (the family's
+    /// prefix, then digits only), not inside a dotted path.
+    fn family_member(&self, input: &[u8], start: usize) -> Option<usize> {
+        let end = start + word_len(input, start);
+        if !before(input, end).is_ascii_digit() {
+            return None;
+        }
+        let word = input.get(start..end)?;
+        let digits = word.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        let prefix = word.get(..word.len() - digits)?;
+        if prefix.len() < 2 || prefix.len() > 64 {
+            return None;
+        }
+        let lower = prefix.to_ascii_lowercase();
+        if !self.families.contains(&lower) || inside_dotted_path(input, start, end) {
+            return None;
+        }
+        Some(end)
+    }
 }
 
 /// Where the dotted host name starting at `start` ends, when it ends in a top-level domain.
@@ -2467,6 +2529,26 @@ End-Date: 2024-11-23  10:00:05
         assert!(out.contains("for user root by"));
         assert_eq!(found.counts.get(Category::Username), 3);
         assert_eq!(found.counts.get(Category::Hostname), 3);
+    }
+
+    #[test]
+    fn numbered_host_families_cover_node_lists() {
+        let (out, _) = learn_and_redact(
+            concat!(
+                "- 1131566941 2005.11.09 cn204 Nov 9 12:09:01 cn204/cn204 ntpd[1]: x\n",
+                "21611 node-190 unix.hw net.niff.up 1100786337 1 NIFF: up\n",
+                "gmetad: failed to resolve data source name cn5 cn93 CN17 bn10\n",
+                "inconsistent nodesets node-32 0x00000002 <ok> node-34 and test2 sha256 v4\n",
+            ),
+            &[],
+        );
+        for gone in ["cn5 ", "cn93", "CN17", "node-32", "node-34"] {
+            assert!(!out.contains(gone), "{gone} kept: {out}");
+        }
+        assert!(
+            out.contains(" bn10\n") && out.contains(" test2 sha256 v4\n"),
+            "{out}"
+        );
     }
 
     #[test]
