@@ -734,6 +734,9 @@ pub(crate) fn redact_command(
     }
     names.merge(learner.finish());
     let redactor = Redactor::new(&key, &names);
+    if let Ok(existing) = Mapping::load(&mapping_path(context)) {
+        redactor.reserve(&existing);
+    }
     let mut results = Vec::new();
     for (name, bytes) in &inputs {
         let mut found = Found::default();

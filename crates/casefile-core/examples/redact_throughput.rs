@@ -235,7 +235,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Learner::feed     {}  ({} hostnames, {} usernames learned or given)",
         rates(megabytes, &learn_time),
         names.hostnames.len(),
-        names.usernames.len()
+        names.usernames.len() + names.unix_usernames.len()
     );
 
     let key = PseudonymKey::import(&format!("casefile-key-v1:{}", "5e".repeat(32)))?;

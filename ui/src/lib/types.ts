@@ -344,7 +344,7 @@ export interface BundleReport {
   limit: number | null;
   entries: BundleEntry[];
   skipped: SkippedReport[];
-  /** Counts per category: secret, email, ipv4, ipv6, mac, hostname, username, keyword. */
+  /** Counts per category: secret, email, ipv4, ipv6, mac, hostname, domain, username, keyword. */
   redactions: Record<string, number>;
   leaks: { entry: string; what: string }[];
   /** The disclosure review (the app builds every bundle with it). */

@@ -1019,6 +1019,7 @@ fn run(
     let redactor = if options.redact {
         let key = context.key.ok_or(CollectError::NoKey)?;
         let mut names = Names::from_system(&context.env.root, context.env.is_live());
+        names.public_domains = crate::redact::vendor_domains(context.profile);
         names.merge(options.names.clone());
         names.merge(learn(&work, threads, progress, cancel)?);
         if let Some(draft) = &options.request {
@@ -1028,11 +1029,14 @@ fn run(
             names.merge(learner.finish());
         }
         let names = without_kept(names, &options.keep);
-        Some((
-            Redactor::with_kept(key, &names, &options.keep),
-            names,
-            key.fingerprint(),
-        ))
+        let redactor = Redactor::with_kept(key, &names, &options.keep);
+        // Pseudonyms already issued on this machine are taken: a new value never gets one.
+        if let Some(path) = context.mapping_path
+            && let Ok(existing) = crate::redact::Mapping::load(path)
+        {
+            redactor.reserve(&existing);
+        }
+        Some((redactor, names, key.fingerprint()))
     } else {
         None
     };

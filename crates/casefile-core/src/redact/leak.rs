@@ -11,7 +11,9 @@ use super::{Category, Mapping, Names, PseudonymKey};
 /// Finds known originals (hostnames, usernames, mapped identifiers, removed secrets) in text.
 pub struct LeakScanner {
     automaton: Option<AhoCorasick>,
-    needles: Vec<(Category, String)>,
+    /// Category, needle (lower case), and the exact bytes when only that case is a leak (Unix
+    /// user names are case-sensitive).
+    needles: Vec<(Category, String, Option<Vec<u8>>)>,
     /// Every needle as UTF-8, UTF-16LE and UTF-16BE, built on the first [`LeakScanner::scan_binary`].
     encoded: OnceLock<Option<Encoded>>,
 }
@@ -31,6 +33,9 @@ enum Form {
     Utf16Be,
 }
 
+/// A needle's category and, for a case-sensitive one, its exact bytes.
+type Needle = (Category, Option<Vec<u8>>);
+
 /// One original found where it should not be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -44,8 +49,11 @@ pub struct Leak {
 }
 
 impl LeakScanner {
-    /// Needles: every hostname and username in `names`, every original in `mapping`, every secret
-    /// (secrets shorter than 4 bytes are ignored). Whole-word, ASCII case-insensitive.
+    /// Needles: every host, domain and user name in `names` and every original in `mapping`
+    /// that the redactor replaces wherever it stands (names that are common words, and values
+    /// replaced only where they stand as a name, such as `admin` in `invalid user admin`, are
+    /// not needles), every secret (secrets shorter than 4 bytes are ignored). Whole-word, ASCII
+    /// case-insensitive except Unix user names.
     pub fn new(names: &Names, mapping: &Mapping, secrets: &BTreeSet<Vec<u8>>) -> LeakScanner {
         Self::build(names, mapping, secrets, None)
     }
@@ -69,34 +77,59 @@ impl LeakScanner {
         secrets: &BTreeSet<Vec<u8>>,
         key: Option<&PseudonymKey>,
     ) -> LeakScanner {
-        let mut by_needle: HashMap<Vec<u8>, Category> = HashMap::new();
-        let mut add = |category: Category, needle: &[u8]| {
+        let mut by_needle: HashMap<Vec<u8>, Needle> = HashMap::new();
+        let mut add = |category: Category, needle: &[u8], exact: bool| {
             let needle = needle.trim_ascii();
-            if !needle.is_empty() {
-                by_needle
-                    .entry(needle.to_ascii_lowercase())
-                    .or_insert(category);
+            if needle.is_empty() {
+                return;
             }
+            if matches!(
+                category,
+                Category::Hostname | Category::Username | Category::Domain
+            ) && !super::names::replaced_everywhere(needle, &names.public_domains)
+            {
+                return;
+            }
+            let exact_bytes = exact.then(|| needle.to_vec());
+            by_needle
+                .entry(needle.to_ascii_lowercase())
+                .and_modify(|slot| {
+                    // Case-insensitive wins: some source says any case is a leak.
+                    if slot.1.as_deref() != exact_bytes.as_deref() {
+                        slot.1 = None;
+                    }
+                })
+                .or_insert((category, exact_bytes));
         };
         for secret in secrets.iter().filter(|s| s.len() >= 4) {
-            add(Category::Secret, secret);
+            add(Category::Secret, secret, false);
         }
         if let Some(key) = key {
             let export = key.export();
             if let Some((_, hex)) = export.split_once(':') {
-                add(Category::Secret, hex.as_bytes());
+                add(Category::Secret, hex.as_bytes(), false);
             }
         }
-        for (category, original) in mapping.originals() {
-            add(category, original.as_bytes());
-        }
         for name in &names.hostnames {
-            add(Category::Hostname, name.as_bytes());
+            add(Category::Hostname, name.as_bytes(), false);
+        }
+        for name in &names.domains {
+            add(Category::Domain, name.as_bytes(), false);
         }
         for name in &names.usernames {
-            add(Category::Username, name.as_bytes());
+            add(Category::Username, name.as_bytes(), false);
         }
-        let mut needles: Vec<(Vec<u8>, Category)> = by_needle.into_iter().collect();
+        for name in &names.unix_usernames {
+            add(Category::Username, name.as_bytes(), true);
+        }
+        for (category, original) in mapping.originals() {
+            add(
+                category,
+                original.as_bytes(),
+                category == Category::Username,
+            );
+        }
+        let mut needles: Vec<(Vec<u8>, Needle)> = by_needle.into_iter().collect();
         needles.sort();
         let automaton = if needles.is_empty() {
             None
@@ -114,7 +147,13 @@ impl LeakScanner {
             automaton,
             needles: needles
                 .into_iter()
-                .map(|(needle, category)| (category, String::from_utf8_lossy(&needle).into_owned()))
+                .map(|(needle, (category, exact))| {
+                    (
+                        category,
+                        String::from_utf8_lossy(&needle).into_owned(),
+                        exact,
+                    )
+                })
                 .collect(),
             encoded: OnceLock::new(),
         }
@@ -126,7 +165,7 @@ impl LeakScanner {
             .get_or_init(|| {
                 let mut patterns = Vec::with_capacity(self.needles.len() * 3);
                 let mut bytes: Vec<Vec<u8>> = Vec::with_capacity(self.needles.len() * 3);
-                for (index, (_, needle)) in self.needles.iter().enumerate() {
+                for (index, (_, needle, _)) in self.needles.iter().enumerate() {
                     let units: Vec<u16> = needle.encode_utf16().collect();
                     patterns.push((index, Form::Utf8));
                     bytes.push(needle.as_bytes().to_vec());
@@ -209,9 +248,25 @@ impl LeakScanner {
         leaks
     }
 
+    /// Whether needle `index` at `haystack[start..end]` is where the redactor leaves it:
+    /// another letter case of a case-sensitive (Unix) user name.
+    fn left_by_the_redactor(
+        &self,
+        index: usize,
+        haystack: &[u8],
+        start: usize,
+        end: usize,
+    ) -> bool {
+        self.needles.get(index).is_some_and(|(_, _, exact)| {
+            exact
+                .as_deref()
+                .is_some_and(|e| Some(e) != haystack.get(start..end))
+        })
+    }
+
     /// The report for needle `index` found at `offset`, secrets masked.
     fn leak(&self, index: usize, offset: usize) -> Option<Leak> {
-        let (category, needle) = self.needles.get(index)?;
+        let (category, needle, _) = self.needles.get(index)?;
         let what = if *category == Category::Secret {
             let mut masked: String = needle.chars().take(2).collect();
             masked.push('…');
@@ -256,6 +311,10 @@ impl LeakScanner {
                 from = start + 1;
                 continue;
             }
+            if self.left_by_the_redactor(found.pattern().as_usize(), haystack, start, end) {
+                from = end;
+                continue;
+            }
             if let Some(leak) = self.leak(found.pattern().as_usize(), start) {
                 leaks.push(leak);
             }
@@ -273,7 +332,10 @@ mod tests {
         let mut names = Names::default();
         names.hostnames.insert("web01".into());
         names.usernames.insert("alice".into());
+        names.unix_usernames.insert("Bobby".into());
+        names.unix_usernames.insert("oracle".into());
         let mut mapping = Mapping::default();
+        mapping.insert("user-11111111".into(), Category::Username, "admin".into());
         mapping.insert("240.9.9.9".into(), Category::Ipv4, "10.1.2.3".into());
         let secrets: BTreeSet<Vec<u8>> = [b"hunter2-FAKE".to_vec(), b"abc".to_vec()].into();
         LeakScanner::new(&names, &mapping, &secrets)
@@ -332,6 +394,11 @@ mod tests {
                 .scan(b"web012 xalice cache-web01 10.1.2.34 abc")
                 .is_empty()
         );
+        // Another case of a Unix user name, a common word replaced only in its places: neither
+        // is a leak; a learned name in a dotted path is (the redactor replaces it there).
+        assert!(scanner.scan(b"bobby Oracle Corporation admin").is_empty());
+        assert_eq!(scanner.scan(b"nova.web01.api org.alice").len(), 2);
+        assert_eq!(scanner.scan(b"login Bobby").len(), 1);
         let empty = LeakScanner::new(&Names::default(), &Mapping::default(), &BTreeSet::new());
         assert!(empty.is_empty());
         assert!(empty.scan(b"anything").is_empty());

@@ -2,7 +2,7 @@
 //!
 //! The flow, per bundle:
 //! 1. [`Names::from_system`] and a [`Learner`] fed with all collected text find the machine's
-//!    hostnames and usernames (before anything is redacted, so every occurrence is caught);
+//!    host, domain and user names (before anything is redacted, so every occurrence is caught);
 //! 2. one [`Redactor`], built from a [`PseudonymKey`] and those [`Names`], is shared by the worker
 //!    threads; each calls [`Redactor::redact`] on line-aligned chunks (carrying the private-key
 //!    state from one chunk to the next with [`private_key_state_after`]) and collects a [`Found`];
@@ -10,8 +10,8 @@
 //!    [`LeakScanner`] checks the finished bundle for any original that got through.
 //!
 //! Secrets become `[REDACTED]`. Identifiers become pseudonyms made from HMAC-SHA256 under the key
-//! (`host-1a2b3c4d`, `user-…`, `word-…`, `email-…@redacted.invalid`, IPv4 in 240.0.0.0/4, IPv6
-//! in 2001:db8::/32, MAC `02:…`), so the same value gets the same pseudonym in every bundle made
+//! (`host-1a2b3c4d`, `domain-….example`, `user-…`, `word-…`, `email-…@redacted.invalid`, IPv4 in
+//! 240.0.0.0/4, IPv6 in 2001:db8::/32, MAC `02:…`), so the same value gets the same pseudonym in every bundle made
 //! with the same key, whatever its form (upper or lower case, with or without a prefix length).
 //!
 //! The redactor is a hand-written single pass per detector family, anchored on cheap literal
@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 pub use key::{KeyError, PseudonymKey};
 pub use leak::{Leak, LeakScanner};
 pub use mapping::{Mapping, MappingEntry, MappingError};
-pub use names::{Learner, Names, STOP_LIST};
+pub use names::{Learner, Names, PUBLIC_DOMAINS, STOP_LIST, is_common_word, vendor_domains};
 pub use scan::Redactor;
 
 /// What kind of thing was redacted.
@@ -66,9 +66,11 @@ pub enum Category {
     Ipv6,
     /// MAC addresses.
     Mac,
-    /// Known host names.
+    /// Host names.
     Hostname,
-    /// Known user names.
+    /// The customer's domain names.
+    Domain,
+    /// User names.
     Username,
     /// The user's own keywords.
     Keyword,
@@ -76,19 +78,20 @@ pub enum Category {
 
 impl Category {
     /// Every category, in a stable order.
-    pub const ALL: [Category; 8] = [
+    pub const ALL: [Category; 9] = [
         Category::Secret,
         Category::Email,
         Category::Ipv4,
         Category::Ipv6,
         Category::Mac,
         Category::Hostname,
+        Category::Domain,
         Category::Username,
         Category::Keyword,
     ];
 
     /// The name used in JSON and reports: `secret`, `email`, `ipv4`, `ipv6`, `mac`, `hostname`,
-    /// `username`, `keyword`.
+    /// `domain`, `username`, `keyword`.
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Secret => "secret",
@@ -97,6 +100,7 @@ impl Category {
             Category::Ipv6 => "ipv6",
             Category::Mac => "mac",
             Category::Hostname => "hostname",
+            Category::Domain => "domain",
             Category::Username => "username",
             Category::Keyword => "keyword",
         }
@@ -112,6 +116,7 @@ impl Category {
             Category::Hostname => 5,
             Category::Username => 6,
             Category::Keyword => 7,
+            Category::Domain => 8,
         }
     }
 }
@@ -121,7 +126,7 @@ impl Category {
 /// Serialized as a JSON object of the non-zero categories: `{"secret": 3, "ipv4": 10}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
-    counts: [u64; 8],
+    counts: [u64; 9],
 }
 
 impl Counts {

@@ -1,11 +1,16 @@
 //! The redactor: detectors propose edits over a whole chunk, one merge pass writes the output.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::Ipv6Addr;
+use std::sync::Mutex;
 
 use memchr::memmem;
 
 use super::key::{Keyed, hex8};
+use super::names::{
+    Role, anchor_spot, dotted_names, encodes_address, has_private_suffix, is_common_word,
+    is_public_name, replaceable_in_place, spots_but_anchors,
+};
 use super::{Category, Found, Names, PseudonymKey, walk_private_keys};
 
 const REDACTED: &[u8] = b"[REDACTED]";
@@ -40,26 +45,56 @@ const REDACTED: &[u8] = b"[REDACTED]";
 /// - **E-mail** `local@domain.tld` → `email-<8 hex>@redacted.invalid` (hash of the lower-cased
 ///   address).
 /// - **IPv4**: four decimal octets 0-255 without leading zeros, not preceded by a letter, digit,
-///   `.`, `-` or `_` and not followed by a letter, digit, `_`, `.digit`, `+`, `~` or `-digit`
-///   (except the two ends of a range `10.0.0.1-10.0.0.9`); an optional `/0`-`/32` is kept as
-///   written. So `120.0.6099.109`, `1.2.3.4.5`, `v1.2.3.4`, `agent-1.2.3.4`, Debian versions
-///   `1.3.239.0-1` and `8:6.9.11.60+dfsg` and the tail of `abc-10.159.14.1` are not addresses
-///   (such a host name is replaced when learned), while `addr:10.0.0.1` and `10.0.0.1:8080`
-///   are.
-///   Untouched: 127/8, 0.0.0.0, 255.255.255.255, netmasks (255.x with contiguous ones) and
+///   `.`, `-`, `_` or `~` and not followed by a letter, digit, `_`, `.digit`, `+`, `~` or
+///   `-digit` (except the two ends of a range `10.0.0.1-10.0.0.9`, and the address inside a
+///   block-pool id `BP-1234-10.1.2.3-1419…`, which keeps the id's shape); an optional `/0`-`/32`
+///   is kept as written. So `120.0.6099.109`, `1.2.3.4.5`, `v1.2.3.4`, `agent-1.2.3.4`, Debian
+///   versions `1.3.239.0-1` and `8:6.9.11.60+dfsg`, `pkg~~6.1.1.1` and the tail of
+///   `abc-10.159.14.1` are not addresses (such a host name is replaced when learned), while
+///   `addr:10.0.0.1` and `10.0.0.1:8080` are. Versions are not addresses: a quad after the word
+///   `version`, `ver`, `v`, `build`, `release`, `firmware`, `fw`, `package`, `rev` or
+///   `revision` (with `:`, `=` or spaces between) stays.
+///   Untouched: 0/8, 127/8, 255.255.255.255, netmasks (255.x with contiguous ones) and
 ///   240.0.0.0/4 (where pseudonyms live). Pseudonym: an address in 240.0.0.0/4 from the hash.
 /// - **IPv6**: a run of hex digits and colons (plus a dotted IPv4 tail) that `Ipv6Addr` parses,
-///   not touching a letter, digit, `_` or `.` on the left, nor a letter, digit or `_` on the
-///   right; with at least three groups or one group of three or more digits (so `a::b` and
-///   `std::vector` are not addresses), and not eight two-digit groups (a byte string). A
-///   `%zone` and `/prefix` are kept. Untouched: `::`, `::1`, 2001:db8::/32 (where pseudonyms
-///   live). Pseudonym: `2001:db8:` plus six hash hextets, compressed.
+///   not touching a letter, digit, `_` or `.` on the left (except an interface name glued with
+///   a colon, `en0:2607:f8b0::1`), nor a letter, digit or `_` on the right; with at least three
+///   groups or one group of three or more digits (so `a::b` and `std::vector` are not
+///   addresses), and not eight two-digit groups (a byte string). A `%zone` and `/prefix` are
+///   kept. Untouched: `::`, `::1`, 2001:db8::/32 (where pseudonyms live). Pseudonym:
+///   `2001:db8:` plus six hash hextets, compressed.
 /// - **MAC** `aa:bb:cc:dd:ee:ff` or with `-`, not inside a longer colon- or dash-hex run →
 ///   `02:` + five hash bytes, in the original separator and letter case. Untouched: all zeros,
 ///   broadcast.
-/// - **Hostnames, usernames, keywords** from [`Names`], ASCII case-insensitively, whole words
-///   only (not touching a letter, digit, `_`, `-` or a non-ASCII byte; `.` is a boundary), the
-///   longest known name first → `host-`, `user-`, `word-` + 8 hex of the lower-cased name.
+/// - **Names in their places** (see `names.rs`: `user=X`, `for user X`, `invalid user X`,
+///   `/home/X`, `C:\Users\X`, `DOMAIN\X`, syslog host fields, `rhost=`, URL hosts, Windows
+///   event fields…): whatever stands there is replaced, learned or not, common word or not,
+///   except placeholders and built-in accounts (`root`, `nobody`, `SYSTEM`, `-`).
+/// - **Learned names and keywords** from [`Names`], as whole tokens (not touching a letter,
+///   digit, `_`, `-` or a non-ASCII byte), longest first: host, domain and Windows names ASCII
+///   case-insensitively, Unix user names case-sensitively. A name without a dot is not replaced
+///   inside a dotted path (`nova.api.openstack`), except as the first label of a dotted host
+///   name ending in a top-level domain, where the whole name is replaced. A learned name that is
+///   a common word or a component word (`api`, `www`, `boot`, `oracle`) is replaced only in its
+///   places. Pseudonyms: `host-`, `user-`, `word-` + 8 hex of the name (lower-cased except Unix
+///   user names).
+/// - **Domain names**: a dotted name ending in a top-level domain or a private suffix is
+///   replaced whole when it ends in a learned domain of the customer ([`Names::domains`]), ends
+///   in a private suffix (`.internal .local .lan .corp .home.arpa .intranet .private`), or
+///   encodes an address (`220-135-151-1.hinet-ip.hinet.net`, `ip-10-0-0-1.ec2.internal`);
+///   names under [`super::names::PUBLIC_DOMAINS`] and [`Names::public_domains`] stay readable
+///   unless they hold a private label or an address. A domain becomes
+///   `domain-<8 hex>.example`; a host name in a domain becomes
+///   `host-<8 hex of its first label>.domain-<8 hex of the rest>.example`, so the vendor still
+///   sees which hosts share a domain and that `web01` and `web01.corp.lan` are one machine.
+/// - **Numbered host families**: a learned short host name ending in a number (`cn204`,
+///   `node-190`, `calvisitor-10-105-162-105`) makes every whole word of the same prefix and
+///   digits a host name (`cn5` in a list of nodes), unless the prefix alone is a common word.
+///
+/// Pseudonyms never collide: the first sight of each distinct value checks a registry shared by
+/// all threads (seeded with [`Redactor::reserve`] from the existing mapping), and a pseudonym
+/// already standing for another value is replaced by the next candidate, the hash of the value
+/// with a counter.
 ///
 /// Where detections overlap, a secret wins over an identifier pattern, which wins over a name.
 ///
@@ -70,7 +105,7 @@ const REDACTED: &[u8] = b"[REDACTED]";
 pub struct Redactor {
     keyed: Keyed,
     /// Lower-cased originals (IP addresses canonical) left as they are.
-    kept: std::collections::HashSet<Vec<u8>>,
+    kept: HashSet<Vec<u8>>,
     names: Vec<NameEntry>,
     /// Bit `(b0 << 8) | b1` is set when a name starts with the lower-cased bytes `b0 b1`.
     first_pairs: Vec<u64>,
@@ -78,12 +113,25 @@ pub struct Redactor {
     first_lengths: u64,
     /// Names by their lower-cased first word, longest first.
     buckets: HashMap<Vec<u8>, Vec<usize>>,
+    /// The customer's domains, lower case.
+    domains: HashSet<Vec<u8>>,
+    /// The vendor's domains that stay readable, lower case.
+    public_domains: BTreeSet<String>,
+    /// Every pseudonym issued so far, with its category and original: no two originals share
+    /// one. Touched only on the first sight of a distinct value in a call.
+    registry: Mutex<HashMap<String, (Category, String)>>,
+    /// Numbered host name families (`cn`, `node-`), lower case: the learned short host names
+    /// `cn204` and `node-190` make `cn5` and `node-32` host names too.
+    families: HashSet<Vec<u8>>,
 }
 
 struct NameEntry {
     category: Category,
     original: String,
+    /// The name as matched: lower case, or as written when `exact`.
     lower: Vec<u8>,
+    /// Matched case-sensitively (Unix user names).
+    exact: bool,
     pseudonym: String,
 }
 
@@ -162,7 +210,12 @@ enum Kind {
     Mac([u8; 6]),
     /// The user of URL user info.
     User,
+    /// A learned name or keyword, by index.
     Name(usize),
+    /// Whatever stands in a name's place.
+    Placed(Role),
+    /// A dotted name of the customer (a domain, or a host name in one).
+    Dotted,
 }
 
 /// Per-call caches: one HMAC and one mapping entry per distinct value, not per occurrence.
@@ -173,74 +226,206 @@ struct Cache {
     mac: HashMap<([u8; 6], u8, bool), String>,
     email: HashMap<Vec<u8>, String>,
     user: HashMap<Vec<u8>, String>,
+    /// Placed and dotted names by role tag + normalised value.
+    placed: HashMap<Vec<u8>, (Category, String)>,
     names_seen: Vec<bool>,
     lower: Vec<u8>,
 }
 
 impl Redactor {
-    /// A redactor for `names` under `key`. Names shorter than 2 bytes are ignored.
+    /// A redactor for `names` under `key`. Names shorter than 2 bytes are ignored; learned host
+    /// and user names that are common words ([`super::names::is_common_word`]) are replaced only
+    /// in their places.
     pub fn new(key: &PseudonymKey, names: &Names) -> Redactor {
-        Redactor::with_kept(key, names, &std::collections::BTreeSet::new())
+        Redactor::with_kept(key, names, &BTreeSet::new())
     }
 
     /// A redactor for `names` under `key` that leaves every identifier in `kept` as it is (see
     /// the type's documentation).
-    pub fn with_kept(
-        key: &PseudonymKey,
-        names: &Names,
-        kept: &std::collections::BTreeSet<String>,
-    ) -> Redactor {
-        let kept = kept.iter().map(|k| kept_form(k.trim())).collect();
+    pub fn with_kept(key: &PseudonymKey, names: &Names, kept: &BTreeSet<String>) -> Redactor {
         let keyed = key.keyed();
-        let mut seen = std::collections::HashSet::new();
+        let mut redactor = Redactor {
+            keyed,
+            kept: kept.iter().map(|k| kept_form(k.trim())).collect(),
+            names: Vec::new(),
+            first_pairs: vec![0u64; 1024],
+            first_lengths: 0,
+            buckets: HashMap::new(),
+            domains: names
+                .domains
+                .iter()
+                .map(|d| d.trim().to_ascii_lowercase().into_bytes())
+                .collect(),
+            public_domains: names
+                .public_domains
+                .iter()
+                .map(|d| d.trim().trim_start_matches('.').to_ascii_lowercase())
+                .collect(),
+            registry: Mutex::new(HashMap::new()),
+            families: names
+                .hostnames
+                .iter()
+                .filter_map(|name| host_family(name.as_bytes()))
+                .collect(),
+        };
+        let mut seen = HashSet::new();
         let mut entries = Vec::new();
         let sets = [
-            (Category::Hostname, &names.hostnames),
-            (Category::Username, &names.usernames),
-            (Category::Keyword, &names.keywords),
+            (Category::Hostname, &names.hostnames, false, false),
+            (Category::Username, &names.usernames, false, false),
+            (Category::Username, &names.unix_usernames, true, false),
+            (Category::Keyword, &names.keywords, false, true),
         ];
-        for (category, set) in sets {
+        for (category, set, exact, keyword) in sets {
             for name in set {
                 let name = name.trim();
                 let lower = name.to_ascii_lowercase().into_bytes();
                 if lower.len() < 2 || !is_word_byte(lower.first().copied().unwrap_or(0)) {
                     continue;
                 }
-                if !seen.insert(lower.clone()) {
+                if !keyword
+                    && (is_common_word(&String::from_utf8_lossy(&lower))
+                        || (lower.contains(&b'.')
+                            && is_public_name(&lower, &redactor.public_domains)))
+                {
                     continue;
                 }
+                let matched = if exact {
+                    name.as_bytes().to_vec()
+                } else {
+                    lower
+                };
+                if !seen.insert((exact, matched.clone())) {
+                    continue;
+                }
+                let pseudonym = if keyword {
+                    redactor.issue(Category::Keyword, &matched, |n| {
+                        name_pseudonym(&redactor.keyed, Category::Keyword, &matched, n)
+                    })
+                } else {
+                    redactor.name_pseudonym_for(category, &matched).1
+                };
                 entries.push(NameEntry {
                     category,
                     original: name.to_owned(),
-                    pseudonym: name_pseudonym(&keyed, category, &lower),
-                    lower,
+                    lower: matched,
+                    exact,
+                    pseudonym,
                 });
             }
         }
-        let mut first_pairs = vec![0u64; 1024];
-        let mut first_lengths = 0u64;
-        let mut buckets: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
         for (index, entry) in entries.iter().enumerate() {
             let pair = pair_key(&entry.lower, 0);
-            if let Some(word) = first_pairs.get_mut(usize::from(pair >> 6)) {
+            if let Some(word) = redactor.first_pairs.get_mut(usize::from(pair >> 6)) {
                 *word |= 1 << (pair & 63);
             }
             let first_word = word_len(&entry.lower, 0);
-            first_lengths |= 1 << first_word.min(63);
-            let key = entry.lower.get(..first_word).unwrap_or_default().to_vec();
-            buckets.entry(key).or_default().push(index);
+            redactor.first_lengths |= 1 << first_word.min(63);
+            let key = entry
+                .lower
+                .get(..first_word)
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            redactor.buckets.entry(key).or_default().push(index);
         }
-        for bucket in buckets.values_mut() {
+        for bucket in redactor.buckets.values_mut() {
             bucket.sort_by_key(|&i| std::cmp::Reverse(entries.get(i).map_or(0, |e| e.lower.len())));
         }
-        Redactor {
-            keyed,
-            kept,
-            names: entries,
-            first_pairs,
-            first_lengths,
-            buckets,
+        redactor.names = entries;
+        redactor
+    }
+
+    /// Seeds the collision registry with the pseudonyms of an existing mapping, so that a new
+    /// value never takes a pseudonym that already stands for another one.
+    pub fn reserve(&self, mapping: &super::Mapping) {
+        let Ok(serde_json::Value::Object(top)) = serde_json::to_value(mapping) else {
+            return;
+        };
+        let Some(serde_json::Value::Object(entries)) = top.get("entries") else {
+            return;
+        };
+        let Ok(mut registry) = self.registry.lock() else {
+            return;
+        };
+        for (pseudonym, entry) in entries {
+            let (Ok(category), Some(original)) = (
+                serde_json::from_value::<Category>(
+                    entry.get("category").cloned().unwrap_or_default(),
+                ),
+                entry.get("original").and_then(|o| o.as_str()),
+            ) else {
+                continue;
+            };
+            registry
+                .entry(pseudonym.clone())
+                .or_insert_with(|| (category, registry_original(category, original.as_bytes())));
         }
+    }
+
+    /// The pseudonym for `value` of `category`: `make(0)`, or, when that already stands for
+    /// another value, the first free `make(n)`.
+    fn issue(&self, category: Category, value: &[u8], make: impl Fn(u32) -> String) -> String {
+        let original = registry_original(category, value);
+        let Ok(mut registry) = self.registry.lock() else {
+            return make(0);
+        };
+        for n in 0..64 {
+            let candidate = make(n);
+            match registry.get(&candidate) {
+                None => {
+                    registry.insert(candidate.clone(), (category, original));
+                    return candidate;
+                }
+                Some((c, o)) if *c == category && *o == original => return candidate,
+                Some(_) => {}
+            }
+        }
+        make(64)
+    }
+
+    /// The pseudonym of a host name (short or qualified), a domain, or a user name, with the
+    /// category to count it under; qualified host names become
+    /// `host-<first label>.domain-<rest>.example`.
+    fn name_pseudonym_for(&self, category: Category, name: &[u8]) -> (Category, String) {
+        if category == Category::Username || category == Category::Keyword {
+            let pseudonym = self.issue(category, name, |n| {
+                name_pseudonym(&self.keyed, category, name, n)
+            });
+            return (category, pseudonym);
+        }
+        let lower = name.to_ascii_lowercase();
+        if category == Category::Domain || self.domains.contains(&lower) {
+            return (Category::Domain, self.domain_pseudonym(&lower));
+        }
+        match memchr::memchr(b'.', &lower) {
+            Some(dot) => {
+                let (first, rest) = (
+                    lower.get(..dot).unwrap_or_default(),
+                    lower.get(dot + 1..).unwrap_or_default(),
+                );
+                let host = self.issue(Category::Hostname, first, |n| {
+                    name_pseudonym(&self.keyed, Category::Hostname, first, n)
+                });
+                let domain = self.domain_pseudonym(rest);
+                (Category::Hostname, format!("{host}.{domain}"))
+            }
+            None => (
+                Category::Hostname,
+                self.issue(Category::Hostname, &lower, |n| {
+                    name_pseudonym(&self.keyed, Category::Hostname, &lower, n)
+                }),
+            ),
+        }
+    }
+
+    /// `domain-<8 hex>.example` for a lower-cased domain.
+    fn domain_pseudonym(&self, lower: &[u8]) -> String {
+        self.issue(Category::Domain, lower, |n| {
+            format!(
+                "{}.example",
+                name_pseudonym(&self.keyed, Category::Domain, lower, n)
+            )
+        })
     }
 
     /// Redacts `input` (whole lines; the last may lack `\n`) and appends the result to `out`.
@@ -257,6 +442,7 @@ impl Redactor {
             });
         });
         self.name_edits(input, &mut edits);
+        self.place_edits(input, &mut edits);
         punctuation_edits(input, &mut edits);
         assignment_and_at_edits(input, &mut edits);
         literal_edits(input, &mut edits);
@@ -373,11 +559,16 @@ impl Redactor {
                 if let Some(pseudonym) = map.get(cache.lower.as_slice()) {
                     out.extend_from_slice(pseudonym.as_bytes());
                 } else {
+                    let lower = cache.lower.as_slice();
                     let pseudonym = if category == Category::Email {
-                        let digest = self.keyed.digest(b"email", &cache.lower);
-                        format!("email-{}@redacted.invalid", hex8(&digest))
+                        self.issue(Category::Email, lower, |n| {
+                            let digest = self.keyed.digest(b"email", &counted(lower, n));
+                            format!("email-{}@redacted.invalid", hex8(&digest))
+                        })
                     } else {
-                        name_pseudonym(&self.keyed, Category::Username, &cache.lower)
+                        self.issue(Category::Username, lower, |n| {
+                            name_pseudonym(&self.keyed, Category::Username, lower, n)
+                        })
                     };
                     out.extend_from_slice(pseudonym.as_bytes());
                     found.mapping.insert(pseudonym.clone(), category, text());
@@ -388,13 +579,17 @@ impl Redactor {
             Kind::Ipv4(address) => {
                 let pseudonym = cache.ipv4.entry(address).or_insert_with(|| {
                     let canonical = std::net::Ipv4Addr::from(address).to_string();
-                    let digest = self.keyed.digest(b"ipv4", canonical.as_bytes());
-                    let [a, b, c, d, ..] = digest;
-                    let mut octets = [0xf0 | (a & 0x0f), b, c, d];
-                    if octets == [255, 255, 255, 255] {
-                        octets[3] = 254;
-                    }
-                    let pseudonym = std::net::Ipv4Addr::from(octets).to_string();
+                    let pseudonym = self.issue(Category::Ipv4, canonical.as_bytes(), |n| {
+                        let digest = self
+                            .keyed
+                            .digest(b"ipv4", &counted(canonical.as_bytes(), n));
+                        let [a, b, c, d, ..] = digest;
+                        let mut octets = [0xf0 | (a & 0x0f), b, c, d];
+                        if octets == [255, 255, 255, 255] {
+                            octets[3] = 254;
+                        }
+                        std::net::Ipv4Addr::from(octets).to_string()
+                    });
                     found
                         .mapping
                         .insert(pseudonym.clone(), Category::Ipv4, canonical);
@@ -406,12 +601,16 @@ impl Redactor {
             Kind::Ipv6(address) => {
                 let pseudonym = cache.ipv6.entry(address).or_insert_with(|| {
                     let canonical = Ipv6Addr::from(address).to_string();
-                    let digest = self.keyed.digest(b"ipv6", canonical.as_bytes());
-                    let mut hextets = [0x2001u16, 0x0db8, 0, 0, 0, 0, 0, 0];
-                    for (slot, pair) in hextets.iter_mut().skip(2).zip(digest.chunks(2)) {
-                        *slot = pair.iter().fold(0u16, |v, b| v << 8 | u16::from(*b));
-                    }
-                    let pseudonym = Ipv6Addr::from(hextets).to_string();
+                    let pseudonym = self.issue(Category::Ipv6, canonical.as_bytes(), |n| {
+                        let digest = self
+                            .keyed
+                            .digest(b"ipv6", &counted(canonical.as_bytes(), n));
+                        let mut hextets = [0x2001u16, 0x0db8, 0, 0, 0, 0, 0, 0];
+                        for (slot, pair) in hextets.iter_mut().skip(2).zip(digest.chunks(2)) {
+                            *slot = pair.iter().fold(0u16, |v, b| v << 8 | u16::from(*b));
+                        }
+                        Ipv6Addr::from(hextets).to_string()
+                    });
                     found
                         .mapping
                         .insert(pseudonym.clone(), Category::Ipv6, canonical);
@@ -428,9 +627,22 @@ impl Redactor {
                     .entry((bytes, separator, upper))
                     .or_insert_with(|| {
                         let canonical = mac_string(&bytes, b':', false);
-                        let digest = self.keyed.digest(b"mac", canonical.as_bytes());
-                        let [a, b, c, d, e, ..] = digest;
-                        let pseudonym = mac_string(&[0x02, a, b, c, d, e], separator, upper);
+                        let issued = self.issue(Category::Mac, canonical.as_bytes(), |n| {
+                            let digest =
+                                self.keyed.digest(b"mac", &counted(canonical.as_bytes(), n));
+                            let [a, b, c, d, e, ..] = digest;
+                            mac_string(&[0x02, a, b, c, d, e], b':', false)
+                        });
+                        let pseudonym = if separator == b':' && !upper {
+                            issued
+                        } else {
+                            let shown = issued.replace(':', &char::from(separator).to_string());
+                            if upper {
+                                shown.to_ascii_uppercase()
+                            } else {
+                                shown
+                            }
+                        };
                         found
                             .mapping
                             .insert(pseudonym.clone(), Category::Mac, canonical);
@@ -444,22 +656,29 @@ impl Redactor {
                     out.extend_from_slice(original);
                     return;
                 };
-                out.extend_from_slice(entry.pseudonym.as_bytes());
-                if cache.names_seen.len() <= index {
-                    cache.names_seen.resize(index + 1, false);
+                if entry.lower.len() == original.len() {
+                    out.extend_from_slice(entry.pseudonym.as_bytes());
+                    if cache.names_seen.len() <= index {
+                        cache.names_seen.resize(index + 1, false);
+                    }
+                    if let Some(seen) = cache.names_seen.get_mut(index)
+                        && !*seen
+                    {
+                        *seen = true;
+                        found.mapping.insert(
+                            entry.pseudonym.clone(),
+                            entry.category,
+                            entry.original.clone(),
+                        );
+                    }
+                    entry.category
+                } else {
+                    // The first label of a longer dotted host name: the whole name goes.
+                    self.replace_placed(Role::Host, original, cache, out, found)
                 }
-                if let Some(seen) = cache.names_seen.get_mut(index)
-                    && !*seen
-                {
-                    *seen = true;
-                    found.mapping.insert(
-                        entry.pseudonym.clone(),
-                        entry.category,
-                        entry.original.clone(),
-                    );
-                }
-                entry.category
             }
+            Kind::Placed(role) => self.replace_placed(role, original, cache, out, found),
+            Kind::Dotted => self.replace_placed(Role::Host, original, cache, out, found),
         };
         found.counts.add(category, 1);
     }
@@ -472,10 +691,12 @@ impl Redactor {
             Kind::Ipv6(address) => Ipv6Addr::from(*address).to_string().into_bytes(),
             Kind::Mac(bytes) => mac_string(bytes, b':', false).into_bytes(),
             Kind::Name(index) => match self.names.get(*index) {
-                Some(entry) => entry.lower.clone(),
+                Some(entry) => entry.lower.to_ascii_lowercase(),
                 None => return false,
             },
-            Kind::Email | Kind::User => original.to_ascii_lowercase(),
+            Kind::Email | Kind::User | Kind::Placed(_) | Kind::Dotted => {
+                original.to_ascii_lowercase()
+            }
         };
         self.kept.contains(&form)
     }
@@ -489,7 +710,8 @@ impl Redactor {
             Kind::Ipv4(_) => (Category::Ipv4, None),
             Kind::Ipv6(_) => (Category::Ipv6, None),
             Kind::Mac(_) => (Category::Mac, None),
-            Kind::User => (Category::Username, None),
+            Kind::User | Kind::Placed(Role::User | Role::WindowsUser) => (Category::Username, None),
+            Kind::Placed(_) | Kind::Dotted => (Category::Hostname, None),
             Kind::Name(index) => (
                 self.names
                     .get(*index)
@@ -499,16 +721,143 @@ impl Redactor {
         }
     }
 
-    /// Known names, at word starts: a bit table of first byte pairs rejects most words, then
-    /// the names with that pair are compared, longest first.
-    fn name_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
-        if self.names.is_empty() {
-            return;
+    /// Writes the pseudonym of a name standing in a place (or a dotted name) and records it.
+    fn replace_placed(
+        &self,
+        role: Role,
+        original: &[u8],
+        cache: &mut Cache,
+        out: &mut Vec<u8>,
+        found: &mut Found,
+    ) -> Category {
+        let (tag, exact, category) = match role {
+            Role::User => (0u8, true, Category::Username),
+            Role::WindowsUser => (1, false, Category::Username),
+            Role::Host | Role::Peer | Role::Dotted => (2, false, Category::Hostname),
+        };
+        cache.lower.clear();
+        cache.lower.push(tag);
+        if exact {
+            cache.lower.extend_from_slice(original);
+        } else {
+            cache
+                .lower
+                .extend(original.iter().map(u8::to_ascii_lowercase));
         }
+        if let Some((category, pseudonym)) = cache.placed.get(cache.lower.as_slice()) {
+            out.extend_from_slice(pseudonym.as_bytes());
+            return *category;
+        }
+        let key = cache.lower.clone();
+        let (category, pseudonym) =
+            self.name_pseudonym_for(category, key.get(1..).unwrap_or_default());
+        out.extend_from_slice(pseudonym.as_bytes());
+        let shown = String::from_utf8_lossy(original).into_owned();
+        // The domain gets its own entry when it is one (`corp.example`), not a bare suffix
+        // (`lan`), which would make the leak scan look for the word everywhere.
+        if let Some((host, domain)) = pseudonym.split_once('.')
+            && host.starts_with("host-")
+            && let Some(dot) = memchr::memchr(b'.', original)
+            && original
+                .get(dot + 1..)
+                .is_some_and(|rest| rest.contains(&b'.'))
+        {
+            found.mapping.insert(
+                domain.to_owned(),
+                Category::Domain,
+                String::from_utf8_lossy(original.get(dot + 1..).unwrap_or_default())
+                    .to_ascii_lowercase(),
+            );
+        }
+        found.mapping.insert(pseudonym.clone(), category, shown);
+        cache.placed.insert(key, (category, pseudonym));
+        category
+    }
+
+    /// Names standing in their places (see `names.rs`), whatever they are; and, in the same
+    /// pass, dotted names of the customer: under a learned domain, with a private suffix, or
+    /// encoding an address (public and vendor names stay).
+    fn place_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
+        let mut lower = Vec::new();
+        spots_but_anchors(input, |start, end, role| {
+            let Some(value) = input.get(start..end) else {
+                return;
+            };
+            if role == Role::Dotted {
+                if let Some(edit) = self.dotted_edit(value, &mut lower, start, end) {
+                    edits.push(edit);
+                }
+                return;
+            }
+            if let Some(edit) = self.place_edit(value, start, end, role) {
+                edits.push(edit);
+            }
+        });
+    }
+
+    /// The edit for `value` standing in a place at `start..end`, unless it is left alone.
+    fn place_edit(&self, value: &[u8], start: usize, end: usize, role: Role) -> Option<Edit> {
+        if !replaceable_in_place(value)
+            || (value.contains(&b'.')
+                && is_public_name(&value.to_ascii_lowercase(), &self.public_domains))
+        {
+            return None;
+        }
+        Some(Edit {
+            start,
+            end,
+            prio: 1,
+            kind: Kind::Placed(role),
+        })
+    }
+
+    /// The edit for the dotted name `name` at `start..end`, if it is the customer's.
+    fn dotted_edit(
+        &self,
+        name: &[u8],
+        lower: &mut Vec<u8>,
+        start: usize,
+        end: usize,
+    ) -> Option<Edit> {
+        lower.clear();
+        lower.extend(name.iter().map(u8::to_ascii_lowercase));
+        let learned = !self.domains.is_empty()
+            && (self.domains.contains(lower.as_slice())
+                || lower.iter().enumerate().any(|(i, &b)| {
+                    b == b'.' && lower.get(i + 1..).is_some_and(|d| self.domains.contains(d))
+                }));
+        let customer = learned || has_private_suffix(lower) || encodes_address(lower);
+        (customer && !is_pseudonym(lower) && !is_public_name(lower, &self.public_domains))
+            .then_some(Edit {
+                start,
+                end,
+                prio: 2,
+                kind: Kind::Dotted,
+            })
+    }
+
+    /// Known names, at word starts: a bit table of first byte pairs rejects most words, then
+    /// the names with that pair are compared, longest first. A name without a dot inside a
+    /// dotted path is skipped, unless it is the first label of a dotted host name ending in a
+    /// top-level domain: then the whole dotted name is the edit.
+    fn name_edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
         let mut lower = Vec::new();
         let mut from = 0;
+        let mut placed = Vec::new();
         for start in WordStarts::new(input) {
+            // Key words announcing a name's place, in the same word loop.
+            anchor_spot(input, start, &mut |s, e, role| placed.push((s, e, role)));
             if start < from {
+                continue;
+            }
+            if !self.families.is_empty()
+                && let Some(end) = self.family_member(input, start)
+            {
+                placed.push((start, end, Role::Host));
+                from = end;
+                continue;
+            }
+            if self.names.is_empty() {
                 continue;
             }
             let pair = pair_key(input, start);
@@ -536,21 +885,130 @@ impl Redactor {
                     let entry = self.names.get(index)?;
                     let end = start + entry.lower.len();
                     let candidate = input.get(start..end)?;
-                    (candidate.eq_ignore_ascii_case(&entry.lower) && !is_word_byte(at(input, end)))
-                        .then_some((index, end))
+                    let same = if entry.exact {
+                        candidate == entry.lower.as_slice()
+                    } else {
+                        candidate.eq_ignore_ascii_case(&entry.lower)
+                    };
+                    (same && !is_word_byte(at(input, end))).then_some((index, end))
                 })
             });
-            if let Some((index, end)) = matched {
-                edits.push(Edit {
-                    start,
-                    end,
-                    prio: 1,
-                    kind: Kind::Name(index),
-                });
-                from = end;
+            let Some((index, mut end)) = matched else {
+                continue;
+            };
+            if self
+                .names
+                .get(index)
+                .is_some_and(|e| e.category != Category::Keyword)
+            {
+                // A learned name (never a common or component word: those are replaced only in
+                // their places) goes wherever it stands as a whole token, in a file name
+                // (`jsmith.log`) and a dotted path too; as the first label of a host name, the
+                // whole host name goes.
+                if at(input, end) == b'.'
+                    && is_word_byte(at(input, end + 1))
+                    && before(input, start) != b'.'
+                    && let Some(whole) = dotted_host_end(input, start)
+                {
+                    end = whole;
+                }
+            }
+            edits.push(Edit {
+                start,
+                end,
+                prio: 1,
+                kind: Kind::Name(index),
+            });
+            from = end;
+        }
+        for (start, end, role) in placed {
+            if let Some(edit) = input
+                .get(start..end)
+                .and_then(|value| self.place_edit(value, start, end, role))
+            {
+                edits.push(edit);
             }
         }
     }
+}
+
+/// Whether the name at `start..end` (without a dot) sits inside a dotted path that is no host
+/// name (`nova.api.openstack`, `org.apache.hadoop`): there the redactor leaves it.
+pub(crate) fn inside_dotted_path(input: &[u8], start: usize, end: usize) -> bool {
+    (before(input, start) == b'.' && is_word_byte(before(input, start.saturating_sub(1))))
+        || (at(input, end) == b'.'
+            && is_word_byte(at(input, end + 1))
+            && dotted_host_end(input, start).is_none())
+}
+
+/// The family of a learned short host name: its letters (and separator) before a trailing
+/// number, when they hold a letter, are 2 or more bytes long and are no common word on their own
+/// (`cn204` gives `cn`, `node-190` gives `node-`; `web01` and `test2` give nothing).
+fn host_family(name: &[u8]) -> Option<Vec<u8>> {
+    if name.contains(&b'.') {
+        return None;
+    }
+    let digits = name.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let prefix = name.get(..name.len().checked_sub(digits)?)?;
+    let dashed = prefix.last() == Some(&b'-');
+    let stem = prefix.strip_suffix(b"-").unwrap_or(prefix);
+    let ok = digits > 0
+        && stem.len() >= 2
+        && stem.iter().any(u8::is_ascii_alphabetic)
+        && stem.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+        && (dashed || !is_common_word(&String::from_utf8_lossy(stem).to_ascii_lowercase()));
+    ok.then(|| prefix.to_ascii_lowercase())
+}
+
+impl Redactor {
+    /// Where the word at `start` ends when it is a member of a learned host family (the family's
+    /// prefix, then digits only), not inside a dotted path.
+    fn family_member(&self, input: &[u8], start: usize) -> Option<usize> {
+        let end = start + word_len(input, start);
+        if !before(input, end).is_ascii_digit() {
+            return None;
+        }
+        let word = input.get(start..end)?;
+        let digits = word.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        let prefix = word.get(..word.len() - digits)?;
+        if prefix.len() < 2 || prefix.len() > 64 {
+            return None;
+        }
+        let lower = prefix.to_ascii_lowercase();
+        if !self.families.contains(&lower) || inside_dotted_path(input, start, end) {
+            return None;
+        }
+        Some(end)
+    }
+}
+
+/// Where the dotted host name starting at `start` ends, when it ends in a top-level domain.
+fn dotted_host_end(input: &[u8], start: usize) -> Option<usize> {
+    let mut found = None;
+    dotted_names(input.get(start..)?, |s, e| {
+        if s == 0 && found.is_none() {
+            found = Some(start + e);
+        }
+    });
+    found
+}
+
+/// The original as the collision registry compares it.
+fn registry_original(category: Category, value: &[u8]) -> String {
+    match category {
+        Category::Username | Category::Keyword => String::from_utf8_lossy(value).into_owned(),
+        _ => String::from_utf8_lossy(value).to_ascii_lowercase(),
+    }
+}
+
+/// `value`, or for a collision retry `n` > 0, `value` + NUL + `n`.
+fn counted(value: &[u8], n: u32) -> Vec<u8> {
+    let mut bytes = value.to_vec();
+    if n > 0 {
+        bytes.push(0);
+        bytes.extend_from_slice(n.to_string().as_bytes());
+    }
+    bytes
 }
 
 /// The length of the run of word bytes at `i`.
@@ -593,29 +1051,48 @@ fn kept_form(text: &str) -> Vec<u8> {
     text.to_ascii_lowercase().into_bytes()
 }
 
-/// `host-`, `user-` or `word-` + 8 hex of HMAC of the lower-cased name.
-fn name_pseudonym(keyed: &Keyed, category: Category, lower: &[u8]) -> String {
+/// `host-`, `user-`, `domain-` or `word-` + 8 hex of HMAC of the name (lower-cased except Unix
+/// user names); `n` > 0 for the next candidate after a collision.
+fn name_pseudonym(keyed: &Keyed, category: Category, name: &[u8], n: u32) -> String {
     let prefix = match category {
         Category::Hostname => "host",
         Category::Username => "user",
+        Category::Domain => "domain",
         _ => "word",
     };
     format!(
         "{prefix}-{}",
-        hex8(&keyed.digest(category.as_str().as_bytes(), lower))
+        hex8(&keyed.digest(category.as_str().as_bytes(), &counted(name, n)))
     )
 }
 
-/// Whether `value` is a pseudonym this redactor issues for names or e-mail.
+/// Whether `value` is a pseudonym this redactor issues for names, domains or e-mail.
 pub(crate) fn is_pseudonym(value: &[u8]) -> bool {
-    let hex_after = |prefix: &[u8]| {
-        value.strip_prefix(prefix).is_some_and(|rest| {
-            rest.get(..8)
-                .is_some_and(|h| h.iter().all(|b| b.is_ascii_hexdigit()))
-                && (rest.len() == 8 || rest.get(8..) == Some(b"@redacted.invalid".as_slice()))
-        })
+    let hex_then = |value: &[u8], prefix: &[u8]| -> Option<usize> {
+        let rest = value.strip_prefix(prefix)?;
+        rest.get(..8)
+            .is_some_and(|h| h.iter().all(|b| b.is_ascii_hexdigit()))
+            .then_some(prefix.len() + 8)
     };
-    hex_after(b"host-") || hex_after(b"user-") || hex_after(b"word-") || hex_after(b"email-")
+    let exact = |prefix: &[u8], tail: &[u8]| {
+        hex_then(value, prefix).is_some_and(|n| value.get(n..) == Some(tail))
+    };
+    if exact(b"host-", b"")
+        || exact(b"user-", b"")
+        || exact(b"word-", b"")
+        || exact(b"email-", b"@redacted.invalid")
+        || exact(b"domain-", b".example")
+    {
+        return true;
+    }
+    hex_then(value, b"host-").is_some_and(|n| {
+        value
+            .get(n..)
+            .and_then(|rest| rest.strip_prefix(b"."))
+            .is_some_and(|domain| {
+                hex_then(domain, b"domain-").is_some_and(|m| domain.get(m..) == Some(b".example"))
+            })
+    })
 }
 
 fn mac_string(bytes: &[u8; 6], separator: u8, upper: bool) -> String {
@@ -1282,9 +1759,11 @@ fn punctuation_edits(input: &[u8], edits: &mut Vec<Edit>) {
 /// `10.0.0.1-10.0.0.9` is the exception: both ends are addresses.
 fn ipv4_at(input: &[u8], start: usize) -> Option<(usize, u32)> {
     let b = before(input, start);
-    if b.is_ascii_alphanumeric()
-        || matches!(b, b'.' | b'_')
-        || (b == b'-' && !quad_ends_at(input, start - 1))
+    let block_pool = b == b'-' && in_block_pool_id(input, start);
+    if !block_pool
+        && (b.is_ascii_alphanumeric()
+            || matches!(b, b'.' | b'_' | b'~')
+            || (b == b'-' && !quad_ends_at(input, start - 1)))
     {
         return None;
     }
@@ -1294,11 +1773,62 @@ fn ipv4_at(input: &[u8], start: usize) -> Option<(usize, u32)> {
     if after.is_ascii_alphanumeric()
         || matches!(after, b'_' | b'+' | b'~')
         || (after == b'.' && next.is_ascii_digit())
-        || (after == b'-' && next.is_ascii_digit() && dotted_quad(input, p + 1).is_none())
+        || (after == b'-'
+            && next.is_ascii_digit()
+            && !block_pool
+            && dotted_quad(input, p + 1).is_none())
+        || after_version_word(input, start)
     {
         return None;
     }
     Some((p, address))
+}
+
+/// Whether the quad at `start` follows `BP-<digits>-` (an HDFS block-pool id).
+fn in_block_pool_id(input: &[u8], start: usize) -> bool {
+    let mut p = start - 1;
+    let mut digits = 0;
+    while p > 0 && before(input, p).is_ascii_digit() {
+        p -= 1;
+        digits += 1;
+    }
+    digits > 0 && p >= 3 && input.get(p - 3..p) == Some(b"BP-")
+}
+
+/// Whether the word before `start` (past spaces, `:`, `=`, `(`) names a version: `version`,
+/// `ver`, `v`, `build`, `release`, `firmware`, `fw`, `package`, `rev`, `revision`.
+fn after_version_word(input: &[u8], start: usize) -> bool {
+    let mut p = start;
+    while p > 0
+        && matches!(
+            before(input, p),
+            b' ' | b':' | b'=' | b'(' | b'"' | b'\'' | b'\t'
+        )
+    {
+        p -= 1;
+    }
+    if p == start {
+        return false;
+    }
+    let mut w = p;
+    while w > 0 && before(input, w).is_ascii_alphabetic() {
+        w -= 1;
+    }
+    let word = input.get(w..p).unwrap_or_default().to_ascii_lowercase();
+    [
+        &b"version"[..],
+        b"ver",
+        b"v",
+        b"build",
+        b"release",
+        b"firmware",
+        b"fw",
+        b"package",
+        b"rev",
+        b"revision",
+        b"versions",
+    ]
+    .contains(&word.as_slice())
 }
 
 /// Four dot-separated decimal octets 0-255 without leading zeros at `start`, boundaries not
@@ -1344,7 +1874,7 @@ fn quad_ends_at(input: &[u8], end: usize) -> bool {
 fn ipv4_left_alone(address: u32) -> bool {
     let first = address >> 24;
     first == 127
-        || address == 0
+        || first == 0
         || first >= 240
         || (first == 255 && address.leading_ones() + address.trailing_zeros() == 32)
 }
@@ -1369,7 +1899,18 @@ fn colon_run(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
     if before(input, end) == b':' && before(input, end - 1) != b':' {
         end -= 1;
     }
-    let left = before(input, start);
+    // `v6(en0+:2607:f8b0::1)`: a single colon before the address is punctuation.
+    if at(input, start) == b':' && at(input, start + 1) != b':' && start + 1 < end {
+        start += 1;
+    }
+    let mut left = before(input, start);
+    if left.is_ascii_alphanumeric()
+        && let Some(after_name) = interface_prefix(input, start, end)
+    {
+        // `en0:2607:f8b0::1`: an interface name glued to the address with a colon.
+        start = after_name;
+        left = b':';
+    }
     if left.is_ascii_alphanumeric() || matches!(left, b'_' | b'.') {
         return Some(run_end);
     }
@@ -1423,6 +1964,24 @@ fn colon_run(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
         kind: Kind::Ipv6(value),
     });
     Some(run_end)
+}
+
+/// Where the address starts when the colon run at `start..end` begins with the tail of an
+/// interface name and a colon (`en0:`, `eth1:`, `utun3:`): letters then digits.
+fn interface_prefix(input: &[u8], start: usize, end: usize) -> Option<usize> {
+    let colon = start + memchr::memchr(b':', input.get(start..end)?)?;
+    let mut w = start;
+    while w > 0 && before(input, w).is_ascii_alphanumeric() {
+        w -= 1;
+    }
+    if is_word_byte(before(input, w)) || before(input, w) == b'.' {
+        return None;
+    }
+    let name = input.get(w..colon)?;
+    let letters = name.iter().take_while(|b| b.is_ascii_lowercase()).count();
+    let digits = name.get(letters..)?;
+    (letters >= 2 && !digits.is_empty() && digits.iter().all(u8::is_ascii_digit))
+        .then_some(colon + 1)
 }
 
 /// `hh<sep>hh<sep>hh<sep>hh<sep>hh<sep>hh` at `start`, not inside a longer hex run.
@@ -1649,14 +2208,19 @@ mod tests {
     #[test]
     fn url_user_info_loses_the_password_and_the_user_gets_a_pseudonym() {
         let (out, found) = run("db postgres://bob:hunter2-FAKE@db.internal:5432/app");
-        let user = name_pseudonym(&key(1).keyed(), Category::Username, b"bob");
-        assert_eq!(
-            out,
-            format!("db postgres://{user}:[REDACTED]@db.internal:5432/app")
+        let user = name_pseudonym(&key(1).keyed(), Category::Username, b"bob", 0);
+        assert!(
+            out.starts_with(&format!("db postgres://{user}:[REDACTED]@host-"))
+                && out.ends_with(".example:5432/app")
+                && !out.contains("db.internal"),
+            "{out}"
         );
         assert!(found.secrets.contains(b"hunter2-FAKE".as_slice()));
-        let (out, _) = run("https://bob:p@ss-FAKE@host.example/x");
-        assert_eq!(out, format!("https://{user}:[REDACTED]@host.example/x"));
+        let (out, _) = run("https://bob:p@ss-FAKE@portal.example.com/x");
+        assert_eq!(
+            out,
+            format!("https://{user}:[REDACTED]@portal.example.com/x")
+        );
     }
 
     #[test]
@@ -1830,18 +2394,27 @@ mod tests {
     #[test]
     fn names_are_replaced_in_any_case_as_whole_words_only() {
         let keyed = key(1).keyed();
-        let host = name_pseudonym(&keyed, Category::Hostname, b"web01");
-        let fqdn = name_pseudonym(&keyed, Category::Hostname, b"web01.corp.example");
-        let prod = name_pseudonym(&keyed, Category::Hostname, b"prod");
-        let user = name_pseudonym(&keyed, Category::Username, b"alice");
-        let word = name_pseudonym(&keyed, Category::Keyword, b"project falcon");
-        check(
-            "WEB01 web01.corp.example web01.other Web01: alice@web01 project FALCON",
-            &format!("{host} {fqdn} {host}.other {host}: {user}@{host} {word}"),
+        let host = name_pseudonym(&keyed, Category::Hostname, b"web01", 0);
+        let fqdn = format!(
+            "{host}.{}.example",
+            name_pseudonym(&keyed, Category::Domain, b"corp.example", 0)
         );
-        check("web01.corp.examples", &format!("{host}.corp.examples"));
+        let user = name_pseudonym(&keyed, Category::Username, b"alice", 0);
+        let word = name_pseudonym(&keyed, Category::Keyword, b"project falcon", 0);
+        let other = name_pseudonym(&keyed, Category::Domain, b"other.net", 0);
+        check(
+            "WEB01 web01.corp.example web01.other.net Web01: alice@web01 project FALCON",
+            &format!("{host} {fqdn} {host}.{other}.example {host}: {user}@{host} {word}"),
+        );
+        // A learned name that is no common word goes in a dotted path and a file name too
+        // (`jsmith.log`): only common and component words are left there.
+        check(
+            "web01.corp.examples app.web01.conf",
+            &format!("{host}.corp.examples app.{host}.conf"),
+        );
         check_untouched("cache-prod-10 web012 xweb01 alice_b prod_db my-alice");
-        check("(prod)", &format!("({prod})"));
+        // `prod` is a common component word: replaced only where it stands as a name.
+        check_untouched("(prod)");
         let (_, found) = run("web01 and WEB01");
         assert_eq!(found.counts.get(Category::Hostname), 2);
         assert_eq!(
@@ -1887,7 +2460,6 @@ mod tests {
         for text in [
             "md5 d41d8cd98f00b204e9800998ecf8427e sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709",
             "took 250ms (1h2m3.5s) at 2026-11-23T10:00:00.123Z",
-            "Nov 23 10:00:00 node sshd[123]: Connection closed",
             "version=1.2.3 build=2026.11.23",
         ] {
             check_untouched(text);
@@ -1960,5 +2532,261 @@ End-Date: 2024-11-23  10:00:05
         assert!(is_pseudonym(b"email-1a2b3c4d@redacted.invalid"));
         assert!(!is_pseudonym(b"host-1a2b3c4"));
         assert!(!is_pseudonym(b"host-1a2b3c4dx"));
+    }
+
+    /// Learns from `text`, then redacts it with the names learned (as a bundle does).
+    fn learn_and_redact(text: &str, public: &[&str]) -> (String, Found) {
+        let mut learner = super::super::Learner::new();
+        learner.feed(text.as_bytes());
+        let mut names = learner.finish();
+        names.public_domains = public.iter().map(|d| (*d).to_owned()).collect();
+        let mut found = Found::default();
+        let out = Redactor::new(&key(1), &names).redact_text(text, &mut found);
+        (out, found)
+    }
+
+    #[test]
+    fn common_word_names_are_replaced_only_where_they_stand_as_names() {
+        let attempts = concat!(
+            "Dec 10 09:17:11 LabSZ sshd[24606]: Invalid user api from 187.141.143.180\n",
+            "Dec 10 09:17:12 LabSZ sshd[24607]: Failed password for invalid user boot from 187.141.143.180 port 1 ssh2\n",
+            "Dec 10 09:17:13 LabSZ sshd[24608]: Invalid user ftp from 187.141.143.180\n",
+            "Dec 10 09:17:14 LabSZ sshd[24609]: input_userauth_request: invalid user www [preauth]\n",
+            "Dec 10 09:17:15 LabSZ sshd[24610]: Invalid user xpc from 187.141.143.180\n",
+            "Dec 10 09:17:16 LabSZ sshd[24611]: Too many authentication failures for admin [preauth]\n",
+        );
+        let kept = concat!(
+            "INFO nova.api.openstack.compute.server_external_events\n",
+            "org.apache.hadoop.yarn.client.api.impl.ContainerManagementProtocolProxy\n",
+            "DocumentRoot /var/www/html\n",
+            "kernel: boot (command 12) done\n",
+            "ftpd[123]: ANONYMOUS FTP LOGIN FROM 84.102.20.2, (anonymous)\n",
+            "com.apple.xpc.launchd[1] (com.apple.xpc.launchd.domain.pid): exited\n",
+            "the api is up; test passed; mail queued\n",
+        );
+        let (out, found) = learn_and_redact(&format!("{attempts}{kept}"), &[]);
+        for line in kept.lines() {
+            let expected = line.replace("84.102.20.2", "");
+            let got = out
+                .lines()
+                .find(|l| l.starts_with(expected.get(..12).unwrap_or_default()))
+                .unwrap_or_default();
+            assert_eq!(
+                got.split("84.102.20.2").count(),
+                1,
+                "address kept in {got:?}"
+            );
+            if !line.contains("84.102.20.2") {
+                assert_eq!(got, line);
+            }
+        }
+        for user in ["api", "boot", "ftp", "www", "xpc", "admin"] {
+            assert!(
+                !out.contains(&format!("user {user} ")) && !out.contains(&format!("for {user} ")),
+                "{user} kept in {out}"
+            );
+        }
+        assert_eq!(found.counts.get(Category::Username), 6);
+        assert!(!out.contains("LabSZ"));
+    }
+
+    #[test]
+    fn unix_user_names_are_case_sensitive_and_organisations_are_not_users() {
+        let (out, _) = learn_and_redact(
+            concat!(
+                "Dec 10 09:17:11 LabSZ sshd[1]: Invalid user oracle from 187.141.143.180\n",
+                "Dec 10 09:17:11 LabSZ sshd[1]: Accepted password for JSmith from 10.1.2.3 port 2 ssh2\n",
+                "java.vendor = Oracle Corporation; jsmith is someone else; JSmith logged out\n",
+            ),
+            &[],
+        );
+        assert!(out.contains("java.vendor = Oracle Corporation; jsmith is someone else;"));
+        assert!(!out.contains("JSmith"), "{out}");
+        assert!(!out.contains("user oracle "), "{out}");
+    }
+
+    #[test]
+    fn names_in_their_places_are_replaced_even_when_not_learned() {
+        let (out, found) = run(concat!(
+            "Nov 23 10:00:00 gw-fake-7 sshd[1]: Failed password for invalid user zhangyan from 10.9.8.7 port 1 ssh2\n",
+            "[INFO] Updating account for user jsmith; session opened for user root by (uid=0)\n",
+            "[INFO] jcagent: Hostname reported as build-srv-07\n",
+            "\tAccount Name:\t\tkpatel\n\tWorkstation Name:\tLAPTOP-7QX2\n",
+        ));
+        for name in [
+            "gw-fake-7",
+            "zhangyan",
+            "jsmith",
+            "build-srv-07",
+            "kpatel",
+            "LAPTOP-7QX2",
+        ] {
+            assert!(!out.contains(name), "{name} kept: {out}");
+        }
+        assert!(out.contains("for user root by"));
+        assert_eq!(found.counts.get(Category::Username), 3);
+        assert_eq!(found.counts.get(Category::Hostname), 3);
+    }
+
+    #[test]
+    fn numbered_host_families_cover_node_lists() {
+        let (out, _) = learn_and_redact(
+            concat!(
+                "- 1131566941 2005.11.09 cn204 Nov 9 12:09:01 cn204/cn204 ntpd[1]: x\n",
+                "21611 node-190 unix.hw net.niff.up 1100786337 1 NIFF: up\n",
+                "gmetad: failed to resolve data source name cn5 cn93 CN17 bn10\n",
+                "inconsistent nodesets node-32 0x00000002 <ok> node-34 and test2 sha256 v4\n",
+            ),
+            &[],
+        );
+        for gone in ["cn5 ", "cn93", "CN17", "node-32", "node-34"] {
+            assert!(!out.contains(gone), "{gone} kept: {out}");
+        }
+        assert!(
+            out.contains(" bn10\n") && out.contains(" test2 sha256 v4\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn prose_versions_and_file_positions_are_not_names_in_place() {
+        check_untouched(concat!(
+            "waiting for user input from the console; node v18.2.0 started\n",
+            "thanks for user convenience, and for user feedback.\n",
+            "Resolved issue to done; error at main.tf:12 and config.py:40\n",
+            "user: example host: localhost hostname=xxxx /home/user/.bashrc user=0 uid=1000\n",
+            "C:\\Users\\Default\\NTUSER.DAT /Users/Shared/x UNKNOWN_LOCATION\n",
+            "authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=  user=root\n",
+            "- 1120231520 2005.07.01 UNKNOWN_LOCATION 2005-07-01-08.25.20.466953 NULL x\n",
+        ));
+        let (out, _) = run("session opened for user news by (uid=0)");
+        assert!(!out.contains("news"), "{out}");
+    }
+
+    #[test]
+    fn domains_are_replaced_whole_and_public_and_vendor_names_stay() {
+        let text = concat!(
+            "Hostname reported as build-srv-07.corp.example\n",
+            "peer nas01.corp.example up; search corp.example\n",
+            "rhost=220-135-151-1.hinet-ip.hinet.net ip-10-0-0-1.ec2.internal printer.lan\n",
+            "Jul  4 01:48:57 calvisitor-10-105-160-95.calvisitor.1918.berkeley.edu kernel[0]: x\n",
+            "later host-ab08.calvisitor.1918.berkeley.edu and nas.home.arpa and db.fake.corp\n",
+            "Resolved MSRA-SA-41.fareast.corp.microsoft.com to /default-rack\n",
+            "connected to agent.jumpcloud.com:443 and www.google.com:443 and portal.ujet.co:443\n",
+        );
+        let (out, found) = learn_and_redact(text, &["ujet.co"]);
+        for gone in [
+            "build-srv-07",
+            "corp.example",
+            "hinet",
+            "ec2.internal",
+            "printer.lan",
+            "berkeley.edu",
+            "calvisitor",
+            "home.arpa",
+            "fake.corp",
+            "fareast",
+            "MSRA",
+        ] {
+            assert!(!out.contains(gone), "{gone} kept: {out}");
+        }
+        for kept in [
+            "agent.jumpcloud.com:443",
+            "www.google.com:443",
+            "portal.ujet.co:443",
+        ] {
+            assert!(out.contains(kept), "{kept} lost: {out}");
+        }
+        let keyed = key(1).keyed();
+        let domain = format!(
+            "{}.example",
+            name_pseudonym(&keyed, Category::Domain, b"corp.example", 0)
+        );
+        let host = name_pseudonym(&keyed, Category::Hostname, b"build-srv-07", 0);
+        assert!(out.contains(&format!("as {host}.{domain}\n")), "{out}");
+        assert!(out.contains(&format!("search {domain}\n")), "{out}");
+        assert_eq!(found.counts.get(Category::Domain), 1);
+        assert_eq!(
+            found.mapping.get(&domain).map(|e| e.original.as_str()),
+            Some("corp.example")
+        );
+    }
+
+    #[test]
+    fn versions_are_not_addresses() {
+        check_untouched(concat!(
+            "agent version 1.2.8.57, Build 6.1.1.0, ver: 2.4.1.9, firmware=3.1.0.2, v 1.0.0.1\n",
+            "package Package_for_KB3149090~31bf3856ad364e35~amd64~~6.1.1.1 and 0.0.0.6\n",
+        ));
+        let (out, _) = run("version check from 10.1.2.3 ok");
+        assert!(!out.contains("10.1.2.3"));
+    }
+
+    #[test]
+    fn an_address_inside_a_block_pool_id_is_replaced_and_the_id_keeps_its_shape() {
+        let (out, found) = run("pool BP-1432167891-10.190.173.170-1419015218143 registered");
+        assert!(!out.contains("10.190.173.170"), "{out}");
+        let pseudonym = found
+            .mapping
+            .originals()
+            .find(|(c, _)| *c == Category::Ipv4)
+            .map(|(_, o)| o.to_owned());
+        assert_eq!(pseudonym.as_deref(), Some("10.190.173.170"));
+        assert!(
+            out.starts_with("pool BP-1432167891-24") || out.starts_with("pool BP-1432167891-25")
+        );
+        assert!(out.ends_with("-1419015218143 registered"), "{out}");
+    }
+
+    #[test]
+    fn ipv6_glued_to_an_interface_name_is_an_address() {
+        let (out, found) = run("up en0:2607:f8b0:4005:80b::200e and fe80::1c2a:3bff:fe4d:5e6f%en0");
+        assert!(out.starts_with("up en0:2001:db8:"), "{out}");
+        assert!(!out.contains("2607") && !out.contains("fe80"), "{out}");
+        assert!(out.ends_with("%en0"), "{out}");
+        assert_eq!(found.counts.get(Category::Ipv6), 2);
+        check_untouched("std::vector en0:ab:cd");
+        let (out, _) = run("v6(en0+:2607:f140:6000:8:c6b3:1ff:fecd:467f) v6(en0!:2607:f140::1)");
+        assert!(!out.contains("2607"), "{out}");
+        assert!(out.starts_with("v6(en0+:2001:db8:"), "{out}");
+    }
+
+    #[test]
+    fn pseudonym_collisions_take_the_next_candidate() {
+        let redactor = redactor();
+        let (first, _) = run("from 10.1.2.3");
+        let taken = first.trim_start_matches("from ").to_owned();
+        // An earlier run gave that pseudonym to another address.
+        let mut mapping = super::super::Mapping::default();
+        mapping.insert(taken.clone(), Category::Ipv4, "192.168.50.50".into());
+        redactor.reserve(&mapping);
+        let mut found = Found::default();
+        let out = redactor.redact_text("from 10.1.2.3 and 10.1.2.3", &mut found);
+        let fresh = out
+            .trim_start_matches("from ")
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        assert_ne!(fresh, taken);
+        assert!(
+            fresh
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|a| a.octets()[0] >= 240)
+        );
+        assert_eq!(out, format!("from {fresh} and {fresh}"));
+        assert_eq!(
+            found.mapping.get(&fresh).map(|e| e.original.as_str()),
+            Some("10.1.2.3")
+        );
+        // The value the mapping already holds keeps its pseudonym.
+        let redactor = Redactor::new(&key(1), &names());
+        let mut mapping = super::super::Mapping::default();
+        mapping.insert(taken.clone(), Category::Ipv4, "10.1.2.3".into());
+        redactor.reserve(&mapping);
+        assert_eq!(
+            redactor.redact_text("from 10.1.2.3", &mut Found::default()),
+            first
+        );
     }
 }

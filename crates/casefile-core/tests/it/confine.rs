@@ -470,7 +470,16 @@ fn casefiles_data_and_config_folders_never_enter_a_bundle_through_a_parent_or_a_
     write(&config.join("config.toml"), b"[channels]\n");
     // A draft's cleaned screenshot, stored in the data folder: it goes in as a screenshot.
     let shot = data.join("screenshots/CF-TEST-0001/shot.png");
-    write(&shot, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR fake pixels");
+    // (A real image: every image is re-encoded on its way into a bundle.)
+    let pixels = vec![128u8; 4 * 4 * 3];
+    let png = casefile_core::evidence::screenshot::encode_png(
+        &pixels,
+        4,
+        4,
+        image::ExtendedColorType::Rgb8,
+    )
+    .expect("png");
+    write(&shot, &png);
     write(&home.join("app/app.log"), b"an application log\n");
     // A link elsewhere into the data folder.
     let other = root.path().join("other");
