@@ -39,6 +39,7 @@ mod leak;
 mod mapping;
 mod names;
 mod scan;
+mod tokens;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;

@@ -241,6 +241,9 @@ impl Redactor {
         punctuation_edits(input, &mut edits);
         assignment_and_at_edits(input, &mut edits);
         literal_edits(input, &mut edits);
+        super::tokens::find(input, |start, end, kind| {
+            edits.push(secret(start, end, kind))
+        });
         self.apply(input, edits, out, found);
     }
 
@@ -933,7 +936,7 @@ fn bearer_token(input: &[u8], start: usize) -> Option<Edit> {
     Some(secret(p, p + len, "bearer-token"))
 }
 
-/// JWTs, AWS key ids and bearer tokens.
+/// JWTs and bearer tokens (AWS key ids and other self-identifying tokens: `super::tokens`).
 fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
     for tail in [&b"earer "[..], b"EARER "] {
         for at_tail in memmem::find_iter(input, tail) {
@@ -969,20 +972,6 @@ fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
         }
         if parts == 3 && first_len >= 10 {
             edits.push(secret(start, p, "jwt"));
-        }
-    }
-    for prefix in [&b"AKIA"[..], b"ASIA"] {
-        for start in memmem::find_iter(input, prefix) {
-            let body = input.get(start + 4..start + 20);
-            if !before(input, start).is_ascii_alphanumeric()
-                && body.is_some_and(|b| {
-                    b.iter()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-                })
-                && !at(input, start + 20).is_ascii_alphanumeric()
-            {
-                edits.push(secret(start, start + 20, "aws-access-key-id"));
-            }
         }
     }
 }
