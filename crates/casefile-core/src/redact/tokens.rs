@@ -37,7 +37,8 @@ const STRICT: u8 = 2;
 const RUNS: u8 = 4;
 
 /// Self-identifying formats: kind, spec, flags. The spec is a tiny pattern language: literal
-/// bytes (`\` escapes the next byte), classes `[…]` with ranges and `\w`, quantifiers `{n}`,
+/// bytes (`\` escapes the next byte; `\a` is any printable byte, for a rule's wildcard `.`),
+/// classes `[…]` with ranges and `\w`, quantifiers `{n}`,
 /// `{m,n}`, `{m,}`, `+`, `*`, `?` on a class or a literal; `<…>` marks the anchor literal when
 /// the token has no prefix (else the leading literal is the anchor); `!` marks where the removed
 /// part starts and `$` where it ends (default: the whole match).
@@ -411,12 +412,12 @@ const FORMATS: &[(&str, &str, u8)] = &[
     ("slack-bot-token", r"xoxb-[0-9]{8,14}-[a-zA-Z0-9]{18,26}", 0),
     (
         "slack-config-access-token",
-        r"xoxe.xoxb-[0-9]-[A-Za-z0-9]{163,166}",
+        r"xoxe\axoxb-[0-9]-[A-Za-z0-9]{163,166}",
         CI,
     ),
     (
         "slack-config-access-token",
-        r"xoxe.xoxp-[0-9]-[A-Za-z0-9]{163,166}",
+        r"xoxe\axoxp-[0-9]-[A-Za-z0-9]{163,166}",
         CI,
     ),
     (
@@ -458,17 +459,17 @@ const FORMATS: &[(&str, &str, u8)] = &[
     ),
     (
         "slack-webhook-url",
-        r"hooks.slack.com/services/[A-Za-z0-9+/]{43,56}",
+        r"hooks\aslack\acom/services/[A-Za-z0-9+/]{43,56}",
         0,
     ),
     (
         "slack-webhook-url",
-        r"hooks.slack.com/workflows/[A-Za-z0-9+/]{43,56}",
+        r"hooks\aslack\acom/workflows/[A-Za-z0-9+/]{43,56}",
         0,
     ),
     (
         "slack-webhook-url",
-        r"hooks.slack.com/triggers/[A-Za-z0-9+/]{43,56}",
+        r"hooks\aslack\acom/triggers/[A-Za-z0-9+/]{43,56}",
         0,
     ),
     ("sonar-api-token", r"squ_[a-zA-Z0-9=_\-]{40}", CI),
@@ -710,7 +711,7 @@ const VENDOR_KEYS: &[(&str, &[&str], &str, u8)] = &[
     ),
     (
         "new-relic-user-api-id",
-        &["new-relic", "newrelic", "new_relic"],
+        &["new-relic", "newrelic", "new_relic", "new relic"],
         r"[a-zA-Z0-9]{64}",
         0,
     ),
@@ -745,14 +746,17 @@ const VENDOR_KEYS: &[(&str, &[&str], &str, u8)] = &[
     ("sentry-access-token", &["sentry"], r"[a-fA-F0-9]{64}", 0),
     (
         "sidekiq-secret",
-        &[
-            "bundle_enterprise__contribsys__com",
-            "bundle_gems__contribsys__com",
-        ],
+        &["sidekiq", "contribsys"],
         r"[a-fA-F0-9]{8}:[a-fA-F0-9]{8}",
         0,
     ),
     ("snyk-api-token", &["snyk"], UUID, 0),
+    (
+        "sourcegraph-access-token",
+        &["sourcegraph"],
+        r"[a-fA-F0-9]{40}",
+        0,
+    ),
     ("sonar-api-token", &["sonar"], r"[a-zA-Z0-9=_\-]{40}", 0),
     ("squarespace-access-token", &["squarespace"], UUID, 0),
     ("sumologic-access-id", &["sumo"], r"su[a-zA-Z0-9]{12}", 0),
@@ -823,6 +827,15 @@ fn word_class() -> u128 {
     class
 }
 
+/// Any printable ASCII byte but white space: where a rule's `.` is a wildcard.
+fn printable_class() -> u128 {
+    let mut class = 0;
+    for b in b'!'..=b'~' {
+        class |= bit(b);
+    }
+    class
+}
+
 /// Parses a spec of [`FORMATS`]; `None` if it is malformed (a test checks every spec).
 fn parse(kind: &'static str, spec: &str, flags: u8) -> Option<Spec> {
     let bytes = spec.as_bytes();
@@ -877,7 +890,7 @@ fn parse(kind: &'static str, spec: &str, flags: u8) -> Option<Spec> {
             b'\\' => {
                 let e = *bytes.get(i)?;
                 i += 1;
-                bit(e)
+                if e == b'a' { printable_class() } else { bit(e) }
             }
             _ if flags & CI != 0 && b.is_ascii_alphabetic() => {
                 bit(b.to_ascii_lowercase()) | bit(b.to_ascii_uppercase())
@@ -962,6 +975,10 @@ fn literal_byte(seg: &Seg) -> Option<u8> {
         || (b.is_ascii_uppercase() && rest == bit(b.to_ascii_lowercase()))
         || (b.is_ascii_lowercase() && rest == bit(b.to_ascii_uppercase()));
     ok.then_some(b.to_ascii_lowercase())
+}
+
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
 }
 
 /// The byte at `i`, or 0 outside the input.
@@ -1111,7 +1128,11 @@ const PLACEHOLDER_WORDS: &[&[u8]] = &[
     b"changeme",
     b"change_me",
     b"change-me",
-    b"your",
+    b"your_",
+    b"your-",
+    b"yourkey",
+    b"yourtoken",
+    b"yoursecret",
     b"dummy",
     b"sample",
     b"redacted",
@@ -1129,6 +1150,9 @@ fn is_placeholder(value: &[u8], flags: u8) -> bool {
         return true;
     }
     let lower = value.to_ascii_lowercase();
+    if lower.starts_with(b"your") || lower.ends_with(b"here") {
+        return true;
+    }
     if PLACEHOLDER_WORDS
         .iter()
         .any(|w| memchr::memmem::find(&lower, w).is_some())
@@ -1167,14 +1191,25 @@ fn is_placeholder(value: &[u8], flags: u8) -> bool {
     if flags & RUNS == 0 && longest_run >= 8 {
         return true;
     }
-    value.len() >= 12 && entropy(value) < 2.5
+    let floor = if value.iter().all(u8::is_ascii_digit) {
+        2.0
+    } else {
+        2.5
+    };
+    value.len() >= 12 && entropy(value) < floor
 }
 
-/// A standalone match of a [`STRICT`] format: mixed letters and digits, 3.5+ bits per byte.
+/// A standalone match of a [`STRICT`] format: mixed letters and digits, 3.5+ bits per byte
+/// (3.0 for hex).
 fn strict_ok(value: &[u8]) -> bool {
+    let floor = if value.iter().all(u8::is_ascii_hexdigit) {
+        3.0
+    } else {
+        3.5
+    };
     value.iter().any(u8::is_ascii_digit)
         && value.iter().any(u8::is_ascii_alphabetic)
-        && entropy(value) >= 3.5
+        && entropy(value) >= floor
 }
 
 /// What an anchor found by the automaton starts.
@@ -1256,9 +1291,15 @@ pub(super) fn find(input: &[u8], mut report: impl FnMut(usize, usize, &'static s
     let Some(automaton) = &tokens.automaton else {
         return;
     };
-    let mut covered = 0;
+    // The spans reported so far (the last few suffice: hits come in order of their end).
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     for hit in automaton.find_overlapping_iter(input) {
-        if hit.start() < covered {
+        let inside = spans
+            .iter()
+            .rev()
+            .take(8)
+            .any(|&(s, e)| (s..e).contains(&hit.start()));
+        if inside {
             continue;
         }
         let Some(actions) = tokens.actions.get(hit.pattern().as_usize()) else {
@@ -1274,12 +1315,12 @@ pub(super) fn find(input: &[u8], mut report: impl FnMut(usize, usize, &'static s
                 Action::Vendor(_) if vendor_done => None,
                 Action::Vendor(_) => {
                     vendor_done = true;
-                    vendor_value(input, tokens, actions, hit.end())
+                    vendor_value(input, tokens, actions, hit.start(), hit.end())
                 }
             };
             if let Some((start, end, kind)) = found {
                 report(start, end, kind);
-                covered = end;
+                spans.push((start, end));
                 break;
             }
         }
@@ -1319,6 +1360,20 @@ fn format_at(input: &[u8], spec: &Spec, hit: usize) -> Option<(usize, usize, &'s
 /// How far after a vendor's name its key may start.
 const WINDOW: usize = 96;
 
+/// Words between a vendor's name and a hex value that say the value is a key even without an
+/// assignment (`the adobe client id is 3f2a…`).
+const SECRET_WORDS: &[&[u8]] = &[
+    b"key",
+    b"token",
+    b"secret",
+    b"pass",
+    b"credential",
+    b"auth",
+    b"client",
+    b"access",
+    b"api",
+];
+
 /// Key words that say a hex value next to a vendor's name is a digest, not a key.
 const HASH_WORDS: &[&[u8]] = &[
     b"sha",
@@ -1338,8 +1393,18 @@ fn vendor_value(
     input: &[u8],
     tokens: &Tokens,
     actions: &[Action],
+    name_start: usize,
     name_end: usize,
 ) -> Option<(usize, usize, &'static str)> {
+    // `</DatadogApiKey>` closes an element: its value came before it.
+    let mut key_start = name_start;
+    while key_start > 0 && is_key_byte(before(input, key_start)) {
+        key_start -= 1;
+    }
+    if key_start >= 2 && input.get(key_start - 2..key_start) == Some(b"</") {
+        return None;
+    }
+    let name = input.get(name_start..name_end)?;
     let specs: Vec<&Spec> = actions
         .iter()
         .filter_map(|a| match *a {
@@ -1360,53 +1425,118 @@ fn vendor_value(
         }
     }
     let operator_value = operator_value(input, name_end, limit);
-    for p in name_end..limit {
-        let prev = before(input, p);
-        if prev.is_ascii_alphanumeric() || !at(input, p).is_ascii_alphanumeric() {
-            continue;
-        }
-        for spec in &specs {
-            let mut budget = 2048;
-            let mut marks = (usize::MAX, usize::MAX);
-            let Some(end) = forward(
-                input,
-                &spec.segs,
-                0,
-                p,
-                (0, usize::MAX),
-                &mut marks,
-                &mut budget,
-            ) else {
-                continue;
-            };
-            if spec.segs.first().is_some_and(|s| s.has(prev)) {
-                continue;
-            }
-            let value = input.get(p..end)?;
-            if is_placeholder(value, spec.flags)
-                || !value_ok(value, input, name_end, p, operator_value == Some(p))
-            {
-                continue;
-            }
-            return Some((p, end, spec.kind));
+    let line_end =
+        memchr::memchr(b'\n', input.get(name_end..limit)?).map_or(limit, |i| name_end + i);
+    // The value right after the operator, then any on the name's line, then the generic
+    // value after the operator, then the next lines (nested YAML, JSON, INI sections).
+    if let Some(found) =
+        operator_value.and_then(|p| spec_value_at(input, &specs, name, name_end, p))
+    {
+        return Some(found);
+    }
+    if let Some(found) =
+        (name_end..line_end).find_map(|p| spec_value_at(input, &specs, name, name_end, p))
+    {
+        return Some(found);
+    }
+    if let Some(p) = operator_value {
+        if let Some(end) = generic_value(input, p) {
+            return Some((p, end, first_kind));
         }
     }
-    let p = operator_value?;
-    generic_value(input, p).map(|end| (p, end, first_kind))
+    if !opens_block(input, name_end, line_end) {
+        return None;
+    }
+    (line_end..limit).find_map(|p| spec_value_at(input, &specs, name, name_end, p))
+}
+
+/// Whether the vendor name's line opens a block whose values follow on the next lines: it ends
+/// with `:`, `{`, `[`, `]` (an INI or TOML section), `>` or `(`.
+fn opens_block(input: &[u8], name_end: usize, line_end: usize) -> bool {
+    let rest = input.get(name_end..line_end).unwrap_or_default();
+    let last = rest
+        .iter()
+        .rev()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'"' | b'\''));
+    matches!(last, Some(b':' | b'{' | b'[' | b']' | b'>' | b'('))
+}
+
+/// A value of one of `specs` starting at `p`.
+fn spec_value_at(
+    input: &[u8],
+    specs: &[&Spec],
+    name: &[u8],
+    name_end: usize,
+    p: usize,
+) -> Option<(usize, usize, &'static str)> {
+    let prev = before(input, p);
+    if prev.is_ascii_alphanumeric() || at(input, p).is_ascii_whitespace() {
+        return None;
+    }
+    for spec in specs {
+        let mut budget = 2048;
+        let mut marks = (usize::MAX, usize::MAX);
+        let Some(end) = forward(
+            input,
+            &spec.segs,
+            0,
+            p,
+            (0, usize::MAX),
+            &mut marks,
+            &mut budget,
+        ) else {
+            continue;
+        };
+        if spec.segs.first().is_some_and(|s| s.has(prev)) {
+            continue;
+        }
+        let value = input.get(p..end)?;
+        // A key holding the vendor's name (`FinicityClientSecret`) is not its value.
+        let holds_name = value
+            .windows(name.len().max(1))
+            .any(|w| w.eq_ignore_ascii_case(name));
+        if holds_name || is_placeholder(value, spec.flags) || !value_ok(value, input, name_end, p) {
+            continue;
+        }
+        return Some((p, end, spec.kind));
+    }
+    None
+}
+
+/// Whether the value at `p` follows an assignment operator (`=`, `:`, `>`, `,`), across
+/// quotes and white space on its line.
+fn is_assigned(input: &[u8], p: usize) -> bool {
+    let mut k = p;
+    let mut steps = 0;
+    while k > 0 && steps < 8 {
+        match before(input, k) {
+            b'"' | b'\'' | b'`' | b' ' | b'\t' | b'(' | b'\\' => {
+                k -= 1;
+                steps += 1;
+            }
+            b'=' | b':' | b'>' | b',' => return true,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Whether `value` at `p` may be a key: hex, UUIDs and digits only right after an assignment
-/// (not merely near the vendor's name), and never after a hash key word (`sha256`, `commit`).
-fn value_ok(value: &[u8], input: &[u8], name_end: usize, p: usize, assigned: bool) -> bool {
+/// or after a word such as `key`, `token`, `client` (not merely near the vendor's name), and
+/// never after a hash key word (`sha256`, `commit`).
+fn value_ok(value: &[u8], input: &[u8], name_end: usize, p: usize) -> bool {
     let hex = value.iter().all(|&b| b.is_ascii_hexdigit() || b == b'-');
-    if hex && !assigned {
-        return false;
-    }
     if hex {
         let between = input
             .get(name_end..p)
             .unwrap_or_default()
             .to_ascii_lowercase();
+        let named = SECRET_WORDS
+            .iter()
+            .any(|w| memchr::memmem::find(&between, w).is_some());
+        if !named && !is_assigned(input, p) {
+            return false;
+        }
         if HASH_WORDS
             .iter()
             .any(|w| memchr::memmem::find(&between, w).is_some())
@@ -1449,24 +1579,27 @@ fn operator_value(input: &[u8], name_end: usize, limit: usize) -> Option<usize> 
     {
         p += 1;
     }
-    let op = input.get(op_start..p)?;
-    let assigns = matches!(
-        op,
-        b"=" | b":"
-            | b">"
-            | b"=>"
-            | b":="
-            | b"::="
-            | b":::="
-            | b"?="
-            | b","
-            | b".="
-            | b"||"
-            | b"||:"
-    );
-    if !assigns {
-        return None;
-    }
+    let run = input.get(op_start..p)?;
+    // The longest operator the run starts with; a further `=` opens the value (`==v` in a
+    // cookie is the value `=v`).
+    let op_len = [
+        &b":::="[..],
+        b"::=",
+        b"||:",
+        b":=",
+        b"=>",
+        b"?=",
+        b".=",
+        b"||",
+        b"=",
+        b":",
+        b">",
+        b",",
+    ]
+    .iter()
+    .find(|op| run.starts_with(op))?
+    .len();
+    p = op_start + op_len;
     let mut openers = 0;
     while p < limit
         && openers < 6
@@ -1707,6 +1840,37 @@ mod tests {
     }
 
     #[test]
+    fn vendor_keys_in_nested_blocks_and_sentences_are_found_but_not_past_a_closing_tag() {
+        let hex = body(50, HEX, 32);
+        for text in [
+            format!("adobe:\n  client_id: \"{hex}\"\n"),
+            format!("[adobe]\nclient_id = {hex}\n"),
+            format!("{{\n  \"adobe\": {{\n    \"client_id\": \"{hex}\"\n  }}\n}}"),
+            format!("loaded adobe client id {hex} from vault"),
+        ] {
+            assert_eq!(
+                found(&text),
+                vec![(hex.clone(), "adobe-client-id")],
+                "{text}"
+            );
+        }
+        let secret = body(51, ALNUM, 20);
+        let text = format!(
+            "<FinicityApiToken>{}</FinicityApiToken>\n<FinicityClientSecret>{secret}</FinicityClientSecret>",
+            body(52, HEX, 32)
+        );
+        let got = found(&text);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got.get(1), Some(&(secret, "finicity-client-secret")));
+        // A rule's wildcard `.` matches any byte (`xoxe.xoxb-`, `hooks.slack.com`).
+        let hook = format!("hooks.slack.com/services/{}", body(53, ALNUM, 44));
+        assert_eq!(
+            found(&format!("url: https://{hook}\n")),
+            vec![(hook, "slack-webhook-url")]
+        );
+    }
+
+    #[test]
     fn placeholders_and_identifiers_stay() {
         let sha1 = body(40, HEX, 40);
         let sha256 = body(41, HEX, 64);
@@ -1724,7 +1888,9 @@ mod tests {
             format!("sentry-cli sha256: {sha256}"),
             format!("datadog-agent commit {sha1}"),
             format!("jira build {sha1}"),
-            "heroku release 8d4e1f0a-52c1-4e8b-9f3a-2b7c6d5e4f10 id".to_owned(),
+            "heroku release 8d4e1f0a-52c1-4e8b-9f3a-2b7c6d5e4f10 deployed".to_owned(),
+            format!("heroku release 8d4e1f0a-52c1-4e8b-9f3a-2b7c6d5e4f10\nrequest_id={sha1}"),
+            format!("bitbucket commit {sha1} merged"),
             "the task ran on disk sda1; SKIPPED".to_owned(),
             "aws_secret is stored in vault".to_owned(),
         ] {

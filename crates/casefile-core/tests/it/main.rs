@@ -3,6 +3,7 @@
 mod collect;
 mod impact;
 mod profiles;
+mod redaction_corpus;
 mod sla;
 mod validate;
 mod zip;
