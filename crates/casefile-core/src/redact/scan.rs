@@ -33,10 +33,13 @@ const REDACTED: &[u8] = b"[REDACTED]";
 ///   `[REDACTED]` or a pseudonym, `true`/`false`/`null`/`none` (a flag such as
 ///   `passwordless=true` is not a secret), all-`*` masks, and the key words without an
 ///   assignment (`password reset requested`). Also: `Bearer <token>` (8+ characters, not all
-///   lower-case letters), JWTs (`eyJ…`.`…`.`…`), AWS key ids (`AKIA`/`ASIA` + 16 `[A-Z0-9]`), the
-///   password of URL user info `scheme://user:pass@host` (the user becomes a username
-///   pseudonym), and every line between `-----BEGIN … PRIVATE KEY-----` and
-///   `-----END … PRIVATE KEY-----` (the marker lines are kept).
+///   lower-case letters), JWTs (`eyJ…`.`…`.`…`), the password of URL user info
+///   `scheme://user:pass@host` (the user becomes a username pseudonym), and every line between
+///   `-----BEGIN … PRIVATE KEY-----` and `-----END … PRIVATE KEY-----` (the marker lines are
+///   kept). Self-identifying tokens of the public gitleaks formats (`ghp_…`, `xoxb-…`, `AIza…`,
+///   `sk_live_…`, AWS key ids `AKIA…`, about 200 more) are removed by their own format wherever
+///   they stand, and vendor keys next to the vendor's name (`DATADOG_API_KEY=…`), placeholders
+///   such as `AKIAXXXXXXXXXXXXXXXX` kept: see `tokens.rs`.
 /// - **E-mail** `local@domain.tld` → `email-<8 hex>@redacted.invalid` (hash of the lower-cased
 ///   address).
 /// - **IPv4**: four decimal octets 0-255 without leading zeros, not preceded by a letter, digit,
