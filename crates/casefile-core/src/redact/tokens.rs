@@ -26,8 +26,6 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-
 /// Flag: the literal letters of the spec match in either case (the rule is `(?i)`).
 const CI: u8 = 1;
 /// Flag: standalone only with a letter and a digit and entropy of 3.5 bits per byte or more
@@ -1220,9 +1218,17 @@ enum Action {
 }
 
 struct Tokens {
-    automaton: Option<AhoCorasick>,
-    /// Actions per automaton pattern.
+    /// Lower-case anchors that start a token or a vendor name.
+    patterns: Vec<Vec<u8>>,
+    /// Actions per pattern.
     actions: Vec<Vec<Action>>,
+    /// Bit `(b0 << 8) | b1` is set when a pattern starts with the lower-cased bytes `b0 b1`.
+    pairs: Vec<u64>,
+    /// Patterns by their first two lower-cased bytes, longest first.
+    buckets: std::collections::HashMap<u16, Vec<usize>>,
+    /// Anchors inside or at the end of a token (`Q~`, `_mmk`, `.atlasv1.`), as written, with
+    /// their format: found with `memmem`.
+    infixes: Vec<(Vec<u8>, usize)>,
     formats: Vec<Spec>,
     vendors: Vec<Spec>,
 }
@@ -1271,92 +1277,202 @@ fn build() -> Tokens {
             add(name.as_bytes(), Action::Vendor(index));
         }
     }
-    // The search is leftmost-longest (much faster than reporting overlapping matches), so a
-    // pattern also carries the actions of every shorter pattern it starts with (`sk_live_`
-    // those of `sk`), longest first.
-    let mut merged: Vec<Vec<Action>> = Vec::with_capacity(actions.len());
+    let mut infixes = Vec::new();
+    let mut pairs = vec![0u64; 1024];
+    let mut buckets: std::collections::HashMap<u16, Vec<usize>> = std::collections::HashMap::new();
     for (i, pattern) in patterns.iter().enumerate() {
-        let mut list = actions.get(i).cloned().unwrap_or_default();
-        let mut shorter: Vec<(usize, usize)> = patterns
-            .iter()
-            .enumerate()
-            .filter(|(j, other)| {
-                *j != i && other.len() < pattern.len() && pattern.starts_with(other)
-            })
-            .map(|(j, other)| (other.len(), j))
-            .collect();
-        shorter.sort_unstable_by(|a, b| b.cmp(a));
-        for (_, j) in shorter {
-            list.extend(actions.get(j).into_iter().flatten().copied());
+        let infix = actions.get(i).and_then(|list| match list.first() {
+            Some(Action::Format(f)) => formats.get(*f).filter(|spec| spec.anchor > 0).map(|_| *f),
+            _ => None,
+        });
+        if let Some(f) = infix {
+            let written = formats
+                .get(f)
+                .and_then(|spec| spec.segs.get(spec.anchor..spec.anchor + spec.literal.len()))
+                .map(|segs| segs.iter().map(written_byte).collect())
+                .unwrap_or_else(|| pattern.clone());
+            infixes.push((written, f));
+            continue;
         }
-        merged.push(list);
+        let key = pair_key(pattern, 0);
+        if let Some(word) = pairs.get_mut(usize::from(key >> 6)) {
+            *word |= 1 << (key & 63);
+        }
+        buckets.entry(key).or_default().push(i);
     }
-    let actions = merged;
-    let automaton = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(&patterns)
-        .ok();
+    for bucket in buckets.values_mut() {
+        bucket.sort_by_key(|&i| std::cmp::Reverse(patterns.get(i).map_or(0, Vec::len)));
+    }
     Tokens {
-        automaton,
+        patterns,
         actions,
+        pairs,
+        buckets,
+        infixes,
         formats,
         vendors,
     }
 }
 
+/// The byte a literal segment stands for, as written (the lower case of a letter in either
+/// case).
+fn written_byte(seg: &Seg) -> u8 {
+    let lowest = u8::try_from(seg.class.trailing_zeros()).unwrap_or(0);
+    if seg.class.count_ones() == 1 {
+        lowest
+    } else {
+        lowest.to_ascii_lowercase()
+    }
+}
+
+/// The lower-cased first two bytes at `i` as one key.
+fn pair_key(bytes: &[u8], i: usize) -> u16 {
+    u16::from(at(bytes, i).to_ascii_lowercase()) << 8
+        | u16::from(at(bytes, i + 1).to_ascii_lowercase())
+}
+
+/// Byte classes for [`candidates`]: bit 0 letter or digit, bit 1 `_`, bit 2 upper-case letter,
+/// bit 3 lower-case letter.
+static CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut class = 0;
+        if c.is_ascii_alphanumeric() {
+            class |= 1;
+        }
+        if c == b'_' {
+            class |= 2;
+        }
+        if c.is_ascii_uppercase() {
+            class |= 4;
+        }
+        if c.is_ascii_lowercase() {
+            class |= 8;
+        }
+        table[b] = class;
+        b += 1;
+    }
+    table
+};
+
+/// Calls `visit` with every position where a token or a vendor name may start: a letter, digit
+/// or `_` after a byte that is neither a letter nor a digit (`ghp_` after `=`, `ADAFRUIT` after
+/// `MY_`), and an upper-case letter after a lower-case one (`myAdafruitKey`). Classifies 64
+/// bytes at a time into bit masks, so the work per byte is one table load.
+fn candidates(input: &[u8], mut visit: impl FnMut(usize)) {
+    let mut carry_alnum = 0u64;
+    let mut carry_lower = 0u64;
+    for (block_index, block) in input.chunks(64).enumerate() {
+        let (mut alnum, mut under, mut upper, mut lower) = (0u64, 0u64, 0u64, 0u64);
+        for (j, &b) in block.iter().enumerate() {
+            let class = CLASSES[usize::from(b)];
+            alnum |= u64::from(class & 1) << j;
+            under |= u64::from(class >> 1 & 1) << j;
+            upper |= u64::from(class >> 2 & 1) << j;
+            lower |= u64::from(class >> 3 & 1) << j;
+        }
+        let mut starts =
+            ((alnum | under) & !(alnum << 1 | carry_alnum)) | (upper & (lower << 1 | carry_lower));
+        carry_alnum = alnum >> 63;
+        carry_lower = lower >> 63;
+        let base = block_index * 64;
+        while starts != 0 {
+            let j = starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            visit(base + j);
+        }
+    }
+}
+
 /// Reports every self-identifying token and vendor key in `input` as `(start, end, kind)` of
-/// the bytes to remove, in input order.
+/// the bytes to remove.
 pub(super) fn find(input: &[u8], mut report: impl FnMut(usize, usize, &'static str)) {
     let tokens = tokens();
-    let Some(automaton) = &tokens.automaton else {
-        return;
-    };
-    if std::env::var_os("TOKSCAN").is_some() {
-        let n = automaton.find_iter(input).count();
-        if n == usize::MAX {
-            report(0, 0, "x");
+    // Where the last token found ends: a candidate inside it is part of it.
+    let mut skip_to = 0;
+    candidates(input, |p| {
+        if p < skip_to {
+            return;
         }
-        return;
-    }
-    // Leftmost-longest search, restarted one byte after a hit that gave nothing (so a token
-    // whose anchor starts inside that hit, `…Kb_mmk` after `b_`, is still seen), or after the
-    // token found.
-    let mut pos = 0;
-    while pos < input.len() {
-        let Ok(Some(hit)) =
-            automaton.try_find(aho_corasick::Input::new(input).span(pos..input.len()))
-        else {
-            break;
+        let key = pair_key(input, p);
+        let set = tokens
+            .pairs
+            .get(usize::from(key >> 6))
+            .is_some_and(|word| word >> (key & 63) & 1 == 1);
+        if !set {
+            return;
+        }
+        let Some(bucket) = tokens.buckets.get(&key) else {
+            return;
         };
-        pos = hit.start() + 1;
-        let Some(actions) = tokens.actions.get(hit.pattern().as_usize()) else {
-            continue;
-        };
-        let mut vendor_done = false;
-        for action in actions {
-            let found = match *action {
-                Action::Format(i) => tokens
-                    .formats
-                    .get(i)
-                    .and_then(|spec| format_at(input, spec, hit.start())),
-                Action::Vendor(_) if vendor_done => None,
-                Action::Vendor(_) => {
-                    vendor_done = true;
-                    vendor_value(input, tokens, actions, hit.start(), hit.end())
-                }
+        for &i in bucket {
+            let Some(pattern) = tokens.patterns.get(i) else {
+                continue;
             };
-            if let Some((start, end, kind)) = found {
+            let here = input.get(p..p + pattern.len());
+            if !here.is_some_and(|h| h.eq_ignore_ascii_case(pattern)) {
+                continue;
+            }
+            let Some(actions) = tokens.actions.get(i) else {
+                continue;
+            };
+            if let Some((start, end, kind, token)) =
+                run_actions(input, tokens, actions, p, p + pattern.len())
+            {
                 report(start, end, kind);
                 // A vendor's value may lie past other tokens: only a token skips ahead.
-                if matches!(action, Action::Format(_)) {
-                    pos = pos.max(end);
+                if token {
+                    skip_to = end;
                 }
-                break;
+                return;
+            }
+        }
+    });
+    for (anchor, format) in &tokens.infixes {
+        let Some(spec) = tokens.formats.get(*format) else {
+            continue;
+        };
+        for hit in memchr::memmem::find_iter(input, anchor) {
+            if let Some((start, end, kind)) = format_at(input, spec, hit) {
+                report(start, end, kind);
             }
         }
     }
+}
+
+/// The first token the `actions` of an anchor at `start..end` find: (start, end, kind, whether
+/// it is a self-identifying token rather than a vendor's value).
+fn run_actions(
+    input: &[u8],
+    tokens: &Tokens,
+    actions: &[Action],
+    start: usize,
+    end: usize,
+) -> Option<(usize, usize, &'static str, bool)> {
+    let mut vendor_done = false;
+    for action in actions {
+        match *action {
+            Action::Format(i) => {
+                if let Some((s, e, kind)) = tokens
+                    .formats
+                    .get(i)
+                    .and_then(|spec| format_at(input, spec, start))
+                {
+                    return Some((s, e, kind, true));
+                }
+            }
+            Action::Vendor(_) if vendor_done => {}
+            Action::Vendor(_) => {
+                vendor_done = true;
+                if let Some((s, e, kind)) = vendor_value(input, tokens, actions, start, end) {
+                    return Some((s, e, kind, false));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The token of `spec` at `hit`, unless it is a placeholder.
@@ -1750,7 +1866,7 @@ mod tests {
         }
         assert_eq!(tokens().formats.len(), FORMATS.len());
         assert_eq!(tokens().vendors.len(), VENDOR_KEYS.len());
-        assert!(tokens().automaton.is_some());
+        assert!(!tokens().infixes.is_empty() && !tokens().buckets.is_empty());
     }
 
     #[test]
