@@ -1222,8 +1222,8 @@ struct Tokens {
     patterns: Vec<Vec<u8>>,
     /// Actions per pattern.
     actions: Vec<Vec<Action>>,
-    /// Bit `(b0 << 8) | b1` is set when a pattern starts with the lower-cased bytes `b0 b1`.
-    pairs: Vec<u64>,
+    /// Which candidate positions may start a pattern.
+    filter: Filter,
     /// Patterns by their first two lower-cased bytes, longest first.
     buckets: std::collections::HashMap<u16, Vec<usize>>,
     /// Anchors inside or at the end of a token (`Q~`, `_mmk`, `.atlasv1.`), as written, with
@@ -1278,7 +1278,7 @@ fn build() -> Tokens {
         }
     }
     let mut infixes = Vec::new();
-    let mut pairs = vec![0u64; 1024];
+    let mut filter = Filter::default();
     let mut buckets: std::collections::HashMap<u16, Vec<usize>> = std::collections::HashMap::new();
     for (i, pattern) in patterns.iter().enumerate() {
         let infix = actions.get(i).and_then(|list| match list.first() {
@@ -1294,11 +1294,8 @@ fn build() -> Tokens {
             infixes.push((written, f));
             continue;
         }
-        let key = pair_key(pattern, 0);
-        if let Some(word) = pairs.get_mut(usize::from(key >> 6)) {
-            *word |= 1 << (key & 63);
-        }
-        buckets.entry(key).or_default().push(i);
+        filter.add(pattern);
+        buckets.entry(pair_key(pattern, 0)).or_default().push(i);
     }
     for bucket in buckets.values_mut() {
         bucket.sort_by_key(|&i| std::cmp::Reverse(patterns.get(i).map_or(0, Vec::len)));
@@ -1306,11 +1303,82 @@ fn build() -> Tokens {
     Tokens {
         patterns,
         actions,
-        pairs,
+        filter,
         buckets,
         infixes,
         formats,
         vendors,
+    }
+}
+
+/// Which positions may start a pattern: a direct bit table of the lower-cased first two bytes,
+/// then bit sets of the first 3 and 4 bytes (hashed to 16 bits) of the patterns that long, so
+/// that a common word start (`path`, `config`) rarely reaches the patterns.
+struct Filter {
+    pairs: Vec<u64>,
+    /// Pairs that are a whole pattern (`sk`, `ey`, `yc`): no longer prefix to check.
+    short: Vec<u64>,
+    longer: [Vec<u64>; 2],
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Filter {
+            pairs: vec![0u64; 1024],
+            short: vec![0u64; 1024],
+            longer: [vec![0u64; 1024], vec![0u64; 1024]],
+        }
+    }
+}
+
+fn set_bit(bits: &mut [u64], key: u16) {
+    if let Some(word) = bits.get_mut(usize::from(key >> 6)) {
+        *word |= 1 << (key & 63);
+    }
+}
+
+fn has_bit(bits: &[u64], key: u16) -> bool {
+    bits.get(usize::from(key >> 6))
+        .is_some_and(|word| word >> (key & 63) & 1 == 1)
+}
+
+impl Filter {
+    fn step(h: u32, b: u8) -> u32 {
+        (h ^ u32::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0193)
+    }
+
+    fn fold(h: u32) -> u16 {
+        (h ^ h >> 16) as u16
+    }
+
+    fn add(&mut self, pattern: &[u8]) {
+        let pair = pair_key(pattern, 0);
+        set_bit(&mut self.pairs, pair);
+        let h3 = Self::step(u32::from(pair), at(pattern, 2));
+        match pattern.len() {
+            0..=2 => set_bit(&mut self.short, pair),
+            3 => set_bit(&mut self.longer[0], Self::fold(h3)),
+            _ => set_bit(
+                &mut self.longer[1],
+                Self::fold(Self::step(h3, at(pattern, 3))),
+            ),
+        }
+    }
+
+    fn may_start(&self, input: &[u8], p: usize) -> bool {
+        let pair = pair_key(input, p);
+        if !has_bit(&self.pairs, pair) {
+            return false;
+        }
+        if has_bit(&self.short, pair) {
+            return true;
+        }
+        let h3 = Self::step(u32::from(pair), at(input, p + 2));
+        has_bit(&self.longer[0], Self::fold(h3))
+            || has_bit(
+                &self.longer[1],
+                Self::fold(Self::step(h3, at(input, p + 3))),
+            )
     }
 }
 
@@ -1331,8 +1399,8 @@ fn pair_key(bytes: &[u8], i: usize) -> u16 {
         | u16::from(at(bytes, i + 1).to_ascii_lowercase())
 }
 
-/// Byte classes for [`candidates`]: bit 0 letter or digit, bit 1 `_`, bit 2 upper-case letter,
-/// bit 3 lower-case letter.
+/// Byte classes for [`candidates`]: bit 0 letter or digit, bit 1 letter, digit or `_`, bit 2
+/// upper-case letter, bit 3 lower-case letter.
 static CLASSES: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut b = 0;
@@ -1340,7 +1408,7 @@ static CLASSES: [u8; 256] = {
         let c = b as u8;
         let mut class = 0;
         if c.is_ascii_alphanumeric() {
-            class |= 1;
+            class |= 3;
         }
         if c == b'_' {
             class |= 2;
@@ -1359,22 +1427,23 @@ static CLASSES: [u8; 256] = {
 
 /// Calls `visit` with every position where a token or a vendor name may start: a letter, digit
 /// or `_` after a byte that is neither a letter nor a digit (`ghp_` after `=`, `ADAFRUIT` after
-/// `MY_`), and an upper-case letter after a lower-case one (`myAdafruitKey`). Classifies 64
-/// bytes at a time into bit masks, so the work per byte is one table load.
+/// `MY_`, `sentry` after `-`), and an upper-case letter after a lower-case one
+/// (`ciscoMerakiApiKey`). Classifies 64 bytes at a time into bit masks, so the work per byte is
+/// one table load.
 fn candidates(input: &[u8], mut visit: impl FnMut(usize)) {
     let mut carry_alnum = 0u64;
     let mut carry_lower = 0u64;
     for (block_index, block) in input.chunks(64).enumerate() {
-        let (mut alnum, mut under, mut upper, mut lower) = (0u64, 0u64, 0u64, 0u64);
+        let (mut alnum, mut word, mut upper, mut lower) = (0u64, 0u64, 0u64, 0u64);
         for (j, &b) in block.iter().enumerate() {
-            let class = CLASSES[usize::from(b)];
-            alnum |= u64::from(class & 1) << j;
-            under |= u64::from(class >> 1 & 1) << j;
-            upper |= u64::from(class >> 2 & 1) << j;
-            lower |= u64::from(class >> 3 & 1) << j;
+            let class = u64::from(CLASSES[usize::from(b)]);
+            alnum |= (class & 1) << j;
+            word |= (class >> 1 & 1) << j;
+            upper |= (class >> 2 & 1) << j;
+            lower |= (class >> 3) << j;
         }
         let mut starts =
-            ((alnum | under) & !(alnum << 1 | carry_alnum)) | (upper & (lower << 1 | carry_lower));
+            (word & !(alnum << 1 | carry_alnum)) | (upper & (lower << 1 | carry_lower));
         carry_alnum = alnum >> 63;
         carry_lower = lower >> 63;
         let base = block_index * 64;
@@ -1396,14 +1465,11 @@ pub(super) fn find(input: &[u8], mut report: impl FnMut(usize, usize, &'static s
         if p < skip_to {
             return;
         }
-        let key = pair_key(input, p);
-        let set = tokens
-            .pairs
-            .get(usize::from(key >> 6))
-            .is_some_and(|word| word >> (key & 63) & 1 == 1);
-        if !set {
+        if !tokens.filter.may_start(input, p) {
             return;
         }
+        let key = pair_key(input, p);
+
         let Some(bucket) = tokens.buckets.get(&key) else {
             return;
         };
