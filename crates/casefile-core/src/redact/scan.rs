@@ -244,11 +244,9 @@ impl Redactor {
         punctuation_edits(input, &mut edits);
         assignment_and_at_edits(input, &mut edits);
         literal_edits(input, &mut edits);
-        if std::env::var_os("HOOKOFF").is_none() {
-            super::tokens::find(input, |start, end, kind| {
-                edits.push(secret(start, end, kind))
-            });
-        }
+        super::tokens::find(input, |start, end, kind| {
+            edits.push(secret(start, end, kind))
+        });
         self.apply(input, edits, out, found);
     }
 

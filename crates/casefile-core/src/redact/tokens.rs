@@ -939,7 +939,7 @@ fn parse(kind: &'static str, spec: &str, flags: u8) -> Option<Spec> {
     let literal: Vec<u8> = segs
         .get(anchor_start..anchor_stop)?
         .iter()
-        .map(|s| literal_byte(s))
+        .map(literal_byte)
         .collect::<Option<_>>()?;
     if literal.is_empty() || segs.is_empty() {
         return None;
@@ -1165,11 +1165,11 @@ fn is_placeholder(value: &[u8], flags: u8) -> bool {
     let mut longest_up = 1;
     let mut prev: Option<u8> = None;
     for &b in value {
-        if let Some(seen) = distinct.get_mut(usize::from(b)) {
-            if !*seen {
-                *seen = true;
-                n_distinct += 1;
-            }
+        if let Some(seen) = distinct.get_mut(usize::from(b))
+            && !*seen
+        {
+            *seen = true;
+            n_distinct += 1;
         }
         match prev {
             Some(p) if p == b => run += 1,
@@ -1653,10 +1653,10 @@ fn vendor_value(
     {
         return Some(found);
     }
-    if let Some(p) = operator_value {
-        if let Some(end) = generic_value(input, p) {
-            return Some((p, end, first_kind));
-        }
+    if let Some(p) = operator_value
+        && let Some(end) = generic_value(input, p)
+    {
+        return Some((p, end, first_kind));
     }
     if !opens_block(input, name_end, line_end) {
         return None;
@@ -2054,6 +2054,11 @@ mod tests {
                 "{text}"
             );
         }
+        let meraki = body(32, HEX, 40);
+        assert_eq!(
+            found(&format!("var ciscoMerakiApiKey string = \"{meraki}\"")),
+            vec![(meraki, "cisco-meraki-api-key")]
+        );
         let generic = body(31, ALNUM, 28);
         assert_eq!(
             found(&format!("DATADOG_APP_KEY={generic}")),
