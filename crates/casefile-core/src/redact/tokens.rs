@@ -2098,6 +2098,25 @@ mod tests {
     }
 
     #[test]
+    fn the_redactor_removes_a_token_standing_alone_and_keeps_a_placeholder_token() {
+        use crate::redact::{Found, Names, PseudonymKey, Redactor};
+        let key = PseudonymKey::import(&format!("casefile-key-v1:{}", "ab".repeat(32)));
+        let Ok(key) = key else {
+            panic!("the test key parses");
+        };
+        let redactor = Redactor::new(&key, &Names::default());
+        let token = format!("ghp_{}", body(60, ALNUM, 36));
+        let text = format!("the build used {token} and the docs say AKIAXXXXXXXXXXXXXXXX\n");
+        let mut found = Found::default();
+        let out = redactor.redact_text(&text, &mut found);
+        assert_eq!(
+            out,
+            "the build used [REDACTED] and the docs say AKIAXXXXXXXXXXXXXXXX\n"
+        );
+        assert_eq!(found.secret_kinds.get("github-pat"), Some(&1));
+    }
+
+    #[test]
     fn placeholders_and_identifiers_stay() {
         let sha1 = body(40, HEX, 40);
         let sha256 = body(41, HEX, 64);
