@@ -15,10 +15,10 @@
 //! with the same key, whatever its form (upper or lower case, with or without a prefix length).
 //!
 //! The redactor is a hand-written single pass per detector family, anchored on cheap literal
-//! prefilters (`memchr` on `:` `.` `-` `@`, `memmem` on `eyJ`, `PRIVATE KEY-----`), one
-//! Aho-Corasick pass over the literal prefixes of self-identifying tokens and vendor names
-//! (`tokens.rs`), and one for secret key words and known names together; the detectors propose edits
-//! and one merge pass writes the output. The exact rules for each category are documented on
+//! prefilters (`memchr` on `:` `.` `-` `@`, `memmem` on `eyJ`, `PRIVATE KEY-----`), a word-start
+//! pass with prefix filters for the anchors of self-identifying tokens and vendor names
+//! (`tokens.rs`), and one Aho-Corasick pass for secret key words and known names together; the
+//! detectors propose edits and one merge pass writes the output. The exact rules for each category are documented on
 //! [`Redactor`].
 //!
 //! ```

@@ -1,8 +1,11 @@
 //! Self-identifying secret tokens (`ghp_…`, `xoxb-…`, `AIza…`, `sk_live_…`) found by their own
 //! format wherever they stand, and vendor keys found next to their vendor's name.
 //!
-//! The formats are those of the public gitleaks rule set. One ASCII case-insensitive
-//! Aho-Corasick pass finds three kinds of literal anchors together:
+//! The formats are those of the public gitleaks rule set. One pass over the text finds the
+//! literal anchors, without a regular expression per rule: every word start (a letter, digit or
+//! `_` after any other byte) and camel-case step is checked against a two-byte table and 3- and
+//! 4-byte prefix filters, and only the few that pass are compared with the anchors (ASCII
+//! case-insensitively); anchors inside a token are found with `memmem`. Three kinds of anchor:
 //!
 //! - **prefixes** of self-identifying tokens (`ghp_`, `github_pat_`, `glpat-`, `xoxb-`,
 //!   `sk-ant-api03-`, `AGE-SECRET-KEY-1`…): the body after the prefix must then have the
@@ -10,19 +13,19 @@
 //! - **infixes and suffixes** of tokens that have no prefix (`Q~` of Azure AD client secrets,
 //!   `.atlasv1.` of Terraform tokens, `_mmk` of MaxMind keys, `-us12` of Mailchimp keys, the `|`
 //!   of Facebook app tokens): the format is checked on both sides of the anchor;
-//! - **vendor names** (`adafruit`, `datadog`, `twilio`…, also inside a key such as
-//!   `DATADOG_API_KEY`): within a short window after the name (at most 96 bytes and two line
+//! - **vendor names** (`adafruit`, `datadog`, `heroku`…, where a word or a part of a key starts:
+//!   `MY_DATADOG_API_KEY`, `ciscoMerakiApiKey`): within a short window after the name (at most 96 bytes and two line
 //!   breaks, across any assignment syntax `=`, `:`, `:=`, `=>`, `>`, `,`, quotes), a value with
 //!   the shape of one of that vendor's keys; or, right after an assignment operator, any value
 //!   of 16+ token characters with letters, digits and enough Shannon entropy.
 //!
-//! Placeholders stay: a body that is all one character, has fewer than 4 distinct characters,
-//! a run of `x`/`X`/`*`/one repeated character, an ascending run (`abcdef`, `123456`), a word
-//! such as `EXAMPLE`, `your`, `changeme`, `placeholder`, `dummy`, `sample`, `redacted`, or too
-//! little entropy. So do identifiers: a vendor name's window never turns a pure-hex value (a
-//! digest or git SHA) into a secret when the key in between names a hash (`sha`, `md5`,
-//! `digest`, `checksum`, `commit`, `hash`…), and the generic value rule never takes pure hex,
-//! UUIDs or values with a `.`.
+//! Placeholders stay: a body with fewer than 4 distinct characters, a run of 8 of one character,
+//! `xxxx` or `****`, an ascending run (`abcdef`, `123456`), a word such as `EXAMPLE`, `your_`,
+//! `changeme`, `placeholder`, `dummy`, `sample`, `redacted`, `${`, `{{`, `<`, or too little
+//! entropy. So do identifiers: next to a vendor's name, a hex value, UUID or number counts only
+//! right after an assignment or after a word such as `key`, `token`, `secret`, `client`, and
+//! never after a word naming a hash (`sha`, `md5`, `digest`, `checksum`, `commit`…); the
+//! generic value rule never takes pure hex, UUIDs or values with a `.`.
 
 use std::sync::OnceLock;
 
@@ -1210,7 +1213,7 @@ fn strict_ok(value: &[u8]) -> bool {
         && entropy(value) >= floor
 }
 
-/// What an anchor found by the automaton starts.
+/// What a found anchor starts.
 #[derive(Clone, Copy)]
 enum Action {
     Format(usize),
