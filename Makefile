@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 XVFB := xvfb-run -a -s '-screen 0 1280x800x24'
 
-.PHONY: run test setup ui app cli lint screenshot clean bench startup
+.PHONY: run test setup ui app cli lint screenshot clean bench bench-redact startup
 
 ## Build the UI and the desktop app, then start it.
 run: app
@@ -51,6 +51,14 @@ BENCH_SIZES ?= 100,1024
 BENCH_RUNS ?= 5
 bench:
 	python3 scripts/bench/run.py --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) $(BENCH_ARGS)
+
+## The redaction bench (scripts/bench/README.md): casefile, detect-secrets and sos clean side by
+## side on the conformance corpus tests/redaction/ (recall per category, placeholders and
+## identifiers kept, casefile's MB/s). Builds the release CLI; installs detect-secrets with pip
+## if missing; sos clean needs `apt-get install sosreport`. BENCH_REDACT_ARGS=--tools casefile.
+bench-redact:
+	$(CARGO) build --locked --release -p casefile-cli
+	python3 scripts/bench/redaction/bench.py --casefile $(or $(CARGO_TARGET_DIR),target)/release/casefile $(BENCH_REDACT_ARGS)
 
 ## Start-up time to first paint and the release binary's size (scripts/startup.sh), each run
 ## alternated with WebKitGTK's MiniBrowser showing the same UI, under Xvfb. STARTUP_RUNS=5.

@@ -332,5 +332,10 @@ class Runner(unittest.TestCase):
             self.assertIn("casefile", proc.stderr)
 
 
+# The redaction bench's tests (scripts/bench/redaction/test_bench_redact.py) run with these.
+sys.path.insert(0, str(HERE / "redaction"))
+from test_bench_redact import Corpus, Run, Scoring  # noqa: E402,F401
+
+
 if __name__ == "__main__":
     unittest.main()

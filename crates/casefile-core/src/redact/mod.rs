@@ -15,9 +15,10 @@
 //! with the same key, whatever its form (upper or lower case, with or without a prefix length).
 //!
 //! The redactor is a hand-written single pass per detector family, anchored on cheap literal
-//! prefilters (`memchr` on `:` `.` `-` `@`, `memmem` on `eyJ`, `AKIA`, `PRIVATE KEY-----`) and one
-//! Aho-Corasick pass for secret key words and known names together; the detectors propose edits
-//! and one merge pass writes the output. The exact rules for each category are documented on
+//! prefilters (`memchr` on `:` `.` `-` `@`, `memmem` on `eyJ`, `PRIVATE KEY-----`), a word-start
+//! pass with prefix filters for the anchors of self-identifying tokens and vendor names
+//! (`tokens.rs`), and one Aho-Corasick pass for secret key words and known names together; the
+//! detectors propose edits and one merge pass writes the output. The exact rules for each category are documented on
 //! [`Redactor`].
 //!
 //! ```
@@ -39,6 +40,7 @@ mod leak;
 mod mapping;
 mod names;
 mod scan;
+mod tokens;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;

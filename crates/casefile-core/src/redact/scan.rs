@@ -38,10 +38,13 @@ const REDACTED: &[u8] = b"[REDACTED]";
 ///   `[REDACTED]` or a pseudonym, `true`/`false`/`null`/`none` (a flag such as
 ///   `passwordless=true` is not a secret), all-`*` masks, and the key words without an
 ///   assignment (`password reset requested`). Also: `Bearer <token>` (8+ characters, not all
-///   lower-case letters), JWTs (`eyJ…`.`…`.`…`), AWS key ids (`AKIA`/`ASIA` + 16 `[A-Z0-9]`), the
-///   password of URL user info `scheme://user:pass@host` (the user becomes a username
-///   pseudonym), and every line between `-----BEGIN … PRIVATE KEY-----` and
-///   `-----END … PRIVATE KEY-----` (the marker lines are kept).
+///   lower-case letters), JWTs (`eyJ…`.`…`.`…`), the password of URL user info
+///   `scheme://user:pass@host` (the user becomes a username pseudonym), and every line between
+///   `-----BEGIN … PRIVATE KEY-----` and `-----END … PRIVATE KEY-----` (the marker lines are
+///   kept). Self-identifying tokens of the public gitleaks formats (`ghp_…`, `xoxb-…`, `AIza…`,
+///   `sk_live_…`, AWS key ids `AKIA…`, about 200 more) are removed by their own format wherever
+///   they stand, and vendor keys next to the vendor's name (`DATADOG_API_KEY=…`), placeholders
+///   such as `AKIAXXXXXXXXXXXXXXXX` kept: see `tokens.rs`.
 /// - **E-mail** `local@domain.tld` → `email-<8 hex>@redacted.invalid` (hash of the lower-cased
 ///   address).
 /// - **IPv4**: four decimal octets 0-255 without leading zeros, not preceded by a letter, digit,
@@ -446,6 +449,9 @@ impl Redactor {
         punctuation_edits(input, &mut edits);
         assignment_and_at_edits(input, &mut edits);
         literal_edits(input, &mut edits);
+        super::tokens::find(input, |start, end, kind| {
+            edits.push(secret(start, end, kind))
+        });
         self.apply(input, edits, out, found);
     }
 
@@ -1503,7 +1509,7 @@ fn bearer_token(input: &[u8], start: usize) -> Option<Edit> {
     Some(secret(p, p + len, "bearer-token"))
 }
 
-/// JWTs, AWS key ids and bearer tokens.
+/// JWTs and bearer tokens (AWS key ids and other self-identifying tokens: `super::tokens`).
 fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
     for tail in [&b"earer "[..], b"EARER "] {
         for at_tail in memmem::find_iter(input, tail) {
@@ -1539,20 +1545,6 @@ fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
         }
         if parts == 3 && first_len >= 10 {
             edits.push(secret(start, p, "jwt"));
-        }
-    }
-    for prefix in [&b"AKIA"[..], b"ASIA"] {
-        for start in memmem::find_iter(input, prefix) {
-            let body = input.get(start + 4..start + 20);
-            if !before(input, start).is_ascii_alphanumeric()
-                && body.is_some_and(|b| {
-                    b.iter()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-                })
-                && !at(input, start + 20).is_ascii_alphanumeric()
-            {
-                edits.push(secret(start, start + 20, "aws-access-key-id"));
-            }
         }
     }
 }

@@ -4,6 +4,7 @@ mod collect;
 mod confine;
 mod impact;
 mod profiles;
+mod redaction_corpus;
 mod sla;
 mod validate;
 mod zip;
