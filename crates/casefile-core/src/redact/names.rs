@@ -1172,6 +1172,53 @@ pub(crate) fn spots_but_anchors(text: &[u8], mut each: impl FnMut(usize, usize, 
     backslash_spots(text, &mut each);
     line_spots(text, &mut each);
     punctuation_spots(text, &mut each);
+    compound_key_spots(text, &mut each);
+}
+
+/// `ProxyUser=NAME`, `db_user = NAME`, `SMTP_USERNAME="NAME"`, `jdbc.login=NAME`: a key whose
+/// last component (after `_`, `-`, `.` or a lower- to upper-case step) is a user key word; the
+/// bare key words are anchors ([`anchor_spot`]).
+fn compound_key_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
+    const SUFFIXES: [&[u8]; 4] = [b"username", b"user_name", b"user", b"login"];
+    for eq in memchr::memchr_iter(b'=', text) {
+        let byte = |i: usize| text.get(i).copied().unwrap_or(0);
+        if matches!(byte(eq + 1), b'=' | b'~') || eq == 0 {
+            continue;
+        }
+        let mut key_end = eq;
+        while key_end > 0 && matches!(byte(key_end - 1), b' ' | b'\t' | b'"' | b'\'') {
+            key_end -= 1;
+        }
+        let mut key_start = key_end;
+        while key_start > 0
+            && key_end - key_start < 64
+            && (byte(key_start - 1).is_ascii_alphanumeric()
+                || matches!(byte(key_start - 1), b'_' | b'-' | b'.'))
+        {
+            key_start -= 1;
+        }
+        let key = text.get(key_start..key_end).unwrap_or_default();
+        let Some(suffix) = SUFFIXES.iter().find(|suffix| {
+            key.len() > suffix.len()
+                && key
+                    .get(key.len() - suffix.len()..)
+                    .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix))
+        }) else {
+            continue;
+        };
+        let cut = key.len() - suffix.len();
+        let (last, first) = (byte(key_start + cut - 1), byte(key_start + cut));
+        let boundary = matches!(last, b'_' | b'-' | b'.')
+            || (last.is_ascii_lowercase() && first.is_ascii_uppercase());
+        if !boundary {
+            continue;
+        }
+        let mut p = eq + 1;
+        while matches!(byte(p), b' ' | b'\t' | b'"' | b'\'') {
+            p += 1;
+        }
+        value_spots(text, p, Role::User, each);
+    }
 }
 
 /// The key words [`anchor`] knows, for the first-two-letters filter.
@@ -1199,6 +1246,7 @@ const ANCHOR_WORDS: &[&str] = &[
     "hostname",
     "resolved",
     "computer",
+    "machine",
     "user_name",
     "host_name",
     "workstation",
@@ -1275,6 +1323,7 @@ fn anchor(word: &[u8]) -> Option<Anchor> {
         8 if is(b"hostname") => Anchor::HostKey,
         8 if is(b"resolved") => Anchor::Resolved,
         8 if is(b"computer") => Anchor::Event,
+        7 if is(b"machine") => Anchor::Event,
         9 if is(b"user_name") => Anchor::UserKey,
         9 if is(b"host_name") => Anchor::HostKey,
         11 if is(b"workstation") => Anchor::Event,
@@ -1619,6 +1668,15 @@ fn event_spot(text: &[u8], start: usize, i: usize, each: &mut impl FnMut(usize, 
         b"workstation" if rest.starts_with(b" Name:") => (6, Role::Host),
         b"client" if rest.starts_with(b" Name:") => (6, Role::Host),
         b"computer" if rest.starts_with(b":") => (1, Role::Host),
+        // A PowerShell transcript's header: `Machine: NAME (Microsoft Windows NT …)`.
+        b"machine" if rest.starts_with(b": ") => (1, Role::Host),
+        // An event's XML `<Computer>NAME</Computer>`.
+        b"computer"
+            if rest.starts_with(b">")
+                && start.checked_sub(1).and_then(|b| text.get(b)) == Some(&b'<') =>
+        {
+            (1, Role::Host)
+        }
         b"source" if rest.starts_with(b" Workstation:") => (13, Role::Host),
         b"caller" if rest.starts_with(b" Computer Name:") => (15, Role::Host),
         _ => return,
@@ -2272,6 +2330,26 @@ mod tests {
     }
 
     #[test]
+    fn learns_users_from_keys_that_end_in_a_user_key_word() {
+        let names = learn(concat!(
+            "ProxyUser=svc_proxyfake\nproxy_user = \"svc-proxy2\"\njdbc.username=appfake01\n",
+            "DB_LOGIN='dbfake'\nuser_count=5 superuser=yes poweruser=ann ProxyUser=${PROXY_USER}\n",
+        ));
+        let all: BTreeSet<String> = names
+            .usernames
+            .iter()
+            .chain(&names.unix_usernames)
+            .map(|name| name.to_ascii_lowercase())
+            .collect();
+        for user in ["svc_proxyfake", "svc-proxy2", "appfake01", "dbfake"] {
+            assert!(all.contains(user), "{user}: {all:?}");
+        }
+        for not_a_user in ["5", "yes", "ann"] {
+            assert!(!all.contains(not_a_user), "{not_a_user}: {all:?}");
+        }
+    }
+
+    #[test]
     fn learns_names_from_agent_sentences_and_shell_prompts() {
         let names = learn(concat!(
             "[INFO] jcagent: Hostname reported as build-srv-07.corp.example\n",
@@ -2312,6 +2390,8 @@ mod tests {
             "<Data Name=\"SubjectUserName\">svc_backup01</Data>",
             "<Data Name='TargetDomainName'>FAKECORP</Data>\n",
             "\tAccount Name:\t\t-\n",
+            "<EventRecordID>1</EventRecordID><Computer>FIN-DC09.corpfin-fake.internal</Computer>\n",
+            "Machine: FIN-LT-9FAKE (Microsoft Windows NT 10.0.19045.0)\n",
         ));
         assert_eq!(
             names.usernames,
@@ -2325,6 +2405,9 @@ mod tests {
             "ts-gateway-02",
             "laptop-9zk1",
             "fakecorp",
+            "fin-dc09",
+            "fin-dc09.corpfin-fake.internal",
+            "fin-lt-9fake",
         ] {
             assert!(
                 names.hostnames.contains(host),

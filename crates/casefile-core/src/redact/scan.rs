@@ -1807,6 +1807,17 @@ fn after_version_word(input: &[u8], start: usize) -> bool {
         w -= 1;
     }
     let word = input.get(w..p).unwrap_or_default().to_ascii_lowercase();
+    // A key that ends in `Version` (`SerializationVersion:`, `productVersion=`, `agent_version`).
+    if word.len() > 7 && word.ends_with(b"version") {
+        let first = input.get(p - 7).copied().unwrap_or(0);
+        let last = input.get(p - 8).copied().unwrap_or(0);
+        if first.is_ascii_uppercase() && last.is_ascii_lowercase() {
+            return true;
+        }
+    }
+    if matches!(before(input, w), b'_' | b'-' | b'.') && word == b"version" {
+        return true;
+    }
     [
         &b"version"[..],
         b"ver",
@@ -2708,6 +2719,7 @@ End-Date: 2024-11-23  10:00:05
     fn versions_are_not_addresses() {
         check_untouched(concat!(
             "agent version 1.2.8.57, Build 6.1.1.0, ver: 2.4.1.9, firmware=3.1.0.2, v 1.0.0.1\n",
+            "SerializationVersion: 1.1.0.1 agent_version=2.14.0.3\n",
             "package Package_for_KB3149090~31bf3856ad364e35~amd64~~6.1.1.1 and 0.0.0.6\n",
         ));
         let (out, _) = run("version check from 10.1.2.3 ok");
