@@ -1274,3 +1274,33 @@ fn merge_fails_with_the_leaks_when_an_input_claims_redaction_but_holds_a_known_n
     let summary = json(&output.stdout);
     assert_eq!(summary["leakScanned"], true, "{summary:#}");
 }
+
+#[test]
+fn a_name_kept_after_an_earlier_bundle_pseudonymised_it_is_no_leak() {
+    // The first bundle records `build-srv-07` in the mapping; the user then lets the vendor see
+    // it. The leak scan looks for the names of earlier bundles, but never for a kept one.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let draft = draft_with_pasted_secrets(dir.path());
+    for (out, keep) in [("first.zip", None), ("kept.zip", Some("build-srv-07"))] {
+        let mut command = casefile(dir.path());
+        command
+            .args(["bundle", "--no-snapshot", "--draft"])
+            .arg(&draft);
+        if let Some(name) = keep {
+            command.args(["--keep", name]);
+        }
+        let output = command
+            .arg("-o")
+            .arg(dir.path().join(out))
+            .output()
+            .expect("run");
+        assert!(
+            output.status.success(),
+            "{out}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let entries = assert_round_trip(&dir.path().join("kept.zip"));
+    let log = String::from_utf8_lossy(&entries["attachments/app.log"]).into_owned();
+    assert!(log.contains("build-srv-07"), "{log}");
+}

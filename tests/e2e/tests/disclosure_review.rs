@@ -12,7 +12,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use casefile_e2e::{
-    Session, button, click, element, field, heading, next, press, saved_files, unzip, wait_for_text,
+    Session, agree_to_native_dialog, button, click, element, field, heading, next, press,
+    saved_files, unzip, wait_for_text,
 };
 
 const SUBJECT: &str = "Sync agent stops after the December update";
@@ -217,6 +218,11 @@ async fn a_pasted_secret_and_a_machine_user_never_leave_and_a_name_kept_on_purpo
         .await
         .expect("the log's path");
     click(client, &button("Add file")).await;
+    // A typed path (not picked or dropped) is read only after the native confirmation.
+    assert!(
+        agree_to_native_dialog("Read these files", Duration::from_secs(30)),
+        "the app did not ask before reading the typed path"
+    );
     wait_for_text(client, "syncd.log", Duration::from_secs(15)).await;
     let snapshot = element(
         client,

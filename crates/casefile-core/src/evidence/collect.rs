@@ -272,6 +272,8 @@ pub fn without_kept(mut names: Names, keep: &BTreeSet<String>) -> Names {
     for set in [
         &mut names.hostnames,
         &mut names.usernames,
+        &mut names.unix_usernames,
+        &mut names.domains,
         &mut names.keywords,
     ] {
         set.retain(|name| !kept.contains(&name.trim().to_lowercase()));
@@ -1238,7 +1240,9 @@ fn run(
                 let mut needles = found.mapping.clone();
                 if let Some(path) = context.mapping_path {
                     match crate::redact::Mapping::load(path) {
-                        Ok(earlier) => needles.merge(earlier.learned_names()),
+                        Ok(earlier) => {
+                            needles.merge(earlier.learned_names().without_originals(&options.keep))
+                        }
                         Err(error) => warnings.push(format!(
                             "the leak scan could not read the originals of earlier bundles: {error}"
                         )),

@@ -126,12 +126,27 @@ impl Mapping {
                 .filter(|(_, entry)| {
                     matches!(
                         entry.category,
-                        Category::Hostname | Category::Username | Category::Keyword
+                        Category::Hostname
+                            | Category::Username
+                            | Category::Keyword
+                            | Category::Domain
                     )
                 })
                 .map(|(pseudonym, entry)| (pseudonym.clone(), entry.clone()))
                 .collect(),
         }
+    }
+
+    /// Without the entries whose original is in `kept` (compared ASCII case-insensitively): names
+    /// the user now lets the vendor see are no leak, whatever an earlier bundle did with them.
+    pub fn without_originals(mut self, kept: &std::collections::BTreeSet<String>) -> Mapping {
+        if !kept.is_empty() {
+            let kept: std::collections::BTreeSet<String> =
+                kept.iter().map(|k| k.trim().to_ascii_lowercase()).collect();
+            self.entries
+                .retain(|_, entry| !kept.contains(&entry.original.trim().to_ascii_lowercase()));
+        }
+        self
     }
 
     /// Reads a mapping file; a missing file is an empty mapping.
