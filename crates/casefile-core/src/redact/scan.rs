@@ -80,9 +80,9 @@ struct NameEntry {
     pseudonym: String,
 }
 
-/// Secret key words; see [`Stem`]. [`stems_starting_with`] and [`find_stem`] index this list by
-/// position: keep words with the same first letter together, and the test
-/// `every_secret_key_word_is_found_as_a_key` checks that each is reachable.
+/// Secret key words; see [`Stem`] and [`find_stem`]. A word with a separator (`api key`) is found
+/// as its components; the test `every_secret_key_word_is_found_as_a_key` checks that each is
+/// reachable.
 const STEMS: &[(&str, Stem)] = &[
     ("pass", Stem::Pass),
     ("pwd", Stem::Pwd),
@@ -119,6 +119,15 @@ enum Stem {
     Pwd,
     Plain,
     Authorization,
+    /// A key ending in `signature` (`X-Amz-Signature`): only a value that looks random.
+    Signature,
+    /// The key `auth` (Docker's `config.json`): only a value that looks random.
+    Auth,
+    /// The generic keys `sig`, `code`, `key`, `sas`, `hmac`, `signed`: only as a URL query
+    /// parameter (after `?` or `&`) with a value that looks random.
+    Query,
+    /// `Cookie` and `Set-Cookie` headers: every cookie value, names kept.
+    Cookie,
 }
 
 impl Stem {
@@ -128,6 +137,18 @@ impl Stem {
             Stem::Pass | Stem::Pwd => "password",
             Stem::Plain => "secret-value",
             Stem::Authorization => "authorization",
+            Stem::Signature | Stem::Query => "url-signature",
+            Stem::Auth => "basic-auth",
+            Stem::Cookie => "cookie",
+        }
+    }
+
+    /// Whether only a random-looking value of at least this many bytes is a secret.
+    fn needs_random(self) -> Option<usize> {
+        match self {
+            Stem::Signature | Stem::Query => Some(16),
+            Stem::Auth => Some(8),
+            _ => None,
         }
     }
 }
@@ -241,6 +262,7 @@ impl Redactor {
         punctuation_edits(input, &mut edits);
         assignment_and_at_edits(input, &mut edits);
         literal_edits(input, &mut edits);
+        syntax_edits(input, &mut edits);
         self.apply(input, edits, out, found);
     }
 
@@ -661,91 +683,193 @@ fn secret(start: usize, end: usize, secret_kind: &'static str) -> Edit {
     }
 }
 
-/// Secret key words by their first letter.
-fn stems_starting_with(letter: u8) -> &'static [(&'static str, Stem)] {
-    match letter {
-        b'p' => &STEMS[..2],
-        b's' => &STEMS[2..3],
-        b't' => &STEMS[3..4],
-        b'a' => &STEMS[4..12],
-        b'c' => &STEMS[20..25],
-        _ => &[],
-    }
-}
-
 /// The secret key word in `key`, if any; see [`Redactor`] for the rules.
+///
+/// The key is split into components (at `_ - . / space`, at a lower- to upper-case step, before
+/// the last capital of an upper-case run followed by lower case, and around digits). A component
+/// is secret when it starts with a key word of [`STEMS`] (`password`, `tokens`, `secretKey`),
+/// when it runs a known qualifier into one (`accesstoken`, `DBPASSWORD`, `clientsecret`,
+/// `accountkey`), or when it is `key` after a qualifier (`Account_Key`, `master-key`) or before
+/// `data` (`client-key-data`). A key whose last component describes the secret instead of
+/// holding it (`token_ttl`, `password_file`, `SharedAccessKeyName`) is not secret.
 fn find_stem(key: &[u8]) -> Option<Stem> {
-    for (j, &byte) in key.iter().enumerate() {
-        // A key word starts a component of the key: `db_password`, `dbPassword`, `SMTP.PASSWORD`,
-        // `x-api-key`; not `libsecret`, `nopassword` or `mysecretary`.
-        let prev = j.checked_sub(1).and_then(|p| key.get(p)).copied();
-        let boundary = match prev {
-            None => true,
-            Some(p) => {
-                matches!(p, b'_' | b'-' | b'.' | b' ')
-                    || (p.is_ascii_lowercase() && byte.is_ascii_uppercase())
-            }
-        };
-        if !boundary {
-            continue;
-        }
-        let letter = byte | 0x20;
-        let candidates = stems_starting_with(letter);
-        let more: &[(&str, Stem)] = match letter {
-            b'p' => STEMS.get(12..16).unwrap_or_default(),
-            b'a' => STEMS.get(16..20).unwrap_or_default(),
-            _ => &[],
-        };
-        let last: &[(&str, Stem)] = if letter == b'a' {
-            STEMS.get(25..26).unwrap_or_default()
-        } else {
-            &[]
-        };
-        if candidates.is_empty() {
-            continue;
-        }
-        let rest = key.get(j..).unwrap_or_default();
-        for (stem, kind) in candidates.iter().chain(more).chain(last) {
-            let stem = stem.as_bytes();
-            if !rest
-                .get(..stem.len())
-                .is_some_and(|r| r.eq_ignore_ascii_case(stem))
-            {
-                continue;
-            }
-            let ok = match kind {
-                Stem::Pass => {
-                    let after = rest.get(4..).unwrap_or_default().to_ascii_lowercase();
-                    after.is_empty()
-                        || [&b"word"[..], b"wd", b"phrase", b"code", b"_", b"-", b"."]
-                            .iter()
-                            .any(|suffix| after.starts_with(suffix))
-                }
-                Stem::Pwd => key != b"PWD" && key != b"OLDPWD",
-                _ => true,
-            };
-            if ok {
-                return Some(*kind);
-            }
+    if key == b"PWD" || key == b"OLDPWD" {
+        return None;
+    }
+    let mut parts = [(0usize, 0usize); 16];
+    let count = components(key, &mut parts);
+    let parts = parts.get(..count).unwrap_or_default();
+    let part = |i: usize| -> &[u8] {
+        parts
+            .get(i)
+            .and_then(|&(s, e)| key.get(s..e))
+            .unwrap_or_default()
+    };
+    // The last component that is not a number.
+    let last = (0..count).rev().find(|&i| !part(i).iter().all(u8::is_ascii_digit))?;
+    let whole_is = |word: &[u8]| key.eq_ignore_ascii_case(word);
+    let mut found = None;
+    for i in 0..count {
+        let c = part(i);
+        let stem = stem_of_component(c)
+            .or_else(|| {
+                COMPOUND_PREFIXES.iter().find_map(|prefix| {
+                    let prefix = prefix.as_bytes();
+                    let rest = c.get(prefix.len()..)?;
+                    (c.len() > prefix.len()
+                        && c.get(..prefix.len())?.eq_ignore_ascii_case(prefix))
+                    .then(|| stem_of_component(rest).or_else(|| is_key_word(rest).then_some(Stem::Plain)))
+                    .flatten()
+                })
+            })
+            .or_else(|| {
+                let qualified = i
+                    .checked_sub(1)
+                    .is_some_and(|p| KEY_QUALIFIERS.iter().any(|q| part(p).eq_ignore_ascii_case(q.as_bytes())));
+                let before_data = part(i + 1).eq_ignore_ascii_case(b"data");
+                (is_key_word(c) && (qualified || before_data)).then_some(Stem::Plain)
+            })
+            .or_else(|| {
+                (i == last && (c.eq_ignore_ascii_case(b"signature"))).then_some(Stem::Signature)
+            });
+        if let Some(stem) = stem {
+            found = Some((i, stem));
+            break;
         }
     }
-    None
+    let Some((at, stem)) = found else {
+        return if whole_is(b"auth") {
+            Some(Stem::Auth)
+        } else if [&b"sig"[..], b"code", b"key", b"sas", b"hmac", b"signed"]
+            .iter()
+            .any(|w| whole_is(w))
+        {
+            Some(Stem::Query)
+        } else if whole_is(b"cookie") || whole_is(b"set-cookie") {
+            Some(Stem::Cookie)
+        } else {
+            None
+        };
+    };
+    let tail = part(last);
+    if last > at
+        && DESCRIPTIVE
+            .iter()
+            .any(|word| tail.eq_ignore_ascii_case(word.as_bytes()))
+        && !(is_key_word(part(at)) && tail.eq_ignore_ascii_case(b"data"))
+    {
+        return None;
+    }
+    Some(stem)
 }
 
-/// A secret assigned with the `=` or `:` at `op` to a key holding a secret key word.
-fn secret_at_operator(input: &[u8], op: usize) -> Option<Edit> {
-    let next = at(input, op + 1);
-    let prev = before(input, op);
-    match at(input, op) {
-        b'=' if next == b'=' || matches!(prev, b'=' | b'!' | b'<' | b'>') => return None,
-        b':' if next == b':' || prev == b':' || input.get(op + 1..op + 3) == Some(b"//") => {
+/// Splits `key` into components (see [`find_stem`]); returns how many were written to `parts`.
+fn components(key: &[u8], parts: &mut [(usize, usize); 16]) -> usize {
+    let mut count = 0;
+    let mut start = None::<usize>;
+    let mut push = |s: usize, e: usize, count: &mut usize| {
+        if e > s
+            && let Some(slot) = parts.get_mut(*count)
+        {
+            *slot = (s, e);
+            *count += 1;
+        }
+    };
+    for (j, &b) in key.iter().enumerate() {
+        if !b.is_ascii_alphanumeric() {
+            if let Some(s) = start.take() {
+                push(s, j, &mut count);
+            }
+            continue;
+        }
+        let Some(s) = start else {
+            start = Some(j);
+            continue;
+        };
+        let p = at(key, j.wrapping_sub(1));
+        let n = at(key, j + 1);
+        let step = (p.is_ascii_lowercase() && b.is_ascii_uppercase())
+            || (p.is_ascii_uppercase() && b.is_ascii_uppercase() && n.is_ascii_lowercase())
+            || (p.is_ascii_digit() != b.is_ascii_digit());
+        if step {
+            push(s, j, &mut count);
+            start = Some(j);
+        }
+    }
+    if let Some(s) = start {
+        push(s, key.len(), &mut count);
+    }
+    count
+}
+
+/// The stem a component starts with, with the suffix rules of `pass` and `pwd`.
+fn stem_of_component(c: &[u8]) -> Option<Stem> {
+    STEMS.iter().find_map(|(stem, kind)| {
+        let stem = stem.as_bytes();
+        if stem.contains(&b' ') || stem.contains(&b'_') || stem.contains(&b'-') {
             return None;
         }
-        b'=' | b':' => {}
-        _ => return None,
-    }
-    let mut k = op;
+        if !c.get(..stem.len())?.eq_ignore_ascii_case(stem) {
+            return None;
+        }
+        let after = c.get(stem.len()..).unwrap_or_default();
+        let ok = match kind {
+            Stem::Pass => {
+                after.is_empty()
+                    || [&b"word"[..], b"wd", b"phrase", b"code"].iter().any(|suffix| {
+                        after
+                            .get(..suffix.len())
+                            .is_some_and(|a| a.eq_ignore_ascii_case(suffix))
+                    })
+            }
+            Stem::Pwd => after.is_empty() || after.eq_ignore_ascii_case(b"s"),
+            _ => true,
+        };
+        ok.then_some(*kind)
+    })
+}
+
+fn is_key_word(c: &[u8]) -> bool {
+    c.eq_ignore_ascii_case(b"key") || c.eq_ignore_ascii_case(b"keys")
+}
+
+/// Words run together before a key word in one component: `accesstoken`, `DBPASSWORD`,
+/// `clientsecret`, `accountkey`. (`libsecret`, `nopassword` stay plain words.)
+const COMPOUND_PREFIXES: &[&str] = &[
+    "access", "account", "admin", "api", "app", "auth", "bearer", "bind", "bot", "client",
+    "consumer", "csrf", "db", "database", "default", "deploy", "encryption", "ftp", "git", "id",
+    "keystore", "ldap", "login", "mail", "master", "mysql", "new", "oauth", "old", "personal", "pg",
+    "postgres", "private", "proxy", "redis", "refresh", "registry", "root", "sa", "service",
+    "session", "shared", "sharedaccess", "signing", "smtp", "ssh", "storage", "store", "secret",
+    "truststore", "user", "vault", "webhook", "xsrf", "hmac", "jwt", "server", "subscription",
+];
+
+/// Components that make a following `key` a secret: `Account_Key`, `master-key`.
+const KEY_QUALIFIERS: &[&str] = &[
+    "access", "account", "api", "app", "auth", "client", "connect", "consumer", "encryption",
+    "hmac", "master", "primary", "private", "secondary", "secret", "shared", "signing", "storage",
+    "subscription", "license", "ssh", "crypto", "decryption", "session", "sas",
+];
+
+/// Last components that describe a secret rather than hold it: `token_ttl`, `password_file`,
+/// `SharedAccessKeyName`, `secret_length`.
+const DESCRIPTIVE: &[&str] = &[
+    "file", "path", "dir", "name", "type", "length", "len", "size", "ttl", "expiry", "expires",
+    "expiration", "timeout", "count", "enabled", "enable", "required", "policy", "provider", "url",
+    "uri", "endpoint", "format", "algorithm", "algo", "header", "env", "var", "field", "ref", "id",
+    "mode", "method", "kind", "version", "lifetime", "age", "max", "min", "prompt", "label",
+    "strength", "reset", "changed", "valid", "validity", "rotation", "source", "location",
+    "command", "cmd", "scope", "scopes", "audience", "issuer", "status", "state", "error",
+    "errors", "check", "verify", "usage", "attempts", "retries", "interval", "period",
+];
+
+/// Where a key ends before an operator (`key = v`, `"key": v`, `env["KEY"] = v`): skips white
+/// space, a closing `]` and a quote; returns the key's range and whether it was quoted.
+fn key_before(input: &[u8], mut k: usize) -> Option<(usize, usize, bool)> {
     while matches!(before(input, k), b' ' | b'\t') {
+        k -= 1;
+    }
+    if before(input, k) == b']' && matches!(before(input, k - 1), b'"' | b'\'') {
         k -= 1;
     }
     let quoted = matches!(before(input, k), b'"' | b'\'');
@@ -755,24 +879,88 @@ fn secret_at_operator(input: &[u8], op: usize) -> Option<Edit> {
             k -= 1;
         }
     }
-    // `pkg:amd64`, `host:port`, `urn:secret:thing`: an unquoted key with a colon and no white
-    // space after it is not an assignment (`key: value` and `"key":"value"` are).
-    let colon_without_space = at(input, op) == b':' && !quoted && !matches!(next, b' ' | b'\t');
     let key_end = k;
-    if !before(input, key_end).is_ascii_alphabetic() {
+    if !before(input, key_end).is_ascii_alphanumeric() {
         return None;
     }
     while is_key_byte(before(input, k)) {
         k -= 1;
     }
-    let mut key_start = k;
-    if key_start == key_end {
-        return None;
-    }
-    let key = input.get(key_start..key_end)?;
+    (k < key_end).then_some((k, key_end, quoted))
+}
+
+/// Type names between a key and its `=` in typed declarations: `var token string = "v"`,
+/// `val apiToken: String = "v"`.
+fn is_type_name(key: &[u8]) -> bool {
+    [&b"string"[..], b"str", b"securestring", b"char", b"object", b"any", b"bytes"]
+        .iter()
+        .any(|t| key.eq_ignore_ascii_case(t))
+}
+
+/// What is known about an assignment when its value is read.
+#[derive(Clone, Copy)]
+struct Assignment {
+    key_start: usize,
+    stem: Stem,
+    /// A command-line flag (`--password=v`): the value never takes the rest of the line.
+    flag: bool,
+    /// Assigned with `:` (YAML, JSON, headers): a value may follow on indented lines.
+    colon: bool,
+}
+
+/// A secret assigned with `=` (also `?=`, `:=`, `::=`, `+=`, `.=`, `=>`) or `:` at `op` to a key
+/// holding a secret key word: pushes its edits and returns where the value ends.
+fn secret_at_operator(input: &[u8], op: usize, edits: &mut Vec<Edit>) -> Option<usize> {
+    let next = at(input, op + 1);
+    let prev = before(input, op);
+    let mut value_from = op + 1;
+    let mut k = op;
+    let colon = match at(input, op) {
+        b'=' if next == b'=' || matches!(prev, b'=' | b'!' | b'<' | b'>') => return None,
+        b'=' => {
+            if next == b'>' {
+                value_from = op + 2;
+            }
+            if matches!(prev, b'?' | b'+' | b'.' | b':') {
+                k -= 1;
+                if before(input, k) == b':' {
+                    k -= 1;
+                }
+            }
+            false
+        }
+        b':' if matches!(next, b':' | b'=')
+            || prev == b':'
+            || input.get(op + 1..op + 3) == Some(b"//") =>
+        {
+            return None;
+        }
+        b':' => true,
+        _ => return None,
+    };
+    let (mut key_start, mut key_end, quoted) = key_before(input, k)?;
+    // `pkg:amd64`, `host:port`, `urn:secret:thing`: an unquoted key with a colon and no white
+    // space after it is not an assignment (`key: value` and `"key":"value"` are).
+    let colon_without_space = colon && !quoted && !matches!(next, b' ' | b'\t');
+    let mut key = input.get(key_start..key_end)?;
     // ... except an `Authorization:Basic ...` header written without the space.
     if colon_without_space && !key.eq_ignore_ascii_case(b"authorization") {
         return None;
+    }
+    if !colon && !quoted && is_type_name(key) {
+        let mut t = key_start;
+        while matches!(before(input, t), b' ' | b'\t') {
+            t -= 1;
+        }
+        if before(input, t) == b':' {
+            t -= 1;
+        }
+        if t < key_start
+            && let Some((s, e, _)) = key_before(input, t)
+        {
+            (key_start, key_end) = (s, e);
+            key = input.get(key_start..key_end)?;
+        }
     }
     if key.eq_ignore_ascii_case(b"key") {
         let head = input.get(..key_start).unwrap_or_default();
@@ -788,19 +976,44 @@ fn secret_at_operator(input: &[u8], op: usize) -> Option<Edit> {
         }
     }
     let key = input.get(key_start..key_end)?;
-    let stem = find_stem(key)?;
-    secret_value(input, op + 1, key_start, stem, key.starts_with(b"-"))
+    if !colon && (key.eq_ignore_ascii_case(b"key") || key.eq_ignore_ascii_case(b"name")) {
+        // `<add key="DbPassword" value="v"/>`, `name="password" value="v"`,
+        // `<Data Name='Password'>v</Data>`.
+        if let Some(end) = named_value(input, value_from, edits) {
+            return Some(end);
+        }
+    }
+    // `-Djavax.net.ssl.keyStorePassword=v`, `-Dpassword=v`.
+    let java_property = before(input, key_start) == b'-' && key.first() == Some(&b'D');
+    let stem = match find_stem(key) {
+        Some(stem) => stem,
+        None if java_property => find_stem(key.get(1..)?)?,
+        None => return None,
+    };
+    if stem == Stem::Query && !matches!(before(input, key_start), b'?' | b'&') {
+        return None;
+    }
+    let assignment = Assignment {
+        key_start,
+        stem,
+        flag: key.starts_with(b"-"),
+        colon,
+    };
+    if stem == Stem::Cookie {
+        return cookie_values(input, value_from, assignment, edits);
+    }
+    secret_value(input, value_from, assignment, edits)
 }
 
 /// `--password value` (a flag holding a secret key word, a space, a value not starting with `-`).
-fn secret_after_flag(input: &[u8], start: usize) -> Option<Edit> {
+fn secret_after_flag(input: &[u8], start: usize, edits: &mut Vec<Edit>) -> Option<usize> {
     let mut end = start;
     while is_key_byte(at(input, end)) {
         end += 1;
     }
     let key = input.get(start..end)?;
     let stem = find_stem(key)?;
-    if !matches!(at(input, end), b' ' | b'\t') {
+    if matches!(stem, Stem::Query | Stem::Cookie) || !matches!(at(input, end), b' ' | b'\t') {
         return None;
     }
     let mut p = end;
@@ -810,34 +1023,74 @@ fn secret_after_flag(input: &[u8], start: usize) -> Option<Edit> {
     if matches!(at(input, p), b'-' | b'=' | b':' | b'\r' | b'\n' | 0) {
         return None;
     }
-    secret_value(input, p, start, stem, true)
+    let assignment = Assignment {
+        key_start: start,
+        stem,
+        flag: true,
+        colon: false,
+    };
+    secret_value(input, p, assignment, edits)
 }
 
-/// The value from `p` (after the operator) on; `key_start` for the line-leading rule.
-fn secret_value(
-    input: &[u8],
-    mut p: usize,
-    key_start: usize,
-    stem: Stem,
-    flag: bool,
-) -> Option<Edit> {
+/// Reads the value from `p` (after the operator) on, pushes its edits and returns where it ends.
+///
+/// A quoted value (`"…"`, `'…'`, `` `…` ``, `\"…\"`) loses what is between its quotes; `{…}` and
+/// `[…]` lose every value inside (not the keys); a YAML key with nothing after its colon, or
+/// with a block indicator (`|`, `>-`…), loses the more indented lines that follow. An unquoted
+/// value ends at white space, a quote, or one of `) } ] < >` (unless it starts with one and goes
+/// on: `)!~jfYGE1G`), and at `,` `;` `&` only when white space, another key (`&next=1`,
+/// `;Encrypt=true`) or the line's end follows them; a key that starts its line (INI, YAML, env
+/// files, not a flag or quoted key) and `Authorization` take the rest of the line.
+fn secret_value(input: &[u8], mut p: usize, a: Assignment, edits: &mut Vec<Edit>) -> Option<usize> {
     let le = line_end(input, p);
     while p < le && matches!(at(input, p), b' ' | b'\t') {
         p += 1;
     }
+    let quoted_key = matches!(before(input, a.key_start), b'"' | b'\'');
+    let line_leading = !quoted_key && !a.flag && is_line_leading(input, a.key_start);
     if p >= le {
-        return None;
+        return (a.colon && is_line_leading(input, a.key_start))
+            .then(|| indented_block(input, a.key_start, le, false, a.stem, edits))
+            .flatten();
     }
     let rest = input.get(p..le)?;
-    if rest.starts_with(REDACTED) {
+    if rest.starts_with(REDACTED) || starts_with_placeholder(rest) {
         return None;
     }
-    let quoted_key = matches!(before(input, key_start), b'"' | b'\'');
+    if a.stem == Stem::Signature
+        && input
+            .get(a.key_start..)
+            .is_some_and(|k| k.len() >= 21 && k.get(..21).is_some_and(|k| k.eq_ignore_ascii_case(b"SharedAccessSignature")))
+    {
+        // An Azure SAS in a connection string: `SharedAccessSignature=sv=…&sig=…;`.
+        let len = rest
+            .iter()
+            .position(|&b| matches!(b, b';' | b' ' | b'\t' | b'"' | b'\''))
+            .unwrap_or(rest.len());
+        edits.push(secret(p, p + len, "url-signature"));
+        return Some(p + len);
+    }
+    if a.stem.needs_random().is_none() {
+        match at(input, p) {
+            b'{' | b'[' => return nested_value(input, p, a.stem, edits),
+            b'|' | b'>'
+                if a.colon
+                    && rest
+                        .get(1..)
+                        .unwrap_or_default()
+                        .iter()
+                        .all(|b| matches!(b, b'-' | b'+' | b'0'..=b'9' | b' ' | b'\t')) =>
+            {
+                return indented_block(input, a.key_start, le, true, a.stem, edits);
+            }
+            _ => {}
+        }
+    }
     let (value_start, value_end) = if rest.starts_with(b"\\\"") {
         let inner = p + 2;
         let close = memmem::find(input.get(inner..le)?, b"\\\"").map_or(le, |c| inner + c);
         (inner, close)
-    } else if let q @ (b'"' | b'\'') = at(input, p) {
+    } else if let q @ (b'"' | b'\'' | b'`') = at(input, p) {
         let inner = p + 1;
         let mut i = inner;
         while i < le && at(input, i) != q {
@@ -849,31 +1102,20 @@ fn secret_value(
         }
         (inner, i.min(le))
     } else {
-        let len = rest
-            .iter()
-            .position(|b| {
-                matches!(
-                    b,
-                    b' ' | b'\t'
-                        | b';'
-                        | b','
-                        | b'&'
-                        | b'"'
-                        | b'\''
-                        | b')'
-                        | b'}'
-                        | b']'
-                        | b'<'
-                        | b'>'
-                )
-            })
-            .unwrap_or(rest.len());
-        if is_left_alone(rest.get(..len)?) {
+        if starts_with_placeholder(rest) {
             return None;
         }
-        if stem == Stem::Authorization
-            || (!quoted_key && !flag && is_line_leading(input, key_start))
-        {
+        let len = unquoted_len(rest);
+        let first = rest.get(..len)?;
+        if is_left_alone(first) || is_reference(first, rest.get(len..).unwrap_or_default()) {
+            return None;
+        }
+        // `apiToken: String = "v"`: the `=` reads the value.
+        let after = rest.get(len..).unwrap_or_default().trim_ascii_start();
+        if a.colon && after.starts_with(b"=") && !after.starts_with(b"==") {
+            return None;
+        }
+        if a.stem == Stem::Authorization || line_leading {
             (p, p + rest.trim_ascii_end().len())
         } else {
             (p, p + len)
@@ -883,7 +1125,55 @@ fn secret_value(
     if is_left_alone(value) {
         return None;
     }
-    Some(secret(value_start, value_end, stem.kind_name()))
+    if let Some(min) = a.stem.needs_random()
+        && !looks_random(value, min)
+    {
+        return None;
+    }
+    edits.push(secret(value_start, value_end, a.stem.kind_name()));
+    Some(value_end)
+}
+
+/// Whether `b` may continue an unquoted value after a `,` `;` or `&`.
+fn is_value_byte(b: u8) -> bool {
+    !(b.is_ascii_whitespace()
+        || b == 0
+        || matches!(
+            b,
+            b'"' | b'\'' | b'`' | b')' | b'}' | b']' | b'<' | b'>' | b',' | b';' | b'&'
+        ))
+}
+
+/// Whether `text` starts with `key=` or `key:` (after white space).
+fn starts_with_assignment(text: &[u8]) -> bool {
+    let text = text.trim_ascii_start();
+    let len = text.iter().take_while(|&&b| is_key_byte(b)).count();
+    len > 0 && matches!(text.get(len), Some(b'=' | b':'))
+}
+
+/// The length of an unquoted value at the start of `rest`; see [`secret_value`].
+fn unquoted_len(rest: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(&b) = rest.get(i) {
+        match b {
+            b' ' | b'\t' | b'"' | b'\'' | b'`' => break,
+            b')' | b'}' | b']' | b'<' | b'>' => {
+                if i > 0 || !rest.get(1).is_some_and(|&n| is_value_byte(n)) {
+                    break;
+                }
+            }
+            b',' | b';' | b'&' => {
+                let tail = rest.get(i + 1..).unwrap_or_default();
+                if !tail.first().is_some_and(|&n| is_value_byte(n)) || starts_with_assignment(tail)
+                {
+                    break;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    i
 }
 
 /// Only white space (and a YAML list dash) before the key on its line.
@@ -894,14 +1184,401 @@ fn is_line_leading(input: &[u8], key_start: usize) -> bool {
         .is_some_and(|head| head.iter().all(|b| matches!(b, b' ' | b'\t' | b'-')))
 }
 
+/// Values that are not secrets: empty, already `[REDACTED]` or a pseudonym, booleans and
+/// `null`/`none`, masks (`****`, `xxxx`, `ab12****`), placeholders (`${VAR}`, `$VAR`, `%VAR%`,
+/// `{{ .Values.x }}`, `<token>`, `changeme`, `your-password`, `YOUR_API_KEY_HERE`).
 fn is_left_alone(value: &[u8]) -> bool {
     value.is_empty()
         || value.starts_with(REDACTED)
         || is_pseudonym(value)
-        || value.iter().all(|&b| b == b'*')
-        || [&b"true"[..], b"false", b"null", b"none"]
-            .iter()
-            .any(|word| value.eq_ignore_ascii_case(word))
+        || is_placeholder(value)
+}
+
+/// See [`is_left_alone`].
+fn is_placeholder(value: &[u8]) -> bool {
+    const WORDS: &[&[u8]] = &[
+        b"true", b"false", b"null", b"none", b"nil", b"undefined", b"yes", b"no", b"on",
+        b"off", b"empty", b"changeme", b"change_me", b"change-me", b"changeit", b"password",
+        b"passwd", b"secret", b"token", b"placeholder", b"redacted", b"example", b"dummy",
+        b"todo", b"tbd", b"n/a", b"hidden", b"masked", b"string", b"required", b"optional",
+        b"replaceme", b"replace_me", b"replace-me", b"secure", b"...",
+    ];
+    let trimmed = value
+        .strip_prefix(b"<")
+        .and_then(|v| v.strip_suffix(b">"))
+        .unwrap_or(value);
+    if trimmed.len() < value.len() && !trimmed.contains(&b'<') {
+        return true;
+    }
+    if WORDS.iter().any(|w| value.eq_ignore_ascii_case(w)) || starts_with_placeholder(value) {
+        return true;
+    }
+    let first = value.first().copied().unwrap_or(0);
+    if value.len() >= 2 && value.iter().all(|&b| b == first) {
+        return true;
+    }
+    if memmem::find(value, b"***").is_some() {
+        return true;
+    }
+    let lower = value.to_ascii_lowercase();
+    let xs = lower.iter().filter(|&&b| b == b'x').count();
+    let alnum = lower.iter().filter(|b| b.is_ascii_alphanumeric()).count();
+    if memmem::find(&lower, b"xxxx").is_some() && xs * 10 >= alnum * 6 {
+        return true;
+    }
+    lower.starts_with(b"your")
+        || lower.starts_with(b"<your")
+        || lower.ends_with(b"_here")
+        || lower.ends_with(b"-here")
+        || lower.starts_with(b"replace_with")
+        || lower.starts_with(b"insert_")
+        || lower.starts_with(b"insert-")
+        || lower.starts_with(b"enter_")
+}
+
+/// Template and variable references at the start of a value: `${VAR}`, `$(cmd)`, `$VAR`,
+/// `#{x}`, `%{x}`, `{{ x }}`, `{% x %}`, `<%= x %>`, `%VAR%`, `@VAR@`.
+fn starts_with_placeholder(rest: &[u8]) -> bool {
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let closed_by = |open: usize, close: u8| {
+        let body = rest.get(open..).unwrap_or_default();
+        let len = body.iter().take_while(|&&b| is_ident(b)).count();
+        len > 0 && body.get(len) == Some(&close)
+    };
+    match (at(rest, 0), at(rest, 1)) {
+        (b'$', b'{' | b'(') | (b'#' | b'%' | b'@', b'{') | (b'{', b'{' | b'%') | (b'<', b'%') => true,
+        (b'$', b) => b.is_ascii_alphabetic() || b == b'_',
+        (b'%', _) => closed_by(1, b'%'),
+        (b'@', _) => closed_by(1, b'@'),
+        _ => false,
+    }
+}
+
+/// A code reference instead of a literal (unquoted values only): `var.db_password`,
+/// `process.env.API_TOKEN`, `settings.SECRET_KEY`, `X25519.secret_length`, `os.getenv("X")`,
+/// `getPassword()`, `ENV['X']`. `after` is what follows the value on its line.
+fn is_reference(value: &[u8], after: &[u8]) -> bool {
+    const ROOTS: &[&[u8]] = &[
+        b"var", b"local", b"locals", b"module", b"data", b"self", b"this", b"settings",
+        b"config", b"conf", b"cfg", b"process", b"env", b"os", b"secrets", b"vars", b"params",
+        b"props", b"system", b"environment", b"context", b"ctx", b"values", b"spec", b"input",
+        b"inputs", b"args", b"opts", b"options", b"app", b"request", b"req", b"each", b"item",
+        b"ENV", b"window", b"global", b"globals", b"std", b"steps", b"needs", b"matrix",
+    ];
+    let is_ident_start = |b: u8| b.is_ascii_alphabetic() || b == b'_';
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    // Take the leading identifier path of `value` (`a.b.c`), then see what follows.
+    let mut parts = 0;
+    let mut i = 0;
+    let mut first: &[u8] = &[];
+    let mut has_stem = false;
+    loop {
+        if !is_ident_start(at(value, i)) {
+            return false;
+        }
+        let start = i;
+        while is_ident(at(value, i)) {
+            i += 1;
+        }
+        let part = value.get(start..i).unwrap_or_default();
+        if parts == 0 {
+            first = part;
+        }
+        parts += 1;
+        has_stem |= find_stem(part).is_some();
+        if at(value, i) == b'.' && is_ident_start(at(value, i + 1)) {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    let next = value.get(i).or_else(|| after.first()).copied().unwrap_or(0);
+    if matches!(next, b'(' | b'[') && i >= 3 {
+        // A call or an index: `os.getenv("X")`, `getPassword()`, `ENV['X']`.
+        let inner = value.get(i + 1).or_else(|| after.get(1)).copied().unwrap_or(0);
+        return matches!(inner, b'"' | b'\'' | b')' | b':') || is_ident_start(inner);
+    }
+    if i < value.len() || parts < 2 {
+        return false;
+    }
+    has_stem || parts >= 3 || ROOTS.iter().any(|r| first.eq_ignore_ascii_case(r))
+}
+
+/// Whether `value` looks like a generated secret rather than a word or a number: at least
+/// `min` bytes, two of lower case, upper case and digits, and not a plain number or version.
+fn looks_random(value: &[u8], min: usize) -> bool {
+    if value.len() < min {
+        return false;
+    }
+    let lower = value.iter().any(u8::is_ascii_lowercase);
+    let upper = value.iter().any(u8::is_ascii_uppercase);
+    let digit = value.iter().any(u8::is_ascii_digit);
+    let classes = usize::from(lower) + usize::from(upper) + usize::from(digit);
+    let mut seen = [false; 256];
+    let mut distinct = 0;
+    for &b in value {
+        if let Some(slot) = seen.get_mut(usize::from(b))
+            && !*slot
+        {
+            *slot = true;
+            distinct += 1;
+        }
+    }
+    classes >= 2 && distinct * 4 >= value.len().min(64)
+}
+
+/// Every value inside the `{…}` or `[…]` at `open` (across lines, up to 64 KiB): strings not
+/// followed by `:` (keys stay) and bare scalars. Returns where the structure ends.
+fn nested_value(input: &[u8], open: usize, stem: Stem, edits: &mut Vec<Edit>) -> Option<usize> {
+    let limit = input.len().min(open + (64 << 10));
+    let mut depth = 0usize;
+    let mut i = open;
+    let mut pushed = false;
+    while i < limit {
+        match at(input, i) {
+            b'{' | b'[' => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            q @ (b'"' | b'\'') => {
+                let start = i + 1;
+                let mut j = start;
+                while j < limit && at(input, j) != q && at(input, j) != b'\n' {
+                    j += if at(input, j) == b'\\' { 2 } else { 1 };
+                }
+                let end = j.min(limit);
+                let mut after = end + 1;
+                while matches!(at(input, after), b' ' | b'\t') {
+                    after += 1;
+                }
+                if at(input, after) != b':'
+                    && let Some(value) = input.get(start..end)
+                    && !is_left_alone(value)
+                {
+                    edits.push(secret(start, end, stem.kind_name()));
+                    pushed = true;
+                }
+                i = end + 1;
+            }
+            b if b.is_ascii_whitespace() || b == b',' || b == b':' => i += 1,
+            _ => {
+                let start = i;
+                while i < limit
+                    && !at(input, i).is_ascii_whitespace()
+                    && !matches!(at(input, i), b',' | b'{' | b'}' | b'[' | b']' | b'"' | b'\'')
+                    && !(at(input, i) == b':' && matches!(at(input, i + 1), b' ' | b'\t' | b'\n'))
+                {
+                    i += 1;
+                }
+                let value = input.get(start..i).unwrap_or_default();
+                if at(input, i) != b':'
+                    && !is_left_alone(value)
+                    && !is_placeholder(value)
+                {
+                    edits.push(secret(start, i, stem.kind_name()));
+                    pushed = true;
+                }
+                if i == start {
+                    i += 1;
+                }
+            }
+        }
+    }
+    pushed.then_some(i)
+}
+
+/// The lines after the line ending at `le` that are indented deeper than the key at
+/// `key_start`: a YAML block scalar (`literal`: each line's text) or a nested mapping or list
+/// (the value of each `k: v` and `- v`). Returns where the block ends.
+fn indented_block(
+    input: &[u8],
+    key_start: usize,
+    le: usize,
+    literal: bool,
+    stem: Stem,
+    edits: &mut Vec<Edit>,
+) -> Option<usize> {
+    let indent = key_start - line_start(input, key_start);
+    let mut pos = le;
+    let mut end = None;
+    let mut lines = 0;
+    while at(input, pos) == b'\r' || at(input, pos) == b'\n' {
+        if at(input, pos) == b'\n' {
+            pos += 1;
+            break;
+        }
+        pos += 1;
+    }
+    while pos < input.len() && lines < 10_000 {
+        lines += 1;
+        let e = line_end(input, pos);
+        let line = input.get(pos..e).unwrap_or_default();
+        let depth = line.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+        let text_start = pos + depth;
+        let next = memchr::memchr(b'\n', input.get(e..).unwrap_or_default()).map_or(input.len(), |n| e + n + 1);
+        if depth == line.len() {
+            pos = next;
+            continue;
+        }
+        if depth <= indent {
+            break;
+        }
+        let mut start = text_start;
+        if !literal {
+            if at(input, start) == b'-' && matches!(at(input, start + 1), b' ' | b'\t') {
+                start += 2;
+            }
+            let text = input.get(start..e).unwrap_or_default();
+            if let Some(colon) = memchr::memchr(b':', text)
+                && matches!(text.get(colon + 1), None | Some(b' ' | b'\t'))
+                && text.get(..colon).is_some_and(|k| k.iter().all(|&b| is_key_byte(b) || b == b'"' || b == b'\''))
+            {
+                start += colon + 1;
+            }
+            while matches!(at(input, start), b' ' | b'\t') {
+                start += 1;
+            }
+            if matches!(at(input, start), b'"' | b'\'') && e > start + 1 && before(input, e) == at(input, start) {
+                start += 1;
+                let value = input.get(start..e - 1).unwrap_or_default();
+                if !is_left_alone(value) {
+                    edits.push(secret(start, e - 1, stem.kind_name()));
+                    end = Some(e);
+                }
+                pos = next;
+                continue;
+            }
+        }
+        let text_end = start + input.get(start..e).unwrap_or_default().trim_ascii_end().len();
+        if let Some(value) = input.get(start..text_end)
+            && !is_left_alone(value)
+        {
+            edits.push(secret(start, text_end, stem.kind_name()));
+            end = Some(text_end);
+        }
+        pos = next;
+    }
+    end
+}
+
+/// `Cookie: a=v1; b=v2` (every value) and `Set-Cookie: a=v; Path=/` (the first value): the
+/// names and attributes stay.
+fn cookie_values(input: &[u8], mut p: usize, a: Assignment, edits: &mut Vec<Edit>) -> Option<usize> {
+    let le = line_end(input, p);
+    while p < le && matches!(at(input, p), b' ' | b'\t') {
+        p += 1;
+    }
+    let mut end = le;
+    if let q @ (b'"' | b'\'') = at(input, p) {
+        p += 1;
+        end = memchr::memchr(q, input.get(p..le)?).map_or(le, |c| p + c);
+    } else if let q @ (b'"' | b'\'') = before(input, a.key_start) {
+        end = memchr::memchr(q, input.get(p..le)?).map_or(le, |c| p + c);
+    }
+    let set_cookie = input
+        .get(a.key_start..a.key_start + 3)
+        .is_some_and(|s| s.eq_ignore_ascii_case(b"set"));
+    let mut pushed = false;
+    let mut s = p;
+    while s < end {
+        let seg_end = memchr::memchr(b';', input.get(s..end)?).map_or(end, |c| s + c);
+        if let Some(eq) = memchr::memchr(b'=', input.get(s..seg_end)?) {
+            let mut vs = s + eq + 1;
+            let mut ve = seg_end;
+            while vs < ve && at(input, vs) == b' ' {
+                vs += 1;
+            }
+            while ve > vs && matches!(before(input, ve), b' ' | b'\t') {
+                ve -= 1;
+            }
+            if ve > vs + 1 && at(input, vs) == b'"' && before(input, ve) == b'"' {
+                vs += 1;
+                ve -= 1;
+            }
+            if let Some(value) = input.get(vs..ve)
+                && !is_left_alone(value)
+            {
+                edits.push(secret(vs, ve, "cookie"));
+                pushed = true;
+            }
+        }
+        if set_cookie {
+            break;
+        }
+        s = seg_end + 1;
+    }
+    pushed.then_some(end)
+}
+
+/// After `key=` or `name=` at `p`: a quoted name holding a secret key word, and then the value
+/// that goes with it: a `value="…"` attribute or `value:` key on the same or the next line, or
+/// the element text (`<Data Name='Password'>v</Data>`).
+fn named_value(input: &[u8], p: usize, edits: &mut Vec<Edit>) -> Option<usize> {
+    let q = at(input, p);
+    let le = line_end(input, p);
+    let (name_start, name_end) = if matches!(q, b'"' | b'\'') {
+        let close = memchr::memchr(q, input.get(p + 1..le)?)? + p + 1;
+        (p + 1, close)
+    } else {
+        return None;
+    };
+    let name = input.get(name_start..name_end)?;
+    let stem = find_stem(name)?;
+    if matches!(stem, Stem::Query | Stem::Cookie | Stem::Auth) {
+        return None;
+    }
+    let after = name_end + 1;
+    // The rest of this line and the next one.
+    let next_end = line_end(input, (le + 1).min(input.len()));
+    let window = input.get(after..next_end.max(after))?;
+    let mut from = 0;
+    while let Some(hit) = window
+        .get(from..)
+        .and_then(|w| memchr::memmem::find(&w.to_ascii_lowercase(), b"value"))
+    {
+        let start = after + from + hit;
+        from += hit + 5;
+        if is_key_byte(before(input, start)) || is_key_byte(at(input, start + 5)) {
+            continue;
+        }
+        let mut op = start + 5;
+        if matches!(at(input, op), b'"' | b'\'') {
+            op += 1;
+        }
+        while at(input, op) == b' ' {
+            op += 1;
+        }
+        if !matches!(at(input, op), b'=' | b':') {
+            continue;
+        }
+        let assignment = Assignment {
+            key_start: start,
+            stem,
+            flag: false,
+            colon: at(input, op) == b':',
+        };
+        return secret_value(input, op + 1, assignment, edits);
+    }
+    // `<Data Name='Password'>v</Data>`: the element's text.
+    let close = memchr::memchr(b'>', input.get(after..le)?)? + after;
+    if before(input, close) == b'/' {
+        return None;
+    }
+    let text_end = memchr::memchr(b'<', input.get(close + 1..le)?)? + close + 1;
+    let value = input.get(close + 1..text_end)?.trim_ascii();
+    if is_left_alone(value) {
+        return None;
+    }
+    let start = close + 1 + input.get(close + 1..text_end)?.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    edits.push(secret(start, start + value.len(), stem.kind_name()));
+    Some(text_end)
 }
 
 fn is_token_byte(b: u8) -> bool {
@@ -987,6 +1664,333 @@ fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
     }
 }
 
+/// Secrets found by their syntax rather than after an `=` or `:`: XML elements, call
+/// arguments, command lines, `.netrc`, crypt hashes and the pseudonym key line.
+fn syntax_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    xml_element_edits(input, edits);
+    call_argument_edits(input, edits);
+    command_edits(input, edits);
+    crypt_hash_edits(input, edits);
+    for start in memmem::find_iter(input, b"casefile-key-v1:") {
+        let hex = start + 16;
+        let len = input
+            .get(hex..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| b.is_ascii_hexdigit())
+            .count();
+        if len >= 64 {
+            edits.push(secret(hex, hex + len, "casefile-key"));
+        }
+    }
+}
+
+/// The strong key words: those that make any value a secret.
+fn is_strong(stem: Stem) -> bool {
+    matches!(
+        stem,
+        Stem::Pass | Stem::Pwd | Stem::Plain | Stem::Authorization
+    )
+}
+
+/// `<Password>v</Password>`, `<ns:ApiToken>v</ns:ApiToken>`: the text of a one-line element
+/// whose name holds a secret key word (anchored on `</`).
+fn xml_element_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    for close in memmem::find_iter(input, b"</") {
+        let name_start = close + 2;
+        let len = input
+            .get(name_start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| is_key_byte(b) || b == b':')
+            .count();
+        if len == 0 || at(input, name_start + len) != b'>' {
+            continue;
+        }
+        let Some(name) = input.get(name_start..name_start + len) else {
+            continue;
+        };
+        let local = name.rsplit(|&b| b == b':').next().unwrap_or(name);
+        if !find_stem(local).is_some_and(is_strong) {
+            continue;
+        }
+        let ls = line_start(input, close);
+        let Some(gt) = memchr::memrchr(b'>', input.get(ls..close).unwrap_or_default()) else {
+            continue;
+        };
+        let gt = ls + gt;
+        let Some(lt) = memchr::memrchr(b'<', input.get(ls..gt).unwrap_or_default()) else {
+            continue;
+        };
+        let open = input.get(ls + lt + 1..gt).unwrap_or_default();
+        if !open.starts_with(name)
+            || !matches!(open.get(name.len()), None | Some(b' ' | b'\t'))
+            || open.ends_with(b"/")
+        {
+            continue;
+        }
+        let text = input.get(gt + 1..close).unwrap_or_default();
+        let lead = text.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let value = text.trim_ascii();
+        if !is_left_alone(value) && !value.contains(&b'<') {
+            let start = gt + 1 + lead;
+            edits.push(secret(start, start + value.len(), find_stem(local).map_or("secret-value", Stem::kind_name)));
+        }
+    }
+}
+
+/// `setProperty("X_TOKEN", "v")`, `setenv("API_TOKEN", "v")`, `config.set("password", "v")`,
+/// `Map.of("password", "v")`: a quoted literal after a quoted key name that opens a call or
+/// follows a `,` (anchored on `",` and `',`).
+fn call_argument_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    for needle in [&b"\","[..], b"',"] {
+        let q = needle.first().copied().unwrap_or(b'"');
+        for close in memmem::find_iter(input, needle) {
+            let mut k = close;
+            while is_key_byte(before(input, k)) {
+                k -= 1;
+            }
+            if k == close || before(input, k) != q {
+                continue;
+            }
+            let mut o = k - 1;
+            while matches!(before(input, o), b' ' | b'\t') {
+                o -= 1;
+            }
+            if !matches!(before(input, o), b'(' | b'[' | b'{' | b',') {
+                continue;
+            }
+            let Some(stem) = input.get(k..close).and_then(find_stem) else {
+                continue;
+            };
+            if !is_strong(stem) {
+                continue;
+            }
+            let mut v = close + 2;
+            while matches!(at(input, v), b' ' | b'\t') {
+                v += 1;
+            }
+            let vq = at(input, v);
+            if !matches!(vq, b'"' | b'\'') {
+                continue;
+            }
+            let le = line_end(input, v);
+            let Some(end) = input
+                .get(v + 1..le)
+                .and_then(|rest| memchr::memchr(vq, rest))
+                .map(|e| v + 1 + e)
+            else {
+                continue;
+            };
+            let mut after = end + 1;
+            while matches!(at(input, after), b' ' | b'\t') {
+                after += 1;
+            }
+            if !matches!(at(input, after), b')' | b',' | b']' | b'}' | b';' | 0 | b'\r' | b'\n') {
+                continue;
+            }
+            if let Some(value) = input.get(v + 1..end)
+                && !is_left_alone(value)
+            {
+                edits.push(secret(v + 1, end, stem.kind_name()));
+            }
+        }
+    }
+}
+
+/// The white-space separated words of `input[from..to]`, as ranges.
+fn words(input: &[u8], from: usize, to: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut p = from;
+    std::iter::from_fn(move || {
+        while p < to && at(input, p).is_ascii_whitespace() {
+            p += 1;
+        }
+        if p >= to {
+            return None;
+        }
+        let start = p;
+        while p < to && !at(input, p).is_ascii_whitespace() {
+            p += 1;
+        }
+        Some((start, p))
+    })
+}
+
+/// A word without its surrounding quotes.
+fn unquote(input: &[u8], (start, end): (usize, usize)) -> (usize, usize) {
+    let q = at(input, start);
+    if matches!(q, b'"' | b'\'') && end > start + 1 && before(input, end) == q {
+        (start + 1, end - 1)
+    } else {
+        (start, end)
+    }
+}
+
+/// Command lines that pass a password without a key word: `curl -u user:pass` (and `--user`,
+/// `--proxy-user`, `-U`), `mysql -pPASS` (`mysqldump`, `mysqladmin`, `mariadb`),
+/// `sshpass -p PASS`, `redis-cli -a PASS`; `.netrc` `machine h login u password p`; a
+/// Dockerfile `ENV API_TOKEN value`.
+fn command_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    let push = |input: &[u8], range: (usize, usize), kind: &'static str, edits: &mut Vec<Edit>| {
+        let (s, e) = unquote(input, range);
+        if let Some(value) = input.get(s..e)
+            && !is_left_alone(value)
+            && !starts_with_placeholder(value)
+        {
+            edits.push(secret(s, e, kind));
+        }
+    };
+    for command in [&b"curl"[..], b"mysql", b"mariadb", b"sshpass", b"redis-cli"] {
+        for hit in memmem::find_iter(input, command) {
+            if is_word_byte(before(input, hit)) && before(input, hit) != b'-' {
+                continue;
+            }
+            let le = line_end(input, hit);
+            let mut flag: Option<&[u8]> = None;
+            for word in words(input, hit + command.len(), le) {
+                let text = input.get(word.0..word.1).unwrap_or_default();
+                if let Some(f) = flag.take() {
+                    if f == b"-p" || f == b"-a" {
+                        push(input, word, "password", edits);
+                    } else {
+                        user_password(input, word, edits);
+                    }
+                    continue;
+                }
+                match command {
+                    b"curl" => {
+                        if matches!(text, b"-u" | b"--user" | b"-U" | b"--proxy-user") {
+                            flag = Some(b"-u");
+                        } else if let Some(v) = text.strip_prefix(b"--user=") {
+                            user_password(input, (word.1 - v.len(), word.1), edits);
+                        } else if text.starts_with(b"-u") && text.len() > 2 && !text.starts_with(b"-u-") {
+                            user_password(input, (word.0 + 2, word.1), edits);
+                        }
+                    }
+                    b"sshpass" => {
+                        if text == b"-p" {
+                            flag = Some(b"-p");
+                        } else if text.starts_with(b"-p") && text.len() > 2 {
+                            push(input, (word.0 + 2, word.1), "password", edits);
+                        }
+                    }
+                    b"redis-cli" => {
+                        if text == b"-a" {
+                            flag = Some(b"-a");
+                        }
+                    }
+                    _ => {
+                        if text.starts_with(b"-p") && text.len() > 2 {
+                            push(input, (word.0 + 2, word.1), "password", edits);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // `.netrc`: `machine host login user password secret`, on one line or several.
+    for hit in memmem::find_iter(input, b"machine ") {
+        if !matches!(before(input, hit), 0 | b' ' | b'\t' | b'\n') {
+            continue;
+        }
+        let limit = input.len().min(hit + 1024);
+        let mut expect_password = false;
+        for (n, word) in words(input, hit + 8, limit).enumerate() {
+            let text = input.get(word.0..word.1).unwrap_or_default();
+            if expect_password {
+                push(input, word, "password", edits);
+                expect_password = false;
+            } else if text == b"password" {
+                expect_password = true;
+            } else if n > 0 && (text == b"machine" || text == b"default") || n > 12 {
+                break;
+            }
+        }
+    }
+    // Dockerfile `ENV API_TOKEN value` (the old form without `=`).
+    for hit in memmem::find_iter(input, b"ENV ") {
+        if line_start(input, hit) != hit {
+            continue;
+        }
+        let le = line_end(input, hit);
+        let mut ws = words(input, hit + 4, le);
+        let (Some(key), Some(value)) = (ws.next(), ws.next()) else {
+            continue;
+        };
+        let key_text = input.get(key.0..key.1).unwrap_or_default();
+        if key_text.contains(&b'=') || !find_stem(key_text).is_some_and(is_strong) {
+            continue;
+        }
+        let end = line_end(input, value.0);
+        push(input, (value.0, input.get(value.0..end).map_or(end, |v| value.0 + v.trim_ascii_end().len())), "secret-value", edits);
+    }
+}
+
+/// `user:password` as given to `curl -u`: the part after the first colon.
+fn user_password(input: &[u8], word: (usize, usize), edits: &mut Vec<Edit>) {
+    let (s, e) = unquote(input, word);
+    let Some(colon) = input.get(s..e).and_then(|w| memchr::memchr(b':', w)) else {
+        return;
+    };
+    let ps = s + colon + 1;
+    if let Some(value) = input.get(ps..e)
+        && !is_left_alone(value)
+        && !starts_with_placeholder(value)
+    {
+        edits.push(secret(ps, e, "password"));
+    }
+}
+
+/// Crypt password hashes (`/etc/shadow`, htpasswd, configs): `$1$`, `$5$`, `$6$`, `$y$`,
+/// `$gy$`, `$7$`, `$2a$`/`$2b$`/`$2y$`, `$apr1$`, `$argon2id$`, `$pbkdf2-sha256$`, `$scrypt$`
+/// and their salts, at the start of a word.
+fn crypt_hash_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    const IDS: &[&[u8]] = &[
+        b"1", b"5", b"6", b"y", b"gy", b"7", b"2a", b"2b", b"2x", b"2y", b"apr1", b"argon2i",
+        b"argon2d", b"argon2id", b"pbkdf2", b"pbkdf2-sha1", b"pbkdf2-sha256", b"pbkdf2-sha512",
+        b"scrypt", b"sha1", b"md5", b"sm3",
+    ];
+    let is_hash_byte =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'$' | b'=' | b'+' | b',' | b'-' | b'_');
+    let mut from = 0;
+    while let Some(start) = input
+        .get(from..)
+        .and_then(|r| memchr::memchr(b'$', r))
+        .map(|i| from + i)
+    {
+        from = start + 1;
+        let b = before(input, start);
+        if b.is_ascii_alphanumeric() || b == b'$' || b == b'\\' {
+            continue;
+        }
+        let id_len = input
+            .get(start + 1..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'-')
+            .count();
+        let Some(id) = input.get(start + 1..start + 1 + id_len) else {
+            continue;
+        };
+        if at(input, start + 1 + id_len) != b'$' || !IDS.contains(&id) {
+            continue;
+        }
+        let mut end = start + 1 + id_len;
+        while is_hash_byte(at(input, end)) {
+            end += 1;
+        }
+        while before(input, end) == b',' {
+            end -= 1;
+        }
+        let body = input.get(start + 1 + id_len..end).unwrap_or_default();
+        let dollars = memchr::memchr_iter(b'$', body).count();
+        if dollars >= 2 && body.len() >= 12 {
+            edits.push(secret(start, end, "password-hash"));
+            from = end;
+        }
+    }
+}
+
 /// Secret assignments (anchored on `=` and `:`), e-mail addresses and URL user info (on `@`).
 fn assignment_and_at_edits(input: &[u8], edits: &mut Vec<Edit>) {
     let mut from = 0;
@@ -997,9 +2001,8 @@ fn assignment_and_at_edits(input: &[u8], edits: &mut Vec<Edit>) {
     {
         from = i + 1;
         if at(input, i) != b'@' {
-            if let Some(edit) = secret_at_operator(input, i) {
-                from = edit.end.max(from);
-                edits.push(edit);
+            if let Some(end) = secret_at_operator(input, i, edits) {
+                from = end.max(from);
             }
             continue;
         }
@@ -1155,10 +2158,9 @@ fn punctuation_edits(input: &[u8], edits: &mut Vec<Edit>) {
             _ => {
                 if at(input, i + 1) == b'-'
                     && !is_word_byte(before(input, i))
-                    && let Some(edit) = secret_after_flag(input, i)
+                    && let Some(end) = secret_after_flag(input, i, edits)
                 {
-                    from = edit.end;
-                    edits.push(edit);
+                    from = end.max(from);
                     continue;
                 }
                 // `-`: a dash MAC starts two bytes earlier.
