@@ -50,7 +50,7 @@ pub use key::{KeyError, PseudonymKey};
 pub use leak::{Leak, LeakScanner};
 pub use mapping::{Mapping, MappingEntry, MappingError};
 pub use names::{Learner, Names, STOP_LIST};
-pub use scan::Redactor;
+pub use scan::{KnownSecrets, Redactor};
 
 /// What kind of thing was redacted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -120,6 +120,8 @@ pub struct Names {
     pub usernames: BTreeSet<String>,
     /// The user's own keywords (project names, customer names), as given.
     pub keywords: BTreeSet<String>,
+    /// Secret values the redactor's rules found in the text: removed wherever else they occur.
+    pub secrets: super::scan::KnownSecrets,
 }
 
 impl Names {
@@ -173,6 +175,7 @@ impl Names {
         self.hostnames.extend(other.hostnames);
         self.usernames.extend(other.usernames);
         self.keywords.extend(other.keywords);
+        self.secrets.merge(other.secrets);
     }
 
     fn learn_host(&mut self, raw: &str) {
@@ -292,6 +295,7 @@ impl Learner {
         self.feed_anchors(text);
         self.feed_domains(text);
         self.feed_syslog(text);
+        self.names.secrets.learn(text);
     }
 
     /// Adds what `other` learned.

@@ -71,6 +71,8 @@ pub struct Redactor {
     first_lengths: u64,
     /// Names by their lower-cased first word, longest first.
     buckets: HashMap<Vec<u8>, Vec<usize>>,
+    /// The secret values found anywhere in the run, searched for everywhere.
+    known: Option<KnownSearch>,
 }
 
 struct NameEntry {
@@ -242,6 +244,7 @@ impl Redactor {
             first_pairs,
             first_lengths,
             buckets,
+            known: KnownSearch::new(&names.secrets),
         }
     }
 
@@ -260,9 +263,10 @@ impl Redactor {
         });
         self.name_edits(input, &mut edits);
         punctuation_edits(input, &mut edits);
-        assignment_and_at_edits(input, &mut edits);
-        literal_edits(input, &mut edits);
-        syntax_edits(input, &mut edits);
+        secret_edits(input, &mut edits);
+        if let Some(known) = &self.known {
+            known.edits(input, &mut edits);
+        }
         self.apply(input, edits, out, found);
     }
 
@@ -2108,6 +2112,149 @@ fn userinfo(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
     Some(last + 1)
 }
 
+/// `--password value`: flags holding a secret key word (anchored on `--`).
+fn flag_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    let mut from = 0;
+    while let Some(i) = input
+        .get(from..)
+        .and_then(|r| memmem::find(r, b"--"))
+        .map(|i| from + i)
+    {
+        from = i + 2;
+        if !is_word_byte(before(input, i))
+            && let Some(end) = secret_after_flag(input, i, edits)
+        {
+            from = end.max(from);
+        }
+    }
+}
+
+/// Every detector of secrets that needs no known names: what [`Redactor::redact`] removes and
+/// what [`KnownSecrets::learn`] collects.
+fn secret_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    assignment_and_at_edits(input, edits);
+    flag_edits(input, edits);
+    literal_edits(input, edits);
+    syntax_edits(input, edits);
+}
+
+/// Secret values found once, to be removed wherever else they occur in the run (a password
+/// in a config file and the same string in a log line). Filled by [`KnownSecrets::learn`]
+/// from all text before redaction (the [`super::Learner`] does it); the [`Redactor`] replaces
+/// every occurrence as a whole token with one Aho-Corasick pass.
+///
+/// Values shorter than 6 bytes, numbers shorter than 10 digits, single words of letters
+/// shorter than 12, paths and placeholders are not kept: they would hit ordinary text.
+/// `Debug` shows only how many values are held.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct KnownSecrets {
+    values: std::collections::BTreeMap<Vec<u8>, &'static str>,
+}
+
+impl std::fmt::Debug for KnownSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KnownSecrets({} values)", self.values.len())
+    }
+}
+
+impl KnownSecrets {
+    /// At most this many values are kept.
+    const MAX: usize = 100_000;
+
+    /// Finds the secrets in `text` (whole lines) by the redactor's rules and keeps their values.
+    pub fn learn(&mut self, text: &[u8]) {
+        let mut edits = Vec::new();
+        secret_edits(text, &mut edits);
+        for edit in edits {
+            if let Kind::Secret(kind) = edit.kind
+                && let Some(value) = text.get(edit.start..edit.end)
+            {
+                self.insert(value, kind);
+            }
+        }
+    }
+
+    /// Keeps `value`, a secret of kind `kind`, if it is distinctive enough to be searched for
+    /// everywhere.
+    pub fn insert(&mut self, value: &[u8], kind: &'static str) {
+        if self.values.len() >= Self::MAX
+            || value.len() < 6
+            || value.len() > 1024
+            || self.values.contains_key(value)
+            || (value.len() < 10 && value.iter().all(u8::is_ascii_digit))
+            || (value.len() < 12 && value.iter().all(u8::is_ascii_alphabetic))
+            || value.iter().all(|b| b.is_ascii_whitespace())
+            || value.starts_with(b"/")
+            || value.starts_with(b"~/")
+            || value.starts_with(b"./")
+            || value.starts_with(b"../")
+            || value.get(1..3) == Some(b":\\")
+            || is_left_alone(value)
+            || starts_with_placeholder(value)
+        {
+            return;
+        }
+        self.values.insert(value.to_vec(), kind);
+    }
+
+    /// Adds every value of `other`.
+    pub fn merge(&mut self, other: KnownSecrets) {
+        for (value, kind) in other.values {
+            if self.values.len() >= Self::MAX {
+                break;
+            }
+            self.values.entry(value).or_insert(kind);
+        }
+    }
+
+    /// How many values are held.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether no value is held.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// The searcher for [`KnownSecrets`], with each pattern's kind.
+struct KnownSearch {
+    searcher: aho_corasick::AhoCorasick,
+    kinds: Vec<&'static str>,
+}
+
+impl KnownSearch {
+    fn new(known: &KnownSecrets) -> Option<KnownSearch> {
+        if known.is_empty() {
+            return None;
+        }
+        let searcher = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(known.values.keys())
+            .ok()?;
+        Some(KnownSearch {
+            searcher,
+            kinds: known.values.values().copied().collect(),
+        })
+    }
+
+    /// Every occurrence in `input` that stands as a whole token.
+    fn edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
+        let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        for hit in self.searcher.find_iter(input) {
+            let (start, end) = (hit.start(), hit.end());
+            if (is_word(at(input, start)) && is_word(before(input, start)))
+                || (is_word(before(input, end)) && is_word(at(input, end)))
+            {
+                continue;
+            }
+            let kind = self.kinds.get(hit.pattern().as_usize()).copied().unwrap_or("secret-value");
+            edits.push(secret(start, end, kind));
+        }
+    }
+}
+
 /// IPv4 (anchored on `.`), IPv6 and colon MACs (on `:`), dash MACs (on `-`).
 fn punctuation_edits(input: &[u8], edits: &mut Vec<Edit>) {
     let mut from = 0;
@@ -2156,13 +2303,6 @@ fn punctuation_edits(input: &[u8], edits: &mut Vec<Edit>) {
                 }
             }
             _ => {
-                if at(input, i + 1) == b'-'
-                    && !is_word_byte(before(input, i))
-                    && let Some(end) = secret_after_flag(input, i, edits)
-                {
-                    from = end.max(from);
-                    continue;
-                }
                 // `-`: a dash MAC starts two bytes earlier.
                 if i >= 2
                     && let Some(bytes) = mac_at(input, i - 2, b'-')
