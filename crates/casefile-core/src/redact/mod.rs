@@ -514,6 +514,87 @@ mod tests {
         }
     }
 
+    fn blank_keys(text: &str) -> String {
+        let mut out = text.as_bytes().to_vec();
+        let mut ranges = Vec::new();
+        walk_private_keys(text.as_bytes(), false, |s, e, _| ranges.push((s, e)));
+        for (s, e) in ranges.into_iter().rev() {
+            out.splice(s..e, b"#".iter().copied());
+        }
+        String::from_utf8(out).expect("utf8")
+    }
+
+    #[test]
+    fn pgp_putty_openssh_and_pkcs8_private_keys_are_blanked() {
+        let text = "\
+-----BEGIN PGP PRIVATE KEY BLOCK-----
+Version: GnuPG v2
+
+lQOYBFAKEFAKEbase64bodyFAKE
+=FAKE
+-----END PGP PRIVATE KEY BLOCK-----
+PuTTY-User-Key-File-3: ssh-ed25519
+Public-Lines: 1
+AAAAC3NzaC1lZDI1NTE5publicFAKE
+Private-Lines: 1
+AAAAIFAKEprivateFAKE
+Private-MAC: 0123456789abcdefFAKE
+-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAFAKE
+-----END OPENSSH PRIVATE KEY-----
+-----BEGIN ENCRYPTED PRIVATE KEY-----
+MIIFHDBOBgkqhkiG9w0BFAKE
+-----END ENCRYPTED PRIVATE KEY-----
+after
+";
+        let expected = "\
+-----BEGIN PGP PRIVATE KEY BLOCK-----
+#
+
+#
+#
+-----END PGP PRIVATE KEY BLOCK-----
+PuTTY-User-Key-File-3: ssh-ed25519
+Public-Lines: 1
+AAAAC3NzaC1lZDI1NTE5publicFAKE
+Private-Lines: 1
+#
+#
+-----BEGIN OPENSSH PRIVATE KEY-----
+#
+-----END OPENSSH PRIVATE KEY-----
+-----BEGIN ENCRYPTED PRIVATE KEY-----
+#
+-----END ENCRYPTED PRIVATE KEY-----
+after
+";
+        assert_eq!(blank_keys(text), expected);
+        assert!(!private_key_state_after(text.as_bytes(), false));
+    }
+
+    #[test]
+    fn a_begin_marker_without_end_blanks_only_itself() {
+        let stray = "ERROR expected \"-----BEGIN RSA PRIVATE KEY-----\" header\nnext line\n";
+        assert_eq!(blank_keys(stray), stray);
+        assert!(!private_key_state_after(stray.as_bytes(), false));
+        // A key cut at a line cap: the key text goes, the log lines after it stay.
+        let cut = "{\"k\": \"-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEAFAKEFAKE\n\
+                   2026-01-01 INFO service started\nmore\n";
+        assert_eq!(
+            blank_keys(cut),
+            "{\"k\": \"-----BEGIN RSA PRIVATE KEY-----#\n2026-01-01 INFO service started\nmore\n"
+        );
+        // A key whose lines carry a log prefix loses the key text and keeps the prefix.
+        let prefixed = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\nINFO {}\n-----END RSA PRIVATE KEY-----\n",
+            "MIIEFAKE".repeat(8)
+        );
+        assert_eq!(
+            blank_keys(&prefixed),
+            "-----BEGIN RSA PRIVATE KEY-----\nINFO #\n-----END RSA PRIVATE KEY-----\n"
+        );
+    }
+
     #[test]
     fn private_key_state_follows_begin_and_end_lines() {
         let begin = b"x\n-----BEGIN RSA PRIVATE KEY-----\nMIIEFAKE\n";

@@ -945,8 +945,12 @@ fn secret_at_operator(input: &[u8], op: usize, edits: &mut Vec<Edit>) -> Option<
     let (mut key_start, mut key_end, quoted) = key_before(input, k)?;
     // `pkg:amd64`, `host:port`, `urn:secret:thing`: an unquoted key with a colon and no white
     // space after it is not an assignment (`key: value` and `"key":"value"` are).
-    let colon_without_space = colon && !quoted && !matches!(next, b' ' | b'\t');
+    let colon_without_space =
+        colon && !quoted && !matches!(next, b' ' | b'\t' | b'\r' | b'\n' | 0);
     let mut key = input.get(key_start..key_end)?;
+    if colon && next == b'"' && (key.eq_ignore_ascii_case(b"default") || key.eq_ignore_ascii_case(b"envDefault")) {
+        return struct_tag_default(input, key_start, value_from, edits);
+    }
     // ... except an `Authorization:Basic ...` header written without the space.
     if colon_without_space && !key.eq_ignore_ascii_case(b"authorization") {
         return None;
@@ -980,7 +984,7 @@ fn secret_at_operator(input: &[u8], op: usize, edits: &mut Vec<Edit>) -> Option<
         }
     }
     let key = input.get(key_start..key_end)?;
-    if !colon && (key.eq_ignore_ascii_case(b"key") || key.eq_ignore_ascii_case(b"name")) {
+    if key.eq_ignore_ascii_case(b"key") || key.eq_ignore_ascii_case(b"name") {
         // `<add key="DbPassword" value="v"/>`, `name="password" value="v"`,
         // `<Data Name='Password'>v</Data>`.
         if let Some(end) = named_value(input, value_from, edits) {
@@ -1006,6 +1010,26 @@ fn secret_at_operator(input: &[u8], op: usize, edits: &mut Vec<Edit>) -> Option<
     if stem == Stem::Cookie {
         return cookie_values(input, value_from, assignment, edits);
     }
+    secret_value(input, value_from, assignment, edits)
+}
+
+/// A Go struct tag's default (`` Password string `env:"DB_PASSWORD" default:"v"` ``): the value
+/// when the field's name holds a secret key word.
+fn struct_tag_default(input: &[u8], key_start: usize, value_from: usize, edits: &mut Vec<Edit>) -> Option<usize> {
+    let ls = line_start(input, key_start);
+    let head = input.get(ls..key_start)?;
+    let tick = memchr::memchr(b'`', head)?;
+    let mut fields = head.get(..tick)?.split(|b| b.is_ascii_whitespace()).filter(|w| !w.is_empty());
+    let (Some(field), Some(_type), None) = (fields.next(), fields.next(), fields.next()) else {
+        return None;
+    };
+    let stem = find_stem(field).filter(|&s| is_strong(s))?;
+    let assignment = Assignment {
+        key_start,
+        stem,
+        flag: true,
+        colon: false,
+    };
     secret_value(input, value_from, assignment, edits)
 }
 
@@ -1524,21 +1548,25 @@ fn cookie_values(input: &[u8], mut p: usize, a: Assignment, edits: &mut Vec<Edit
 /// After `key=` or `name=` at `p`: a quoted name holding a secret key word, and then the value
 /// that goes with it: a `value="…"` attribute or `value:` key on the same or the next line, or
 /// the element text (`<Data Name='Password'>v</Data>`).
-fn named_value(input: &[u8], p: usize, edits: &mut Vec<Edit>) -> Option<usize> {
-    let q = at(input, p);
+fn named_value(input: &[u8], mut p: usize, edits: &mut Vec<Edit>) -> Option<usize> {
     let le = line_end(input, p);
+    while p < le && matches!(at(input, p), b' ' | b'\t') {
+        p += 1;
+    }
+    let q = at(input, p);
     let (name_start, name_end) = if matches!(q, b'"' | b'\'') {
         let close = memchr::memchr(q, input.get(p + 1..le)?)? + p + 1;
         (p + 1, close)
     } else {
-        return None;
+        let len = input.get(p..le)?.iter().take_while(|&&b| is_key_byte(b)).count();
+        (p, p + len)
     };
     let name = input.get(name_start..name_end)?;
     let stem = find_stem(name)?;
     if matches!(stem, Stem::Query | Stem::Cookie | Stem::Auth) {
         return None;
     }
-    let after = name_end + 1;
+    let after = if name_start > p { name_end + 1 } else { name_end };
     // The rest of this line and the next one.
     let next_end = line_end(input, (le + 1).min(input.len()));
     let window = input.get(after..next_end.max(after))?;
@@ -2551,6 +2579,375 @@ mod tests {
     /// `text` must come out as `expected`.
     fn check(text: &str, expected: &str) {
         assert_eq!(red(text), expected, "input: {text:?}");
+    }
+
+    /// Each `(input, expected)` pair through [`check`].
+    fn check_all(cases: &[(&str, &str)]) {
+        for (input, expected) in cases {
+            check(input, expected);
+        }
+    }
+
+    #[test]
+    fn makefile_go_php_and_logstash_assignments_are_removed() {
+        check_all(&[
+            ("DB_PASSWORD ?= mk1FAKE", "DB_PASSWORD ?= [REDACTED]"),
+            ("API_TOKEN := mk2FAKE", "API_TOKEN := [REDACTED]"),
+            ("SECRET ::= mk3FAKE", "SECRET ::= [REDACTED]"),
+            ("PASSWORD += mk4FAKE", "PASSWORD += [REDACTED]"),
+            ("\tpassword := \"go1FAKE\"", "\tpassword := \"[REDACTED]\""),
+            ("\ttoken := `go2FAKE`", "\ttoken := `[REDACTED]`"),
+            (
+                "var apiSecret string = \"go3FAKE\"",
+                "var apiSecret string = \"[REDACTED]\"",
+            ),
+            (
+                "\tPassword string `env:\"DB_PASSWORD\" default:\"go4FAKE\"`",
+                "\tPassword string `env:\"DB_PASSWORD\" default:\"[REDACTED]\"`",
+            ),
+            ("$password .= 'php1FAKE';", "$password .= '[REDACTED]';"),
+            (
+                "$cfg = ['password' => 'php2FAKE', 'x' => 1];",
+                "$cfg = ['password' => '[REDACTED]', 'x' => 1];",
+            ),
+            (
+                "  \"password\" => \"ls1FAKE\"",
+                "  \"password\" => \"[REDACTED]\"",
+            ),
+        ]);
+        check_untouched("\tHost string `default:\"localhost\"`\nx := y\ncount += 1");
+    }
+
+    #[test]
+    fn typed_declarations_and_call_arguments_are_removed() {
+        check_all(&[
+            (
+                "String password = \"cs1FAKE\";",
+                "String password = \"[REDACTED]\";",
+            ),
+            (
+                "val apiToken: String = \"kt1FAKE\"",
+                "val apiToken: String = \"[REDACTED]\"",
+            ),
+            (
+                "System.setProperty(\"X_TOKEN\", \"jv1FAKE\");",
+                "System.setProperty(\"X_TOKEN\", \"[REDACTED]\");",
+            ),
+            (
+                "os.environ[\"DB_PASSWORD\"] = \"py1FAKE\"",
+                "os.environ[\"DB_PASSWORD\"] = \"[REDACTED]\"",
+            ),
+            (
+                "setenv(\"API_TOKEN\", \"c1FAKE\", 1);",
+                "setenv(\"API_TOKEN\", \"[REDACTED]\", 1);",
+            ),
+            (
+                "config.set('password', 'cfg1FAKE')",
+                "config.set('password', '[REDACTED]')",
+            ),
+            (
+                "-Djavax.net.ssl.keyStorePassword=jks1FAKE -Dx=1",
+                "-Djavax.net.ssl.keyStorePassword=[REDACTED] -Dx=1",
+            ),
+        ]);
+        check_untouched("log(\"password\", count) and [\"a\", \"b\"] and f(\"token\", x)");
+    }
+
+    #[test]
+    fn toml_properties_ini_shell_and_dockerfile_assignments_are_removed() {
+        check_all(&[
+            ("[db]\npassword = \"toml1FAKE\"", "[db]\npassword = \"[REDACTED]\""),
+            ("db.password=props1FAKE", "db.password=[REDACTED]"),
+            ("export DB_PASSWORD=sh1FAKE", "export DB_PASSWORD=[REDACTED]"),
+            ("ENV API_TOKEN=docker1FAKE", "ENV API_TOKEN=[REDACTED]"),
+            ("ENV API_TOKEN docker2FAKE", "ENV API_TOKEN [REDACTED]"),
+        ]);
+        check_untouched("ENV PATH /usr/local/bin");
+    }
+
+    #[test]
+    fn run_together_and_digit_ending_keys_are_secret_keys() {
+        check_all(&[
+            ("{\"bot_token1\": \"d1FAKE\"}", "{\"bot_token1\": \"[REDACTED]\"}"),
+            ("x pass1=d2FAKE y", "x pass1=[REDACTED] y"),
+            ("x accesstoken=rt1FAKE y", "x accesstoken=[REDACTED] y"),
+            ("x DBPASSWORD=rt2FAKE y", "x DBPASSWORD=[REDACTED] y"),
+            ("x authtoken: rt3FAKE y", "x authtoken: [REDACTED] y"),
+            ("x clientsecret=rt4FAKE y", "x clientsecret=[REDACTED] y"),
+            ("x secretkey=rt5FAKE y", "x secretkey=[REDACTED] y"),
+            ("x PGPASSWORD=rt6FAKE psql", "x PGPASSWORD=[REDACTED] psql"),
+            ("x XMLPassword=rt7FAKE y", "x XMLPassword=[REDACTED] y"),
+        ]);
+        // Still plain words: a key word must be a component or a known compound.
+        check_untouched("nopassword=abcFAKE123 mysecretary=Joan libsecret=1 bypass=yes");
+    }
+
+    #[test]
+    fn keys_that_describe_a_secret_are_not_secret_keys() {
+        check_untouched(
+            "token_ttl=3600 password_file=run-FAKE SharedAccessKeyName=RootManage secret_name=db-creds",
+        );
+    }
+
+    #[test]
+    fn command_line_passwords_are_removed() {
+        check_all(&[
+            (
+                "curl -u admin:curl1FAKE https://x",
+                "curl -u admin:[REDACTED] https://x",
+            ),
+            (
+                "curl --user 'admin:curl2FAKE' https://x",
+                "curl --user 'admin:[REDACTED]' https://x",
+            ),
+            ("mysql -pmy1FAKE -u root", "mysql -p[REDACTED] -u root"),
+            ("mysqldump --password=my2FAKE db", "mysqldump --password=[REDACTED] db"),
+            ("sshpass -p ssh1FAKE ssh host", "sshpass -p [REDACTED] ssh host"),
+            (
+                "machine h.example login bob password netrc1FAKE",
+                "machine h.example login bob password [REDACTED]",
+            ),
+            (
+                "machine h.example\n  login bob\n  password netrc2FAKE\n",
+                "machine h.example\n  login bob\n  password [REDACTED]\n",
+            ),
+            ("redis-cli -a redis1FAKE ping", "redis-cli -a [REDACTED] ping"),
+        ]);
+        check_untouched("docker run -u 1000:1000 img\nmysql -p -u root\ncurl -u $USER:$PASS x");
+    }
+
+    #[test]
+    fn nested_json_and_yaml_values_are_removed() {
+        check_all(&[
+            (
+                "{\"password\": {\"value\": \"nest1FAKE\"}, \"n\": 1}",
+                "{\"password\": {\"value\": \"[REDACTED]\"}, \"n\": 1}",
+            ),
+            (
+                "{\"password\": [\"nest2FAKE\", 42]}",
+                "{\"password\": [\"[REDACTED]\", [REDACTED]]}",
+            ),
+            (
+                "password: |\n  block1FAKE\n  block2FAKE\nother: 1\n",
+                "password: |\n  [REDACTED]\n  [REDACTED]\nother: 1\n",
+            ),
+            (
+                "  token: >-\n    folded1FAKE\n\n    folded2FAKE\n  next: 2\n",
+                "  token: >-\n    [REDACTED]\n\n    [REDACTED]\n  next: 2\n",
+            ),
+            (
+                "credentials:\n  user: bob\n  password: \"map1FAKE\"\n  - list1FAKE\nend: 1\n",
+                "credentials:\n  user: [REDACTED]\n  password: \"[REDACTED]\"\n  - [REDACTED]\nend: 1\n",
+            ),
+            (
+                "env:\n  - name: DB_PASSWORD\n    value: k8s1FAKE\n",
+                "env:\n  - name: DB_PASSWORD\n    value: [REDACTED]\n",
+            ),
+        ]);
+        check_untouched("password:\nnext: 1\npassword: {}\n");
+    }
+
+    #[test]
+    fn signed_url_parameters_are_removed_when_they_look_random() {
+        check_all(&[
+            (
+                "https://a.blob.core.windows.net/c?sv=2020&sig=sigFAKE1234567890abcdefABC%3D&se=2",
+                "https://a.blob.core.windows.net/c?sv=2020&sig=[REDACTED]&se=2",
+            ),
+            (
+                "?X-Amz-Credential=AKFAKE%2F2020&X-Amz-Signature=abcdef0123456789abcdef0123456789",
+                "?X-Amz-Credential=[REDACTED]&X-Amz-Signature=[REDACTED]",
+            ),
+            (
+                "https://maps.example/api?key=AIzaFAKEFAKE1234567890abcdefgh",
+                "https://maps.example/api?key=[REDACTED]",
+            ),
+            (
+                "https://fn.example/api/x?code=codeFAKE1234567890abcdef==",
+                "https://fn.example/api/x?code=[REDACTED]",
+            ),
+        ]);
+        check_untouched("status code=200 key=value ?code=200&key=short sig=abc signature: verified");
+    }
+
+    #[test]
+    fn connection_strings_lose_keys_signatures_and_passwords() {
+        check_all(&[
+            (
+                "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=azFAKEkey==;EndpointSuffix=core",
+                "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=[REDACTED];EndpointSuffix=core",
+            ),
+            (
+                "Endpoint=sb://x/;SharedAccessKeyName=Root;SharedAccessKey=sakFAKE=",
+                "Endpoint=sb://x/;SharedAccessKeyName=Root;SharedAccessKey=[REDACTED]",
+            ),
+            (
+                "BlobEndpoint=x;SharedAccessSignature=sv=2020&sig=sasFAKE;x=1",
+                "BlobEndpoint=x;SharedAccessSignature=[REDACTED];x=1",
+            ),
+            (
+                "Server=db;Password=\"a;b,cFAKE\";Encrypt=true",
+                "Server=db;Password=\"[REDACTED]\";Encrypt=true",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn cookie_values_are_removed_and_names_kept() {
+        check_all(&[
+            (
+                "Cookie: session=cookie1FAKE; theme=dark",
+                "Cookie: session=[REDACTED]; theme=[REDACTED]",
+            ),
+            (
+                "Set-Cookie: JSESSIONID=cookie2FAKE; Path=/; HttpOnly",
+                "Set-Cookie: JSESSIONID=[REDACTED]; Path=/; HttpOnly",
+            ),
+            (
+                "curl -H 'Cookie: sid=cookie3FAKE' https://x",
+                "curl -H 'Cookie: sid=[REDACTED]' https://x",
+            ),
+            ("X-Api-Key: xapi1FAKE", "X-Api-Key: [REDACTED]"),
+            (
+                "Proxy-Authorization: Basic cHJveHk6RkFLRQ==",
+                "Proxy-Authorization: [REDACTED]",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn xml_elements_and_named_values_are_removed() {
+        check_all(&[
+            ("<Password>xml1FAKE</Password>", "<Password>[REDACTED]</Password>"),
+            (
+                "<ns:ApiToken a=\"1\">xml2FAKE</ns:ApiToken>",
+                "<ns:ApiToken a=\"1\">[REDACTED]</ns:ApiToken>",
+            ),
+            (
+                "<add key=\"DbPassword\" value=\"xml3FAKE\"/>",
+                "<add key=\"DbPassword\" value=\"[REDACTED]\"/>",
+            ),
+            (
+                "<input name=\"password\" value=\"xml4FAKE\">",
+                "<input name=\"password\" value=\"[REDACTED]\">",
+            ),
+            (
+                "<Data Name='Password'>xml5FAKE</Data>",
+                "<Data Name='Password'>[REDACTED]</Data>",
+            ),
+        ]);
+        check_untouched("<Password/><Password></Password><Name>x</Name><add key=\"Host\" value=\"db\"/>");
+    }
+
+    #[test]
+    fn docker_auth_and_kubeconfig_key_data_are_removed() {
+        check_all(&[
+            (
+                "{\"auths\":{\"r\":{\"auth\":\"ZG9ja2VyOkZBS0U=\"}}}",
+                "{\"auths\":{\"r\":{\"auth\":\"[REDACTED]\"}}}",
+            ),
+            (
+                "    client-key-data: LS0tFAKEkeydata",
+                "    client-key-data: [REDACTED]",
+            ),
+            ("    token: kube1FAKE", "    token: [REDACTED]"),
+        ]);
+        check_untouched("auth: required\n    client-certificate-data: LS0tCERT");
+    }
+
+    #[test]
+    fn crypt_hashes_are_removed() {
+        check_all(&[
+            (
+                "root:$6$saltFAKE$hashFAKEhashFAKE:19000:0:99999:7:::",
+                "root:[REDACTED]:19000:0:99999:7:::",
+            ),
+            ("u:$y$j9T$saltFAKE$hashFAKE:1:::", "u:[REDACTED]:1:::"),
+            ("u:$1$saltFAKE$hashFAKEhash:1:::", "u:[REDACTED]:1:::"),
+            ("u:$5$saltFAKE$hashFAKEhash:1:::", "u:[REDACTED]:1:::"),
+            (
+                "hash $2b$12$FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE ok",
+                "hash [REDACTED] ok",
+            ),
+            (
+                "h=$argon2id$v=19$m=65536,t=3,p=4$c2FsdEZBS0U$aGFzaEZBS0U",
+                "h=[REDACTED]",
+            ),
+            (
+                "$pbkdf2-sha256$29000$c2FsdEZBS0U$aGFzaEZBS0UhashFAKE",
+                "[REDACTED]",
+            ),
+        ]);
+        check_untouched("echo $HOME $1 $5 costs $6$ and a$1$b$c$d and \\$6$x$y");
+    }
+
+    #[test]
+    fn the_pseudonym_key_line_is_removed() {
+        let line = format!("casefile-key-v1:{}", "0f".repeat(32));
+        check(&line, "casefile-key-v1:[REDACTED]");
+        let (_, found) = run(&line);
+        assert_eq!(found.secret_kinds.get("casefile-key"), Some(&1));
+    }
+
+    #[test]
+    fn values_starting_with_punctuation_or_holding_commas_are_removed() {
+        check_all(&[
+            ("password: )!~jfYGE1G", "password: [REDACTED]"),
+            ("x password: )!~jfYGE1G y", "x password: [REDACTED] y"),
+            ("x password=abc,def&ghi y", "x password=[REDACTED] y"),
+            ("x password=abc,user=bob", "x password=[REDACTED],user=bob"),
+            ("f(password=)", "f(password=)"),
+        ]);
+    }
+
+    #[test]
+    fn placeholders_and_code_references_stay() {
+        for text in [
+            "password: ${DB_PASSWORD}",
+            "password: \"${DB_PASSWORD:-}\"",
+            "password=$DB_PASSWORD",
+            "token=%TOKEN%",
+            "password: {{ .Values.password }}",
+            "password=<your-password>",
+            "token: <token>",
+            "password = var.db_password",
+            "password=xxxxxxxx",
+            "api_key=sk-xxxxxxxxxxxxxxxx",
+            "secret = local.secret",
+            "secret_len = X25519.secret_length",
+            "token = process.env.API_TOKEN",
+            "password = os.getenv(\"DB_PASSWORD\")",
+            "SECRET_KEY = settings.SECRET_KEY",
+            "password=changeme",
+            "password: YOUR_PASSWORD_HERE",
+            "token=ab12****",
+            "password: $(cat /run/secrets/db)",
+        ] {
+            check_untouched(text);
+        }
+        check("x password=hunter2.FAKE y", "x password=[REDACTED] y");
+    }
+
+    #[test]
+    fn a_secret_found_once_is_removed_everywhere() {
+        let mut learner = crate::redact::Learner::new();
+        learner.feed(b"config:\n  password: )!~jfYGE1G\n");
+        learner.feed(b"token=short\nid=123456\n");
+        let mut names = names();
+        names.merge(learner.finish());
+        assert_eq!(names.secrets.len(), 1, "{:?}", names.secrets);
+        assert!(!format!("{names:?}").contains("jfYGE1G"), "Debug hides values");
+        let redactor = Redactor::new(&key(1), &names);
+        let mut found = Found::default();
+        let out = redactor.redact_text(
+            "login with )!~jfYGE1G failed; \")!~jfYGE1G\" x)!~jfYGE1G, x)!~jfYGE1Gz id 123456",
+            &mut found,
+        );
+        assert_eq!(
+            out,
+            "login with [REDACTED] failed; \"[REDACTED]\" x[REDACTED], x)!~jfYGE1Gz id 123456"
+        );
+        assert_eq!(found.secret_kinds.get("password"), Some(&3));
     }
 
     #[test]
