@@ -336,9 +336,21 @@ fn body_line(text: &[u8]) -> Body {
         return Body::Whole;
     }
     const HEADERS: &[&[u8]] = &[
-        b"Proc-Type:", b"DEK-Info:", b"Version:", b"Comment:", b"Hash:", b"Charset:",
-        b"MessageID:", b"Private-MAC:", b"Encryption:", b"Public-Lines:", b"Key-Derivation:",
-        b"Argon2-Memory:", b"Argon2-Passes:", b"Argon2-Parallelism:", b"Argon2-Salt:",
+        b"Proc-Type:",
+        b"DEK-Info:",
+        b"Version:",
+        b"Comment:",
+        b"Hash:",
+        b"Charset:",
+        b"MessageID:",
+        b"Private-MAC:",
+        b"Encryption:",
+        b"Public-Lines:",
+        b"Key-Derivation:",
+        b"Argon2-Memory:",
+        b"Argon2-Passes:",
+        b"Argon2-Parallelism:",
+        b"Argon2-Salt:",
     ];
     if HEADERS.iter().any(|h| trimmed.starts_with(h)) {
         return Body::Whole;

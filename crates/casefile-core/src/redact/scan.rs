@@ -16,27 +16,72 @@ const REDACTED: &[u8] = b"[REDACTED]";
 /// Input is bytes, not necessarily UTF-8: invalid UTF-8, NUL bytes and CRLF pass through
 /// untouched except where a match is replaced. The rules:
 ///
-/// - **Secrets** (replaced by `[REDACTED]`): the value assigned to a key that contains `pass`
-///   (as `pass`, `password`, `passwd`, `passphrase`, `passcode`, or `pass` ending a key such as
-///   `db_pass`), `pwd` (but not the `PWD`/`OLDPWD` working-folder variables), `secret`, `token`,
-///   `apikey`/`api_key`/`api-key`/`api key`, the same four forms of `access key`, `private key`,
-///   `auth key` and `connect key` (JumpCloud's agent), `credential`, or `authorization`. Forms: `k=v`, `k = v`, `k: v`, `"k": "v"`
-///   and `"k": 123`, `--k v` and `--k=v`, `?k=v&`, `;k=v;`. The key word must start a
-///   component of the key: the key's start, after `_`, `-`, `.` or a space, or at a lower- to
-///   upper-case step (`db_password`, `dbPassword`, `SMTP.PASSWORD`, `x-api-key`), so
-///   `libsecret`, `nopassword` and `mysecretary` are not secret keys. A colon assigns only when
-///   white space follows it or the key is quoted (`key: v`, `"key":"v"`), so `pkg:amd64`,
-///   `host:port` and `urn:secret:thing` are not assignments. A quoted value loses everything
-///   between its quotes (spaces included); an unquoted value ends at white space or one of
-///   `; , & " ' ) } ] < >`, except that a key that starts its line (INI, YAML, env files) and an
-///   `Authorization` key lose the rest of the line. Left alone: empty values, values already
-///   `[REDACTED]` or a pseudonym, `true`/`false`/`null`/`none` (a flag such as
-///   `passwordless=true` is not a secret), all-`*` masks, and the key words without an
-///   assignment (`password reset requested`). Also: `Bearer <token>` (8+ characters, not all
-///   lower-case letters), JWTs (`eyJ…`.`…`.`…`), AWS key ids (`AKIA`/`ASIA` + 16 `[A-Z0-9]`), the
-///   password of URL user info `scheme://user:pass@host` (the user becomes a username
-///   pseudonym), and every line between `-----BEGIN … PRIVATE KEY-----` and
-///   `-----END … PRIVATE KEY-----` (the marker lines are kept).
+/// - **Secrets** (replaced by `[REDACTED]`, each counted under a kind in
+///   [`Found::secret_kinds`]):
+///   - *Key words.* The value assigned to a key that holds a secret key word. The key is split
+///     into components (at `_ - . / space`, at a lower- to upper-case step, before the last
+///     capital of an upper-case run followed by lower case, around digits: `bot_token1`,
+///     `XMLPassword`); a component is secret when it starts with `pass` (as `pass`, `password`,
+///     `passwd`, `passphrase`, `passcode`), `pwd` (but not the `PWD`/`OLDPWD` variables),
+///     `secret`, `token`, `credential`, `authorization`, `apikey`, `accesskey`, `privatekey`,
+///     `authkey` or `connectkey` (JumpCloud's agent); when it runs a known qualifier into one
+///     (`accesstoken`, `DBPASSWORD`, `PGPASSWORD`, `authtoken`, `clientsecret`, `accountkey`);
+///     or when it is `key` after a qualifier (`api key`, `Account_Key`, `SharedAccessKey`,
+///     `master-key`) or before `data` (`client-key-data`). So `libsecret`, `nopassword`,
+///     `mysecretary` and `bypass` are not secret keys, and neither is a key whose last
+///     component describes the secret (`token_ttl`, `password_file`, `SharedAccessKeyName`,
+///     `secret_length`). Weak keys need a value that looks generated (two of lower case, upper
+///     case and digits): a key ending in `signature` (`X-Amz-Signature`, 16+ bytes), `auth`
+///     (Docker's `config.json`, 8+ bytes), and `sig`, `code`, `key`, `sas`, `hmac`, `signed`
+///     only as URL query parameters (after `?` or `&`, 16+ bytes), so `code=200` and
+///     `key=value` stay.
+///   - *Assignment forms.* `k=v`, `k = v`, `k: v`, `"k": "v"`, `"k": 123`, `k ?= v`, `k := v`,
+///     `k ::= v`, `k += v`, `$k .= v`, `'k' => v` (PHP, logstash, Ruby), typed declarations
+///     (`String password = "v"`, `var token string = "v"`, `val apiToken: String = "v"`),
+///     `env["K"] = v`, `-Dk=v`, `--k v`, `--k=v`, `?k=v&`, `;k=v;`, call arguments
+///     (`setProperty("X_TOKEN", "v")`, `setenv("API_TOKEN", "v")`, `config.set("password",
+///     "v")`), Go struct-tag defaults of a secret field, a Dockerfile `ENV K v`, named values
+///     (`<add key="DbPassword" value="v"/>`, `name="password" value="v"`, a Kubernetes
+///     `- name: DB_PASSWORD` with `value: v` on the next line, `<Data Name='Password'>v</Data>`)
+///     and one-line XML elements (`<Password>v</Password>`). A colon assigns only when white
+///     space or the line's end follows it or the key is quoted, so `pkg:amd64`, `host:port`
+///     and `urn:secret:thing` are not assignments.
+///   - *Values.* A quoted value (`"…"`, `'…'`, `` `…` ``, `\"…\"`) loses everything between its
+///     quotes; `{…}` and `[…]` lose every value inside, keys kept (`"password": {"value": "v"}`);
+///     a YAML key with a block indicator (`password: |`, `>-`) or with nothing after its colon
+///     loses the more indented lines that follow (for a nested mapping or list, the value of each
+///     line). An unquoted value ends at white space, a quote or one of `) } ] < >` (a value may
+///     start with one: `)!~jfYGE1G`), and at `,` `;` `&` only when white space, the line's end or
+///     another `key=` follows (`password=abc,def&ghi` is one value, `?token=v&next=1` is not);
+///     a key that starts its line (INI, YAML, env files) and `Authorization` take the rest of
+///     the line. An Azure `SharedAccessSignature=` runs to the next `;`.
+///   - *Left alone:* empty values, `[REDACTED]` and pseudonyms, `true`/`false`/`null`/`none`/
+///     `yes`/`no`/`on`/`off`, masks (`****`, `ab12****`, values mostly `x` such as
+///     `AKIAXXXXXXXXXXXXXXXX`), placeholders (`${VAR}`, `$(cmd)`, `$VAR`, `%VAR%`, `@VAR@`,
+///     `{{ .Values.x }}`, `{% x %}`, `<token>`, `<your-password>`, `changeme`, `changeit`,
+///     `your_…`, `…_here`) and, for unquoted values, code references (`var.db_password`,
+///     `local.x`, `process.env.API_TOKEN`, `settings.SECRET_KEY`, `X25519.secret_length`,
+///     `os.getenv("X")`, `getPassword()`, `ENV['X']`); the key words without an assignment
+///     (`password reset requested`).
+///   - *Headers and command lines.* `Cookie:` (every value) and `Set-Cookie:` (the cookie's
+///     value; names and attributes kept); `Bearer <token>` (8+ characters, not all lower-case
+///     letters); `curl -u user:pass` (and `--user`, `-U`, `--proxy-user`: the password),
+///     `mysql -pPASS` (also `mysqldump`, `mysqladmin`, `mariadb`), `sshpass -p PASS`,
+///     `redis-cli -a PASS`, `.netrc` `machine … password P`.
+///   - *Formats.* JWTs (`eyJ…`.`…`.`…`), AWS key ids (`AKIA`/`ASIA` + 16 `[A-Z0-9]`), crypt
+///     hashes at a word start (`$1$`, `$5$`, `$6$`, `$7$`, `$y$`, `$gy$`, `$2a$`/`$2b$`/`$2y$`,
+///     `$apr1$`, `$argon2id$`, `$pbkdf2-sha256$`, `$scrypt$`… with two more `$` fields), the
+///     pseudonym key line `casefile-key-v1:<hex>` (the hex), the password of URL user info
+///     `scheme://user:pass@host` (the user becomes a username pseudonym).
+///   - *Private keys.* Every line of a `-----BEGIN … PRIVATE KEY-----` or `… PRIVATE KEY
+///     BLOCK-----` block (PEM, OpenSSH, encrypted PKCS#8, PGP; the marker lines are kept) and
+///     the lines after PuTTY's `Private-Lines: N` (and `Private-MAC:`). A block ends at its END
+///     marker or at the first line that is not key material (base64, armour headers such as
+///     `Proc-Type:` or `Version:`, blank lines; a line ending in 40+ base64 bytes loses that
+///     run), so a stray BEGIN marker in a message or a key cut short blanks only itself.
+///   - *Everywhere.* A secret value found once in the run ([`Names::secrets`], learned from all
+///     text before redaction) is removed wherever else it occurs as a whole token, whatever its
+///     context; see [`KnownSecrets`] for the values too common to be searched for.
 /// - **E-mail** `local@domain.tld` → `email-<8 hex>@redacted.invalid` (hash of the lower-cased
 ///   address).
 /// - **IPv4**: four decimal octets 0-255 without leading zeros, not preceded by a letter, digit,
@@ -710,7 +755,9 @@ fn find_stem(key: &[u8]) -> Option<Stem> {
             .unwrap_or_default()
     };
     // The last component that is not a number.
-    let last = (0..count).rev().find(|&i| !part(i).iter().all(u8::is_ascii_digit))?;
+    let last = (0..count)
+        .rev()
+        .find(|&i| !part(i).iter().all(u8::is_ascii_digit))?;
     let whole_is = |word: &[u8]| key.eq_ignore_ascii_case(word);
     let mut found = None;
     for i in 0..count {
@@ -720,16 +767,20 @@ fn find_stem(key: &[u8]) -> Option<Stem> {
                 COMPOUND_PREFIXES.iter().find_map(|prefix| {
                     let prefix = prefix.as_bytes();
                     let rest = c.get(prefix.len()..)?;
-                    (c.len() > prefix.len()
-                        && c.get(..prefix.len())?.eq_ignore_ascii_case(prefix))
-                    .then(|| stem_of_component(rest).or_else(|| is_key_word(rest).then_some(Stem::Plain)))
-                    .flatten()
+                    (c.len() > prefix.len() && c.get(..prefix.len())?.eq_ignore_ascii_case(prefix))
+                        .then(|| {
+                            stem_of_component(rest)
+                                .or_else(|| is_key_word(rest).then_some(Stem::Plain))
+                        })
+                        .flatten()
                 })
             })
             .or_else(|| {
-                let qualified = i
-                    .checked_sub(1)
-                    .is_some_and(|p| KEY_QUALIFIERS.iter().any(|q| part(p).eq_ignore_ascii_case(q.as_bytes())));
+                let qualified = i.checked_sub(1).is_some_and(|p| {
+                    KEY_QUALIFIERS
+                        .iter()
+                        .any(|q| part(p).eq_ignore_ascii_case(q.as_bytes()))
+                });
                 let before_data = part(i + 1).eq_ignore_ascii_case(b"data");
                 (is_key_word(c) && (qualified || before_data)).then_some(Stem::Plain)
             })
@@ -820,11 +871,13 @@ fn stem_of_component(c: &[u8]) -> Option<Stem> {
         let ok = match kind {
             Stem::Pass => {
                 after.is_empty()
-                    || [&b"word"[..], b"wd", b"phrase", b"code"].iter().any(|suffix| {
-                        after
-                            .get(..suffix.len())
-                            .is_some_and(|a| a.eq_ignore_ascii_case(suffix))
-                    })
+                    || [&b"word"[..], b"wd", b"phrase", b"code"]
+                        .iter()
+                        .any(|suffix| {
+                            after
+                                .get(..suffix.len())
+                                .is_some_and(|a| a.eq_ignore_ascii_case(suffix))
+                        })
             }
             Stem::Pwd => after.is_empty() || after.eq_ignore_ascii_case(b"s"),
             _ => true,
@@ -840,31 +893,164 @@ fn is_key_word(c: &[u8]) -> bool {
 /// Words run together before a key word in one component: `accesstoken`, `DBPASSWORD`,
 /// `clientsecret`, `accountkey`. (`libsecret`, `nopassword` stay plain words.)
 const COMPOUND_PREFIXES: &[&str] = &[
-    "access", "account", "admin", "api", "app", "auth", "bearer", "bind", "bot", "client",
-    "consumer", "csrf", "db", "database", "default", "deploy", "encryption", "ftp", "git", "id",
-    "keystore", "ldap", "login", "mail", "master", "mysql", "new", "oauth", "old", "personal", "pg",
-    "postgres", "private", "proxy", "redis", "refresh", "registry", "root", "sa", "service",
-    "session", "shared", "sharedaccess", "signing", "smtp", "ssh", "storage", "store", "secret",
-    "truststore", "user", "vault", "webhook", "xsrf", "hmac", "jwt", "server", "subscription",
+    "access",
+    "account",
+    "admin",
+    "api",
+    "app",
+    "auth",
+    "bearer",
+    "bind",
+    "bot",
+    "client",
+    "consumer",
+    "csrf",
+    "db",
+    "database",
+    "default",
+    "deploy",
+    "encryption",
+    "ftp",
+    "git",
+    "id",
+    "keystore",
+    "ldap",
+    "login",
+    "mail",
+    "master",
+    "mysql",
+    "new",
+    "oauth",
+    "old",
+    "personal",
+    "pg",
+    "postgres",
+    "private",
+    "proxy",
+    "redis",
+    "refresh",
+    "registry",
+    "root",
+    "sa",
+    "service",
+    "session",
+    "shared",
+    "sharedaccess",
+    "signing",
+    "smtp",
+    "ssh",
+    "storage",
+    "store",
+    "secret",
+    "truststore",
+    "user",
+    "vault",
+    "webhook",
+    "xsrf",
+    "hmac",
+    "jwt",
+    "server",
+    "subscription",
 ];
 
 /// Components that make a following `key` a secret: `Account_Key`, `master-key`.
 const KEY_QUALIFIERS: &[&str] = &[
-    "access", "account", "api", "app", "auth", "client", "connect", "consumer", "encryption",
-    "hmac", "master", "primary", "private", "secondary", "secret", "shared", "signing", "storage",
-    "subscription", "license", "ssh", "crypto", "decryption", "session", "sas",
+    "access",
+    "account",
+    "api",
+    "app",
+    "auth",
+    "client",
+    "connect",
+    "consumer",
+    "encryption",
+    "hmac",
+    "master",
+    "primary",
+    "private",
+    "secondary",
+    "secret",
+    "shared",
+    "signing",
+    "storage",
+    "subscription",
+    "license",
+    "ssh",
+    "crypto",
+    "decryption",
+    "session",
+    "sas",
 ];
 
 /// Last components that describe a secret rather than hold it: `token_ttl`, `password_file`,
 /// `SharedAccessKeyName`, `secret_length`.
 const DESCRIPTIVE: &[&str] = &[
-    "file", "path", "dir", "name", "type", "length", "len", "size", "ttl", "expiry", "expires",
-    "expiration", "timeout", "count", "enabled", "enable", "required", "policy", "provider", "url",
-    "uri", "endpoint", "format", "algorithm", "algo", "header", "env", "var", "field", "ref", "id",
-    "mode", "method", "kind", "version", "lifetime", "age", "max", "min", "prompt", "label",
-    "strength", "reset", "changed", "valid", "validity", "rotation", "source", "location",
-    "command", "cmd", "scope", "scopes", "audience", "issuer", "status", "state", "error",
-    "errors", "check", "verify", "usage", "attempts", "retries", "interval", "period",
+    "file",
+    "path",
+    "dir",
+    "name",
+    "type",
+    "length",
+    "len",
+    "size",
+    "ttl",
+    "expiry",
+    "expires",
+    "expiration",
+    "timeout",
+    "count",
+    "enabled",
+    "enable",
+    "required",
+    "policy",
+    "provider",
+    "url",
+    "uri",
+    "endpoint",
+    "format",
+    "algorithm",
+    "algo",
+    "header",
+    "env",
+    "var",
+    "field",
+    "ref",
+    "id",
+    "mode",
+    "method",
+    "kind",
+    "version",
+    "lifetime",
+    "age",
+    "max",
+    "min",
+    "prompt",
+    "label",
+    "strength",
+    "reset",
+    "changed",
+    "valid",
+    "validity",
+    "rotation",
+    "source",
+    "location",
+    "command",
+    "cmd",
+    "scope",
+    "scopes",
+    "audience",
+    "issuer",
+    "status",
+    "state",
+    "error",
+    "errors",
+    "check",
+    "verify",
+    "usage",
+    "attempts",
+    "retries",
+    "interval",
+    "period",
 ];
 
 /// Where a key ends before an operator (`key = v`, `"key": v`, `env["KEY"] = v`): skips white
@@ -896,9 +1082,17 @@ fn key_before(input: &[u8], mut k: usize) -> Option<(usize, usize, bool)> {
 /// Type names between a key and its `=` in typed declarations: `var token string = "v"`,
 /// `val apiToken: String = "v"`.
 fn is_type_name(key: &[u8]) -> bool {
-    [&b"string"[..], b"str", b"securestring", b"char", b"object", b"any", b"bytes"]
-        .iter()
-        .any(|t| key.eq_ignore_ascii_case(t))
+    [
+        &b"string"[..],
+        b"str",
+        b"securestring",
+        b"char",
+        b"object",
+        b"any",
+        b"bytes",
+    ]
+    .iter()
+    .any(|t| key.eq_ignore_ascii_case(t))
 }
 
 /// What is known about an assignment when its value is read.
@@ -945,10 +1139,12 @@ fn secret_at_operator(input: &[u8], op: usize, edits: &mut Vec<Edit>) -> Option<
     let (mut key_start, mut key_end, quoted) = key_before(input, k)?;
     // `pkg:amd64`, `host:port`, `urn:secret:thing`: an unquoted key with a colon and no white
     // space after it is not an assignment (`key: value` and `"key":"value"` are).
-    let colon_without_space =
-        colon && !quoted && !matches!(next, b' ' | b'\t' | b'\r' | b'\n' | 0);
+    let colon_without_space = colon && !quoted && !matches!(next, b' ' | b'\t' | b'\r' | b'\n' | 0);
     let mut key = input.get(key_start..key_end)?;
-    if colon && next == b'"' && (key.eq_ignore_ascii_case(b"default") || key.eq_ignore_ascii_case(b"envDefault")) {
+    if colon
+        && next == b'"'
+        && (key.eq_ignore_ascii_case(b"default") || key.eq_ignore_ascii_case(b"envDefault"))
+    {
         return struct_tag_default(input, key_start, value_from, edits);
     }
     // ... except an `Authorization:Basic ...` header written without the space.
@@ -1015,11 +1211,19 @@ fn secret_at_operator(input: &[u8], op: usize, edits: &mut Vec<Edit>) -> Option<
 
 /// A Go struct tag's default (`` Password string `env:"DB_PASSWORD" default:"v"` ``): the value
 /// when the field's name holds a secret key word.
-fn struct_tag_default(input: &[u8], key_start: usize, value_from: usize, edits: &mut Vec<Edit>) -> Option<usize> {
+fn struct_tag_default(
+    input: &[u8],
+    key_start: usize,
+    value_from: usize,
+    edits: &mut Vec<Edit>,
+) -> Option<usize> {
     let ls = line_start(input, key_start);
     let head = input.get(ls..key_start)?;
     let tick = memchr::memchr(b'`', head)?;
-    let mut fields = head.get(..tick)?.split(|b| b.is_ascii_whitespace()).filter(|w| !w.is_empty());
+    let mut fields = head
+        .get(..tick)?
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty());
     let (Some(field), Some(_type), None) = (fields.next(), fields.next(), fields.next()) else {
         return None;
     };
@@ -1086,9 +1290,11 @@ fn secret_value(input: &[u8], mut p: usize, a: Assignment, edits: &mut Vec<Edit>
         return None;
     }
     if a.stem == Stem::Signature
-        && input
-            .get(a.key_start..)
-            .is_some_and(|k| k.len() >= 21 && k.get(..21).is_some_and(|k| k.eq_ignore_ascii_case(b"SharedAccessSignature")))
+        && input.get(a.key_start..).is_some_and(|k| {
+            k.len() >= 21
+                && k.get(..21)
+                    .is_some_and(|k| k.eq_ignore_ascii_case(b"SharedAccessSignature"))
+        })
     {
         // An Azure SAS in a connection string: `SharedAccessSignature=sv=…&sig=…;`.
         let len = rest
@@ -1216,20 +1422,48 @@ fn is_line_leading(input: &[u8], key_start: usize) -> bool {
 /// `null`/`none`, masks (`****`, `xxxx`, `ab12****`), placeholders (`${VAR}`, `$VAR`, `%VAR%`,
 /// `{{ .Values.x }}`, `<token>`, `changeme`, `your-password`, `YOUR_API_KEY_HERE`).
 fn is_left_alone(value: &[u8]) -> bool {
-    value.is_empty()
-        || value.starts_with(REDACTED)
-        || is_pseudonym(value)
-        || is_placeholder(value)
+    value.is_empty() || value.starts_with(REDACTED) || is_pseudonym(value) || is_placeholder(value)
 }
 
 /// See [`is_left_alone`].
 fn is_placeholder(value: &[u8]) -> bool {
     const WORDS: &[&[u8]] = &[
-        b"true", b"false", b"null", b"none", b"nil", b"undefined", b"yes", b"no", b"on",
-        b"off", b"empty", b"changeme", b"change_me", b"change-me", b"changeit", b"password",
-        b"passwd", b"secret", b"token", b"placeholder", b"redacted", b"example", b"dummy",
-        b"todo", b"tbd", b"n/a", b"hidden", b"masked", b"string", b"required", b"optional",
-        b"replaceme", b"replace_me", b"replace-me", b"secure", b"...",
+        b"true",
+        b"false",
+        b"null",
+        b"none",
+        b"nil",
+        b"undefined",
+        b"yes",
+        b"no",
+        b"on",
+        b"off",
+        b"empty",
+        b"changeme",
+        b"change_me",
+        b"change-me",
+        b"changeit",
+        b"password",
+        b"passwd",
+        b"secret",
+        b"token",
+        b"placeholder",
+        b"redacted",
+        b"example",
+        b"dummy",
+        b"todo",
+        b"tbd",
+        b"n/a",
+        b"hidden",
+        b"masked",
+        b"string",
+        b"required",
+        b"optional",
+        b"replaceme",
+        b"replace_me",
+        b"replace-me",
+        b"secure",
+        b"...",
     ];
     let trimmed = value
         .strip_prefix(b"<")
@@ -1274,7 +1508,9 @@ fn starts_with_placeholder(rest: &[u8]) -> bool {
         len > 0 && body.get(len) == Some(&close)
     };
     match (at(rest, 0), at(rest, 1)) {
-        (b'$', b'{' | b'(') | (b'#' | b'%' | b'@', b'{') | (b'{', b'{' | b'%') | (b'<', b'%') => true,
+        (b'$', b'{' | b'(') | (b'#' | b'%' | b'@', b'{') | (b'{', b'{' | b'%') | (b'<', b'%') => {
+            true
+        }
         (b'$', b) => b.is_ascii_alphabetic() || b == b'_',
         (b'%', _) => closed_by(1, b'%'),
         (b'@', _) => closed_by(1, b'@'),
@@ -1287,11 +1523,48 @@ fn starts_with_placeholder(rest: &[u8]) -> bool {
 /// `getPassword()`, `ENV['X']`. `after` is what follows the value on its line.
 fn is_reference(value: &[u8], after: &[u8]) -> bool {
     const ROOTS: &[&[u8]] = &[
-        b"var", b"local", b"locals", b"module", b"data", b"self", b"this", b"settings",
-        b"config", b"conf", b"cfg", b"process", b"env", b"os", b"secrets", b"vars", b"params",
-        b"props", b"system", b"environment", b"context", b"ctx", b"values", b"spec", b"input",
-        b"inputs", b"args", b"opts", b"options", b"app", b"request", b"req", b"each", b"item",
-        b"ENV", b"window", b"global", b"globals", b"std", b"steps", b"needs", b"matrix",
+        b"var",
+        b"local",
+        b"locals",
+        b"module",
+        b"data",
+        b"self",
+        b"this",
+        b"settings",
+        b"config",
+        b"conf",
+        b"cfg",
+        b"process",
+        b"env",
+        b"os",
+        b"secrets",
+        b"vars",
+        b"params",
+        b"props",
+        b"system",
+        b"environment",
+        b"context",
+        b"ctx",
+        b"values",
+        b"spec",
+        b"input",
+        b"inputs",
+        b"args",
+        b"opts",
+        b"options",
+        b"app",
+        b"request",
+        b"req",
+        b"each",
+        b"item",
+        b"ENV",
+        b"window",
+        b"global",
+        b"globals",
+        b"std",
+        b"steps",
+        b"needs",
+        b"matrix",
     ];
     let is_ident_start = |b: u8| b.is_ascii_alphabetic() || b == b'_';
     let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
@@ -1323,7 +1596,11 @@ fn is_reference(value: &[u8], after: &[u8]) -> bool {
     let next = value.get(i).or_else(|| after.first()).copied().unwrap_or(0);
     if matches!(next, b'(' | b'[') && i >= 3 {
         // A call or an index: `os.getenv("X")`, `getPassword()`, `ENV['X']`.
-        let inner = value.get(i + 1).or_else(|| after.get(1)).copied().unwrap_or(0);
+        let inner = value
+            .get(i + 1)
+            .or_else(|| after.get(1))
+            .copied()
+            .unwrap_or(0);
         return matches!(inner, b'"' | b'\'' | b')' | b':') || is_ident_start(inner);
     }
     if i < value.len() || parts < 2 {
@@ -1400,16 +1677,16 @@ fn nested_value(input: &[u8], open: usize, stem: Stem, edits: &mut Vec<Edit>) ->
                 let start = i;
                 while i < limit
                     && !at(input, i).is_ascii_whitespace()
-                    && !matches!(at(input, i), b',' | b'{' | b'}' | b'[' | b']' | b'"' | b'\'')
+                    && !matches!(
+                        at(input, i),
+                        b',' | b'{' | b'}' | b'[' | b']' | b'"' | b'\''
+                    )
                     && !(at(input, i) == b':' && matches!(at(input, i + 1), b' ' | b'\t' | b'\n'))
                 {
                     i += 1;
                 }
                 let value = input.get(start..i).unwrap_or_default();
-                if at(input, i) != b':'
-                    && !is_left_alone(value)
-                    && !is_placeholder(value)
-                {
+                if at(input, i) != b':' && !is_left_alone(value) && !is_placeholder(value) {
                     edits.push(secret(start, i, stem.kind_name()));
                     pushed = true;
                 }
@@ -1448,9 +1725,13 @@ fn indented_block(
         lines += 1;
         let e = line_end(input, pos);
         let line = input.get(pos..e).unwrap_or_default();
-        let depth = line.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+        let depth = line
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
         let text_start = pos + depth;
-        let next = memchr::memchr(b'\n', input.get(e..).unwrap_or_default()).map_or(input.len(), |n| e + n + 1);
+        let next = memchr::memchr(b'\n', input.get(e..).unwrap_or_default())
+            .map_or(input.len(), |n| e + n + 1);
         if depth == line.len() {
             pos = next;
             continue;
@@ -1466,14 +1747,19 @@ fn indented_block(
             let text = input.get(start..e).unwrap_or_default();
             if let Some(colon) = memchr::memchr(b':', text)
                 && matches!(text.get(colon + 1), None | Some(b' ' | b'\t'))
-                && text.get(..colon).is_some_and(|k| k.iter().all(|&b| is_key_byte(b) || b == b'"' || b == b'\''))
+                && text
+                    .get(..colon)
+                    .is_some_and(|k| k.iter().all(|&b| is_key_byte(b) || b == b'"' || b == b'\''))
             {
                 start += colon + 1;
             }
             while matches!(at(input, start), b' ' | b'\t') {
                 start += 1;
             }
-            if matches!(at(input, start), b'"' | b'\'') && e > start + 1 && before(input, e) == at(input, start) {
+            if matches!(at(input, start), b'"' | b'\'')
+                && e > start + 1
+                && before(input, e) == at(input, start)
+            {
                 start += 1;
                 let value = input.get(start..e - 1).unwrap_or_default();
                 if !is_left_alone(value) {
@@ -1484,7 +1770,12 @@ fn indented_block(
                 continue;
             }
         }
-        let text_end = start + input.get(start..e).unwrap_or_default().trim_ascii_end().len();
+        let text_end = start
+            + input
+                .get(start..e)
+                .unwrap_or_default()
+                .trim_ascii_end()
+                .len();
         if let Some(value) = input.get(start..text_end)
             && !is_left_alone(value)
         {
@@ -1498,7 +1789,12 @@ fn indented_block(
 
 /// `Cookie: a=v1; b=v2` (every value) and `Set-Cookie: a=v; Path=/` (the first value): the
 /// names and attributes stay.
-fn cookie_values(input: &[u8], mut p: usize, a: Assignment, edits: &mut Vec<Edit>) -> Option<usize> {
+fn cookie_values(
+    input: &[u8],
+    mut p: usize,
+    a: Assignment,
+    edits: &mut Vec<Edit>,
+) -> Option<usize> {
     let le = line_end(input, p);
     while p < le && matches!(at(input, p), b' ' | b'\t') {
         p += 1;
@@ -1558,7 +1854,11 @@ fn named_value(input: &[u8], mut p: usize, edits: &mut Vec<Edit>) -> Option<usiz
         let close = memchr::memchr(q, input.get(p + 1..le)?)? + p + 1;
         (p + 1, close)
     } else {
-        let len = input.get(p..le)?.iter().take_while(|&&b| is_key_byte(b)).count();
+        let len = input
+            .get(p..le)?
+            .iter()
+            .take_while(|&&b| is_key_byte(b))
+            .count();
         (p, p + len)
     };
     let name = input.get(name_start..name_end)?;
@@ -1566,7 +1866,11 @@ fn named_value(input: &[u8], mut p: usize, edits: &mut Vec<Edit>) -> Option<usiz
     if matches!(stem, Stem::Query | Stem::Cookie | Stem::Auth) {
         return None;
     }
-    let after = if name_start > p { name_end + 1 } else { name_end };
+    let after = if name_start > p {
+        name_end + 1
+    } else {
+        name_end
+    };
     // The rest of this line and the next one.
     let next_end = line_end(input, (le + 1).min(input.len()));
     let window = input.get(after..next_end.max(after))?;
@@ -1608,7 +1912,13 @@ fn named_value(input: &[u8], mut p: usize, edits: &mut Vec<Edit>) -> Option<usiz
     if is_left_alone(value) {
         return None;
     }
-    let start = close + 1 + input.get(close + 1..text_end)?.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    let start = close
+        + 1
+        + input
+            .get(close + 1..text_end)?
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
     edits.push(secret(start, start + value.len(), stem.kind_name()));
     Some(text_end)
 }
@@ -1766,7 +2076,11 @@ fn xml_element_edits(input: &[u8], edits: &mut Vec<Edit>) {
         let value = text.trim_ascii();
         if !is_left_alone(value) && !value.contains(&b'<') {
             let start = gt + 1 + lead;
-            edits.push(secret(start, start + value.len(), find_stem(local).map_or("secret-value", Stem::kind_name)));
+            edits.push(secret(
+                start,
+                start + value.len(),
+                find_stem(local).map_or("secret-value", Stem::kind_name),
+            ));
         }
     }
 }
@@ -1818,7 +2132,10 @@ fn call_argument_edits(input: &[u8], edits: &mut Vec<Edit>) {
             while matches!(at(input, after), b' ' | b'\t') {
                 after += 1;
             }
-            if !matches!(at(input, after), b')' | b',' | b']' | b'}' | b';' | 0 | b'\r' | b'\n') {
+            if !matches!(
+                at(input, after),
+                b')' | b',' | b']' | b'}' | b';' | 0 | b'\r' | b'\n'
+            ) {
                 continue;
             }
             if let Some(value) = input.get(v + 1..end)
@@ -1895,7 +2212,10 @@ fn command_edits(input: &[u8], edits: &mut Vec<Edit>) {
                             flag = Some(b"-u");
                         } else if let Some(v) = text.strip_prefix(b"--user=") {
                             user_password(input, (word.1 - v.len(), word.1), edits);
-                        } else if text.starts_with(b"-u") && text.len() > 2 && !text.starts_with(b"-u-") {
+                        } else if text.starts_with(b"-u")
+                            && text.len() > 2
+                            && !text.starts_with(b"-u-")
+                        {
                             user_password(input, (word.0 + 2, word.1), edits);
                         }
                     }
@@ -1954,7 +2274,17 @@ fn command_edits(input: &[u8], edits: &mut Vec<Edit>) {
             continue;
         }
         let end = line_end(input, value.0);
-        push(input, (value.0, input.get(value.0..end).map_or(end, |v| value.0 + v.trim_ascii_end().len())), "secret-value", edits);
+        push(
+            input,
+            (
+                value.0,
+                input
+                    .get(value.0..end)
+                    .map_or(end, |v| value.0 + v.trim_ascii_end().len()),
+            ),
+            "secret-value",
+            edits,
+        );
     }
 }
 
@@ -1978,12 +2308,33 @@ fn user_password(input: &[u8], word: (usize, usize), edits: &mut Vec<Edit>) {
 /// and their salts, at the start of a word.
 fn crypt_hash_edits(input: &[u8], edits: &mut Vec<Edit>) {
     const IDS: &[&[u8]] = &[
-        b"1", b"5", b"6", b"y", b"gy", b"7", b"2a", b"2b", b"2x", b"2y", b"apr1", b"argon2i",
-        b"argon2d", b"argon2id", b"pbkdf2", b"pbkdf2-sha1", b"pbkdf2-sha256", b"pbkdf2-sha512",
-        b"scrypt", b"sha1", b"md5", b"sm3",
+        b"1",
+        b"5",
+        b"6",
+        b"y",
+        b"gy",
+        b"7",
+        b"2a",
+        b"2b",
+        b"2x",
+        b"2y",
+        b"apr1",
+        b"argon2i",
+        b"argon2d",
+        b"argon2id",
+        b"pbkdf2",
+        b"pbkdf2-sha1",
+        b"pbkdf2-sha256",
+        b"pbkdf2-sha512",
+        b"scrypt",
+        b"sha1",
+        b"md5",
+        b"sm3",
     ];
-    let is_hash_byte =
-        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'$' | b'=' | b'+' | b',' | b'-' | b'_');
+    let is_hash_byte = |b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(b, b'.' | b'/' | b'$' | b'=' | b'+' | b',' | b'-' | b'_')
+    };
     let mut from = 0;
     while let Some(start) = input
         .get(from..)
@@ -2277,7 +2628,11 @@ impl KnownSearch {
             {
                 continue;
             }
-            let kind = self.kinds.get(hit.pattern().as_usize()).copied().unwrap_or("secret-value");
+            let kind = self
+                .kinds
+                .get(hit.pattern().as_usize())
+                .copied()
+                .unwrap_or("secret-value");
             edits.push(secret(start, end, kind));
         }
     }
@@ -2656,9 +3011,15 @@ mod tests {
     #[test]
     fn toml_properties_ini_shell_and_dockerfile_assignments_are_removed() {
         check_all(&[
-            ("[db]\npassword = \"toml1FAKE\"", "[db]\npassword = \"[REDACTED]\""),
+            (
+                "[db]\npassword = \"toml1FAKE\"",
+                "[db]\npassword = \"[REDACTED]\"",
+            ),
             ("db.password=props1FAKE", "db.password=[REDACTED]"),
-            ("export DB_PASSWORD=sh1FAKE", "export DB_PASSWORD=[REDACTED]"),
+            (
+                "export DB_PASSWORD=sh1FAKE",
+                "export DB_PASSWORD=[REDACTED]",
+            ),
             ("ENV API_TOKEN=docker1FAKE", "ENV API_TOKEN=[REDACTED]"),
             ("ENV API_TOKEN docker2FAKE", "ENV API_TOKEN [REDACTED]"),
         ]);
@@ -2668,7 +3029,10 @@ mod tests {
     #[test]
     fn run_together_and_digit_ending_keys_are_secret_keys() {
         check_all(&[
-            ("{\"bot_token1\": \"d1FAKE\"}", "{\"bot_token1\": \"[REDACTED]\"}"),
+            (
+                "{\"bot_token1\": \"d1FAKE\"}",
+                "{\"bot_token1\": \"[REDACTED]\"}",
+            ),
             ("x pass1=d2FAKE y", "x pass1=[REDACTED] y"),
             ("x accesstoken=rt1FAKE y", "x accesstoken=[REDACTED] y"),
             ("x DBPASSWORD=rt2FAKE y", "x DBPASSWORD=[REDACTED] y"),
@@ -2701,8 +3065,14 @@ mod tests {
                 "curl --user 'admin:[REDACTED]' https://x",
             ),
             ("mysql -pmy1FAKE -u root", "mysql -p[REDACTED] -u root"),
-            ("mysqldump --password=my2FAKE db", "mysqldump --password=[REDACTED] db"),
-            ("sshpass -p ssh1FAKE ssh host", "sshpass -p [REDACTED] ssh host"),
+            (
+                "mysqldump --password=my2FAKE db",
+                "mysqldump --password=[REDACTED] db",
+            ),
+            (
+                "sshpass -p ssh1FAKE ssh host",
+                "sshpass -p [REDACTED] ssh host",
+            ),
             (
                 "machine h.example login bob password netrc1FAKE",
                 "machine h.example login bob password [REDACTED]",
@@ -2711,7 +3081,10 @@ mod tests {
                 "machine h.example\n  login bob\n  password netrc2FAKE\n",
                 "machine h.example\n  login bob\n  password [REDACTED]\n",
             ),
-            ("redis-cli -a redis1FAKE ping", "redis-cli -a [REDACTED] ping"),
+            (
+                "redis-cli -a redis1FAKE ping",
+                "redis-cli -a [REDACTED] ping",
+            ),
         ]);
         check_untouched("docker run -u 1000:1000 img\nmysql -p -u root\ncurl -u $USER:$PASS x");
     }
@@ -2767,7 +3140,9 @@ mod tests {
                 "https://fn.example/api/x?code=[REDACTED]",
             ),
         ]);
-        check_untouched("status code=200 key=value ?code=200&key=short sig=abc signature: verified");
+        check_untouched(
+            "status code=200 key=value ?code=200&key=short sig=abc signature: verified",
+        );
     }
 
     #[test]
@@ -2818,7 +3193,10 @@ mod tests {
     #[test]
     fn xml_elements_and_named_values_are_removed() {
         check_all(&[
-            ("<Password>xml1FAKE</Password>", "<Password>[REDACTED]</Password>"),
+            (
+                "<Password>xml1FAKE</Password>",
+                "<Password>[REDACTED]</Password>",
+            ),
             (
                 "<ns:ApiToken a=\"1\">xml2FAKE</ns:ApiToken>",
                 "<ns:ApiToken a=\"1\">[REDACTED]</ns:ApiToken>",
@@ -2836,7 +3214,9 @@ mod tests {
                 "<Data Name='Password'>[REDACTED]</Data>",
             ),
         ]);
-        check_untouched("<Password/><Password></Password><Name>x</Name><add key=\"Host\" value=\"db\"/>");
+        check_untouched(
+            "<Password/><Password></Password><Name>x</Name><add key=\"Host\" value=\"db\"/>",
+        );
     }
 
     #[test]
@@ -2936,7 +3316,10 @@ mod tests {
         let mut names = names();
         names.merge(learner.finish());
         assert_eq!(names.secrets.len(), 1, "{:?}", names.secrets);
-        assert!(!format!("{names:?}").contains("jfYGE1G"), "Debug hides values");
+        assert!(
+            !format!("{names:?}").contains("jfYGE1G"),
+            "Debug hides values"
+        );
         let redactor = Redactor::new(&key(1), &names);
         let mut found = Found::default();
         let out = redactor.redact_text(
