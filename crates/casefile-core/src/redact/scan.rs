@@ -1385,24 +1385,23 @@ fn starts_with_assignment(text: &[u8]) -> bool {
     len > 0 && matches!(text.get(len), Some(b'=' | b':'))
 }
 
+/// Whether a `,` `;` or `&` followed by `tail` ends an unquoted value.
+fn ends_value(tail: &[u8]) -> bool {
+    !tail.first().is_some_and(|&n| is_value_byte(n)) || starts_with_assignment(tail)
+}
+
 /// The length of an unquoted value at the start of `rest`; see [`secret_value`].
 fn unquoted_len(rest: &[u8]) -> usize {
     let mut i = 0;
     while let Some(&b) = rest.get(i) {
         match b {
             b' ' | b'\t' | b'"' | b'\'' | b'`' => break,
-            b')' | b'}' | b']' | b'<' | b'>' => {
-                if i > 0 || !rest.get(1).is_some_and(|&n| is_value_byte(n)) {
-                    break;
-                }
+            b')' | b'}' | b']' | b'<' | b'>'
+                if i > 0 || !rest.get(1).is_some_and(|&n| is_value_byte(n)) =>
+            {
+                break;
             }
-            b',' | b';' | b'&' => {
-                let tail = rest.get(i + 1..).unwrap_or_default();
-                if !tail.first().is_some_and(|&n| is_value_byte(n)) || starts_with_assignment(tail)
-                {
-                    break;
-                }
-            }
+            b',' | b';' | b'&' if ends_value(rest.get(i + 1..).unwrap_or_default()) => break,
             _ => {}
         }
         i += 1;
@@ -1675,14 +1674,14 @@ fn nested_value(input: &[u8], open: usize, stem: Stem, edits: &mut Vec<Edit>) ->
             b if b.is_ascii_whitespace() || b == b',' || b == b':' => i += 1,
             _ => {
                 let start = i;
-                while i < limit
-                    && !at(input, i).is_ascii_whitespace()
-                    && !matches!(
-                        at(input, i),
-                        b',' | b'{' | b'}' | b'[' | b']' | b'"' | b'\''
-                    )
-                    && !(at(input, i) == b':' && matches!(at(input, i + 1), b' ' | b'\t' | b'\n'))
-                {
+                let is_scalar_byte = |i: usize| match at(input, i) {
+                    b':' => !matches!(at(input, i + 1), b' ' | b'\t' | b'\n'),
+                    b => {
+                        !b.is_ascii_whitespace()
+                            && !matches!(b, b',' | b'{' | b'}' | b'[' | b']' | b'"' | b'\'')
+                    }
+                };
+                while i < limit && is_scalar_byte(i) {
                     i += 1;
                 }
                 let value = input.get(start..i).unwrap_or_default();
