@@ -1104,6 +1104,8 @@ struct Assignment {
     flag: bool,
     /// Assigned with `:` (YAML, JSON, headers): a value may follow on indented lines.
     colon: bool,
+    /// Assigned with `=>` (PHP, logstash, Ruby): never a nested value (a `match` arm in code).
+    arrow: bool,
 }
 
 /// A secret assigned with `=` (also `?=`, `:=`, `::=`, `+=`, `.=`, `=>`) or `:` at `op` to a key
@@ -1194,6 +1196,15 @@ fn secret_at_operator(input: &[u8], op: usize, edits: &mut Vec<Edit>) -> Option<
         None if java_property => find_stem(key.get(1..)?)?,
         None => return None,
     };
+    // `=>`: a quoted key, a Ruby symbol or a key starting its line (logstash), not the `match`
+    // arm `Stem::Pass =>` of code.
+    if value_from == op + 2
+        && !quoted
+        && !(before(input, key_start) == b':' && before(input, key_start - 1) != b':')
+        && !is_line_leading(input, key_start)
+    {
+        return None;
+    }
     if stem == Stem::Query && !matches!(before(input, key_start), b'?' | b'&') {
         return None;
     }
@@ -1202,6 +1213,7 @@ fn secret_at_operator(input: &[u8], op: usize, edits: &mut Vec<Edit>) -> Option<
         stem,
         flag: key.starts_with(b"-"),
         colon,
+        arrow: value_from == op + 2,
     };
     if stem == Stem::Cookie {
         return cookie_values(input, value_from, assignment, edits);
@@ -1233,6 +1245,7 @@ fn struct_tag_default(
         stem,
         flag: true,
         colon: false,
+        arrow: false,
     };
     secret_value(input, value_from, assignment, edits)
 }
@@ -1260,6 +1273,7 @@ fn secret_after_flag(input: &[u8], start: usize, edits: &mut Vec<Edit>) -> Optio
         stem,
         flag: true,
         colon: false,
+        arrow: false,
     };
     secret_value(input, p, assignment, edits)
 }
@@ -1306,7 +1320,15 @@ fn secret_value(input: &[u8], mut p: usize, a: Assignment, edits: &mut Vec<Edit>
     }
     if a.stem.needs_random().is_none() {
         match at(input, p) {
-            b'{' | b'[' => return nested_value(input, p, a.stem, edits),
+            b'{' | b'[' if !a.arrow => {
+                // Across lines only in JSON (`"password": {` …); elsewhere on this line.
+                let limit = if a.colon && quoted_key {
+                    input.len()
+                } else {
+                    le
+                };
+                return nested_value(input, p, limit, a.stem, edits);
+            }
             b'|' | b'>'
                 if a.colon
                     && rest
@@ -1611,7 +1633,12 @@ fn is_reference(value: &[u8], after: &[u8]) -> bool {
 /// Whether `value` looks like a generated secret rather than a word or a number: at least
 /// `min` bytes, two of lower case, upper case and digits, and not a plain number or version.
 fn looks_random(value: &[u8], min: usize) -> bool {
-    if value.len() < min {
+    if value.len() < min
+        || !value.iter().all(|&b| {
+            b.is_ascii_alphanumeric()
+                || matches!(b, b'+' | b'/' | b'=' | b'_' | b'%' | b'.' | b'~' | b'-')
+        })
+    {
         return false;
     }
     let lower = value.iter().any(u8::is_ascii_lowercase);
@@ -1631,10 +1658,16 @@ fn looks_random(value: &[u8], min: usize) -> bool {
     classes >= 2 && distinct * 4 >= value.len().min(64)
 }
 
-/// Every value inside the `{…}` or `[…]` at `open` (across lines, up to 64 KiB): strings not
+/// Every value inside the `{…}` or `[…]` at `open` (up to `limit`, at most 64 KiB): strings not
 /// followed by `:` (keys stay) and bare scalars. Returns where the structure ends.
-fn nested_value(input: &[u8], open: usize, stem: Stem, edits: &mut Vec<Edit>) -> Option<usize> {
-    let limit = input.len().min(open + (64 << 10));
+fn nested_value(
+    input: &[u8],
+    open: usize,
+    limit: usize,
+    stem: Stem,
+    edits: &mut Vec<Edit>,
+) -> Option<usize> {
+    let limit = limit.min(open + (64 << 10));
     let mut depth = 0usize;
     let mut i = open;
     let mut pushed = false;
@@ -1898,6 +1931,7 @@ fn named_value(input: &[u8], mut p: usize, edits: &mut Vec<Edit>) -> Option<usiz
             stem,
             flag: false,
             colon: at(input, op) == b':',
+            arrow: false,
         };
         return secret_value(input, op + 1, assignment, edits);
     }
@@ -2244,17 +2278,17 @@ fn command_edits(input: &[u8], edits: &mut Vec<Edit>) {
         if !matches!(before(input, hit), 0 | b' ' | b'\t' | b'\n') {
             continue;
         }
+        // `machine HOST` and then keyword-value pairs only.
         let limit = input.len().min(hit + 1024);
-        let mut expect_password = false;
-        for (n, word) in words(input, hit + 8, limit).enumerate() {
-            let text = input.get(word.0..word.1).unwrap_or_default();
-            if expect_password {
-                push(input, word, "password", edits);
-                expect_password = false;
-            } else if text == b"password" {
-                expect_password = true;
-            } else if n > 0 && (text == b"machine" || text == b"default") || n > 12 {
-                break;
+        let mut ws = words(input, hit + 8, limit);
+        if ws.next().is_none() {
+            continue;
+        }
+        while let (Some(keyword), Some(value)) = (ws.next(), ws.next()) {
+            match input.get(keyword.0..keyword.1).unwrap_or_default() {
+                b"password" => push(input, value, "password", edits),
+                b"login" | b"account" | b"port" => {}
+                _ => break,
             }
         }
     }
@@ -2522,7 +2556,9 @@ fn secret_edits(input: &[u8], edits: &mut Vec<Edit>) {
 /// every occurrence as a whole token with one Aho-Corasick pass.
 ///
 /// Values shorter than 6 bytes, numbers shorter than 10 digits, single words of letters
-/// shorter than 12, paths and placeholders are not kept: they would hit ordinary text.
+/// shorter than 12, values with white space, paths, placeholders and what looks like code
+/// (`f(x)`, `Vec<String>`, `a.b.c`, a trailing `(` `,` `;` `{`) are not kept: they would hit
+/// ordinary text.
 /// `Debug` shows only how many values are held.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct KnownSecrets {
@@ -2561,7 +2597,20 @@ impl KnownSecrets {
             || self.values.contains_key(value)
             || (value.len() < 10 && value.iter().all(u8::is_ascii_digit))
             || (value.len() < 12 && value.iter().all(u8::is_ascii_alphabetic))
-            || value.iter().all(|b| b.is_ascii_whitespace())
+            || value.iter().any(u8::is_ascii_whitespace)
+            || memmem::find(value, b"\\n").is_some()
+            || (value.contains(&b'(') && value.contains(&b')'))
+            || matches!(
+                value.first(),
+                Some(b'&' | b'*' | b'[' | b'(' | b'{' | b'<' | b'.')
+            )
+            || matches!(
+                value.last(),
+                Some(b'(' | b',' | b';' | b'{' | b'[' | b']' | b'}' | b'>' | b':')
+            )
+            || memmem::find(value, b"::").is_some()
+            || (value.contains(&b'<') && value.contains(&b'>'))
+            || is_reference(value, b"")
             || value.starts_with(b"/")
             || value.starts_with(b"~/")
             || value.starts_with(b"./")
@@ -3305,6 +3354,29 @@ mod tests {
             check_untouched(text);
         }
         check("x password=hunter2.FAKE y", "x password=[REDACTED] y");
+    }
+
+    #[test]
+    fn code_blocks_match_arms_and_prose_are_not_values() {
+        for text in [
+            "match kind {\n    Stem::Pass => {\n        after.is_empty()\n    }\n}",
+            "let token = {\n    compute(a, b)\n};",
+            "const auth = {\n  user: 'x',\n};",
+            "it runs on the machine and then\nthe password prompt waits for input",
+        ] {
+            check_untouched(text);
+        }
+    }
+
+    #[test]
+    fn only_distinctive_values_are_searched_for_everywhere() {
+        let mut known = KnownSecrets::default();
+        known.learn(
+            b"secret: Vec<String>,\ntoken: Secret::new(x)\nauth: &[String]\npassword: 123456\n\
+              passwd: two words\npassword: sunshine\nkey_password: /etc/key.pem\n\
+              password: ${DB}\npassword: )!~jfYGE1G\n",
+        );
+        assert_eq!(known.len(), 1, "{known:?}");
     }
 
     #[test]
