@@ -818,6 +818,29 @@ fn find_stem(key: &[u8]) -> Option<Stem> {
     Some(stem)
 }
 
+/// Whether the last component of `key` describes a secret (`name`, `secretName`, `mountPath`,
+/// `type`) rather than holds one.
+fn is_descriptive(key: &[u8]) -> bool {
+    let key = key
+        .strip_prefix(b"\"")
+        .and_then(|k| k.strip_suffix(b"\""))
+        .unwrap_or(key);
+    let mut parts = [(0usize, 0usize); 16];
+    let count = components(key, &mut parts);
+    parts
+        .get(..count)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .filter_map(|&(s, e)| key.get(s..e))
+        .find(|c| !c.iter().all(u8::is_ascii_digit))
+        .is_some_and(|c| {
+            DESCRIPTIVE
+                .iter()
+                .any(|w| c.eq_ignore_ascii_case(w.as_bytes()))
+        })
+}
+
 /// Splits `key` into components (see [`find_stem`]); returns how many were written to `parts`.
 fn components(key: &[u8], parts: &mut [(usize, usize); 16]) -> usize {
     let mut count = 0;
@@ -1051,6 +1074,19 @@ const DESCRIPTIVE: &[&str] = &[
     "retries",
     "interval",
     "period",
+    "in",
+    "at",
+    "on",
+    "set",
+    "created",
+    "updated",
+    "expired",
+    "seconds",
+    "secs",
+    "ms",
+    "days",
+    "hours",
+    "minutes",
 ];
 
 /// Where a key ends before an operator (`key = v`, `"key": v`, `env["KEY"] = v`): skips white
@@ -1783,6 +1819,12 @@ fn indented_block(
                     .get(..colon)
                     .is_some_and(|k| k.iter().all(|&b| is_key_byte(b) || b == b'"' || b == b'\''))
             {
+                // `name: regcred`, `secretName: x`, `mountPath: /p` under `imagePullSecrets:`
+                // or `secret:` name the secret; they are not it.
+                if text.get(..colon).is_some_and(is_descriptive) {
+                    pos = next;
+                    continue;
+                }
                 start += colon + 1;
             }
             while matches!(at(input, start), b' ' | b'\t') {
@@ -3099,6 +3141,9 @@ mod tests {
         check_untouched(
             "token_ttl=3600 password_file=run-FAKE SharedAccessKeyName=RootManage secret_name=db-creds",
         );
+        check_untouched("{\"token_expires_in\": 3600, \"password_changed_at\": \"2026-11-23\"}");
+        check_untouched("<Data Name='PasswordLastSet'>%%1794</Data>");
+        check_untouched("imagePullSecrets:\n  - name: regcred\nsecret:\n  secretName: app-tls\n");
     }
 
     #[test]
