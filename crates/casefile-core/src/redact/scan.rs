@@ -46,8 +46,8 @@ const REDACTED: &[u8] = b"[REDACTED]";
 ///     and one-line XML elements (`<Password>v</Password>`). A colon assigns only when white
 ///     space or the line's end follows it or the key is quoted, so `pkg:amd64`, `host:port`
 ///     and `urn:secret:thing` are not assignments.
-///   - *Values.* A quoted value (`"…"`, `'…'`, `` `…` ``, `\"…\"`) loses everything between its
-///     quotes; `{…}` and `[…]` lose every value inside, keys kept (`"password": {"value": "v"}`);
+///   - *Values.* A quoted value (`"…"`, `'…'`, `` `…` ``, `\"…\"`, and `"""…"""` or `'''…'''`
+///     across lines) loses everything between its quotes; `{…}` and `[…]` lose every value inside, keys kept (`"password": {"value": "v"}`);
 ///     a YAML key with a block indicator (`password: |`, `>-`) or with nothing after its colon
 ///     loses the more indented lines that follow (for a nested mapping or list, the value of each
 ///     line). An unquoted value ends at white space, a quote or one of `) } ] < >` (a value may
@@ -65,7 +65,7 @@ const REDACTED: &[u8] = b"[REDACTED]";
 ///     (`password reset requested`).
 ///   - *Headers and command lines.* `Cookie:` (every value) and `Set-Cookie:` (the cookie's
 ///     value; names and attributes kept); `Bearer <token>` (8+ characters, not all lower-case
-///     letters); `curl -u user:pass` (and `--user`, `-U`, `--proxy-user`: the password),
+///     letters); `Basic <token>` when the token decodes to text with a `:`; `curl -u user:pass` (and `--user`, `-U`, `--proxy-user`: the password),
 ///     `mysql -pPASS` (also `mysqldump`, `mysqladmin`, `mariadb`), `sshpass -p PASS`,
 ///     `redis-cli -a PASS`, `.netrc` `machine … password P`.
 ///   - *Formats.* JWTs (`eyJ…`.`…`.`…`), AWS key ids (`AKIA`/`ASIA` + 16 `[A-Z0-9]`), crypt
@@ -1378,6 +1378,19 @@ fn secret_value(input: &[u8], mut p: usize, a: Assignment, edits: &mut Vec<Edit>
             _ => {}
         }
     }
+    if rest.starts_with(b"\"\"\"") || rest.starts_with(b"'''") {
+        // A multi-line string (Python, TOML): everything up to the closing triple quote.
+        let inner = p + 3;
+        let limit = input.len().min(inner + (64 << 10));
+        let close =
+            memmem::find(input.get(inner..limit)?, rest.get(..3)?).map_or(limit, |c| inner + c);
+        let value = input.get(inner..close)?;
+        if is_left_alone(value.trim_ascii()) {
+            return None;
+        }
+        edits.push(secret(inner, close, a.stem.kind_name()));
+        return Some(close);
+    }
     let (value_start, value_end) = if rest.starts_with(b"\\\"") {
         let inner = p + 2;
         let close = memmem::find(input.get(inner..le)?, b"\\\"").map_or(le, |c| inner + c);
@@ -2002,6 +2015,34 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'+' | b'/' | b'=' | b'-')
 }
 
+/// `Basic <base64 of user:password>` (a header written without its name, an error text), the
+/// `B` of `Basic` at `start`: only a token that decodes to text with a `:`.
+fn basic_credentials(input: &[u8], start: usize) -> Option<Edit> {
+    use base64::Engine as _;
+    let end = start + 5;
+    if before(input, start).is_ascii_alphanumeric()
+        || !input.get(start..end)?.eq_ignore_ascii_case(b"basic")
+        || at(input, end) != b' '
+    {
+        return None;
+    }
+    let p = end + 1;
+    let rest = input.get(p..)?;
+    let len = rest
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
+        .unwrap_or(rest.len());
+    let token = rest.get(..len)?;
+    if len < 8 || len > 4096 || is_word_byte(at(input, p + len)) {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(token)
+        .ok()?;
+    (decoded.contains(&b':') && decoded.iter().all(|b| !b.is_ascii_control()))
+        .then(|| secret(p, p + len, "basic-auth"))
+}
+
 /// `Bearer <token>`, the `B` of `Bearer` at `start`.
 fn bearer_token(input: &[u8], start: usize) -> Option<Edit> {
     let end = start + 6;
@@ -2027,8 +2068,18 @@ fn bearer_token(input: &[u8], start: usize) -> Option<Edit> {
     Some(secret(p, p + len, "bearer-token"))
 }
 
-/// JWTs, AWS key ids and bearer tokens.
+/// JWTs, AWS key ids, bearer tokens and Basic credentials.
 fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    for tail in [&b"asic "[..], b"ASIC "] {
+        for at_tail in memmem::find_iter(input, tail) {
+            if let Some(edit) = at_tail
+                .checked_sub(1)
+                .and_then(|start| basic_credentials(input, start))
+            {
+                edits.push(edit);
+            }
+        }
+    }
     for tail in [&b"earer "[..], b"EARER "] {
         for at_tail in memmem::find_iter(input, tail) {
             if let Some(edit) = at_tail
@@ -3258,6 +3309,21 @@ mod tests {
                 "Server=db;Password=\"[REDACTED]\";Encrypt=true",
             ),
         ]);
+    }
+
+    #[test]
+    fn basic_credentials_and_multi_line_strings_are_removed() {
+        check_all(&[
+            (
+                "401 for Basic dXNlcjpGQUtFcHc= (retrying)",
+                "401 for Basic [REDACTED] (retrying)",
+            ),
+            (
+                "password = \"\"\"multi\nline FAKE\"\"\"\nnext = 1",
+                "password = \"\"\"[REDACTED]\"\"\"\nnext = 1",
+            ),
+        ]);
+        check_untouched("Basic authentication failed; Basic Realm and Basic dGVzdGluZw==");
     }
 
     #[test]
