@@ -225,7 +225,7 @@ machine git.example
 
 FILES["cases/urls.log"] = """\
 GET https://acct.blob.core.windows.net/c/f?sv=2022-11-02&ss=b&sig=⟦go:Zk9FAKE7Qm2xR8vL1pT4nW6yA3cE5gJ0%3D⟧&se=2030
-GET https://bucket.s3.amazonaws.com/o?X-Amz-Credential=⟦go:AKFAKE7EXAMPLE%2F20300101%2Fus-east-1⟧&X-Amz-Signature=⟦go:9f8e7d6c5b4aFAKE3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a⟧
+GET https://bucket.s3.amazonaws.com/o?X-Amz-Credential=⟦go:AKFAKE7Q2M4X%2F20300101%2Fus-east-1⟧&X-Amz-Signature=⟦go:9f8e7d6c5b4aFAKE3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a⟧
 GET https://maps.example/api/js?key=⟦go:AIzaFAKEx7Qm2xR8vL1pT4nW6yA3cE5gJ0kL9⟧&callback=init
 POST https://fn.azurewebsites.net/api/hook?code=⟦go:cQ8FAKEv3Lm9xT2pR7wK4yN6bJ1hD5sG0aZ==⟧
 GET https://api.example/cb?access_token=⟦go:atL2FAKEq9Xw4Rt7⟧&client_secret=⟦go:csL2FAKEq9Xw4Rt8⟧&state=ok

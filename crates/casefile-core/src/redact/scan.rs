@@ -1038,7 +1038,6 @@ const DESCRIPTIVE: &[&str] = &[
     "var",
     "field",
     "ref",
-    "id",
     "mode",
     "method",
     "kind",
@@ -1427,7 +1426,7 @@ fn secret_value(input: &[u8], mut p: usize, a: Assignment, edits: &mut Vec<Edit>
         }
     };
     let value = input.get(value_start..value_end)?;
-    if is_left_alone(value) {
+    if is_left_alone(value) || (value_start != p && is_reference(value, b"")) {
         return None;
     }
     if let Some(min) = a.stem.needs_random()
@@ -1495,6 +1494,12 @@ fn is_left_alone(value: &[u8]) -> bool {
     value.is_empty() || value.starts_with(REDACTED) || is_pseudonym(value) || is_placeholder(value)
 }
 
+/// A literal that is no secret wherever it stands: [`is_left_alone`], a template or variable
+/// reference ([`starts_with_placeholder`]) or a dotted code reference ([`is_reference`]).
+fn is_not_secret(value: &[u8]) -> bool {
+    is_left_alone(value) || starts_with_placeholder(value) || is_reference(value, b"")
+}
+
 /// See [`is_left_alone`].
 fn is_placeholder(value: &[u8]) -> bool {
     const WORDS: &[&[u8]] = &[
@@ -1553,6 +1558,53 @@ fn is_placeholder(value: &[u8]) -> bool {
         return true;
     }
     let lower = value.to_ascii_lowercase();
+    const MARKERS: &[&[u8]] = &[
+        b"example",
+        b"placeholder",
+        b"changeme",
+        b"change_me",
+        b"change-me",
+        b"your_",
+        b"your-",
+        b"dummy",
+        b"sample",
+        b"redacted",
+    ];
+    if MARKERS.iter().any(|m| memmem::find(&lower, m).is_some()) {
+        return true;
+    }
+    // Mostly runs of one character (`sk_live_000000…`) or of ascending ones
+    // (`abcdefghijklmnopqrstuvwxyz123456`, `0123456789abcdef0123456789abcdef`).
+    let (mut run, mut up, mut in_runs, mut in_ups, mut longest_up) = (1, 1, 0, 0, 1);
+    for pair in value.windows(2) {
+        let (a, b) = (
+            pair.first().copied().unwrap_or(0),
+            pair.get(1).copied().unwrap_or(0),
+        );
+        run = if a == b { run + 1 } else { 1 };
+        up = if a.is_ascii_alphanumeric() && a.wrapping_add(1) == b {
+            up + 1
+        } else {
+            1
+        };
+        // Bytes in runs of 8 or more repeated bytes, of 6 or more ascending ones.
+        in_runs += match run {
+            8 => 8,
+            r if r > 8 => 1,
+            _ => 0,
+        };
+        in_ups += match up {
+            6 => 6,
+            r if r > 6 => 1,
+            _ => 0,
+        };
+        longest_up = longest_up.max(up);
+    }
+    if (in_runs > 0 && in_runs * 2 >= value.len())
+        || (longest_up >= 10 && in_ups * 10 > value.len() * 6)
+    {
+        return true;
+    }
     let xs = lower.iter().filter(|&&b| b == b'x').count();
     let alnum = lower.iter().filter(|b| b.is_ascii_alphanumeric()).count();
     if memmem::find(&lower, b"xxxx").is_some() && xs * 10 >= alnum * 6 {
@@ -1580,6 +1632,18 @@ fn starts_with_placeholder(rest: &[u8]) -> bool {
     match (at(rest, 0), at(rest, 1)) {
         (b'$', b'{' | b'(') | (b'#' | b'%' | b'@', b'{') | (b'{', b'{' | b'%') | (b'<', b'%') => {
             true
+        }
+        (b'%', b'(') => true,
+        (b'<', b) if b.is_ascii_alphabetic() => {
+            let body = rest.get(1..).unwrap_or_default();
+            let body = body.get(..body.len().min(64)).unwrap_or_default();
+            body.iter().position(|&c| c == b'>').is_some_and(|end| {
+                body.get(..end).is_some_and(|name| {
+                    name.iter().all(|&c| {
+                        c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b' ' | b'.')
+                    })
+                })
+            })
         }
         (b'$', b) => b.is_ascii_alphabetic() || b == b'_',
         (b'%', _) => closed_by(1, b'%'),
@@ -1656,27 +1720,46 @@ fn is_reference(value: &[u8], after: &[u8]) -> bool {
             first = part;
         }
         parts += 1;
-        has_stem |= find_stem(part).is_some();
+        let lower = part.to_ascii_lowercase();
+        has_stem |= [
+            &b"secret"[..],
+            b"pass",
+            b"token",
+            b"key",
+            b"auth",
+            b"credential",
+            b"pwd",
+        ]
+        .iter()
+        .any(|w| memmem::find(&lower, w).is_some());
+        if looks_random(part, 12) {
+            // `dp.pt.iyakrj5ht1av…`: a token with dots, not a path of names.
+            return false;
+        }
         if at(value, i) == b'.' && is_ident_start(at(value, i + 1)) {
             i += 1;
             continue;
         }
         break;
     }
-    let next = value.get(i).or_else(|| after.first()).copied().unwrap_or(0);
+    // The byte at `j` of the value followed by what comes after it.
+    let joined = |j: usize| {
+        value
+            .get(j)
+            .or_else(|| after.get(j.saturating_sub(value.len())))
+            .copied()
+            .unwrap_or(0)
+    };
+    let next = joined(i);
     if matches!(next, b'(' | b'[') && i >= 3 {
         // A call or an index: `os.getenv("X")`, `getPassword()`, `ENV['X']`.
-        let inner = value
-            .get(i + 1)
-            .or_else(|| after.get(1))
-            .copied()
-            .unwrap_or(0);
-        return matches!(inner, b'"' | b'\'' | b')' | b':') || is_ident_start(inner);
+        let inner = joined(i + 1);
+        return matches!(inner, b'"' | b'\'' | b')' | b':') || inner.is_ascii_alphanumeric();
     }
     if i < value.len() || parts < 2 {
         return false;
     }
-    has_stem || parts >= 3 || ROOTS.iter().any(|r| first.eq_ignore_ascii_case(r))
+    has_stem || ROOTS.iter().any(|r| first.eq_ignore_ascii_case(r))
 }
 
 /// Whether `value` looks like a generated secret rather than a word or a number: at least
@@ -1914,7 +1997,7 @@ fn cookie_values(
                 ve -= 1;
             }
             if let Some(value) = input.get(vs..ve)
-                && !is_left_alone(value)
+                && !is_not_secret(value)
             {
                 edits.push(secret(vs, ve, "cookie"));
                 pushed = true;
@@ -1997,7 +2080,7 @@ fn named_value(input: &[u8], mut p: usize, edits: &mut Vec<Edit>) -> Option<usiz
     }
     let text_end = memchr::memchr(b'<', input.get(close + 1..le)?)? + close + 1;
     let value = input.get(close + 1..text_end)?.trim_ascii();
-    if is_left_alone(value) {
+    if is_not_secret(value) {
         return None;
     }
     let start = close
@@ -2200,7 +2283,7 @@ fn xml_element_edits(input: &[u8], edits: &mut Vec<Edit>) {
         let text = input.get(gt + 1..close).unwrap_or_default();
         let lead = text.iter().take_while(|b| b.is_ascii_whitespace()).count();
         let value = text.trim_ascii();
-        if !is_left_alone(value) && !value.contains(&b'<') {
+        if !is_not_secret(value) && !value.contains(&b'<') {
             let start = gt + 1 + lead;
             edits.push(secret(
                 start,
@@ -2265,7 +2348,7 @@ fn call_argument_edits(input: &[u8], edits: &mut Vec<Edit>) {
                 continue;
             }
             if let Some(value) = input.get(v + 1..end)
-                && !is_left_alone(value)
+                && !is_not_secret(value)
             {
                 edits.push(secret(v + 1, end, stem.kind_name()));
             }
@@ -2309,8 +2392,7 @@ fn command_edits(input: &[u8], edits: &mut Vec<Edit>) {
     let push = |input: &[u8], range: (usize, usize), kind: &'static str, edits: &mut Vec<Edit>| {
         let (s, e) = unquote(input, range);
         if let Some(value) = input.get(s..e)
-            && !is_left_alone(value)
-            && !starts_with_placeholder(value)
+            && !is_not_secret(value)
         {
             edits.push(secret(s, e, kind));
         }
@@ -3272,7 +3354,7 @@ mod tests {
                 "https://a.blob.core.windows.net/c?sv=2020&sig=[REDACTED]&se=2",
             ),
             (
-                "?X-Amz-Credential=AKFAKE%2F2020&X-Amz-Signature=abcdef0123456789abcdef0123456789",
+                "?X-Amz-Credential=AKFAKE%2F2020&X-Amz-Signature=9f8e7d6c5b4aFAKE3b2c1d0e9f8a7b6c",
                 "?X-Amz-Credential=[REDACTED]&X-Amz-Signature=[REDACTED]",
             ),
             (
