@@ -3543,10 +3543,26 @@ mod tests {
             "password: YOUR_PASSWORD_HERE",
             "token=ab12****",
             "password: $(cat /run/secrets/db)",
+            "x token=%(adafruit_key)s y",
+            "x api_key=<ADAFRUIT_KEY>&page=2",
+            "x api_key=sk_live_0000000000000000000000 y",
+            "x api_key=abcdefghijklmnopqrstuvwxyz123456 y",
+            "x secret_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY y",
+            "export API_TOKEN=\"var.datadog_api_key\"",
+            "x token: \"secrets.GITHUB_TOKEN\" y",
+            "x DB_PASSWORD = os.environ.get(\"1PASSWORD\") y",
         ] {
             check_untouched(text);
         }
         check("x password=hunter2.FAKE y", "x password=[REDACTED] y");
+        check(
+            "x token=dp.pt.iyakrj5ht1avoyrFAKE3d7ec24pvkgy3h2ir y",
+            "x token=[REDACTED] y",
+        );
+        check(
+            "x token=hbj7fk8le9iAAAAAAAAAAir26800fb7z9FAKE y",
+            "x token=[REDACTED] y",
+        );
     }
 
     #[test]
