@@ -25,9 +25,10 @@ const REDACTED: &[u8] = b"[REDACTED]";
 ///     `passwd`, `passphrase`, `passcode`), `pwd` (but not the `PWD`/`OLDPWD` variables),
 ///     `secret`, `token`, `credential`, `authorization`, `apikey`, `accesskey`, `privatekey`,
 ///     `authkey` or `connectkey` (JumpCloud's agent); when it runs a known qualifier into one
-///     (`accesstoken`, `DBPASSWORD`, `PGPASSWORD`, `authtoken`, `clientsecret`, `accountkey`);
-///     or when it is `key` after a qualifier (`api key`, `Account_Key`, `SharedAccessKey`,
-///     `master-key`) or before `data` (`client-key-data`). So `libsecret`, `nopassword`,
+///     (`accesstoken`, `DBPASSWORD`, `PGPASSWORD`, `authtoken`, `clientsecret`, `accountkey`,
+///     `serverkey`); or when it is `key` after a qualifier (`api key`, `Account_Key`,
+///     `SharedAccessKey`, `master-key`, `x-functions-key`, `WRITE_KEY`) or before `data`
+///     (`client-key-data`). So `libsecret`, `nopassword`,
 ///     `mysecretary` and `bypass` are not secret keys, and neither is a key whose last
 ///     component describes the secret (`token_ttl`, `password_file`, `SharedAccessKeyName`,
 ///     `secret_length`). Weak keys need a value that looks generated (two of lower case, upper
@@ -764,16 +765,22 @@ fn find_stem(key: &[u8]) -> Option<Stem> {
         let c = part(i);
         let stem = stem_of_component(c)
             .or_else(|| {
-                COMPOUND_PREFIXES.iter().find_map(|prefix| {
+                let split = |prefix: &&str| {
                     let prefix = prefix.as_bytes();
-                    let rest = c.get(prefix.len()..)?;
                     (c.len() > prefix.len() && c.get(..prefix.len())?.eq_ignore_ascii_case(prefix))
-                        .then(|| {
-                            stem_of_component(rest)
-                                .or_else(|| is_key_word(rest).then_some(Stem::Plain))
-                        })
+                        .then(|| c.get(prefix.len()..))
                         .flatten()
-                })
+                };
+                COMPOUND_PREFIXES
+                    .iter()
+                    .find_map(|prefix| split(prefix).and_then(stem_of_component))
+                    .or_else(|| {
+                        KEY_QUALIFIERS
+                            .iter()
+                            .filter_map(split)
+                            .any(is_key_word)
+                            .then_some(Stem::Plain)
+                    })
             })
             .or_else(|| {
                 let qualified = i.checked_sub(1).is_some_and(|p| {
@@ -1003,6 +1010,28 @@ const KEY_QUALIFIERS: &[&str] = &[
     "decryption",
     "session",
     "sas",
+    "functions",
+    "function",
+    "service",
+    "server",
+    "user",
+    "admin",
+    "write",
+    "read",
+    "ingest",
+    "deploy",
+    "webhook",
+    "management",
+    "root",
+    "partner",
+    "merchant",
+    "project",
+    "agent",
+    "install",
+    "enrollment",
+    "registration",
+    "oauth",
+    "jwt",
 ];
 
 /// Last components that describe a secret rather than hold it: `token_ttl`, `password_file`,
@@ -3264,9 +3293,17 @@ mod tests {
             ("x secretkey=rt5FAKE y", "x secretkey=[REDACTED] y"),
             ("x PGPASSWORD=rt6FAKE psql", "x PGPASSWORD=[REDACTED] psql"),
             ("x XMLPassword=rt7FAKE y", "x XMLPassword=[REDACTED] y"),
+            ("x-functions-key: rt8FAKE", "x-functions-key: [REDACTED]"),
+            (
+                "x SEGMENT_WRITE_KEY=rt9FAKE y",
+                "x SEGMENT_WRITE_KEY=[REDACTED] y",
+            ),
+            ("x serverkey=rt10FAKE y", "x serverkey=[REDACTED] y"),
         ]);
         // Still plain words: a key word must be a component or a known compound.
-        check_untouched("nopassword=abcFAKE123 mysecretary=Joan libsecret=1 bypass=yes");
+        check_untouched(
+            "nopassword=abcFAKE123 mysecretary=Joan libsecret=1 bypass=yes monkey=1 hotkey=F5",
+        );
     }
 
     #[test]
