@@ -1262,11 +1262,8 @@ fn secret_at_operator(input: &[u8], op: usize, edits: &mut Vec<Edit>) -> Option<
     };
     // `=>`: a quoted key, a Ruby symbol or a key starting its line (logstash), not the `match`
     // arm `Stem::Pass =>` of code.
-    if value_from == op + 2
-        && !quoted
-        && !(before(input, key_start) == b':' && before(input, key_start - 1) != b':')
-        && !is_line_leading(input, key_start)
-    {
+    let ruby_symbol = before(input, key_start) == b':' && before(input, key_start - 1) != b':';
+    if value_from == op + 2 && !(quoted || ruby_symbol || is_line_leading(input, key_start)) {
         return None;
     }
     if stem == Stem::Query && !matches!(before(input, key_start), b'?' | b'&') {
@@ -2145,7 +2142,7 @@ fn basic_credentials(input: &[u8], start: usize) -> Option<Edit> {
         .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
         .unwrap_or(rest.len());
     let token = rest.get(..len)?;
-    if len < 8 || len > 4096 || is_word_byte(at(input, p + len)) {
+    if !(8..=4096).contains(&len) || is_word_byte(at(input, p + len)) {
         return None;
     }
     let decoded = base64::engine::general_purpose::STANDARD
