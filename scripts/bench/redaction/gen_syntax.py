@@ -100,6 +100,9 @@ config.set("password", "⟦go:pyT9FAKEset3⟧")
 API_TOKEN = ⟦ref:os.getenv⟧("API_TOKEN")
 DATABASE_PASSWORD = ⟦ref:os.environ.get⟧("DATABASE_PASSWORD", "")
 token = ⟦ref:process.env.API_TOKEN⟧
+SIGNING_KEY = \"\"\"
+⟦go:pyT9FAKEtriple4⟧
+\"\"\"
 """
 
 FILES["cases/setenv.c"] = """\
@@ -247,6 +250,8 @@ FILES["cases/http.log"] = """\
 > X-Api-Key: ⟦go:hdN4FAKEapikey4⟧
 > Proxy-Authorization: Basic ⟦go:cHJveHk6TjRGQUtFcHc1⟧
 > Authorization: Bearer ⟦go:brN4FAKEbearer6xyz⟧
+> x-functions-key: ⟦go:fnN4FAKEfunckey7⟧
+! proxy refused Basic ⟦go:dXNlcjpONEZBS0Vwdzg=⟧ (407)
 """
 
 FILES["cases/web.config"] = """\
