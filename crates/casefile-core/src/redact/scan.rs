@@ -743,7 +743,7 @@ fn secret(start: usize, end: usize, secret_kind: &'static str) -> Edit {
 /// `data` (`client-key-data`). A key whose last component describes the secret instead of
 /// holding it (`token_ttl`, `password_file`, `SharedAccessKeyName`) is not secret.
 fn find_stem(key: &[u8]) -> Option<Stem> {
-    if key == b"PWD" || key == b"OLDPWD" {
+    if key == b"PWD" || key == b"OLDPWD" || !may_hold_stem(key) {
         return None;
     }
     let mut parts = [(0usize, 0usize); 16];
@@ -846,6 +846,26 @@ fn is_descriptive(key: &[u8]) -> bool {
                 .iter()
                 .any(|w| c.eq_ignore_ascii_case(w.as_bytes()))
         })
+}
+
+/// A cheap first look: whether `key` holds the first two letters of any key word (most keys of
+/// a log, `level=`, `pid=`, `duration=`, hold none).
+fn may_hold_stem(key: &[u8]) -> bool {
+    key.windows(2).any(|pair| {
+        matches!(
+            (
+                pair.first().map_or(0, u8::to_ascii_lowercase),
+                pair.get(1).map_or(0, u8::to_ascii_lowercase)
+            ),
+            (b'p', b'a' | b'w')
+                | (b's', b'e' | b'i' | b'a')
+                | (b't', b'o')
+                | (b'k', b'e')
+                | (b'c', b'r' | b'o')
+                | (b'a', b'u')
+                | (b'h', b'm')
+        )
+    })
 }
 
 /// Splits `key` into components (see [`find_stem`]); returns how many were written to `parts`.
