@@ -387,19 +387,31 @@ fn walk_private_keys(
     let mut pos = 0;
     // A block continued from an earlier chunk was counted there.
     let mut first = false;
+    // The next occurrence of each marker at or after `pos`, searched again only once passed
+    // (a search that finds nothing would otherwise read the rest of the input at every block).
+    let mut next_pem = memchr::memmem::find(input, PK_TAIL);
+    let mut next_ppk = memchr::memmem::find(input, PPK_PRIVATE);
+    let find_from = |needle: &[u8], cached: &mut Option<usize>, pos: usize| -> Option<usize> {
+        if cached.is_some_and(|at| at < pos) {
+            *cached = input
+                .get(pos..)
+                .and_then(|rest| memchr::memmem::find(rest, needle))
+                .map(|at| pos + at);
+        }
+        *cached
+    };
     while pos < input.len() {
         if !inside {
             // Jump to the line of the next marker; lines before it are outside any block.
-            let rest = input.get(pos..).unwrap_or_default();
             let next = match (
-                memchr::memmem::find(rest, PK_TAIL),
-                memchr::memmem::find(rest, PPK_PRIVATE),
+                find_from(PK_TAIL, &mut next_pem, pos),
+                find_from(PPK_PRIVATE, &mut next_ppk, pos),
             ) {
                 (Some(a), Some(b)) => a.min(b),
                 (Some(a), None) | (None, Some(a)) => a,
                 (None, None) => return false,
             };
-            pos = memchr::memrchr(b'\n', input.get(..pos + next).unwrap_or_default())
+            pos = memchr::memrchr(b'\n', input.get(..next).unwrap_or_default())
                 .map_or(0, |nl| nl + 1)
                 .max(pos);
         }

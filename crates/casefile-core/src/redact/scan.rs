@@ -2748,16 +2748,12 @@ fn userinfo(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
 /// `--password value`: flags holding a secret key word (anchored on `--`).
 fn flag_edits(input: &[u8], edits: &mut Vec<Edit>) {
     let mut from = 0;
-    while let Some(i) = input
-        .get(from..)
-        .and_then(|r| memmem::find(r, b"--"))
-        .map(|i| from + i)
-    {
-        from = i + 2;
-        if !is_word_byte(before(input, i))
-            && let Some(end) = secret_after_flag(input, i, edits)
-        {
-            from = end.max(from);
+    for i in memmem::find_iter(input, b"--") {
+        if i < from || is_word_byte(before(input, i)) {
+            continue;
+        }
+        if let Some(end) = secret_after_flag(input, i, edits) {
+            from = end;
         }
     }
 }
