@@ -765,22 +765,17 @@ fn find_stem(key: &[u8]) -> Option<Stem> {
         let c = part(i);
         let stem = stem_of_component(c)
             .or_else(|| {
-                let split = |prefix: &&str| {
-                    let prefix = prefix.as_bytes();
-                    (c.len() > prefix.len() && c.get(..prefix.len())?.eq_ignore_ascii_case(prefix))
-                        .then(|| c.get(prefix.len()..))
-                        .flatten()
-                };
-                COMPOUND_PREFIXES
-                    .iter()
-                    .find_map(|prefix| split(prefix).and_then(stem_of_component))
-                    .or_else(|| {
-                        KEY_QUALIFIERS
-                            .iter()
-                            .filter_map(split)
-                            .any(is_key_word)
-                            .then_some(Stem::Plain)
-                    })
+                // Run together: a known prefix, then a key word (`accesstoken`, `accountkey`).
+                (2..c.len()).find_map(|j| {
+                    let (head, rest) = (c.get(..j)?, c.get(j..)?);
+                    let listed = |list: &[&str]| {
+                        list.iter().any(|w| head.eq_ignore_ascii_case(w.as_bytes()))
+                    };
+                    match stem_of_component(rest) {
+                        Some(stem) if listed(COMPOUND_PREFIXES) => Some(stem),
+                        _ => (is_key_word(rest) && listed(KEY_QUALIFIERS)).then_some(Stem::Plain),
+                    }
+                })
             })
             .or_else(|| {
                 let qualified = i.checked_sub(1).is_some_and(|p| {
@@ -909,9 +904,17 @@ fn components(key: &[u8], parts: &mut [(usize, usize); 16]) -> usize {
 
 /// The stem a component starts with, with the suffix rules of `pass` and `pwd`.
 fn stem_of_component(c: &[u8]) -> Option<Stem> {
+    let first = c.first()?.to_ascii_lowercase();
+    if !matches!(first, b'p' | b's' | b't' | b'a' | b'c') {
+        return None;
+    }
     STEMS.iter().find_map(|(stem, kind)| {
         let stem = stem.as_bytes();
-        if stem.contains(&b' ') || stem.contains(&b'_') || stem.contains(&b'-') {
+        if stem.first() != Some(&first)
+            || stem.contains(&b' ')
+            || stem.contains(&b'_')
+            || stem.contains(&b'-')
+        {
             return None;
         }
         if !c.get(..stem.len())?.eq_ignore_ascii_case(stem) {
@@ -1616,7 +1619,10 @@ fn is_placeholder(value: &[u8]) -> bool {
         b"sample",
         b"redacted",
     ];
-    if MARKERS.iter().any(|m| memmem::find(&lower, m).is_some()) {
+    if MARKERS
+        .iter()
+        .any(|m| lower.windows(m.len()).any(|w| w == *m))
+    {
         return true;
     }
     // Mostly runs of one character (`sk_live_000000…`) or of ascending ones
@@ -2873,8 +2879,12 @@ impl KnownSearch {
         if known.is_empty() {
             return None;
         }
+        // A DFA scans fastest; past a few hundred KiB of patterns its tables grow too big.
+        let bytes: usize = known.values.keys().map(Vec::len).sum();
+        let kind = (bytes < 256 << 10).then_some(aho_corasick::AhoCorasickKind::DFA);
         let searcher = aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .kind(kind)
             .build(known.values.keys())
             .ok()?;
         Some(KnownSearch {
