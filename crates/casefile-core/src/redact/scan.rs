@@ -2267,65 +2267,14 @@ fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
     }
 }
 
-/// The literal anchors of [`syntax_edits`] and [`flag_edits`], found together in one
-/// Aho-Corasick pass (instead of one `memmem` pass each).
-const ANCHOR_WORDS: &[&[u8]] = &[
-    b"casefile-key-v1:",
-    b"</",
-    b"\",",
-    b"',",
-    b"curl",
-    b"mysql",
-    b"mariadb",
-    b"sshpass",
-    b"redis-cli",
-    b"machine ",
-    b"ENV ",
-    b"--",
-];
-
-/// Where each of [`ANCHOR_WORDS`] occurs in a text (overlapping occurrences included).
-struct Anchors {
-    hits: Vec<Vec<usize>>,
-}
-
-impl Anchors {
-    fn find(input: &[u8]) -> Anchors {
-        static SEARCHER: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
-            std::sync::OnceLock::new();
-        let mut hits = vec![Vec::new(); ANCHOR_WORDS.len()];
-        if let Some(searcher) =
-            SEARCHER.get_or_init(|| aho_corasick::AhoCorasick::new(ANCHOR_WORDS).ok())
-        {
-            for hit in searcher.find_overlapping_iter(input) {
-                if let Some(list) = hits.get_mut(hit.pattern().as_usize()) {
-                    list.push(hit.start());
-                }
-            }
-        }
-        Anchors { hits }
-    }
-
-    /// The positions of `word`, one of [`ANCHOR_WORDS`], in order.
-    fn of(&self, word: &[u8]) -> impl Iterator<Item = usize> + '_ {
-        ANCHOR_WORDS
-            .iter()
-            .position(|w| *w == word)
-            .and_then(|i| self.hits.get(i))
-            .into_iter()
-            .flatten()
-            .copied()
-    }
-}
-
 /// Secrets found by their syntax rather than after an `=` or `:`: XML elements, call
 /// arguments, command lines, `.netrc`, crypt hashes and the pseudonym key line.
-fn syntax_edits(input: &[u8], anchors: &Anchors, edits: &mut Vec<Edit>) {
-    xml_element_edits(input, anchors, edits);
-    call_argument_edits(input, anchors, edits);
-    command_edits(input, anchors, edits);
+fn syntax_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    xml_element_edits(input, edits);
+    call_argument_edits(input, edits);
+    command_edits(input, edits);
     crypt_hash_edits(input, edits);
-    for start in anchors.of(b"casefile-key-v1:") {
+    for start in memmem::find_iter(input, b"casefile-key-v1:") {
         let hex = start + 16;
         let len = input
             .get(hex..)
@@ -2349,8 +2298,8 @@ fn is_strong(stem: Stem) -> bool {
 
 /// `<Password>v</Password>`, `<ns:ApiToken>v</ns:ApiToken>`: the text of a one-line element
 /// whose name holds a secret key word (anchored on `</`).
-fn xml_element_edits(input: &[u8], anchors: &Anchors, edits: &mut Vec<Edit>) {
-    for close in anchors.of(b"</") {
+fn xml_element_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    for close in memmem::find_iter(input, b"</") {
         let name_start = close + 2;
         let len = input
             .get(name_start..)
@@ -2400,10 +2349,10 @@ fn xml_element_edits(input: &[u8], anchors: &Anchors, edits: &mut Vec<Edit>) {
 /// `setProperty("X_TOKEN", "v")`, `setenv("API_TOKEN", "v")`, `config.set("password", "v")`,
 /// `Map.of("password", "v")`: a quoted literal after a quoted key name that opens a call or
 /// follows a `,` (anchored on `",` and `',`).
-fn call_argument_edits(input: &[u8], anchors: &Anchors, edits: &mut Vec<Edit>) {
+fn call_argument_edits(input: &[u8], edits: &mut Vec<Edit>) {
     for needle in [&b"\","[..], b"',"] {
         let q = needle.first().copied().unwrap_or(b'"');
-        for close in anchors.of(needle) {
+        for close in memmem::find_iter(input, needle) {
             let mut k = close;
             while is_key_byte(before(input, k)) {
                 k -= 1;
@@ -2491,7 +2440,7 @@ fn unquote(input: &[u8], (start, end): (usize, usize)) -> (usize, usize) {
 /// `--proxy-user`, `-U`), `mysql -pPASS` (`mysqldump`, `mysqladmin`, `mariadb`),
 /// `sshpass -p PASS`, `redis-cli -a PASS`; `.netrc` `machine h login u password p`; a
 /// Dockerfile `ENV API_TOKEN value`.
-fn command_edits(input: &[u8], anchors: &Anchors, edits: &mut Vec<Edit>) {
+fn command_edits(input: &[u8], edits: &mut Vec<Edit>) {
     let push = |input: &[u8], range: (usize, usize), kind: &'static str, edits: &mut Vec<Edit>| {
         let (s, e) = unquote(input, range);
         if let Some(value) = input.get(s..e)
@@ -2501,7 +2450,7 @@ fn command_edits(input: &[u8], anchors: &Anchors, edits: &mut Vec<Edit>) {
         }
     };
     for command in [&b"curl"[..], b"mysql", b"mariadb", b"sshpass", b"redis-cli"] {
-        for hit in anchors.of(command) {
+        for hit in memmem::find_iter(input, command) {
             if is_word_byte(before(input, hit)) && before(input, hit) != b'-' {
                 continue;
             }
@@ -2552,7 +2501,7 @@ fn command_edits(input: &[u8], anchors: &Anchors, edits: &mut Vec<Edit>) {
         }
     }
     // `.netrc`: `machine host login user password secret`, on one line or several.
-    for hit in anchors.of(b"machine ") {
+    for hit in memmem::find_iter(input, b"machine ") {
         if !matches!(before(input, hit), 0 | b' ' | b'\t' | b'\n') {
             continue;
         }
@@ -2571,7 +2520,7 @@ fn command_edits(input: &[u8], anchors: &Anchors, edits: &mut Vec<Edit>) {
         }
     }
     // Dockerfile `ENV API_TOKEN value` (the old form without `=`).
-    for hit in anchors.of(b"ENV ") {
+    for hit in memmem::find_iter(input, b"ENV ") {
         if line_start(input, hit) != hit {
             continue;
         }
@@ -2803,9 +2752,9 @@ fn userinfo(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
 }
 
 /// `--password value`: flags holding a secret key word (anchored on `--`).
-fn flag_edits(input: &[u8], anchors: &Anchors, edits: &mut Vec<Edit>) {
+fn flag_edits(input: &[u8], edits: &mut Vec<Edit>) {
     let mut from = 0;
-    for i in anchors.of(b"--") {
+    for i in memmem::find_iter(input, b"--") {
         if i < from || is_word_byte(before(input, i)) {
             continue;
         }
@@ -2818,11 +2767,10 @@ fn flag_edits(input: &[u8], anchors: &Anchors, edits: &mut Vec<Edit>) {
 /// Every detector of secrets that needs no known names: what [`Redactor::redact`] removes and
 /// what [`KnownSecrets::learn`] collects.
 fn secret_edits(input: &[u8], edits: &mut Vec<Edit>) {
-    let anchors = Anchors::find(input);
     assignment_and_at_edits(input, edits);
-    flag_edits(input, &anchors, edits);
+    flag_edits(input, edits);
     literal_edits(input, edits);
-    syntax_edits(input, &anchors, edits);
+    syntax_edits(input, edits);
 }
 
 /// Secret values found once, to be removed wherever else they occur in the run (a password
