@@ -2268,11 +2268,17 @@ fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
 }
 
 /// Secrets found by their syntax rather than after an `=` or `:`: XML elements, call
-/// arguments, command lines, `.netrc`, crypt hashes and the pseudonym key line.
+/// arguments, command lines, `.netrc`.
 fn syntax_edits(input: &[u8], edits: &mut Vec<Edit>) {
     xml_element_edits(input, edits);
     call_argument_edits(input, edits);
     command_edits(input, edits);
+}
+
+/// Secrets that identify themselves wherever they stand: crypt hashes and the pseudonym key
+/// line (with [`literal_edits`]: JWTs, AWS key ids, bearer tokens, Basic credentials).
+fn format_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    literal_edits(input, edits);
     crypt_hash_edits(input, edits);
     for start in memmem::find_iter(input, b"casefile-key-v1:") {
         let hex = start + 16;
@@ -2764,12 +2770,18 @@ fn flag_edits(input: &[u8], edits: &mut Vec<Edit>) {
     }
 }
 
-/// Every detector of secrets that needs no known names: what [`Redactor::redact`] removes and
-/// what [`KnownSecrets::learn`] collects.
+/// Every detector of secrets that needs no known names: what [`Redactor::redact`] removes.
 fn secret_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    context_secret_edits(input, edits);
+    format_edits(input, edits);
+}
+
+/// The secrets known only by their context (a key word, a header, a command line): what
+/// [`KnownSecrets::learn`] collects, since a self-identifying format is found wherever it
+/// stands anyway.
+fn context_secret_edits(input: &[u8], edits: &mut Vec<Edit>) {
     assignment_and_at_edits(input, edits);
     flag_edits(input, edits);
-    literal_edits(input, edits);
     syntax_edits(input, edits);
 }
 
@@ -2801,7 +2813,7 @@ impl KnownSecrets {
     /// Finds the secrets in `text` (whole lines) by the redactor's rules and keeps their values.
     pub fn learn(&mut self, text: &[u8]) {
         let mut edits = Vec::new();
-        secret_edits(text, &mut edits);
+        context_secret_edits(text, &mut edits);
         for edit in edits {
             if let Kind::Secret(kind) = edit.kind
                 && let Some(value) = text.get(edit.start..edit.end)
