@@ -2788,7 +2788,7 @@ fn context_secret_edits(input: &[u8], edits: &mut Vec<Edit>) {
 /// Secret values found once, to be removed wherever else they occur in the run (a password
 /// in a config file and the same string in a log line). Filled by [`KnownSecrets::learn`]
 /// from all text before redaction (the [`super::Learner`] does it); the [`Redactor`] replaces
-/// every occurrence as a whole token with one Aho-Corasick pass.
+/// every occurrence as a whole token (see `KnownSearch`).
 ///
 /// Values shorter than 6 bytes, numbers shorter than 10 digits, single words of letters
 /// shorter than 12, values with white space, paths, placeholders and what looks like code
@@ -2880,10 +2880,17 @@ impl KnownSecrets {
     }
 }
 
-/// The searcher for [`KnownSecrets`], with each pattern's kind.
+/// The searcher for [`KnownSecrets`]. A value that starts with a word byte is looked up only
+/// where a word starts (the [`WordStarts`] bit scan, a bit table of first byte pairs, then its
+/// first four bytes); the few that start with punctuation (`)!~jfYGE1G`) go through a small
+/// Aho-Corasick automaton.
 struct KnownSearch {
-    searcher: aho_corasick::AhoCorasick,
-    kinds: Vec<&'static str>,
+    /// Values starting with a word byte, with their kinds, by their first four bytes.
+    by_head: HashMap<[u8; 4], Vec<(Vec<u8>, &'static str)>>,
+    /// Bit `(b0 << 8) | b1` is set when a value of `by_head` starts with `b0 b1`.
+    first_pairs: Vec<u64>,
+    /// Values starting with punctuation, and their kinds.
+    punctuated: Option<(aho_corasick::AhoCorasick, Vec<&'static str>)>,
 }
 
 impl KnownSearch {
@@ -2891,36 +2898,87 @@ impl KnownSearch {
         if known.is_empty() {
             return None;
         }
-        // A DFA scans fastest; past a few hundred KiB of patterns its tables grow too big.
-        let bytes: usize = known.values.keys().map(Vec::len).sum();
-        let kind = (bytes < 256 << 10).then_some(aho_corasick::AhoCorasickKind::DFA);
-        let searcher = aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .kind(kind)
-            .build(known.values.keys())
-            .ok()?;
+        let mut by_head: HashMap<[u8; 4], Vec<(Vec<u8>, &'static str)>> = HashMap::new();
+        let mut first_pairs = vec![0u64; 1024];
+        let mut punctuated = Vec::new();
+        let mut punctuated_kinds = Vec::new();
+        for (value, kind) in &known.values {
+            match value.get(..4) {
+                Some(&[a, b, c, d]) if is_word_byte(a) => {
+                    let pair = u16::from(a) << 8 | u16::from(b);
+                    if let Some(word) = first_pairs.get_mut(usize::from(pair >> 6)) {
+                        *word |= 1 << (pair & 63);
+                    }
+                    by_head
+                        .entry([a, b, c, d])
+                        .or_default()
+                        .push((value.clone(), *kind));
+                }
+                _ => {
+                    punctuated.push(value.clone());
+                    punctuated_kinds.push(*kind);
+                }
+            }
+        }
+        for values in by_head.values_mut() {
+            values.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
+        }
+        let punctuated = (!punctuated.is_empty())
+            .then(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .build(&punctuated)
+                    .ok()
+            })
+            .flatten()
+            .map(|searcher| (searcher, punctuated_kinds));
         Some(KnownSearch {
-            searcher,
-            kinds: known.values.values().copied().collect(),
+            by_head,
+            first_pairs,
+            punctuated,
         })
     }
 
     /// Every occurrence in `input` that stands as a whole token.
     fn edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
         let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-        for hit in self.searcher.find_iter(input) {
-            let (start, end) = (hit.start(), hit.end());
-            if (is_word(at(input, start)) && is_word(before(input, start)))
-                || (is_word(before(input, end)) && is_word(at(input, end)))
-            {
-                continue;
+        let ends_token = |end: usize| !(is_word(before(input, end)) && is_word(at(input, end)));
+        if !self.by_head.is_empty() {
+            for start in WordStarts::new(input) {
+                let pair = u16::from(at(input, start)) << 8 | u16::from(at(input, start + 1));
+                if self
+                    .first_pairs
+                    .get(usize::from(pair >> 6))
+                    .is_none_or(|word| word & (1 << (pair & 63)) == 0)
+                {
+                    continue;
+                }
+                let Some(&[a, b, c, d]) = input.get(start..start + 4) else {
+                    continue;
+                };
+                let Some(values) = self.by_head.get(&[a, b, c, d]) else {
+                    continue;
+                };
+                if let Some((value, kind)) = values.iter().find(|(value, _)| {
+                    input.get(start..start + value.len()) == Some(value.as_slice())
+                        && ends_token(start + value.len())
+                }) {
+                    edits.push(secret(start, start + value.len(), kind));
+                }
             }
-            let kind = self
-                .kinds
-                .get(hit.pattern().as_usize())
-                .copied()
-                .unwrap_or("secret-value");
-            edits.push(secret(start, end, kind));
+        }
+        if let Some((searcher, kinds)) = &self.punctuated {
+            for hit in searcher.find_iter(input) {
+                let (start, end) = (hit.start(), hit.end());
+                if !ends_token(end) {
+                    continue;
+                }
+                let kind = kinds
+                    .get(hit.pattern().as_usize())
+                    .copied()
+                    .unwrap_or("secret-value");
+                edits.push(secret(start, end, kind));
+            }
         }
     }
 }
@@ -3683,6 +3741,16 @@ mod tests {
             "login with [REDACTED] failed; \"[REDACTED]\" x[REDACTED], x)!~jfYGE1Gz id 123456"
         );
         assert_eq!(found.secret_kinds.get("password"), Some(&3));
+        let mut learner = crate::redact::Learner::new();
+        learner.feed(b"x token=abc123FAKEzz y\n");
+        let redactor = Redactor::new(&key(1), &learner.finish());
+        assert_eq!(
+            redactor.redact_text(
+                "sent abc123FAKEzz, (abc123FAKEzz) xabc123FAKEzz abc123FAKEzzz",
+                &mut Found::default()
+            ),
+            "sent [REDACTED], ([REDACTED]) xabc123FAKEzz abc123FAKEzzz"
+        );
     }
 
     #[test]
