@@ -2885,8 +2885,9 @@ impl KnownSecrets {
 /// first four bytes); the few that start with punctuation (`)!~jfYGE1G`) go through a small
 /// Aho-Corasick automaton.
 struct KnownSearch {
-    /// Values starting with a word byte, with their kinds, by their first four bytes.
-    by_head: HashMap<[u8; 4], Vec<(Vec<u8>, &'static str)>>,
+    /// Values starting with a word byte, with their kinds, sorted by their first four bytes (a
+    /// binary search is cheaper than hashing at every word start).
+    by_head: Vec<([u8; 4], Vec<u8>, &'static str)>,
     /// Bit `(b0 << 8) | b1` is set when a value of `by_head` starts with `b0 b1`.
     first_pairs: Vec<u64>,
     /// Values starting with punctuation, and their kinds.
@@ -2898,7 +2899,7 @@ impl KnownSearch {
         if known.is_empty() {
             return None;
         }
-        let mut by_head: HashMap<[u8; 4], Vec<(Vec<u8>, &'static str)>> = HashMap::new();
+        let mut by_head = Vec::new();
         let mut first_pairs = vec![0u64; 1024];
         let mut punctuated = Vec::new();
         let mut punctuated_kinds = Vec::new();
@@ -2909,10 +2910,7 @@ impl KnownSearch {
                     if let Some(word) = first_pairs.get_mut(usize::from(pair >> 6)) {
                         *word |= 1 << (pair & 63);
                     }
-                    by_head
-                        .entry([a, b, c, d])
-                        .or_default()
-                        .push((value.clone(), *kind));
+                    by_head.push(([a, b, c, d], value.clone(), *kind));
                 }
                 _ => {
                     punctuated.push(value.clone());
@@ -2920,9 +2918,8 @@ impl KnownSearch {
                 }
             }
         }
-        for values in by_head.values_mut() {
-            values.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
-        }
+        // By head, then longest first.
+        by_head.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.len().cmp(&x.1.len())));
         let punctuated = (!punctuated.is_empty())
             .then(|| {
                 aho_corasick::AhoCorasick::builder()
@@ -2956,13 +2953,19 @@ impl KnownSearch {
                 let Some(&[a, b, c, d]) = input.get(start..start + 4) else {
                     continue;
                 };
-                let Some(values) = self.by_head.get(&[a, b, c, d]) else {
-                    continue;
-                };
-                if let Some((value, kind)) = values.iter().find(|(value, _)| {
-                    input.get(start..start + value.len()) == Some(value.as_slice())
-                        && ends_token(start + value.len())
-                }) {
+                let head = [a, b, c, d];
+                let first = self.by_head.partition_point(|entry| entry.0 < head);
+                let found = self
+                    .by_head
+                    .get(first..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|entry| entry.0 == head)
+                    .find(|(_, value, _)| {
+                        input.get(start..start + value.len()) == Some(value.as_slice())
+                            && ends_token(start + value.len())
+                    });
+                if let Some((_, value, kind)) = found {
                     edits.push(secret(start, start + value.len(), kind));
                 }
             }
