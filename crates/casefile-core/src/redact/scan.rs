@@ -1603,10 +1603,27 @@ fn is_placeholder(value: &[u8]) -> bool {
     if value.len() >= 2 && value.iter().all(|&b| b == first) {
         return true;
     }
-    if memmem::find(value, b"***").is_some() {
+    if value.windows(3).any(|w| w == b"***") {
         return true;
     }
-    let lower = value.to_ascii_lowercase();
+    // Compared ASCII case-insensitively, without a lower-cased copy (this runs for every value).
+    let contains = |needle: &[u8]| {
+        value
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    let starts = |prefix: &[u8]| {
+        value
+            .get(..prefix.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(prefix))
+    };
+    let ends = |suffix: &[u8]| {
+        value
+            .len()
+            .checked_sub(suffix.len())
+            .and_then(|at| value.get(at..))
+            .is_some_and(|t| t.eq_ignore_ascii_case(suffix))
+    };
     const MARKERS: &[&[u8]] = &[
         b"example",
         b"placeholder",
@@ -1619,10 +1636,7 @@ fn is_placeholder(value: &[u8]) -> bool {
         b"sample",
         b"redacted",
     ];
-    if MARKERS
-        .iter()
-        .any(|m| lower.windows(m.len()).any(|w| w == *m))
-    {
+    if MARKERS.iter().any(|m| contains(m)) {
         return true;
     }
     // Mostly runs of one character (`sk_live_000000…`) or of ascending ones
@@ -1657,19 +1671,19 @@ fn is_placeholder(value: &[u8]) -> bool {
     {
         return true;
     }
-    let xs = lower.iter().filter(|&&b| b == b'x').count();
-    let alnum = lower.iter().filter(|b| b.is_ascii_alphanumeric()).count();
-    if memmem::find(&lower, b"xxxx").is_some() && xs * 10 >= alnum * 6 {
+    let xs = value.iter().filter(|&&b| b | 0x20 == b'x').count();
+    let alnum = value.iter().filter(|b| b.is_ascii_alphanumeric()).count();
+    if xs >= 4 && contains(b"xxxx") && xs * 10 >= alnum * 6 {
         return true;
     }
-    lower.starts_with(b"your")
-        || lower.starts_with(b"<your")
-        || lower.ends_with(b"_here")
-        || lower.ends_with(b"-here")
-        || lower.starts_with(b"replace_with")
-        || lower.starts_with(b"insert_")
-        || lower.starts_with(b"insert-")
-        || lower.starts_with(b"enter_")
+    starts(b"your")
+        || starts(b"<your")
+        || ends(b"_here")
+        || ends(b"-here")
+        || starts(b"replace_with")
+        || starts(b"insert_")
+        || starts(b"insert-")
+        || starts(b"enter_")
 }
 
 /// Template and variable references at the start of a value: `${VAR}`, `$(cmd)`, `$VAR`,
