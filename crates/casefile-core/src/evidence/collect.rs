@@ -850,7 +850,7 @@ pub fn redaction_rules(
     cancel: &AtomicBool,
 ) -> Result<RedactionRules, CollectError> {
     match run(context, options, None, progress, cancel)? {
-        Ran::Rules(rules) => Ok(rules),
+        Ran::Rules(rules) => Ok(*rules),
         Ran::Bundle(_) => Err(CollectError::Empty("no rules were made".into())),
     }
 }
@@ -879,7 +879,7 @@ impl RedactionRules {
 /// What a run made: a bundle, or only the rules.
 enum Ran {
     Bundle(Box<Outcome>),
-    Rules(RedactionRules),
+    Rules(Box<RedactionRules>),
 }
 
 /// The run: with `out`, a bundle; without, it stops once the redaction rules are known.
@@ -1087,7 +1087,7 @@ fn run(
         request_docs = Some(docs);
     }
     let Some(out) = out else {
-        return Ok(Ran::Rules(RedactionRules {
+        return Ok(Ran::Rules(Box::new(RedactionRules {
             redact: redactor.is_some(),
             names: redactor
                 .as_ref()
@@ -1095,7 +1095,7 @@ fn run(
                 .unwrap_or_default(),
             keep: options.keep.clone(),
             request: request_docs,
-        }));
+        })));
     };
 
     let parent = out

@@ -52,7 +52,7 @@ pub use key::{KeyError, PseudonymKey};
 pub use leak::{Leak, LeakScanner};
 pub use mapping::{Mapping, MappingEntry, MappingError};
 pub use names::{Learner, Names, PUBLIC_DOMAINS, STOP_LIST, is_common_word, vendor_domains};
-pub use scan::Redactor;
+pub use scan::{KnownSecrets, Redactor};
 
 /// What kind of thing was redacted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -384,13 +384,16 @@ pub fn private_key_state_after(chunk: &[u8], in_private_key: bool) -> bool {
     walk_private_keys(chunk, in_private_key, |_, _, _| {})
 }
 
-const PK_TAIL: &[u8] = b"PRIVATE KEY-----";
+const PK_TAIL: &[u8] = b"PRIVATE KEY";
 const PK_BEGIN: &[u8] = b"-----BEGIN ";
 const PK_END: &[u8] = b"-----END ";
+/// PuTTY's `.ppk` files: the private part is the `N` base64 lines after `Private-Lines: N`.
+const PPK_PRIVATE: &[u8] = b"Private-Lines:";
 
 /// Which private-key marker a line holds, and where.
 enum Marker {
-    /// `-----BEGIN … PRIVATE KEY-----`: where the marker ends within the line.
+    /// `-----BEGIN … PRIVATE KEY-----` (or `… PRIVATE KEY BLOCK-----`, or PuTTY's
+    /// `Private-Lines: N`): where the marker ends within the line.
     Begin(usize),
     /// `-----END … PRIVATE KEY-----`: where the marker starts and ends.
     End(usize, usize),
@@ -398,11 +401,24 @@ enum Marker {
 
 /// The first private-key marker in `line` at or after `from`.
 fn find_marker(line: &[u8], from: usize) -> Option<Marker> {
+    if let Some(rest) = line.get(from..)
+        && rest.trim_ascii_start().starts_with(PPK_PRIVATE)
+    {
+        return Some(Marker::Begin(line.len()));
+    }
     let mut search = from;
     loop {
         let rest = line.get(search..)?;
         let tail = search + memchr::memmem::find(rest, PK_TAIL)?;
-        let end = tail + PK_TAIL.len();
+        let mut end = tail + PK_TAIL.len();
+        if line.get(end..).is_some_and(|r| r.starts_with(b" BLOCK")) {
+            end += 6;
+        }
+        if line.get(end..end + 5) != Some(b"-----") {
+            search = end;
+            continue;
+        }
+        end += 5;
         let head = line.get(from..tail).unwrap_or_default();
         let begin = memchr::memmem::rfind(head, PK_BEGIN).map(|at| from + at);
         let finish = memchr::memmem::rfind(head, PK_END).map(|at| from + at);
@@ -415,9 +431,77 @@ fn find_marker(line: &[u8], from: usize) -> Option<Marker> {
     }
 }
 
+/// What a line inside a key block holds.
+enum Body {
+    /// Key material (base64, armour headers such as `Proc-Type:`, `Version:`, `Private-MAC:`):
+    /// blanked whole.
+    Whole,
+    /// Text ending in a long base64 run (a key line behind a log prefix): the run from here.
+    Tail(usize),
+    /// Nothing.
+    Blank,
+    /// Anything else: the block has ended without its END marker.
+    Not,
+}
+
+/// Classifies `text`, a line (or the rest of one) inside a key block.
+fn body_line(text: &[u8]) -> Body {
+    let trimmed = text.trim_ascii();
+    if !has_text(trimmed) {
+        return Body::Blank;
+    }
+    let is_b64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_');
+    if trimmed
+        .iter()
+        .all(|&b| is_b64(b) || matches!(b, b'\\' | b'"' | b'\'' | b',' | b' ' | b'\t'))
+        && !trimmed.contains(&b' ')
+    {
+        return Body::Whole;
+    }
+    const HEADERS: &[&[u8]] = &[
+        b"Proc-Type:",
+        b"DEK-Info:",
+        b"Version:",
+        b"Comment:",
+        b"Hash:",
+        b"Charset:",
+        b"MessageID:",
+        b"Private-MAC:",
+        b"Encryption:",
+        b"Public-Lines:",
+        b"Key-Derivation:",
+        b"Argon2-Memory:",
+        b"Argon2-Passes:",
+        b"Argon2-Parallelism:",
+        b"Argon2-Salt:",
+    ];
+    if HEADERS.iter().any(|h| trimmed.starts_with(h)) {
+        return Body::Whole;
+    }
+    let last = trimmed
+        .rsplit(|b| b.is_ascii_whitespace())
+        .next()
+        .unwrap_or_default();
+    let quote = |b: &u8| matches!(b, b'"' | b'\'' | b',');
+    let lead = last.iter().take_while(|b| quote(b)).count();
+    let run = last.get(lead..).unwrap_or_default();
+    let run = run
+        .get(..run.len() - run.iter().rev().take_while(|b| quote(b)).count())
+        .unwrap_or_default();
+    if run.len() >= 40 && run.iter().all(|&b| is_b64(b)) {
+        let offset = memchr::memmem::rfind(text, run).unwrap_or(0);
+        return Body::Tail(offset);
+    }
+    Body::Not
+}
+
 /// Walks the lines of `input` that lie inside private-key blocks and calls
 /// `redact(start, end, first_of_block)` with each byte range to blank (a line's content without
 /// its `\r\n`, or the part of a line between markers). Returns the state at the end.
+///
+/// A block starts at a BEGIN marker and ends at its END marker, or at the first line that does
+/// not look like key material (see [`body_line`]): a stray BEGIN marker in a message, or a key
+/// cut short, blanks only itself.
 fn walk_private_keys(
     input: &[u8],
     mut inside: bool,
@@ -426,16 +510,31 @@ fn walk_private_keys(
     let mut pos = 0;
     // A block continued from an earlier chunk was counted there.
     let mut first = false;
+    // The next occurrence of each marker at or after `pos`, searched again only once passed
+    // (a search that finds nothing would otherwise read the rest of the input at every block).
+    let mut next_pem = memchr::memmem::find(input, PK_TAIL);
+    let mut next_ppk = memchr::memmem::find(input, PPK_PRIVATE);
+    let find_from = |needle: &[u8], cached: &mut Option<usize>, pos: usize| -> Option<usize> {
+        if cached.is_some_and(|at| at < pos) {
+            *cached = input
+                .get(pos..)
+                .and_then(|rest| memchr::memmem::find(rest, needle))
+                .map(|at| pos + at);
+        }
+        *cached
+    };
     while pos < input.len() {
         if !inside {
             // Jump to the line of the next marker; lines before it are outside any block.
-            let Some(at) = input
-                .get(pos..)
-                .and_then(|rest| memchr::memmem::find(rest, PK_TAIL))
-            else {
-                return false;
+            let next = match (
+                find_from(PK_TAIL, &mut next_pem, pos),
+                find_from(PPK_PRIVATE, &mut next_ppk, pos),
+            ) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) | (None, Some(a)) => a,
+                (None, None) => return false,
             };
-            pos = memchr::memrchr(b'\n', input.get(..pos + at).unwrap_or_default())
+            pos = memchr::memrchr(b'\n', input.get(..next).unwrap_or_default())
                 .map_or(0, |nl| nl + 1)
                 .max(pos);
         }
@@ -447,23 +546,33 @@ fn walk_private_keys(
         let mut cursor = 0;
         while cursor <= content.len() {
             if inside {
-                match find_marker(content, cursor) {
-                    Some(Marker::End(start, end)) => {
-                        if content.get(cursor..start).is_some_and(has_text) {
-                            redact(pos + cursor, pos + start, first);
-                            first = false;
-                        }
-                        inside = false;
-                        cursor = end;
+                if let Some(Marker::End(start, end)) = find_marker(content, cursor) {
+                    if content.get(cursor..start).is_some_and(has_text) {
+                        redact(pos + cursor, pos + start, first);
+                        first = false;
                     }
-                    _ => {
-                        if content.get(cursor..).is_some_and(has_text) {
-                            redact(pos + cursor, pos + content.len(), first);
-                            first = false;
-                        }
-                        break;
+                    inside = false;
+                    cursor = end;
+                    continue;
+                }
+                match body_line(content.get(cursor..).unwrap_or_default()) {
+                    Body::Whole => {
+                        redact(pos + cursor, pos + content.len(), first);
+                        first = false;
+                    }
+                    Body::Tail(offset) => {
+                        redact(pos + cursor + offset, pos + content.len(), first);
+                        first = false;
+                    }
+                    Body::Blank => {}
+                    Body::Not => {
+                        // The block ended without an END marker; this line is outside it.
+                        inside = false;
+                        first = false;
+                        continue;
                     }
                 }
+                break;
             } else {
                 match find_marker(content, cursor) {
                     Some(Marker::Begin(end)) => {
@@ -550,6 +659,87 @@ mod tests {
             let json = serde_json::to_string(&c).expect("json");
             assert_eq!(json, format!("\"{}\"", c.as_str()));
         }
+    }
+
+    fn blank_keys(text: &str) -> String {
+        let mut out = text.as_bytes().to_vec();
+        let mut ranges = Vec::new();
+        walk_private_keys(text.as_bytes(), false, |s, e, _| ranges.push((s, e)));
+        for (s, e) in ranges.into_iter().rev() {
+            out.splice(s..e, b"#".iter().copied());
+        }
+        String::from_utf8(out).expect("utf8")
+    }
+
+    #[test]
+    fn pgp_putty_openssh_and_pkcs8_private_keys_are_blanked() {
+        let text = "\
+-----BEGIN PGP PRIVATE KEY BLOCK-----
+Version: GnuPG v2
+
+lQOYBFAKEFAKEbase64bodyFAKE
+=FAKE
+-----END PGP PRIVATE KEY BLOCK-----
+PuTTY-User-Key-File-3: ssh-ed25519
+Public-Lines: 1
+AAAAC3NzaC1lZDI1NTE5publicFAKE
+Private-Lines: 1
+AAAAIFAKEprivateFAKE
+Private-MAC: 0123456789abcdefFAKE
+-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAFAKE
+-----END OPENSSH PRIVATE KEY-----
+-----BEGIN ENCRYPTED PRIVATE KEY-----
+MIIFHDBOBgkqhkiG9w0BFAKE
+-----END ENCRYPTED PRIVATE KEY-----
+after
+";
+        let expected = "\
+-----BEGIN PGP PRIVATE KEY BLOCK-----
+#
+
+#
+#
+-----END PGP PRIVATE KEY BLOCK-----
+PuTTY-User-Key-File-3: ssh-ed25519
+Public-Lines: 1
+AAAAC3NzaC1lZDI1NTE5publicFAKE
+Private-Lines: 1
+#
+#
+-----BEGIN OPENSSH PRIVATE KEY-----
+#
+-----END OPENSSH PRIVATE KEY-----
+-----BEGIN ENCRYPTED PRIVATE KEY-----
+#
+-----END ENCRYPTED PRIVATE KEY-----
+after
+";
+        assert_eq!(blank_keys(text), expected);
+        assert!(!private_key_state_after(text.as_bytes(), false));
+    }
+
+    #[test]
+    fn a_begin_marker_without_end_blanks_only_itself() {
+        let stray = "ERROR expected \"-----BEGIN RSA PRIVATE KEY-----\" header\nnext line\n";
+        assert_eq!(blank_keys(stray), stray);
+        assert!(!private_key_state_after(stray.as_bytes(), false));
+        // A key cut at a line cap: the key text goes, the log lines after it stay.
+        let cut = "{\"k\": \"-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEAFAKEFAKE\n\
+                   2026-01-01 INFO service started\nmore\n";
+        assert_eq!(
+            blank_keys(cut),
+            "{\"k\": \"-----BEGIN RSA PRIVATE KEY-----#\n2026-01-01 INFO service started\nmore\n"
+        );
+        // A key whose lines carry a log prefix loses the key text and keeps the prefix.
+        let prefixed = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\nINFO {}\n-----END RSA PRIVATE KEY-----\n",
+            "MIIEFAKE".repeat(8)
+        );
+        assert_eq!(
+            blank_keys(&prefixed),
+            "-----BEGIN RSA PRIVATE KEY-----\nINFO #\n-----END RSA PRIVATE KEY-----\n"
+        );
     }
 
     #[test]

@@ -671,6 +671,8 @@ pub struct Names {
     pub public_domains: BTreeSet<String>,
     /// The user's own keywords (project names, customer names), as given.
     pub keywords: BTreeSet<String>,
+    /// Secret values the redactor's rules found in the text: removed wherever else they occur.
+    pub secrets: super::scan::KnownSecrets,
 }
 
 impl Names {
@@ -795,6 +797,7 @@ impl Names {
         self.domains.extend(other.domains);
         self.public_domains.extend(other.public_domains);
         self.keywords.extend(other.keywords);
+        self.secrets.merge(other.secrets);
     }
 
     /// Learns a host name, its first label and its domain (unless public).
@@ -1041,6 +1044,7 @@ impl Learner {
                 }
             }
         });
+        self.names.secrets.learn(text);
     }
 
     /// Adds what `other` learned.

@@ -21,30 +21,77 @@ const REDACTED: &[u8] = b"[REDACTED]";
 /// Input is bytes, not necessarily UTF-8: invalid UTF-8, NUL bytes and CRLF pass through
 /// untouched except where a match is replaced. The rules:
 ///
-/// - **Secrets** (replaced by `[REDACTED]`): the value assigned to a key that contains `pass`
-///   (as `pass`, `password`, `passwd`, `passphrase`, `passcode`, or `pass` ending a key such as
-///   `db_pass`), `pwd` (but not the `PWD`/`OLDPWD` working-folder variables), `secret`, `token`,
-///   `apikey`/`api_key`/`api-key`/`api key`, the same four forms of `access key`, `private key`,
-///   `auth key` and `connect key` (JumpCloud's agent), `credential`, or `authorization`. Forms: `k=v`, `k = v`, `k: v`, `"k": "v"`
-///   and `"k": 123`, `--k v` and `--k=v`, `?k=v&`, `;k=v;`. The key word must start a
-///   component of the key: the key's start, after `_`, `-`, `.` or a space, or at a lower- to
-///   upper-case step (`db_password`, `dbPassword`, `SMTP.PASSWORD`, `x-api-key`), so
-///   `libsecret`, `nopassword` and `mysecretary` are not secret keys. A colon assigns only when
-///   white space follows it or the key is quoted (`key: v`, `"key":"v"`), so `pkg:amd64`,
-///   `host:port` and `urn:secret:thing` are not assignments. A quoted value loses everything
-///   between its quotes (spaces included); an unquoted value ends at white space or one of
-///   `; , & " ' ) } ] < >`, except that a key that starts its line (INI, YAML, env files) and an
-///   `Authorization` key lose the rest of the line. Left alone: empty values, values already
-///   `[REDACTED]` or a pseudonym, `true`/`false`/`null`/`none` (a flag such as
-///   `passwordless=true` is not a secret), all-`*` masks, and the key words without an
-///   assignment (`password reset requested`). Also: `Bearer <token>` (8+ characters, not all
-///   lower-case letters), JWTs (`eyJ…`.`…`.`…`), the password of URL user info
-///   `scheme://user:pass@host` (the user becomes a username pseudonym), and every line between
-///   `-----BEGIN … PRIVATE KEY-----` and `-----END … PRIVATE KEY-----` (the marker lines are
-///   kept). Self-identifying tokens of the public gitleaks formats (`ghp_…`, `xoxb-…`, `AIza…`,
-///   `sk_live_…`, AWS key ids `AKIA…`, about 200 more) are removed by their own format wherever
-///   they stand, and vendor keys next to the vendor's name (`DATADOG_API_KEY=…`), placeholders
-///   such as `AKIAXXXXXXXXXXXXXXXX` kept: see `tokens.rs`.
+/// - **Secrets** (replaced by `[REDACTED]`, each counted under a kind in
+///   [`Found::secret_kinds`]):
+///   - *Key words.* The value assigned to a key that holds a secret key word. The key is split
+///     into components (at `_ - . / space`, at a lower- to upper-case step, before the last
+///     capital of an upper-case run followed by lower case, around digits: `bot_token1`,
+///     `XMLPassword`); a component is secret when it starts with `pass` (as `pass`, `password`,
+///     `passwd`, `passphrase`, `passcode`), `pwd` (but not the `PWD`/`OLDPWD` variables),
+///     `secret`, `token`, `credential`, `authorization`, `apikey`, `accesskey`, `privatekey`,
+///     `authkey` or `connectkey` (JumpCloud's agent); when it runs a known qualifier into one
+///     (`accesstoken`, `DBPASSWORD`, `PGPASSWORD`, `authtoken`, `clientsecret`, `accountkey`,
+///     `serverkey`); or when it is `key` after a qualifier (`api key`, `Account_Key`,
+///     `SharedAccessKey`, `master-key`, `x-functions-key`, `WRITE_KEY`) or before `data`
+///     (`client-key-data`). So `libsecret`, `nopassword`,
+///     `mysecretary` and `bypass` are not secret keys, and neither is a key whose last
+///     component describes the secret (`token_ttl`, `password_file`, `SharedAccessKeyName`,
+///     `secret_length`). Weak keys need a value that looks generated (two of lower case, upper
+///     case and digits): a key ending in `signature` (`X-Amz-Signature`, 16+ bytes), `auth`
+///     (Docker's `config.json`, 8+ bytes), and `sig`, `code`, `key`, `sas`, `hmac`, `signed`
+///     only as URL query parameters (after `?` or `&`, 16+ bytes), so `code=200` and
+///     `key=value` stay.
+///   - *Assignment forms.* `k=v`, `k = v`, `k: v`, `"k": "v"`, `"k": 123`, `k ?= v`, `k := v`,
+///     `k ::= v`, `k += v`, `$k .= v`, `'k' => v` (PHP, logstash, Ruby), typed declarations
+///     (`String password = "v"`, `var token string = "v"`, `val apiToken: String = "v"`),
+///     `env["K"] = v`, `-Dk=v`, `--k v`, `--k=v`, `?k=v&`, `;k=v;`, call arguments
+///     (`setProperty("X_TOKEN", "v")`, `setenv("API_TOKEN", "v")`, `config.set("password",
+///     "v")`), Go struct-tag defaults of a secret field, a Dockerfile `ENV K v`, named values
+///     (`<add key="DbPassword" value="v"/>`, `name="password" value="v"`, a Kubernetes
+///     `- name: DB_PASSWORD` with `value: v` on the next line, `<Data Name='Password'>v</Data>`)
+///     and one-line XML elements (`<Password>v</Password>`). A colon assigns only when white
+///     space or the line's end follows it or the key is quoted, so `pkg:amd64`, `host:port`
+///     and `urn:secret:thing` are not assignments.
+///   - *Values.* A quoted value (`"…"`, `'…'`, `` `…` ``, `\"…\"`, and `"""…"""` or `'''…'''`
+///     across lines) loses everything between its quotes; `{…}` and `[…]` lose every value inside, keys kept (`"password": {"value": "v"}`);
+///     a YAML key with a block indicator (`password: |`, `>-`) or with nothing after its colon
+///     loses the more indented lines that follow (for a nested mapping or list, the value of each
+///     line). An unquoted value ends at white space, a quote or one of `) } ] < >` (a value may
+///     start with one: `)!~jfYGE1G`), and at `,` `;` `&` only when white space, the line's end or
+///     another `key=` follows (`password=abc,def&ghi` is one value, `?token=v&next=1` is not);
+///     a key that starts its line (INI, YAML, env files) and `Authorization` take the rest of
+///     the line. An Azure `SharedAccessSignature=` runs to the next `;`.
+///   - *Left alone:* empty values, `[REDACTED]` and pseudonyms, `true`/`false`/`null`/`none`/
+///     `yes`/`no`/`on`/`off`, masks (`****`, `ab12****`, values mostly `x` such as
+///     `AKIAXXXXXXXXXXXXXXXX`), placeholders (`${VAR}`, `$(cmd)`, `$VAR`, `%VAR%`, `@VAR@`,
+///     `{{ .Values.x }}`, `{% x %}`, `<token>`, `<your-password>`, `changeme`, `changeit`,
+///     `your_…`, `…_here`) and, for unquoted values, code references (`var.db_password`,
+///     `local.x`, `process.env.API_TOKEN`, `settings.SECRET_KEY`, `X25519.secret_length`,
+///     `os.getenv("X")`, `getPassword()`, `ENV['X']`); the key words without an assignment
+///     (`password reset requested`).
+///   - *Headers and command lines.* `Cookie:` (every value) and `Set-Cookie:` (the cookie's
+///     value; names and attributes kept); `Bearer <token>` (8+ characters, not all lower-case
+///     letters); `Basic <token>` when the token decodes to text with a `:`; `curl -u user:pass` (and `--user`, `-U`, `--proxy-user`: the password),
+///     `mysql -pPASS` (also `mysqldump`, `mysqladmin`, `mariadb`), `sshpass -p PASS`,
+///     `redis-cli -a PASS`, `.netrc` `machine … password P`.
+///   - *Formats.* JWTs (`eyJ…`.`…`.`…`), AWS key ids (`AKIA`/`ASIA` + 16 `[A-Z0-9]`), crypt
+///     hashes at a word start (`$1$`, `$5$`, `$6$`, `$7$`, `$y$`, `$gy$`, `$2a$`/`$2b$`/`$2y$`,
+///     `$apr1$`, `$argon2id$`, `$pbkdf2-sha256$`, `$scrypt$`… with two more `$` fields), the
+///     pseudonym key line `casefile-key-v1:<hex>` (the hex), the password of URL user info
+///     `scheme://user:pass@host` (the user becomes a username pseudonym). Self-identifying
+///     tokens of the public gitleaks formats (`ghp_…`, `xoxb-…`, `AIza…`, `sk_live_…`, AWS
+///     key ids `AKIA…`, about 200 more) wherever they stand, and vendor keys next to the
+///     vendor's name (`DATADOG_API_KEY=…`), placeholders such as `AKIAXXXXXXXXXXXXXXXX` kept:
+///     see `tokens.rs`.
+///   - *Private keys.* Every line of a `-----BEGIN … PRIVATE KEY-----` or `… PRIVATE KEY
+///     BLOCK-----` block (PEM, OpenSSH, encrypted PKCS#8, PGP; the marker lines are kept) and
+///     the lines after PuTTY's `Private-Lines: N` (and `Private-MAC:`). A block ends at its END
+///     marker or at the first line that is not key material (base64, armour headers such as
+///     `Proc-Type:` or `Version:`, blank lines; a line ending in 40+ base64 bytes loses that
+///     run), so a stray BEGIN marker in a message or a key cut short blanks only itself.
+///   - *Everywhere.* A secret value found once in the run ([`Names::secrets`], learned from all
+///     text before redaction) is removed wherever else it occurs as a whole token, whatever its
+///     context; see [`KnownSecrets`] for the values too common to be searched for.
 /// - **E-mail** `local@domain.tld` → `email-<8 hex>@redacted.invalid` (hash of the lower-cased
 ///   address).
 /// - **IPv4**: four decimal octets 0-255 without leading zeros, not preceded by a letter, digit,
@@ -126,6 +173,8 @@ pub struct Redactor {
     /// Numbered host name families (`cn`, `node-`), lower case: the learned short host names
     /// `cn204` and `node-190` make `cn5` and `node-32` host names too.
     families: HashSet<Vec<u8>>,
+    /// The secret values found anywhere in the run, searched for everywhere.
+    known: Option<KnownSearch>,
 }
 
 struct NameEntry {
@@ -138,9 +187,9 @@ struct NameEntry {
     pseudonym: String,
 }
 
-/// Secret key words; see [`Stem`]. [`stems_starting_with`] and [`find_stem`] index this list by
-/// position: keep words with the same first letter together, and the test
-/// `every_secret_key_word_is_found_as_a_key` checks that each is reachable.
+/// Secret key words; see [`Stem`] and [`find_stem`]. A word with a separator (`api key`) is found
+/// as its components; the test `every_secret_key_word_is_found_as_a_key` checks that each is
+/// reachable.
 const STEMS: &[(&str, Stem)] = &[
     ("pass", Stem::Pass),
     ("pwd", Stem::Pwd),
@@ -177,6 +226,15 @@ enum Stem {
     Pwd,
     Plain,
     Authorization,
+    /// A key ending in `signature` (`X-Amz-Signature`): only a value that looks random.
+    Signature,
+    /// The key `auth` (Docker's `config.json`): only a value that looks random.
+    Auth,
+    /// The generic keys `sig`, `code`, `key`, `sas`, `hmac`, `signed`: only as a URL query
+    /// parameter (after `?` or `&`) with a value that looks random.
+    Query,
+    /// `Cookie` and `Set-Cookie` headers: every cookie value, names kept.
+    Cookie,
 }
 
 impl Stem {
@@ -186,6 +244,18 @@ impl Stem {
             Stem::Pass | Stem::Pwd => "password",
             Stem::Plain => "secret-value",
             Stem::Authorization => "authorization",
+            Stem::Signature | Stem::Query => "url-signature",
+            Stem::Auth => "basic-auth",
+            Stem::Cookie => "cookie",
+        }
+    }
+
+    /// Whether only a random-looking value of at least this many bytes is a secret.
+    fn needs_random(self) -> Option<usize> {
+        match self {
+            Stem::Signature | Stem::Query => Some(16),
+            Stem::Auth => Some(8),
+            _ => None,
         }
     }
 }
@@ -265,6 +335,7 @@ impl Redactor {
                 .map(|d| d.trim().trim_start_matches('.').to_ascii_lowercase())
                 .collect(),
             registry: Mutex::new(HashMap::new()),
+            known: KnownSearch::new(&names.secrets),
             families: names
                 .hostnames
                 .iter()
@@ -447,11 +518,10 @@ impl Redactor {
         self.name_edits(input, &mut edits);
         self.place_edits(input, &mut edits);
         punctuation_edits(input, &mut edits);
-        assignment_and_at_edits(input, &mut edits);
-        literal_edits(input, &mut edits);
-        super::tokens::find(input, |start, end, kind| {
-            edits.push(secret(start, end, kind))
-        });
+        secret_edits(input, &mut edits);
+        if let Some(known) = &self.known {
+            known.edits(input, &mut edits);
+        }
         self.apply(input, edits, out, found);
     }
 
@@ -1237,91 +1307,420 @@ fn secret(start: usize, end: usize, secret_kind: &'static str) -> Edit {
     }
 }
 
-/// Secret key words by their first letter.
-fn stems_starting_with(letter: u8) -> &'static [(&'static str, Stem)] {
-    match letter {
-        b'p' => &STEMS[..2],
-        b's' => &STEMS[2..3],
-        b't' => &STEMS[3..4],
-        b'a' => &STEMS[4..12],
-        b'c' => &STEMS[20..25],
-        _ => &[],
-    }
-}
-
 /// The secret key word in `key`, if any; see [`Redactor`] for the rules.
+///
+/// The key is split into components (at `_ - . / space`, at a lower- to upper-case step, before
+/// the last capital of an upper-case run followed by lower case, and around digits). A component
+/// is secret when it starts with a key word of [`STEMS`] (`password`, `tokens`, `secretKey`),
+/// when it runs a known qualifier into one (`accesstoken`, `DBPASSWORD`, `clientsecret`,
+/// `accountkey`), or when it is `key` after a qualifier (`Account_Key`, `master-key`) or before
+/// `data` (`client-key-data`). A key whose last component describes the secret instead of
+/// holding it (`token_ttl`, `password_file`, `SharedAccessKeyName`) is not secret.
 fn find_stem(key: &[u8]) -> Option<Stem> {
-    for (j, &byte) in key.iter().enumerate() {
-        // A key word starts a component of the key: `db_password`, `dbPassword`, `SMTP.PASSWORD`,
-        // `x-api-key`; not `libsecret`, `nopassword` or `mysecretary`.
-        let prev = j.checked_sub(1).and_then(|p| key.get(p)).copied();
-        let boundary = match prev {
-            None => true,
-            Some(p) => {
-                matches!(p, b'_' | b'-' | b'.' | b' ')
-                    || (p.is_ascii_lowercase() && byte.is_ascii_uppercase())
-            }
-        };
-        if !boundary {
-            continue;
-        }
-        let letter = byte | 0x20;
-        let candidates = stems_starting_with(letter);
-        let more: &[(&str, Stem)] = match letter {
-            b'p' => STEMS.get(12..16).unwrap_or_default(),
-            b'a' => STEMS.get(16..20).unwrap_or_default(),
-            _ => &[],
-        };
-        let last: &[(&str, Stem)] = if letter == b'a' {
-            STEMS.get(25..26).unwrap_or_default()
-        } else {
-            &[]
-        };
-        if candidates.is_empty() {
-            continue;
-        }
-        let rest = key.get(j..).unwrap_or_default();
-        for (stem, kind) in candidates.iter().chain(more).chain(last) {
-            let stem = stem.as_bytes();
-            if !rest
-                .get(..stem.len())
-                .is_some_and(|r| r.eq_ignore_ascii_case(stem))
-            {
-                continue;
-            }
-            let ok = match kind {
-                Stem::Pass => {
-                    let after = rest.get(4..).unwrap_or_default().to_ascii_lowercase();
-                    after.is_empty()
-                        || [&b"word"[..], b"wd", b"phrase", b"code", b"_", b"-", b"."]
-                            .iter()
-                            .any(|suffix| after.starts_with(suffix))
-                }
-                Stem::Pwd => key != b"PWD" && key != b"OLDPWD",
-                _ => true,
-            };
-            if ok {
-                return Some(*kind);
-            }
+    if key == b"PWD" || key == b"OLDPWD" || !may_hold_stem(key) {
+        return None;
+    }
+    let mut parts = [(0usize, 0usize); 16];
+    let count = components(key, &mut parts);
+    let parts = parts.get(..count).unwrap_or_default();
+    let part = |i: usize| -> &[u8] {
+        parts
+            .get(i)
+            .and_then(|&(s, e)| key.get(s..e))
+            .unwrap_or_default()
+    };
+    // The last component that is not a number.
+    let last = (0..count)
+        .rev()
+        .find(|&i| !part(i).iter().all(u8::is_ascii_digit))?;
+    let whole_is = |word: &[u8]| key.eq_ignore_ascii_case(word);
+    let mut found = None;
+    for i in 0..count {
+        let c = part(i);
+        let stem = stem_of_component(c)
+            .or_else(|| {
+                // Run together: a known prefix, then a key word (`accesstoken`, `accountkey`).
+                (2..c.len()).find_map(|j| {
+                    let (head, rest) = (c.get(..j)?, c.get(j..)?);
+                    let listed = |list: &[&str]| {
+                        list.iter().any(|w| head.eq_ignore_ascii_case(w.as_bytes()))
+                    };
+                    match stem_of_component(rest) {
+                        Some(stem) if listed(COMPOUND_PREFIXES) => Some(stem),
+                        _ => (is_key_word(rest) && listed(KEY_QUALIFIERS)).then_some(Stem::Plain),
+                    }
+                })
+            })
+            .or_else(|| {
+                let qualified = i.checked_sub(1).is_some_and(|p| {
+                    KEY_QUALIFIERS
+                        .iter()
+                        .any(|q| part(p).eq_ignore_ascii_case(q.as_bytes()))
+                });
+                let before_data = part(i + 1).eq_ignore_ascii_case(b"data");
+                (is_key_word(c) && (qualified || before_data)).then_some(Stem::Plain)
+            })
+            .or_else(|| {
+                (i == last && (c.eq_ignore_ascii_case(b"signature"))).then_some(Stem::Signature)
+            });
+        if let Some(stem) = stem {
+            found = Some((i, stem));
+            break;
         }
     }
-    None
+    let Some((at, stem)) = found else {
+        return if whole_is(b"auth") {
+            Some(Stem::Auth)
+        } else if [&b"sig"[..], b"code", b"key", b"sas", b"hmac", b"signed"]
+            .iter()
+            .any(|w| whole_is(w))
+        {
+            Some(Stem::Query)
+        } else if whole_is(b"cookie") || whole_is(b"set-cookie") {
+            Some(Stem::Cookie)
+        } else {
+            None
+        };
+    };
+    let tail = part(last);
+    if last > at
+        && DESCRIPTIVE
+            .iter()
+            .any(|word| tail.eq_ignore_ascii_case(word.as_bytes()))
+        && !(is_key_word(part(at)) && tail.eq_ignore_ascii_case(b"data"))
+    {
+        return None;
+    }
+    Some(stem)
 }
 
-/// A secret assigned with the `=` or `:` at `op` to a key holding a secret key word.
-fn secret_at_operator(input: &[u8], op: usize) -> Option<Edit> {
-    let next = at(input, op + 1);
-    let prev = before(input, op);
-    match at(input, op) {
-        b'=' if next == b'=' || matches!(prev, b'=' | b'!' | b'<' | b'>') => return None,
-        b':' if next == b':' || prev == b':' || input.get(op + 1..op + 3) == Some(b"//") => {
+/// Whether the last component of `key` describes a secret (`name`, `secretName`, `mountPath`,
+/// `type`) rather than holds one.
+fn is_descriptive(key: &[u8]) -> bool {
+    let key = key
+        .strip_prefix(b"\"")
+        .and_then(|k| k.strip_suffix(b"\""))
+        .unwrap_or(key);
+    let mut parts = [(0usize, 0usize); 16];
+    let count = components(key, &mut parts);
+    parts
+        .get(..count)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .filter_map(|&(s, e)| key.get(s..e))
+        .find(|c| !c.iter().all(u8::is_ascii_digit))
+        .is_some_and(|c| {
+            DESCRIPTIVE
+                .iter()
+                .any(|w| c.eq_ignore_ascii_case(w.as_bytes()))
+        })
+}
+
+/// A cheap first look: whether `key` holds the first two letters of any key word (most keys of
+/// a log, `level=`, `pid=`, `duration=`, hold none).
+fn may_hold_stem(key: &[u8]) -> bool {
+    key.windows(2).any(|pair| {
+        matches!(
+            (
+                pair.first().map_or(0, u8::to_ascii_lowercase),
+                pair.get(1).map_or(0, u8::to_ascii_lowercase)
+            ),
+            (b'p', b'a' | b'w')
+                | (b's', b'e' | b'i' | b'a')
+                | (b't', b'o')
+                | (b'k', b'e')
+                | (b'c', b'r' | b'o')
+                | (b'a', b'u')
+                | (b'h', b'm')
+        )
+    })
+}
+
+/// Splits `key` into components (see [`find_stem`]); returns how many were written to `parts`.
+fn components(key: &[u8], parts: &mut [(usize, usize); 16]) -> usize {
+    let mut count = 0;
+    let mut start = None::<usize>;
+    let mut push = |s: usize, e: usize, count: &mut usize| {
+        if e > s
+            && let Some(slot) = parts.get_mut(*count)
+        {
+            *slot = (s, e);
+            *count += 1;
+        }
+    };
+    for (j, &b) in key.iter().enumerate() {
+        if !b.is_ascii_alphanumeric() {
+            if let Some(s) = start.take() {
+                push(s, j, &mut count);
+            }
+            continue;
+        }
+        let Some(s) = start else {
+            start = Some(j);
+            continue;
+        };
+        let p = at(key, j.wrapping_sub(1));
+        let n = at(key, j + 1);
+        let step = (p.is_ascii_lowercase() && b.is_ascii_uppercase())
+            || (p.is_ascii_uppercase() && b.is_ascii_uppercase() && n.is_ascii_lowercase())
+            || (p.is_ascii_digit() != b.is_ascii_digit());
+        if step {
+            push(s, j, &mut count);
+            start = Some(j);
+        }
+    }
+    if let Some(s) = start {
+        push(s, key.len(), &mut count);
+    }
+    count
+}
+
+/// The stem a component starts with, with the suffix rules of `pass` and `pwd`.
+fn stem_of_component(c: &[u8]) -> Option<Stem> {
+    let first = c.first()?.to_ascii_lowercase();
+    if !matches!(first, b'p' | b's' | b't' | b'a' | b'c') {
+        return None;
+    }
+    STEMS.iter().find_map(|(stem, kind)| {
+        let stem = stem.as_bytes();
+        if stem.first() != Some(&first)
+            || stem.contains(&b' ')
+            || stem.contains(&b'_')
+            || stem.contains(&b'-')
+        {
             return None;
         }
-        b'=' | b':' => {}
-        _ => return None,
-    }
-    let mut k = op;
+        if !c.get(..stem.len())?.eq_ignore_ascii_case(stem) {
+            return None;
+        }
+        let after = c.get(stem.len()..).unwrap_or_default();
+        let ok = match kind {
+            Stem::Pass => {
+                after.is_empty()
+                    || [&b"word"[..], b"wd", b"phrase", b"code"]
+                        .iter()
+                        .any(|suffix| {
+                            after
+                                .get(..suffix.len())
+                                .is_some_and(|a| a.eq_ignore_ascii_case(suffix))
+                        })
+            }
+            Stem::Pwd => after.is_empty() || after.eq_ignore_ascii_case(b"s"),
+            _ => true,
+        };
+        ok.then_some(*kind)
+    })
+}
+
+fn is_key_word(c: &[u8]) -> bool {
+    c.eq_ignore_ascii_case(b"key") || c.eq_ignore_ascii_case(b"keys")
+}
+
+/// Words run together before a key word in one component: `accesstoken`, `DBPASSWORD`,
+/// `clientsecret`, `accountkey`. (`libsecret`, `nopassword` stay plain words.)
+const COMPOUND_PREFIXES: &[&str] = &[
+    "access",
+    "account",
+    "admin",
+    "api",
+    "app",
+    "auth",
+    "bearer",
+    "bind",
+    "bot",
+    "client",
+    "consumer",
+    "csrf",
+    "db",
+    "database",
+    "default",
+    "deploy",
+    "encryption",
+    "ftp",
+    "git",
+    "id",
+    "keystore",
+    "ldap",
+    "login",
+    "mail",
+    "master",
+    "mysql",
+    "new",
+    "oauth",
+    "old",
+    "personal",
+    "pg",
+    "postgres",
+    "private",
+    "proxy",
+    "redis",
+    "refresh",
+    "registry",
+    "root",
+    "sa",
+    "service",
+    "session",
+    "shared",
+    "sharedaccess",
+    "signing",
+    "smtp",
+    "ssh",
+    "storage",
+    "store",
+    "secret",
+    "truststore",
+    "user",
+    "vault",
+    "webhook",
+    "xsrf",
+    "hmac",
+    "jwt",
+    "server",
+    "subscription",
+];
+
+/// Components that make a following `key` a secret: `Account_Key`, `master-key`.
+const KEY_QUALIFIERS: &[&str] = &[
+    "access",
+    "account",
+    "api",
+    "app",
+    "auth",
+    "client",
+    "connect",
+    "consumer",
+    "encryption",
+    "hmac",
+    "master",
+    "primary",
+    "private",
+    "secondary",
+    "secret",
+    "shared",
+    "signing",
+    "storage",
+    "subscription",
+    "license",
+    "ssh",
+    "crypto",
+    "decryption",
+    "session",
+    "sas",
+    "functions",
+    "function",
+    "service",
+    "server",
+    "user",
+    "admin",
+    "write",
+    "read",
+    "ingest",
+    "deploy",
+    "webhook",
+    "management",
+    "root",
+    "partner",
+    "merchant",
+    "project",
+    "agent",
+    "install",
+    "enrollment",
+    "registration",
+    "oauth",
+    "jwt",
+];
+
+/// Last components that describe a secret rather than hold it: `token_ttl`, `password_file`,
+/// `SharedAccessKeyName`, `secret_length`.
+const DESCRIPTIVE: &[&str] = &[
+    "file",
+    "path",
+    "dir",
+    "name",
+    "type",
+    "length",
+    "len",
+    "size",
+    "ttl",
+    "expiry",
+    "expires",
+    "expiration",
+    "timeout",
+    "count",
+    "enabled",
+    "enable",
+    "required",
+    "policy",
+    "provider",
+    "url",
+    "uri",
+    "endpoint",
+    "format",
+    "algorithm",
+    "algo",
+    "header",
+    "env",
+    "var",
+    "field",
+    "ref",
+    "mode",
+    "method",
+    "kind",
+    "version",
+    "lifetime",
+    "age",
+    "max",
+    "min",
+    "prompt",
+    "label",
+    "strength",
+    "reset",
+    "changed",
+    "valid",
+    "validity",
+    "rotation",
+    "source",
+    "location",
+    "command",
+    "cmd",
+    "scope",
+    "scopes",
+    "audience",
+    "issuer",
+    "status",
+    "state",
+    "error",
+    "errors",
+    "check",
+    "verify",
+    "usage",
+    "attempts",
+    "retries",
+    "interval",
+    "period",
+    "in",
+    "at",
+    "on",
+    "set",
+    "created",
+    "updated",
+    "expired",
+    "seconds",
+    "secs",
+    "ms",
+    "days",
+    "hours",
+    "minutes",
+];
+
+/// Where a key ends before an operator (`key = v`, `"key": v`, `env["KEY"] = v`): skips white
+/// space, a closing `]` and a quote; returns the key's range and whether it was quoted.
+fn key_before(input: &[u8], mut k: usize) -> Option<(usize, usize, bool)> {
     while matches!(before(input, k), b' ' | b'\t') {
+        k -= 1;
+    }
+    if before(input, k) == b']' && matches!(before(input, k - 1), b'"' | b'\'') {
         k -= 1;
     }
     let quoted = matches!(before(input, k), b'"' | b'\'');
@@ -1331,24 +1730,104 @@ fn secret_at_operator(input: &[u8], op: usize) -> Option<Edit> {
             k -= 1;
         }
     }
-    // `pkg:amd64`, `host:port`, `urn:secret:thing`: an unquoted key with a colon and no white
-    // space after it is not an assignment (`key: value` and `"key":"value"` are).
-    let colon_without_space = at(input, op) == b':' && !quoted && !matches!(next, b' ' | b'\t');
     let key_end = k;
-    if !before(input, key_end).is_ascii_alphabetic() {
+    if !before(input, key_end).is_ascii_alphanumeric() {
         return None;
     }
     while is_key_byte(before(input, k)) {
         k -= 1;
     }
-    let mut key_start = k;
-    if key_start == key_end {
-        return None;
+    (k < key_end).then_some((k, key_end, quoted))
+}
+
+/// Type names between a key and its `=` in typed declarations: `var token string = "v"`,
+/// `val apiToken: String = "v"`.
+fn is_type_name(key: &[u8]) -> bool {
+    [
+        &b"string"[..],
+        b"str",
+        b"securestring",
+        b"char",
+        b"object",
+        b"any",
+        b"bytes",
+    ]
+    .iter()
+    .any(|t| key.eq_ignore_ascii_case(t))
+}
+
+/// What is known about an assignment when its value is read.
+#[derive(Clone, Copy)]
+struct Assignment {
+    key_start: usize,
+    stem: Stem,
+    /// A command-line flag (`--password=v`): the value never takes the rest of the line.
+    flag: bool,
+    /// Assigned with `:` (YAML, JSON, headers): a value may follow on indented lines.
+    colon: bool,
+    /// Assigned with `=>` (PHP, logstash, Ruby): never a nested value (a `match` arm in code).
+    arrow: bool,
+}
+
+/// A secret assigned with `=` (also `?=`, `:=`, `::=`, `+=`, `.=`, `=>`) or `:` at `op` to a key
+/// holding a secret key word: pushes its edits and returns where the value ends.
+fn secret_at_operator(input: &[u8], op: usize, edits: &mut Vec<Edit>) -> Option<usize> {
+    let next = at(input, op + 1);
+    let prev = before(input, op);
+    let mut value_from = op + 1;
+    let mut k = op;
+    let colon = match at(input, op) {
+        b'=' if next == b'=' || matches!(prev, b'=' | b'!' | b'<' | b'>') => return None,
+        b'=' => {
+            if next == b'>' {
+                value_from = op + 2;
+            }
+            if matches!(prev, b'?' | b'+' | b'.' | b':') {
+                k -= 1;
+                if before(input, k) == b':' {
+                    k -= 1;
+                }
+            }
+            false
+        }
+        b':' if matches!(next, b':' | b'=')
+            || prev == b':'
+            || input.get(op + 1..op + 3) == Some(b"//") =>
+        {
+            return None;
+        }
+        b':' => true,
+        _ => return None,
+    };
+    let (mut key_start, mut key_end, quoted) = key_before(input, k)?;
+    // `pkg:amd64`, `host:port`, `urn:secret:thing`: an unquoted key with a colon and no white
+    // space after it is not an assignment (`key: value` and `"key":"value"` are).
+    let colon_without_space = colon && !quoted && !matches!(next, b' ' | b'\t' | b'\r' | b'\n' | 0);
+    let mut key = input.get(key_start..key_end)?;
+    if colon
+        && next == b'"'
+        && (key.eq_ignore_ascii_case(b"default") || key.eq_ignore_ascii_case(b"envDefault"))
+    {
+        return struct_tag_default(input, key_start, value_from, edits);
     }
-    let key = input.get(key_start..key_end)?;
     // ... except an `Authorization:Basic ...` header written without the space.
     if colon_without_space && !key.eq_ignore_ascii_case(b"authorization") {
         return None;
+    }
+    if !colon && !quoted && is_type_name(key) {
+        let mut t = key_start;
+        while matches!(before(input, t), b' ' | b'\t') {
+            t -= 1;
+        }
+        if before(input, t) == b':' {
+            t -= 1;
+        }
+        if t < key_start
+            && let Some((s, e, _)) = key_before(input, t)
+        {
+            (key_start, key_end) = (s, e);
+            key = input.get(key_start..key_end)?;
+        }
     }
     if key.eq_ignore_ascii_case(b"key") {
         let head = input.get(..key_start).unwrap_or_default();
@@ -1364,19 +1843,80 @@ fn secret_at_operator(input: &[u8], op: usize) -> Option<Edit> {
         }
     }
     let key = input.get(key_start..key_end)?;
-    let stem = find_stem(key)?;
-    secret_value(input, op + 1, key_start, stem, key.starts_with(b"-"))
+    if key.eq_ignore_ascii_case(b"key") || key.eq_ignore_ascii_case(b"name") {
+        // `<add key="DbPassword" value="v"/>`, `name="password" value="v"`,
+        // `<Data Name='Password'>v</Data>`.
+        if let Some(end) = named_value(input, value_from, edits) {
+            return Some(end);
+        }
+    }
+    // `-Djavax.net.ssl.keyStorePassword=v`, `-Dpassword=v`.
+    let java_property = before(input, key_start) == b'-' && key.first() == Some(&b'D');
+    let stem = match find_stem(key) {
+        Some(stem) => stem,
+        None if java_property => find_stem(key.get(1..)?)?,
+        None => return None,
+    };
+    // `=>`: a quoted key, a Ruby symbol or a key starting its line (logstash), not the `match`
+    // arm `Stem::Pass =>` of code.
+    let ruby_symbol = before(input, key_start) == b':' && before(input, key_start - 1) != b':';
+    if value_from == op + 2 && !(quoted || ruby_symbol || is_line_leading(input, key_start)) {
+        return None;
+    }
+    if stem == Stem::Query && !matches!(before(input, key_start), b'?' | b'&') {
+        return None;
+    }
+    let assignment = Assignment {
+        key_start,
+        stem,
+        flag: key.starts_with(b"-"),
+        colon,
+        arrow: value_from == op + 2,
+    };
+    if stem == Stem::Cookie {
+        return cookie_values(input, value_from, assignment, edits);
+    }
+    secret_value(input, value_from, assignment, edits)
+}
+
+/// A Go struct tag's default (`` Password string `env:"DB_PASSWORD" default:"v"` ``): the value
+/// when the field's name holds a secret key word.
+fn struct_tag_default(
+    input: &[u8],
+    key_start: usize,
+    value_from: usize,
+    edits: &mut Vec<Edit>,
+) -> Option<usize> {
+    let ls = line_start(input, key_start);
+    let head = input.get(ls..key_start)?;
+    let tick = memchr::memchr(b'`', head)?;
+    let mut fields = head
+        .get(..tick)?
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty());
+    let (Some(field), Some(_type), None) = (fields.next(), fields.next(), fields.next()) else {
+        return None;
+    };
+    let stem = find_stem(field).filter(|&s| is_strong(s))?;
+    let assignment = Assignment {
+        key_start,
+        stem,
+        flag: true,
+        colon: false,
+        arrow: false,
+    };
+    secret_value(input, value_from, assignment, edits)
 }
 
 /// `--password value` (a flag holding a secret key word, a space, a value not starting with `-`).
-fn secret_after_flag(input: &[u8], start: usize) -> Option<Edit> {
+fn secret_after_flag(input: &[u8], start: usize, edits: &mut Vec<Edit>) -> Option<usize> {
     let mut end = start;
     while is_key_byte(at(input, end)) {
         end += 1;
     }
     let key = input.get(start..end)?;
     let stem = find_stem(key)?;
-    if !matches!(at(input, end), b' ' | b'\t') {
+    if matches!(stem, Stem::Query | Stem::Cookie) || !matches!(at(input, end), b' ' | b'\t') {
         return None;
     }
     let mut p = end;
@@ -1386,34 +1926,98 @@ fn secret_after_flag(input: &[u8], start: usize) -> Option<Edit> {
     if matches!(at(input, p), b'-' | b'=' | b':' | b'\r' | b'\n' | 0) {
         return None;
     }
-    secret_value(input, p, start, stem, true)
+    let assignment = Assignment {
+        key_start: start,
+        stem,
+        flag: true,
+        colon: false,
+        arrow: false,
+    };
+    secret_value(input, p, assignment, edits)
 }
 
-/// The value from `p` (after the operator) on; `key_start` for the line-leading rule.
-fn secret_value(
-    input: &[u8],
-    mut p: usize,
-    key_start: usize,
-    stem: Stem,
-    flag: bool,
-) -> Option<Edit> {
+/// Reads the value from `p` (after the operator) on, pushes its edits and returns where it ends.
+///
+/// A quoted value (`"…"`, `'…'`, `` `…` ``, `\"…\"`) loses what is between its quotes; `{…}` and
+/// `[…]` lose every value inside (not the keys); a YAML key with nothing after its colon, or
+/// with a block indicator (`|`, `>-`…), loses the more indented lines that follow. An unquoted
+/// value ends at white space, a quote, or one of `) } ] < >` (unless it starts with one and goes
+/// on: `)!~jfYGE1G`), and at `,` `;` `&` only when white space, another key (`&next=1`,
+/// `;Encrypt=true`) or the line's end follows them; a key that starts its line (INI, YAML, env
+/// files, not a flag or quoted key) and `Authorization` take the rest of the line.
+fn secret_value(input: &[u8], mut p: usize, a: Assignment, edits: &mut Vec<Edit>) -> Option<usize> {
     let le = line_end(input, p);
     while p < le && matches!(at(input, p), b' ' | b'\t') {
         p += 1;
     }
+    let quoted_key = matches!(before(input, a.key_start), b'"' | b'\'');
+    let line_leading = !quoted_key && !a.flag && is_line_leading(input, a.key_start);
     if p >= le {
-        return None;
+        return (a.colon && is_line_leading(input, a.key_start))
+            .then(|| indented_block(input, a.key_start, le, false, a.stem, edits))
+            .flatten();
     }
     let rest = input.get(p..le)?;
-    if rest.starts_with(REDACTED) {
+    if rest.starts_with(REDACTED) || starts_with_placeholder(rest) {
         return None;
     }
-    let quoted_key = matches!(before(input, key_start), b'"' | b'\'');
+    if a.stem == Stem::Signature
+        && input.get(a.key_start..).is_some_and(|k| {
+            k.len() >= 21
+                && k.get(..21)
+                    .is_some_and(|k| k.eq_ignore_ascii_case(b"SharedAccessSignature"))
+        })
+    {
+        // An Azure SAS in a connection string: `SharedAccessSignature=sv=…&sig=…;`.
+        let len = rest
+            .iter()
+            .position(|&b| matches!(b, b';' | b' ' | b'\t' | b'"' | b'\''))
+            .unwrap_or(rest.len());
+        edits.push(secret(p, p + len, "url-signature"));
+        return Some(p + len);
+    }
+    if a.stem.needs_random().is_none() {
+        match at(input, p) {
+            b'{' | b'[' if !a.arrow => {
+                // Across lines only in JSON (`"password": {` …); elsewhere on this line.
+                let limit = if a.colon && quoted_key {
+                    input.len()
+                } else {
+                    le
+                };
+                return nested_value(input, p, limit, a.stem, edits);
+            }
+            b'|' | b'>'
+                if a.colon
+                    && rest
+                        .get(1..)
+                        .unwrap_or_default()
+                        .iter()
+                        .all(|b| matches!(b, b'-' | b'+' | b'0'..=b'9' | b' ' | b'\t')) =>
+            {
+                return indented_block(input, a.key_start, le, true, a.stem, edits);
+            }
+            _ => {}
+        }
+    }
+    if rest.starts_with(b"\"\"\"") || rest.starts_with(b"'''") {
+        // A multi-line string (Python, TOML): everything up to the closing triple quote.
+        let inner = p + 3;
+        let limit = input.len().min(inner + (64 << 10));
+        let close =
+            memmem::find(input.get(inner..limit)?, rest.get(..3)?).map_or(limit, |c| inner + c);
+        let value = input.get(inner..close)?;
+        if is_left_alone(value.trim_ascii()) {
+            return None;
+        }
+        edits.push(secret(inner, close, a.stem.kind_name()));
+        return Some(close);
+    }
     let (value_start, value_end) = if rest.starts_with(b"\\\"") {
         let inner = p + 2;
         let close = memmem::find(input.get(inner..le)?, b"\\\"").map_or(le, |c| inner + c);
         (inner, close)
-    } else if let q @ (b'"' | b'\'') = at(input, p) {
+    } else if let q @ (b'"' | b'\'' | b'`') = at(input, p) {
         let inner = p + 1;
         let mut i = inner;
         while i < le && at(input, i) != q {
@@ -1425,41 +2029,77 @@ fn secret_value(
         }
         (inner, i.min(le))
     } else {
-        let len = rest
-            .iter()
-            .position(|b| {
-                matches!(
-                    b,
-                    b' ' | b'\t'
-                        | b';'
-                        | b','
-                        | b'&'
-                        | b'"'
-                        | b'\''
-                        | b')'
-                        | b'}'
-                        | b']'
-                        | b'<'
-                        | b'>'
-                )
-            })
-            .unwrap_or(rest.len());
-        if is_left_alone(rest.get(..len)?) {
+        if starts_with_placeholder(rest) {
             return None;
         }
-        if stem == Stem::Authorization
-            || (!quoted_key && !flag && is_line_leading(input, key_start))
-        {
+        let len = unquoted_len(rest);
+        let first = rest.get(..len)?;
+        if is_left_alone(first) || is_reference(first, rest.get(len..).unwrap_or_default()) {
+            return None;
+        }
+        // `apiToken: String = "v"`: the `=` reads the value.
+        let after = rest.get(len..).unwrap_or_default().trim_ascii_start();
+        if a.colon && after.starts_with(b"=") && !after.starts_with(b"==") {
+            return None;
+        }
+        if a.stem == Stem::Authorization || line_leading {
             (p, p + rest.trim_ascii_end().len())
         } else {
             (p, p + len)
         }
     };
     let value = input.get(value_start..value_end)?;
-    if is_left_alone(value) {
+    if is_left_alone(value) || (value_start != p && is_reference(value, b"")) {
         return None;
     }
-    Some(secret(value_start, value_end, stem.kind_name()))
+    if let Some(min) = a.stem.needs_random()
+        && !looks_random(value, min)
+    {
+        return None;
+    }
+    edits.push(secret(value_start, value_end, a.stem.kind_name()));
+    Some(value_end)
+}
+
+/// Whether `b` may continue an unquoted value after a `,` `;` or `&`.
+fn is_value_byte(b: u8) -> bool {
+    !(b.is_ascii_whitespace()
+        || b == 0
+        || matches!(
+            b,
+            b'"' | b'\'' | b'`' | b')' | b'}' | b']' | b'<' | b'>' | b',' | b';' | b'&'
+        ))
+}
+
+/// Whether `text` starts with `key=` or `key:` (after white space).
+fn starts_with_assignment(text: &[u8]) -> bool {
+    let text = text.trim_ascii_start();
+    let len = text.iter().take_while(|&&b| is_key_byte(b)).count();
+    len > 0 && matches!(text.get(len), Some(b'=' | b':'))
+}
+
+/// Whether a `,` `;` or `&` followed by `tail` ends an unquoted value.
+fn ends_value(tail: &[u8]) -> bool {
+    !tail.first().is_some_and(|&n| is_value_byte(n)) || starts_with_assignment(tail)
+}
+
+/// The length of an unquoted value at the start of `rest`; see [`secret_value`].
+fn unquoted_len(rest: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(&b) = rest.get(i) {
+        match b {
+            b' ' | b'\t' | b'"' | b'\'' | b'`' => break,
+            b')' | b'}' | b']' | b'<' | b'>'
+                if i > 0 || !rest.get(1).is_some_and(|&n| is_value_byte(n)) =>
+            {
+                break;
+            }
+            b',' | b';' | b'&' if ends_value(rest.get(i + 1..).unwrap_or_default()) => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    i
 }
 
 /// Only white space (and a YAML list dash) before the key on its line.
@@ -1470,18 +2110,660 @@ fn is_line_leading(input: &[u8], key_start: usize) -> bool {
         .is_some_and(|head| head.iter().all(|b| matches!(b, b' ' | b'\t' | b'-')))
 }
 
+/// Values that are not secrets: empty, already `[REDACTED]` or a pseudonym, booleans and
+/// `null`/`none`, masks (`****`, `xxxx`, `ab12****`), placeholders (`${VAR}`, `$VAR`, `%VAR%`,
+/// `{{ .Values.x }}`, `<token>`, `changeme`, `your-password`, `YOUR_API_KEY_HERE`).
 fn is_left_alone(value: &[u8]) -> bool {
-    value.is_empty()
-        || value.starts_with(REDACTED)
-        || is_pseudonym(value)
-        || value.iter().all(|&b| b == b'*')
-        || [&b"true"[..], b"false", b"null", b"none"]
+    value.is_empty() || value.starts_with(REDACTED) || is_pseudonym(value) || is_placeholder(value)
+}
+
+/// A literal that is no secret wherever it stands: [`is_left_alone`], a template or variable
+/// reference ([`starts_with_placeholder`]) or a dotted code reference ([`is_reference`]).
+fn is_not_secret(value: &[u8]) -> bool {
+    is_left_alone(value) || starts_with_placeholder(value) || is_reference(value, b"")
+}
+
+/// See [`is_left_alone`].
+fn is_placeholder(value: &[u8]) -> bool {
+    const WORDS: &[&[u8]] = &[
+        b"true",
+        b"false",
+        b"null",
+        b"none",
+        b"nil",
+        b"undefined",
+        b"yes",
+        b"no",
+        b"on",
+        b"off",
+        b"empty",
+        b"changeme",
+        b"change_me",
+        b"change-me",
+        b"changeit",
+        b"password",
+        b"passwd",
+        b"secret",
+        b"token",
+        b"placeholder",
+        b"redacted",
+        b"example",
+        b"dummy",
+        b"todo",
+        b"tbd",
+        b"n/a",
+        b"hidden",
+        b"masked",
+        b"string",
+        b"required",
+        b"optional",
+        b"replaceme",
+        b"replace_me",
+        b"replace-me",
+        b"secure",
+        b"...",
+    ];
+    let trimmed = value
+        .strip_prefix(b"<")
+        .and_then(|v| v.strip_suffix(b">"))
+        .unwrap_or(value);
+    if trimmed.len() < value.len() && !trimmed.contains(&b'<') {
+        return true;
+    }
+    if WORDS.iter().any(|w| value.eq_ignore_ascii_case(w)) || starts_with_placeholder(value) {
+        return true;
+    }
+    let first = value.first().copied().unwrap_or(0);
+    if value.len() >= 2 && value.iter().all(|&b| b == first) {
+        return true;
+    }
+    if value.windows(3).any(|w| w == b"***") {
+        return true;
+    }
+    // Compared ASCII case-insensitively, without a lower-cased copy (this runs for every value).
+    let contains = |needle: &[u8]| {
+        value
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    let starts = |prefix: &[u8]| {
+        value
+            .get(..prefix.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(prefix))
+    };
+    let ends = |suffix: &[u8]| {
+        value
+            .len()
+            .checked_sub(suffix.len())
+            .and_then(|at| value.get(at..))
+            .is_some_and(|t| t.eq_ignore_ascii_case(suffix))
+    };
+    const MARKERS: &[&[u8]] = &[
+        b"example",
+        b"placeholder",
+        b"changeme",
+        b"change_me",
+        b"change-me",
+        b"your_",
+        b"your-",
+        b"dummy",
+        b"sample",
+        b"redacted",
+    ];
+    if MARKERS.iter().any(|m| contains(m)) {
+        return true;
+    }
+    // Mostly runs of one character (`sk_live_000000…`) or of ascending ones
+    // (`abcdefghijklmnopqrstuvwxyz123456`, `0123456789abcdef0123456789abcdef`).
+    let (mut run, mut up, mut in_runs, mut in_ups, mut longest_up) = (1, 1, 0, 0, 1);
+    for pair in value.windows(2) {
+        let (a, b) = (
+            pair.first().copied().unwrap_or(0),
+            pair.get(1).copied().unwrap_or(0),
+        );
+        run = if a == b { run + 1 } else { 1 };
+        up = if a.is_ascii_alphanumeric() && a.wrapping_add(1) == b {
+            up + 1
+        } else {
+            1
+        };
+        // Bytes in runs of 8 or more repeated bytes, of 6 or more ascending ones.
+        in_runs += match run {
+            8 => 8,
+            r if r > 8 => 1,
+            _ => 0,
+        };
+        in_ups += match up {
+            6 => 6,
+            r if r > 6 => 1,
+            _ => 0,
+        };
+        longest_up = longest_up.max(up);
+    }
+    if (in_runs > 0 && in_runs * 2 >= value.len())
+        || (longest_up >= 10 && in_ups * 10 > value.len() * 6)
+    {
+        return true;
+    }
+    let xs = value.iter().filter(|&&b| b | 0x20 == b'x').count();
+    let alnum = value.iter().filter(|b| b.is_ascii_alphanumeric()).count();
+    if xs >= 4 && contains(b"xxxx") && xs * 10 >= alnum * 6 {
+        return true;
+    }
+    starts(b"your")
+        || starts(b"<your")
+        || ends(b"_here")
+        || ends(b"-here")
+        || starts(b"replace_with")
+        || starts(b"insert_")
+        || starts(b"insert-")
+        || starts(b"enter_")
+}
+
+/// Template and variable references at the start of a value: `${VAR}`, `$(cmd)`, `$VAR`,
+/// `#{x}`, `%{x}`, `{{ x }}`, `{% x %}`, `<%= x %>`, `%VAR%`, `@VAR@`.
+fn starts_with_placeholder(rest: &[u8]) -> bool {
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let closed_by = |open: usize, close: u8| {
+        let body = rest.get(open..).unwrap_or_default();
+        let len = body.iter().take_while(|&&b| is_ident(b)).count();
+        len > 0 && body.get(len) == Some(&close)
+    };
+    match (at(rest, 0), at(rest, 1)) {
+        (b'$', b'{' | b'(') | (b'#' | b'%' | b'@', b'{') | (b'{', b'{' | b'%') | (b'<', b'%') => {
+            true
+        }
+        (b'%', b'(') => true,
+        (b'<', b) if b.is_ascii_alphabetic() => {
+            let body = rest.get(1..).unwrap_or_default();
+            let body = body.get(..body.len().min(64)).unwrap_or_default();
+            body.iter().position(|&c| c == b'>').is_some_and(|end| {
+                body.get(..end).is_some_and(|name| {
+                    name.iter().all(|&c| {
+                        c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b' ' | b'.')
+                    })
+                })
+            })
+        }
+        (b'$', b) => b.is_ascii_alphabetic() || b == b'_',
+        (b'%', _) => closed_by(1, b'%'),
+        (b'@', _) => closed_by(1, b'@'),
+        _ => false,
+    }
+}
+
+/// A code reference instead of a literal (unquoted values only): `var.db_password`,
+/// `process.env.API_TOKEN`, `settings.SECRET_KEY`, `X25519.secret_length`, `os.getenv("X")`,
+/// `getPassword()`, `ENV['X']`. `after` is what follows the value on its line.
+fn is_reference(value: &[u8], after: &[u8]) -> bool {
+    const ROOTS: &[&[u8]] = &[
+        b"var",
+        b"local",
+        b"locals",
+        b"module",
+        b"data",
+        b"self",
+        b"this",
+        b"settings",
+        b"config",
+        b"conf",
+        b"cfg",
+        b"process",
+        b"env",
+        b"os",
+        b"secrets",
+        b"vars",
+        b"params",
+        b"props",
+        b"system",
+        b"environment",
+        b"context",
+        b"ctx",
+        b"values",
+        b"spec",
+        b"input",
+        b"inputs",
+        b"args",
+        b"opts",
+        b"options",
+        b"app",
+        b"request",
+        b"req",
+        b"each",
+        b"item",
+        b"ENV",
+        b"window",
+        b"global",
+        b"globals",
+        b"std",
+        b"steps",
+        b"needs",
+        b"matrix",
+    ];
+    let is_ident_start = |b: u8| b.is_ascii_alphabetic() || b == b'_';
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    // Take the leading identifier path of `value` (`a.b.c`), then see what follows.
+    let mut parts = 0;
+    let mut i = 0;
+    let mut first: &[u8] = &[];
+    let mut has_stem = false;
+    loop {
+        if !is_ident_start(at(value, i)) {
+            return false;
+        }
+        let start = i;
+        while is_ident(at(value, i)) {
+            i += 1;
+        }
+        let part = value.get(start..i).unwrap_or_default();
+        if parts == 0 {
+            first = part;
+        }
+        parts += 1;
+        let lower = part.to_ascii_lowercase();
+        has_stem |= [
+            &b"secret"[..],
+            b"pass",
+            b"token",
+            b"key",
+            b"auth",
+            b"credential",
+            b"pwd",
+        ]
+        .iter()
+        .any(|w| memmem::find(&lower, w).is_some());
+        if looks_random(part, 12) {
+            // `dp.pt.iyakrj5ht1av…`: a token with dots, not a path of names.
+            return false;
+        }
+        if at(value, i) == b'.' && is_ident_start(at(value, i + 1)) {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    // The byte at `j` of the value followed by what comes after it.
+    let joined = |j: usize| {
+        value
+            .get(j)
+            .or_else(|| after.get(j.saturating_sub(value.len())))
+            .copied()
+            .unwrap_or(0)
+    };
+    let next = joined(i);
+    if matches!(next, b'(' | b'[') && i >= 3 {
+        // A call or an index: `os.getenv("X")`, `getPassword()`, `ENV['X']`.
+        let inner = joined(i + 1);
+        return matches!(inner, b'"' | b'\'' | b')' | b':') || inner.is_ascii_alphanumeric();
+    }
+    if i < value.len() || parts < 2 {
+        return false;
+    }
+    has_stem || ROOTS.iter().any(|r| first.eq_ignore_ascii_case(r))
+}
+
+/// Whether `value` looks like a generated secret rather than a word or a number: at least
+/// `min` bytes, two of lower case, upper case and digits, and not a plain number or version.
+fn looks_random(value: &[u8], min: usize) -> bool {
+    if value.len() < min
+        || !value.iter().all(|&b| {
+            b.is_ascii_alphanumeric()
+                || matches!(b, b'+' | b'/' | b'=' | b'_' | b'%' | b'.' | b'~' | b'-')
+        })
+    {
+        return false;
+    }
+    let lower = value.iter().any(u8::is_ascii_lowercase);
+    let upper = value.iter().any(u8::is_ascii_uppercase);
+    let digit = value.iter().any(u8::is_ascii_digit);
+    let classes = usize::from(lower) + usize::from(upper) + usize::from(digit);
+    let mut seen = [false; 256];
+    let mut distinct = 0;
+    for &b in value {
+        if let Some(slot) = seen.get_mut(usize::from(b))
+            && !*slot
+        {
+            *slot = true;
+            distinct += 1;
+        }
+    }
+    classes >= 2 && distinct * 4 >= value.len().min(64)
+}
+
+/// Every value inside the `{…}` or `[…]` at `open` (up to `limit`, at most 64 KiB): strings not
+/// followed by `:` (keys stay) and bare scalars. Returns where the structure ends.
+fn nested_value(
+    input: &[u8],
+    open: usize,
+    limit: usize,
+    stem: Stem,
+    edits: &mut Vec<Edit>,
+) -> Option<usize> {
+    let limit = limit.min(open + (64 << 10));
+    let mut depth = 0usize;
+    let mut i = open;
+    let mut pushed = false;
+    while i < limit {
+        match at(input, i) {
+            b'{' | b'[' => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            q @ (b'"' | b'\'') => {
+                let start = i + 1;
+                let mut j = start;
+                while j < limit && at(input, j) != q && at(input, j) != b'\n' {
+                    j += if at(input, j) == b'\\' { 2 } else { 1 };
+                }
+                let end = j.min(limit);
+                let mut after = end + 1;
+                while matches!(at(input, after), b' ' | b'\t') {
+                    after += 1;
+                }
+                if at(input, after) != b':'
+                    && let Some(value) = input.get(start..end)
+                    && !is_left_alone(value)
+                {
+                    edits.push(secret(start, end, stem.kind_name()));
+                    pushed = true;
+                }
+                i = end + 1;
+            }
+            b if b.is_ascii_whitespace() || b == b',' || b == b':' => i += 1,
+            _ => {
+                let start = i;
+                let is_scalar_byte = |i: usize| match at(input, i) {
+                    b':' => !matches!(at(input, i + 1), b' ' | b'\t' | b'\n'),
+                    b => {
+                        !b.is_ascii_whitespace()
+                            && !matches!(b, b',' | b'{' | b'}' | b'[' | b']' | b'"' | b'\'')
+                    }
+                };
+                while i < limit && is_scalar_byte(i) {
+                    i += 1;
+                }
+                let value = input.get(start..i).unwrap_or_default();
+                if at(input, i) != b':' && !is_left_alone(value) && !is_placeholder(value) {
+                    edits.push(secret(start, i, stem.kind_name()));
+                    pushed = true;
+                }
+                if i == start {
+                    i += 1;
+                }
+            }
+        }
+    }
+    pushed.then_some(i)
+}
+
+/// The lines after the line ending at `le` that are indented deeper than the key at
+/// `key_start`: a YAML block scalar (`literal`: each line's text) or a nested mapping or list
+/// (the value of each `k: v` and `- v`). Returns where the block ends.
+fn indented_block(
+    input: &[u8],
+    key_start: usize,
+    le: usize,
+    literal: bool,
+    stem: Stem,
+    edits: &mut Vec<Edit>,
+) -> Option<usize> {
+    let indent = key_start - line_start(input, key_start);
+    let mut pos = le;
+    let mut end = None;
+    let mut lines = 0;
+    while at(input, pos) == b'\r' || at(input, pos) == b'\n' {
+        if at(input, pos) == b'\n' {
+            pos += 1;
+            break;
+        }
+        pos += 1;
+    }
+    while pos < input.len() && lines < 10_000 {
+        lines += 1;
+        let e = line_end(input, pos);
+        let line = input.get(pos..e).unwrap_or_default();
+        let depth = line
             .iter()
-            .any(|word| value.eq_ignore_ascii_case(word))
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        let text_start = pos + depth;
+        let next = memchr::memchr(b'\n', input.get(e..).unwrap_or_default())
+            .map_or(input.len(), |n| e + n + 1);
+        if depth == line.len() {
+            pos = next;
+            continue;
+        }
+        if depth <= indent {
+            break;
+        }
+        let mut start = text_start;
+        if !literal {
+            if at(input, start) == b'-' && matches!(at(input, start + 1), b' ' | b'\t') {
+                start += 2;
+            }
+            let text = input.get(start..e).unwrap_or_default();
+            if let Some(colon) = memchr::memchr(b':', text)
+                && matches!(text.get(colon + 1), None | Some(b' ' | b'\t'))
+                && text
+                    .get(..colon)
+                    .is_some_and(|k| k.iter().all(|&b| is_key_byte(b) || b == b'"' || b == b'\''))
+            {
+                // `name: regcred`, `secretName: x`, `mountPath: /p` under `imagePullSecrets:`
+                // or `secret:` name the secret; they are not it.
+                if text.get(..colon).is_some_and(is_descriptive) {
+                    pos = next;
+                    continue;
+                }
+                start += colon + 1;
+            }
+            while matches!(at(input, start), b' ' | b'\t') {
+                start += 1;
+            }
+            if matches!(at(input, start), b'"' | b'\'')
+                && e > start + 1
+                && before(input, e) == at(input, start)
+            {
+                start += 1;
+                let value = input.get(start..e - 1).unwrap_or_default();
+                if !is_left_alone(value) {
+                    edits.push(secret(start, e - 1, stem.kind_name()));
+                    end = Some(e);
+                }
+                pos = next;
+                continue;
+            }
+        }
+        let text_end = start
+            + input
+                .get(start..e)
+                .unwrap_or_default()
+                .trim_ascii_end()
+                .len();
+        if let Some(value) = input.get(start..text_end)
+            && !is_left_alone(value)
+        {
+            edits.push(secret(start, text_end, stem.kind_name()));
+            end = Some(text_end);
+        }
+        pos = next;
+    }
+    end
+}
+
+/// `Cookie: a=v1; b=v2` (every value) and `Set-Cookie: a=v; Path=/` (the first value): the
+/// names and attributes stay.
+fn cookie_values(
+    input: &[u8],
+    mut p: usize,
+    a: Assignment,
+    edits: &mut Vec<Edit>,
+) -> Option<usize> {
+    let le = line_end(input, p);
+    while p < le && matches!(at(input, p), b' ' | b'\t') {
+        p += 1;
+    }
+    let mut end = le;
+    if let q @ (b'"' | b'\'') = at(input, p) {
+        p += 1;
+        end = memchr::memchr(q, input.get(p..le)?).map_or(le, |c| p + c);
+    } else if let q @ (b'"' | b'\'') = before(input, a.key_start) {
+        end = memchr::memchr(q, input.get(p..le)?).map_or(le, |c| p + c);
+    }
+    let set_cookie = input
+        .get(a.key_start..a.key_start + 3)
+        .is_some_and(|s| s.eq_ignore_ascii_case(b"set"));
+    let mut pushed = false;
+    let mut s = p;
+    while s < end {
+        let seg_end = memchr::memchr(b';', input.get(s..end)?).map_or(end, |c| s + c);
+        if let Some(eq) = memchr::memchr(b'=', input.get(s..seg_end)?) {
+            let mut vs = s + eq + 1;
+            let mut ve = seg_end;
+            while vs < ve && at(input, vs) == b' ' {
+                vs += 1;
+            }
+            while ve > vs && matches!(before(input, ve), b' ' | b'\t') {
+                ve -= 1;
+            }
+            if ve > vs + 1 && at(input, vs) == b'"' && before(input, ve) == b'"' {
+                vs += 1;
+                ve -= 1;
+            }
+            if let Some(value) = input.get(vs..ve)
+                && !is_not_secret(value)
+            {
+                edits.push(secret(vs, ve, "cookie"));
+                pushed = true;
+            }
+        }
+        if set_cookie {
+            break;
+        }
+        s = seg_end + 1;
+    }
+    pushed.then_some(end)
+}
+
+/// After `key=` or `name=` at `p`: a quoted name holding a secret key word, and then the value
+/// that goes with it: a `value="…"` attribute or `value:` key on the same or the next line, or
+/// the element text (`<Data Name='Password'>v</Data>`).
+fn named_value(input: &[u8], mut p: usize, edits: &mut Vec<Edit>) -> Option<usize> {
+    let le = line_end(input, p);
+    while p < le && matches!(at(input, p), b' ' | b'\t') {
+        p += 1;
+    }
+    let q = at(input, p);
+    let (name_start, name_end) = if matches!(q, b'"' | b'\'') {
+        let close = memchr::memchr(q, input.get(p + 1..le)?)? + p + 1;
+        (p + 1, close)
+    } else {
+        let len = input
+            .get(p..le)?
+            .iter()
+            .take_while(|&&b| is_key_byte(b))
+            .count();
+        (p, p + len)
+    };
+    let name = input.get(name_start..name_end)?;
+    let stem = find_stem(name)?;
+    if matches!(stem, Stem::Query | Stem::Cookie | Stem::Auth) {
+        return None;
+    }
+    let after = if name_start > p {
+        name_end + 1
+    } else {
+        name_end
+    };
+    // The rest of this line and the next one.
+    let next_end = line_end(input, (le + 1).min(input.len()));
+    let window = input.get(after..next_end.max(after))?;
+    let mut from = 0;
+    while let Some(hit) = window
+        .get(from..)
+        .and_then(|w| memchr::memmem::find(&w.to_ascii_lowercase(), b"value"))
+    {
+        let start = after + from + hit;
+        from += hit + 5;
+        if is_key_byte(before(input, start)) || is_key_byte(at(input, start + 5)) {
+            continue;
+        }
+        let mut op = start + 5;
+        if matches!(at(input, op), b'"' | b'\'') {
+            op += 1;
+        }
+        while at(input, op) == b' ' {
+            op += 1;
+        }
+        if !matches!(at(input, op), b'=' | b':') {
+            continue;
+        }
+        let assignment = Assignment {
+            key_start: start,
+            stem,
+            flag: false,
+            colon: at(input, op) == b':',
+            arrow: false,
+        };
+        return secret_value(input, op + 1, assignment, edits);
+    }
+    // `<Data Name='Password'>v</Data>`: the element's text.
+    let close = memchr::memchr(b'>', input.get(after..le)?)? + after;
+    if before(input, close) == b'/' {
+        return None;
+    }
+    let text_end = memchr::memchr(b'<', input.get(close + 1..le)?)? + close + 1;
+    let value = input.get(close + 1..text_end)?.trim_ascii();
+    if is_not_secret(value) {
+        return None;
+    }
+    let start = close
+        + 1
+        + input
+            .get(close + 1..text_end)?
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+    edits.push(secret(start, start + value.len(), stem.kind_name()));
+    Some(text_end)
 }
 
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'+' | b'/' | b'=' | b'-')
+}
+
+/// `Basic <base64 of user:password>` (a header written without its name, an error text), the
+/// `B` of `Basic` at `start`: only a token that decodes to text with a `:`.
+fn basic_credentials(input: &[u8], start: usize) -> Option<Edit> {
+    use base64::Engine as _;
+    let end = start + 5;
+    if before(input, start).is_ascii_alphanumeric()
+        || !input.get(start..end)?.eq_ignore_ascii_case(b"basic")
+        || at(input, end) != b' '
+    {
+        return None;
+    }
+    let p = end + 1;
+    let rest = input.get(p..)?;
+    let len = rest
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
+        .unwrap_or(rest.len());
+    let token = rest.get(..len)?;
+    if !(8..=4096).contains(&len) || is_word_byte(at(input, p + len)) {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(token)
+        .ok()?;
+    (decoded.contains(&b':') && decoded.iter().all(|b| !b.is_ascii_control()))
+        .then(|| secret(p, p + len, "basic-auth"))
 }
 
 /// `Bearer <token>`, the `B` of `Bearer` at `start`.
@@ -1509,8 +2791,19 @@ fn bearer_token(input: &[u8], start: usize) -> Option<Edit> {
     Some(secret(p, p + len, "bearer-token"))
 }
 
-/// JWTs and bearer tokens (AWS key ids and other self-identifying tokens: `super::tokens`).
+/// JWTs, bearer tokens and Basic credentials (AWS key ids and the other self-identifying
+/// tokens: `super::tokens`).
 fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    for tail in [&b"asic "[..], b"ASIC "] {
+        for at_tail in memmem::find_iter(input, tail) {
+            if let Some(edit) = at_tail
+                .checked_sub(1)
+                .and_then(|start| basic_credentials(input, start))
+            {
+                edits.push(edit);
+            }
+        }
+    }
     for tail in [&b"earer "[..], b"EARER "] {
         for at_tail in memmem::find_iter(input, tail) {
             if let Some(edit) = at_tail
@@ -1549,6 +2842,382 @@ fn literal_edits(input: &[u8], edits: &mut Vec<Edit>) {
     }
 }
 
+/// Secrets found by their syntax rather than after an `=` or `:`: XML elements, call
+/// arguments, command lines, `.netrc`.
+fn syntax_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    xml_element_edits(input, edits);
+    call_argument_edits(input, edits);
+    command_edits(input, edits);
+}
+
+/// Secrets that identify themselves wherever they stand: crypt hashes and the pseudonym key
+/// line (with [`literal_edits`]: JWTs, AWS key ids, bearer tokens, Basic credentials).
+fn format_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    literal_edits(input, edits);
+    super::tokens::find(input, |start, end, kind| {
+        edits.push(secret(start, end, kind))
+    });
+    crypt_hash_edits(input, edits);
+    for start in memmem::find_iter(input, b"casefile-key-v1:") {
+        let hex = start + 16;
+        let len = input
+            .get(hex..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| b.is_ascii_hexdigit())
+            .count();
+        if len >= 64 {
+            edits.push(secret(hex, hex + len, "casefile-key"));
+        }
+    }
+}
+
+/// The strong key words: those that make any value a secret.
+fn is_strong(stem: Stem) -> bool {
+    matches!(
+        stem,
+        Stem::Pass | Stem::Pwd | Stem::Plain | Stem::Authorization
+    )
+}
+
+/// `<Password>v</Password>`, `<ns:ApiToken>v</ns:ApiToken>`: the text of a one-line element
+/// whose name holds a secret key word (anchored on `</`).
+fn xml_element_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    for close in memmem::find_iter(input, b"</") {
+        let name_start = close + 2;
+        let len = input
+            .get(name_start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| is_key_byte(b) || b == b':')
+            .count();
+        if len == 0 || at(input, name_start + len) != b'>' {
+            continue;
+        }
+        let Some(name) = input.get(name_start..name_start + len) else {
+            continue;
+        };
+        let local = name.rsplit(|&b| b == b':').next().unwrap_or(name);
+        if !find_stem(local).is_some_and(is_strong) {
+            continue;
+        }
+        let ls = line_start(input, close);
+        let Some(gt) = memchr::memrchr(b'>', input.get(ls..close).unwrap_or_default()) else {
+            continue;
+        };
+        let gt = ls + gt;
+        let Some(lt) = memchr::memrchr(b'<', input.get(ls..gt).unwrap_or_default()) else {
+            continue;
+        };
+        let open = input.get(ls + lt + 1..gt).unwrap_or_default();
+        if !open.starts_with(name)
+            || !matches!(open.get(name.len()), None | Some(b' ' | b'\t'))
+            || open.ends_with(b"/")
+        {
+            continue;
+        }
+        let text = input.get(gt + 1..close).unwrap_or_default();
+        let lead = text.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let value = text.trim_ascii();
+        if !is_not_secret(value) && !value.contains(&b'<') {
+            let start = gt + 1 + lead;
+            edits.push(secret(
+                start,
+                start + value.len(),
+                find_stem(local).map_or("secret-value", Stem::kind_name),
+            ));
+        }
+    }
+}
+
+/// `setProperty("X_TOKEN", "v")`, `setenv("API_TOKEN", "v")`, `config.set("password", "v")`,
+/// `Map.of("password", "v")`: a quoted literal after a quoted key name that opens a call or
+/// follows a `,` (anchored on `",` and `',`).
+fn call_argument_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    for needle in [&b"\","[..], b"',"] {
+        let q = needle.first().copied().unwrap_or(b'"');
+        for close in memmem::find_iter(input, needle) {
+            let mut k = close;
+            while is_key_byte(before(input, k)) {
+                k -= 1;
+            }
+            if k == close || before(input, k) != q {
+                continue;
+            }
+            let mut o = k - 1;
+            while matches!(before(input, o), b' ' | b'\t') {
+                o -= 1;
+            }
+            if !matches!(before(input, o), b'(' | b'[' | b'{' | b',') {
+                continue;
+            }
+            let Some(stem) = input.get(k..close).and_then(find_stem) else {
+                continue;
+            };
+            if !is_strong(stem) {
+                continue;
+            }
+            let mut v = close + 2;
+            while matches!(at(input, v), b' ' | b'\t') {
+                v += 1;
+            }
+            let vq = at(input, v);
+            if !matches!(vq, b'"' | b'\'') {
+                continue;
+            }
+            let le = line_end(input, v);
+            let Some(end) = input
+                .get(v + 1..le)
+                .and_then(|rest| memchr::memchr(vq, rest))
+                .map(|e| v + 1 + e)
+            else {
+                continue;
+            };
+            let mut after = end + 1;
+            while matches!(at(input, after), b' ' | b'\t') {
+                after += 1;
+            }
+            if !matches!(
+                at(input, after),
+                b')' | b',' | b']' | b'}' | b';' | 0 | b'\r' | b'\n'
+            ) {
+                continue;
+            }
+            if let Some(value) = input.get(v + 1..end)
+                && !is_not_secret(value)
+            {
+                edits.push(secret(v + 1, end, stem.kind_name()));
+            }
+        }
+    }
+}
+
+/// The white-space separated words of `input[from..to]`, as ranges.
+fn words(input: &[u8], from: usize, to: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut p = from;
+    std::iter::from_fn(move || {
+        while p < to && at(input, p).is_ascii_whitespace() {
+            p += 1;
+        }
+        if p >= to {
+            return None;
+        }
+        let start = p;
+        while p < to && !at(input, p).is_ascii_whitespace() {
+            p += 1;
+        }
+        Some((start, p))
+    })
+}
+
+/// A word without its surrounding quotes.
+fn unquote(input: &[u8], (start, end): (usize, usize)) -> (usize, usize) {
+    let q = at(input, start);
+    if matches!(q, b'"' | b'\'') && end > start + 1 && before(input, end) == q {
+        (start + 1, end - 1)
+    } else {
+        (start, end)
+    }
+}
+
+/// Command lines that pass a password without a key word: `curl -u user:pass` (and `--user`,
+/// `--proxy-user`, `-U`), `mysql -pPASS` (`mysqldump`, `mysqladmin`, `mariadb`),
+/// `sshpass -p PASS`, `redis-cli -a PASS`; `.netrc` `machine h login u password p`; a
+/// Dockerfile `ENV API_TOKEN value`.
+fn command_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    let push = |input: &[u8], range: (usize, usize), kind: &'static str, edits: &mut Vec<Edit>| {
+        let (s, e) = unquote(input, range);
+        if let Some(value) = input.get(s..e)
+            && !is_not_secret(value)
+        {
+            edits.push(secret(s, e, kind));
+        }
+    };
+    for command in [&b"curl"[..], b"mysql", b"mariadb", b"sshpass", b"redis-cli"] {
+        for hit in memmem::find_iter(input, command) {
+            if is_word_byte(before(input, hit)) && before(input, hit) != b'-' {
+                continue;
+            }
+            let le = line_end(input, hit);
+            let mut flag: Option<&[u8]> = None;
+            for word in words(input, hit + command.len(), le) {
+                let text = input.get(word.0..word.1).unwrap_or_default();
+                if let Some(f) = flag.take() {
+                    if f == b"-p" || f == b"-a" {
+                        push(input, word, "password", edits);
+                    } else {
+                        user_password(input, word, edits);
+                    }
+                    continue;
+                }
+                match command {
+                    b"curl" => {
+                        if matches!(text, b"-u" | b"--user" | b"-U" | b"--proxy-user") {
+                            flag = Some(b"-u");
+                        } else if let Some(v) = text.strip_prefix(b"--user=") {
+                            user_password(input, (word.1 - v.len(), word.1), edits);
+                        } else if text.starts_with(b"-u")
+                            && text.len() > 2
+                            && !text.starts_with(b"-u-")
+                        {
+                            user_password(input, (word.0 + 2, word.1), edits);
+                        }
+                    }
+                    b"sshpass" => {
+                        if text == b"-p" {
+                            flag = Some(b"-p");
+                        } else if text.starts_with(b"-p") && text.len() > 2 {
+                            push(input, (word.0 + 2, word.1), "password", edits);
+                        }
+                    }
+                    b"redis-cli" => {
+                        if text == b"-a" {
+                            flag = Some(b"-a");
+                        }
+                    }
+                    _ => {
+                        if text.starts_with(b"-p") && text.len() > 2 {
+                            push(input, (word.0 + 2, word.1), "password", edits);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // `.netrc`: `machine host login user password secret`, on one line or several.
+    for hit in memmem::find_iter(input, b"machine ") {
+        if !matches!(before(input, hit), 0 | b' ' | b'\t' | b'\n') {
+            continue;
+        }
+        // `machine HOST` and then keyword-value pairs only.
+        let limit = input.len().min(hit + 1024);
+        let mut ws = words(input, hit + 8, limit);
+        if ws.next().is_none() {
+            continue;
+        }
+        while let (Some(keyword), Some(value)) = (ws.next(), ws.next()) {
+            match input.get(keyword.0..keyword.1).unwrap_or_default() {
+                b"password" => push(input, value, "password", edits),
+                b"login" | b"account" | b"port" => {}
+                _ => break,
+            }
+        }
+    }
+    // Dockerfile `ENV API_TOKEN value` (the old form without `=`).
+    for hit in memmem::find_iter(input, b"ENV ") {
+        if line_start(input, hit) != hit {
+            continue;
+        }
+        let le = line_end(input, hit);
+        let mut ws = words(input, hit + 4, le);
+        let (Some(key), Some(value)) = (ws.next(), ws.next()) else {
+            continue;
+        };
+        let key_text = input.get(key.0..key.1).unwrap_or_default();
+        if key_text.contains(&b'=') || !find_stem(key_text).is_some_and(is_strong) {
+            continue;
+        }
+        let end = line_end(input, value.0);
+        push(
+            input,
+            (
+                value.0,
+                input
+                    .get(value.0..end)
+                    .map_or(end, |v| value.0 + v.trim_ascii_end().len()),
+            ),
+            "secret-value",
+            edits,
+        );
+    }
+}
+
+/// `user:password` as given to `curl -u`: the part after the first colon.
+fn user_password(input: &[u8], word: (usize, usize), edits: &mut Vec<Edit>) {
+    let (s, e) = unquote(input, word);
+    let Some(colon) = input.get(s..e).and_then(|w| memchr::memchr(b':', w)) else {
+        return;
+    };
+    let ps = s + colon + 1;
+    if let Some(value) = input.get(ps..e)
+        && !is_left_alone(value)
+        && !starts_with_placeholder(value)
+    {
+        edits.push(secret(ps, e, "password"));
+    }
+}
+
+/// Crypt password hashes (`/etc/shadow`, htpasswd, configs): `$1$`, `$5$`, `$6$`, `$y$`,
+/// `$gy$`, `$7$`, `$2a$`/`$2b$`/`$2y$`, `$apr1$`, `$argon2id$`, `$pbkdf2-sha256$`, `$scrypt$`
+/// and their salts, at the start of a word.
+fn crypt_hash_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    const IDS: &[&[u8]] = &[
+        b"1",
+        b"5",
+        b"6",
+        b"y",
+        b"gy",
+        b"7",
+        b"2a",
+        b"2b",
+        b"2x",
+        b"2y",
+        b"apr1",
+        b"argon2i",
+        b"argon2d",
+        b"argon2id",
+        b"pbkdf2",
+        b"pbkdf2-sha1",
+        b"pbkdf2-sha256",
+        b"pbkdf2-sha512",
+        b"scrypt",
+        b"sha1",
+        b"md5",
+        b"sm3",
+    ];
+    let is_hash_byte = |b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(b, b'.' | b'/' | b'$' | b'=' | b'+' | b',' | b'-' | b'_')
+    };
+    let mut from = 0;
+    while let Some(start) = input
+        .get(from..)
+        .and_then(|r| memchr::memchr(b'$', r))
+        .map(|i| from + i)
+    {
+        from = start + 1;
+        let b = before(input, start);
+        if b.is_ascii_alphanumeric() || b == b'$' || b == b'\\' {
+            continue;
+        }
+        let id_len = input
+            .get(start + 1..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'-')
+            .count();
+        let Some(id) = input.get(start + 1..start + 1 + id_len) else {
+            continue;
+        };
+        if at(input, start + 1 + id_len) != b'$' || !IDS.contains(&id) {
+            continue;
+        }
+        let mut end = start + 1 + id_len;
+        while is_hash_byte(at(input, end)) {
+            end += 1;
+        }
+        while before(input, end) == b',' {
+            end -= 1;
+        }
+        let body = input.get(start + 1 + id_len..end).unwrap_or_default();
+        let dollars = memchr::memchr_iter(b'$', body).count();
+        if dollars >= 2 && body.len() >= 12 {
+            edits.push(secret(start, end, "password-hash"));
+            from = end;
+        }
+    }
+}
+
 /// Secret assignments (anchored on `=` and `:`), e-mail addresses and URL user info (on `@`).
 fn assignment_and_at_edits(input: &[u8], edits: &mut Vec<Edit>) {
     let mut from = 0;
@@ -1559,9 +3228,8 @@ fn assignment_and_at_edits(input: &[u8], edits: &mut Vec<Edit>) {
     {
         from = i + 1;
         if at(input, i) != b'@' {
-            if let Some(edit) = secret_at_operator(input, i) {
-                from = edit.end.max(from);
-                edits.push(edit);
+            if let Some(end) = secret_at_operator(input, i, edits) {
+                from = end.max(from);
             }
             continue;
         }
@@ -1667,6 +3335,235 @@ fn userinfo(input: &[u8], i: usize, edits: &mut Vec<Edit>) -> Option<usize> {
     Some(last + 1)
 }
 
+/// `--password value`: flags holding a secret key word (anchored on `--`).
+fn flag_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    let mut from = 0;
+    for i in memmem::find_iter(input, b"--") {
+        if i < from || is_word_byte(before(input, i)) {
+            continue;
+        }
+        if let Some(end) = secret_after_flag(input, i, edits) {
+            from = end;
+        }
+    }
+}
+
+/// Every detector of secrets that needs no known names: what [`Redactor::redact`] removes.
+fn secret_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    context_secret_edits(input, edits);
+    format_edits(input, edits);
+}
+
+/// The secrets known only by their context (a key word, a header, a command line): what
+/// [`KnownSecrets::learn`] collects, since a self-identifying format is found wherever it
+/// stands anyway.
+fn context_secret_edits(input: &[u8], edits: &mut Vec<Edit>) {
+    assignment_and_at_edits(input, edits);
+    flag_edits(input, edits);
+    syntax_edits(input, edits);
+}
+
+/// Secret values found once, to be removed wherever else they occur in the run (a password
+/// in a config file and the same string in a log line). Filled by [`KnownSecrets::learn`]
+/// from all text before redaction (the [`super::Learner`] does it); the [`Redactor`] replaces
+/// every occurrence as a whole token (see `KnownSearch`).
+///
+/// Values shorter than 6 bytes, numbers shorter than 10 digits, single words of letters
+/// shorter than 12, values with white space, paths, placeholders and what looks like code
+/// (`f(x)`, `Vec<String>`, `a.b.c`, a trailing `(` `,` `;` `{`) are not kept: they would hit
+/// ordinary text.
+/// `Debug` shows only how many values are held.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct KnownSecrets {
+    values: std::collections::BTreeMap<Vec<u8>, &'static str>,
+}
+
+impl std::fmt::Debug for KnownSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KnownSecrets({} values)", self.values.len())
+    }
+}
+
+impl KnownSecrets {
+    /// At most this many values are kept.
+    const MAX: usize = 100_000;
+
+    /// Finds the secrets in `text` (whole lines) by the redactor's rules and keeps their values.
+    pub fn learn(&mut self, text: &[u8]) {
+        let mut edits = Vec::new();
+        context_secret_edits(text, &mut edits);
+        for edit in edits {
+            if let Kind::Secret(kind) = edit.kind
+                && let Some(value) = text.get(edit.start..edit.end)
+            {
+                self.insert(value, kind);
+            }
+        }
+    }
+
+    /// Keeps `value`, a secret of kind `kind`, if it is distinctive enough to be searched for
+    /// everywhere.
+    pub fn insert(&mut self, value: &[u8], kind: &'static str) {
+        if self.values.len() >= Self::MAX
+            || value.len() < 6
+            || value.len() > 1024
+            || self.values.contains_key(value)
+            || (value.len() < 10 && value.iter().all(u8::is_ascii_digit))
+            || (value.len() < 12 && value.iter().all(u8::is_ascii_alphabetic))
+            || value.iter().any(u8::is_ascii_whitespace)
+            || memmem::find(value, b"\\n").is_some()
+            || (value.contains(&b'(') && value.contains(&b')'))
+            || matches!(
+                value.first(),
+                Some(b'&' | b'*' | b'[' | b'(' | b'{' | b'<' | b'.')
+            )
+            || matches!(
+                value.last(),
+                Some(b'(' | b',' | b';' | b'{' | b'[' | b']' | b'}' | b'>' | b':')
+            )
+            || memmem::find(value, b"::").is_some()
+            || (value.contains(&b'<') && value.contains(&b'>'))
+            || is_reference(value, b"")
+            || value.starts_with(b"/")
+            || value.starts_with(b"~/")
+            || value.starts_with(b"./")
+            || value.starts_with(b"../")
+            || value.get(1..3) == Some(b":\\")
+            || is_left_alone(value)
+            || starts_with_placeholder(value)
+        {
+            return;
+        }
+        self.values.insert(value.to_vec(), kind);
+    }
+
+    /// Adds every value of `other`.
+    pub fn merge(&mut self, other: KnownSecrets) {
+        for (value, kind) in other.values {
+            if self.values.len() >= Self::MAX {
+                break;
+            }
+            self.values.entry(value).or_insert(kind);
+        }
+    }
+
+    /// How many values are held.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether no value is held.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// The searcher for [`KnownSecrets`]. A value that starts with a word byte is looked up only
+/// where a word starts (the [`WordStarts`] bit scan, a bit table of first byte pairs, then its
+/// first four bytes); the few that start with punctuation (`)!~jfYGE1G`) go through a small
+/// Aho-Corasick automaton.
+struct KnownSearch {
+    /// Values starting with a word byte, with their kinds, sorted by their first four bytes (a
+    /// binary search is cheaper than hashing at every word start).
+    by_head: Vec<([u8; 4], Vec<u8>, &'static str)>,
+    /// Bit `(b0 << 8) | b1` is set when a value of `by_head` starts with `b0 b1`.
+    first_pairs: Vec<u64>,
+    /// Values starting with punctuation, and their kinds.
+    punctuated: Option<(aho_corasick::AhoCorasick, Vec<&'static str>)>,
+}
+
+impl KnownSearch {
+    fn new(known: &KnownSecrets) -> Option<KnownSearch> {
+        if known.is_empty() {
+            return None;
+        }
+        let mut by_head = Vec::new();
+        let mut first_pairs = vec![0u64; 1024];
+        let mut punctuated = Vec::new();
+        let mut punctuated_kinds = Vec::new();
+        for (value, kind) in &known.values {
+            match value.get(..4) {
+                Some(&[a, b, c, d]) if is_word_byte(a) => {
+                    let pair = u16::from(a) << 8 | u16::from(b);
+                    if let Some(word) = first_pairs.get_mut(usize::from(pair >> 6)) {
+                        *word |= 1 << (pair & 63);
+                    }
+                    by_head.push(([a, b, c, d], value.clone(), *kind));
+                }
+                _ => {
+                    punctuated.push(value.clone());
+                    punctuated_kinds.push(*kind);
+                }
+            }
+        }
+        // By head, then longest first.
+        by_head.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.len().cmp(&x.1.len())));
+        let punctuated = (!punctuated.is_empty())
+            .then(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .build(&punctuated)
+                    .ok()
+            })
+            .flatten()
+            .map(|searcher| (searcher, punctuated_kinds));
+        Some(KnownSearch {
+            by_head,
+            first_pairs,
+            punctuated,
+        })
+    }
+
+    /// Every occurrence in `input` that stands as a whole token.
+    fn edits(&self, input: &[u8], edits: &mut Vec<Edit>) {
+        let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let ends_token = |end: usize| !(is_word(before(input, end)) && is_word(at(input, end)));
+        if !self.by_head.is_empty() {
+            for start in WordStarts::new(input) {
+                let pair = u16::from(at(input, start)) << 8 | u16::from(at(input, start + 1));
+                if self
+                    .first_pairs
+                    .get(usize::from(pair >> 6))
+                    .is_none_or(|word| word & (1 << (pair & 63)) == 0)
+                {
+                    continue;
+                }
+                let Some(&[a, b, c, d]) = input.get(start..start + 4) else {
+                    continue;
+                };
+                let head = [a, b, c, d];
+                let first = self.by_head.partition_point(|entry| entry.0 < head);
+                let found = self
+                    .by_head
+                    .get(first..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|entry| entry.0 == head)
+                    .find(|(_, value, _)| {
+                        input.get(start..start + value.len()) == Some(value.as_slice())
+                            && ends_token(start + value.len())
+                    });
+                if let Some((_, value, kind)) = found {
+                    edits.push(secret(start, start + value.len(), kind));
+                }
+            }
+        }
+        if let Some((searcher, kinds)) = &self.punctuated {
+            for hit in searcher.find_iter(input) {
+                let (start, end) = (hit.start(), hit.end());
+                if !ends_token(end) {
+                    continue;
+                }
+                let kind = kinds
+                    .get(hit.pattern().as_usize())
+                    .copied()
+                    .unwrap_or("secret-value");
+                edits.push(secret(start, end, kind));
+            }
+        }
+    }
+}
+
 /// IPv4 (anchored on `.`), IPv6 and colon MACs (on `:`), dash MACs (on `-`).
 fn punctuation_edits(input: &[u8], edits: &mut Vec<Edit>) {
     let mut from = 0;
@@ -1715,14 +3612,6 @@ fn punctuation_edits(input: &[u8], edits: &mut Vec<Edit>) {
                 }
             }
             _ => {
-                if at(input, i + 1) == b'-'
-                    && !is_word_byte(before(input, i))
-                    && let Some(edit) = secret_after_flag(input, i)
-                {
-                    from = edit.end;
-                    edits.push(edit);
-                    continue;
-                }
                 // `-`: a dash MAC starts two bytes earlier.
                 if i >= 2
                     && let Some(bytes) = mac_at(input, i - 2, b'-')
@@ -2064,6 +3953,478 @@ mod tests {
     /// `text` must come out as `expected`.
     fn check(text: &str, expected: &str) {
         assert_eq!(red(text), expected, "input: {text:?}");
+    }
+
+    /// Each `(input, expected)` pair through [`check`].
+    fn check_all(cases: &[(&str, &str)]) {
+        for (input, expected) in cases {
+            check(input, expected);
+        }
+    }
+
+    #[test]
+    fn makefile_go_php_and_logstash_assignments_are_removed() {
+        check_all(&[
+            ("DB_PASSWORD ?= mk1FAKE", "DB_PASSWORD ?= [REDACTED]"),
+            ("API_TOKEN := mk2FAKE", "API_TOKEN := [REDACTED]"),
+            ("SECRET ::= mk3FAKE", "SECRET ::= [REDACTED]"),
+            ("PASSWORD += mk4FAKE", "PASSWORD += [REDACTED]"),
+            ("\tpassword := \"go1FAKE\"", "\tpassword := \"[REDACTED]\""),
+            ("\ttoken := `go2FAKE`", "\ttoken := `[REDACTED]`"),
+            (
+                "var apiSecret string = \"go3FAKE\"",
+                "var apiSecret string = \"[REDACTED]\"",
+            ),
+            (
+                "\tPassword string `env:\"DB_PASSWORD\" default:\"go4FAKE\"`",
+                "\tPassword string `env:\"DB_PASSWORD\" default:\"[REDACTED]\"`",
+            ),
+            ("$password .= 'php1FAKE';", "$password .= '[REDACTED]';"),
+            (
+                "$cfg = ['password' => 'php2FAKE', 'x' => 1];",
+                "$cfg = ['password' => '[REDACTED]', 'x' => 1];",
+            ),
+            (
+                "  \"password\" => \"ls1FAKE\"",
+                "  \"password\" => \"[REDACTED]\"",
+            ),
+        ]);
+        check_untouched("\tHost string `default:\"localhost\"`\nx := y\ncount += 1");
+    }
+
+    #[test]
+    fn typed_declarations_and_call_arguments_are_removed() {
+        check_all(&[
+            (
+                "String password = \"cs1FAKE\";",
+                "String password = \"[REDACTED]\";",
+            ),
+            (
+                "val apiToken: String = \"kt1FAKE\"",
+                "val apiToken: String = \"[REDACTED]\"",
+            ),
+            (
+                "System.setProperty(\"X_TOKEN\", \"jv1FAKE\");",
+                "System.setProperty(\"X_TOKEN\", \"[REDACTED]\");",
+            ),
+            (
+                "os.environ[\"DB_PASSWORD\"] = \"py1FAKE\"",
+                "os.environ[\"DB_PASSWORD\"] = \"[REDACTED]\"",
+            ),
+            (
+                "setenv(\"API_TOKEN\", \"c1FAKE\", 1);",
+                "setenv(\"API_TOKEN\", \"[REDACTED]\", 1);",
+            ),
+            (
+                "config.set('password', 'cfg1FAKE')",
+                "config.set('password', '[REDACTED]')",
+            ),
+            (
+                "-Djavax.net.ssl.keyStorePassword=jks1FAKE -Dx=1",
+                "-Djavax.net.ssl.keyStorePassword=[REDACTED] -Dx=1",
+            ),
+        ]);
+        check_untouched("log(\"password\", count) and [\"a\", \"b\"] and f(\"token\", x)");
+    }
+
+    #[test]
+    fn toml_properties_ini_shell_and_dockerfile_assignments_are_removed() {
+        check_all(&[
+            (
+                "[db]\npassword = \"toml1FAKE\"",
+                "[db]\npassword = \"[REDACTED]\"",
+            ),
+            ("db.password=props1FAKE", "db.password=[REDACTED]"),
+            (
+                "export DB_PASSWORD=sh1FAKE",
+                "export DB_PASSWORD=[REDACTED]",
+            ),
+            ("ENV API_TOKEN=docker1FAKE", "ENV API_TOKEN=[REDACTED]"),
+            ("ENV API_TOKEN docker2FAKE", "ENV API_TOKEN [REDACTED]"),
+        ]);
+        check_untouched("ENV PATH /usr/local/bin");
+    }
+
+    #[test]
+    fn run_together_and_digit_ending_keys_are_secret_keys() {
+        check_all(&[
+            (
+                "{\"bot_token1\": \"d1FAKE\"}",
+                "{\"bot_token1\": \"[REDACTED]\"}",
+            ),
+            ("x pass1=d2FAKE y", "x pass1=[REDACTED] y"),
+            ("x accesstoken=rt1FAKE y", "x accesstoken=[REDACTED] y"),
+            ("x DBPASSWORD=rt2FAKE y", "x DBPASSWORD=[REDACTED] y"),
+            ("x authtoken: rt3FAKE y", "x authtoken: [REDACTED] y"),
+            ("x clientsecret=rt4FAKE y", "x clientsecret=[REDACTED] y"),
+            ("x secretkey=rt5FAKE y", "x secretkey=[REDACTED] y"),
+            ("x PGPASSWORD=rt6FAKE psql", "x PGPASSWORD=[REDACTED] psql"),
+            ("x XMLPassword=rt7FAKE y", "x XMLPassword=[REDACTED] y"),
+            ("x-functions-key: rt8FAKE", "x-functions-key: [REDACTED]"),
+            (
+                "x SEGMENT_WRITE_KEY=rt9FAKE y",
+                "x SEGMENT_WRITE_KEY=[REDACTED] y",
+            ),
+            ("x serverkey=rt10FAKE y", "x serverkey=[REDACTED] y"),
+        ]);
+        // Still plain words: a key word must be a component or a known compound.
+        check_untouched(
+            "nopassword=abcFAKE123 mysecretary=Joan libsecret=1 bypass=yes monkey=1 hotkey=F5",
+        );
+    }
+
+    #[test]
+    fn keys_that_describe_a_secret_are_not_secret_keys() {
+        check_untouched(
+            "token_ttl=3600 password_file=run-FAKE SharedAccessKeyName=RootManage secret_name=db-creds",
+        );
+        check_untouched("{\"token_expires_in\": 3600, \"password_changed_at\": \"2026-11-23\"}");
+        check_untouched("<Data Name='PasswordLastSet'>%%1794</Data>");
+        check_untouched("imagePullSecrets:\n  - name: regcred\nsecret:\n  secretName: app-tls\n");
+    }
+
+    #[test]
+    fn command_line_passwords_are_removed() {
+        check_all(&[
+            (
+                "curl -u admin:curl1FAKE https://x",
+                "curl -u admin:[REDACTED] https://x",
+            ),
+            (
+                "curl --user 'admin:curl2FAKE' https://x",
+                "curl --user 'admin:[REDACTED]' https://x",
+            ),
+            ("mysql -pmy1FAKE -u root", "mysql -p[REDACTED] -u root"),
+            (
+                "mysqldump --password=my2FAKE db",
+                "mysqldump --password=[REDACTED] db",
+            ),
+            (
+                "sshpass -p ssh1FAKE ssh host",
+                "sshpass -p [REDACTED] ssh host",
+            ),
+            (
+                "machine h.example login bob password netrc1FAKE",
+                "machine h.example login bob password [REDACTED]",
+            ),
+            (
+                "machine h.example\n  login bob\n  password netrc2FAKE\n",
+                "machine h.example\n  login bob\n  password [REDACTED]\n",
+            ),
+            (
+                "redis-cli -a redis1FAKE ping",
+                "redis-cli -a [REDACTED] ping",
+            ),
+        ]);
+        check_untouched("docker run -u 1000:1000 img\nmysql -p -u root\ncurl -u $USER:$PASS x");
+    }
+
+    #[test]
+    fn nested_json_and_yaml_values_are_removed() {
+        check_all(&[
+            (
+                "{\"password\": {\"value\": \"nest1FAKE\"}, \"n\": 1}",
+                "{\"password\": {\"value\": \"[REDACTED]\"}, \"n\": 1}",
+            ),
+            (
+                "{\"password\": [\"nest2FAKE\", 42]}",
+                "{\"password\": [\"[REDACTED]\", [REDACTED]]}",
+            ),
+            (
+                "password: |\n  block1FAKE\n  block2FAKE\nother: 1\n",
+                "password: |\n  [REDACTED]\n  [REDACTED]\nother: 1\n",
+            ),
+            (
+                "  token: >-\n    folded1FAKE\n\n    folded2FAKE\n  next: 2\n",
+                "  token: >-\n    [REDACTED]\n\n    [REDACTED]\n  next: 2\n",
+            ),
+            (
+                "credentials:\n  user: bob\n  password: \"map1FAKE\"\n  - list1FAKE\nend: 1\n",
+                "credentials:\n  user: [REDACTED]\n  password: \"[REDACTED]\"\n  - [REDACTED]\nend: 1\n",
+            ),
+            (
+                "env:\n  - name: DB_PASSWORD\n    value: k8s1FAKE\n",
+                "env:\n  - name: DB_PASSWORD\n    value: [REDACTED]\n",
+            ),
+        ]);
+        check_untouched("password:\nnext: 1\npassword: {}\n");
+    }
+
+    #[test]
+    fn signed_url_parameters_are_removed_when_they_look_random() {
+        check_all(&[
+            (
+                "/c?sv=2020&sig=sigFAKE1234567890abcdefABC%3D&se=2",
+                "/c?sv=2020&sig=[REDACTED]&se=2",
+            ),
+            (
+                "?X-Amz-Credential=AKFAKE%2F2020&X-Amz-Signature=9f8e7d6c5b4aFAKE3b2c1d0e9f8a7b6c",
+                "?X-Amz-Credential=[REDACTED]&X-Amz-Signature=[REDACTED]",
+            ),
+            (
+                "https://maps.googleapis.com/api?key=AIzaFAKEFAKE1234567890abcdefgh",
+                "https://maps.googleapis.com/api?key=[REDACTED]",
+            ),
+            (
+                "/api/x?code=codeFAKE1234567890abcdef==",
+                "/api/x?code=[REDACTED]",
+            ),
+        ]);
+        check_untouched(
+            "status code=200 key=value ?code=200&key=short sig=abc signature: verified",
+        );
+    }
+
+    #[test]
+    fn connection_strings_lose_keys_signatures_and_passwords() {
+        check_all(&[
+            (
+                "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=azFAKEkey==;EndpointSuffix=core",
+                "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=[REDACTED];EndpointSuffix=core",
+            ),
+            (
+                "Endpoint=sb://x/;SharedAccessKeyName=Root;SharedAccessKey=sakFAKE=",
+                "Endpoint=sb://x/;SharedAccessKeyName=Root;SharedAccessKey=[REDACTED]",
+            ),
+            (
+                "BlobEndpoint=x;SharedAccessSignature=sv=2020&sig=sasFAKE;x=1",
+                "BlobEndpoint=x;SharedAccessSignature=[REDACTED];x=1",
+            ),
+            (
+                "Server=db;Password=\"a;b,cFAKE\";Encrypt=true",
+                "Server=db;Password=\"[REDACTED]\";Encrypt=true",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn basic_credentials_and_multi_line_strings_are_removed() {
+        check_all(&[
+            (
+                "401 for Basic dXNlcjpGQUtFcHc= (retrying)",
+                "401 for Basic [REDACTED] (retrying)",
+            ),
+            (
+                "password = \"\"\"multi\nline FAKE\"\"\"\nnext = 1",
+                "password = \"\"\"[REDACTED]\"\"\"\nnext = 1",
+            ),
+        ]);
+        check_untouched("Basic authentication failed; Basic Realm and Basic dGVzdGluZw==");
+    }
+
+    #[test]
+    fn cookie_values_are_removed_and_names_kept() {
+        check_all(&[
+            (
+                "Cookie: session=cookie1FAKE; theme=dark",
+                "Cookie: session=[REDACTED]; theme=[REDACTED]",
+            ),
+            (
+                "Set-Cookie: JSESSIONID=cookie2FAKE; Path=/; HttpOnly",
+                "Set-Cookie: JSESSIONID=[REDACTED]; Path=/; HttpOnly",
+            ),
+            (
+                "curl -H 'Cookie: sid=cookie3FAKE' https://x",
+                "curl -H 'Cookie: sid=[REDACTED]' https://x",
+            ),
+            ("X-Api-Key: xapi1FAKE", "X-Api-Key: [REDACTED]"),
+            (
+                "Proxy-Authorization: Basic cHJveHk6RkFLRQ==",
+                "Proxy-Authorization: [REDACTED]",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn xml_elements_and_named_values_are_removed() {
+        check_all(&[
+            (
+                "<Password>xml1FAKE</Password>",
+                "<Password>[REDACTED]</Password>",
+            ),
+            (
+                "<ns:ApiToken a=\"1\">xml2FAKE</ns:ApiToken>",
+                "<ns:ApiToken a=\"1\">[REDACTED]</ns:ApiToken>",
+            ),
+            (
+                "<add key=\"DbPassword\" value=\"xml3FAKE\"/>",
+                "<add key=\"DbPassword\" value=\"[REDACTED]\"/>",
+            ),
+            (
+                "<input name=\"password\" value=\"xml4FAKE\">",
+                "<input name=\"password\" value=\"[REDACTED]\">",
+            ),
+            (
+                "<Data Name='Password'>xml5FAKE</Data>",
+                "<Data Name='Password'>[REDACTED]</Data>",
+            ),
+        ]);
+        check_untouched(
+            "<Password/><Password></Password><Name>x</Name><add key=\"Host\" value=\"db\"/>",
+        );
+    }
+
+    #[test]
+    fn docker_auth_and_kubeconfig_key_data_are_removed() {
+        check_all(&[
+            (
+                "{\"auths\":{\"r\":{\"auth\":\"ZG9ja2VyOkZBS0U=\"}}}",
+                "{\"auths\":{\"r\":{\"auth\":\"[REDACTED]\"}}}",
+            ),
+            (
+                "    client-key-data: LS0tFAKEkeydata",
+                "    client-key-data: [REDACTED]",
+            ),
+            ("    token: kube1FAKE", "    token: [REDACTED]"),
+        ]);
+        check_untouched("auth: required\n    client-certificate-data: LS0tCERT");
+    }
+
+    #[test]
+    fn crypt_hashes_are_removed() {
+        check_all(&[
+            (
+                "root:$6$saltFAKE$hashFAKEhashFAKE:19000:0:99999:7:::",
+                "root:[REDACTED]:19000:0:99999:7:::",
+            ),
+            ("u:$y$j9T$saltFAKE$hashFAKE:1:::", "u:[REDACTED]:1:::"),
+            ("u:$1$saltFAKE$hashFAKEhash:1:::", "u:[REDACTED]:1:::"),
+            ("u:$5$saltFAKE$hashFAKEhash:1:::", "u:[REDACTED]:1:::"),
+            (
+                "hash $2b$12$FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE ok",
+                "hash [REDACTED] ok",
+            ),
+            (
+                "h=$argon2id$v=19$m=65536,t=3,p=4$c2FsdEZBS0U$aGFzaEZBS0U",
+                "h=[REDACTED]",
+            ),
+            (
+                "$pbkdf2-sha256$29000$c2FsdEZBS0U$aGFzaEZBS0UhashFAKE",
+                "[REDACTED]",
+            ),
+        ]);
+        check_untouched("echo $HOME $1 $5 costs $6$ and a$1$b$c$d and \\$6$x$y");
+    }
+
+    #[test]
+    fn the_pseudonym_key_line_is_removed() {
+        let line = format!("casefile-key-v1:{}", "0f".repeat(32));
+        check(&line, "casefile-key-v1:[REDACTED]");
+        let (_, found) = run(&line);
+        assert_eq!(found.secret_kinds.get("casefile-key"), Some(&1));
+    }
+
+    #[test]
+    fn values_starting_with_punctuation_or_holding_commas_are_removed() {
+        check_all(&[
+            ("password: )!~jfYGE1G", "password: [REDACTED]"),
+            ("x password: )!~jfYGE1G y", "x password: [REDACTED] y"),
+            ("x password=abc,def&ghi y", "x password=[REDACTED] y"),
+            ("x password=abc,mode=bob", "x password=[REDACTED],mode=bob"),
+            ("f(password=)", "f(password=)"),
+        ]);
+    }
+
+    #[test]
+    fn placeholders_and_code_references_stay() {
+        for text in [
+            "password: ${DB_PASSWORD}",
+            "password: \"${DB_PASSWORD:-}\"",
+            "password=$DB_PASSWORD",
+            "token=%TOKEN%",
+            "password: {{ .Values.password }}",
+            "password=<your-password>",
+            "token: <token>",
+            "password = var.db_password",
+            "password=xxxxxxxx",
+            "api_key=sk-xxxxxxxxxxxxxxxx",
+            "secret = local.secret",
+            "secret_len = X25519.secret_length",
+            "token = process.env.API_TOKEN",
+            "password = os.getenv(\"DB_PASSWORD\")",
+            "SECRET_KEY = settings.SECRET_KEY",
+            "password=changeme",
+            "password: YOUR_PASSWORD_HERE",
+            "token=ab12****",
+            "password: $(cat /run/secrets/db)",
+            "x token=%(adafruit_key)s y",
+            "x api_key=<ADAFRUIT_KEY>&page=2",
+            "x api_key=sk_live_0000000000000000000000 y",
+            "x api_key=abcdefghijklmnopqrstuvwxyz123456 y",
+            "x secret_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY y",
+            "export API_TOKEN=\"var.datadog_api_key\"",
+            "x token: \"secrets.GITHUB_TOKEN\" y",
+            "x DB_PASSWORD = os.environ.get(\"1PASSWORD\") y",
+        ] {
+            check_untouched(text);
+        }
+        check("x password=hunter2.FAKE y", "x password=[REDACTED] y");
+        check(
+            "x token=dp.pt.iyakrj5ht1avoyrFAKE3d7ec24pvkgy3h2ir y",
+            "x token=[REDACTED] y",
+        );
+        check(
+            "x token=hbj7fk8le9iAAAAAAAAAAir26800fb7z9FAKE y",
+            "x token=[REDACTED] y",
+        );
+    }
+
+    #[test]
+    fn code_blocks_match_arms_and_prose_are_not_values() {
+        for text in [
+            "match kind {\n    Stem::Pass => {\n        after.is_empty()\n    }\n}",
+            "let token = {\n    compute(a, b)\n};",
+            "const auth = {\n  user: 'x',\n};",
+            "it runs on the machine and then\nthe password prompt waits for input",
+        ] {
+            check_untouched(text);
+        }
+    }
+
+    #[test]
+    fn only_distinctive_values_are_searched_for_everywhere() {
+        let mut known = KnownSecrets::default();
+        known.learn(
+            b"secret: Vec<String>,\ntoken: Secret::new(x)\nauth: &[String]\npassword: 123456\n\
+              passwd: two words\npassword: sunshine\nkey_password: /etc/key.pem\n\
+              password: ${DB}\npassword: )!~jfYGE1G\n",
+        );
+        assert_eq!(known.len(), 1, "{known:?}");
+    }
+
+    #[test]
+    fn a_secret_found_once_is_removed_everywhere() {
+        let mut learner = crate::redact::Learner::new();
+        learner.feed(b"config:\n  password: )!~jfYGE1G\n");
+        learner.feed(b"token=short\nid=123456\n");
+        let mut names = names();
+        names.merge(learner.finish());
+        assert_eq!(names.secrets.len(), 1, "{:?}", names.secrets);
+        assert!(
+            !format!("{names:?}").contains("jfYGE1G"),
+            "Debug hides values"
+        );
+        let redactor = Redactor::new(&key(1), &names);
+        let mut found = Found::default();
+        let out = redactor.redact_text(
+            "login with )!~jfYGE1G failed; \")!~jfYGE1G\" x)!~jfYGE1G, x)!~jfYGE1Gz id 123456",
+            &mut found,
+        );
+        assert_eq!(
+            out,
+            "login with [REDACTED] failed; \"[REDACTED]\" x[REDACTED], x)!~jfYGE1Gz id 123456"
+        );
+        assert_eq!(found.secret_kinds.get("password"), Some(&3));
+        let mut learner = crate::redact::Learner::new();
+        learner.feed(b"x token=abc123FAKEzz y\n");
+        let redactor = Redactor::new(&key(1), &learner.finish());
+        assert_eq!(
+            redactor.redact_text(
+                "sent abc123FAKEzz, (abc123FAKEzz) xabc123FAKEzz abc123FAKEzzz",
+                &mut Found::default()
+            ),
+            "sent [REDACTED], ([REDACTED]) xabc123FAKEzz abc123FAKEzzz"
+        );
     }
 
     #[test]
