@@ -1058,10 +1058,21 @@ impl Redactor {
     }
 }
 
+/// How far [`dotted_host_end`] looks: a DNS name is at most 253 bytes.
+const MAX_DOTTED_RUN: usize = 512;
+
 /// Where the dotted host name starting at `start` ends, when it ends in a top-level domain.
 fn dotted_host_end(input: &[u8], start: usize) -> Option<usize> {
+    // Only the run of name bytes at `start` (and the byte that ends it) can hold that name:
+    // looking further would make every call read to the end of the chunk.
+    let rest = input.get(start..)?;
+    let run = rest
+        .iter()
+        .take(MAX_DOTTED_RUN)
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')))
+        .unwrap_or(rest.len().min(MAX_DOTTED_RUN));
     let mut found = None;
-    dotted_names(input.get(start..)?, |s, e| {
+    dotted_names(rest.get(..(run + 1).min(rest.len()))?, |s, e| {
         if s == 0 && found.is_none() {
             found = Some(start + e);
         }
