@@ -56,6 +56,16 @@ def load_suites(corpus: Path) -> list[tuple[str, Path, dict]]:
     return suites
 
 
+def as_text(data: bytes | None) -> bytes | None:
+    """UTF-16 (with a byte-order mark) and UTF-8 with a BOM as plain UTF-8, so that values are
+    judged on the text, whatever encoding a tool left it in."""
+    if data is None:
+        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace").encode()
+    return data.removeprefix(b"\xef\xbb\xbf")
+
+
 def score(expect: dict, outputs: dict[str, bytes | None], inputs: dict[str, bytes],
           reported_lines: dict[str, set[int]] | None = None) -> dict:
     """Recall per category of `go` values and share kept per category of `stay` values.
@@ -71,12 +81,12 @@ def score(expect: dict, outputs: dict[str, bytes | None], inputs: dict[str, byte
     skipped = 0
     for f in expect.get("files", []):
         name = f["file"]
-        data = inputs.get(name)
+        data = as_text(inputs.get(name))
         if data is None:
             skipped += 1
             continue
         if reported_lines is None:
-            out = outputs.get(name)
+            out = as_text(outputs.get(name))
             if out is None:
                 skipped += 1
                 continue

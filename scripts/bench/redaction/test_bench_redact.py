@@ -64,6 +64,18 @@ class Scoring(unittest.TestCase):
             touched = bench.score(expect, {"cases/a.env": out.replace(b"${GITHUB_PAT}", b"x")}, inputs)
             self.assertEqual(touched["kept"], {"placeholder": [0, 1]})
 
+    def test_utf16_input_and_output_are_judged_as_text(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            suite = make_corpus(Path(tmp))
+            expect = json.loads((suite / "expect.json").read_text())
+            inputs = bench.read_inputs(suite, expect)
+            text = inputs["cases/a.env"].decode()
+            wide = {"cases/a.env": "\ufeff".encode("utf-16-le") + text.encode("utf-16-le")}
+            # A tool that leaves a UTF-16 file as it is has removed nothing.
+            left = bench.score(expect, wide, wide)
+            self.assertEqual(left["recall"], {"secret": [0, 2]})
+            self.assertEqual(left["kept"], {"placeholder": [1, 1]})
+
     def test_a_reporting_tool_catches_a_value_when_its_line_is_reported(self):
         with tempfile.TemporaryDirectory() as tmp:
             suite = make_corpus(Path(tmp))
