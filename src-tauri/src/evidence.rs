@@ -230,20 +230,16 @@ pub(crate) async fn build_bundle<R: Runtime>(
     cancel.store(false, Ordering::SeqCst);
     let keychain = keychain.inner().clone();
     blocking(move || {
-        let limit = match channel {
-            Some(name) => service::attachment_limit(
-                &config,
-                &name,
-                &keychain.secrets(),
-                &default_folder(&data),
-            )?,
-            None => None,
-        };
-        let mut options = options_for(&draft, &selection, zone)?;
-        options.budget = limit;
-        // Never collected, whatever the draft's evidence or a profile names.
-        options.data_dir = Some(data.clone());
-        options.config_paths = config_paths.clone();
+        let mut options = bundle_options(
+            &draft,
+            &selection,
+            zone,
+            channel.as_deref(),
+            &config,
+            &keychain,
+            &data,
+            config_paths.clone(),
+        )?;
         // The Review step shows the bundle's disclosure review without a second run.
         options.disclosure = true;
         let key = PseudonymKey::load_or_create(&data)
@@ -269,7 +265,7 @@ pub(crate) async fn build_bundle<R: Runtime>(
             // no bundle. The report says what leaked, so the user can fix it and build again.
             let _ = std::fs::remove_file(&output);
         }
-        let report = wire::bundle_report(&outcome, limit);
+        let report = wire::bundle_report(&outcome, options.budget);
         drafts::record_bundle(
             &draft.path,
             &draft.request,
@@ -286,6 +282,31 @@ pub(crate) async fn build_bundle<R: Runtime>(
 pub(crate) async fn cancel_bundle(cancel: State<'_, BundleCancel>) -> Result<(), IpcError> {
     cancel.0.store(true, Ordering::SeqCst);
     Ok(())
+}
+
+/// The options of a bundle of `selection` as `build_bundle` makes it: fitted to `channel`'s
+/// size limit (read without its secret), Casefile's own folders never collected.
+#[allow(clippy::too_many_arguments)]
+fn bundle_options(
+    draft: &DraftFile,
+    selection: &EvidenceSelection,
+    zone: chrono_tz::Tz,
+    channel: Option<&str>,
+    config: &casefile_core::config::Config,
+    keychain: &AppKeychain,
+    data: &Path,
+    config_paths: Vec<PathBuf>,
+) -> Result<CollectOptions, IpcError> {
+    let mut options = options_for(draft, selection, zone)?;
+    options.budget = match channel {
+        Some(name) => {
+            service::attachment_limit(config, name, &keychain.secrets(), &default_folder(data))?
+        }
+        None => None,
+    };
+    options.data_dir = Some(data.to_path_buf());
+    options.config_paths = config_paths;
+    Ok(options)
 }
 
 /// Casefile's configuration, never collected: `<config>/profiles`, and `<config>/config.toml`
@@ -457,19 +478,16 @@ pub(crate) async fn disclosure_review<R: Runtime>(
         {
             return Ok(disclosure);
         }
-        let limit = match channel {
-            Some(name) => service::attachment_limit(
-                &config,
-                &name,
-                &keychain.secrets(),
-                &default_folder(&data),
-            )?,
-            None => None,
-        };
-        let mut options = options_for(&draft, &selection, zone)?;
-        options.budget = limit;
-        options.data_dir = Some(data.clone());
-        options.config_paths = config_paths;
+        let options = bundle_options(
+            &draft,
+            &selection,
+            zone,
+            channel.as_deref(),
+            &config,
+            &keychain,
+            &data,
+            config_paths,
+        )?;
         let key = PseudonymKey::load_or_create(&data)
             .map_err(|error| IpcError::new(ErrorCode::Io, error.to_string()))?;
         let env = Env::live();
