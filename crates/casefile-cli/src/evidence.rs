@@ -77,8 +77,9 @@ pub(crate) struct GatherArgs {
     /// time window and whether the snapshot and binaries go in, where you did not choose.
     #[arg(long, value_name = "CODE")]
     code: Option<String>,
-    /// Compression level, 1 (fastest) to 9 (smallest).
-    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=9))]
+    /// Compression level, 1 (fastest) to 9 (smallest) [default: 3, already smaller than
+    /// `zip -6` on logs].
+    #[arg(long, default_value_t = casefile_core::evidence::collect::DEFAULT_LEVEL, value_parser = clap::value_parser!(u32).range(1..=9))]
     level: u32,
     /// Worker threads [default: one per core].
     #[arg(long, default_value_t = 0)]

@@ -1,12 +1,20 @@
-//! Throughput of the name learner and the redactor on ~64 MB of generated mixed log text
-//! (syslog, agent logs, JSON lines, access logs; about one match per three lines; 100 known
-//! names), redacted in 1 MiB line-aligned chunks as the collector does.
+//! Per-core throughput of each stage of a collection: the name learner, the redactor, deflate
+//! of the redacted text and the leak scan, on ~64 MB of generated mixed log text (syslog, agent
+//! logs, JSON lines, access logs; about one match per three lines; 100 known names), or on the
+//! text files of a folder (gzip members decompressed, up to 64 MB), cut into 2 MiB line-aligned
+//! chunks as the collector does.
 //!
-//! `cargo run --release -p casefile-core --example redact_throughput`
+//! `cargo run --release -p casefile-core --example redact_throughput [FOLDER [LEVEL]]`
+//! (`make bench` writes a folder to use: `/tmp/casefile-bench/tree-100`; LEVEL defaults to the
+//! collector's deflate level).
 
 use std::time::Instant;
 
-use casefile_core::redact::{Found, Learner, Names, PseudonymKey, Redactor};
+use std::io::Read;
+use std::path::Path;
+
+use casefile_core::bundle::deflate_chunk_into;
+use casefile_core::redact::{Found, LeakScanner, Learner, Names, PseudonymKey, Redactor};
 
 /// A small deterministic generator (xorshift64*), so every run sees the same text.
 struct Rng(u64);
@@ -25,7 +33,7 @@ impl Rng {
 }
 
 const TARGET: usize = 64 << 20;
-const CHUNK: usize = 1 << 20;
+const CHUNK: usize = 2 << 20;
 
 fn generate(rng: &mut Rng, hosts: &[String], users: &[String]) -> Vec<u8> {
     let mut text = String::with_capacity(TARGET + 4096);
@@ -206,17 +214,68 @@ fn timed_passes(mut work: impl FnMut()) -> Timing {
 
 const PASSES: usize = 5;
 
+/// The text files under `dir` (gzip members decompressed, binaries left out), each ending in a
+/// newline, until `limit` bytes.
+fn read_tree(dir: &Path, limit: usize, text: &mut Vec<u8>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.path());
+    for entry in entries {
+        if text.len() >= limit {
+            break;
+        }
+        let path = entry.path();
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            read_tree(&path, limit, text)?;
+            continue;
+        }
+        if !kind.is_file() {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        let file = std::fs::File::open(&path)?;
+        if path.extension().is_some_and(|e| e == "gz") {
+            flate2::read::MultiGzDecoder::new(file).read_to_end(&mut bytes)?;
+        } else {
+            std::io::BufReader::new(file).read_to_end(&mut bytes)?;
+        }
+        if bytes.iter().take(8192).any(|&b| b == 0) {
+            continue;
+        }
+        bytes.truncate(limit.saturating_sub(text.len()));
+        text.extend_from_slice(&bytes);
+        if text.last().is_some_and(|&b| b != b'\n') {
+            text.push(b'\n');
+        }
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = Rng(0x5eed_cafe_f00d_d00d);
     let hosts: Vec<String> = (0..60)
         .map(|i| format!("node{i:02}.corp.example"))
         .collect();
     let users: Vec<String> = (0..40).map(|i| format!("employee{i:02}")).collect();
-    let text = generate(&mut rng, &hosts, &users);
+    let mut args = std::env::args().skip(1);
+    let folder = args.next();
+    let level: u32 = match args.next() {
+        Some(level) => level.parse()?,
+        None => casefile_core::evidence::collect::CollectOptions::default().level,
+    };
+    let text = match &folder {
+        Some(dir) => {
+            let mut text = Vec::new();
+            read_tree(Path::new(dir), TARGET, &mut text)?;
+            text
+        }
+        None => generate(&mut rng, &hosts, &users),
+    };
     let pieces = chunks(&text);
     let megabytes = text.len() as f64 / 1e6;
     println!(
-        "generated {megabytes:.1} MB in {} chunks; median of {PASSES} passes",
+        "{} {megabytes:.1} MB in {} chunks; median of {PASSES} passes",
+        folder.as_deref().map_or("generated", |_| "read"),
         pieces.len()
     );
 
@@ -228,8 +287,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         names = learner.finish();
     });
-    for host in &hosts {
-        names.hostnames.insert(host.clone());
+    if folder.is_none() {
+        for host in &hosts {
+            names.hostnames.insert(host.clone());
+        }
     }
     println!(
         "Learner::feed     {}  ({} hostnames, {} usernames learned or given)",
@@ -260,5 +321,37 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         written as f64 / 1e6
     );
     println!("counts {}", serde_json::to_string(&found.counts)?);
+
+    let mut redacted = Vec::with_capacity(pieces.len());
+    for piece in &pieces {
+        let mut out = Vec::new();
+        redactor.redact(piece, false, &mut out, &mut Found::default());
+        redacted.push(out);
+    }
+    let mut compressed = 0usize;
+    let mut buffer = Vec::new();
+    let deflate_time = timed_passes(|| {
+        compressed = 0;
+        for piece in &redacted {
+            let chunk = deflate_chunk_into(piece, level, true, std::mem::take(&mut buffer));
+            compressed += chunk.data.len();
+            buffer = chunk.data;
+        }
+    });
+    println!(
+        "deflate level {level}   {}  ({:.2}x smaller)",
+        rates(written as f64 / 1e6, &deflate_time),
+        written as f64 / compressed.max(1) as f64
+    );
+
+    let scanner = LeakScanner::new(&names, &found.mapping, &found.secrets);
+    let mut leaks = 0usize;
+    let scan_time = timed_passes(|| {
+        leaks = redacted.iter().map(|piece| scanner.scan(piece).len()).sum();
+    });
+    println!(
+        "LeakScanner::scan {}  ({leaks} leaks)",
+        rates(written as f64 / 1e6, &scan_time)
+    );
     Ok(())
 }

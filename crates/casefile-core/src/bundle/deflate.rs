@@ -1,7 +1,7 @@
 //! Chunk compression: one piece of an entry becomes an independent raw-deflate segment.
 //!
 //! The bundle pipeline cuts each file into line-aligned chunks and compresses them on several
-//! worker threads. Each chunk is compressed with a fresh deflate state (no shared window), so
+//! worker threads. Each chunk is compressed from a reset deflate state (no shared window), so
 //! chunks can be compressed in any order; a chunk that is not the last of its entry ends with a
 //! sync flush (byte aligned, no final-block bit) and the last one with a finish (final block).
 //! Written back to back in order, an entry's chunks are one valid deflate stream, and their CRC32s
@@ -15,6 +15,8 @@
 //! let last = deflate_chunk(b"line two\n", 6, true);
 //! assert_eq!(first.len + last.len, 18);
 //! ```
+
+use std::cell::RefCell;
 
 use flate2::{Compress, Compression, FlushCompress, Status};
 
@@ -59,10 +61,34 @@ pub fn deflate_chunk_into(input: &[u8], level: u32, last: bool, mut out: Vec<u8>
     }
 }
 
-/// Deflates `input` into `out` with a fresh state; false if the library reports an error or
+thread_local! {
+    /// This thread's deflate state and its level: a new state allocates and clears about 300 KB
+    /// (window, hash chains), which cost more than compressing a small file; a reset one does not.
+    static STATE: RefCell<Option<(u32, Compress)>> = const { RefCell::new(None) };
+}
+
+/// Deflates `input` into `out` from a reset state; false if the library reports an error or
 /// stops making progress.
 fn compress_into(input: &[u8], level: u32, last: bool, out: &mut Vec<u8>) -> bool {
-    let mut compress = Compress::new(Compression::new(level), false);
+    STATE.with(|state| {
+        let mut state = state.borrow_mut();
+        match state.as_mut() {
+            Some((at, compress)) if *at == level => compress.reset(),
+            _ => *state = Some((level, Compress::new(Compression::new(level), false))),
+        }
+        let Some((_, compress)) = state.as_mut() else {
+            return false;
+        };
+        let done = compress_with(compress, input, last, out);
+        if !done {
+            // A state that failed is not used again.
+            *state = None;
+        }
+        done
+    })
+}
+
+fn compress_with(compress: &mut Compress, input: &[u8], last: bool, out: &mut Vec<u8>) -> bool {
     let flush = if last {
         FlushCompress::Finish
     } else {

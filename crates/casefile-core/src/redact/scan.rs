@@ -1228,9 +1228,9 @@ pub(crate) static WORD_BYTES: [bool; 256] = {
 
 /// The start of every word (run of [`is_word_byte`] bytes) in a text, in order.
 ///
-/// Classifies 64 bytes at a time into a bit mask without branches, then walks the set bits of
-/// `word & !(word << 1)`: one table load per byte and work only per word, where a byte-at-a-time
-/// loop mispredicts at every word boundary.
+/// Classifies 64 bytes at a time into a bit mask without branches ([`super::classes`]), then
+/// walks the set bits of `word & !(word << 1)`: work only per word, where a byte-at-a-time loop
+/// mispredicts at every word boundary.
 pub(crate) struct WordStarts<'a> {
     input: &'a [u8],
     /// Where the current block starts.
@@ -1263,10 +1263,8 @@ impl<'a> WordStarts<'a> {
         self.base = base;
         let block = self.input.get(base..).unwrap_or_default();
         let block = block.get(..64).unwrap_or(block);
-        let mut mask = 0u64;
-        for (j, &b) in block.iter().enumerate() {
-            mask |= u64::from(WORD_BYTES[usize::from(b)]) << j;
-        }
+        let masks = super::classes::Masks::of(block);
+        let mask = masks.alnum() | masks.underscore | masks.dash | masks.high;
         self.starts = mask & !(mask << 1 | u64::from(self.carry));
         self.carry = block.len() == 64 && mask >> 63 == 1;
     }
@@ -2221,7 +2219,29 @@ fn is_placeholder(value: &[u8]) -> bool {
         b"sample",
         b"redacted",
     ];
-    if MARKERS.iter().any(|m| contains(m)) {
+    // One pass: markers are compared only where a byte could start one.
+    let marker_here = |i: usize| {
+        let rest = value.get(i..).unwrap_or_default();
+        MARKERS.iter().any(|m| {
+            rest.get(..m.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(m))
+        })
+    };
+    // The markers' first letters (lower case), as a bit set.
+    const STARTS: u32 = {
+        let mut bits = 0u32;
+        let mut i = 0;
+        while i < MARKERS.len() {
+            bits |= 1 << (MARKERS[i][0] - b'a');
+            i += 1;
+        }
+        bits
+    };
+    let may_start = |b: u8| {
+        let lower = b | 0x20;
+        lower.is_ascii_lowercase() && STARTS & (1 << (lower - b'a')) != 0
+    };
+    if (0..value.len()).any(|i| may_start(at(value, i)) && marker_here(i)) {
         return true;
     }
     // Mostly runs of one character (`sk_live_000000…`) or of ascending ones
@@ -3470,15 +3490,16 @@ impl KnownSecrets {
 }
 
 /// The searcher for [`KnownSecrets`]. A value that starts with a word byte is looked up only
-/// where a word starts (the [`WordStarts`] bit scan, a bit table of first byte pairs, then its
-/// first four bytes); the few that start with punctuation (`)!~jfYGE1G`) go through a small
-/// Aho-Corasick automaton.
+/// where a word starts (the [`WordStarts`] bit scan, a bit table of hashed first four bytes,
+/// then a binary search on them); the few that start with punctuation (`)!~jfYGE1G`) go through
+/// a small Aho-Corasick automaton.
 struct KnownSearch {
-    /// Values starting with a word byte, with their kinds, sorted by their first four bytes (a
-    /// binary search is cheaper than hashing at every word start).
+    /// Values starting with a word byte, with their kinds, sorted by their first four bytes.
     by_head: Vec<([u8; 4], Vec<u8>, &'static str)>,
-    /// Bit `(b0 << 8) | b1` is set when a value of `by_head` starts with `b0 b1`.
-    first_pairs: Vec<u64>,
+    /// Bit [`head_bit`] of each value's first four bytes: with thousands of values a table of
+    /// first byte pairs let most word starts through to the binary search; this rejects all but
+    /// a few percent with one load.
+    heads: Vec<u64>,
     /// Values starting with punctuation, and their kinds.
     punctuated: Option<(aho_corasick::AhoCorasick, Vec<&'static str>)>,
 }
@@ -3489,15 +3510,15 @@ impl KnownSearch {
             return None;
         }
         let mut by_head = Vec::new();
-        let mut first_pairs = vec![0u64; 1024];
+        let mut heads = vec![0u64; HEAD_BITS / 64];
         let mut punctuated = Vec::new();
         let mut punctuated_kinds = Vec::new();
         for (value, kind) in &known.values {
             match value.get(..4) {
                 Some(&[a, b, c, d]) if is_word_byte(a) => {
-                    let pair = u16::from(a) << 8 | u16::from(b);
-                    if let Some(word) = first_pairs.get_mut(usize::from(pair >> 6)) {
-                        *word |= 1 << (pair & 63);
+                    let bit = head_bit([a, b, c, d]);
+                    if let Some(word) = heads.get_mut(bit / 64) {
+                        *word |= 1 << (bit % 64);
                     }
                     by_head.push(([a, b, c, d], value.clone(), *kind));
                 }
@@ -3520,7 +3541,7 @@ impl KnownSearch {
             .map(|searcher| (searcher, punctuated_kinds));
         Some(KnownSearch {
             by_head,
-            first_pairs,
+            heads,
             punctuated,
         })
     }
@@ -3531,17 +3552,17 @@ impl KnownSearch {
         let ends_token = |end: usize| !(is_word(before(input, end)) && is_word(at(input, end)));
         if !self.by_head.is_empty() {
             for start in WordStarts::new(input) {
-                let pair = u16::from(at(input, start)) << 8 | u16::from(at(input, start + 1));
-                if self
-                    .first_pairs
-                    .get(usize::from(pair >> 6))
-                    .is_none_or(|word| word & (1 << (pair & 63)) == 0)
-                {
-                    continue;
-                }
                 let Some(&[a, b, c, d]) = input.get(start..start + 4) else {
                     continue;
                 };
+                let bit = head_bit([a, b, c, d]);
+                if self
+                    .heads
+                    .get(bit / 64)
+                    .is_none_or(|word| word & (1 << (bit % 64)) == 0)
+                {
+                    continue;
+                }
                 let head = [a, b, c, d];
                 let first = self.by_head.partition_point(|entry| entry.0 < head);
                 let found = self
@@ -3573,6 +3594,14 @@ impl KnownSearch {
             }
         }
     }
+}
+
+/// Bits in [`KnownSearch::heads`].
+const HEAD_BITS: usize = 1 << 18;
+
+/// A value's place in [`KnownSearch::heads`]: its first four bytes hashed (multiply-shift).
+fn head_bit(head: [u8; 4]) -> usize {
+    (u32::from_le_bytes(head).wrapping_mul(0x9E37_79B1) >> (32 - 18)) as usize
 }
 
 /// IPv4 (anchored on `.`), IPv6 and colon MACs (on `:`), dash MACs (on `-`).

@@ -1402,32 +1402,6 @@ fn pair_key(bytes: &[u8], i: usize) -> u16 {
         | u16::from(at(bytes, i + 1).to_ascii_lowercase())
 }
 
-/// Byte classes for [`candidates`]: bit 0 letter or digit, bit 1 letter, digit or `_`, bit 2
-/// upper-case letter, bit 3 lower-case letter.
-static CLASSES: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        let mut class = 0;
-        if c.is_ascii_alphanumeric() {
-            class |= 3;
-        }
-        if c == b'_' {
-            class |= 2;
-        }
-        if c.is_ascii_uppercase() {
-            class |= 4;
-        }
-        if c.is_ascii_lowercase() {
-            class |= 8;
-        }
-        table[b] = class;
-        b += 1;
-    }
-    table
-};
-
 /// Calls `visit` with every position where a token or a vendor name may start: a letter, digit
 /// or `_` after a byte that is neither a letter nor a digit (`ghp_` after `=`, `ADAFRUIT` after
 /// `MY_`, `sentry` after `-`), and an upper-case letter after a lower-case one
@@ -1437,14 +1411,9 @@ fn candidates(input: &[u8], mut visit: impl FnMut(usize)) {
     let mut carry_alnum = 0u64;
     let mut carry_lower = 0u64;
     for (block_index, block) in input.chunks(64).enumerate() {
-        let (mut alnum, mut word, mut upper, mut lower) = (0u64, 0u64, 0u64, 0u64);
-        for (j, &b) in block.iter().enumerate() {
-            let class = u64::from(CLASSES[usize::from(b)]);
-            alnum |= (class & 1) << j;
-            word |= (class >> 1 & 1) << j;
-            upper |= (class >> 2 & 1) << j;
-            lower |= (class >> 3) << j;
-        }
+        let masks = super::classes::Masks::of(block);
+        let (alnum, upper, lower) = (masks.alnum(), masks.upper, masks.lower);
+        let word = alnum | masks.underscore;
         let mut starts =
             (word & !(alnum << 1 | carry_alnum)) | (upper & (lower << 1 | carry_lower));
         carry_alnum = alnum >> 63;
