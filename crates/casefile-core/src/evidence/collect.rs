@@ -1772,10 +1772,24 @@ fn learn(
     progress: &(dyn Fn(&Progress) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Names, CollectError> {
-    let texts: Vec<&Work> = work
+    // Largest first, so that no thread is left alone with a big log at the end.
+    let mut texts: Vec<(u64, &Work)> = work
         .iter()
         .filter(|w| matches!(w.mode, Mode::Text { .. }))
+        .map(|w| {
+            let size = match &w.content {
+                // A gzip member holds several times its size in text.
+                Content::File { path, gzip, .. } => {
+                    std::fs::symlink_metadata(path).map_or(0, |m| m.len())
+                        * if *gzip { 6 } else { 1 }
+                }
+                Content::Bytes(bytes) => bytes.len() as u64,
+            };
+            (size, w)
+        })
         .collect();
+    texts.sort_by_key(|&(size, _)| std::cmp::Reverse(size));
+    let texts: Vec<&Work> = texts.into_iter().map(|(_, w)| w).collect();
     let total = texts.len();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let learners: Vec<crate::redact::Learner> = std::thread::scope(|scope| {
@@ -2822,19 +2836,27 @@ fn verify(
         path: path.to_path_buf(),
         source,
     };
-    let count = ZipReader::new(File::open(path).map_err(verify_error)?)
-        .map_err(verify_error)?
-        .entries()
-        .len();
+    // Largest first, each thread taking the next entry when it is free: a static split let one
+    // thread read the big logs while the other had finished.
+    let order: Vec<usize> = {
+        let reader =
+            ZipReader::new(File::open(path).map_err(verify_error)?).map_err(verify_error)?;
+        let mut order: Vec<usize> = (0..reader.entries().len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(reader.entries()[i].size));
+        order
+    };
+    let count = order.len();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (order, next) = (&order, &next);
     type Read = (Vec<LeakReport>, EntryCounts);
     let results: Vec<io::Result<Read>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads.max(1))
-            .map(|t| {
+            .map(|_| {
                 scope.spawn(move || -> io::Result<Read> {
                     let mut reader = ZipReader::new(File::open(path)?)?;
                     let mut leaks = Vec::new();
                     let mut counted = Vec::new();
-                    for index in (t..count).step_by(threads.max(1)) {
+                    while let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
                         if cancel.load(Ordering::Relaxed) {
                             break;
                         }
