@@ -1764,16 +1764,53 @@ fn backslash_spots(text: &[u8], each: &mut impl FnMut(usize, usize, Role)) {
         let name_start = at + slashes;
         let name_len = name_len(text, name_start);
         let first = text.get(name_start).copied();
-        if name_len == 0
-            || (slashes == 1 && matches!(first, Some(b'n' | b'r' | b't')))
-            || text.get(name_start + name_len) == Some(&b'\\')
-        {
+        // `\n`, `\r` and `\t` are escapes in JSON or C strings (`ERROR\tconnection`), unless a
+        // user key announces the name (`Username: CORPFIN\tnakamura`).
+        let escape_like = slashes == 1
+            && matches!(first, Some(b'n' | b'r' | b't'))
+            && !after_user_key(text, domain_start);
+        if name_len == 0 || escape_like || text.get(name_start + name_len) == Some(&b'\\') {
             continue;
         }
         each(domain_start, at, Role::Host);
         windows_value(text, name_start, name_len, Role::WindowsUser, each);
         from = name_start + name_len;
     }
+}
+
+/// Whether the text before `at` on its line ends in a user key and its `:` or `=` (`Username:`,
+/// `RunAs User:`, `User ID:`, `Account Name:`, `user=`), white space allowed around them.
+fn after_user_key(text: &[u8], at: usize) -> bool {
+    let head = text.get(..at).unwrap_or_default();
+    let line =
+        memchr::memrchr(b'\n', head).map_or(head, |nl| head.get(nl + 1..).unwrap_or_default());
+    let Some(key) = line
+        .trim_ascii_end()
+        .strip_suffix(b":")
+        .or_else(|| line.trim_ascii_end().strip_suffix(b"="))
+    else {
+        return false;
+    };
+    let key = key.trim_ascii_end();
+    let tail = key.get(key.len().saturating_sub(12)..).unwrap_or_default();
+    let lower = tail.to_ascii_lowercase();
+    [
+        &b"user"[..],
+        b"username",
+        b"user name",
+        b"user id",
+        b"account name",
+        b"account",
+    ]
+    .iter()
+    .any(|word| {
+        lower.ends_with(word)
+            && lower
+                .len()
+                .checked_sub(word.len() + 1)
+                .and_then(|i| lower.get(i))
+                .is_none_or(|b| !b.is_ascii_alphanumeric())
+    })
 }
 
 /// Line-shaped places: syslog host fields, cluster prefixes, HPC node columns.
@@ -2185,6 +2222,8 @@ mod tests {
             "open /home/ivan/.bashrc\n",
             "C:\\Users\\Judy\\AppData\\x.log and /Users/kim/Library\n",
             "logon CORP\\mallory ok\n",
+            "Username: CORPFIN\\tnakamura\r\n",
+            "{\"msg\": \"ERROR\\tconnection lost\"}\n",
         ));
         assert_eq!(
             names.unix_usernames,
@@ -2193,8 +2232,11 @@ mod tests {
                 "kim"
             ])
         );
-        assert_eq!(names.usernames, set(&["judy", "mallory"]));
+        assert_eq!(names.usernames, set(&["judy", "mallory", "tnakamura"]));
         assert!(names.hostnames.contains("corp"));
+        // A user key makes `\t` part of the name; elsewhere it is an escape.
+        assert!(names.hostnames.contains("corpfin"));
+        assert!(!names.hostnames.contains("error"));
     }
 
     #[test]
