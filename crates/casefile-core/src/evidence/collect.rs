@@ -36,7 +36,7 @@ use crate::bundle::read::ZipReader;
 use crate::bundle::zip::{EntryOptions, Method, ZipWriter};
 use crate::profile::schema::Profile;
 use crate::redact::{
-    Category, Counts, Found, Leak, LeakScanner, Names, PseudonymKey, Redactor,
+    Category, Counts, Found, Leak, LeakScanner, Names, Part, PseudonymKey, Redactor,
     private_key_state_after,
 };
 
@@ -2947,6 +2947,16 @@ fn scan_blocks(
     let mut counted_to = 0u64;
     let mut seen = BTreeSet::new();
     let mut leaks = Vec::new();
+    let mut report = |found: Vec<Leak>, base: u64| {
+        for mut leak in found {
+            if seen.insert((leak.category, leak.what.clone())) {
+                leak.offset += base;
+                leaks.push(leak);
+            }
+        }
+    };
+    // Whether the last block read was full, so that more may follow it.
+    let mut more = false;
     loop {
         let n = read_full(reader, &mut buf[kept..kept + BLOCK])?;
         if n == 0 {
@@ -2955,8 +2965,23 @@ fn scan_blocks(
                 let from = usize::try_from(counted_to - base).unwrap_or(0);
                 tally.count(&buf[..kept], from, kept, counts);
             }
+            // Nor judged at its very end, where the block before expected more text.
+            if more {
+                let part = Part::Block {
+                    continued: base > 0,
+                    more: false,
+                };
+                let found = if raw {
+                    scanner.scan_binary_part(&buf[..kept], part)
+                } else {
+                    scanner.scan_part(&buf[..kept], part)
+                };
+                report(found, base);
+            }
             break;
         }
+        // `read_full` stops short only at the end.
+        more = n == BLOCK;
         let len = kept + n;
         let keep = OVERLAP.min(len);
         if let Some((tally, counts)) = tally.as_mut() {
@@ -2967,17 +2992,16 @@ fn scan_blocks(
             tally.count(&buf[..len], from, to, counts);
             counted_to = base + to as u64;
         }
-        let found = if raw {
-            scanner.scan_binary(&buf[..len])
-        } else {
-            scanner.scan(&buf[..len])
+        let part = Part::Block {
+            continued: base > 0,
+            more,
         };
-        for mut leak in found {
-            if seen.insert((leak.category, leak.what.clone())) {
-                leak.offset += base;
-                leaks.push(leak);
-            }
-        }
+        let found = if raw {
+            scanner.scan_binary_part(&buf[..len], part)
+        } else {
+            scanner.scan_part(&buf[..len], part)
+        };
+        report(found, base);
         buf.copy_within(len - keep..len, 0);
         base += (len - keep) as u64;
         kept = keep;
@@ -3131,5 +3155,39 @@ mod verify_tests {
         )
         .expect("scan");
         assert_eq!(counts, crate::disclose::Counted::from([(0, expected)]));
+    }
+
+    #[test]
+    fn a_name_cut_by_a_read_block_edge_is_judged_with_the_bytes_on_both_sides() {
+        // `wks-finance-07x` is another word, wherever the 1 MiB block edge falls in it; the
+        // same name standing alone at an edge, or at the very end, is a leak.
+        let mut names = Names::default();
+        names.hostnames.insert("wks-finance-07".into());
+        let scanner = LeakScanner::new(&names, &Default::default(), &BTreeSet::new());
+        let edges = [
+            SCAN_BLOCK,
+            SCAN_BLOCK + (SCAN_BLOCK - SCAN_OVERLAP),
+            2 * SCAN_BLOCK,
+        ];
+        for edge in edges {
+            for (tail, leaks) in [(&b"x old profile\n"[..], 0), (b" found\n", 1)] {
+                for raw in [false, true] {
+                    let mut text = vec![b'.'; edge - b"wks-finance-07".len()];
+                    text.extend_from_slice(b"wks-finance-07");
+                    text.extend_from_slice(tail);
+                    let found =
+                        scan_stream(&mut text.as_slice(), &scanner, raw, None).expect("scan");
+                    assert_eq!(
+                        found.len(),
+                        leaks,
+                        "edge {edge}, {tail:?}, raw {raw}: {found:?}"
+                    );
+                }
+            }
+            let mut text = vec![b'.'; edge - b"wks-finance-07".len()];
+            text.extend_from_slice(b"wks-finance-07");
+            let found = scan_stream(&mut text.as_slice(), &scanner, false, None).expect("scan");
+            assert_eq!(found.len(), 1, "a leak at the very end, edge {edge}");
+        }
     }
 }

@@ -36,6 +36,35 @@ enum Form {
 /// A needle's category and, for a case-sensitive one, its exact bytes.
 type Needle = (Category, Option<Vec<u8>>);
 
+/// Where a scanned block sits in a longer text that is scanned in blocks overlapping by more
+/// than the longest needle (twice over, for UTF-16). At a block's edge the bytes that decide
+/// whether a match is a whole word lie in the neighbouring block, so a match there is left to
+/// the block that holds both its sides: a match in the first two bytes of a block that
+/// continues another was judged in that one, a match ending in the last two of a block that
+/// more text follows is judged in the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The whole text.
+    Whole,
+    /// A block, whether it continues an earlier one, and whether more follows.
+    Block {
+        /// It starts inside the previous block's overlap.
+        continued: bool,
+        /// More text follows it.
+        more: bool,
+    },
+}
+
+impl Part {
+    /// Whether a match at `start..end` of a `len`-byte block is left to a neighbouring block.
+    fn undecided(self, start: usize, end: usize, len: usize) -> bool {
+        match self {
+            Part::Whole => false,
+            Part::Block { continued, more } => (continued && start < 2) || (more && end + 2 > len),
+        }
+    }
+}
+
 /// One original found where it should not be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -200,6 +229,11 @@ impl LeakScanner {
     /// stored as it is (a binary file the user included, which may hold UTF-16 text). A word
     /// boundary in UTF-16 is a code unit that is not an ASCII letter, digit, `_` or `-`.
     pub fn scan_binary(&self, haystack: &[u8]) -> Vec<Leak> {
+        self.scan_binary_part(haystack, Part::Whole)
+    }
+
+    /// [`scan_binary`](Self::scan_binary) of one block of a longer text: see [`Part`].
+    pub fn scan_binary_part(&self, haystack: &[u8], part: Part) -> Vec<Leak> {
         let Some(encoded) = self.encoded() else {
             return Vec::new();
         };
@@ -237,6 +271,10 @@ impl LeakScanner {
                 }
             };
             if !bounded {
+                from = start + 1;
+                continue;
+            }
+            if part.undecided(start, end, haystack.len()) {
                 from = start + 1;
                 continue;
             }
@@ -283,6 +321,11 @@ impl LeakScanner {
 
     /// Every whole-word occurrence of a needle in `haystack`.
     pub fn scan(&self, haystack: &[u8]) -> Vec<Leak> {
+        self.scan_part(haystack, Part::Whole)
+    }
+
+    /// [`scan`](Self::scan) of one block of a longer text: see [`Part`].
+    pub fn scan_part(&self, haystack: &[u8], part: Part) -> Vec<Leak> {
         let Some(automaton) = &self.automaton else {
             return Vec::new();
         };
@@ -307,7 +350,10 @@ impl LeakScanner {
             };
             let (start, end) = (found.start(), found.end());
             let before = start.checked_sub(1).and_then(|i| haystack.get(i));
-            if (word(before) && !escaped_before(start)) || word(haystack.get(end)) {
+            if (word(before) && !escaped_before(start))
+                || word(haystack.get(end))
+                || part.undecided(start, end, haystack.len())
+            {
                 from = start + 1;
                 continue;
             }

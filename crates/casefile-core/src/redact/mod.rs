@@ -50,7 +50,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use key::{KeyError, PseudonymKey};
-pub use leak::{Leak, LeakScanner};
+pub use leak::{Leak, LeakScanner, Part};
 pub use mapping::{Mapping, MappingEntry, MappingError};
 pub use names::{Learner, Names, PUBLIC_DOMAINS, STOP_LIST, is_common_word, vendor_domains};
 pub use scan::{KnownSecrets, Redactor};
