@@ -231,9 +231,9 @@ pub(crate) fn channels_add(
             .as_ref()
             .filter(|s| moved.as_ref() != Some(s))
         {
-            eprintln!(
-                "warning: channel {name} now sends to another destination, so the secret {secret} is no longer sent until you store it again: `casefile secret set {secret}`"
-            );
+            crate::output::Output::warning(&format!(
+                "channel {name} now sends to another destination, so the secret {secret} is no longer sent until you store it again: `casefile secret set {secret}`"
+            ));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -498,7 +498,8 @@ fn run_collect(
     };
     let mapping = mapping_path(context);
     let cancel = cancel_on_interrupt();
-    let bar = ProgressBar::new(std::io::stderr().is_terminal());
+    let bar =
+        ProgressBar::new(!crate::output::Output::is_json_line() && std::io::stderr().is_terminal());
     let run_context = CollectContext {
         profile,
         env,

@@ -40,6 +40,11 @@ struct Cli {
     /// Print machine-readable JSON on stdout instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Like --json, but the document is one compact line, the last on stdout, and nothing goes
+    /// to stderr unless the command fails (warnings go into the document's "warnings"): for
+    /// fleet engines that keep only the end of a command's output.
+    #[arg(long, global = true)]
+    json_line: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -173,7 +178,7 @@ struct AttachTextArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let mut out = Output::new(cli.json);
+    let mut out = Output::new(cli.json, cli.json_line);
     match run(&cli, &mut out) {
         Ok(code) => code,
         Err(failure) => out.failure(&failure),

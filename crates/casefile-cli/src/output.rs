@@ -1,7 +1,9 @@
 //! Everything the CLI prints: text for people, JSON (`--json`) for programs, errors on stderr.
 //!
 //! Data goes to stdout, diagnostics to stderr. With `--json`, every command prints one JSON
-//! document on stdout, failures included (`{"error": {"code", "message"}}`).
+//! document on stdout, failures included (`{"error": {"code", "message"}}`). With `--json-line`
+//! the document is one line and warnings go into it (`"warnings": [...]`) instead of stderr, so
+//! that an engine keeping only the last line of output gets everything.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -44,30 +46,93 @@ impl Failure {
     }
 }
 
+/// Adds `warnings` to a JSON object's `"warnings"` list (made if missing); returns those that did
+/// not fit because the document is not an object.
+fn with_warnings(value: &mut serde_json::Value, warnings: Vec<String>) -> Vec<String> {
+    let Some(object) = value.as_object_mut().filter(|_| !warnings.is_empty()) else {
+        return warnings;
+    };
+    let list = object
+        .entry("warnings")
+        .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+    match list.as_array_mut() {
+        Some(list) => {
+            list.extend(warnings.into_iter().map(serde_json::Value::String));
+            Vec::new()
+        }
+        None => warnings,
+    }
+}
+
 /// Prints in the chosen format.
 pub(crate) struct Output {
     json: bool,
 }
 
+/// `--json-line`: set once at start, read by [`Output::print_json`], which every command calls.
+static JSON_LINE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Warnings held for the `--json-line` document.
+static HELD_WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
 impl Output {
-    pub(crate) fn new(json: bool) -> Output {
-        Output { json }
+    /// `json_line` implies `json`.
+    pub(crate) fn new(json: bool, json_line: bool) -> Output {
+        JSON_LINE.store(json_line, std::sync::atomic::Ordering::Relaxed);
+        Output {
+            json: json || json_line,
+        }
     }
 
-    /// Whether `--json` was given.
+    /// Whether `--json` or `--json-line` was given.
     pub(crate) fn is_json(&self) -> bool {
         self.json
     }
 
-    pub(crate) fn print_json(value: &impl Serialize) {
-        match serde_json::to_string_pretty(value) {
-            Ok(text) => println!("{text}"),
-            Err(error) => eprintln!("error: cannot write JSON: {error}"),
-        }
+    /// Whether `--json-line` was given: nothing may go to stderr but a failure.
+    pub(crate) fn is_json_line() -> bool {
+        JSON_LINE.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    pub(crate) fn print_json(value: &impl Serialize) {
+        if !Self::is_json_line() {
+            match serde_json::to_string_pretty(value) {
+                Ok(text) => println!("{text}"),
+                Err(error) => eprintln!("error: cannot write JSON: {error}"),
+            }
+            return;
+        }
+        let mut value = match serde_json::to_value(value) {
+            Ok(value) => value,
+            Err(error) => {
+                eprintln!("error: cannot write JSON: {error}");
+                return;
+            }
+        };
+        let held: Vec<String> = HELD_WARNINGS
+            .lock()
+            .map(|mut held| std::mem::take(&mut *held))
+            .unwrap_or_default();
+        for warning in with_warnings(&mut value, held) {
+            // A list has nowhere to hold them.
+            eprintln!("warning: {warning}");
+        }
+        println!("{value}");
+    }
+
+    /// A warning: on stderr, or with `--json-line` into the document printed next.
     pub(crate) fn warn(&mut self, message: &str) {
-        eprintln!("warning: {message}");
+        Self::warning(message);
+    }
+
+    /// [`warn`](Self::warn) where no `Output` is at hand.
+    pub(crate) fn warning(message: &str) {
+        if Self::is_json_line() {
+            if let Ok(mut held) = HELD_WARNINGS.lock() {
+                held.push(message.to_owned());
+            }
+        } else {
+            eprintln!("warning: {message}");
+        }
     }
 
     pub(crate) fn failure(&mut self, failure: &Failure) -> ExitCode {
@@ -335,7 +400,7 @@ impl Output {
             );
         }
         for warning in &outcome.warnings {
-            eprintln!("warning: {warning}");
+            Self::warning(warning);
         }
     }
 
@@ -766,5 +831,29 @@ fn human_bytes(bytes: u64) -> String {
         format!("{bytes} bytes")
     } else {
         format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod json_line_tests {
+    use super::*;
+
+    #[test]
+    fn warnings_join_an_objects_list_and_a_list_document_gives_them_back() {
+        let mut outcome = serde_json::json!({"bundle": "b.zip", "warnings": ["kept"]});
+        let left = with_warnings(&mut outcome, vec!["mapping not saved".into()]);
+        assert!(left.is_empty());
+        assert_eq!(
+            outcome["warnings"],
+            serde_json::json!(["kept", "mapping not saved"])
+        );
+        let mut plain = serde_json::json!({"ok": true});
+        assert!(with_warnings(&mut plain, Vec::new()).is_empty());
+        assert!(plain.get("warnings").is_none(), "no empty list is added");
+        let mut list = serde_json::json!([1, 2]);
+        assert_eq!(
+            with_warnings(&mut list, vec!["w".into()]),
+            vec!["w".to_owned()]
+        );
     }
 }

@@ -124,6 +124,63 @@ fn assert_round_trip(bundle: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 #[test]
+fn json_line_prints_one_compact_line_and_nothing_on_stderr() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("agent.log");
+    fs::write(
+        &log,
+        "2026-11-23T10:00:00Z connect user=jdoe-fake password=hunter2-FAKE\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out.zip");
+    let output = casefile(dir.path())
+        .args([
+            "--json-line",
+            "collect",
+            "--profile",
+            "generic",
+            "--no-snapshot",
+            "-o",
+        ])
+        .arg(&out)
+        .arg("--add")
+        .arg(&log)
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let summary = json(stdout.as_bytes());
+    assert_eq!(summary["bundle"], out.to_str().expect("utf-8"));
+    assert!(summary["leaks"].as_array().expect("leaks").is_empty());
+    // A failure is one line too, on stdout, with its code.
+    let output = casefile(dir.path())
+        .args([
+            "--json-line",
+            "collect",
+            "--profile",
+            "no-such-vendor",
+            "-o",
+        ])
+        .arg(dir.path().join("other.zip"))
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(json(stdout.as_bytes())["error"]["code"].is_string());
+}
+
+#[test]
 fn collect_redacts_added_logs_and_every_manifest_checksum_holds() {
     let dir = tempfile::tempdir().expect("temp dir");
     let logs = dir.path().join("logs");
