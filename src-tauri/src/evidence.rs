@@ -32,7 +32,6 @@ use crate::confirm::{AppConfirm, ApprovedFiles, draft_may_collect, profile_trust
 use crate::delivery::default_folder;
 use crate::error::{ErrorCode, IpcError};
 use crate::paths::{DataDir, DisplayTimeZone, UserProfilesDir};
-use crate::settings::AppKeychain;
 
 /// How much of a file `redaction_preview` shows.
 const PREVIEW_BYTES: usize = 64 * 1024;
@@ -215,7 +214,6 @@ pub(crate) async fn build_bundle<R: Runtime>(
     data_dir: State<'_, DataDir>,
     time_zone: State<'_, DisplayTimeZone>,
     cancel: State<'_, BundleCancel>,
-    keychain: State<'_, AppKeychain>,
     confirm: State<'_, AppConfirm>,
     approved: State<'_, ApprovedFiles>,
 ) -> Result<BundleReport, IpcError> {
@@ -228,7 +226,6 @@ pub(crate) async fn build_bundle<R: Runtime>(
     let output = draft.bundle_path(&data_dir)?;
     let cancel = Arc::clone(&cancel.0);
     cancel.store(false, Ordering::SeqCst);
-    let keychain = keychain.inner().clone();
     blocking(move || {
         let mut options = bundle_options(
             &draft,
@@ -236,7 +233,6 @@ pub(crate) async fn build_bundle<R: Runtime>(
             zone,
             channel.as_deref(),
             &config,
-            &keychain,
             &data,
             config_paths.clone(),
         )?;
@@ -293,15 +289,12 @@ fn bundle_options(
     zone: chrono_tz::Tz,
     channel: Option<&str>,
     config: &casefile_core::config::Config,
-    keychain: &AppKeychain,
     data: &Path,
     config_paths: Vec<PathBuf>,
 ) -> Result<CollectOptions, IpcError> {
     let mut options = options_for(draft, selection, zone)?;
     options.budget = match channel {
-        Some(name) => {
-            service::attachment_limit(config, name, &keychain.secrets(), &default_folder(data))?
-        }
+        Some(name) => service::attachment_limit(config, name, &default_folder(data))?,
         None => None,
     };
     options.data_dir = Some(data.to_path_buf());
@@ -457,7 +450,6 @@ pub(crate) async fn disclosure_review<R: Runtime>(
     data_dir: State<'_, DataDir>,
     time_zone: State<'_, DisplayTimeZone>,
     cancel: State<'_, BundleCancel>,
-    keychain: State<'_, AppKeychain>,
     confirm: State<'_, AppConfirm>,
     approved: State<'_, ApprovedFiles>,
 ) -> Result<DisclosureReport, IpcError> {
@@ -469,7 +461,6 @@ pub(crate) async fn disclosure_review<R: Runtime>(
     let data = data_dir.path()?.to_owned();
     let cancel = Arc::clone(&cancel.0);
     cancel.store(false, Ordering::SeqCst);
-    let keychain = keychain.inner().clone();
     blocking(move || {
         let saved = drafts::saved_evidence(&draft.path, &draft.request)?;
         if saved.bundle_current
@@ -484,7 +475,6 @@ pub(crate) async fn disclosure_review<R: Runtime>(
             zone,
             channel.as_deref(),
             &config,
-            &keychain,
             &data,
             config_paths,
         )?;

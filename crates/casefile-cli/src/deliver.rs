@@ -83,6 +83,12 @@ pub(crate) struct ChannelsArgs {
 pub(crate) enum ChannelsCommand {
     /// List the configured channels and whether their secrets are set (the default).
     List,
+    /// Show one channel: where it sends, its secret, and the largest bundle it takes (the
+    /// attachment limit a fleet run divides among its hosts).
+    Show {
+        /// The channel's name.
+        name: String,
+    },
     /// Check that a channel's server answers and accepts its credentials, without sending anything.
     Test {
         /// The channel's name.
@@ -137,6 +143,78 @@ pub(crate) fn secrets() -> Secrets<'static> {
 /// Where the folder channel saves when its config names no path.
 pub(crate) fn default_folder(context: &Context) -> PathBuf {
     service::default_folder(dirs::document_dir().as_deref(), &context.data_dir)
+}
+
+/// What `channels show` reports.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChannelShown {
+    #[serde(flatten)]
+    summary: casefile_core::wire::ChannelSummary,
+    /// The largest bundle the channel takes, in bytes; `null` when it sets no limit or the
+    /// limit could not be learnt (then `attachmentLimitError` says why).
+    attachment_limit: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attachment_limit_error: Option<String>,
+}
+
+fn channel_show(context: &Context, name: &str, out: &mut Output) -> Result<ExitCode, Failure> {
+    let folder = default_folder(context);
+    let (reports, problems) = service::channel_summaries(&context.config, &secrets(), &folder);
+    let Some(summary) = reports.into_iter().find(|r| r.name == name) else {
+        let error = service::OpenError::Unknown {
+            name: name.to_owned(),
+            choices: context.config.channel_names(),
+        };
+        return Err(Failure::user(error.code(), error.to_string()));
+    };
+    for problem in &problems {
+        out.warn(problem);
+    }
+    let (attachment_limit, attachment_limit_error) =
+        match service::attachment_limit(&context.config, name, &folder) {
+            Ok(limit) => (limit, None),
+            Err(error) => (None, Some(error.to_string())),
+        };
+    if let Some(error) = &attachment_limit_error {
+        out.warn(&format!(
+            "the size limit of channel {name} is not known: {error}"
+        ));
+    }
+    let shown = ChannelShown {
+        summary,
+        attachment_limit,
+        attachment_limit_error,
+    };
+    if out.is_json() {
+        Output::print_json(&shown);
+    } else {
+        let summary = &shown.summary;
+        println!(
+            "{}{} ({}): {}",
+            summary.name,
+            if summary.default { " (default)" } else { "" },
+            summary.kind,
+            summary.destination
+        );
+        match &summary.secret {
+            Some(secret) => println!(
+                "secret: {secret} ({})",
+                match summary.secret_source {
+                    Some(SecretSource::Environment) => "from the environment",
+                    Some(SecretSource::Keychain) => "in the keychain",
+                    None => "MISSING",
+                }
+            ),
+            None => println!("secret: none needed"),
+        }
+        match (shown.attachment_limit, &shown.attachment_limit_error) {
+            (Some(limit), _) => println!("largest bundle: {limit} bytes"),
+            (None, None) => println!("largest bundle: no limit"),
+            (None, Some(_)) => println!("largest bundle: not known (see the warning)"),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Opens channel `name` with its secret.
@@ -737,6 +815,7 @@ pub(crate) fn channels_command(
             }
             Ok(ExitCode::SUCCESS)
         }
+        ChannelsCommand::Show { name } => channel_show(context, name, out),
         ChannelsCommand::Test { name } => {
             let (config, transport) = open_channel(context, name)?;
             match transport.check() {

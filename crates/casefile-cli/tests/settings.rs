@@ -88,6 +88,58 @@ fn config_set_refuses_an_unknown_tier_with_exit_1_and_the_choices() {
 }
 
 #[test]
+fn channels_show_gives_the_size_limit_a_fleet_run_divides_without_the_secret() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    casefile(dir.path())
+        .args([
+            "channels",
+            "add",
+            "helpdesk",
+            "--kind",
+            "rt",
+            "--set",
+            "url=https://rt.example.test/REST/2.0",
+            "--set",
+            "queue=Support",
+            "--set",
+            "secret=rt-fleet",
+            "--set",
+            "max_size=25 MB",
+        ])
+        .assert()
+        .success();
+    let output = casefile(dir.path())
+        .args(["--json", "channels", "show", "helpdesk"])
+        .env_remove("CASEFILE_SECRET_RT_FLEET")
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    let shown = json(&output.stdout);
+    assert_eq!(shown["name"], "helpdesk");
+    assert_eq!(shown["kind"], "rt");
+    assert_eq!(shown["attachmentLimit"], 25_000_000);
+    assert!(shown.get("attachmentLimitError").is_none(), "{shown}");
+    // The built-in folder channel takes any size.
+    let output = casefile(dir.path())
+        .args(["--json", "channels", "show", "folder"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    assert!(json(&output.stdout)["attachmentLimit"].is_null());
+    // An unknown name says which there are.
+    let output = casefile(dir.path())
+        .args(["channels", "show", "nope"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("helpdesk") && stderr.contains("folder"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn channels_add_and_remove_read_back_with_channels_json() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("config.toml"), HAND_WRITTEN).expect("config");

@@ -158,36 +158,28 @@ pub fn open_channel(
 }
 
 /// The largest bundle channel `name` takes (`None`: no limit), to fit a bundle to before it is
-/// sent. A channel whose secret is not set yet still answers: its limit comes from its settings
-/// or, for SMTP, from the server's greeting, none of which needs the secret, so the bundle can be
-/// built while the user sets the credential.
+/// sent. The limit comes from the channel's settings or, for SMTP, from the server's greeting,
+/// none of which needs the secret: it is neither looked up nor used, so the answer comes while the
+/// credential is not set yet, or where the keychain cannot be reached (a fleet controller, a
+/// headless endpoint).
 pub fn attachment_limit(
     config: &Config,
     name: &str,
-    secrets: &Secrets<'_>,
     default_folder: &Path,
 ) -> Result<Option<u64>, OpenError> {
-    match open_channel(config, name, secrets, default_folder) {
-        Ok((_, transport)) => Ok(transport.max_attachment()),
-        Err(
-            OpenError::SecretMissing { channel, secret }
-            | OpenError::SecretUnbound { channel, secret },
-        ) => {
-            let Some(settings) = config.channel(name) else {
-                return Err(OpenError::SecretMissing { channel, secret });
-            };
-            // Only asked for its limit, never used to send: no credential is needed or used.
-            let unused = Secret::new("never-sent");
-            let transport = settings
-                .open(Some(unused), default_folder)
-                .map_err(|error| OpenError::Invalid {
-                    channel: name.to_owned(),
-                    message: error.message,
-                })?;
-            Ok(transport.max_attachment())
-        }
-        Err(error) => Err(error),
-    }
+    let settings = config.channel(name).ok_or_else(|| OpenError::Unknown {
+        name: name.to_owned(),
+        choices: config.channel_names(),
+    })?;
+    // Only asked for its limit, never used to send: no credential is needed or used.
+    let unused = Secret::new("never-sent");
+    let transport = settings
+        .open(Some(unused), default_folder)
+        .map_err(|error| OpenError::Invalid {
+            channel: name.to_owned(),
+            message: error.message,
+        })?;
+    Ok(transport.max_attachment())
 }
 
 /// Every channel (the built-in folder included) with where it sends and where its secret is;
@@ -469,9 +461,9 @@ mod tests {
             .err()
             .expect("no secret to send with");
         assert!(matches!(error, OpenError::SecretMissing { .. }), "{error}");
-        let limit = attachment_limit(&config, "vendor", &secrets, folder.path()).expect("a limit");
+        let limit = attachment_limit(&config, "vendor", folder.path()).expect("a limit");
         assert_eq!(limit, Some(5 * 1024 * 1024));
-        let unknown = attachment_limit(&config, "nowhere", &secrets, folder.path());
+        let unknown = attachment_limit(&config, "nowhere", folder.path());
         assert!(matches!(unknown, Err(OpenError::Unknown { .. })));
     }
 }
