@@ -599,8 +599,9 @@ fn merge_puts_each_endpoint_in_its_folder_with_agreeing_pseudonyms() {
             .success();
         out
     };
-    let one = bundle(&a, "one.zip");
-    let two = bundle(&b, "two.zip");
+    // Fleet tools name the fetched bundles after the real hosts.
+    let one = bundle(&a, "wks-finance-07.zip");
+    let two = bundle(&b, "db-orion-fake.zip");
     let merged = dir.path().join("merged.zip");
     let output = casefile(dir.path())
         .args(["--json", "merge"])
@@ -636,6 +637,27 @@ fn merge_puts_each_endpoint_in_its_folder_with_agreeing_pseudonyms() {
             .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
             .unwrap_or_else(|| panic!("no {suffix}"))
     };
+    // Bundles without a host name (no snapshot) are numbered, never named after their files;
+    // the file names stay out of the merged bundle.
+    assert!(
+        entries
+            .keys()
+            .any(|n| n.starts_with("endpoints/endpoint-1/"))
+            && entries
+                .keys()
+                .any(|n| n.starts_with("endpoints/endpoint-2/")),
+        "{:?}",
+        entries.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &entries {
+        let text = String::from_utf8_lossy(bytes);
+        for host in ["wks-finance-07", "db-orion-fake"] {
+            assert!(
+                !name.contains(host) && !text.contains(host),
+                "{host} in {name}"
+            );
+        }
+    }
     let (first, second) = (text("one.log"), text("two.log"));
     let pseudonym = |line: &str| line.split_whitespace().next().map(str::to_owned);
     assert_eq!(pseudonym(&first), pseudonym(&second), "{first} / {second}");

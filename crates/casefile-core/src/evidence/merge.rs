@@ -150,7 +150,8 @@ pub struct MergeOutcome {
 pub struct EndpointSummary {
     /// Its folder under `endpoints/`.
     pub folder: String,
-    /// The input bundle's file name.
+    /// The input bundle's file name (reported to the user, never written into the merged
+    /// bundle).
     pub source: String,
     /// Entries copied.
     pub entries: usize,
@@ -162,6 +163,29 @@ pub struct EndpointSummary {
     pub redacted: bool,
 }
 
+/// An endpoint as the merged manifest names it: without the input's file name, which stays on
+/// the merging machine (fleet tools name the files after real hosts).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ManifestEndpoint<'a> {
+    folder: &'a str,
+    entries: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_fingerprint: Option<&'a str>,
+    redacted: bool,
+}
+
+impl<'a> From<&'a EndpointSummary> for ManifestEndpoint<'a> {
+    fn from(endpoint: &'a EndpointSummary) -> Self {
+        ManifestEndpoint {
+            folder: &endpoint.folder,
+            entries: endpoint.entries,
+            key_fingerprint: endpoint.key_fingerprint.as_deref(),
+            redacted: endpoint.redacted,
+        }
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct MergedManifest<'a> {
@@ -171,7 +195,7 @@ struct MergedManifest<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     case_code: Option<&'a str>,
     merged: bool,
-    endpoints: &'a [EndpointSummary],
+    endpoints: Vec<ManifestEndpoint<'a>>,
     entries: &'a [MergedEntry],
     verification: Verification,
 }
@@ -305,15 +329,13 @@ pub fn merge(
                 path: input.clone(),
                 why: format!("its manifest.json is not valid JSON: {e}"),
             })?;
-        let stem = input
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "endpoint".into());
+        // The endpoint's (pseudonymised) name from its manifest, else its place in the list:
+        // never the input's file name, which fleet tools make from the real host name.
         let base = manifest
             .get("endpoint")
             .and_then(|v| v.as_str())
             .filter(|s| !s.is_empty())
-            .map_or_else(|| safe_folder(&stem), safe_folder);
+            .map_or_else(|| format!("endpoint-{}", endpoints.len() + 1), safe_folder);
         let mut folder = base.clone();
         let mut n = 2;
         while !folders.insert(folder.clone()) {
@@ -410,7 +432,7 @@ pub fn merge(
         created_at: Utc::now(),
         case_code: request.map(|r| r.case_code.as_str()),
         merged: true,
-        endpoints: &endpoints,
+        endpoints: endpoints.iter().map(ManifestEndpoint::from).collect(),
         entries: &entries,
         verification,
     };
@@ -474,7 +496,7 @@ fn scan_merged(path: &Path, scanner: &LeakScanner) -> io::Result<Vec<LeakReport>
     Ok(leaks)
 }
 
-/// A folder name from a host pseudonym or file stem: letters, digits, `.`, `-`, `_`.
+/// A folder name from a host pseudonym: letters, digits, `.`, `-`, `_`.
 fn safe_folder(name: &str) -> String {
     let cleaned: String = name
         .chars()
