@@ -84,6 +84,11 @@ pub(crate) struct GatherArgs {
     /// Worker threads [default: one per core].
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Stop gathering after this long (30s, 10m, 1h): files not read by then are left out and
+    /// listed in the manifest as skipped, the one being read is cut at a line end, and the
+    /// bundle is still redacted, checked and written (for fleet runs with a time limit).
+    #[arg(long, value_name = "DURATION")]
+    deadline: Option<String>,
     /// With a draft (bundle, submit): attach its evidence files even where they lie outside
     /// the draft's folder (a draft from someone else can name any file: read the list first).
     #[arg(long)]
@@ -335,6 +340,15 @@ pub(crate) fn gather_options(
         (Some(code), true) if !code.evidence.is_empty() => code.evidence.clone(),
         _ => args.evidence.clone(),
     };
+    let deadline = match &args.deadline {
+        Some(text) => Some(
+            std::time::Instant::now()
+                + casefile_core::evidence::window::parse_duration(text).map_err(|message| {
+                    Failure::user("invalid_duration", format!("--deadline {message}"))
+                })?,
+        ),
+        None => None,
+    };
     let options = CollectOptions {
         evidence: (!chosen.is_empty()).then_some(chosen),
         add: args.add.clone(),
@@ -358,6 +372,7 @@ pub(crate) fn gather_options(
             context.config_path.clone(),
             context.config.profiles_dir(&context.config_path),
         ],
+        deadline,
         ..CollectOptions::default()
     };
     Ok((env, options))

@@ -99,6 +99,10 @@ pub struct CollectOptions {
     /// Casefile's configuration: the config file (`config.toml`, with the channels) and the
     /// user-profiles folder, or the folder holding both: never collected.
     pub config_paths: Vec<PathBuf>,
+    /// When to stop gathering: files not read by then are left out (listed as skipped), the file
+    /// being read is cut at a line end (its truncation says so), and the bundle is still
+    /// redacted, checked and written. Generated entries (the request, the snapshot) always go in.
+    pub deadline: Option<Instant>,
 }
 
 /// A draft's request and the folder its relative evidence paths start from.
@@ -134,6 +138,7 @@ impl Default for CollectOptions {
             disclosure: false,
             data_dir: None,
             config_paths: Vec::new(),
+            deadline: None,
         }
     }
 }
@@ -629,6 +634,8 @@ pub enum TruncationReason {
     ReadError,
     /// The command's output was over its cap, or it timed out.
     Command,
+    /// The collection's deadline came while the file was read: the rest was left out.
+    Deadline,
 }
 
 /// The bundle's `manifest.json`.
@@ -1055,7 +1062,20 @@ fn run(
         let mut names = Names::from_system(&context.env.root, context.env.is_live());
         names.public_domains = crate::redact::vendor_domains(context.profile);
         names.merge(options.names.clone());
-        names.merge(learn(&work, threads, progress, cancel)?);
+        let (learned, unread) = learn(&work, threads, options.deadline, progress, cancel)?;
+        names.merge(learned);
+        // What the deadline kept from learning is not collected either: it was not read.
+        if !unread.is_empty() {
+            let mut index = 0;
+            work.retain(|item| {
+                let keep = !unread.contains(&index);
+                index += 1;
+                if !keep {
+                    skipped.push(deadline_skip(item, "names were still being learned"));
+                }
+                keep
+            });
+        }
         if let Some(draft) = &options.request {
             // The request's own text is learned like the evidence.
             let mut learner = crate::redact::Learner::new();
@@ -1163,6 +1183,7 @@ fn run(
             pass_skipped,
             mut found,
             input_bytes,
+            deadline_cut,
         } = write_pass(
             &work,
             redactor.as_ref().map(|(r, _, _)| r),
@@ -1171,6 +1192,8 @@ fn run(
             file,
             phase,
             progress,
+            // Only the first pass races the deadline; trimming passes repeat its cut.
+            if passes == 1 { options.deadline } else { None },
             cancel,
         )?;
         // The request documents were redacted field by field before the pass.
@@ -1256,6 +1279,22 @@ fn run(
             && bundle_bytes > budget
             && passes < MAX_PASSES
         {
+            let mut per_item = per_item;
+            if let Some(cut) = deadline_cut {
+                // What the deadline cut short or kept out stays out of the trimmed passes
+                // (generated entries never race it).
+                let (mut kept, mut kept_written) = (Vec::new(), Vec::new());
+                for (index, (item, written)) in work.drain(..).zip(per_item).enumerate() {
+                    if index >= cut && matches!(item.content, Content::File { .. }) {
+                        skipped.push(deadline_skip(&item, "the evidence was read"));
+                    } else {
+                        kept.push(item);
+                        kept_written.push(written);
+                    }
+                }
+                work = kept;
+                per_item = kept_written;
+            }
             plan_trim(&mut work, &per_item, bundle_bytes, budget)?;
             continue;
         }
@@ -1766,17 +1805,21 @@ fn set_private(_path: &Path) -> io::Result<()> {
 }
 
 /// Reads every text item once, in parallel, to learn host and user names.
+/// Learns names from every text item, largest first; returns them and the indexes in `work` of
+/// the files left unread because `deadline` came first.
 fn learn(
     work: &[Work],
     threads: usize,
+    deadline: Option<Instant>,
     progress: &(dyn Fn(&Progress) + Sync),
     cancel: &AtomicBool,
-) -> Result<Names, CollectError> {
+) -> Result<(Names, BTreeSet<usize>), CollectError> {
     // Largest first, so that no thread is left alone with a big log at the end.
-    let mut texts: Vec<(u64, &Work)> = work
+    let mut texts: Vec<(u64, usize, &Work)> = work
         .iter()
-        .filter(|w| matches!(w.mode, Mode::Text { .. }))
-        .map(|w| {
+        .enumerate()
+        .filter(|(_, w)| matches!(w.mode, Mode::Text { .. }))
+        .map(|(index, w)| {
             let size = match &w.content {
                 // A gzip member holds several times its size in text.
                 Content::File { path, gzip, .. } => {
@@ -1785,11 +1828,11 @@ fn learn(
                 }
                 Content::Bytes(bytes) => bytes.len() as u64,
             };
-            (size, w)
+            (size, index, w)
         })
         .collect();
-    texts.sort_by_key(|&(size, _)| std::cmp::Reverse(size));
-    let texts: Vec<&Work> = texts.into_iter().map(|(_, w)| w).collect();
+    texts.sort_by_key(|&(size, _, _)| std::cmp::Reverse(size));
+    let unread = Mutex::new(BTreeSet::new());
     let total = texts.len();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let learners: Vec<crate::redact::Learner> = std::thread::scope(|scope| {
@@ -1803,7 +1846,15 @@ fn learn(
                             break;
                         }
                         let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = texts.get(index) else { break };
+                        let Some(&(_, position, item)) = texts.get(index) else {
+                            break;
+                        };
+                        if past(deadline) && matches!(item.content, Content::File { .. }) {
+                            if let Ok(mut unread) = unread.lock() {
+                                unread.insert(position);
+                            }
+                            continue;
+                        }
                         progress(&Progress {
                             phase: Phase::Learn,
                             items_done: index,
@@ -1845,7 +1896,22 @@ fn learn(
     for learner in learners {
         merged.merge(learner);
     }
-    Ok(merged.finish())
+    Ok((merged.finish(), unread.into_inner().unwrap_or_default()))
+}
+
+/// Whether `deadline` has come.
+fn past(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|deadline| Instant::now() >= deadline)
+}
+
+/// An item left out because the collection's deadline came before it was read (`when` says
+/// during which step).
+fn deadline_skip(item: &Work, when: &str) -> Skipped {
+    Skipped {
+        source: item.source.clone().unwrap_or_else(|| item.entry.clone()),
+        reason: SkipReason::Deadline,
+        detail: format!("not read: the collection's deadline came while {when}"),
+    }
 }
 
 /// Opens an item's content for reading: (reader, size on disk). A file is opened with
@@ -1912,6 +1978,8 @@ struct PassResult<'f> {
     pass_skipped: Vec<Skipped>,
     found: Found,
     input_bytes: u64,
+    /// The first item the deadline kept from being read whole (the reader's `work` index).
+    deadline_cut: Option<usize>,
 }
 
 /// Writes every item into a new zip on `file`, redacting and compressing in parallel.
@@ -1924,6 +1992,7 @@ fn write_pass<'f>(
     file: &'f mut File,
     phase: Phase,
     progress: &(dyn Fn(&Progress) + Sync),
+    deadline: Option<Instant>,
     cancel: &AtomicBool,
 ) -> Result<PassResult<'f>, CollectError> {
     file.set_len(0)
@@ -1949,9 +2018,17 @@ fn write_pass<'f>(
     std::thread::scope(|scope| {
         // The reader.
         let reader_window = options.window;
-        scope.spawn(move || {
+        let reader = scope.spawn(move || {
             let job_tx = job_tx;
-            read_all(work, reader_window, &job_tx, &ticket_rx, pool, cancel);
+            read_all(
+                work,
+                reader_window,
+                deadline,
+                &job_tx,
+                &ticket_rx,
+                pool,
+                cancel,
+            )
         });
         // The workers.
         for _ in 0..threads {
@@ -1962,7 +2039,7 @@ fn write_pass<'f>(
         }
         drop(done_tx);
         // The writer: this thread.
-        write_in_order(
+        let mut result = write_in_order(
             work,
             &names,
             redactor.is_some(),
@@ -1974,7 +2051,12 @@ fn write_pass<'f>(
             bytes_total,
             progress,
             cancel,
-        )
+        );
+        let cut = reader.join().unwrap_or(None);
+        if let Ok(pass) = result.as_mut() {
+            pass.deadline_cut = cut;
+        }
+        result
     })
 }
 
@@ -1989,14 +2071,16 @@ fn work_sizes(work: &[Work]) -> u64 {
 }
 
 /// The reader stage: every item, in order, cut into chunks.
+/// Returns the first item the deadline kept from being read whole.
 fn read_all(
     work: &[Work],
     window: Window,
+    deadline: Option<Instant>,
     jobs: &SyncSender<Job>,
     tickets: &Receiver<()>,
     pool: &Pool,
     cancel: &AtomicBool,
-) {
+) -> Option<usize> {
     let mut seq = 0u64;
     let mut send = |job: Job| -> bool {
         if cancel.load(Ordering::Relaxed) || tickets.recv().is_err() {
@@ -2004,18 +2088,54 @@ fn read_all(
         }
         jobs.send(job).is_ok()
     };
+    let mut cut = None;
     for (index, item) in work.iter().enumerate() {
-        if !read_item(index, item, window, pool, &mut seq, &mut send) {
-            return;
+        // Generated entries (the request, the snapshot) always go in; files only until the
+        // deadline.
+        let deadline = deadline.filter(|_| matches!(item.content, Content::File { .. }));
+        if past(deadline) {
+            cut.get_or_insert(index);
+            let skip = deadline_skip(item, "the evidence was read");
+            let job = Job::Skip {
+                seq,
+                item: index,
+                reason: skip.reason,
+                detail: skip.detail,
+            };
+            seq += 1;
+            if !send(job) {
+                return cut;
+            }
+            continue;
+        }
+        let mut cut_short = false;
+        if !read_item(
+            index,
+            item,
+            window,
+            deadline,
+            &mut cut_short,
+            pool,
+            &mut seq,
+            &mut send,
+        ) {
+            return cut;
+        }
+        if cut_short {
+            cut.get_or_insert(index);
         }
     }
+    cut
 }
 
 /// Reads one item into chunks; false when the run is over (cancelled or the writer stopped).
+#[allow(clippy::too_many_arguments)]
 fn read_item(
     index: usize,
     item: &Work,
     window: Window,
+    deadline: Option<Instant>,
+    cut_short: &mut bool,
     pool: &Pool,
     seq: &mut u64,
     send: &mut dyn FnMut(Job) -> bool,
@@ -2266,6 +2386,16 @@ fn read_item(
             }
             kept
         };
+        if !eof && past(deadline) {
+            // Stop at this line end: the rest of the file is left out.
+            eof = true;
+            *cut_short = true;
+            info.truncated.push(Truncation {
+                reason: TruncationReason::Deadline,
+                bytes_removed: 0,
+                detail: "the collection's deadline came while the file was read; the rest of it was left out".into(),
+            });
+        }
         if windowed {
             let mut kept = pool.get();
             filter.filter(&piece, &mut kept);
@@ -2747,6 +2877,8 @@ fn write_in_order<'f>(
         pass_skipped: skipped,
         found: found_all,
         input_bytes,
+        // The reader tells, once it has finished.
+        deadline_cut: None,
     })
 }
 
@@ -3007,6 +3139,78 @@ fn scan_blocks(
         kept = keep;
     }
     Ok(leaks)
+}
+
+#[cfg(test)]
+mod deadline_tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_that_comes_while_a_file_is_read_cuts_it_at_a_line_end() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("big.log");
+        let line = b"2026-11-23T10:00:00Z worker finished a job without trouble\n";
+        let text: Vec<u8> = line.iter().copied().cycle().take(3 * CHUNK).collect();
+        std::fs::write(&path, &text).expect("write");
+        let item = Work {
+            entry: "logs/big.log".into(),
+            source: Some(path.display().to_string()),
+            evidence: None,
+            content: Content::File {
+                path: path.clone(),
+                gzip: false,
+                encoding: Encoding::Utf8,
+                identity: None,
+            },
+            mode: Mode::Text { windowed: false },
+            max_bytes: None,
+            budget_keep: None,
+            modified: None,
+            trimmable: true,
+            notes: Vec::new(),
+            converted: None,
+            required_binary: false,
+        };
+        let window = Window {
+            since: None,
+            until: None,
+            zone: chrono_tz::UTC,
+        };
+        let (pool, mut seq, mut cut_short) = (Pool::default(), 0, false);
+        let mut jobs = Vec::new();
+        let read = read_item(
+            0,
+            &item,
+            window,
+            Some(Instant::now()),
+            &mut cut_short,
+            &pool,
+            &mut seq,
+            &mut |job| {
+                jobs.push(job);
+                true
+            },
+        );
+        assert!(read && cut_short);
+        let [
+            Job::Chunk {
+                data,
+                last: Some(info),
+                ..
+            },
+        ] = jobs.as_slice()
+        else {
+            panic!("one last chunk, got {} jobs", jobs.len());
+        };
+        assert!(!data.is_empty() && data.len() <= CHUNK && data.ends_with(b"\n"));
+        assert!(
+            info.truncated
+                .iter()
+                .any(|t| t.reason == TruncationReason::Deadline),
+            "{:?}",
+            info.truncated
+        );
+    }
 }
 
 #[cfg(test)]

@@ -153,4 +153,6 @@ pub enum SkipReason {
     /// A compressed log whose decompressed size is over the cap (or its compression ratio is
     /// implausible for a log): left out rather than expanded.
     TooLarge,
+    /// The collection's deadline came before it was read.
+    Deadline,
 }

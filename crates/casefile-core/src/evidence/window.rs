@@ -47,6 +47,18 @@ pub fn parse_time<Z: TimeZone>(
     {
         return Ok(t.with_timezone(&Utc));
     }
+    if let Some(seconds) = duration_seconds(text) {
+        return Ok(now - chrono::Duration::seconds(seconds));
+    }
+    Err(format!(
+        "{text:?} is not a time; write 2026-11-23T14:00:00Z, 2026-11-23T14:00 (local time), 2026-11-23, or a duration ago like 90m, 24h or 7d"
+    ))
+}
+
+/// Seconds in a duration written as a number and a unit: `30s`, `90m` (or `90min`), `24h`,
+/// `7d`, `2w`.
+fn duration_seconds(text: &str) -> Option<i64> {
+    let text = text.trim();
     let (number, unit) = text.split_at(
         text.find(|c: char| !c.is_ascii_digit())
             .unwrap_or(text.len()),
@@ -57,14 +69,21 @@ pub fn parse_time<Z: TimeZone>(
         "h" => 3600,
         "d" => 86_400,
         "w" => 604_800,
-        _ => 0,
+        _ => return None,
     };
-    if let (Ok(n), true) = (number.parse::<i64>(), seconds > 0) {
-        return Ok(now - chrono::Duration::seconds(n.saturating_mul(seconds)));
-    }
-    Err(format!(
-        "{text:?} is not a time; write 2026-11-23T14:00:00Z, 2026-11-23T14:00 (local time), 2026-11-23, or a duration ago like 90m, 24h or 7d"
-    ))
+    Some(number.parse::<i64>().ok()?.saturating_mul(seconds))
+}
+
+/// Reads a duration such as `--deadline 10m`: `30s`, `90m`, `2h`, `1d`. The error says what
+/// forms work.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    duration_seconds(text)
+        .and_then(|seconds| u64::try_from(seconds).ok())
+        .filter(|&seconds| seconds > 0)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| {
+            format!("{text:?} is not a duration; write a number and a unit, like 30s, 10m or 2h")
+        })
 }
 
 /// How many bytes at the start of a line are searched for its time.
@@ -338,6 +357,26 @@ fn access_log(s: &[u8]) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_take_a_number_and_a_unit() {
+        assert_eq!(
+            parse_duration("90s"),
+            Ok(std::time::Duration::from_secs(90))
+        );
+        assert_eq!(
+            parse_duration(" 10m "),
+            Ok(std::time::Duration::from_secs(600))
+        );
+        assert_eq!(
+            parse_duration("2h"),
+            Ok(std::time::Duration::from_secs(7200))
+        );
+        for bad in ["", "10", "0s", "-5m", "ten minutes", "5y"] {
+            let error = parse_duration(bad).expect_err(bad);
+            assert!(error.contains("30s, 10m or 2h"), "{error}");
+        }
+    }
 
     #[test]
     fn parse_time_reads_instants_local_times_and_durations() {

@@ -2201,3 +2201,54 @@ fn the_redaction_preview_shows_utf16_text_decoded_and_redacted() {
     assert_planted_values_gone("the preview", text.as_bytes());
     assert!(counts.total() >= 3, "{counts:?}");
 }
+
+#[test]
+fn a_passed_deadline_leaves_unread_files_out_and_lists_them_in_a_valid_bundle() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("agent.log");
+    write(&log, b"2026-11-23T10:00:00Z user=jdoe-fake connected\n");
+    let (outcome, entries) = collect_added(&[log], |options| {
+        options.deadline = Some(std::time::Instant::now());
+    });
+    assert!(
+        !entries.keys().any(|name| name.ends_with("agent.log")),
+        "{:?}",
+        entries.keys().collect::<Vec<_>>()
+    );
+    let skipped: Vec<_> = outcome
+        .skipped
+        .iter()
+        .filter(|skip| skip.reason == SkipReason::Deadline)
+        .collect();
+    assert_eq!(skipped.len(), 1, "{:?}", outcome.skipped);
+    assert!(skipped[0].detail.contains("deadline"), "{:?}", skipped[0]);
+    // The manifest says so, in a bundle that reads back.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&entries["manifest.json"]).expect("manifest");
+    assert!(
+        manifest["skipped"]
+            .as_array()
+            .expect("skipped")
+            .iter()
+            .any(|skip| skip["reason"] == "deadline"),
+        "{manifest:#}"
+    );
+    assert!(outcome.leaks.is_empty());
+}
+
+#[test]
+fn a_deadline_far_away_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("agent.log");
+    write(&log, b"2026-11-23T10:00:00Z user=jdoe-fake connected\n");
+    let (outcome, entries) = collect_added(&[log], |options| {
+        options.deadline = Some(std::time::Instant::now() + Duration::from_secs(3600));
+    });
+    assert!(entries.keys().any(|name| name.ends_with("agent.log")));
+    assert!(
+        outcome
+            .skipped
+            .iter()
+            .all(|skip| skip.reason != SkipReason::Deadline)
+    );
+}
