@@ -162,6 +162,11 @@ pub(crate) struct MergeArgs {
     /// Replace the output file if it exists.
     #[arg(long)]
     force: bool,
+    /// A fleet run's summary.json (each host ok, failed with its reason, or unreachable): the
+    /// merged manifest and request.md then say "3 of 5 endpoints; 2 unreachable: ...", by
+    /// pseudonym (needs the fleet's key: `casefile key import`).
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -676,7 +681,26 @@ pub(crate) fn merge_command(
         .map_err(|e| Failure::other("mapping", e.to_string()))?;
     let key =
         PseudonymKey::load(&context.data_dir).map_err(|e| Failure::other("key", e.to_string()))?;
-    let names = Names::from_system(Path::new("/"), true);
+    let mut names = Names::from_system(Path::new("/"), true);
+    // The fleet's host names, by pseudonym; and never in the merged bundle in clear.
+    let fleet = match &args.summary {
+        Some(path) => {
+            let summary = casefile_core::evidence::fleet::FleetSummary::read(path)
+                .map_err(|message| Failure::user("summary_invalid", message))?;
+            let Some(key) = &key else {
+                return Err(Failure::user(
+                    "no_key",
+                    format!(
+                        "{}: naming the fleet's hosts by pseudonym needs the key their bundles were made with; import it first with `casefile key import`",
+                        path.display()
+                    ),
+                ));
+            };
+            summary.learn_into(&mut names);
+            Some(summary.report(&casefile_core::redact::Redactor::new(key, &names)))
+        }
+        None => None,
+    };
     let secrets = std::collections::BTreeSet::new();
     let scanner = match &key {
         Some(key) => casefile_core::redact::LeakScanner::with_key(&names, &mapping, &secrets, key),
@@ -686,14 +710,20 @@ pub(crate) fn merge_command(
         limits: merge::MergeLimits::default(),
         scanner: Some(scanner),
     };
-    let outcome =
-        merge::merge(&args.bundles, request.as_ref(), &args.output, &check).map_err(|e| {
-            if e.is_user_error() {
-                Failure::user("merge", e.to_string())
-            } else {
-                Failure::other("io", e.to_string())
-            }
-        })?;
+    let outcome = merge::merge(
+        &args.bundles,
+        request.as_ref(),
+        fleet.as_ref(),
+        &args.output,
+        &check,
+    )
+    .map_err(|e| {
+        if e.is_user_error() {
+            Failure::user("merge", e.to_string())
+        } else {
+            Failure::other("io", e.to_string())
+        }
+    })?;
     out.merge_outcome(&outcome);
     Ok(if outcome.leaks.is_empty() {
         ExitCode::SUCCESS

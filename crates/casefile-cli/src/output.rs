@@ -399,6 +399,9 @@ impl Output {
                 endpoint.folder, endpoint.entries, endpoint.source
             );
         }
+        if let Some(fleet) = &outcome.fleet {
+            println!("Fleet: {}", fleet.line);
+        }
         for warning in &outcome.warnings {
             Self::warning(warning);
         }

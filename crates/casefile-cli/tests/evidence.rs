@@ -669,6 +669,111 @@ fn merge_puts_each_endpoint_in_its_folder_with_agreeing_pseudonyms() {
 }
 
 #[test]
+fn merge_with_a_fleet_summary_accounts_for_every_host_by_pseudonym() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bundle = |name: &str, text: &str| {
+        let log = dir.path().join(format!("{name}.log"));
+        fs::write(&log, text).expect("write");
+        let out = dir.path().join(format!("{name}.zip"));
+        casefile(dir.path())
+            .args(["collect", "--profile", "generic", "--no-snapshot", "-o"])
+            .arg(&out)
+            .arg("--add")
+            .arg(&log)
+            .assert()
+            .success();
+        out
+    };
+    let one = bundle("one", "user=jdoe-fake logged in from 192.0.2.10\n");
+    let two = bundle("two", "user=jdoe-fake logged out\n");
+    let summary = dir.path().join("summary.json");
+    fs::write(
+        &summary,
+        r#"{"hosts": [
+          {"host": "wks-finance-07", "status": "ok", "bytes": 1200},
+          {"host": "wks-finance-08", "status": "ok", "bytes": 1100},
+          {"host": "db-orion-fake", "status": "failed", "reason": "casefile on db-orion-fake exited 2"},
+          {"host": "edge-fake-9.corp.example", "status": "unreachable", "reason": "ssh: connect to host 10.9.8.7 port 22: Connection refused"}
+        ]}"#,
+    )
+    .expect("summary");
+    let merged = dir.path().join("merged.zip");
+    let output = casefile(dir.path())
+        .args(["--json", "merge"])
+        .arg(&one)
+        .arg(&two)
+        .arg("--summary")
+        .arg(&summary)
+        .arg("-o")
+        .arg(&merged)
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line = json(&output.stdout)["fleet"]["line"]
+        .as_str()
+        .expect("the fleet line")
+        .to_owned();
+    assert!(
+        line.starts_with("2 of 4 endpoints; 1 failed: host-"),
+        "{line}"
+    );
+    assert!(line.contains("; 1 unreachable: host-"), "{line}");
+    let entries = unpack(&merged);
+    let manifest = manifest(&entries);
+    assert_eq!(manifest["fleet"]["line"], line.as_str());
+    assert_eq!(manifest["fleet"]["ok"], 2);
+    for (name, bytes) in &entries {
+        let text = String::from_utf8_lossy(bytes);
+        for real in [
+            "wks-finance-0",
+            "db-orion-fake",
+            "edge-fake-9",
+            "corp.example",
+            "10.9.8.7",
+        ] {
+            assert!(!text.contains(real), "{real} in {name}");
+        }
+    }
+
+    // A summary's host standing in clear in an endpoint's bundle is a leak the merge reports.
+    let three = bundle("three", "peer db-orion-fake did not answer\n");
+    let output = casefile(dir.path())
+        .args(["merge"])
+        .arg(&one)
+        .arg(&three)
+        .arg("--summary")
+        .arg(&summary)
+        .arg("-o")
+        .arg(dir.path().join("merged-2.zip"))
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("db-orion-fake"));
+
+    // A summary that is not one says which file and what it should be.
+    fs::write(&summary, r#"{"hosts": [{"host": "a", "status": "lost"}]}"#).expect("write");
+    let output = casefile(dir.path())
+        .args(["merge"])
+        .arg(&one)
+        .arg("--summary")
+        .arg(&summary)
+        .arg("-o")
+        .arg(dir.path().join("merged-3.zip"))
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("summary.json") && stderr.contains("unreachable"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn key_export_and_import_share_pseudonyms_between_machines() {
     let one = tempfile::tempdir().expect("temp dir");
     let two = tempfile::tempdir().expect("temp dir");

@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 use super::collect::{
     CHUNK, LeakReport, MANIFEST_SCHEMA_VERSION, RequestDocs, Tool, hex, read_full, scan_stream,
 };
+use super::fleet::FleetReport;
 use crate::bundle::deflate::deflate_chunk;
 use crate::bundle::read::ZipReader;
 use crate::bundle::zip::{EntryOptions, Method, ZipWriter};
@@ -142,6 +143,9 @@ pub struct MergeOutcome {
     pub leaks: Vec<LeakReport>,
     /// Whether the merged bundle was leak-scanned.
     pub leak_scanned: bool,
+    /// The fleet run's account of its hosts, as the merged bundle holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<FleetReport>,
 }
 
 /// One endpoint's part of a merged bundle.
@@ -196,6 +200,9 @@ struct MergedManifest<'a> {
     case_code: Option<&'a str>,
     merged: bool,
     endpoints: Vec<ManifestEndpoint<'a>>,
+    /// The fleet run's account of every host it targeted, by pseudonym.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fleet: Option<&'a FleetReport>,
     entries: &'a [MergedEntry],
     verification: Verification,
 }
@@ -221,10 +228,12 @@ struct MergedEntry {
     sha256: String,
 }
 
-/// Merges `inputs` into `out`, with `request` (if any) at the top.
+/// Merges `inputs` into `out`, with `request` (if any) at the top. A fleet run's `fleet` report
+/// goes into the manifest and, as one sentence under "Endpoints", into `request.md`.
 pub fn merge(
     inputs: &[PathBuf],
     request: Option<&RequestDocs>,
+    fleet: Option<&FleetReport>,
     out: &Path,
     check: &MergeCheck,
 ) -> Result<MergeOutcome, MergeError> {
@@ -262,9 +271,16 @@ pub fn merge(
     };
 
     if let Some(request) = request {
+        let mut markdown = request.markdown.clone();
+        if let Some(fleet) = fleet {
+            if !markdown.ends_with('\n') {
+                markdown.push('\n');
+            }
+            markdown.push_str(&format!("\n## Endpoints\n\n{}\n", fleet.line));
+        }
         for (name, bytes) in [
             ("request.json", request.json.as_slice()),
-            ("request.md", request.markdown.as_bytes()),
+            ("request.md", markdown.as_bytes()),
         ] {
             let summary = zip
                 .add_entry(name, &options(Method::Deflate), bytes, 6)
@@ -433,6 +449,7 @@ pub fn merge(
         case_code: request.map(|r| r.case_code.as_str()),
         merged: true,
         endpoints: endpoints.iter().map(ManifestEndpoint::from).collect(),
+        fleet,
         entries: &entries,
         verification,
     };
@@ -460,6 +477,7 @@ pub fn merge(
         warnings,
         leaks,
         leak_scanned: scanner.is_some(),
+        fleet: fleet.cloned(),
     })
 }
 

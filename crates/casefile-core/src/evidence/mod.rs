@@ -10,6 +10,7 @@
 pub mod collect;
 pub mod command;
 pub mod encoding;
+pub mod fleet;
 pub mod merge;
 pub mod plan;
 pub mod resolve;

@@ -755,7 +755,7 @@ fn merge_refuses_an_input_over_its_limits_naming_the_file_and_the_limit() {
             limits,
             scanner: None,
         };
-        merge::merge(inputs, None, &out, &check)
+        merge::merge(inputs, None, None, &out, &check)
     };
     let error = merge_with(
         MergeLimits {
@@ -826,7 +826,7 @@ fn merge_does_not_trust_an_inputs_claim_of_redaction_and_scans_the_result() {
         scanner: Some(scanner),
     };
     let out = dir.path().join("merged.zip");
-    let outcome = merge::merge(&[honest, lying], None, &out, &check).expect("merge");
+    let outcome = merge::merge(&[honest, lying], None, None, &out, &check).expect("merge");
     assert!(outcome.leak_scanned);
     let leaks: Vec<(&str, &str)> = outcome
         .leaks
