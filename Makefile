@@ -13,7 +13,8 @@ run: app
 ## Every test: formatting, lints, the UI's type check and unit tests, the built UI in Chromium
 ## with a fake backend (ui/e2e: walks, keyboard, axe-core, zoom, dark scheme), the Rust tests (delivery
 ## against a real Request Tracker and Postfix on loopback, and local help-desk emulators), and the
-## real app in a real window under Xvfb.
+## real app in a real window under Xvfb, and the Ansible collection (integrations/ansible) against
+## five endpoints on this machine.
 test: setup
 	$(CARGO) fmt --all --check
 	cd ui && npm run --silent check
@@ -23,6 +24,7 @@ test: setup
 	cd ui && npm test
 	cd ui && npm run --silent e2e
 	python3 scripts/bench/test_bench.py
+	integrations/ansible/tests/run.sh
 	E2E_REQUIRED=1 scripts/with-helpdesk.sh $(XVFB) $(CARGO) test --locked --workspace
 
 setup:

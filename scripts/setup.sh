@@ -18,6 +18,9 @@ packages=(
   # The bundle tests and the benchmark read bundles back with Python's zipfile; the help-desk
   # emulators are Python too, and make their TLS certificates with openssl.
   python3 openssl
+  # The Ansible collection's test (integrations/ansible/tests/run.sh): a virtual environment for
+  # the pinned ansible-core, and ssh for its unreachable endpoint.
+  python3-venv openssh-client
   # The OS keychain on Linux (Secret Service over D-Bus): the library to build against, and a real
   # keyring daemon on a private session bus for the keychain tests.
   libdbus-1-dev dbus-daemon gnome-keyring
