@@ -201,6 +201,98 @@ pub(crate) enum KeyCommand {
     Show,
 }
 
+#[derive(Debug, Subcommand)]
+pub(crate) enum MappingCommand {
+    /// Print this machine's pseudonym mapping sealed with its key (one line; only a machine
+    /// with the same key opens it). It holds your real names: it never goes into a bundle.
+    Export {
+        /// Write it to this file (mode 0600) instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Add sealed mappings from other machines to this one's, for `casefile translate`.
+    Import {
+        /// Sealed mappings (`casefile mapping export`); `-` for standard input.
+        #[arg(required = true, num_args = 1.., value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+pub(crate) fn mapping_command(
+    context: &Context,
+    command: &MappingCommand,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    let path = mapping_path(context);
+    let key = PseudonymKey::load(&context.data_dir)
+        .map_err(|e| Failure::other("key", e.to_string()))?
+        .ok_or_else(|| {
+            Failure::user(
+                "no_key",
+                format!(
+                    "no pseudonym key in {}: sealed mappings need the fleet's key; import it with `casefile key import`",
+                    context.data_dir.display()
+                ),
+            )
+        })?;
+    match command {
+        MappingCommand::Export { output } => {
+            let mapping =
+                Mapping::load(&path).map_err(|e| Failure::other("mapping", e.to_string()))?;
+            match output {
+                Some(file) => {
+                    mapping
+                        .seal_to(&key, file)
+                        .map_err(|e| Failure::other("mapping", e.to_string()))?;
+                    if out.is_json() {
+                        Output::print_json(&serde_json::json!({
+                            "file": file, "entries": mapping.len(), "fingerprint": key.fingerprint(),
+                        }));
+                    } else {
+                        println!(
+                            "Sealed {} pseudonym(s) into {} (key {})",
+                            mapping.len(),
+                            file.display(),
+                            key.fingerprint()
+                        );
+                    }
+                }
+                None => print!(
+                    "{}",
+                    mapping
+                        .seal(&key)
+                        .map_err(|e| Failure::other("mapping", e.to_string()))?
+                ),
+            }
+        }
+        MappingCommand::Import { files } => {
+            let mut added = Mapping::default();
+            for file in files {
+                let text = read_input(Some(file))?;
+                let opened = Mapping::unseal(&String::from_utf8_lossy(&text), &key)
+                    .map_err(|e| Failure::user("mapping", format!("{}: {e}", file.display())))?;
+                added.merge(opened);
+            }
+            added
+                .save(&path)
+                .map_err(|e| Failure::other("mapping", e.to_string()))?;
+            if out.is_json() {
+                Output::print_json(&serde_json::json!({
+                    "files": files.len(), "entries": added.len(), "mapping": path,
+                }));
+            } else {
+                println!(
+                    "Added {} pseudonym(s) from {} file(s) to {}",
+                    added.len(),
+                    files.len(),
+                    path.display()
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn key_path_hint(data_dir: &Path) -> String {
     data_dir.join("pseudonym.key").display().to_string()
 }

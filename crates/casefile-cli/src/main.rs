@@ -79,6 +79,10 @@ enum Command {
     /// Export, import or show the pseudonym key shared by a fleet.
     #[command(subcommand)]
     Key(evidence::KeyCommand),
+    /// Carry pseudonym mappings between machines, sealed with the fleet's key, so `translate`
+    /// on the machine that merges a fleet's bundles knows every endpoint's names.
+    #[command(subcommand)]
+    Mapping(evidence::MappingCommand),
     /// The machine in a few lines to read to support: OS, host, agent version, last agent errors.
     Summary(evidence::SummaryArgs),
     /// Make or read a collection code: the evidence a support engineer asks for, in 8 symbols.
@@ -247,6 +251,7 @@ fn run(cli: &Cli, out: &mut Output) -> Result<ExitCode, Failure> {
         Command::Redact(args) => evidence::redact_command(&context, args, out),
         Command::Translate(args) => evidence::translate_command(&context, args, out),
         Command::Key(command) => evidence::key_command(&context, command, out),
+        Command::Mapping(command) => evidence::mapping_command(&context, command, out),
         Command::Summary(args) => evidence::summary_command(&context, args, out),
         Command::Code(command) => evidence::code_command(&context, command, out),
         Command::Screenshot(command) => screenshot::screenshot_command(&context, command, out),

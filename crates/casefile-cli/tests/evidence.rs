@@ -774,6 +774,81 @@ fn merge_with_a_fleet_summary_accounts_for_every_host_by_pseudonym() {
 }
 
 #[test]
+fn a_sealed_mapping_lets_the_merging_machine_translate_an_endpoints_pseudonyms() {
+    let endpoint = tempfile::tempdir().expect("temp dir");
+    let controller = tempfile::tempdir().expect("temp dir");
+    let key = casefile(endpoint.path())
+        .args(["key", "export"])
+        .output()
+        .expect("run");
+    casefile(controller.path())
+        .args(["key", "import", "-"])
+        .write_stdin(key.stdout)
+        .assert()
+        .success();
+    let log = endpoint.path().join("agent.log");
+    fs::write(&log, "user=jdoe-fake logged in from 192.0.2.10\n").expect("write");
+    let (_, bundle) = collect(endpoint.path(), &["--add", log.to_str().expect("utf-8")]);
+    let entries = unpack(&bundle);
+    let text = entries
+        .iter()
+        .find(|(name, _)| name.ends_with("agent.log"))
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .expect("the log");
+    assert!(!text.contains("jdoe-fake"));
+
+    let sealed = endpoint.path().join("endpoint.mapping");
+    casefile(endpoint.path())
+        .args(["mapping", "export", "-o"])
+        .arg(&sealed)
+        .assert()
+        .success();
+    let carried = fs::read_to_string(&sealed).expect("sealed");
+    assert!(
+        !carried.contains("jdoe-fake") && !carried.contains("192.0.2.10"),
+        "{carried}"
+    );
+    // Before the import the controller cannot translate; after it, it can.
+    let translate = |dir: &Path| {
+        let output = casefile(dir)
+            .arg("translate")
+            .write_stdin(text.clone())
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(!translate(controller.path()).contains("jdoe-fake"));
+    casefile(controller.path())
+        .args(["mapping", "import"])
+        .arg(&sealed)
+        .assert()
+        .success();
+    let back = translate(controller.path());
+    assert!(
+        back.contains("jdoe-fake") && back.contains("192.0.2.10"),
+        "{back}"
+    );
+
+    // A machine with another key is told which key it needs.
+    let stranger = tempfile::tempdir().expect("temp dir");
+    casefile(stranger.path())
+        .args(["key", "show"])
+        .assert()
+        .success();
+    let output = casefile(stranger.path())
+        .args(["mapping", "import"])
+        .arg(&sealed)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("casefile key import") && stderr.contains("endpoint.mapping"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn key_export_and_import_share_pseudonyms_between_machines() {
     let one = tempfile::tempdir().expect("temp dir");
     let two = tempfile::tempdir().expect("temp dir");

@@ -6,6 +6,7 @@ three healthy ones made with one key, says "3 of 5 endpoints", and no planted or
 """
 
 import json
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -62,7 +63,23 @@ def main() -> int:
         for original in planted["secrets"] + planted["names"] + planted["addresses"]:
             if original.lower() in data.lower() or original.lower() in name.lower():
                 fail(f"{original} survives in {name} of the merged bundle")
-    print(f"fleet test: ok ({line}; {len(names)} entries)", file=sys.stderr)
+    # The controller holds every endpoint's sealed mapping: translate reads the whole case back.
+    text = "\n".join(merged.read(n).decode("utf-8", "replace") for n in logs)
+    translated = subprocess.run(
+        [sys.argv[1], "--data-dir", str(root / "controller" / "data"), "translate"],
+        input=text, capture_output=True, text=True, check=True,
+    ).stdout
+    for original in planted["names"][5:] + planted["addresses"]:
+        if original not in translated:
+            fail(f"translate on the controller does not give {original} back:\n{translated}")
+    for sealed in (bundles / "mappings").glob("*.mapping"):
+        if any(o in sealed.read_text() for o in planted["names"] + planted["addresses"]):
+            fail(f"{sealed.name} holds a name in clear")
+    if sorted(p.name for p in (bundles / "mappings").glob("*.mapping")) != [
+        "endpoint-001.mapping", "endpoint-002.mapping", "endpoint-003.mapping"
+    ]:
+        fail("the controller did not get the three sealed mappings")
+    print(f"fleet test: ok ({line}; {len(names)} entries; translate gives the names back)", file=sys.stderr)
     return 0
 
 

@@ -53,6 +53,9 @@ pub enum MappingError {
         /// Detail.
         source: std::io::Error,
     },
+    /// A sealed mapping (`casefile mapping export`) that cannot be opened here.
+    #[error("{0}")]
+    Sealed(String),
     /// The file is not a Casefile mapping.
     #[error(
         "{path}: not a Casefile pseudonym mapping ({source}); move it aside so a new one can be \
@@ -65,6 +68,11 @@ pub enum MappingError {
         source: serde_json::Error,
     },
 }
+
+/// The first word of a sealed mapping.
+const SEAL_HEADER: &str = "casefile-mapping-v1";
+/// What the sealing key is derived under.
+const SEAL_TAG: &[u8] = b"casefile mapping seal v1";
 
 impl Mapping {
     /// Records that `pseudonym` stands for `original`; the first original recorded is kept.
@@ -202,6 +210,94 @@ impl Mapping {
         written
     }
 
+    /// The mapping sealed with the pseudonym key, to carry to the machine that merges a fleet's
+    /// bundles (never into a bundle): one line, `casefile-mapping-v1 FINGERPRINT BASE64`, the
+    /// JSON encrypted and authenticated with ChaCha20-Poly1305 under a key derived from the
+    /// pseudonym key, so only a machine holding the same key opens it.
+    pub fn seal(&self, key: &super::PseudonymKey) -> Result<String, MappingError> {
+        use base64::Engine as _;
+        use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
+        use ring::rand::{SecureRandom, SystemRandom};
+        let failed = |what: &str| MappingError::Sealed(format!("cannot seal the mapping: {what}"));
+        let json = serde_json::to_vec(self).map_err(|_| failed("not serialisable"))?;
+        let sealing = key.keyed().digest(SEAL_TAG, b"");
+        let aead = UnboundKey::new(&CHACHA20_POLY1305, &sealing)
+            .map(LessSafeKey::new)
+            .map_err(|_| failed("no key"))?;
+        let mut nonce = [0u8; 12];
+        SystemRandom::new()
+            .fill(&mut nonce)
+            .map_err(|_| failed("the system has no random numbers"))?;
+        let mut sealed = json;
+        aead.seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(SEAL_HEADER.as_bytes()),
+            &mut sealed,
+        )
+        .map_err(|_| failed("encryption failed"))?;
+        let mut payload = nonce.to_vec();
+        payload.extend_from_slice(&sealed);
+        Ok(format!(
+            "{SEAL_HEADER} {} {}\n",
+            key.fingerprint(),
+            base64::engine::general_purpose::STANDARD.encode(payload)
+        ))
+    }
+
+    /// [`seal`](Self::seal) into a new private file (mode 0600 on Unix) at `path`.
+    pub fn seal_to(&self, key: &super::PseudonymKey, path: &Path) -> Result<(), MappingError> {
+        let sealed = self.seal(key)?;
+        write_private_file(path, sealed.as_bytes(), true).map_err(|source| MappingError::Io {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Opens what [`seal`](Self::seal) wrote, with the same pseudonym key; the error says whose
+    /// key it needs when it is another.
+    pub fn unseal(text: &str, key: &super::PseudonymKey) -> Result<Mapping, MappingError> {
+        use base64::Engine as _;
+        use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
+        let bad = |why: String| MappingError::Sealed(why);
+        let mut parts = text.split_whitespace();
+        if parts.next() != Some(SEAL_HEADER) {
+            return Err(bad(format!(
+                "not a sealed mapping: it starts with {SEAL_HEADER} (made with `casefile mapping export`)"
+            )));
+        }
+        let (Some(fingerprint), Some(payload), None) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad("a sealed mapping is one line of three parts; this one is cut or joined with another".into()));
+        };
+        if fingerprint != key.fingerprint() {
+            return Err(bad(format!(
+                "sealed with the key of fingerprint {fingerprint}, and this machine's key is {}; import the fleet's key (`casefile key import`) first",
+                key.fingerprint()
+            )));
+        }
+        let mut payload = base64::engine::general_purpose::STANDARD
+            .decode(payload)
+            .map_err(|_| bad("the sealed mapping is damaged (not base64)".into()))?;
+        if payload.len() < 12 + CHACHA20_POLY1305.tag_len() {
+            return Err(bad("the sealed mapping is damaged (too short)".into()));
+        }
+        let mut nonce = [0u8; 12];
+        nonce.copy_from_slice(&payload[..12]);
+        let sealing = key.keyed().digest(SEAL_TAG, b"");
+        let aead = UnboundKey::new(&CHACHA20_POLY1305, &sealing)
+            .map(LessSafeKey::new)
+            .map_err(|_| bad("no key".into()))?;
+        let opened = aead
+            .open_in_place(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(SEAL_HEADER.as_bytes()),
+                &mut payload[12..],
+            )
+            .map_err(|_| bad("the sealed mapping is damaged or was changed".into()))?;
+        serde_json::from_slice(opened)
+            .map_err(|error| bad(format!("the sealed mapping holds no mapping: {error}")))
+    }
+
     /// `text` with every pseudonym (as a whole word) replaced by its original.
     pub fn translate(&self, text: &str) -> String {
         let pseudonyms: Vec<&str> = self.entries.keys().map(String::as_str).collect();
@@ -261,6 +357,41 @@ fn open_lock(path: &Path) -> std::io::Result<std::fs::File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sealed_mapping_opens_only_with_its_key_and_unchanged() {
+        let mut mapping = Mapping::default();
+        mapping.insert(
+            "host-1416db43".into(),
+            Category::Hostname,
+            "wks-finance-07".into(),
+        );
+        mapping.insert("240.59.250.38".into(), Category::Ipv4, "10.20.30.41".into());
+        let key = crate::redact::PseudonymKey::generate().expect("key");
+        let sealed = mapping.seal(&key).expect("seal");
+        assert!(sealed.starts_with("casefile-mapping-v1 ") && sealed.ends_with('\n'));
+        assert_eq!(sealed.lines().count(), 1);
+        for original in ["wks-finance-07", "10.20.30.41", "host-1416db43"] {
+            assert!(!sealed.contains(original), "{original} in {sealed}");
+        }
+        assert_eq!(Mapping::unseal(&sealed, &key).expect("open"), mapping);
+        // Two seals of one mapping differ (a fresh nonce each).
+        assert_ne!(mapping.seal(&key).expect("seal"), sealed);
+
+        let other = crate::redact::PseudonymKey::generate().expect("key");
+        let error = Mapping::unseal(&sealed, &other).expect_err("another key");
+        assert!(error.to_string().contains("casefile key import"), "{error}");
+        let mut changed = sealed.trim_end().to_owned();
+        let last = changed.pop().expect("a character");
+        changed.push(if last == 'A' { 'B' } else { 'A' });
+        let error = Mapping::unseal(&changed, &key).expect_err("changed");
+        assert!(error.to_string().contains("damaged"), "{error}");
+        let error = Mapping::unseal("{\"entries\": {}}", &key).expect_err("not sealed");
+        assert!(
+            error.to_string().contains("casefile mapping export"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn save_merges_with_the_existing_file_and_keeps_first_originals() {
