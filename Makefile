@@ -13,8 +13,8 @@ run: app
 ## Every test: formatting, lints, the UI's type check and unit tests, the built UI in Chromium
 ## with a fake backend (ui/e2e: walks, keyboard, axe-core, zoom, dark scheme), the Rust tests (delivery
 ## against a real Request Tracker and Postfix on loopback, and local help-desk emulators), and the
-## real app in a real window under Xvfb, and the Ansible collection (integrations/ansible) against
-## five endpoints on this machine.
+## real app in a real window under Xvfb, the Ansible collection (integrations/ansible) against
+## five endpoints on this machine, and the MDM script (integrations/mdm) run as an engine runs it.
 test: setup
 	$(CARGO) fmt --all --check
 	cd ui && npm run --silent check
@@ -25,6 +25,7 @@ test: setup
 	cd ui && npm run --silent e2e
 	python3 scripts/bench/test_bench.py
 	integrations/ansible/tests/run.sh
+	integrations/mdm/test.sh
 	E2E_REQUIRED=1 scripts/with-helpdesk.sh $(XVFB) $(CARGO) test --locked --workspace
 
 setup:

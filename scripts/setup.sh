@@ -21,6 +21,8 @@ packages=(
   # The Ansible collection's test (integrations/ansible/tests/run.sh): a virtual environment for
   # the pinned ansible-core, and ssh for its unreachable endpoint.
   python3-venv openssh-client
+  # The MDM script's check (integrations/mdm/test.sh).
+  shellcheck
   # The OS keychain on Linux (Secret Service over D-Bus): the library to build against, and a real
   # keyring daemon on a private session bus for the keychain tests.
   libdbus-1-dev dbus-daemon gnome-keyring
