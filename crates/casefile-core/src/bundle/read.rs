@@ -129,8 +129,40 @@ impl<R: Read + Seek> ZipReader<R> {
                 format!("entry {name:?} is encrypted; Casefile does not read encrypted entries"),
             ));
         }
-        let offset = entry.local_header_offset;
         let (size, crc32, method) = (entry.size, entry.crc32, entry.method);
+        let raw = self.open_raw(index)?;
+        let source = match method {
+            Method::Stored => Source::Stored(raw),
+            Method::Deflate => Source::Deflate(flate2::bufread::DeflateDecoder::new(
+                BufReader::with_capacity(64 * 1024, raw),
+            )),
+        };
+        Ok(Box::new(EntryReader {
+            source,
+            name,
+            size,
+            crc32,
+            read: 0,
+            hasher: crc32fast::Hasher::new(),
+            done: false,
+        }))
+    }
+
+    /// Entry `index`'s data as stored in the archive (compressed for deflate), unchecked: to
+    /// copy it into another archive without compressing it again. Read it through
+    /// [`open`](Self::open) too, which checks its size and CRC32.
+    pub fn open_raw(&mut self, index: usize) -> io::Result<io::Take<&mut R>> {
+        let Some(entry) = self.entries.get(index) else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "no entry number {index}; the archive has {}",
+                    self.entries.len()
+                ),
+            ));
+        };
+        let name = entry.name.clone();
+        let offset = entry.local_header_offset;
         let compressed_size = entry.compressed_size;
         self.inner.seek(SeekFrom::Start(offset))?;
         let mut header = [0; LOCAL_LEN as usize];
@@ -154,22 +186,7 @@ impl<R: Read + Seek> ZipReader<R> {
             )));
         }
         self.inner.seek(SeekFrom::Start(data_start))?;
-        let raw = (&mut self.inner).take(compressed_size);
-        let source = match method {
-            Method::Stored => Source::Stored(raw),
-            Method::Deflate => Source::Deflate(flate2::bufread::DeflateDecoder::new(
-                BufReader::with_capacity(64 * 1024, raw),
-            )),
-        };
-        Ok(Box::new(EntryReader {
-            source,
-            name,
-            size,
-            crc32,
-            read: 0,
-            hasher: crc32fast::Hasher::new(),
-            done: false,
-        }))
+        Ok((&mut self.inner).take(compressed_size))
     }
 }
 

@@ -323,6 +323,41 @@ impl<W: Write + Seek> ZipWriter<W> {
         Ok(summary)
     }
 
+    /// Adds an entry whose data is already stored as `options.method` says (deflate-compressed,
+    /// or stored), copied from `raw` without compressing it again: an entry of another archive
+    /// ([`ZipReader::open_raw`](super::read::ZipReader::open_raw)), whose CRC32 and
+    /// uncompressed size the caller checked and gives.
+    pub fn add_raw_entry(
+        &mut self,
+        name: &str,
+        options: &EntryOptions,
+        raw: &mut dyn io::Read,
+        crc32: u32,
+        size: u64,
+    ) -> io::Result<EntrySummary> {
+        self.start_entry(name, options)?;
+        let mut buf = vec![0u8; 256 << 10];
+        let mut copied = 0u64;
+        loop {
+            let n = match raw.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            self.write(&buf[..n])?;
+            copied += n as u64;
+        }
+        if let Some(entry) = self.open.as_mut() {
+            entry.record.size = size;
+            entry.record.compressed_size = copied;
+            entry.hasher = crc32fast::Hasher::new_with_initial_len(crc32, size);
+            // The copied stream ends itself.
+            entry.open_stream = false;
+        }
+        self.finish_entry()
+    }
+
     /// Adds a whole entry at once, compressing `data` at `level` in this thread (for deflate).
     pub fn add_entry(
         &mut self,
@@ -728,6 +763,48 @@ fn put_u64(out: &mut Vec<u8>, value: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_copied_raw_reads_back_the_same_and_checks_out() {
+        use crate::bundle::read::ZipReader;
+        use std::io::Read as _;
+        let text: Vec<u8> = b"2026-11-23 agent line\n".repeat(50_000);
+        let mut first = ZipWriter::new(io::Cursor::new(Vec::new()));
+        first
+            .add_entry("logs/a.log", &EntryOptions::default(), &text, 6)
+            .expect("deflate entry");
+        let stored = EntryOptions {
+            method: Method::Stored,
+            ..EntryOptions::default()
+        };
+        first
+            .add_entry("bin/b.dat", &stored, b"\x00\x01binary", 0)
+            .expect("stored entry");
+        let first = first.finish().expect("finish").into_inner();
+        let mut reader = ZipReader::new(io::Cursor::new(first)).expect("read");
+        let mut second = ZipWriter::new(io::Cursor::new(Vec::new()));
+        for index in 0..reader.entries().len() {
+            let entry = reader.entries()[index].clone();
+            let options = EntryOptions {
+                method: entry.method,
+                ..EntryOptions::default()
+            };
+            let mut raw = reader.open_raw(index).expect("raw");
+            let summary = second
+                .add_raw_entry(&entry.name, &options, &mut raw, entry.crc32, entry.size)
+                .expect("copy");
+            assert_eq!(summary.size, entry.size);
+            assert_eq!(summary.compressed_size, entry.compressed_size);
+        }
+        let second = second.finish().expect("finish").into_inner();
+        let mut copy = ZipReader::new(io::Cursor::new(second)).expect("read the copy");
+        let mut out = Vec::new();
+        copy.open(0).expect("open").read_to_end(&mut out).expect("the CRC holds");
+        assert_eq!(out, text);
+        out.clear();
+        copy.open(1).expect("open").read_to_end(&mut out).expect("the CRC holds");
+        assert_eq!(out, b"\x00\x01binary");
+    }
 
     #[test]
     fn dos_time_is_utc_with_two_second_resolution() {

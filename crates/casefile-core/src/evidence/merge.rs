@@ -24,10 +24,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::collect::{
-    CHUNK, LeakReport, MANIFEST_SCHEMA_VERSION, RequestDocs, Tool, hex, read_full, scan_stream,
+    LeakReport, MANIFEST_SCHEMA_VERSION, RequestDocs, Tool, hex, read_full, scan_stream,
 };
 use super::fleet::FleetReport;
-use crate::bundle::deflate::deflate_chunk;
 use crate::bundle::read::ZipReader;
 use crate::bundle::zip::{EntryOptions, Method, ZipWriter};
 use crate::redact::LeakScanner;
@@ -359,33 +358,32 @@ pub fn merge(
             n += 1;
         }
         let count = reader.entries().len();
+        let mut buf = vec![0u8; 256 << 10];
         for index in 0..count {
             let entry = reader.entries()[index].clone();
             let name = format!("endpoints/{folder}/{}", entry.name);
-            let method = entry.method;
-            zip.start_entry(&name, &options(method))
-                .map_err(write_error)?;
+            // Read through once to hash it (the reader checks its CRC32 and size at the end),
+            // then copy its stored bytes as they are: no second compression.
             let mut hasher = Sha256::new();
             let mut source = reader.open(index).map_err(read_error)?;
-            let mut buf = vec![0u8; CHUNK];
             loop {
                 let n = read_full(&mut source, &mut buf).map_err(read_error)?;
-                let data = &buf[..n];
-                hasher.update(data);
-                let last = n < CHUNK;
-                match method {
-                    Method::Stored => zip.write_stored(data).map_err(write_error)?,
-                    Method::Deflate => {
-                        zip.write_chunk(&deflate_chunk(data, 6, last))
-                            .map_err(write_error)?;
-                    }
-                }
-                if last {
+                hasher.update(&buf[..n]);
+                if n < buf.len() {
                     break;
                 }
             }
             drop(source);
-            let summary = zip.finish_entry().map_err(write_error)?;
+            let mut raw = reader.open_raw(index).map_err(read_error)?;
+            let summary = zip
+                .add_raw_entry(
+                    &name,
+                    &options(entry.method),
+                    &mut raw,
+                    entry.crc32,
+                    entry.size,
+                )
+                .map_err(write_error)?;
             entries.push(MergedEntry {
                 name,
                 size: summary.size,
