@@ -702,6 +702,20 @@ export function installFakeTauri(options) {
       return attempt(item, channelId(onProgress));
     },
     list_outbox: () => outbox.map(reportOf),
+    open_saved_email: ({ id }) => {
+      const item = outbox.find((candidate) => candidate.id === id);
+      if (item === undefined || item.kind !== "folder" || item.state !== "sent") {
+        return fail("not_found", `${id} was not saved as an e-mail to send`);
+      }
+      return null;
+    },
+    show_saved_email: ({ id }) => {
+      const item = outbox.find((candidate) => candidate.id === id);
+      if (item === undefined || item.kind !== "folder" || item.state !== "sent") {
+        return fail("not_found", `${id} was not saved as an e-mail to send`);
+      }
+      return null;
+    },
     retry_outbox: ({ id, onProgress }) => {
       const item = outbox.find((candidate) => candidate.id === id);
       if (item === undefined) {

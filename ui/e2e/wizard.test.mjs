@@ -299,7 +299,7 @@ async function readySeededJetpatch(page) {
 async function sendSeededJetpatch(page) {
   await stepButton(page, 7).click();
   await heading(page, "Step 7: Send").waitFor();
-  await page.getByRole("button", { name: "Send the request" }).click();
+  await page.getByRole("button", { name: "Save e-mail for sending" }).click();
   await page.getByRole("region", { name: "Receipt for CF-A4ME-98VK" }).waitFor();
 }
 
@@ -349,23 +349,35 @@ describe("the wizard in a browser", () => {
     await startRequest(page, "Generic vendor");
     await assertAccessible(page, "generic step 1");
 
-    // Problems sit beside their fields, tied to them for screen readers.
+    // A fresh draft is not a wall of red, and no step claims to be complete.
     const name = page.getByRole("textbox", { name: /^Contact name/ });
+    assert.equal(await name.getAttribute("aria-invalid"), "false");
+    assert.equal(await page.getByText(/is required by Generic vendor/).count(), 0, "no error before a field is visited");
+    assert.match(await stepButton(page, 1).innerText(), /Not started/);
+    assert.match(await stepButton(page, 5).innerText(), /Needs a bundle/);
+    assert.match(await stepButton(page, 7).innerText(), /Needs a bundle/);
+    for (const number of [1, 2, 3, 4, 5, 6, 7]) {
+      assert.doesNotMatch(await stepButton(page, number).innerText(), /Complete/, `step ${number} is not complete yet`);
+    }
+    // Leaving a field shows its error, tied to it for screen readers.
+    await name.focus();
+    await page.keyboard.press("Tab");
     assert.equal(await name.getAttribute("aria-invalid"), "true");
     assert.match(await describedText(name), /Contact name is required by Generic vendor/);
-    assert.match(await stepButton(page, 1).innerText(), /2 errors/);
 
     await name.fill("Ada Example");
     await saved(page);
     await page.getByText("Contact name is required").waitFor({ state: "detached" });
     assert.equal(await name.getAttribute("aria-invalid"), "false");
-    assert.match(await stepButton(page, 1).innerText(), /1 error\b/);
+    // Errors of a step are counted once it is checked (Next, or left).
+    assert.match(await stepButton(page, 1).innerText(), /In progress/);
 
     // Next with a field still missing shows the summary first, with a link to the field.
     await page.getByRole("button", { name: "Next: step 2" }).click();
     const summary = page.getByRole("region", { name: "Step 1 still has 1 thing to fix" });
     await summary.waitFor();
     assert.equal(await isFocused(summary), true, "the summary has the focus");
+    assert.match(await stepButton(page, 1).innerText(), /1 error\b/);
     await assertAccessible(page, "generic step 1, missing-fields summary");
     await summary.getByRole("link", { name: "E-mail" }).click();
     const email = page.getByRole("textbox", { name: /^E-mail/ });
@@ -424,10 +436,20 @@ describe("the wizard in a browser", () => {
     const channels = page.getByRole("group", { name: "Send with" });
     assert.equal(await channels.getByRole("radio", { name: /^drop \(folder\), the default/ }).isChecked(), true, "the default channel is chosen");
     await assertAccessible(page, "generic step 7");
+    // A folder sends nothing: the button and the result say so.
+    assert.equal(await page.getByRole("button", { name: "Send the request" }).count(), 0);
     await sendWithProgress(
       page,
-      page.getByRole("button", { name: "Send the request" }),
+      page.getByRole("button", { name: "Save e-mail for sending" }),
       page.getByRole("heading", { name: `Receipt for ${caseCode}` }),
+    );
+    await page.getByRole("heading", { name: "Saved, not sent yet", level: 3 }).waitFor();
+    assert.match(await stepButton(page, 7).innerText(), /Saved, not sent yet/);
+    await page.getByRole("button", { name: "Open the e-mail" }).click();
+    await page.getByText("The e-mail is open in your mail program: check it and send it there.").waitFor();
+    assert.deepEqual(
+      await page.evaluate(() => window.__fakeBackend.calls.filter((call) => call.cmd === "open_saved_email").map((call) => call.args.id)),
+      [`${caseCode}.drop`],
     );
     const receipt = page.getByRole("region", { name: `Receipt for ${caseCode}` });
     assert.match(await receipt.innerText(), /Still to do: Nothing has reached the vendor yet: open the saved \.eml .* Generic vendor support/);
@@ -459,7 +481,8 @@ describe("the wizard in a browser", () => {
     const boxes = checklist.getByRole("checkbox");
     assert.equal(await boxes.count(), 6);
     await saved(page);
-    assert.match(await stepButton(page, 2).innerText(), /6 warnings/);
+    // Warnings show at once; the step, with its subject still missing, is in progress.
+    assert.match(await stepButton(page, 2).innerText(), /In progress/);
     assert.match(await checklist.innerText(), /Warning:.*"Checking Endpoint Readiness" is not ticked/);
 
     await page.getByRole("textbox", { name: /^Subject/ }).fill("Patching fails on two endpoints");
@@ -603,7 +626,8 @@ describe("the wizard in a browser", () => {
     assert.match(await hook.innerText(), /CF-WFM3-9Y9Z\s+Waiting to retry/);
     assert.match(await hook.innerText(), /Last error\s+Webhook at http:\/\/127\.0\.0\.1:44177\/casefile refused the connection/);
     assert.match(await hook.innerText(), /Next attempt\s+\S/);
-    assert.match(await drop.innerText(), /CF-WFM3-9Y9Z\s+Sent/);
+    assert.match(await drop.innerText(), /CF-WFM3-9Y9Z\s+Saved, not sent yet/);
+    await drop.getByRole("button", { name: "Show in folder: CF-WFM3-9Y9Z.drop" }).waitFor();
     assert.equal(await drop.getByRole("button", { name: /^Retry/ }).count(), 0, "a sent item offers no retry");
     await assertAccessible(page, "outbox");
     await drop.getByText("Receipt", { exact: true }).click();
@@ -647,10 +671,20 @@ describe("the wizard in a browser", () => {
     await readySeededJetpatch(page);
     await sendSeededJetpatch(page);
     await page.getByRole("button", { name: "Back to drafts" }).click();
+    // The drafts list marks it, and it reopens on its receipt, with Send again as a second choice.
+    const sentDraft = page.getByRole("list", { name: "Drafts" }).getByRole("listitem").filter({ hasText: "CF-A4ME-98VK" });
+    await sentDraft.getByText("Saved, not sent yet").waitFor();
+    await page.getByRole("button", { name: "Continue CF-A4ME-98VK" }).click();
+    await page.getByRole("region", { name: "Receipt for CF-A4ME-98VK" }).waitFor();
+    await heading(page, "Step 7: Send").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Save e-mail for sending" }).count(), 0, "no first-send button on a sent request");
+    await page.getByRole("button", { name: "Send again…" }).waitFor();
+    await assertAccessible(page, "a saved request reopened on its receipt");
+    await page.getByRole("button", { name: "Back to drafts" }).click();
     await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Outbox" }).click();
     await heading(page, "Outbox and history").waitFor();
     await items.nth(1).waitFor();
-    assert.match(await items.nth(0).innerText(), /CF-A4ME-98VK\s+Sent/);
+    assert.match(await items.nth(0).innerText(), /CF-A4ME-98VK\s+Saved, not sent yet/);
     assert.match(await items.nth(0).innerText(), /drop \(folder\): \/home\/user\/Documents\/Casefile/);
     noPageErrors(errors);
     await context.close();

@@ -285,7 +285,7 @@ async fn a_pasted_secret_and_a_machine_user_never_leave_and_a_name_kept_on_purpo
 
     // 7 Send, through the folder channel.
     element(client, &heading("Step 7: Send")).await;
-    click(client, &button("Send the request")).await;
+    click(client, &button("Save e-mail for sending")).await;
     wait_for_text(client, "Still to do:", Duration::from_secs(30)).await;
     session.close().await;
 

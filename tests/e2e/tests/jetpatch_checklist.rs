@@ -181,7 +181,7 @@ async fn a_jetpatch_patching_request_is_filed_with_its_checklist_ticked() {
 
     // 7 Send, through the folder channel.
     element(client, &heading("Step 7: Send")).await;
-    click(client, &button("Send the request")).await;
+    click(client, &button("Save e-mail for sending")).await;
     wait_for_text(client, "Still to do:", Duration::from_secs(30)).await;
     session.close().await;
 

@@ -267,7 +267,7 @@ async fn a_jumpcloud_agent_request_goes_out_with_its_log_and_a_blacked_out_scree
 
     // 7 Send, through the folder channel.
     element(client, &heading("Step 7: Send")).await;
-    click(client, &button("Send the request")).await;
+    click(client, &button("Save e-mail for sending")).await;
     wait_for_text(client, "Still to do:", Duration::from_secs(30)).await;
     session.close().await;
 

@@ -40,6 +40,10 @@ interface Options {
   pending?: PendingScreenshot[];
   /** What `disclosure_review` answers (a scratch review). */
   review?: () => DisclosureReport;
+  /** Saves answer the stand-in core's problems (an incomplete request); else none. */
+  problems?: boolean;
+  /** What `list_outbox` answers. */
+  outbox?: OutboxItemReport[];
 }
 
 function backend(options: Options = {}): Call[] {
@@ -48,8 +52,18 @@ function backend(options: Options = {}): Call[] {
     const args = (raw ?? {}) as Record<string, unknown>;
     calls.push({ command, args });
     switch (command) {
-      case "save_draft":
-        return viewFor(args["request"] as Request, args["step"] as number);
+      case "save_draft": {
+        const view = viewFor(args["request"] as Request, args["step"] as number);
+        if (options.problems === true) {
+          return view;
+        }
+        return { ...view, problems: [], steps: view.steps.map((spec) => ({ ...spec, errors: 0, warnings: 0 })) };
+      }
+      case "list_outbox":
+        return options.outbox ?? [];
+      case "open_saved_email":
+      case "show_saved_email":
+        return null;
       case "list_channels":
         return channels();
       case "preview_evidence": {
@@ -533,7 +547,7 @@ describe("step 7 Send", () => {
     );
     // Without a bundle built in this session, Send waits.
     expect((screen.getByRole("button", { name: "Send the request" }) as HTMLButtonElement).disabled).toBe(true);
-    expect(screen.getByText("There is no bundle yet: build it in step 5.")).toBeTruthy();
+    expect(screen.getByText("There is no bundle yet: build it in step 5, where you see what it will hold.")).toBeTruthy();
   });
 
   test("Send shows the receipt: ticket, address, targets and a copyable escalation", async () => {
@@ -582,10 +596,129 @@ describe("step 7 Send", () => {
     await buildThenSend();
     await fireEvent.click(await screen.findByRole("button", { name: "Send the request" }));
     const alert = await screen.findByRole("alert");
-    expect(alert.textContent).toContain("This case was sent before");
+    expect(alert.textContent).toContain("This request was sent before");
+    // The code is for support, behind "Details"; the main text is plain.
+    expect(alert.querySelector("p")?.textContent).not.toContain("already_submitted");
+    expect(within(alert).getByText("already_submitted").closest("details")).toBeTruthy();
+    expect(within(alert).getByRole("button", { name: "Send it again anyway" }).classList.contains("secondary")).toBe(true);
     await fireEvent.click(within(alert).getByRole("button", { name: "Send it again anyway" }));
     await screen.findByRole("region", { name: "Receipt for CF-7K2M-9QXD" });
     expect(commands(calls, "submit_draft").map((call) => call.args["again"])).toEqual([false, true]);
+  });
+});
+
+describe("honest step states and Send that says what it does", () => {
+  function stepText(number: number): string {
+    const nav = screen.getByRole("navigation", { name: "Steps" });
+    const button = within(nav)
+      .getAllByRole("button")
+      .find((candidate) => candidate.textContent?.includes(`Step ${number}:`));
+    return button?.textContent ?? "";
+  }
+
+  test("a fresh draft is not started: no step says Complete, Evidence and Send need a bundle", async () => {
+    backend({ problems: true });
+    render(WizardView, { initial: draftView(), saveDelayMs: 10, onclose: () => undefined });
+    expect(stepText(1)).toContain("Not started");
+    expect(stepText(2)).toContain("Not started");
+    expect(stepText(3)).toContain("Not started"); // its environment is required
+    expect(stepText(5)).toContain("Needs a bundle");
+    expect(stepText(6)).toContain("Not started");
+    expect(stepText(7)).toContain("Needs a bundle");
+    for (const number of [1, 2, 3, 4, 5, 6, 7]) {
+      expect(stepText(number)).not.toContain("Complete");
+      expect(stepText(number)).not.toMatch(/error/);
+    }
+  });
+
+  test("the bundle's state shows on Evidence and Send: ready, then out of date after an edit, then sent", async () => {
+    backend();
+    open(5);
+    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
+    await screen.findByRole("region", { name: "The bundle" });
+    await waitFor(() => expect(stepText(5)).toContain("Bundle ready"));
+    expect(stepText(7)).toContain("Ready to send");
+    await fireEvent.click(screen.getByRole("button", { name: /^Step 2: Problem/ }));
+    await fireEvent.input(screen.getByRole("textbox", { name: /Subject/ }), { target: { value: "Agents stop reporting" } });
+    await waitFor(() => expect(stepText(5)).toContain("Bundle out of date"));
+    expect(stepText(7)).toContain("Bundle out of date");
+    // Announced in a live region, not only drawn.
+    await waitFor(() =>
+      expect(document.querySelector("[aria-live='polite'].visually-hidden")?.textContent).toContain("Step 5 Evidence: Bundle out of date."),
+    );
+  });
+
+  test("Send lists every blocking problem as a link to its field, and stays disabled until none is left", async () => {
+    const calls = backend({ problems: true, saved: { selection: null, bundle: bundleReport(), bundleCurrent: true } });
+    render(WizardView, { initial: draftView({ step: 7 }), saveDelayMs: 10, onclose: () => undefined });
+    const list = await screen.findByRole("region", { name: /^Before you can send, fix \d+ things$/ });
+    const send = screen.getByRole("button", { name: "Send the request" }) as HTMLButtonElement;
+    await waitFor(() => expect(send.disabled).toBe(true));
+    const links = within(list).getAllByRole("link");
+    expect(links.map((link) => link.textContent)).toContain("Step 1, Contact name");
+    expect(list.textContent).not.toMatch(/contact_name|draft_not_ready/);
+    expect(send.getAttribute("aria-describedby")).toBe("send-problems");
+    const name = links.find((link) => link.textContent === "Step 1, Contact name") as HTMLElement;
+    await fireEvent.click(name);
+    await waitFor(() => expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Step 1: Vendor and contact"));
+    expect(document.activeElement).toBe(screen.getByRole("textbox", { name: /Contact name/ }));
+    // Reaching Send has shown every error: the field's own is beside it now.
+    expect(screen.getByRole("textbox", { name: /Contact name/ }).getAttribute("aria-invalid")).toBe("true");
+    await fireEvent.click(send);
+    expect(commands(calls, "submit_draft")).toHaveLength(0);
+  });
+
+  test("a folder channel saves the e-mail: the button and the result say so, with Open the e-mail and Show in folder", async () => {
+    const saved = sentItem({
+      id: "CF-7K2M-9QXD.folder",
+      channel: "folder",
+      kind: "folder",
+      destination: "/home/ana/Casefile/outgoing",
+      receipt: { ...(sentItem().receipt as NonNullable<OutboxItemReport["receipt"]>), channel: "folder", kind: "folder", ticketId: null, url: null, sla: null, nextStep: "open the saved .eml" },
+    });
+    const calls = backend({ submit: () => saved, saved: { selection: null, bundle: bundleReport(), bundleCurrent: true } });
+    open(7);
+    await fireEvent.click(await screen.findByRole("radio", { name: /^folder/ }));
+    expect(screen.queryByRole("button", { name: "Send the request" })).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Save e-mail for sending" }));
+    await screen.findByRole("heading", { name: "Saved, not sent yet" });
+    expect(screen.queryByText(/^Sent/)).toBeNull();
+    expect(stepText(7)).toContain("Saved, not sent yet");
+    await fireEvent.click(screen.getByRole("button", { name: "Open the e-mail" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Show in folder" }));
+    expect(commands(calls, "open_saved_email")[0]?.args).toEqual({ id: "CF-7K2M-9QXD.folder" });
+    expect(commands(calls, "show_saved_email")[0]?.args).toEqual({ id: "CF-7K2M-9QXD.folder" });
+  });
+
+  test("a sent request reopens on its receipt; sending again is a secondary, explicit choice", async () => {
+    const calls = backend({ outbox: [sentItem()], saved: { selection: null, bundle: bundleReport(), bundleCurrent: true } });
+    open(2);
+    await screen.findByRole("region", { name: "Receipt for CF-7K2M-9QXD" });
+    expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Step 7: Send");
+    expect(stepText(7)).toContain("Sent");
+    expect(screen.queryByRole("button", { name: "Send the request" })).toBeNull();
+    const again = screen.getByRole("button", { name: "Send again…" });
+    expect(again.classList.contains("secondary")).toBe(true);
+    await fireEvent.click(again);
+    const confirm = await screen.findByRole("region", { name: "Send CF-7K2M-9QXD again?" });
+    expect(confirm.textContent).toContain("It was already sent");
+    const anyway = screen.getByRole("button", { name: "Send it again anyway" });
+    expect(anyway.classList.contains("secondary")).toBe(true);
+    await fireEvent.click(anyway);
+    await waitFor(() => expect(commands(calls, "submit_draft").map((call) => call.args["again"])).toEqual([true]));
+  });
+
+  test("a bundle out of date is rebuilt on step 7 with the saved selection, then sent", async () => {
+    const lastDay: EvidenceSelection = { kinds: ["manager-logs"], since: "24h", snapshot: false, includeBinary: false };
+    const calls = backend({ saved: { selection: lastDay, bundle: bundleReport(), bundleCurrent: false } });
+    open(7);
+    const rebuild = await screen.findByRole("button", { name: "Rebuild and send" });
+    await waitFor(() => expect(screen.getByRole("radio", { name: /helpdesk/ })).toBeTruthy());
+    await fireEvent.click(rebuild);
+    await screen.findByRole("region", { name: "Receipt for CF-7K2M-9QXD" });
+    expect(commands(calls, "build_bundle")[0]?.args).toMatchObject({ selection: lastDay, channel: "helpdesk" });
+    expect(commands(calls, "submit_draft")).toHaveLength(1);
   });
 });
 
