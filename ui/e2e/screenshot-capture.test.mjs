@@ -33,7 +33,7 @@ async function evidenceStep(page) {
   await page.getByRole("heading", { name: "Step 2: Problem", level: 2 }).waitFor();
   await page.getByRole("navigation", { name: "Steps" }).getByRole("button", { name: /^Step 5:/ }).click();
   await page.getByRole("heading", { name: "Step 5: Evidence", level: 2 }).waitFor();
-  return page.getByRole("region", { name: "Screenshots" });
+  return page.getByRole("region", { name: "Add screenshots and files" });
 }
 
 function calls(page, cmd) {

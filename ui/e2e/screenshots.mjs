@@ -90,6 +90,7 @@ try {
     await page.getByRole("status").filter({ hasText: /^\s*Saved\s*$/ }).waitFor();
     await steps.nth(4).click();
     await heading(page, "Step 5: Evidence").waitFor();
+    await page.getByRole("button", { name: "Support gave you a code?" }).click();
     await page.getByRole("textbox", { name: "Support gave you a code? Type it" }).fill("CC-4G7K-2MQ8");
     await page.getByRole("button", { name: "Apply code" }).click();
     await page.getByText(/^Code applied:/).waitFor();
@@ -142,7 +143,7 @@ try {
     await heading(page, "Step 2: Problem").waitFor();
     await page.getByRole("navigation", { name: "Steps" }).getByRole("button", { name: /^Step 5:/ }).click();
     await heading(page, "Step 5: Evidence").waitFor();
-    const shots = page.getByRole("region", { name: "Screenshots" });
+    const shots = page.getByRole("region", { name: "Add screenshots and files" });
     await shots.getByRole("button", { name: "Capture a window…" }).click();
     await shots.getByRole("button", { name: "Capture this window" }).click();
     const editor = shots.getByRole("region", { name: "Black out what must not be sent" });

@@ -151,6 +151,13 @@ function itemTexts(list) {
 async function evidenceStep(page, screenPrefix, vendor) {
   await stepButton(page, 5).click();
   await heading(page, "Step 5: Evidence").waitFor();
+  // The step leads with what will be sent and one Build button; the choices are asked for.
+  const summary = page.getByRole("region", { name: `What goes to ${vendor}` });
+  await summary.getByText(/We'll send: .*the system snapshot\./).waitFor();
+  assert.equal(await page.getByRole("group", { name: `Evidence ${vendor} asks for` }).count(), 0, "the choices wait behind a disclosure");
+  assert.equal(await page.getByRole("group", { name: "Where it will go" }).count(), 0, "the destination is chosen at step 7");
+  await assertAccessible(page, `${screenPrefix} step 5, summary`);
+  await summary.getByRole("button", { name: "Change what's collected" }).click();
   const kinds = page.getByRole("group", { name: `Evidence ${vendor} asks for` });
   await kinds.waitFor();
   const appLogs = kinds.getByRole("checkbox", { name: /^Application logs/ });
@@ -160,7 +167,9 @@ async function evidenceStep(page, screenPrefix, vendor) {
   await page.getByText("/var/log/lab/old/app.log").first().waitFor();
   await assertAccessible(page, `${screenPrefix} step 5`);
 
+  await page.getByRole("button", { name: "Support gave you a code?" }).click();
   const code = page.getByRole("textbox", { name: "Support gave you a code? Type it" });
+  assert.equal(await isFocused(code), true, "the code's field has the focus once opened");
   await code.fill("CC-12");
   await page.getByRole("button", { name: "Apply code" }).click();
   await waitForDescribed(code, /is not a collection code/);
@@ -176,6 +185,14 @@ async function evidenceStep(page, screenPrefix, vendor) {
   const applied = await page.evaluate(() => window.__fakeBackend.calls.filter((call) => call.cmd === "preview_evidence").at(-1)?.args.selection);
   assert.deepEqual(applied, { kinds: ["app-logs"], since: "24h", snapshot: true, includeBinary: false });
 
+  // A path that is not there is refused on Add, in plain words, and stays in the input.
+  const typed = page.getByRole("textbox", { name: "File path" });
+  await typed.fill("/var/log/lab/does-not-exist.log");
+  await page.getByRole("button", { name: "Add file" }).click();
+  await waitForDescribed(typed, /There is no file at \/var\/log\/lab\/does-not-exist\.log\. Check the path\./);
+  assert.equal(await typed.inputValue(), "/var/log/lab/does-not-exist.log");
+  assert.equal(await page.getByRole("list", { name: "Added files" }).count(), 0, "nothing was added");
+  await assertAccessible(page, `${screenPrefix} step 5, a path that is not there`);
   await page.getByRole("textbox", { name: "File path" }).fill("/var/log/lab/screen.txt");
   await page.getByRole("button", { name: "Add file" }).click();
   const added = page.getByRole("list", { name: "Added files" });
@@ -203,7 +220,7 @@ async function evidenceStep(page, screenPrefix, vendor) {
   assert.match(text, /Leak check passed/);
   assert.match(text, /Secrets removed: 1/);
   assert.match(text, /IPv4 addresses: 1/);
-  assert.deepEqual(await itemTexts(result.getByRole("list", { name: "Skipped" })), ["/var/log/lab/old/app.log: nothing matches (not-found)"]);
+  assert.deepEqual(await itemTexts(result.getByRole("list", { name: "Skipped" })), ["/var/log/lab/old/app.log: not found (nothing matches)"]);
   const rows = await result.getByRole("table", { name: "Files in the bundle" }).getByRole("rowheader").allInnerTexts();
   assert.deepEqual(rows, ["request.json", "request.md", "attachments/screen.txt", "logs/var/log/lab/app.log"]);
   await assertAccessible(page, `${screenPrefix} step 5, bundle built`);
@@ -222,7 +239,7 @@ async function evidenceStep(page, screenPrefix, vendor) {
   await shown.getByRole("button", { name: "Next replacement" }).click();
   assert.equal(await marks.first().evaluate((mark) => mark === document.activeElement), true, "the first highlight has the focus");
   await shown.getByText("1 of 3: Host name, replaced by a pseudonym").waitFor();
-  assert.match(await shown.innerText(), /: replaced (?=.*\b1 secret\b)(?=.*\b1 ipv4\b)(?=.*\b1 hostname\b)/);
+  assert.match(await shown.innerText(), /: replaced (?=.*\b1 secret\b)(?=.*\b1 IP address\b)(?=.*\b1 host name\b)/);
   await assertAccessible(page, `${screenPrefix} step 5, redaction preview`);
   await shown.getByRole("button", { name: "Close the preview" }).click();
 }
@@ -288,6 +305,7 @@ async function readySeededJetpatch(page) {
   await saved(page);
   await stepButton(page, 5).click();
   await heading(page, "Step 5: Evidence").waitFor();
+  await page.getByRole("button", { name: "Support gave you a code?" }).click();
   await page.getByRole("textbox", { name: "Support gave you a code? Type it" }).fill("CC-4G7K-2MQ8");
   await page.getByRole("button", { name: "Apply code" }).click();
   await page.getByText(/^Code applied:/).waitFor();
@@ -434,7 +452,7 @@ describe("the wizard in a browser", () => {
     await stepButton(page, 7).click();
     await heading(page, "Step 7: Send").waitFor();
     const channels = page.getByRole("group", { name: "Send with" });
-    assert.equal(await channels.getByRole("radio", { name: /^drop \(folder\), the default/ }).isChecked(), true, "the default channel is chosen");
+    assert.equal(await channels.getByRole("radio", { name: /^drop \(the default\): saves the e-mail/ }).isChecked(), true, "the default channel is chosen");
     await assertAccessible(page, "generic step 7");
     // A folder sends nothing: the button and the result say so.
     assert.equal(await page.getByRole("button", { name: "Send the request" }).count(), 0);
@@ -541,7 +559,7 @@ describe("the wizard in a browser", () => {
     // gives a ticket, the response targets and the escalation message.
     await stepButton(page, 7).click();
     await heading(page, "Step 7: Send").waitFor();
-    await page.getByRole("group", { name: "Send with" }).getByRole("radio", { name: /^hook \(webhook\)/ }).check();
+    await page.getByRole("group", { name: "Send with" }).getByRole("radio", { name: /^hook: posts to a web address/ }).check();
     await page.getByText("The request and its bundle go to http://127.0.0.1:44177/casefile.").waitFor();
     await sendWithProgress(
       page,
@@ -685,7 +703,7 @@ describe("the wizard in a browser", () => {
     await heading(page, "Outbox and history").waitFor();
     await items.nth(1).waitFor();
     assert.match(await items.nth(0).innerText(), /CF-A4ME-98VK\s+Saved, not sent yet/);
-    assert.match(await items.nth(0).innerText(), /drop \(folder\): \/home\/user\/Documents\/Casefile/);
+    assert.match(await items.nth(0).innerText(), /drop, which saves the e-mail and the bundle in a folder, for you to send: \/home\/user\/Documents\/Casefile/);
     noPageErrors(errors);
     await context.close();
   });

@@ -217,6 +217,12 @@ async fn a_jumpcloud_agent_request_goes_out_with_its_log_and_a_blacked_out_scree
 
     // 5 Evidence: the agent log is asked for and found; a window is captured and blacked out.
     element(client, &heading("Step 5: Evidence")).await;
+    // The choices of what is collected are behind a disclosure; the step leads with a summary.
+    click(
+        client,
+        "//button[starts-with(normalize-space(), 'Change what')]",
+    )
+    .await;
     wait_for_text(client, AGENT_LOG, Duration::from_secs(30)).await;
     let snapshot = element(client, &choice("Add the support snapshot")).await;
     if snapshot.prop("checked").await.ok().flatten().as_deref() == Some("true") {

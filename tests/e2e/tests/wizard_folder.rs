@@ -102,6 +102,12 @@ async fn a_generic_request_goes_through_all_seven_steps_and_lands_in_the_folder(
         "the app did not ask before reading the typed path"
     );
     wait_for_text(client, "sync.log", Duration::from_secs(15)).await;
+    // The choices of what is collected are behind a disclosure; the step leads with a summary.
+    click(
+        client,
+        "//button[starts-with(normalize-space(), 'Change what')]",
+    )
+    .await;
     let snapshot = element(
         client,
         "//label[.//span[normalize-space()='Add the support snapshot']]//input[@type='checkbox']",

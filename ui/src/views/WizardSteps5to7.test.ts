@@ -44,15 +44,19 @@ interface Options {
   problems?: boolean;
   /** What `list_outbox` answers. */
   outbox?: OutboxItemReport[];
+  /** Added paths the preview reports as not found. */
+  missing?: string[];
 }
 
 function backend(options: Options = {}): Call[] {
   const calls: Call[] = [];
+  let saved: Request | null = null;
   mockIPC((command, raw) => {
     const args = (raw ?? {}) as Record<string, unknown>;
     calls.push({ command, args });
     switch (command) {
       case "save_draft": {
+        saved = args["request"] as Request;
         const view = viewFor(args["request"] as Request, args["step"] as number);
         if (options.problems === true) {
           return view;
@@ -68,7 +72,9 @@ function backend(options: Options = {}): Call[] {
         return channels();
       case "preview_evidence": {
         const selection = args["selection"] as EvidenceSelection;
-        return evidencePreview(selection.kinds ?? ["agent-logs", "manager-logs"]);
+        const preview = evidencePreview(selection.kinds ?? ["agent-logs", "manager-logs"]);
+        const gone = (saved?.evidence ?? []).filter((item) => options.missing?.includes(item.path) === true);
+        return { ...preview, skipped: [...preview.skipped, ...gone.map((item) => ({ source: item.path, reason: "not-found", detail: "does not exist" }))] };
       }
       case "read_collection_code":
         if (args["code"] === "K7Q2-M9XD") {
@@ -147,15 +153,71 @@ function open(step: number, phoneMode = false): void {
   render(WizardView, { initial: draftView({ step, problems: [] }), saveDelayMs: 10, onclose: () => undefined, phoneMode });
 }
 
+/** Opens "Change what's collected" on step 5 and answers the group of evidence kinds. */
+async function openCollect(): Promise<HTMLElement> {
+  const toggle = await screen.findByRole("button", { name: "Change what's collected" });
+  if (toggle.getAttribute("aria-expanded") !== "true") {
+    await fireEvent.click(toggle);
+  }
+  return screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+}
+
+/** Opens "Support gave you a code?" on step 5 and answers its text box. */
+async function openCode(): Promise<HTMLElement> {
+  await fireEvent.click(await screen.findByRole("button", { name: "Support gave you a code?" }));
+  return screen.findByRole("textbox", { name: "Support gave you a code? Type it" });
+}
+
 function commands(calls: Call[], name: string): Call[] {
   return calls.filter((call) => call.command === name);
 }
 
 describe("step 5 Evidence", () => {
+  test("leads with what will be sent and one Build button; the choices wait behind Change what's collected", async () => {
+    const calls = backend({ saved: { selection: null, bundle: null, bundleCurrent: false } });
+    open(5);
+    const summary = await screen.findByRole("region", { name: "What goes to JetPatch" });
+    await waitFor(() => expect(summary.textContent).toMatch(/We'll send: Agent logs \(3\.1 MB\), Manager logs \(500 KB\), the system snapshot\./));
+    // The Build button is in that first card, before any choice.
+    const build = within(summary).getByRole("button", { name: "Build the bundle" });
+    const buttons = within(summary).getAllByRole("button");
+    expect(buttons[0]).toBe(build);
+    // The choices, the code and the destination are not on the page until asked for.
+    expect(screen.queryByRole("group", { name: "Evidence JetPatch asks for" })).toBeNull();
+    expect(screen.queryByRole("textbox", { name: "Support gave you a code? Type it" })).toBeNull();
+    expect(screen.queryByRole("radio", { name: /helpdesk/ })).toBeNull();
+    const change = within(summary).getByRole("button", { name: "Change what's collected" });
+    expect(change.getAttribute("aria-expanded")).toBe("false");
+    await fireEvent.click(change);
+    expect(change.getAttribute("aria-expanded")).toBe("true");
+    const kinds = await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await fireEvent.click(within(kinds).getByRole("checkbox", { name: /Manager logs/ }));
+    await waitFor(() => expect(summary.textContent).toMatch(/We'll send: Agent logs \(3\.1 MB\), the system snapshot\./));
+    // One card adds screenshots and files.
+    const add = screen.getByRole("region", { name: "Add screenshots and files" });
+    expect(within(add).getByRole("button", { name: "Capture the screen" })).toBeTruthy();
+    expect(within(add).getByRole("textbox", { name: "File path" })).toBeTruthy();
+    expect(screen.queryByRole("region", { name: "Screenshots" })).toBeNull();
+    expect(commands(calls, "list_channels").length).toBeGreaterThanOrEqual(0);
+  });
+
+  test("a redaction preview opens next to the file it was asked for", async () => {
+    backend();
+    open(5);
+    await openCollect();
+    const path = screen.getByRole("textbox", { name: "File path" });
+    await fireEvent.input(path, { target: { value: "/home/ana/notes.txt" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add file" }));
+    const add = screen.getByRole("region", { name: "Add screenshots and files" });
+    await fireEvent.click(await within(add).findByRole("button", { name: "Preview redaction of /home/ana/notes.txt" }));
+    await within(add).findByRole("region", { name: "Redaction preview" });
+    expect(within(screen.getByRole("region", { name: "What goes to JetPatch" })).queryByRole("region", { name: "Redaction preview" })).toBeNull();
+  });
+
   test("lists the kinds with files and sizes; unticking one asks for a fresh preview", async () => {
     const calls = backend();
     open(5);
-    const kinds = await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    const kinds = await openCollect();
     const agent = within(kinds).getByRole("checkbox", { name: /Agent logs/ }) as HTMLInputElement;
     const manager = within(kinds).getByRole("checkbox", { name: /Manager logs/ }) as HTMLInputElement;
     expect(agent.checked).toBe(true);
@@ -183,8 +245,8 @@ describe("step 5 Evidence", () => {
   test("a collection code applies its selection and says what it chose", async () => {
     const calls = backend();
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
-    const field = screen.getByRole("textbox", { name: "Support gave you a code? Type it" });
+    await openCollect();
+    const field = await openCode();
     await fireEvent.input(field, { target: { value: "K7Q2-M9XD" } });
     await fireEvent.click(screen.getByRole("button", { name: "Apply code" }));
     await waitFor(() => expect(screen.getByText(/Code applied: Manager logs; last 24 hours; without the support snapshot\./)).toBeTruthy());
@@ -204,8 +266,8 @@ describe("step 5 Evidence", () => {
   test("a mistyped code shows the core's message beside the field", async () => {
     backend();
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
-    const field = screen.getByRole("textbox", { name: "Support gave you a code? Type it" });
+    await openCollect();
+    const field = await openCode();
     await fireEvent.input(field, { target: { value: "K7Q2-M9XE" } });
     await fireEvent.click(screen.getByRole("button", { name: "Apply code" }));
     await waitFor(() => expect(field.getAttribute("aria-invalid")).toBe("true"));
@@ -216,7 +278,7 @@ describe("step 5 Evidence", () => {
   test("a typed path is added to the request's evidence and saved; a relative one is refused", async () => {
     const calls = backend();
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     const path = screen.getByRole("textbox", { name: "File path" });
     await fireEvent.input(path, { target: { value: "notes.txt" } });
     await fireEvent.click(screen.getByRole("button", { name: "Add file" }));
@@ -234,10 +296,27 @@ describe("step 5 Evidence", () => {
     expect(calls.slice(saved).some((call) => call.command === "preview_evidence")).toBe(true);
   });
 
+  test("a typed path that is not there is not added: the input keeps it, with a plain reason beside it", async () => {
+    const calls = backend({ missing: ["/var/log/jumpcloud/does-not-exist.log"] });
+    open(5);
+    await openCollect();
+    const path = screen.getByRole("textbox", { name: "File path" }) as HTMLInputElement;
+    await fireEvent.input(path, { target: { value: "/var/log/jumpcloud/does-not-exist.log" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add file" }));
+    await waitFor(() => expect(path.getAttribute("aria-invalid")).toBe("true"));
+    const message = document.getElementById("added-path-problem");
+    expect(message?.textContent).toBe("There is no file at /var/log/jumpcloud/does-not-exist.log. Check the path.");
+    expect(path.value).toBe("/var/log/jumpcloud/does-not-exist.log");
+    expect(screen.queryByRole("list", { name: "Added files" })).toBeNull();
+    expect(screen.queryByText(/^Added /)).toBeNull();
+    await waitFor(() => expect(commands(calls, "save_draft").at(-1)?.args["request"]).toMatchObject({ evidence: [] }));
+    expect(document.body.textContent).not.toMatch(/not-found|not_found|not_in_preview/);
+  });
+
   test("a typed or dropped image opens in the black-out editor instead of going in as it is", async () => {
     const calls = backend();
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     const path = screen.getByRole("textbox", { name: "File path" });
     await fireEvent.input(path, { target: { value: "/home/ana/error.png" } });
     await fireEvent.click(screen.getByRole("button", { name: "Add file" }));
@@ -264,7 +343,7 @@ describe("step 5 Evidence", () => {
     };
     const calls = backend({ holdBuild: hold });
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     const bar = await screen.findByRole("progressbar", { name: "Writing the bundle" });
     expect(Number(bar.getAttribute("value"))).toBeCloseTo(1 / 3);
@@ -280,7 +359,7 @@ describe("step 5 Evidence", () => {
   test("the result shows entries, redactions, gaps, and a redaction preview per file", async () => {
     const calls = backend();
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     const result = await screen.findByRole("region", { name: "The bundle" });
     const table = within(result).getByRole("table", { name: "Files in the bundle" });
@@ -298,13 +377,13 @@ describe("step 5 Evidence", () => {
       file: "/var/log/jetpatch/agent.log",
     });
     expect(within(preview).getByLabelText("Redacted text of /var/log/jetpatch/agent.log").textContent).toContain("password=[REDACTED]");
-    expect(within(preview).getByText(/replaced 1 secret, 1 hostname/)).toBeTruthy();
+    expect(within(preview).getByText(/replaced 1 secret, 1 host name/)).toBeTruthy();
   });
 
   test("the leak verdict says what it cannot vouch for: files that go in unredacted", async () => {
     backend({ report: () => bundleReport({ disclosure: disclosure() }) });
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     const result = await screen.findByRole("region", { name: "The bundle" });
     const verdict = within(result).getByText(/Leak check passed/).closest("p")?.textContent?.replace(/\s+/g, " ") ?? "";
@@ -314,7 +393,7 @@ describe("step 5 Evidence", () => {
   test("leaks block sending, with the reason", async () => {
     backend({ report: () => bundleReport({ leaks: [{ entry: "logs/agent/agent.log", what: "the host name web-01" }] }) });
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     const verdict = await screen.findByRole("alert");
     expect(verdict.textContent).toContain("Do not send this bundle");
@@ -355,7 +434,7 @@ describe("a reopened draft", () => {
   test("keeps a changed selection with the draft", async () => {
     const calls = backend();
     open(5);
-    const kinds = await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    const kinds = await openCollect();
     await waitFor(() => expect(commands(calls, "saved_evidence")).toHaveLength(1));
     await fireEvent.click(within(kinds).getByRole("checkbox", { name: /Agent logs/ }));
     await waitFor(() =>
@@ -371,7 +450,7 @@ describe("step 6 Review", () => {
   test("shows request.md, the bundle's files and the destination", async () => {
     const calls = backend();
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     await screen.findByRole("region", { name: "The bundle" });
     await fireEvent.click(screen.getByRole("button", { name: "Next: step 6" }));
@@ -393,7 +472,7 @@ describe("the redaction preview's highlights", () => {
   test("mark each replacement with what it was, kept originals apart, reachable by keyboard", async () => {
     backend();
     open(5);
-    const kinds = await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    const kinds = await openCollect();
     await fireEvent.click(within(kinds).getAllByRole("button", { name: /Preview redaction of \/var\/log\/jetpatch\/agent\.log/ })[0] as HTMLElement);
     const preview = await screen.findByRole("region", { name: "Redaction preview" });
     const marks = [...preview.querySelectorAll("pre mark")];
@@ -416,7 +495,7 @@ describe("the redaction preview's highlights", () => {
 describe("step 6 disclosure review", () => {
   async function toReview(calls: Call[]): Promise<HTMLElement> {
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     await screen.findByRole("region", { name: "The bundle" });
     await fireEvent.click(screen.getByRole("button", { name: "Next: step 6" }));
@@ -529,7 +608,7 @@ describe("a pasted log in a text field", () => {
 
 describe("step 7 Send", () => {
   async function buildThenSend(): Promise<void> {
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     await screen.findByRole("region", { name: "The bundle" });
     await fireEvent.click(screen.getByRole("button", { name: "Next: step 6" }));
@@ -541,7 +620,7 @@ describe("step 7 Send", () => {
     open(7);
     const helpdesk = (await screen.findByRole("radio", { name: /helpdesk/ })) as HTMLInputElement;
     expect(helpdesk.checked).toBe(true);
-    const mail = screen.getByRole("radio", { name: /mail/ });
+    const mail = screen.getByRole("radio", { name: /^mail/ });
     expect(document.getElementById(mail.getAttribute("aria-describedby") ?? "")?.textContent).toContain(
       "casefile secret set mail",
     );
@@ -634,7 +713,7 @@ describe("honest step states and Send that says what it does", () => {
   test("the bundle's state shows on Evidence and Send: ready, then out of date after an edit, then sent", async () => {
     backend();
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     await screen.findByRole("region", { name: "The bundle" });
     await waitFor(() => expect(stepText(5)).toContain("Bundle ready"));
