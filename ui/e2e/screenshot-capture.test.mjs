@@ -108,7 +108,7 @@ describe("screenshots at the Evidence step", () => {
   test("the screen is captured after the chosen delay and can be discarded; picked files are added", TIMEOUT, async () => {
     const { page, context, errors } = await openApp(browser, server.url, fixtures, { seed: fixtureDrafts(fixtures) });
     const shots = await evidenceStep(page);
-    await shots.getByRole("radio", { name: "3 seconds" }).check();
+    await shots.getByRole("combobox", { name: "Wait before capturing" }).selectOption({ label: "3 seconds" });
     await shots.getByRole("button", { name: "Capture the screen" }).click();
     const editor = shots.getByRole("region", { name: "Black out what must not be sent" });
     await editor.waitFor();
