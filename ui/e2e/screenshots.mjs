@@ -102,14 +102,14 @@ try {
     await shot(page, "wizard-step-5.png", true);
 
     await steps.nth(5).click();
-    await page.getByRole("region", { name: "What the vendor will read" }).locator("pre").waitFor();
+    await page.getByRole("region", { name: "What the vendor will read" }).getByRole("article").waitFor();
     await page.getByRole("table", { name: "Names and addresses" }).waitFor();
     await shot(page, "wizard-step-6.png", true);
 
     // Step 7 by the webhook: refused once, retried, then the receipt with a ticket.
     await steps.nth(6).click();
     await heading(page, "Step 7: Send").waitFor();
-    await page.getByRole("radio", { name: /^hook \(webhook\)/ }).check();
+    await page.getByRole("radio", { name: /^hook: posts to a web address/ }).check();
     await page.getByRole("button", { name: "Send the request" }).click();
     await page.getByRole("button", { name: "Retry now" }).click();
     await page.getByRole("region", { name: "Receipt for CF-A4ME-98VK" }).waitFor();

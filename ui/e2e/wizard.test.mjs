@@ -248,7 +248,14 @@ async function evidenceStep(page, screenPrefix, vendor) {
 async function reviewStep(page, screenPrefix, caseCode, subject, destination) {
   await stepButton(page, 6).click();
   await heading(page, "Step 6: Review").waitFor();
-  const markdown = page.getByRole("region", { name: "What the vendor will read" }).locator("pre");
+  const region = page.getByRole("region", { name: "What the vendor will read" });
+  // Drawn as the vendor reads it (a heading, bold labels), with the plain text a click away.
+  const read = region.getByRole("article", { name: "The request as the vendor reads it" });
+  await read.getByRole("heading", { name: `[${caseCode}] ${subject}`, level: 4 }).waitFor();
+  assert.doesNotMatch(await read.innerText(), /\*\*|^# /m);
+  await assertAccessible(page, `${screenPrefix} step 6, the request as the vendor reads it`);
+  await region.getByRole("button", { name: "Plain text, as in the e-mail" }).click();
+  const markdown = region.locator("pre");
   await markdown.waitFor();
   assert.match(await markdown.innerText(), new RegExp(`^# \\[${caseCode}\\] ${subject}`));
   const files = await itemTexts(page.getByRole("list", { name: "Files in the bundle" }));
@@ -827,7 +834,7 @@ describe("the wizard in a browser", () => {
     await page.getByRole("region", { name: "Redaction preview" }).waitFor();
     await check("jetpatch step 5, redaction preview");
     await stepButton(page, 6).click();
-    await page.getByRole("region", { name: "What the vendor will read" }).locator("pre").waitFor();
+    await page.getByRole("region", { name: "What the vendor will read" }).getByRole("article").waitFor();
     await check("jetpatch step 6 with the bundle");
     await sendSeededJetpatch(page);
     await check("jetpatch step 7, receipt");

@@ -454,9 +454,15 @@ describe("step 6 Review", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     await screen.findByRole("region", { name: "The bundle" });
     await fireEvent.click(screen.getByRole("button", { name: "Next: step 6" }));
+    // Drawn as the vendor's viewer shows it: a heading, not "# ..." source.
+    const read = await screen.findByRole("article", { name: "The request as the vendor reads it" });
+    expect(within(read).getByRole("heading", { level: 4 }).textContent).toBe("CF-7K2M-9QXD: Agents stop reporting after patch window");
+    expect(read.textContent).not.toContain("# ");
+    expect(commands(calls, "render_request")[0]?.args).toEqual({ path: draftView().path });
+    // And the plain text the e-mail carries, on request.
+    await fireEvent.click(screen.getByRole("button", { name: "Plain text, as in the e-mail" }));
     const text = await screen.findByLabelText("request.md");
     expect(text.textContent).toContain("# CF-7K2M-9QXD: Agents stop reporting after patch window");
-    expect(commands(calls, "render_request")[0]?.args).toEqual({ path: draftView().path });
     const files = screen.getByRole("list", { name: "Files in the bundle" });
     expect(within(files).getAllByRole("listitem").map((item) => item.textContent?.replace(/\s+/g, " ").trim())).toEqual([
       "request.md 2.1 KB",
