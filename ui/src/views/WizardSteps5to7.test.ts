@@ -815,7 +815,13 @@ describe("phone mode in the wizard", () => {
     await waitFor(() => expect(within(panel).getByText("web-01")).toBeTruthy());
     expect(panel.textContent).toContain("Debian GNU/Linux 12 (bookworm), kernel 6.1.0");
     expect(panel.textContent).toContain("4.2.1");
-    expect(panel.textContent).toContain("cannot reach manager: timed out");
+    // Written for the ear: a count and the newest error without its time stamp.
+    expect(panel.textContent?.replace(/\s+/g, " ")).toContain("12 errors at the end of the agent log. The newest: cannot reach manager: timed out");
+    // Beside the steps, after them: the steps come first on the page.
+    const nav = screen.getByRole("navigation", { name: "Steps" });
+    expect(nav.compareDocumentPosition(panel) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    // The case code is spelled for a bad line.
+    expect(screen.getByText("Charlie Foxtrot, 7 Kilo 2 Mike, 9 Quebec X-ray Delta")).toBeTruthy();
     expect(commands(calls, "machine_summary")[0]?.args).toEqual({ path: draftView().path });
   });
 });
