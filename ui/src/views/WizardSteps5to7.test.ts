@@ -807,6 +807,21 @@ describe("honest step states and Send that says what it does", () => {
   });
 });
 
+describe("step 3 Scope", () => {
+  test("Add this computer fills a row from the machine's own snapshot", async () => {
+    const calls = backend();
+    open(3);
+    await fireEvent.click(screen.getByRole("button", { name: "Add this computer" }));
+    await waitFor(() =>
+      expect(commands(calls, "save_draft").at(-1)?.args["request"]).toMatchObject({
+        scope: { endpoints: [{ hostname: "web-01", ip: "", os: "Debian GNU/Linux 12 (bookworm), kernel 6.1.0", agent_version: "4.2.1" }] },
+      }),
+    );
+    expect((screen.getByRole("textbox", { name: "Hostname, endpoint 1" }) as HTMLInputElement).value).toBe("web-01");
+    expect(screen.getByText("Added this computer, web-01.")).toBeTruthy();
+  });
+});
+
 describe("phone mode in the wizard", () => {
   test("shows the Read aloud panel with the machine summary", async () => {
     const calls = backend();
