@@ -116,7 +116,7 @@ try {
     await shot(page, "wizard-step-7.png", true);
 
     await page.getByRole("button", { name: /^Phone mode:/ }).click();
-    await page.getByRole("complementary", { name: "Read aloud" }).getByText("Operating system").waitFor();
+    await page.getByRole("complementary", { name: "Read aloud" }).getByText("System", { exact: true }).waitFor();
     await shot(page, "phone-mode.png", true);
     await page.getByRole("button", { name: /^Phone mode:/ }).click();
 
