@@ -125,10 +125,7 @@ fn for_the_ear(key: &PseudonymKey, line: &str) -> String {
     let mut rest = cleaned.trim();
     // A syslog line (`Dec  4 09:00:31 HOST name[pid]: ...`) names its host after the time.
     let mut syslog_host = false;
-    loop {
-        let Some(word) = rest.split_whitespace().next() else {
-            break;
-        };
+    while let Some(word) = rest.split_whitespace().next() {
         let bare = word.trim_matches(|c: char| "[]():".contains(c));
         let stamp = !bare.is_empty()
             && bare.chars().any(|c| c.is_ascii_digit())
