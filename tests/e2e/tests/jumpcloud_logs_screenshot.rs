@@ -257,10 +257,10 @@ async fn a_jumpcloud_agent_request_goes_out_with_its_log_and_a_blacked_out_scree
     // 6 Review: the request as JumpCloud reads it (loaded last, so the page has settled), and
     // the screenshot among the files it gets.
     element(client, &heading("Step 6: Review")).await;
-    wait_for_text(
+    // Drawn as JumpCloud's viewer shows it: the section is a heading, not "## ..." source.
+    element(
         client,
-        "## Troubleshooting actions taken",
-        Duration::from_secs(15),
+        "//article[@aria-label='The request as the vendor reads it']//h5[normalize-space()='Troubleshooting actions taken']",
     )
     .await;
     wait_for_text(
