@@ -30,6 +30,7 @@ const COMMANDS: &[&str] = &[
     "new_draft",
     "new_draft_defaults",
     "open_draft",
+    "open_saved_email",
     "pending_screenshots",
     "pick_files",
     "pick_screenshots",
@@ -46,6 +47,7 @@ const COMMANDS: &[&str] = &[
     "save_selection",
     "saved_evidence",
     "set_secret",
+    "show_saved_email",
     "submit_draft",
     "test_channel",
 ];

@@ -211,3 +211,94 @@ pub(crate) async fn remove_outbox(
     })
     .await
 }
+
+/// The `.eml` the folder channel saved for outbox item `id`, still on disk.
+fn saved_email(data: &Path, id: &str) -> Result<PathBuf, IpcError> {
+    let item = Outbox::new(data).load(id)?;
+    let path = item.saved_message().ok_or_else(|| {
+        IpcError::new(
+            ErrorCode::NotFound,
+            format!("{id} was not saved as an e-mail to send (it went out through its channel, or is not sent yet)"),
+        )
+    })?;
+    if !path.is_file() {
+        return Err(IpcError::new(
+            ErrorCode::NotFound,
+            format!(
+                "the saved e-mail is no longer at {}: it was moved or deleted",
+                path.display()
+            ),
+        ));
+    }
+    Ok(path)
+}
+
+/// Hands `path` to the system: its default program (`reveal` false), or the file manager
+/// showing its folder. There is no opener plugin in this app; these are the programs the
+/// desktops themselves use, run with an argument vector and no shell.
+fn open_with_system(path: &Path, reveal: bool) -> Result<(), IpcError> {
+    let mut command = if cfg!(target_os = "macos") {
+        let mut command = std::process::Command::new("open");
+        if reveal {
+            command.arg("-R");
+        }
+        command.arg(path);
+        command
+    } else if cfg!(windows) {
+        let mut command = std::process::Command::new("explorer");
+        if reveal {
+            let mut select = std::ffi::OsString::from("/select,");
+            select.push(path);
+            command.arg(select);
+        } else {
+            command.arg(path);
+        }
+        command
+    } else {
+        let mut command = std::process::Command::new("xdg-open");
+        command.arg(if reveal {
+            path.parent().unwrap_or(path)
+        } else {
+            path
+        });
+        command
+    };
+    let mut child = command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|error| {
+            IpcError::new(
+                ErrorCode::Io,
+                format!(
+                    "the system could not open {}: {error}; open it from your file manager",
+                    path.display()
+                ),
+            )
+        })?;
+    // Reaped in the background: the mail program may stay open for a long time.
+    std::thread::spawn(move || child.wait());
+    Ok(())
+}
+
+/// Opens the e-mail the folder channel saved for outbox item `id` in the system's mail program
+/// (it is marked unsent, so the mail program opens it as a draft to send).
+#[tauri::command]
+pub(crate) async fn open_saved_email(
+    id: String,
+    data_dir: State<'_, DataDir>,
+) -> Result<(), IpcError> {
+    let data = data_dir.path()?.to_owned();
+    blocking(move || open_with_system(&saved_email(&data, &id)?, false)).await
+}
+
+/// Shows the folder holding the e-mail and bundle the folder channel saved for outbox item `id`.
+#[tauri::command]
+pub(crate) async fn show_saved_email(
+    id: String,
+    data_dir: State<'_, DataDir>,
+) -> Result<(), IpcError> {
+    let data = data_dir.path()?.to_owned();
+    blocking(move || open_with_system(&saved_email(&data, &id)?, true)).await
+}

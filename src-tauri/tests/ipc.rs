@@ -1385,6 +1385,15 @@ fn submit_through_the_folder_channel_saves_the_request_once() {
         "the built bundle stays for another channel"
     );
 
+    // The item knows the e-mail it saved, for "Open the e-mail" and "Show in folder".
+    let item = casefile_core::deliver::outbox::Outbox::new(lab.data.path())
+        .load(&report.id)
+        .expect("the outbox item");
+    assert_eq!(
+        item.saved_message(),
+        Some(drop.path().join(format!("{case}.eml")))
+    );
+
     let again = submit(false).expect_err("a second submit without again");
     assert_eq!(again["code"], "already_submitted", "{again}");
     assert!(
@@ -1418,6 +1427,16 @@ fn submit_through_an_unreachable_webhook_is_kept_in_the_outbox() {
     let report: OutboxItemReport = serde_json::from_value(reply).expect("an OutboxItemReport");
     assert_eq!(report.state, "failed-retryable", "{report:#?}");
     assert!(report.last_error.is_some(), "{report:#?}");
+    // Nothing was saved to open: the app says so instead of opening something else.
+    for command in ["open_saved_email", "show_saved_email"] {
+        let refused = invoke_with(
+            &lab.window(),
+            command,
+            serde_json::json!({ "id": report.id }),
+        )
+        .expect_err("no saved e-mail");
+        assert_eq!(refused["code"], "not_found", "{command}: {refused}");
+    }
 
     let listed: Vec<OutboxItemReport> = invoke(&lab.window(), "list_outbox")
         .map(|reply| serde_json::from_value(reply).expect("a list of OutboxItemReport"))

@@ -226,7 +226,7 @@ export function installFakeTauri(options) {
   function addedOf(path) {
     return drafts
       .get(path)
-      .request.evidence.filter((item) => item.path !== "")
+      .request.evidence.filter((item) => item.path !== "" && !missingPath(item.path))
       .map(
         (item) =>
           clone(fixtures.evidencePreview.added.find((planned) => planned.source === item.path)) ?? {
@@ -238,10 +238,20 @@ export function installFakeTauri(options) {
       );
   }
 
+  /** Paths with "does-not-exist" in them are not there, as the core's plan would find. */
+  function missingPath(file) {
+    return file.includes("does-not-exist");
+  }
+
   function previewOf(path, selection) {
     const ticked = tickedKinds(path, selection);
     const preview = clone(fixtures.evidencePreview);
     preview.added = addedOf(path);
+    for (const item of drafts.get(path).request.evidence) {
+      if (missingPath(item.path)) {
+        preview.skipped.push({ source: item.path, reason: "not-found", detail: "does not exist" });
+      }
+    }
     const bytes =
       preview.kinds.filter((kind) => ticked.has(kind.id)).reduce((sum, kind) => sum + kind.bytes, 0) +
       preview.added.reduce((sum, file) => sum + file.size, 0);
@@ -702,6 +712,20 @@ export function installFakeTauri(options) {
       return attempt(item, channelId(onProgress));
     },
     list_outbox: () => outbox.map(reportOf),
+    open_saved_email: ({ id }) => {
+      const item = outbox.find((candidate) => candidate.id === id);
+      if (item === undefined || item.kind !== "folder" || item.state !== "sent") {
+        return fail("not_found", `${id} was not saved as an e-mail to send`);
+      }
+      return null;
+    },
+    show_saved_email: ({ id }) => {
+      const item = outbox.find((candidate) => candidate.id === id);
+      if (item === undefined || item.kind !== "folder" || item.state !== "sent") {
+        return fail("not_found", `${id} was not saved as an e-mail to send`);
+      }
+      return null;
+    },
     retry_outbox: ({ id, onProgress }) => {
       const item = outbox.find((candidate) => candidate.id === id);
       if (item === undefined) {

@@ -33,7 +33,7 @@ async function evidenceStep(page) {
   await page.getByRole("heading", { name: "Step 2: Problem", level: 2 }).waitFor();
   await page.getByRole("navigation", { name: "Steps" }).getByRole("button", { name: /^Step 5:/ }).click();
   await page.getByRole("heading", { name: "Step 5: Evidence", level: 2 }).waitFor();
-  return page.getByRole("region", { name: "Screenshots" });
+  return page.getByRole("region", { name: "Add screenshots and files" });
 }
 
 function calls(page, cmd) {
@@ -108,7 +108,7 @@ describe("screenshots at the Evidence step", () => {
   test("the screen is captured after the chosen delay and can be discarded; picked files are added", TIMEOUT, async () => {
     const { page, context, errors } = await openApp(browser, server.url, fixtures, { seed: fixtureDrafts(fixtures) });
     const shots = await evidenceStep(page);
-    await shots.getByRole("radio", { name: "3 seconds" }).check();
+    await shots.getByRole("combobox", { name: "Wait before capturing" }).selectOption({ label: "3 seconds" });
     await shots.getByRole("button", { name: "Capture the screen" }).click();
     const editor = shots.getByRole("region", { name: "Black out what must not be sent" });
     await editor.waitFor();

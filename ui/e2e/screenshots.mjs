@@ -90,6 +90,7 @@ try {
     await page.getByRole("status").filter({ hasText: /^\s*Saved\s*$/ }).waitFor();
     await steps.nth(4).click();
     await heading(page, "Step 5: Evidence").waitFor();
+    await page.getByRole("button", { name: "Support gave you a code?" }).click();
     await page.getByRole("textbox", { name: "Support gave you a code? Type it" }).fill("CC-4G7K-2MQ8");
     await page.getByRole("button", { name: "Apply code" }).click();
     await page.getByText(/^Code applied:/).waitFor();
@@ -101,21 +102,21 @@ try {
     await shot(page, "wizard-step-5.png", true);
 
     await steps.nth(5).click();
-    await page.getByRole("region", { name: "What the vendor will read" }).locator("pre").waitFor();
+    await page.getByRole("region", { name: "What the vendor will read" }).getByRole("article").waitFor();
     await page.getByRole("table", { name: "Names and addresses" }).waitFor();
     await shot(page, "wizard-step-6.png", true);
 
     // Step 7 by the webhook: refused once, retried, then the receipt with a ticket.
     await steps.nth(6).click();
     await heading(page, "Step 7: Send").waitFor();
-    await page.getByRole("radio", { name: /^hook \(webhook\)/ }).check();
+    await page.getByRole("radio", { name: /^hook: posts to a web address/ }).check();
     await page.getByRole("button", { name: "Send the request" }).click();
     await page.getByRole("button", { name: "Retry now" }).click();
     await page.getByRole("region", { name: "Receipt for CF-A4ME-98VK" }).waitFor();
     await shot(page, "wizard-step-7.png", true);
 
     await page.getByRole("button", { name: /^Phone mode:/ }).click();
-    await page.getByRole("complementary", { name: "Read aloud" }).getByText("Operating system").waitFor();
+    await page.getByRole("complementary", { name: "Read aloud" }).getByText("System", { exact: true }).waitFor();
     await shot(page, "phone-mode.png", true);
     await page.getByRole("button", { name: /^Phone mode:/ }).click();
 
@@ -142,7 +143,7 @@ try {
     await heading(page, "Step 2: Problem").waitFor();
     await page.getByRole("navigation", { name: "Steps" }).getByRole("button", { name: /^Step 5:/ }).click();
     await heading(page, "Step 5: Evidence").waitFor();
-    const shots = page.getByRole("region", { name: "Screenshots" });
+    const shots = page.getByRole("region", { name: "Add screenshots and files" });
     await shots.getByRole("button", { name: "Capture a window…" }).click();
     await shots.getByRole("button", { name: "Capture this window" }).click();
     const editor = shots.getByRole("region", { name: "Black out what must not be sent" });

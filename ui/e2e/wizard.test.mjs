@@ -151,6 +151,13 @@ function itemTexts(list) {
 async function evidenceStep(page, screenPrefix, vendor) {
   await stepButton(page, 5).click();
   await heading(page, "Step 5: Evidence").waitFor();
+  // The step leads with what will be sent and one Build button; the choices are asked for.
+  const summary = page.getByRole("region", { name: `What goes to ${vendor}` });
+  await summary.getByText(/We'll send: .*the system snapshot\./).waitFor();
+  assert.equal(await page.getByRole("group", { name: `Evidence ${vendor} asks for` }).count(), 0, "the choices wait behind a disclosure");
+  assert.equal(await page.getByRole("group", { name: "Where it will go" }).count(), 0, "the destination is chosen at step 7");
+  await assertAccessible(page, `${screenPrefix} step 5, summary`);
+  await summary.getByRole("button", { name: "Change what's collected" }).click();
   const kinds = page.getByRole("group", { name: `Evidence ${vendor} asks for` });
   await kinds.waitFor();
   const appLogs = kinds.getByRole("checkbox", { name: /^Application logs/ });
@@ -160,7 +167,9 @@ async function evidenceStep(page, screenPrefix, vendor) {
   await page.getByText("/var/log/lab/old/app.log").first().waitFor();
   await assertAccessible(page, `${screenPrefix} step 5`);
 
+  await page.getByRole("button", { name: "Support gave you a code?" }).click();
   const code = page.getByRole("textbox", { name: "Support gave you a code? Type it" });
+  assert.equal(await isFocused(code), true, "the code's field has the focus once opened");
   await code.fill("CC-12");
   await page.getByRole("button", { name: "Apply code" }).click();
   await waitForDescribed(code, /is not a collection code/);
@@ -176,6 +185,14 @@ async function evidenceStep(page, screenPrefix, vendor) {
   const applied = await page.evaluate(() => window.__fakeBackend.calls.filter((call) => call.cmd === "preview_evidence").at(-1)?.args.selection);
   assert.deepEqual(applied, { kinds: ["app-logs"], since: "24h", snapshot: true, includeBinary: false });
 
+  // A path that is not there is refused on Add, in plain words, and stays in the input.
+  const typed = page.getByRole("textbox", { name: "File path" });
+  await typed.fill("/var/log/lab/does-not-exist.log");
+  await page.getByRole("button", { name: "Add file" }).click();
+  await waitForDescribed(typed, /There is no file at \/var\/log\/lab\/does-not-exist\.log\. Check the path\./);
+  assert.equal(await typed.inputValue(), "/var/log/lab/does-not-exist.log");
+  assert.equal(await page.getByRole("list", { name: "Added files" }).count(), 0, "nothing was added");
+  await assertAccessible(page, `${screenPrefix} step 5, a path that is not there`);
   await page.getByRole("textbox", { name: "File path" }).fill("/var/log/lab/screen.txt");
   await page.getByRole("button", { name: "Add file" }).click();
   const added = page.getByRole("list", { name: "Added files" });
@@ -203,7 +220,7 @@ async function evidenceStep(page, screenPrefix, vendor) {
   assert.match(text, /Leak check passed/);
   assert.match(text, /Secrets removed: 1/);
   assert.match(text, /IPv4 addresses: 1/);
-  assert.deepEqual(await itemTexts(result.getByRole("list", { name: "Skipped" })), ["/var/log/lab/old/app.log: nothing matches (not-found)"]);
+  assert.deepEqual(await itemTexts(result.getByRole("list", { name: "Skipped" })), ["/var/log/lab/old/app.log: not found (nothing matches)"]);
   const rows = await result.getByRole("table", { name: "Files in the bundle" }).getByRole("rowheader").allInnerTexts();
   assert.deepEqual(rows, ["request.json", "request.md", "attachments/screen.txt", "logs/var/log/lab/app.log"]);
   await assertAccessible(page, `${screenPrefix} step 5, bundle built`);
@@ -222,7 +239,7 @@ async function evidenceStep(page, screenPrefix, vendor) {
   await shown.getByRole("button", { name: "Next replacement" }).click();
   assert.equal(await marks.first().evaluate((mark) => mark === document.activeElement), true, "the first highlight has the focus");
   await shown.getByText("1 of 3: Host name, replaced by a pseudonym").waitFor();
-  assert.match(await shown.innerText(), /: replaced (?=.*\b1 secret\b)(?=.*\b1 ipv4\b)(?=.*\b1 hostname\b)/);
+  assert.match(await shown.innerText(), /: replaced (?=.*\b1 secret\b)(?=.*\b1 IP address\b)(?=.*\b1 host name\b)/);
   await assertAccessible(page, `${screenPrefix} step 5, redaction preview`);
   await shown.getByRole("button", { name: "Close the preview" }).click();
 }
@@ -231,7 +248,14 @@ async function evidenceStep(page, screenPrefix, vendor) {
 async function reviewStep(page, screenPrefix, caseCode, subject, destination) {
   await stepButton(page, 6).click();
   await heading(page, "Step 6: Review").waitFor();
-  const markdown = page.getByRole("region", { name: "What the vendor will read" }).locator("pre");
+  const region = page.getByRole("region", { name: "What the vendor will read" });
+  // Drawn as the vendor reads it (a heading, bold labels), with the plain text a click away.
+  const read = region.getByRole("article", { name: "The request as the vendor reads it" });
+  await read.getByRole("heading", { name: `[${caseCode}] ${subject}`, level: 4 }).waitFor();
+  assert.doesNotMatch(await read.innerText(), /\*\*|^# /m);
+  await assertAccessible(page, `${screenPrefix} step 6, the request as the vendor reads it`);
+  await region.getByRole("button", { name: "Plain text, as in the e-mail" }).click();
+  const markdown = region.locator("pre");
   await markdown.waitFor();
   assert.match(await markdown.innerText(), new RegExp(`^# \\[${caseCode}\\] ${subject}`));
   const files = await itemTexts(page.getByRole("list", { name: "Files in the bundle" }));
@@ -288,6 +312,7 @@ async function readySeededJetpatch(page) {
   await saved(page);
   await stepButton(page, 5).click();
   await heading(page, "Step 5: Evidence").waitFor();
+  await page.getByRole("button", { name: "Support gave you a code?" }).click();
   await page.getByRole("textbox", { name: "Support gave you a code? Type it" }).fill("CC-4G7K-2MQ8");
   await page.getByRole("button", { name: "Apply code" }).click();
   await page.getByText(/^Code applied:/).waitFor();
@@ -299,7 +324,7 @@ async function readySeededJetpatch(page) {
 async function sendSeededJetpatch(page) {
   await stepButton(page, 7).click();
   await heading(page, "Step 7: Send").waitFor();
-  await page.getByRole("button", { name: "Send the request" }).click();
+  await page.getByRole("button", { name: "Save e-mail for sending" }).click();
   await page.getByRole("region", { name: "Receipt for CF-A4ME-98VK" }).waitFor();
 }
 
@@ -349,23 +374,35 @@ describe("the wizard in a browser", () => {
     await startRequest(page, "Generic vendor");
     await assertAccessible(page, "generic step 1");
 
-    // Problems sit beside their fields, tied to them for screen readers.
+    // A fresh draft is not a wall of red, and no step claims to be complete.
     const name = page.getByRole("textbox", { name: /^Contact name/ });
+    assert.equal(await name.getAttribute("aria-invalid"), "false");
+    assert.equal(await page.getByText(/is required by Generic vendor/).count(), 0, "no error before a field is visited");
+    assert.match(await stepButton(page, 1).innerText(), /Not started/);
+    assert.match(await stepButton(page, 5).innerText(), /Needs a bundle/);
+    assert.match(await stepButton(page, 7).innerText(), /Needs a bundle/);
+    for (const number of [1, 2, 3, 4, 5, 6, 7]) {
+      assert.doesNotMatch(await stepButton(page, number).innerText(), /Complete/, `step ${number} is not complete yet`);
+    }
+    // Leaving a field shows its error, tied to it for screen readers.
+    await name.focus();
+    await page.keyboard.press("Tab");
     assert.equal(await name.getAttribute("aria-invalid"), "true");
     assert.match(await describedText(name), /Contact name is required by Generic vendor/);
-    assert.match(await stepButton(page, 1).innerText(), /2 errors/);
 
     await name.fill("Ada Example");
     await saved(page);
     await page.getByText("Contact name is required").waitFor({ state: "detached" });
     assert.equal(await name.getAttribute("aria-invalid"), "false");
-    assert.match(await stepButton(page, 1).innerText(), /1 error\b/);
+    // Errors of a step are counted once it is checked (Next, or left).
+    assert.match(await stepButton(page, 1).innerText(), /In progress/);
 
     // Next with a field still missing shows the summary first, with a link to the field.
     await page.getByRole("button", { name: "Next: step 2" }).click();
     const summary = page.getByRole("region", { name: "Step 1 still has 1 thing to fix" });
     await summary.waitFor();
     assert.equal(await isFocused(summary), true, "the summary has the focus");
+    assert.match(await stepButton(page, 1).innerText(), /1 error\b/);
     await assertAccessible(page, "generic step 1, missing-fields summary");
     await summary.getByRole("link", { name: "E-mail" }).click();
     const email = page.getByRole("textbox", { name: /^E-mail/ });
@@ -422,12 +459,22 @@ describe("the wizard in a browser", () => {
     await stepButton(page, 7).click();
     await heading(page, "Step 7: Send").waitFor();
     const channels = page.getByRole("group", { name: "Send with" });
-    assert.equal(await channels.getByRole("radio", { name: /^drop \(folder\), the default/ }).isChecked(), true, "the default channel is chosen");
+    assert.equal(await channels.getByRole("radio", { name: /^drop \(the default\): saves the e-mail/ }).isChecked(), true, "the default channel is chosen");
     await assertAccessible(page, "generic step 7");
+    // A folder sends nothing: the button and the result say so.
+    assert.equal(await page.getByRole("button", { name: "Send the request" }).count(), 0);
     await sendWithProgress(
       page,
-      page.getByRole("button", { name: "Send the request" }),
+      page.getByRole("button", { name: "Save e-mail for sending" }),
       page.getByRole("heading", { name: `Receipt for ${caseCode}` }),
+    );
+    await page.getByRole("heading", { name: "Saved, not sent yet", level: 3 }).waitFor();
+    assert.match(await stepButton(page, 7).innerText(), /Saved, not sent yet/);
+    await page.getByRole("button", { name: "Open the e-mail" }).click();
+    await page.getByText("The e-mail is open in your mail program: check it and send it there.").waitFor();
+    assert.deepEqual(
+      await page.evaluate(() => window.__fakeBackend.calls.filter((call) => call.cmd === "open_saved_email").map((call) => call.args.id)),
+      [`${caseCode}.drop`],
     );
     const receipt = page.getByRole("region", { name: `Receipt for ${caseCode}` });
     assert.match(await receipt.innerText(), /Still to do: Nothing has reached the vendor yet: open the saved \.eml .* Generic vendor support/);
@@ -459,7 +506,8 @@ describe("the wizard in a browser", () => {
     const boxes = checklist.getByRole("checkbox");
     assert.equal(await boxes.count(), 6);
     await saved(page);
-    assert.match(await stepButton(page, 2).innerText(), /6 warnings/);
+    // Warnings show at once; the step, with its subject still missing, is in progress.
+    assert.match(await stepButton(page, 2).innerText(), /In progress/);
     assert.match(await checklist.innerText(), /Warning:.*"Checking Endpoint Readiness" is not ticked/);
 
     await page.getByRole("textbox", { name: /^Subject/ }).fill("Patching fails on two endpoints");
@@ -518,7 +566,7 @@ describe("the wizard in a browser", () => {
     // gives a ticket, the response targets and the escalation message.
     await stepButton(page, 7).click();
     await heading(page, "Step 7: Send").waitFor();
-    await page.getByRole("group", { name: "Send with" }).getByRole("radio", { name: /^hook \(webhook\)/ }).check();
+    await page.getByRole("group", { name: "Send with" }).getByRole("radio", { name: /^hook: posts to a web address/ }).check();
     await page.getByText("The request and its bundle go to http://127.0.0.1:44177/casefile.").waitFor();
     await sendWithProgress(
       page,
@@ -603,7 +651,8 @@ describe("the wizard in a browser", () => {
     assert.match(await hook.innerText(), /CF-WFM3-9Y9Z\s+Waiting to retry/);
     assert.match(await hook.innerText(), /Last error\s+Webhook at http:\/\/127\.0\.0\.1:44177\/casefile refused the connection/);
     assert.match(await hook.innerText(), /Next attempt\s+\S/);
-    assert.match(await drop.innerText(), /CF-WFM3-9Y9Z\s+Sent/);
+    assert.match(await drop.innerText(), /CF-WFM3-9Y9Z\s+Saved, not sent yet/);
+    await drop.getByRole("button", { name: "Show in folder: CF-WFM3-9Y9Z.drop" }).waitFor();
     assert.equal(await drop.getByRole("button", { name: /^Retry/ }).count(), 0, "a sent item offers no retry");
     await assertAccessible(page, "outbox");
     await drop.getByText("Receipt", { exact: true }).click();
@@ -647,11 +696,21 @@ describe("the wizard in a browser", () => {
     await readySeededJetpatch(page);
     await sendSeededJetpatch(page);
     await page.getByRole("button", { name: "Back to drafts" }).click();
+    // The drafts list marks it, and it reopens on its receipt, with Send again as a second choice.
+    const sentDraft = page.getByRole("list", { name: "Drafts" }).getByRole("listitem").filter({ hasText: "CF-A4ME-98VK" });
+    await sentDraft.getByText("Saved, not sent yet").waitFor();
+    await page.getByRole("button", { name: "Continue CF-A4ME-98VK" }).click();
+    await page.getByRole("region", { name: "Receipt for CF-A4ME-98VK" }).waitFor();
+    await heading(page, "Step 7: Send").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Save e-mail for sending" }).count(), 0, "no first-send button on a sent request");
+    await page.getByRole("button", { name: "Send again…" }).waitFor();
+    await assertAccessible(page, "a saved request reopened on its receipt");
+    await page.getByRole("button", { name: "Back to drafts" }).click();
     await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Outbox" }).click();
     await heading(page, "Outbox and history").waitFor();
     await items.nth(1).waitFor();
-    assert.match(await items.nth(0).innerText(), /CF-A4ME-98VK\s+Sent/);
-    assert.match(await items.nth(0).innerText(), /drop \(folder\): \/home\/user\/Documents\/Casefile/);
+    assert.match(await items.nth(0).innerText(), /CF-A4ME-98VK\s+Saved, not sent yet/);
+    assert.match(await items.nth(0).innerText(), /drop, which saves the e-mail and the bundle in a folder, for you to send: \/home\/user\/Documents\/Casefile/);
     noPageErrors(errors);
     await context.close();
   });
@@ -674,9 +733,15 @@ describe("the wizard in a browser", () => {
     const text = await panel.innerText();
     assert.match(text, /Host name\s+vm/);
     assert.match(text, /Agent version\s+not found/);
-    assert.match(text, /Agent log\s+\/var\/log\/lab\/app\.log/);
-    assert.ok(text.includes(fixtures.machineSummary.lastErrors[0]), "the last error line is listed");
+    // Written for the ear; the raw lines wait behind a disclosure.
+    assert.ok(text.includes(`1 error at the end of the agent log. The newest: ${fixtures.machineSummary.newestError}`), text);
+    assert.ok(!text.includes(fixtures.machineSummary.lastErrors[0]), "the raw line is not read out first");
+    await panel.getByText("The last error lines, as logged").click();
+    await panel.getByText(fixtures.machineSummary.lastErrors[0]).waitFor();
     assert.ok(text.includes(fixtures.machineSummary.notes[0]), "the note is listed");
+    // The steps stay on screen at 1280×800: the panel sits beside them, not above.
+    const stepsBox = await page.getByRole("navigation", { name: "Steps" }).boundingBox();
+    assert.ok(stepsBox.y + stepsBox.height <= 800, `the steps end at ${stepsBox.y + stepsBox.height}px`);
     assert.ok((await codeSize()) > before, `the case code is larger in phone mode (${before}px before)`);
     await assertAccessible(page, "phone mode, jetpatch step 2");
     await stepButton(page, 5).click();
@@ -775,7 +840,7 @@ describe("the wizard in a browser", () => {
     await page.getByRole("region", { name: "Redaction preview" }).waitFor();
     await check("jetpatch step 5, redaction preview");
     await stepButton(page, 6).click();
-    await page.getByRole("region", { name: "What the vendor will read" }).locator("pre").waitFor();
+    await page.getByRole("region", { name: "What the vendor will read" }).getByRole("article").waitFor();
     await check("jetpatch step 6 with the bundle");
     await sendSeededJetpatch(page);
     await check("jetpatch step 7, receipt");

@@ -147,6 +147,8 @@ describe("phone mode", () => {
     render(App);
     expect(screen.getByRole("button", { name: /Phone mode/ }).getAttribute("aria-pressed")).toBe("true");
     const list = await screen.findByRole("list", { name: "Drafts" });
+    // Outside a draft too: the drafts' case codes, spelled for the phone.
+    expect(within(list).getByText("Charlie Foxtrot, 7 Kilo 2 Mike, 9 Quebec X-ray Delta")).toBeTruthy();
     await fireEvent.click(within(list).getByRole("button", { name: "Continue CF-7K2M-9QXD" }));
     const panel = await screen.findByRole("complementary", { name: "Read aloud" });
     await waitFor(() => expect(panel.textContent).toContain("web-01"));

@@ -1121,6 +1121,14 @@ pub(crate) fn summary_command(
         summary.agent_version.as_deref().unwrap_or("not found")
     );
     if let Some(log) = &summary.agent_log {
+        match (summary.error_count, &summary.newest_error) {
+            (0, _) => println!("No error lines at the end of {log}."),
+            (count, Some(newest)) => println!(
+                "{count} error line{} at the end of {log}; the newest: {newest}",
+                if count == 1 { "" } else { "s" }
+            ),
+            (count, None) => println!("{count} error lines at the end of {log}."),
+        }
         println!("Last errors in {log}:");
         for line in &summary.last_errors {
             println!("  {line}");

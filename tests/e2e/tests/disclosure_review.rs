@@ -224,6 +224,12 @@ async fn a_pasted_secret_and_a_machine_user_never_leave_and_a_name_kept_on_purpo
         "the app did not ask before reading the typed path"
     );
     wait_for_text(client, "syncd.log", Duration::from_secs(15)).await;
+    // The choices of what is collected are behind a disclosure; the step leads with a summary.
+    click(
+        client,
+        "//button[starts-with(normalize-space(), 'Change what')]",
+    )
+    .await;
     let snapshot = element(
         client,
         "//label[.//span[normalize-space()='Add the support snapshot']]//input[@type='checkbox']",
@@ -285,7 +291,7 @@ async fn a_pasted_secret_and_a_machine_user_never_leave_and_a_name_kept_on_purpo
 
     // 7 Send, through the folder channel.
     element(client, &heading("Step 7: Send")).await;
-    click(client, &button("Send the request")).await;
+    click(client, &button("Save e-mail for sending")).await;
     wait_for_text(client, "Still to do:", Duration::from_secs(30)).await;
     session.close().await;
 

@@ -160,6 +160,12 @@ async fn a_jetpatch_patching_request_is_filed_with_its_checklist_ticked() {
         "the app did not ask before reading the typed path"
     );
     wait_for_text(client, "activity-output.txt", Duration::from_secs(15)).await;
+    // The choices of what is collected are behind a disclosure; the step leads with a summary.
+    click(
+        client,
+        "//button[starts-with(normalize-space(), 'Change what')]",
+    )
+    .await;
     let snapshot = element(client, &choice("Add the support snapshot")).await;
     if snapshot.prop("checked").await.ok().flatten().as_deref() == Some("true") {
         press(client, &snapshot, "the snapshot tick box").await;
@@ -181,7 +187,7 @@ async fn a_jetpatch_patching_request_is_filed_with_its_checklist_ticked() {
 
     // 7 Send, through the folder channel.
     element(client, &heading("Step 7: Send")).await;
-    click(client, &button("Send the request")).await;
+    click(client, &button("Save e-mail for sending")).await;
     wait_for_text(client, "Still to do:", Duration::from_secs(30)).await;
     session.close().await;
 

@@ -217,6 +217,12 @@ async fn a_jumpcloud_agent_request_goes_out_with_its_log_and_a_blacked_out_scree
 
     // 5 Evidence: the agent log is asked for and found; a window is captured and blacked out.
     element(client, &heading("Step 5: Evidence")).await;
+    // The choices of what is collected are behind a disclosure; the step leads with a summary.
+    click(
+        client,
+        "//button[starts-with(normalize-space(), 'Change what')]",
+    )
+    .await;
     wait_for_text(client, AGENT_LOG, Duration::from_secs(30)).await;
     let snapshot = element(client, &choice("Add the support snapshot")).await;
     if snapshot.prop("checked").await.ok().flatten().as_deref() == Some("true") {
@@ -251,10 +257,10 @@ async fn a_jumpcloud_agent_request_goes_out_with_its_log_and_a_blacked_out_scree
     // 6 Review: the request as JumpCloud reads it (loaded last, so the page has settled), and
     // the screenshot among the files it gets.
     element(client, &heading("Step 6: Review")).await;
-    wait_for_text(
+    // Drawn as JumpCloud's viewer shows it: the section is a heading, not "## ..." source.
+    element(
         client,
-        "## Troubleshooting actions taken",
-        Duration::from_secs(15),
+        "//article[@aria-label='The request as the vendor reads it']//h5[normalize-space()='Troubleshooting actions taken']",
     )
     .await;
     wait_for_text(
@@ -267,7 +273,7 @@ async fn a_jumpcloud_agent_request_goes_out_with_its_log_and_a_blacked_out_scree
 
     // 7 Send, through the folder channel.
     element(client, &heading("Step 7: Send")).await;
-    click(client, &button("Send the request")).await;
+    click(client, &button("Save e-mail for sending")).await;
     wait_for_text(client, "Still to do:", Duration::from_secs(30)).await;
     session.close().await;
 

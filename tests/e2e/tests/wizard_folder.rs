@@ -102,6 +102,12 @@ async fn a_generic_request_goes_through_all_seven_steps_and_lands_in_the_folder(
         "the app did not ask before reading the typed path"
     );
     wait_for_text(client, "sync.log", Duration::from_secs(15)).await;
+    // The choices of what is collected are behind a disclosure; the step leads with a summary.
+    click(
+        client,
+        "//button[starts-with(normalize-space(), 'Change what')]",
+    )
+    .await;
     let snapshot = element(
         client,
         "//label[.//span[normalize-space()='Add the support snapshot']]//input[@type='checkbox']",
@@ -121,8 +127,11 @@ async fn a_generic_request_goes_through_all_seven_steps_and_lands_in_the_folder(
 
     // 7 Send, through the folder channel.
     element(client, &heading("Step 7: Send")).await;
-    click(client, &button("Send the request")).await;
+    // The folder channel sends nothing: the button and the result say so.
+    click(client, &button("Save e-mail for sending")).await;
     wait_for_text(client, "Still to do:", Duration::from_secs(30)).await;
+    element(client, "//h3[normalize-space()='Saved, not sent yet']").await;
+    element(client, &button("Open the e-mail")).await;
     session.close().await;
 
     // On disk: the bundle and an e-mail carrying it, the secret gone from both.

@@ -56,6 +56,18 @@ describe("ScreenshotEditor", () => {
     expect(screen.getByText("No boxes yet: the whole image will be sent.")).toBeTruthy();
   });
 
+  test("the image can be shown at its actual size, scrolling, and fitted again", async () => {
+    const { surface } = setup();
+    const zoom = screen.getByRole("button", { name: "Show at actual size" });
+    expect(zoom.getAttribute("aria-pressed")).toBe("false");
+    await fireEvent.click(zoom);
+    expect(surface.style.width).toBe("400px");
+    expect(screen.getByRole("button", { name: "Fit to the width" }).getAttribute("aria-pressed")).toBe("true");
+    expect(screen.getByLabelText("The screenshot at actual size").getAttribute("tabindex")).toBe("0");
+    await fireEvent.click(screen.getByRole("button", { name: "Fit to the width" }));
+    expect(surface.style.width).toBe("");
+  });
+
   test("a box drawn with the pointer maps from the scaled preview to image pixels", async () => {
     const { surface } = setup();
     await fireEvent.pointerDown(surface, { clientX: 30, clientY: 40, button: 0, pointerId: 1 });

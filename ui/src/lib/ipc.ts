@@ -261,6 +261,16 @@ export function retryOutbox(id: string, onprogress: (progress: SendProgress) => 
   return call<OutboxItemReport>("retry_outbox", { id, onProgress: progressChannel(onprogress) });
 }
 
+/** Opens the e-mail a folder channel saved for outbox item `id` in the system's mail program. */
+export async function openSavedEmail(id: string): Promise<void> {
+  await call<null>("open_saved_email", { id });
+}
+
+/** Shows the folder holding the e-mail and bundle a folder channel saved for outbox item `id`. */
+export async function showSavedEmail(id: string): Promise<void> {
+  await call<null>("show_saved_email", { id });
+}
+
 /** Removes an outbox item (its receipt goes with it). */
 export async function removeOutbox(id: string): Promise<void> {
   await call<null>("remove_outbox", { id });

@@ -246,6 +246,8 @@ const machineSchema: Record<keyof MachineSummary, JsonKind> = {
   agentLog: "nullable-string",
   lastErrors: "array",
   notes: "array",
+  errorCount: "number",
+  newestError: "nullable-string",
 };
 
 const windowSchema: Record<keyof WindowInfo, JsonKind> = {

@@ -498,6 +498,10 @@ export interface MachineSummary {
   agentLog: string | null;
   lastErrors: string[];
   notes: string[];
+  /** How many lines at the end of the agent log report an error. */
+  errorCount: number;
+  /** The newest of them for the ear: no time stamp or level, the machine's own values, secrets removed. */
+  newestError: string | null;
 }
 
 /** Where a channel's secret was found (`SecretSource` in Rust). */

@@ -249,5 +249,7 @@ export function machine(): MachineSummary {
     agentLog: "/var/log/jetpatch/agent.log",
     lastErrors: ["2026-11-24 14:58 ERROR cannot reach manager: timed out"],
     notes: [],
+    errorCount: 12,
+    newestError: "cannot reach manager: timed out",
   };
 }

@@ -45,7 +45,7 @@ describe("OutboxView", () => {
     const list = await screen.findByRole("list", { name: "Outbox items" });
     const [waiting, sent] = within(list).getAllByRole("listitem").filter((item) => item.parentElement === list);
     expect(waiting?.textContent).toContain("Waiting to retry");
-    expect(waiting?.textContent).toContain("helpdesk (zendesk)");
+    expect(waiting?.textContent).toContain("helpdesk, which files a Zendesk request");
     expect(waiting?.textContent).toContain("jetpatch.zendesk.com answered 503 Service Unavailable");
     expect(waiting?.textContent).toMatch(/Attempts\s*2/);
     expect(waiting?.textContent).toContain("Next attempt");

@@ -78,6 +78,11 @@ describe("SettingsView", () => {
     expect(channels.textContent).toContain("Request Tracker");
     expect(screen.getByRole("region", { name: "Data locations" }).textContent).toContain("/home/user/.local/share/casefile/outbox");
     expect(screen.getByRole("region", { name: "Pseudonym key" }).textContent).toContain(settingsFixture.key.fingerprint ?? "");
+    // "Not set" says what happens then, in words; adding a channel is an ordinary button.
+    const none = [...profile.options].find((option) => option.value === "" || option.textContent?.startsWith("None"));
+    expect(none?.textContent).toBe("None: choose the vendor for each request");
+    expect(document.body.textContent).not.toContain("(not set");
+    expect(within(channels).getByRole("button", { name: "Add a channel" }).classList.contains("secondary")).toBe(true);
   });
 
   test("a refused default is shown beside its field", async () => {

@@ -40,21 +40,41 @@ interface Options {
   pending?: PendingScreenshot[];
   /** What `disclosure_review` answers (a scratch review). */
   review?: () => DisclosureReport;
+  /** Saves answer the stand-in core's problems (an incomplete request); else none. */
+  problems?: boolean;
+  /** What `list_outbox` answers. */
+  outbox?: OutboxItemReport[];
+  /** Added paths the preview reports as not found. */
+  missing?: string[];
 }
 
 function backend(options: Options = {}): Call[] {
   const calls: Call[] = [];
+  let saved: Request | null = null;
   mockIPC((command, raw) => {
     const args = (raw ?? {}) as Record<string, unknown>;
     calls.push({ command, args });
     switch (command) {
-      case "save_draft":
-        return viewFor(args["request"] as Request, args["step"] as number);
+      case "save_draft": {
+        saved = args["request"] as Request;
+        const view = viewFor(args["request"] as Request, args["step"] as number);
+        if (options.problems === true) {
+          return view;
+        }
+        return { ...view, problems: [], steps: view.steps.map((spec) => ({ ...spec, errors: 0, warnings: 0 })) };
+      }
+      case "list_outbox":
+        return options.outbox ?? [];
+      case "open_saved_email":
+      case "show_saved_email":
+        return null;
       case "list_channels":
         return channels();
       case "preview_evidence": {
         const selection = args["selection"] as EvidenceSelection;
-        return evidencePreview(selection.kinds ?? ["agent-logs", "manager-logs"]);
+        const preview = evidencePreview(selection.kinds ?? ["agent-logs", "manager-logs"]);
+        const gone = (saved?.evidence ?? []).filter((item) => options.missing?.includes(item.path) === true);
+        return { ...preview, skipped: [...preview.skipped, ...gone.map((item) => ({ source: item.path, reason: "not-found", detail: "does not exist" }))] };
       }
       case "read_collection_code":
         if (args["code"] === "K7Q2-M9XD") {
@@ -133,15 +153,71 @@ function open(step: number, phoneMode = false): void {
   render(WizardView, { initial: draftView({ step, problems: [] }), saveDelayMs: 10, onclose: () => undefined, phoneMode });
 }
 
+/** Opens "Change what's collected" on step 5 and answers the group of evidence kinds. */
+async function openCollect(): Promise<HTMLElement> {
+  const toggle = await screen.findByRole("button", { name: "Change what's collected" });
+  if (toggle.getAttribute("aria-expanded") !== "true") {
+    await fireEvent.click(toggle);
+  }
+  return screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+}
+
+/** Opens "Support gave you a code?" on step 5 and answers its text box. */
+async function openCode(): Promise<HTMLElement> {
+  await fireEvent.click(await screen.findByRole("button", { name: "Support gave you a code?" }));
+  return screen.findByRole("textbox", { name: "Support gave you a code? Type it" });
+}
+
 function commands(calls: Call[], name: string): Call[] {
   return calls.filter((call) => call.command === name);
 }
 
 describe("step 5 Evidence", () => {
+  test("leads with what will be sent and one Build button; the choices wait behind Change what's collected", async () => {
+    const calls = backend({ saved: { selection: null, bundle: null, bundleCurrent: false } });
+    open(5);
+    const summary = await screen.findByRole("region", { name: "What goes to JetPatch" });
+    await waitFor(() => expect(summary.textContent).toMatch(/We'll send: Agent logs \(3\.1 MB\), Manager logs \(500 KB\), the system snapshot\./));
+    // The Build button is in that first card, before any choice.
+    const build = within(summary).getByRole("button", { name: "Build the bundle" });
+    const buttons = within(summary).getAllByRole("button");
+    expect(buttons[0]).toBe(build);
+    // The choices, the code and the destination are not on the page until asked for.
+    expect(screen.queryByRole("group", { name: "Evidence JetPatch asks for" })).toBeNull();
+    expect(screen.queryByRole("textbox", { name: "Support gave you a code? Type it" })).toBeNull();
+    expect(screen.queryByRole("radio", { name: /helpdesk/ })).toBeNull();
+    const change = within(summary).getByRole("button", { name: "Change what's collected" });
+    expect(change.getAttribute("aria-expanded")).toBe("false");
+    await fireEvent.click(change);
+    expect(change.getAttribute("aria-expanded")).toBe("true");
+    const kinds = await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await fireEvent.click(within(kinds).getByRole("checkbox", { name: /Manager logs/ }));
+    await waitFor(() => expect(summary.textContent).toMatch(/We'll send: Agent logs \(3\.1 MB\), the system snapshot\./));
+    // One card adds screenshots and files.
+    const add = screen.getByRole("region", { name: "Add screenshots and files" });
+    expect(within(add).getByRole("button", { name: "Capture the screen" })).toBeTruthy();
+    expect(within(add).getByRole("textbox", { name: "File path" })).toBeTruthy();
+    expect(screen.queryByRole("region", { name: "Screenshots" })).toBeNull();
+    expect(commands(calls, "list_channels").length).toBeGreaterThanOrEqual(0);
+  });
+
+  test("a redaction preview opens next to the file it was asked for", async () => {
+    backend();
+    open(5);
+    await openCollect();
+    const path = screen.getByRole("textbox", { name: "File path" });
+    await fireEvent.input(path, { target: { value: "/home/ana/notes.txt" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add file" }));
+    const add = screen.getByRole("region", { name: "Add screenshots and files" });
+    await fireEvent.click(await within(add).findByRole("button", { name: "Preview redaction of /home/ana/notes.txt" }));
+    await within(add).findByRole("region", { name: "Redaction preview" });
+    expect(within(screen.getByRole("region", { name: "What goes to JetPatch" })).queryByRole("region", { name: "Redaction preview" })).toBeNull();
+  });
+
   test("lists the kinds with files and sizes; unticking one asks for a fresh preview", async () => {
     const calls = backend();
     open(5);
-    const kinds = await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    const kinds = await openCollect();
     const agent = within(kinds).getByRole("checkbox", { name: /Agent logs/ }) as HTMLInputElement;
     const manager = within(kinds).getByRole("checkbox", { name: /Manager logs/ }) as HTMLInputElement;
     expect(agent.checked).toBe(true);
@@ -169,8 +245,8 @@ describe("step 5 Evidence", () => {
   test("a collection code applies its selection and says what it chose", async () => {
     const calls = backend();
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
-    const field = screen.getByRole("textbox", { name: "Support gave you a code? Type it" });
+    await openCollect();
+    const field = await openCode();
     await fireEvent.input(field, { target: { value: "K7Q2-M9XD" } });
     await fireEvent.click(screen.getByRole("button", { name: "Apply code" }));
     await waitFor(() => expect(screen.getByText(/Code applied: Manager logs; last 24 hours; without the support snapshot\./)).toBeTruthy());
@@ -190,8 +266,8 @@ describe("step 5 Evidence", () => {
   test("a mistyped code shows the core's message beside the field", async () => {
     backend();
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
-    const field = screen.getByRole("textbox", { name: "Support gave you a code? Type it" });
+    await openCollect();
+    const field = await openCode();
     await fireEvent.input(field, { target: { value: "K7Q2-M9XE" } });
     await fireEvent.click(screen.getByRole("button", { name: "Apply code" }));
     await waitFor(() => expect(field.getAttribute("aria-invalid")).toBe("true"));
@@ -202,7 +278,7 @@ describe("step 5 Evidence", () => {
   test("a typed path is added to the request's evidence and saved; a relative one is refused", async () => {
     const calls = backend();
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     const path = screen.getByRole("textbox", { name: "File path" });
     await fireEvent.input(path, { target: { value: "notes.txt" } });
     await fireEvent.click(screen.getByRole("button", { name: "Add file" }));
@@ -220,10 +296,27 @@ describe("step 5 Evidence", () => {
     expect(calls.slice(saved).some((call) => call.command === "preview_evidence")).toBe(true);
   });
 
+  test("a typed path that is not there is not added: the input keeps it, with a plain reason beside it", async () => {
+    const calls = backend({ missing: ["/var/log/jumpcloud/does-not-exist.log"] });
+    open(5);
+    await openCollect();
+    const path = screen.getByRole("textbox", { name: "File path" }) as HTMLInputElement;
+    await fireEvent.input(path, { target: { value: "/var/log/jumpcloud/does-not-exist.log" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add file" }));
+    await waitFor(() => expect(path.getAttribute("aria-invalid")).toBe("true"));
+    const message = document.getElementById("added-path-problem");
+    expect(message?.textContent).toBe("There is no file at /var/log/jumpcloud/does-not-exist.log. Check the path.");
+    expect(path.value).toBe("/var/log/jumpcloud/does-not-exist.log");
+    expect(screen.queryByRole("list", { name: "Added files" })).toBeNull();
+    expect(screen.queryByText(/^Added /)).toBeNull();
+    await waitFor(() => expect(commands(calls, "save_draft").at(-1)?.args["request"]).toMatchObject({ evidence: [] }));
+    expect(document.body.textContent).not.toMatch(/not-found|not_found|not_in_preview/);
+  });
+
   test("a typed or dropped image opens in the black-out editor instead of going in as it is", async () => {
     const calls = backend();
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     const path = screen.getByRole("textbox", { name: "File path" });
     await fireEvent.input(path, { target: { value: "/home/ana/error.png" } });
     await fireEvent.click(screen.getByRole("button", { name: "Add file" }));
@@ -250,7 +343,7 @@ describe("step 5 Evidence", () => {
     };
     const calls = backend({ holdBuild: hold });
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     const bar = await screen.findByRole("progressbar", { name: "Writing the bundle" });
     expect(Number(bar.getAttribute("value"))).toBeCloseTo(1 / 3);
@@ -266,7 +359,7 @@ describe("step 5 Evidence", () => {
   test("the result shows entries, redactions, gaps, and a redaction preview per file", async () => {
     const calls = backend();
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     const result = await screen.findByRole("region", { name: "The bundle" });
     const table = within(result).getByRole("table", { name: "Files in the bundle" });
@@ -284,13 +377,13 @@ describe("step 5 Evidence", () => {
       file: "/var/log/jetpatch/agent.log",
     });
     expect(within(preview).getByLabelText("Redacted text of /var/log/jetpatch/agent.log").textContent).toContain("password=[REDACTED]");
-    expect(within(preview).getByText(/replaced 1 secret, 1 hostname/)).toBeTruthy();
+    expect(within(preview).getByText(/replaced 1 secret, 1 host name/)).toBeTruthy();
   });
 
   test("the leak verdict says what it cannot vouch for: files that go in unredacted", async () => {
     backend({ report: () => bundleReport({ disclosure: disclosure() }) });
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     const result = await screen.findByRole("region", { name: "The bundle" });
     const verdict = within(result).getByText(/Leak check passed/).closest("p")?.textContent?.replace(/\s+/g, " ") ?? "";
@@ -300,7 +393,7 @@ describe("step 5 Evidence", () => {
   test("leaks block sending, with the reason", async () => {
     backend({ report: () => bundleReport({ leaks: [{ entry: "logs/agent/agent.log", what: "the host name web-01" }] }) });
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     const verdict = await screen.findByRole("alert");
     expect(verdict.textContent).toContain("Do not send this bundle");
@@ -341,7 +434,7 @@ describe("a reopened draft", () => {
   test("keeps a changed selection with the draft", async () => {
     const calls = backend();
     open(5);
-    const kinds = await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    const kinds = await openCollect();
     await waitFor(() => expect(commands(calls, "saved_evidence")).toHaveLength(1));
     await fireEvent.click(within(kinds).getByRole("checkbox", { name: /Agent logs/ }));
     await waitFor(() =>
@@ -357,13 +450,19 @@ describe("step 6 Review", () => {
   test("shows request.md, the bundle's files and the destination", async () => {
     const calls = backend();
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     await screen.findByRole("region", { name: "The bundle" });
     await fireEvent.click(screen.getByRole("button", { name: "Next: step 6" }));
+    // Drawn as the vendor's viewer shows it: a heading, not "# ..." source.
+    const read = await screen.findByRole("article", { name: "The request as the vendor reads it" });
+    expect(within(read).getByRole("heading", { level: 4 }).textContent).toBe("CF-7K2M-9QXD: Agents stop reporting after patch window");
+    expect(read.textContent).not.toContain("# ");
+    expect(commands(calls, "render_request")[0]?.args).toEqual({ path: draftView().path });
+    // And the plain text the e-mail carries, on request.
+    await fireEvent.click(screen.getByRole("button", { name: "Plain text, as in the e-mail" }));
     const text = await screen.findByLabelText("request.md");
     expect(text.textContent).toContain("# CF-7K2M-9QXD: Agents stop reporting after patch window");
-    expect(commands(calls, "render_request")[0]?.args).toEqual({ path: draftView().path });
     const files = screen.getByRole("list", { name: "Files in the bundle" });
     expect(within(files).getAllByRole("listitem").map((item) => item.textContent?.replace(/\s+/g, " ").trim())).toEqual([
       "request.md 2.1 KB",
@@ -379,7 +478,7 @@ describe("the redaction preview's highlights", () => {
   test("mark each replacement with what it was, kept originals apart, reachable by keyboard", async () => {
     backend();
     open(5);
-    const kinds = await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    const kinds = await openCollect();
     await fireEvent.click(within(kinds).getAllByRole("button", { name: /Preview redaction of \/var\/log\/jetpatch\/agent\.log/ })[0] as HTMLElement);
     const preview = await screen.findByRole("region", { name: "Redaction preview" });
     const marks = [...preview.querySelectorAll("pre mark")];
@@ -402,7 +501,7 @@ describe("the redaction preview's highlights", () => {
 describe("step 6 disclosure review", () => {
   async function toReview(calls: Call[]): Promise<HTMLElement> {
     open(5);
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     await screen.findByRole("region", { name: "The bundle" });
     await fireEvent.click(screen.getByRole("button", { name: "Next: step 6" }));
@@ -515,7 +614,7 @@ describe("a pasted log in a text field", () => {
 
 describe("step 7 Send", () => {
   async function buildThenSend(): Promise<void> {
-    await screen.findByRole("group", { name: "Evidence JetPatch asks for" });
+    await openCollect();
     await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
     await screen.findByRole("region", { name: "The bundle" });
     await fireEvent.click(screen.getByRole("button", { name: "Next: step 6" }));
@@ -527,13 +626,13 @@ describe("step 7 Send", () => {
     open(7);
     const helpdesk = (await screen.findByRole("radio", { name: /helpdesk/ })) as HTMLInputElement;
     expect(helpdesk.checked).toBe(true);
-    const mail = screen.getByRole("radio", { name: /mail/ });
+    const mail = screen.getByRole("radio", { name: /^mail/ });
     expect(document.getElementById(mail.getAttribute("aria-describedby") ?? "")?.textContent).toContain(
       "casefile secret set mail",
     );
     // Without a bundle built in this session, Send waits.
     expect((screen.getByRole("button", { name: "Send the request" }) as HTMLButtonElement).disabled).toBe(true);
-    expect(screen.getByText("There is no bundle yet: build it in step 5.")).toBeTruthy();
+    expect(screen.getByText("There is no bundle yet: build it in step 5, where you see what it will hold.")).toBeTruthy();
   });
 
   test("Send shows the receipt: ticket, address, targets and a copyable escalation", async () => {
@@ -582,10 +681,144 @@ describe("step 7 Send", () => {
     await buildThenSend();
     await fireEvent.click(await screen.findByRole("button", { name: "Send the request" }));
     const alert = await screen.findByRole("alert");
-    expect(alert.textContent).toContain("This case was sent before");
+    expect(alert.textContent).toContain("This request was sent before");
+    // The code is for support, behind "Details"; the main text is plain.
+    expect(alert.querySelector("p")?.textContent).not.toContain("already_submitted");
+    expect(within(alert).getByText("already_submitted").closest("details")).toBeTruthy();
+    expect(within(alert).getByRole("button", { name: "Send it again anyway" }).classList.contains("secondary")).toBe(true);
     await fireEvent.click(within(alert).getByRole("button", { name: "Send it again anyway" }));
     await screen.findByRole("region", { name: "Receipt for CF-7K2M-9QXD" });
     expect(commands(calls, "submit_draft").map((call) => call.args["again"])).toEqual([false, true]);
+  });
+});
+
+describe("honest step states and Send that says what it does", () => {
+  function stepText(number: number): string {
+    const nav = screen.getByRole("navigation", { name: "Steps" });
+    const button = within(nav)
+      .getAllByRole("button")
+      .find((candidate) => candidate.textContent?.includes(`Step ${number}:`));
+    return button?.textContent ?? "";
+  }
+
+  test("a fresh draft is not started: no step says Complete, Evidence and Send need a bundle", async () => {
+    backend({ problems: true });
+    render(WizardView, { initial: draftView(), saveDelayMs: 10, onclose: () => undefined });
+    expect(stepText(1)).toContain("Not started");
+    expect(stepText(2)).toContain("Not started");
+    expect(stepText(3)).toContain("Not started"); // its environment is required
+    expect(stepText(5)).toContain("Needs a bundle");
+    expect(stepText(6)).toContain("Not started");
+    expect(stepText(7)).toContain("Needs a bundle");
+    for (const number of [1, 2, 3, 4, 5, 6, 7]) {
+      expect(stepText(number)).not.toContain("Complete");
+      expect(stepText(number)).not.toMatch(/error/);
+    }
+  });
+
+  test("the bundle's state shows on Evidence and Send: ready, then out of date after an edit, then sent", async () => {
+    backend();
+    open(5);
+    await openCollect();
+    await fireEvent.click(screen.getByRole("button", { name: "Build the bundle" }));
+    await screen.findByRole("region", { name: "The bundle" });
+    await waitFor(() => expect(stepText(5)).toContain("Bundle ready"));
+    expect(stepText(7)).toContain("Ready to send");
+    await fireEvent.click(screen.getByRole("button", { name: /^Step 2: Problem/ }));
+    await fireEvent.input(screen.getByRole("textbox", { name: /Subject/ }), { target: { value: "Agents stop reporting" } });
+    await waitFor(() => expect(stepText(5)).toContain("Bundle out of date"));
+    expect(stepText(7)).toContain("Bundle out of date");
+    // Announced in a live region, not only drawn.
+    await waitFor(() =>
+      expect(document.querySelector("[aria-live='polite'].visually-hidden")?.textContent).toContain("Step 5 Evidence: Bundle out of date."),
+    );
+  });
+
+  test("Send lists every blocking problem as a link to its field, and stays disabled until none is left", async () => {
+    const calls = backend({ problems: true, saved: { selection: null, bundle: bundleReport(), bundleCurrent: true } });
+    render(WizardView, { initial: draftView({ step: 7 }), saveDelayMs: 10, onclose: () => undefined });
+    const list = await screen.findByRole("region", { name: /^Before you can send, fix \d+ things$/ });
+    const send = screen.getByRole("button", { name: "Send the request" }) as HTMLButtonElement;
+    await waitFor(() => expect(send.disabled).toBe(true));
+    const links = within(list).getAllByRole("link");
+    expect(links.map((link) => link.textContent)).toContain("Step 1, Contact name");
+    expect(list.textContent).not.toMatch(/contact_name|draft_not_ready/);
+    expect(send.getAttribute("aria-describedby")).toBe("send-problems");
+    const name = links.find((link) => link.textContent === "Step 1, Contact name") as HTMLElement;
+    await fireEvent.click(name);
+    await waitFor(() => expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Step 1: Vendor and contact"));
+    expect(document.activeElement).toBe(screen.getByRole("textbox", { name: /Contact name/ }));
+    // Reaching Send has shown every error: the field's own is beside it now.
+    expect(screen.getByRole("textbox", { name: /Contact name/ }).getAttribute("aria-invalid")).toBe("true");
+    await fireEvent.click(send);
+    expect(commands(calls, "submit_draft")).toHaveLength(0);
+  });
+
+  test("a folder channel saves the e-mail: the button and the result say so, with Open the e-mail and Show in folder", async () => {
+    const saved = sentItem({
+      id: "CF-7K2M-9QXD.folder",
+      channel: "folder",
+      kind: "folder",
+      destination: "/home/ana/Casefile/outgoing",
+      receipt: { ...(sentItem().receipt as NonNullable<OutboxItemReport["receipt"]>), channel: "folder", kind: "folder", ticketId: null, url: null, sla: null, nextStep: "open the saved .eml" },
+    });
+    const calls = backend({ submit: () => saved, saved: { selection: null, bundle: bundleReport(), bundleCurrent: true } });
+    open(7);
+    await fireEvent.click(await screen.findByRole("radio", { name: /^folder/ }));
+    expect(screen.queryByRole("button", { name: "Send the request" })).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Save e-mail for sending" }));
+    await screen.findByRole("heading", { name: "Saved, not sent yet" });
+    expect(screen.queryByText(/^Sent/)).toBeNull();
+    expect(stepText(7)).toContain("Saved, not sent yet");
+    await fireEvent.click(screen.getByRole("button", { name: "Open the e-mail" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Show in folder" }));
+    expect(commands(calls, "open_saved_email")[0]?.args).toEqual({ id: "CF-7K2M-9QXD.folder" });
+    expect(commands(calls, "show_saved_email")[0]?.args).toEqual({ id: "CF-7K2M-9QXD.folder" });
+  });
+
+  test("a sent request reopens on its receipt; sending again is a secondary, explicit choice", async () => {
+    const calls = backend({ outbox: [sentItem()], saved: { selection: null, bundle: bundleReport(), bundleCurrent: true } });
+    open(2);
+    await screen.findByRole("region", { name: "Receipt for CF-7K2M-9QXD" });
+    expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Step 7: Send");
+    expect(stepText(7)).toContain("Sent");
+    expect(screen.queryByRole("button", { name: "Send the request" })).toBeNull();
+    const again = screen.getByRole("button", { name: "Send again…" });
+    expect(again.classList.contains("secondary")).toBe(true);
+    await fireEvent.click(again);
+    const confirm = await screen.findByRole("region", { name: "Send CF-7K2M-9QXD again?" });
+    expect(confirm.textContent).toContain("It was already sent");
+    const anyway = screen.getByRole("button", { name: "Send it again anyway" });
+    expect(anyway.classList.contains("secondary")).toBe(true);
+    await fireEvent.click(anyway);
+    await waitFor(() => expect(commands(calls, "submit_draft").map((call) => call.args["again"])).toEqual([true]));
+  });
+
+  test("a bundle out of date is rebuilt on step 7 with the saved selection, then sent", async () => {
+    const lastDay: EvidenceSelection = { kinds: ["manager-logs"], since: "24h", snapshot: false, includeBinary: false };
+    const calls = backend({ saved: { selection: lastDay, bundle: bundleReport(), bundleCurrent: false } });
+    open(7);
+    const rebuild = await screen.findByRole("button", { name: "Rebuild and send" });
+    await waitFor(() => expect(screen.getByRole("radio", { name: /helpdesk/ })).toBeTruthy());
+    await fireEvent.click(rebuild);
+    await screen.findByRole("region", { name: "Receipt for CF-7K2M-9QXD" });
+    expect(commands(calls, "build_bundle")[0]?.args).toMatchObject({ selection: lastDay, channel: "helpdesk" });
+    expect(commands(calls, "submit_draft")).toHaveLength(1);
+  });
+});
+
+describe("step 3 Scope", () => {
+  test("Add this computer fills a row from the machine's own snapshot", async () => {
+    const calls = backend();
+    open(3);
+    await fireEvent.click(screen.getByRole("button", { name: "Add this computer" }));
+    await waitFor(() =>
+      expect(commands(calls, "save_draft").at(-1)?.args["request"]).toMatchObject({
+        scope: { endpoints: [{ hostname: "web-01", ip: "", os: "Debian GNU/Linux 12 (bookworm), kernel 6.1.0", agent_version: "4.2.1" }] },
+      }),
+    );
+    expect((screen.getByRole("textbox", { name: "Hostname, endpoint 1" }) as HTMLInputElement).value).toBe("web-01");
+    expect(screen.getByText("Added this computer, web-01.")).toBeTruthy();
   });
 });
 
@@ -597,7 +830,13 @@ describe("phone mode in the wizard", () => {
     await waitFor(() => expect(within(panel).getByText("web-01")).toBeTruthy());
     expect(panel.textContent).toContain("Debian GNU/Linux 12 (bookworm), kernel 6.1.0");
     expect(panel.textContent).toContain("4.2.1");
-    expect(panel.textContent).toContain("cannot reach manager: timed out");
+    // Written for the ear: a count and the newest error without its time stamp.
+    expect(panel.textContent?.replace(/\s+/g, " ")).toContain("12 errors at the end of the agent log. The newest: cannot reach manager: timed out");
+    // Beside the steps, after them: the steps come first on the page.
+    const nav = screen.getByRole("navigation", { name: "Steps" });
+    expect(nav.compareDocumentPosition(panel) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    // The case code is spelled for a bad line.
+    expect(screen.getByText("Charlie Foxtrot, 7 Kilo 2 Mike, 9 Quebec X-ray Delta")).toBeTruthy();
     expect(commands(calls, "machine_summary")[0]?.args).toEqual({ path: draftView().path });
   });
 });

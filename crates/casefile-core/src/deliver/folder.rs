@@ -439,6 +439,28 @@ fn file_name(name: &str) -> String {
 }
 
 /// A `file://` URL for `path`.
+/// The local path a `file://` URL made by [`file_url`] names; `None` for anything else.
+pub fn path_of_file_url(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("file://")?;
+    let mut bytes = Vec::with_capacity(rest.len());
+    let mut input = rest.bytes();
+    while let Some(byte) = input.next() {
+        if byte == b'%' {
+            let high = (input.next()? as char).to_digit(16)?;
+            let low = (input.next()? as char).to_digit(16)?;
+            bytes.push((high * 16 + low) as u8);
+        } else {
+            bytes.push(byte);
+        }
+    }
+    let text = String::from_utf8(bytes).ok()?;
+    // `file:///C:/...` on Windows: the drive letter follows the slash.
+    let windows_drive = text.len() > 2 && text.as_bytes()[2] == b':' && text.starts_with('/');
+    let text = if windows_drive { &text[1..] } else { &text[..] };
+    let path = PathBuf::from(text);
+    path.is_absolute().then_some(path)
+}
+
 fn file_url(path: &Path) -> String {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let text = absolute.to_string_lossy().replace('\\', "/");
@@ -797,5 +819,14 @@ mod tests {
             file_url(Path::new("/home/ada/My Cases/CF-1.eml")),
             "file:///home/ada/My%20Cases/CF-1.eml"
         );
+    }
+
+    #[test]
+    fn file_urls_read_back_as_the_path_they_name() {
+        let path = Path::new("/home/ada/My Cases/Ünïcode %/CF-1.eml");
+        assert_eq!(path_of_file_url(&file_url(path)).as_deref(), Some(path));
+        assert_eq!(path_of_file_url("https://example.com/CF-1.eml"), None);
+        assert_eq!(path_of_file_url("file://relative/CF-1.eml"), None);
+        assert_eq!(path_of_file_url("file:///home/ada/bad%2"), None);
     }
 }

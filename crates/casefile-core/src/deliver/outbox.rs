@@ -111,6 +111,19 @@ impl Item {
     pub fn id(&self) -> &str {
         &self.submission.id
     }
+
+    /// The `.eml` a channel that only saves (the folder channel) wrote for this item, once it
+    /// is delivered: the user still has to send it. `None` for any other channel or state.
+    pub fn saved_message(&self) -> Option<PathBuf> {
+        if self.kind != "folder" || self.state != State::Sent {
+            return None;
+        }
+        let path = super::folder::path_of_file_url(self.delivered.as_ref()?.url.as_deref()?)?;
+        (path
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("eml")))
+        .then_some(path)
+    }
 }
 
 /// What goes into the outbox.

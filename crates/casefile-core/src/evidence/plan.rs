@@ -322,7 +322,7 @@ impl Planner<'_> {
                             source: id.clone(),
                             reason: SkipReason::NotFound,
                             detail: format!(
-                                "{} has nothing Casefile can collect on {os_name}; attach it yourself (--add a file or folder)",
+                                "{} has nothing Casefile can collect on {os_name}; add the file or folder yourself",
                                 evidence.label
                             ),
                         }),

@@ -1,6 +1,7 @@
 //! The machine in a few lines, for reading aloud to a support engineer on the phone: the OS, the
 //! host name, the vendor agent's version, and the last error lines of the agent's own log.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::atomic::AtomicBool;
@@ -37,6 +38,12 @@ pub struct MachineSummary {
     pub last_errors: Vec<String>,
     /// What could not be found, said plainly ("no agent log found under ...").
     pub notes: Vec<String>,
+    /// How many lines at the end of the agent log report an error (in the last 256 KiB).
+    pub error_count: usize,
+    /// The newest of them for the ear: without its time stamp, process id and level, and with
+    /// the machine's own values as they are (it is read out, not sent: support's own server is
+    /// read out as itself), secrets still removed.
+    pub newest_error: Option<String>,
 }
 
 /// Summarises the machine `snapshot` describes, with the agent log found through `profile`'s
@@ -59,9 +66,13 @@ pub fn machine_summary(
         (Some(name), _, None) => name.clone(),
         _ => format!("{:?}", snapshot.os),
     };
+    let mut error_count = 0;
+    let mut newest_error = None;
     let (agent_log, last_errors) = match newest_agent_log(profile, env) {
         Some(path) => match error_lines(&path) {
-            Ok(lines) => {
+            Ok((lines, count)) => {
+                error_count = count;
+                newest_error = lines.last().map(|line| for_the_ear(key, line));
                 let lines: Vec<String> = lines
                     .iter()
                     .map(|line| redactor.redact_text(line, &mut Found::default()))
@@ -94,6 +105,73 @@ pub fn machine_summary(
         agent_log,
         last_errors,
         notes,
+        error_count,
+        newest_error,
+    }
+}
+
+/// `line` as it is said on the phone: the leading time stamp, `[process]`/`name[pid]:` and
+/// level are left out, identifiers stay as they are (every word of the line is kept), and
+/// secrets are removed as in the bundle.
+fn for_the_ear(key: &PseudonymKey, line: &str) -> String {
+    let kept: BTreeSet<String> = line
+        .split(|c: char| c.is_whitespace() || "\"'<>()[]{},;=".contains(c))
+        .map(|word| word.trim_end_matches(['.', ':']))
+        .filter(|word| !word.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let redactor = Redactor::with_kept(key, &Names::default(), &kept);
+    let cleaned = redactor.redact_text(line, &mut Found::default());
+    let mut rest = cleaned.trim();
+    // A syslog line (`Dec  4 09:00:31 HOST name[pid]: ...`) names its host after the time.
+    let mut syslog_host = false;
+    while let Some(word) = rest.split_whitespace().next() {
+        let bare = word.trim_matches(|c: char| "[]():".contains(c));
+        let stamp = !bare.is_empty()
+            && bare.chars().any(|c| c.is_ascii_digit())
+            && bare
+                .chars()
+                .all(|c| c.is_ascii_digit() || "-:.TZ+/,".contains(c));
+        let process = word.starts_with('[') && word.ends_with(']')
+            || word.ends_with("]:")
+            || word.ends_with(':') && word.len() > 1 && !word[..word.len() - 1].contains(' ');
+        let level = is_error(bare) && bare.chars().all(|c| c.is_ascii_alphabetic())
+            || matches!(
+                bare.to_ascii_lowercase().as_str(),
+                "warn" | "warning" | "info" | "debug" | "notice"
+            );
+        let month = matches!(
+            bare.to_ascii_lowercase().as_str(),
+            "jan"
+                | "feb"
+                | "mar"
+                | "apr"
+                | "may"
+                | "jun"
+                | "jul"
+                | "aug"
+                | "sep"
+                | "oct"
+                | "nov"
+                | "dec"
+        );
+        let host = syslog_host && !stamp;
+        if month {
+            syslog_host = true;
+        }
+        if stamp || month || process || level || host {
+            if host {
+                syslog_host = false;
+            }
+            rest = rest[word.len()..].trim_start();
+        } else {
+            break;
+        }
+    }
+    if rest.is_empty() {
+        cleaned.trim().to_owned()
+    } else {
+        rest.to_owned()
     }
 }
 
@@ -131,8 +209,8 @@ fn newest_agent_log(profile: &Profile, env: &Env) -> Option<std::path::PathBuf> 
         .map(|(_, path)| path.clone())
 }
 
-/// The last lines in the tail of `path` that report an error.
-fn error_lines(path: &std::path::Path) -> std::io::Result<Vec<String>> {
+/// The last lines in the tail of `path` that report an error, and how many lines there do.
+fn error_lines(path: &std::path::Path) -> std::io::Result<(Vec<String>, usize)> {
     let mut file = File::open(path)?;
     let size = file.metadata()?.len();
     let start = size.saturating_sub(TAIL_BYTES);
@@ -144,6 +222,7 @@ fn error_lines(path: &std::path::Path) -> std::io::Result<Vec<String>> {
     if start > 0 && !lines.is_empty() {
         lines.remove(0); // cut in the middle
     }
+    let count = lines.iter().filter(|line| is_error(line)).count();
     let mut found: Vec<String> = lines
         .iter()
         .rev()
@@ -160,7 +239,7 @@ fn error_lines(path: &std::path::Path) -> std::io::Result<Vec<String>> {
         })
         .collect();
     found.reverse();
-    Ok(found)
+    Ok((found, count))
 }
 
 /// Whether a line reports an error: one of its words (not a part of a word, so a package called
@@ -240,6 +319,29 @@ mod tests {
         );
         assert!(summary.last_errors[4].ends_with('…'));
         assert!(summary.last_errors[4].chars().count() <= MAX_LINE_CHARS + 1);
+        assert_eq!(summary.error_count, 22, "{summary:?}");
+    }
+
+    #[test]
+    fn the_newest_error_is_said_in_words_with_the_machines_own_values() {
+        let key = key();
+        let said = |line: &str| for_the_ear(&key, line);
+        assert_eq!(
+            said(
+                "2026-12-04 09:00:31 [jcagent] ERROR checkin to 34.120.5.6 failed: 401; connectKey=FAKE-ear-secret-991"
+            ),
+            "checkin to 34.120.5.6 failed: 401; connectKey=[REDACTED]"
+        );
+        assert_eq!(
+            said(
+                "Dec  4 09:00:31 build-srv-07 jcagent[4242]: ERROR TLS handshake with agent.jumpcloud.com failed"
+            ),
+            "TLS handshake with agent.jumpcloud.com failed"
+        );
+        assert_eq!(
+            said("2026-12-04T10:00:00Z ERROR"),
+            "2026-12-04T10:00:00Z ERROR"
+        );
     }
 
     #[test]

@@ -666,8 +666,11 @@ fn an_unknown_evidence_id_is_skipped_with_the_valid_ones() {
         "{}",
         plan.skipped[0].detail
     );
+    // Said in words both front ends can show (the app has no `--add`).
     assert!(
-        plan.skipped[1].detail.contains("--add"),
+        plan.skipped[1]
+            .detail
+            .contains("add the file or folder yourself"),
         "{:?}",
         plan.skipped[1]
     );
