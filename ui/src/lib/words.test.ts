@@ -5,6 +5,7 @@ describe("plain words for the core's codes", () => {
   test("skip reasons never show the code itself", () => {
     expect(skipReason("not-found")).toBe("not found");
     expect(skipReason("binary")).toMatch(/^not text, so it cannot be cleaned/);
+    expect(skipReason("deadline")).toMatch(/time limit/);
     expect(skipReason("something-new")).toBe("left out");
   });
 

@@ -15,6 +15,7 @@ const SKIP_REASONS: Record<string, string> = {
   "casefile-data": "Casefile's own data, never sent",
   changed: "the file changed while it was being read",
   "too-large": "too large once unpacked",
+  deadline: "not read: the collection's time limit came first",
 };
 
 /** Why something is not collected, in words (the core's `SkipReason`, kebab-case). */
