@@ -799,10 +799,16 @@ mod tests {
         let second = second.finish().expect("finish").into_inner();
         let mut copy = ZipReader::new(io::Cursor::new(second)).expect("read the copy");
         let mut out = Vec::new();
-        copy.open(0).expect("open").read_to_end(&mut out).expect("the CRC holds");
+        copy.open(0)
+            .expect("open")
+            .read_to_end(&mut out)
+            .expect("the CRC holds");
         assert_eq!(out, text);
         out.clear();
-        copy.open(1).expect("open").read_to_end(&mut out).expect("the CRC holds");
+        copy.open(1)
+            .expect("open")
+            .read_to_end(&mut out)
+            .expect("the CRC holds");
         assert_eq!(out, b"\x00\x01binary");
     }
 
