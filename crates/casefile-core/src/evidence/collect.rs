@@ -1804,9 +1804,9 @@ fn set_private(_path: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Reads every text item once, in parallel, to learn host and user names.
-/// Learns names from every text item, largest first; returns them and the indexes in `work` of
-/// the files left unread because `deadline` came first.
+/// Reads every text item once, in parallel and largest first, to learn host and user names;
+/// returns them and the indexes in `work` of the files left unread because `deadline` came
+/// first.
 fn learn(
     work: &[Work],
     threads: usize,
